@@ -1,0 +1,44 @@
+"""Load the validated data package into typed pandas tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from compendium.data.validate import check_package, read_descriptor
+
+#: Table Schema type -> pandas dtype (nullable, so that missing stays missing)
+PANDAS_DTYPES = {
+    "string": "string",
+    "integer": "Int64",
+    "number": "float64",
+    "boolean": "boolean",
+}
+
+
+def load_tables(raw_dir: str | Path, *, validate: bool = True) -> dict[str, pd.DataFrame]:
+    """Return ``{resource name: DataFrame}`` for every table of the package in ``raw_dir``.
+
+    Columns get the dtype their schema declares (nullable integers and booleans, so an empty
+    cell is ``<NA>``, never 0 or False). With ``validate=True`` (default) the package is first
+    checked and every problem raised at once (:class:`~compendium.data.ValidationFailed`).
+    """
+    raw_dir = Path(raw_dir)
+    if validate:
+        check_package(raw_dir)
+    tables = {}
+    for resource in read_descriptor(raw_dir)["resources"]:
+        fields = resource["schema"]["fields"]
+        dtypes = {f["name"]: PANDAS_DTYPES.get(f.get("type", "string"), "string") for f in fields}
+        booleans = [name for name, dtype in dtypes.items() if dtype == "boolean"]
+        table = pd.read_csv(
+            raw_dir / resource["path"],
+            dtype={name: ("string" if dtype == "boolean" else dtype) for name, dtype in dtypes.items()},
+            keep_default_na=False,
+            na_values=[""],
+        )
+        for name in booleans:
+            table[name] = table[name].str.lower().map({"true": True, "false": False}).astype("boolean")
+        tables[resource["name"]] = table[[f["name"] for f in fields]]
+    return tables
