@@ -7,3 +7,9 @@ RAW_DIR = ROOT / "data" / "raw"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 REPORTS_DIR = ROOT / "reports"
 PARAMS_FILE = ROOT / "params.yaml"
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` relative to the repository root when it lies inside it, else as given (for messages)."""
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compendium.errors import CompendiumError
-from compendium.paths import NOTEBOOKS_DIR, PARAMS_FILE, ROOT
+from compendium.paths import NOTEBOOKS_DIR, PARAMS_FILE, ROOT, display_path
 from compendium.pipeline.parameters import ParameterSet, notebook_parameters, resolve_parameters
 
 STAGE_PATTERN = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
@@ -63,16 +63,17 @@ def run_pipeline(
     param_files: list[str | Path] | None = None,
     overrides: list[str] | None = None,
     notebooks_dir: str | Path = NOTEBOOKS_DIR,
+    defaults_file: str | Path | None = PARAMS_FILE,
     log=print,
 ) -> list[Path]:
     """Check all parameters, then run the selected stages in order; return the executed notebooks.
 
-    ``param_files`` default to the committed ``params.yaml``; a user file given later overrides
-    it, and ``overrides`` (``name=value``) override both.
+    ``defaults_file`` (the committed ``params.yaml``) is read first, then ``param_files`` in
+    order, then ``overrides`` (``name=value``); later sources win.
     """
     stages = discover_stages(notebooks_dir)
     selected = select_stages(stages, only)
-    files = [PARAMS_FILE] + list(param_files or [])
+    files = ([defaults_file] if defaults_file else []) + list(param_files or [])
     params = resolve_parameters({s.name: s.parameters for s in stages}, files, list(overrides or []))
     return [run_stage(stage, params, log=log) for stage in selected]
 
@@ -108,14 +109,14 @@ def run_stage(stage: Stage, params: ParameterSet, log=print) -> Path:
         input_path.unlink(missing_ok=True)
         work_dir.rename(failed)
         raise CompendiumError(
-            f"stage {stage.name} failed in notebook {stage.path.relative_to(ROOT)}, cell {error.cell_index} "
+            f"stage {stage.name} failed in notebook {display_path(stage.path)}, cell {error.cell_index} of the executed notebook "
             f"(execution count {error.exec_count}): {error.ename}: {error.evalue}\n"
-            f"The failed notebook is at {(failed / executed.name).relative_to(ROOT)}; "
-            f"the previous outputs in {final_dir.relative_to(ROOT)} were left as they were."
+            f"The failed notebook is at {display_path(failed / executed.name)}; "
+            f"the previous outputs in {display_path(final_dir)} were left as they were."
         ) from None
     input_path.unlink()
     _publish(work_dir, final_dir, results_dir)
-    log(f"[compendium] {stage.name} done -> {final_dir.relative_to(ROOT)}")
+    log(f"[compendium] {stage.name} done -> {display_path(final_dir)}")
     return final_dir / executed.name
 
 
@@ -126,6 +127,8 @@ def _insert_parameters_used_cell(notebook, stage: Stage, values: dict, params: P
     rows = ["| parameter | value | from |", "|---|---|---|"]
     for name, value in values.items():
         origin = "runner" if name == "output_dir" else params.origins.get(name, "notebook default")
+        if origin not in ("runner", "notebook default", "-p"):
+            origin = display_path(origin)
         rows.append(f"| `{name}` | `{json.dumps(value)}` | {origin} |")
     cell = nbformat.v4.new_markdown_cell("### Parameters used\n\n" + "\n".join(rows))
     cell.metadata["tags"] = ["parameters-used"]
