@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES = [
     "compendium.data.cli",
     "compendium.mr.cli",
     "compendium.bias.cli",
+    "compendium.meta.cli",
 ]
 
 

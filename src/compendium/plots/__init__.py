@@ -1,0 +1,1 @@
+"""Figures, one module per kind of figure; every plot function returns a matplotlib Figure."""

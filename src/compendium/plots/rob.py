@@ -1,0 +1,139 @@
+"""Risk-of-bias figures: traffic-light plot and weighted summary bar plot.
+
+Both take a robvis table (``Study, D1 .. Dk, Overall, Weight``; see
+:func:`compendium.bias.robvis.to_robvis`) so the figures match what robvis draws from the exported
+file. Colours come from :data:`compendium.bias.vocabulary.PALETTES` (``palette="cochrane"`` or
+``"colourblind"``); judgements are also marked by symbol. The functions return a Figure and do not
+save it: use ``results_io.save_figure``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from compendium.bias.robvis import robvis_judgements
+from compendium.bias.vocabulary import DEFAULT_PALETTE, PALETTES, ROB2, SYMBOLS, TOOL_DOMAINS
+from compendium.errors import CompendiumError
+
+
+def _colours(palette: str) -> dict[str, str]:
+    if palette not in PALETTES:
+        raise CompendiumError(f"palette {palette!r} is not defined; expected one of {', '.join(PALETTES)}")
+    return PALETTES[palette]
+
+
+def _symbol_colour(fill: str) -> str:
+    """Black on light fills, white on dark ones (relative luminance of the sRGB hex colour)."""
+    red, green, blue = (int(fill[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return "black" if 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.4 else "white"
+
+
+def _check_judgements(frame: pd.DataFrame, columns: list[str], tool: str) -> None:
+    allowed = robvis_judgements(tool)
+    for column in columns:
+        unknown = sorted(set(frame[column]) - set(allowed))
+        if unknown:
+            raise CompendiumError(f"robvis table, column {column!r}: {unknown[0]!r} is not a judgement for {tool}")
+
+
+def _legend_handles(colours: dict[str, str], present: list[str]) -> list[Patch]:
+    return [
+        Patch(facecolor=colours[j], edgecolor="black", linewidth=0.5, label=f"{SYMBOLS[j]}  {j}")
+        for j in present
+    ]
+
+
+def _domain_key(tool: str) -> str:
+    return "\n".join(f"{key}: {name}" for key, name in TOOL_DOMAINS[tool].items())
+
+
+def traffic_light_plot(
+    frame: pd.DataFrame, *, tool: str = ROB2, palette: str = DEFAULT_PALETTE, title: str | None = None
+) -> Figure:
+    """One row per study, one coloured circle (with symbol) per domain and overall."""
+    colours = _colours(palette)
+    columns = [*TOOL_DOMAINS[tool], "Overall"]
+    _check_judgements(frame, columns, tool)
+    n_studies = len(frame)
+    figure = Figure(figsize=(4.2 + 0.6 * len(columns), 1.4 + 0.42 * max(n_studies, 1)))
+    axes = figure.subplots()
+    for row, record in enumerate(frame.to_dict(orient="records")):
+        for col, column in enumerate(columns):
+            judgement = record[column]
+            axes.scatter(col, row, s=380, color=colours[judgement], edgecolors="black", linewidths=0.6, zorder=2)
+            axes.text(
+                col, row, SYMBOLS[judgement], ha="center", va="center", fontsize=11, fontweight="bold",
+                color=_symbol_colour(colours[judgement]), zorder=3,
+            )
+    axes.set_xticks(range(len(columns)), columns)
+    axes.set_yticks(range(n_studies), frame["Study"].tolist())
+    axes.set_xlim(-0.6, len(columns) - 0.4)
+    axes.set_ylim(n_studies - 0.5, -0.5)
+    axes.xaxis.tick_top()
+    axes.xaxis.set_label_position("top")
+    axes.axvline(len(columns) - 1.5, color="grey", linewidth=0.8)
+    axes.set_xlabel("Risk-of-bias domain")
+    axes.set_ylabel("Study")
+    axes.tick_params(length=0)
+    for side in axes.spines.values():
+        side.set_visible(False)
+    present = [j for j in robvis_judgements(tool) if (frame[columns] == j).to_numpy().any()]
+    axes.legend(
+        handles=_legend_handles(colours, present),
+        title="Judgement",
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        frameon=False,
+    )
+    figure.text(0.02, 0.0, _domain_key(tool), ha="left", va="top", fontsize=8)
+    figure.suptitle(title or f"Risk of bias by study and domain ({tool})")
+    figure.tight_layout()
+    return figure
+
+
+def summary_plot(
+    frame: pd.DataFrame,
+    *,
+    tool: str = ROB2,
+    palette: str = DEFAULT_PALETTE,
+    weighted: bool = True,
+    title: str | None = None,
+) -> Figure:
+    """Stacked horizontal bars: share of total weight (or of studies) in each judgement, per domain."""
+    colours = _colours(palette)
+    domains = TOOL_DOMAINS[tool]
+    columns = [*domains, "Overall"]
+    _check_judgements(frame, columns, tool)
+    weight = frame["Weight"].astype(float) if weighted else pd.Series(1.0, index=frame.index)
+    if weight.sum() <= 0:
+        raise CompendiumError("robvis table, column 'Weight': weights sum to zero")
+    labels = [f"{key}: {name}" for key, name in domains.items()] + ["Overall risk of bias"]
+    judgements = list(robvis_judgements(tool))
+    shares = pd.DataFrame(
+        {j: [100.0 * weight[frame[c] == j].sum() / weight.sum() for c in columns] for j in judgements}, index=labels
+    )
+    present = [j for j in judgements if shares[j].sum() > 0]
+    figure = Figure(figsize=(9.0, 1.4 + 0.45 * len(columns)))
+    axes = figure.subplots()
+    positions = list(range(len(columns)))[::-1]
+    left = pd.Series(0.0, index=labels)
+    for judgement in present:
+        axes.barh(positions, shares[judgement], left=left, color=colours[judgement], edgecolor="black", linewidth=0.5)
+        left += shares[judgement]
+    axes.set_yticks(positions, labels)
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("Share of total meta-analysis weight (%)" if weighted else "Share of studies (%)")
+    axes.set_ylabel("Risk-of-bias domain")
+    axes.legend(
+        handles=_legend_handles(colours, present),
+        title="Judgement",
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.18),
+        ncol=len(present),
+        frameon=False,
+    )
+    figure.suptitle(title or f"Risk of bias summary ({tool}, {'weighted' if weighted else 'unweighted'})")
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,237 @@
+"""GRADE rules, one test per rule and threshold side.
+
+Rules and thresholds are documented in ``compendium.bias.grade`` (GRADE handbook; Guyatt GH et al.
+GRADE guidelines 3-9, J Clin Epidemiol 2011;64). All inputs are synthetic test values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from compendium.bias import grade
+from compendium.bias.grade import GradeInput, grade_outcome
+from compendium.errors import CompendiumError
+
+#: a synthetic RCT outcome that no rule downgrades: High certainty
+CLEAN = GradeInput(
+    outcome="synthetic outcome",
+    design="rct",
+    k=5,
+    participants=600,
+    effect_measure="MD",
+    estimate=-3.0,
+    ci_low=-5.0,
+    ci_high=-1.0,
+    share_not_low_rob=0.2,
+    share_high_rob=0.0,
+    i2=10.0,
+    pi_low=-6.0,
+    pi_high=-0.5,
+)
+
+
+def rating(g: GradeInput, domain: str) -> grade.DomainRating:
+    return next(d for d in grade_outcome(g).domains if d.domain == domain)
+
+
+def with_(**changes: object) -> GradeInput:
+    return dataclasses.replace(CLEAN, **changes)
+
+
+def test_clean_rct_is_high() -> None:
+    result = grade_outcome(CLEAN)
+    assert (result.level, result.certainty, result.symbols) == (4, "High", "⊕⊕⊕⊕")
+    assert result.footnotes() == ["a. Publication bias: Not assessed: 5 studies, fewer than 10."]
+
+
+def test_observational_starts_low() -> None:
+    result = grade_outcome(with_(design="observational"))
+    assert (result.start_level, result.certainty) == (2, "Low")
+
+
+@pytest.mark.parametrize(
+    ("not_low", "high", "levels"),
+    [
+        pytest.param(0.5, 0.0, 0, id="not_low_at_50pct__none"),
+        pytest.param(0.51, 0.0, 1, id="not_low_above_50pct__minus1"),
+        pytest.param(0.9, 0.5, 1, id="high_at_50pct__minus1"),
+        pytest.param(0.9, 0.51, 2, id="high_above_50pct__minus2"),
+    ],
+)
+def test_risk_of_bias_rule(not_low: float, high: float, levels: int) -> None:
+    assert rating(with_(share_not_low_rob=not_low, share_high_rob=high), "risk_of_bias").final == levels
+
+
+def test_rob_weight_shares() -> None:
+    shares = grade.rob_weight_shares(["Low", "Some concerns", "High", "Very high"], [1.0, 1.0, 1.0, 1.0])
+    assert shares == {"share_not_low_rob": 0.75, "share_high_rob": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("changes", "levels", "status"),
+    [
+        pytest.param({"i2": 49.9, "pi_low": -9.0, "pi_high": 2.0}, 0, "not serious", id="i2_below_50__none"),
+        pytest.param({"i2": 60.0, "pi_low": -9.0, "pi_high": 2.0}, 1, "serious", id="i2_60_pi_crosses__minus1"),
+        pytest.param({"i2": 60.0, "pi_low": None, "pi_high": None}, 1, "serious", id="i2_60_no_pi__minus1"),
+        pytest.param({"i2": 80.0, "pi_low": -9.0, "pi_high": 2.0}, 2, "very serious", id="i2_80_pi_crosses__minus2"),
+        pytest.param({"i2": 80.0, "pi_low": -9.0, "pi_high": -0.2}, 0, "not serious", id="i2_80_pi_excludes_null__none"),
+        pytest.param({"k": 1, "i2": None}, 0, "not assessed", id="single_study__not_assessable"),
+    ],
+)
+def test_inconsistency_rule(changes: dict[str, object], levels: int, status: str) -> None:
+    r = rating(with_(**changes), "inconsistency")
+    assert (r.final, r.status) == (levels, status)
+
+
+def test_indirectness_is_the_reviewers_judgement_with_reason() -> None:
+    r = rating(with_(indirectness=1, indirectness_reason="mixed MND population (synthetic)"), "indirectness")
+    assert (r.final, r.explanation) == (1, "mixed MND population (synthetic)")
+    with pytest.raises(CompendiumError, match="field 'indirectness_reason'"):
+        grade_outcome(with_(indirectness=1))
+
+
+@pytest.mark.parametrize(
+    ("changes", "levels"),
+    [
+        pytest.param({}, 0, id="narrow_ci_400plus__none"),
+        pytest.param({"ci_high": 0.5}, 1, id="ci_crosses_null__minus1"),
+        pytest.param({"participants": 399}, 1, id="continuous_below_400__minus1"),
+        pytest.param({"ci_high": 0.5, "participants": 120}, 2, id="ci_crosses_and_small__minus2"),
+        pytest.param({"k": 1, "i2": None, "pi_low": None, "pi_high": None}, 1, id="single_study__minus1"),
+        pytest.param({"k": 1, "participants": 60, "ci_high": 1.0}, 2, id="three_criteria__capped_minus2"),
+    ],
+)
+def test_imprecision_rule_continuous(changes: dict[str, object], levels: int) -> None:
+    assert rating(with_(**changes), "imprecision").final == levels
+
+
+@pytest.mark.parametrize(
+    ("events", "ci", "levels"),
+    [
+        pytest.param(300, (0.5, 0.9), 0, id="ratio_300_events_ci_excludes_1__none"),
+        pytest.param(299, (0.5, 0.9), 1, id="ratio_below_300_events__minus1"),
+        pytest.param(None, (0.5, 0.9), 1, id="ratio_events_unknown__minus1"),
+        pytest.param(500, (0.5, 1.1), 1, id="ratio_ci_includes_1__minus1"),
+    ],
+)
+def test_imprecision_rule_ratio(events: int | None, ci: tuple[float, float], levels: int) -> None:
+    g = with_(effect_measure="RR", estimate=0.7, ci_low=ci[0], ci_high=ci[1], events=events, participants=2000, pi_low=None, pi_high=None)
+    assert rating(g, "imprecision").final == levels
+
+
+@pytest.mark.parametrize(
+    ("k", "pval", "levels", "status"),
+    [
+        pytest.param(9, 0.01, 0, "not assessed", id="k9__not_assessed"),
+        pytest.param(10, None, 0, "not assessed", id="k10_no_test__not_assessed"),
+        pytest.param(10, 0.05, 1, "strongly suspected", id="k10_p_below_0.10__minus1"),
+        pytest.param(12, 0.10, 0, "undetected", id="k12_p_0.10__none"),
+    ],
+)
+def test_publication_bias_rule(k: int, pval: float | None, levels: int, status: str) -> None:
+    r = rating(with_(k=k, small_study_pval=pval), "publication_bias")
+    assert (r.final, r.status) == (levels, status)
+
+
+OBSERVATIONAL = with_(design="observational", effect_measure="OR", estimate=1.5, ci_low=1.2, ci_high=1.9, events=400, participants=5000, pi_low=None, pi_high=None)
+
+
+@pytest.mark.parametrize(
+    ("estimate", "levels"),
+    [
+        pytest.param(2.0, 0, id="or_2.0__none"),
+        pytest.param(2.1, 1, id="or_above_2__plus1"),
+        pytest.param(0.45, 1, id="or_below_half__plus1"),
+        pytest.param(5.5, 2, id="or_above_5__plus2"),
+        pytest.param(0.15, 2, id="or_below_fifth__plus2"),
+    ],
+)
+def test_large_effect_rule(estimate: float, levels: int) -> None:
+    g = dataclasses.replace(OBSERVATIONAL, estimate=estimate, ci_low=estimate * 0.8, ci_high=estimate * 1.2)
+    assert rating(g, "large_effect").final == levels
+    assert grade_outcome(g).level == 2 + levels
+
+
+def test_no_upgrade_for_rcts_or_when_rated_down() -> None:
+    assert rating(with_(effect_measure="RR", estimate=3.0, ci_low=2.5, ci_high=3.5, events=400), "large_effect").status == "not applicable"
+    downgraded = dataclasses.replace(OBSERVATIONAL, estimate=3.0, ci_low=2.5, ci_high=3.5, share_not_low_rob=0.9)
+    r = rating(downgraded, "large_effect")
+    assert (r.final, r.explanation.startswith("Not credited")) == (0, True)
+    assert grade_outcome(downgraded).certainty == "Very low"
+
+
+def test_dose_response_and_opposing_confounding_upgrades() -> None:
+    g = dataclasses.replace(OBSERVATIONAL, dose_response=True, dose_response_reason="gradient across tertiles (synthetic)")
+    assert grade_outcome(g).certainty == "Moderate"
+    g = dataclasses.replace(g, opposing_confounding=True, opposing_confounding_reason="healthy-worker bias would reduce it (synthetic)")
+    assert grade_outcome(g).certainty == "High"
+    with pytest.raises(CompendiumError, match="dose_response_reason"):
+        grade_outcome(dataclasses.replace(OBSERVATIONAL, dose_response=True))
+
+
+def test_levels_are_kept_within_very_low_and_high() -> None:
+    worst = with_(share_not_low_rob=1.0, share_high_rob=1.0, i2=90.0, pi_low=-9.0, pi_high=3.0, ci_high=1.0, participants=50)
+    assert grade_outcome(worst).level == 1
+
+
+def test_publication_bias_override_status() -> None:
+    r = rating(with_(overrides={"publication_bias": (1, "industry-funded small trials only (synthetic)")}), "publication_bias")
+    assert (r.proposed, r.final, r.status) == (0, 1, "strongly suspected")
+
+
+def test_override_with_reason_keeps_proposal_and_footnote() -> None:
+    g = with_(ci_high=0.5, overrides={"imprecision": (2, "CI spans both important benefit and harm (synthetic)")})
+    r = rating(g, "imprecision")
+    assert (r.proposed, r.final) == (1, 2)
+    result = grade_outcome(g)
+    assert result.certainty == "Low"
+    assert "Rule proposed -1; reviewer judged -2: CI spans" in result.to_dict()["footnotes"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param({"imprecision": (1, "")}, "needs a written reason", id="no_reason"),
+        pytest.param({"imprecision": (0, "same as rule")}, "equals the proposed", id="equal_to_proposal"),
+        pytest.param({"imprecisionn": (1, "x")}, "unknown domain", id="unknown_domain"),
+        pytest.param({"imprecision": (3, "x")}, "expected 0, 1 or 2", id="bad_levels"),
+        pytest.param({"large_effect": (1, "x")}, "only to observational", id="upgrade_for_rct"),
+    ],
+)
+def test_bad_overrides_are_errors(overrides: dict[str, tuple[int, str]], message: str) -> None:
+    with pytest.raises(CompendiumError, match=message):
+        grade_outcome(with_(overrides=overrides))
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        pytest.param({"design": "cohort"}, "design", id="design"),
+        pytest.param({"estimate": 2.0}, "estimate", id="estimate_outside_ci"),
+        pytest.param({"share_high_rob": 0.5}, "share_high_rob", id="high_share_above_not_low"),
+        pytest.param({"i2": 120.0}, "i2", id="i2_percent"),
+        pytest.param({"k": 0}, "k", id="k"),
+    ],
+)
+def test_invalid_input_names_the_field(changes: dict[str, object], field: str) -> None:
+    with pytest.raises(CompendiumError, match=f"outcome 'synthetic outcome', field '{field}'"):
+        grade_outcome(with_(**changes))
+
+
+def test_from_dict_and_summary_of_findings_table() -> None:
+    values = {f.name: getattr(CLEAN, f.name) for f in dataclasses.fields(CLEAN)}
+    result = grade_outcome({**values, "ci_high": 0.5})
+    table = grade.summary_of_findings([result])
+    assert list(table.columns) == ["outcome", "effect", "participants_studies", "certainty", "certainty_symbols", "footnotes"]
+    row = table.iloc[0]
+    assert row["effect"] == "MD -3.00 (95% CI -5.00 to 0.50)"
+    assert row["participants_studies"] == "600 (5 RCTs)"
+    assert (row["certainty"], row["certainty_symbols"]) == ("Moderate", "⊕⊕⊕◯")
+    assert row["footnotes"].startswith("a. Imprecision (-1): The 95% CI (-5.00 to 0.50) includes no effect (0).")
+    with pytest.raises(CompendiumError, match="unknown field"):
+        grade_outcome({**values, "tau2": 0.1})
+    details = grade.grade_domains_table([result])
+    assert len(details) == len(grade.DOWNGRADE_DOMAINS) + len(grade.UPGRADE_DOMAINS)
+    assert "certainty: ⊕⊕⊕◯ Moderate" in str(result)
