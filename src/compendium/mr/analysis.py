@@ -1,0 +1,103 @@
+"""One call for the standard set of MR estimates: :func:`mr_analysis` -> :class:`MRResults`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from compendium.errors import CompendiumError
+from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, MIN_SNPS, SNP, MRDefaults
+from compendium.mr.estimators import egger, ivw, simple_median, weighted_median, weighted_mode
+from compendium.mr.heterogeneity import f_statistics, heterogeneity
+from compendium.mr.inputs import MRInput, mr_input
+from compendium.mr.results import EstimateResult, MRResults
+
+
+def _run(
+    name: str, data: MRInput, notes: dict[str, str], fit: Callable[[], EstimateResult]
+) -> EstimateResult | None:
+    if data.k < MIN_SNPS[name]:
+        notes[name] = f"needs at least {MIN_SNPS[name]} SNPs, got {data.k}"
+        return None
+    try:
+        return fit()
+    except CompendiumError as error:
+        notes[name] = str(error)
+        return None
+
+
+def mr_analysis(
+    frame: pd.DataFrame,
+    bx: str = BX,
+    bxse: str = BXSE,
+    by: str = BY,
+    byse: str = BYSE,
+    snp: str | None = SNP,
+    *,
+    source: str = "input table",
+    settings: MRDefaults = DEFAULTS,
+    **overrides: object,
+) -> MRResults:
+    """Run IVW (random and fixed), MR-Egger, weighted and simple median and weighted mode.
+
+    ``settings`` holds every method choice (:class:`~compendium.mr.defaults.MRDefaults`);
+    keyword ``overrides`` replace single fields, e.g. ``seed=1, n_bootstrap=1000``. A method
+    with too few SNPs (or an unidentifiable fit) is ``None`` with its reason in ``notes``;
+    the others still run. Bad input raises :class:`~compendium.errors.CompendiumError`
+    naming ``source``, row and column.
+    """
+    try:
+        settings = replace(settings, **overrides)  # type: ignore[arg-type]
+    except TypeError as error:
+        raise CompendiumError(f"mr_analysis: unknown setting ({error})") from None
+    if settings.n_bootstrap < 2:
+        raise CompendiumError(f"n_bootstrap: expected at least 2, got {settings.n_bootstrap}")
+    data = mr_input(frame, bx, bxse, by, byse, snp, source=source)
+    arrays = (data.bx, data.bxse, data.by, data.byse)
+    boot = {"n_bootstrap": settings.n_bootstrap, "seed": settings.seed, "alpha": settings.alpha}
+    notes: dict[str, str] = {}
+    results = {
+        "ivw": _run("ivw", data, notes, lambda: ivw(*arrays, model="random", alpha=settings.alpha)),
+        "ivw_fixed": _run("ivw_fixed", data, notes, lambda: ivw(*arrays, model="fixed", alpha=settings.alpha)),
+        "egger": _run(
+            "egger",
+            data,
+            notes,
+            lambda: egger(
+                *arrays,
+                distribution=settings.egger_distribution,
+                alpha=settings.alpha,
+                i2gx_weighted=settings.i2gx_weighted,
+            ),
+        ),
+        "weighted_median": _run(
+            "weighted_median", data, notes, lambda: weighted_median(*arrays, weights=settings.median_weights, **boot)
+        ),
+        "simple_median": _run("simple_median", data, notes, lambda: simple_median(*arrays, **boot)),
+        "weighted_mode": _run(
+            "weighted_mode",
+            data,
+            notes,
+            lambda: weighted_mode(
+                *arrays,
+                se_order=settings.mode_se,
+                phi=settings.mode_phi,
+                distribution=settings.mode_distribution,
+                **boot,
+            ),
+        ),
+    }
+    for statistic in ("q_ivw", "q_egger", "i2gx"):
+        if data.k < MIN_SNPS[statistic]:
+            notes[statistic] = f"needs at least {MIN_SNPS[statistic]} SNPs, got {data.k}"
+    return MRResults(
+        n_snps=data.k,
+        heterogeneity=heterogeneity(*arrays, i2gx_weighted=settings.i2gx_weighted),
+        f_mean=float(np.mean(f_statistics(data.bx, data.bxse))),
+        settings=settings,
+        notes=notes,
+        **results,  # type: ignore[arg-type]
+    )

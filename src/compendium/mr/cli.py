@@ -1,0 +1,75 @@
+"""``compendium mr FILE.csv``: the standard MR estimates of a harmonised summary-data table.
+
+With ``--json`` prints one JSON object (the contract of ``MRResults.to_dict()``): ``n_snps``;
+``ivw``, ``ivw_fixed``, ``egger``, ``weighted_median``, ``simple_median``, ``weighted_mode``
+(each ``{estimate, se, ci_low, ci_high, pval}``, ``egger`` also ``intercept, intercept_se,
+intercept_pval``; ``null`` when too few SNPs); ``heterogeneity``
+(``{q_ivw, q_ivw_pval, q_egger, q_egger_pval, i2gx}``); ``f_mean``; ``notes`` (method ->
+reason it is null). Without ``--json`` prints a readable table. Same seed, same numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the ``mr`` sub-command."""
+    parser = subparsers.add_parser(
+        "mr",
+        help="Mendelian randomization estimates (IVW, MR-Egger, median, mode) from a CSV of SNP associations",
+        description="Causal estimates (IVW, MR-Egger, weighted/simple median, weighted mode), heterogeneity "
+        "and instrument strength from a CSV with one row per SNP, harmonised to the same effect allele.",
+    )
+    parser.add_argument("file", metavar="FILE.csv", help="one row per SNP, harmonised to the same effect allele")
+    parser.add_argument("--bx", default=BX, metavar="COL", help=f"SNP-exposure effect column (default {BX})")
+    parser.add_argument("--bxse", default=BXSE, metavar="COL", help=f"its standard error (default {BXSE})")
+    parser.add_argument("--by", default=BY, metavar="COL", help=f"SNP-outcome effect column (default {BY})")
+    parser.add_argument("--byse", default=BYSE, metavar="COL", help=f"its standard error (default {BYSE})")
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULTS.seed, metavar="N", help=f"bootstrap seed (default {DEFAULTS.seed})"
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=DEFAULTS.n_bootstrap,
+        metavar="N",
+        help=f"bootstrap replicates for the median and mode SEs (default {DEFAULTS.n_bootstrap})",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Read the table, run :func:`compendium.mr.mr_analysis` and print the results."""
+    import pandas as pd
+
+    from compendium.errors import CompendiumError
+    from compendium.mr.analysis import mr_analysis
+
+    try:
+        frame = pd.read_csv(args.file)
+    except FileNotFoundError:
+        raise CompendiumError(f"{args.file}: file not found") from None
+    except pd.errors.EmptyDataError:
+        raise CompendiumError(f"{args.file}: empty file; expected a header and one row per SNP") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise CompendiumError(f"{args.file}: not a readable CSV file ({error})") from None
+    results = mr_analysis(
+        frame,
+        args.bx,
+        args.bxse,
+        args.by,
+        args.byse,
+        source=args.file,
+        seed=args.seed,
+        n_bootstrap=args.bootstrap,
+    )
+    if args.json:
+        print(json.dumps(results.to_dict(), indent=2, sort_keys=False))
+    else:
+        print(results)
+    return 0

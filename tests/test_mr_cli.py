@@ -1,0 +1,144 @@
+"""``compendium mr`` and the results object: JSON contract, determinism, nulls with notes, errors.
+
+Numbers checked here are the MendelianRandomization vignette values for the real lipid data
+(tests/data/README.md); small and malformed tables are SYNTHETIC.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from compendium.cli import main
+from compendium.errors import CompendiumError
+from compendium.mr.analysis import mr_analysis
+from compendium.mr.results import FRAME_COLUMNS, METHOD_LABELS
+from mr_reference import LIPID_COLUMNS, LIPIDS_CSV, lipids, matches_printed
+
+METHODS = ["ivw", "ivw_fixed", "egger", "weighted_median", "simple_median", "weighted_mode"]
+COLUMN_ARGS = ["--bx", "beta_ldlc", "--bxse", "se_ldlc", "--by", "beta_chd_logodds", "--byse", "se_chd_logodds"]
+
+
+def run(argv: list[str], capsys) -> tuple[int, str, str]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def lipid_json(capsys, *extra: str) -> dict:
+    code, out, _ = run(["mr", str(LIPIDS_CSV), *COLUMN_ARGS, "--bootstrap", "2000", *extra, "--json"], capsys)
+    assert code == 0
+    return json.loads(out)
+
+
+def test_json_contract_and_vignette_values(capsys):
+    out = lipid_json(capsys)
+    assert list(out) == ["n_snps", *METHODS, "heterogeneity", "f_mean", "notes"]
+    assert out["n_snps"] == 28 and out["notes"] == {}
+    for method in METHODS:
+        expected = ["estimate", "se", "ci_low", "ci_high", "pval"]
+        if method == "egger":
+            expected += ["intercept", "intercept_se", "intercept_pval"]
+        assert list(out[method]) == expected
+    assert list(out["heterogeneity"]) == ["q_ivw", "q_ivw_pval", "q_egger", "q_egger_pval", "i2gx"]
+    # MendelianRandomization vignette values
+    assert matches_printed(out["ivw"]["estimate"], "2.834") and matches_printed(out["ivw"]["se"], "0.530")
+    assert matches_printed(out["egger"]["estimate"], "3.253")
+    assert matches_printed(out["egger"]["intercept_pval"], "0.451")
+    assert matches_printed(out["weighted_median"]["estimate"], "2.683")
+    assert matches_printed(out["simple_median"]["estimate"], "1.755")
+    assert matches_printed(out["heterogeneity"]["q_ivw"], "99.53")
+    # F = (bx / bxse)^2 averaged over SNPs
+    table = lipids()
+    assert out["f_mean"] == pytest.approx(((table.beta_ldlc / table.se_ldlc) ** 2).mean())
+
+
+def test_same_seed_same_numbers(capsys):
+    first, second = lipid_json(capsys, "--seed", "7"), lipid_json(capsys, "--seed", "7")
+    assert first == second
+    assert lipid_json(capsys, "--seed", "8")["weighted_median"]["se"] != first["weighted_median"]["se"]
+
+
+def test_default_columns_and_readable_table(tmp_path: Path, capsys):
+    path = tmp_path / "harmonised.csv"
+    renamed = dict(zip(LIPID_COLUMNS, ["beta_exposure", "se_exposure", "beta_outcome", "se_outcome"]))
+    lipids().rename(columns=renamed).to_csv(path, index=False)
+    code, out, _ = run(["mr", str(path), "--bootstrap", "200"], capsys)
+    assert code == 0
+    assert "28 SNPs" in out and "MR-Egger" in out and "2.834" in out and "Heterogeneity" in out
+
+
+def test_too_few_snps_gives_null_with_notes(tmp_path: Path, capsys):
+    path = tmp_path / "two_snps.csv"  # SYNTHETIC
+    lipids().iloc[:2].to_csv(path, index=False)
+    code, out, _ = run(["mr", str(path), *COLUMN_ARGS, "--bootstrap", "100", "--json"], capsys)
+    result = json.loads(out)
+    assert code == 0 and result["n_snps"] == 2
+    assert result["ivw"] is not None and result["ivw_fixed"] is not None
+    for method in ("egger", "weighted_median", "simple_median", "weighted_mode"):
+        assert result[method] is None
+        assert result["notes"][method] == "needs at least 3 SNPs, got 2"
+    assert result["heterogeneity"]["q_egger"] is None and result["heterogeneity"]["q_ivw"] is not None
+    code, out, _ = run(["mr", str(path), *COLUMN_ARGS, "--bootstrap", "100"], capsys)
+    assert "not estimated: needs at least 3 SNPs" in out
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda t: t.drop(columns="se_ldlc"), "column 'se_ldlc' is missing"),
+        (
+            lambda t: t.astype({"beta_chd_logodds": object}).assign(
+                beta_chd_logodds=lambda d: d.beta_chd_logodds.where(d.index != 2, "abc")
+            ),
+            "row 3, column 'beta_chd_logodds': expected a finite number, got 'abc'",
+        ),
+        (
+            lambda t: t.assign(se_chd_logodds=lambda d: d.se_chd_logodds.where(d.index != 0, 0.0)),
+            "row 1, column 'se_chd_logodds': expected a number > 0",
+        ),
+        (lambda t: t.assign(se_ldlc=lambda d: d.se_ldlc.where(d.index != 4, -0.1)), "row 5, column 'se_ldlc'"),
+        (
+            lambda t: t.assign(beta_ldlc=lambda d: d.beta_ldlc.where(d.index != 1)),
+            "row 2, column 'beta_ldlc': expected a finite number, got an empty cell",
+        ),
+        (lambda t: t.iloc[:0], "no rows"),
+    ],
+)
+def test_bad_input_exits_2_naming_file_row_column(tmp_path: Path, capsys, edit, expected):
+    path = tmp_path / "bad.csv"  # SYNTHETIC corruption of the lipid table
+    edit(lipids()).to_csv(path, index=False)
+    code, out, err = run(["mr", str(path), *COLUMN_ARGS, "--json"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {path}") and expected in err
+
+
+def test_empty_and_missing_files(tmp_path: Path, capsys):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    code, _, err = run(["mr", str(empty), "--json"], capsys)
+    assert code == 2 and "empty file" in err
+    code, _, err = run(["mr", str(tmp_path / "absent.csv"), "--json"], capsys)
+    assert code == 2 and "file not found" in err
+
+
+def test_results_object_frame_and_str():
+    results = mr_analysis(lipids(), *LIPID_COLUMNS, snp="variant", n_bootstrap=200)
+    frame = results.to_frame()
+    assert list(frame.columns) == FRAME_COLUMNS
+    assert frame.method.tolist() == list(METHOD_LABELS) == METHODS
+    assert (frame.n_snps == 28).all()
+    assert frame.set_index("method").loc["egger", "estimate"] == pytest.approx(results.egger.estimate)
+    text = str(results)
+    assert all(label in text for label in METHOD_LABELS.values())
+    assert results.settings.n_bootstrap == 200 and results.settings.seed == 314159265
+
+
+def test_settings_overrides_and_unknown_setting():
+    results = mr_analysis(lipids(), *LIPID_COLUMNS, n_bootstrap=100, egger_distribution="t", median_weights="second")
+    assert results.egger.distribution == "t" and results.weighted_median.weights == "second"
+    with pytest.raises(CompendiumError, match="unknown setting"):
+        mr_analysis(lipids(), *LIPID_COLUMNS, bootstraps=100)
