@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES = [
     "compendium.mr.cli",
     "compendium.bias.cli",
     "compendium.meta.cli",
+    "compendium.evidence.cli",
 ]
 
 

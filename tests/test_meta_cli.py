@@ -1,0 +1,116 @@
+"""``compendium meta``: JSON contract, metafor agreement through the CLI, and clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from compendium.cli import main
+from metafor_ref import CLOSED, ITERATIVE, arr, assert_close, load
+
+KEYS = ["k", "method", "test", "estimate", "se", "ci_low", "ci_high", "pval", "tau2", "tau2_ci_low",
+        "tau2_ci_high", "i2", "h2", "q", "q_pval", "pi_low", "pi_high"]
+
+
+@pytest.fixture
+def bcg_csv(tmp_path: Path) -> Path:
+    inputs = load("dat.bcg")["inputs"]  # test fixture: metadat dat.bcg (Colditz et al. 1994)
+    path = tmp_path / "bcg.csv"
+    frame = pd.DataFrame(inputs)
+    frame["yi"], frame["vi"] = arr(load("dat.bcg")["yi"]), arr(load("dat.bcg")["vi"])
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _run(capsys: pytest.CaptureFixture, argv: list[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_json_contract_and_values(bcg_csv: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = _run(capsys, ["meta", str(bcg_csv), "--measure", "RR", "--ai", "tpos", "--bi", "tneg",
+                                 "--ci", "cpos", "--di", "cneg", "--slab", "author", "--leave1out",
+                                 "--egger", "--trimfill", "--json"])
+    assert code == 0
+    result = json.loads(out)
+    assert list(result)[: len(KEYS)] == KEYS
+    ref = load("dat.bcg")
+    model = ref["models"]["REML_knha"]  # metafor rma(yi, vi, test="knha")
+    assert_close(result["estimate"], model["beta"], ITERATIVE)
+    assert_close(result["i2"], model["I2"], ITERATIVE)
+    assert_close(result["pi_low"], model["pi.lb"], ITERATIVE)
+    assert [row["omitted"] for row in result["leave1out"]][0] == "Aronson"
+    assert set(result["leave1out"][0]) == {"omitted", "estimate", "se", "tau2", "i2"}
+    assert_close([r["estimate"] for r in result["leave1out"]], ref["diagnostics"]["REML_knha"]["leave1out"]["estimate"], ITERATIVE)
+    assert set(result["egger"]) == {"z", "pval"}
+    assert_close(result["egger"]["z"], ref["diagnostics"]["REML_knha"]["regtest"]["zval"], ITERATIVE)
+    assert set(result["trimfill"]) == {"k0", "side", "estimate", "se"}
+
+
+def test_yi_vi_dl_z_and_mods(bcg_csv: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = _run(capsys, ["meta", str(bcg_csv), "--yi", "yi", "--vi", "vi", "--method", "DL",
+                                 "--test", "z", "--mods", "ablat", "--json"])
+    assert code == 0
+    result = json.loads(out)
+    expected = load("dat.bcg")["metareg"]["ablat"]["DL_z"]
+    assert [c["name"] for c in result["coefficients"]] == ["intrcpt", "ablat"]
+    assert_close([c["estimate"] for c in result["coefficients"]], expected["beta"], CLOSED)
+    assert_close(result["qm"], expected["QM"], CLOSED)
+    assert_close(result["qm_pval"], expected["QMp"], CLOSED)
+
+
+def test_sei_and_level(bcg_csv: Path, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    frame = pd.read_csv(bcg_csv)
+    frame["sei"] = np.sqrt(frame["vi"])
+    path = tmp_path / "sei.csv"
+    frame.to_csv(path, index=False)
+    code, out, _ = _run(capsys, ["meta", str(path), "--yi", "yi", "--sei", "sei", "--method", "FE",
+                                 "--test", "z", "--level", "90", "--json"])
+    result = json.loads(out)
+    fe = load("dat.bcg")["models"]["FE_z"]
+    assert code == 0 and result["pi_low"] is None and result["tau2_ci_low"] is None
+    assert_close(result["estimate"], fe["beta"], CLOSED)
+    assert_close(result["ci_low"], arr(fe["beta"])[0] - 1.6448536269514722 * arr(fe["se"])[0], 1e-9)
+
+
+def test_readable_summary(bcg_csv: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = _run(capsys, ["meta", str(bcg_csv), "--yi", "yi", "--vi", "vi"])
+    assert code == 0 and "Random-Effects Model (k = 13; tau^2 estimator: REML)" in out
+
+
+@pytest.mark.parametrize(
+    ("edit", "args", "message"),
+    [
+        (None, ["--yi", "yi", "--vi", "nope"], "missing column 'nope'"),
+        ("text", ["--yi", "yi", "--vi", "vi"], "row 3, column 'vi'"),
+        ("zero", ["--yi", "yi", "--vi", "vi"], "row 2, column 'vi'"),
+        ("empty", ["--yi", "yi", "--vi", "vi"], "k = 0"),
+        (None, ["--yi", "yi"], "exactly one of --vi or --sei"),
+        (None, ["--measure", "OR", "--ai", "tpos"], "needs --bi --ci --di"),
+    ],
+)
+def test_bad_input(bcg_csv: Path, capsys: pytest.CaptureFixture, edit: str | None, args: list[str], message: str) -> None:
+    frame = pd.read_csv(bcg_csv)
+    if edit == "text":
+        frame["vi"] = frame["vi"].astype(object)
+        frame.loc[2, "vi"] = "abc"
+    elif edit == "zero":
+        frame.loc[1, "vi"] = 0.0
+    elif edit == "empty":
+        frame = frame.iloc[0:0]
+    frame.to_csv(bcg_csv, index=False)
+    code, _, err = _run(capsys, ["meta", str(bcg_csv), *args])
+    assert code == 2
+    assert err.startswith("error: ") and message in err
+    if edit is not None or "nope" in args:
+        assert str(bcg_csv) in err
+
+
+def test_missing_file(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    code, _, err = _run(capsys, ["meta", str(tmp_path / "none.csv"), "--yi", "a", "--vi", "b"])
+    assert code == 2 and "no such file" in err
