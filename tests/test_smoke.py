@@ -1,0 +1,26 @@
+"""Pipeline smoke test: every committed stage notebook runs on the committed data.
+
+The stages run into a temporary results folder, so the test never touches reports/.
+"""
+
+from __future__ import annotations
+
+import json
+
+from compendium.pipeline import discover_stages, run_pipeline
+
+
+def test_all_stages_run_on_the_committed_data(tmp_path):
+    results = tmp_path / "reports"
+    executed = run_pipeline(overrides=[f"results_dir={results}"], log=lambda _: None)
+    stages = discover_stages()
+    assert [p.parent.name for p in executed] == [s.name for s in stages]
+    for stage in stages:
+        folder = results / stage.name
+        assert (folder / f"{stage.name}.ipynb").exists()
+        figures = folder / "figures.json"
+        if figures.exists():
+            for name, figure in json.loads(figures.read_text()).items():
+                assert (folder / figure["file"]).exists(), name
+                assert figure["alt"].strip() and figure["title"].strip(), name
+    assert not (results / ".tmp").exists() or not any((results / ".tmp").iterdir())
