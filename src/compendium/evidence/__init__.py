@@ -1,0 +1,1 @@
+"""Evidence-level checks and summaries: the reported-statistics consistency check (``reported``)."""

@@ -1,0 +1,37 @@
+"""``compendium check-reported [DIR]``: flag rows whose printed statistics disagree."""
+
+from __future__ import annotations
+
+import argparse
+
+from compendium.paths import RAW_DIR
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check-reported",
+        help="flag rows whose printed estimate, CI, p, Z or totals disagree",
+        description="Recompute what each row's printed numbers imply (CI, SE, p, Z, totals) and list the rows "
+        "where they disagree beyond rounding. Flags are findings, not errors: the exit code is 0 whenever "
+        "the check ran, and flagged rows (e.g. published typos kept as printed) are never corrected.",
+    )
+    parser.add_argument("directory", nargs="?", default=str(RAW_DIR), metavar="DIR", help="data folder (default data/raw)")
+    parser.add_argument("--json", action="store_true", help="print the flags as JSON")
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    import json
+
+    from compendium.evidence.reported import check_reported
+
+    flags = check_reported(args.directory)
+    if args.json:
+        records = [{k: (None if v != v else v) for k, v in record.items()} for record in flags.to_dict(orient="records")]
+        print(json.dumps([{k: (int(v) if k == "row" else v) for k, v in r.items()} for r in records], indent=2, sort_keys=False))
+        return 0
+    for flag in flags.itertuples(index=False):
+        print(f"{flag.file} row {flag.row} ({flag.study_id}): {flag.reason} [{flag.field}]: {flag.details}")
+    files = flags["file"].nunique()
+    print(f"{len(flags)} flag(s) in {files} file(s); flags are findings to read, not errors")
+    return 0
