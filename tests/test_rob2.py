@@ -160,6 +160,9 @@ D4_PATHS = [
     p(SOME_CONCERNS, {"q4_1": "N", "q4_2": "NI", "q4_3": "Y", "q4_4": "N"}, "4.2_NI__4.3_Y__4.4_N__some"),
     p(SOME_CONCERNS, {"q4_1": "N", "q4_2": "NI", "q4_3": "Y", "q4_4": "Y", "q4_5": "PN"}, "4.2_NI__4.4_Y__4.5_PN__some"),
     p(HIGH, {"q4_1": "N", "q4_2": "NI", "q4_3": "NI", "q4_4": "Y", "q4_5": "PY"}, "4.2_NI__4.4_Y__4.5_PY__high"),
+    p(SOME_CONCERNS, {"q4_1": "NI", "q4_2": "NI", "q4_3": "PN"}, "4.1_NI__4.2_NI__4.3_PN__some"),
+    p(SOME_CONCERNS, {"q4_1": "PN", "q4_2": "NI", "q4_3": "NI", "q4_4": "PN"}, "4.2_NI__4.3_NI__4.4_PN__some"),
+    p(HIGH, {"q4_1": "N", "q4_2": "NI", "q4_3": "PY", "q4_4": "NI", "q4_5": "NI"}, "4.2_NI__4.4_NI__4.5_NI__high"),
 ]
 
 

@@ -230,6 +230,15 @@ def judge_d4(a: Answers) -> str:
     4.2 N/PN, assessors unaware (4.3 N/PN) or assessment not open to influence (4.4 N/PN) -> Low;
     with 4.2 NI the same paths end in Some concerns. In both branches 4.5 N/PN -> Some concerns and
     4.5 Y/PY/NI -> High. (4.1 NI is treated like N/PN, as the algorithm does.)
+
+    Verified (issue 5): the guidance text of Box 10 (p. 54; question 4.3 is asked "If
+    N/PN/NI to 4.1 and 4.2", so an NI to 4.2 continues to 4.3 rather than ending the domain) read
+    on a mirror of the 22 August 2019 document (9pdf.org, "Signalling questions and criteria for
+    judging risk of bias"); Table 12 and Figure 5 themselves could not be retrieved as text. The
+    branch structure above agrees with an independent implementation of the published decision
+    diagram (CoRATES, github.com/InfinityBowman/corates, packages/shared/src/checklists/rob2/
+    scoring-domains.ts, ``scoreDomain4``: 4.2 NI branch gives Some concerns where the 4.2 N/PN
+    branch gives Low; 4.5 N/PN Some concerns, Y/PY/NI High). No change to the rule was needed.
     """
     if a["q4_1"] in Y_PY or a["q4_2"] in Y_PY:
         return HIGH

@@ -100,8 +100,12 @@ def summary_plot(
     palette: str = DEFAULT_PALETTE,
     weighted: bool = True,
     title: str | None = None,
+    weight_label: str = "meta-analysis weight",
 ) -> Figure:
-    """Stacked horizontal bars: share of total weight (or of studies) in each judgement, per domain."""
+    """Stacked horizontal bars: share of total weight (or of studies) in each judgement, per domain.
+
+    ``weight_label`` names what ``Weight`` holds, for the x-axis label (e.g. "participants
+    randomised" when the weights are trial sizes)."""
     colours = _colours(palette)
     domains = TOOL_DOMAINS[tool]
     columns = [*domains, "Overall"]
@@ -124,7 +128,7 @@ def summary_plot(
         left += shares[judgement]
     axes.set_yticks(positions, labels)
     axes.set_xlim(0, 100)
-    axes.set_xlabel("Share of total meta-analysis weight (%)" if weighted else "Share of studies (%)")
+    axes.set_xlabel(f"Share of total {weight_label} (%)" if weighted else "Share of studies (%)")
     axes.set_ylabel("Risk-of-bias domain")
     axes.legend(
         handles=_legend_handles(colours, present),
