@@ -1,0 +1,160 @@
+"""GRADE for stage 03: one :class:`compendium.bias.grade.GradeInput` per pooled analysis and per
+single-trial result, then the Summary-of-Findings and domain tables.
+
+Inputs come from the results (k, participants, estimate, CI, prediction interval, I2) and from
+stage 02 (weight shares at high / not-low risk of bias, :func:`compendium.bias.grade.rob_weight_shares`).
+When stage 02 has not run, the risk-of-bias domain is marked "not assessed" (never a judgement we
+did not make). Stated indirectness rules (ours; GRADE 8, Guyatt GH et al. J Clin Epidemiol
+2011;64:1303-1310), one level each, at most two:
+
+* **surrogate outcome**: respiratory-muscle strength and lung-function measures
+  (:data:`SURROGATE_OUTCOMES`) stand in for patient-important outcomes (function, ventilation,
+  survival);
+* **indirect exposure**: professional-sport cohorts (:data:`INDIRECT_EXPOSURES`) measure
+  participation in a sport (with head impacts, doping and selection), not physical activity;
+* **secondary source**: more than :data:`SECONDARY_SOURCE_SHARE` of the weight comes from
+  numbers read in another document than the study's own report.
+
+Publication bias is assessed only with k >= 10 (Egger's test, :func:`compendium.meta.small_study.egger_test`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from compendium.analysis.inputs import ROB_ABSENT, ROB_ABSENT_REASON
+from compendium.analysis.pooling import AnalysisFit
+from compendium.analysis.rob import NOT_ASSESSED, RobLookup
+from compendium.bias.grade import (
+    PUBLICATION_BIAS_MIN_K,
+    GradeInput,
+    GradeResult,
+    grade_domains_table,
+    grade_outcome,
+    rob_weight_shares,
+    summary_of_findings,
+)
+from compendium.meta.small_study import egger_test
+
+SURROGATE_OUTCOMES = ("mep", "mip", "fvc", "pef", "snip", "mvv")
+INDIRECT_EXPOSURES = ("professional_sport",)
+SECONDARY_SOURCE_SHARE = 0.5
+#: ratio measures that GRADE's module does not list; their no-effect value is 1
+EXTRA_RATIO_MEASURES = ("SMR", "SIR", "PMR")
+SOF_EXTRA_COLUMNS = ["question", "analysis_id", "design", "k"]
+
+
+def indirectness(outcome: str, exposure_categories: set[str], secondary_share: float) -> tuple[int, str]:
+    """Levels (0-2) and reason by the stated rules (module docstring)."""
+    reasons = []
+    if outcome in SURROGATE_OUTCOMES:
+        reasons.append(f"{outcome.upper()} is a surrogate (respiratory-muscle or lung-function measure) for patient-important outcomes")
+    indirect = sorted(exposure_categories & set(INDIRECT_EXPOSURES))
+    if indirect:
+        reasons.append("professional-sport participation is an indirect measure of physical activity (head impacts and other exposures differ)")
+    if secondary_share > SECONDARY_SOURCE_SHARE:
+        reasons.append(f"{100 * secondary_share:.0f}% of the weight from numbers read in a secondary source")
+    if not reasons:
+        return 0, ""
+    text = "; ".join(reasons)
+    return min(2, len(reasons)), text[0].upper() + text[1:] + "."
+
+
+def _shares(judgements: list[str | None], weights: np.ndarray) -> tuple[dict[str, float], str]:
+    if any(j is None for j in judgements):
+        return {"share_not_low_rob": 0.0, "share_high_rob": 0.0}, ROB_ABSENT
+    missing = sum(j == NOT_ASSESSED for j in judgements)
+    note = f"{missing} of {len(judgements)} studies without a stage-02 judgement, counted as not low risk" if missing else ""
+    return rob_weight_shares(list(judgements), list(weights)), note
+
+
+def _mark(result: GradeResult, rob_note: str, absent: bool) -> GradeResult:
+    """Mark the risk-of-bias domain not assessed (stage 02 absent) or add a note to it."""
+    if not rob_note:
+        return result
+    domains = []
+    for d in result.domains:
+        if d.domain == "risk_of_bias":
+            d = (replace(d, proposed=0, final=0, status="not assessed", explanation=f"Not assessed: {ROB_ABSENT_REASON}.")
+                 if absent else replace(d, explanation=(d.explanation + " " if d.explanation else "") + f"{rob_note}."))
+        domains.append(d)
+    return replace(result, domains=tuple(domains))
+
+
+def _grade(values: dict, rob_note: str, absent: bool) -> GradeResult:
+    return _mark(grade_outcome(GradeInput(**values)), rob_note, absent)
+
+
+def grade_pooled(fit: AnalysisFit, rob: RobLookup) -> GradeResult:
+    """GRADE for one pooled analysis."""
+    a, res = fit.analysis, fit.result
+    data = a.data
+    weights = np.asarray(res.weights) / 100.0
+    shares, rob_note = _shares(rob.column(data, a.question), weights)
+    secondary = float(weights[data["secondary_source"].astype(bool).to_numpy()].sum())
+    categories = set(data["exposure_category"].astype(str)) if "exposure_category" in data else set()
+    levels, reason = indirectness(a.outcome if a.question == "treatment" else "", categories, secondary)
+    participants = pd.to_numeric(data["participants"])
+    show = np.exp if a.log_scale else (lambda x: x)
+    small_study = None
+    if res.k >= PUBLICATION_BIAS_MIN_K:
+        small_study = egger_test(res).pval
+    values = dict(
+        outcome=a.label, design="rct" if a.question == "treatment" else "observational", k=res.k,
+        participants=int(participants.sum(skipna=True)), effect_measure=a.measure,
+        estimate=float(show(res.estimate)), ci_low=float(show(res.ci_low)), ci_high=float(show(res.ci_high)),
+        null_value=1.0 if a.measure in EXTRA_RATIO_MEASURES else None,
+        events=int(a.events) if a.events is not None and a.events <= participants.sum(skipna=True) else None,
+        i2=float(res.i2), pi_low=float(show(res.pi_low)) if res.pi_low is not None else None,
+        pi_high=float(show(res.pi_high)) if res.pi_high is not None else None,
+        indirectness=levels, indirectness_reason=reason, small_study_pval=small_study, **shares)
+    return _grade(values, rob_note, rob_note == ROB_ABSENT)
+
+
+def grade_single(row: pd.Series, rob: RobLookup) -> GradeResult:
+    """GRADE for one single-trial result (a row of ``single_trial_results``)."""
+    judgement = rob.judgement("treatment", str(row["study_id"]), str(row["outcome"]))
+    shares, rob_note = _shares([judgement], np.array([1.0]))
+    levels, reason = indirectness(str(row["outcome"]), set(), 1.0 if bool(row["secondary_source"]) else 0.0)
+    participants = row["participants"]
+    values = dict(
+        outcome=single_label(row), design="rct", k=1, participants=int(participants) if pd.notna(participants) else 0,
+        effect_measure=str(row["measure"]), estimate=float(row["estimate"]), ci_low=float(row["ci_low"]),
+        ci_high=float(row["ci_high"]), indirectness=levels, indirectness_reason=reason, **shares)
+    return _grade(values, rob_note, rob_note == ROB_ABSENT)
+
+
+def single_label(row: pd.Series) -> str:
+    """SoF label of a single-trial result: instrument, value type, window and trial."""
+    value_type = str(row["value_type"]).replace("_", " ")
+    return f"{row['outcome_measure']}, {value_type}, {row['window']} ({row['study']})"
+
+
+def grade_tables(fits: list[AnalysisFit], singles: pd.DataFrame, rob: RobLookup) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(summary_of_findings, grade_domains) for every pooled analysis (the 'all' row) and every
+    primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k."""
+    results: list[GradeResult] = []
+    extra: list[dict] = []
+    counts: list[str] = []
+    for fit in fits:
+        results.append(grade_pooled(fit, rob))
+        a = fit.analysis
+        extra.append({"question": a.question, "analysis_id": a.analysis_id,
+                      "design": "rct" if a.question == "treatment" else "observational", "k": fit.result.k})
+        _, missing = a.participants()
+        counts.append(f"Participants: {missing}; the count is of the other studies." if missing else "")
+    primary = singles[singles["analysis_set"] == "primary"]
+    for _, row in primary.iterrows():
+        results.append(grade_single(row, rob))
+        extra.append({"question": "treatment", "analysis_id": "", "design": "rct", "k": 1})
+        counts.append("" if pd.notna(row["participants"]) else "Participants not reported.")
+    sof = summary_of_findings(results)
+    sof["footnotes"] = [" ".join(filter(None, (f, c))) for f, c in zip(sof["footnotes"], counts)]
+    sof = pd.concat([sof, pd.DataFrame(extra, columns=SOF_EXTRA_COLUMNS)], axis=1)
+    domains = grade_domains_table(results)
+    sof = sof.sort_values(["question", "outcome"], kind="mergesort").reset_index(drop=True)
+    domains = domains.sort_values(["outcome"], kind="mergesort").reset_index(drop=True)
+    return sof, domains

@@ -1,0 +1,54 @@
+"""Inputs of stage 03: the validated stage-01 tables and, when present, stage 02's judgements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from compendium.results_io import read_table
+
+INGEST = "01_ingest"
+RISK_OF_BIAS = "02_risk_of_bias"
+#: stage-01 tables that stage 03 reads
+TABLES = ("studies", "sources", "trials", "arms", "continuous_outcomes", "rct_effects", "observational", "review_results")
+#: the text used wherever risk of bias could not be looked up because stage 02 has not run
+ROB_ABSENT_REASON = "stage 02 output (rob2_judgements) absent"
+ROB_ABSENT = f"risk of bias not assessed: {ROB_ABSENT_REASON}"
+
+
+@dataclass(frozen=True)
+class StageInputs:
+    """The tables stage 03 works from; ``rob2`` / ``observational_rob`` are None when stage 02 has not run."""
+
+    tables: dict[str, pd.DataFrame]
+    rob2: pd.DataFrame | None
+    observational_rob: pd.DataFrame | None
+
+    @property
+    def rob_available(self) -> bool:
+        return self.rob2 is not None
+
+    def labels(self) -> dict[str, str]:
+        """study_id -> short label ('Braga 2018')."""
+        studies = self.tables["studies"]
+        return dict(zip(studies["study_id"].astype(str), studies["label"].astype(str)))
+
+
+def as_bool(values: pd.Series) -> pd.Series:
+    """True where a cell is true (bool, 1, 'true'); missing and anything else is False."""
+    return values.map(lambda v: str(v).strip().lower() in ("true", "1", "1.0")).astype(bool)
+
+
+def _optional(results_dir: str | Path, name: str) -> pd.DataFrame | None:
+    path = Path(results_dir) / RISK_OF_BIAS / "tables" / f"{name}.csv"
+    return read_table(results_dir, RISK_OF_BIAS, name) if path.exists() else None
+
+
+def load_inputs(results_dir: str | Path) -> StageInputs:
+    """Read the stage-01 tables (required) and stage 02's ``rob2_judgements`` and
+    ``observational_rob`` (optional: None when stage 02 has not been run)."""
+    tables = {name: read_table(results_dir, INGEST, name) for name in TABLES}
+    return StageInputs(tables=tables, rob2=_optional(results_dir, "rob2_judgements"),
+                       observational_rob=_optional(results_dir, "observational_rob"))

@@ -1,0 +1,84 @@
+"""Every default and rule of stage 03 in one JSON-ready record (``tables/methods.json``)."""
+
+from __future__ import annotations
+
+from compendium.analysis import grading, pooling, risk, treatment
+from compendium.analysis.inputs import ROB_ABSENT
+from compendium.analysis.windows import TIME_WINDOWS, window_rule
+from compendium.bias import grade
+from compendium.effects import SD_METHODS, SMALL_SAMPLE_N, ZERO_CELL_ADD
+from compendium.meta import SENSITIVITY
+from compendium.meta.settings import METHODS, MetaSettings
+
+
+def methods_record(*, method: str, test: str, level: float, subgroup: str | None, exclude_high_rob: bool,
+                   include_active_comparators: bool, outcomes: list[str] | None, rob_available: bool) -> dict:
+    """The methods as run (parameters) and every rule, with the module that implements it."""
+    settings = MetaSettings(method=method, test=test, level=level)
+    return {
+        "parameters": {"tau2_method": method, "test": test, "level": level, "subgroup": subgroup,
+                       "exclude_high_rob": exclude_high_rob, "include_active_comparators": include_active_comparators,
+                       "outcomes": outcomes},
+        "model": {
+            "description": settings.describe(),
+            "tau2_estimator": method,
+            "ci_method": {"knha": "Hartung-Knapp-Sidik-Jonkman (t with k - 1 df)", "z": "normal (Wald)",
+                          "adhoc": "knha never narrower than z"}.get(test, test),
+            "level_percent": level,
+            "prediction_interval": "estimate +/- t(k-1) (knha) or z * sqrt(se^2 + tau2), as metafor predict.rma",
+            "i2": settings.i2_definition,
+            "tau2_ci": settings.tau2_ci,
+            "engine": "compendium.meta.rma (metafor 3.8 rma.uni, tested against metafor)",
+            "ratio_measures": "pooled on the log scale; estimates, CIs and prediction intervals shown back-transformed; yi, vi and tau2 on the log scale",
+            "zero_cell_correction": f"{ZERO_CELL_ADD} added to every cell of a 2x2 table with a zero cell (escalc add=1/2, to='only0'); no binary outcome was pooled",
+        },
+        "effect_sizes": {
+            "md": "exercise minus control, escalc 'MD' (vi = sd1^2/n1 + sd2^2/n2)",
+            "smd": "Hedges' g, escalc 'SMD' with the exact small-sample correction; used when trials of one analysis use different instruments; oriented so that positive favours exercise",
+            "sd_derivation": {
+                "order": list(SD_METHODS),
+                "se": "SD = SE sqrt(n)",
+                "ci": f"SD = sqrt(n) (upper - lower) / (2 crit), t with n - 1 df when n < {SMALL_SAMPLE_N} (ci_t), else z (ci_z) (Cochrane Handbook 6.5.2.2)",
+                "median": "Wan et al. 2014 (BMC Med Res Methodol 14:135) from median with IQR and/or range",
+                "plus_minus": "a value printed after '±' whose type is not stated is never used as an SD",
+                "missing_n": "arms without n are not pooled; n is never filled in",
+            },
+            "trial_reported": "between-group MD/SMD with a CI (or SE) by generic inverse variance (Cochrane Handbook 6.3.2); pooled only with results of the same outcome, measure and outcome_measure in one time window; per-protocol results dropped when an ITT result exists",
+        },
+        "time_windows": {"rule": window_rule(), "windows_weeks": [[label, upper if upper != float("inf") else None] for label, upper in TIME_WINDOWS]},
+        "trial_sets": {
+            "primary": treatment.SET_LABELS[treatment.PRIMARY],
+            "excluded_from_primary": [treatment.SET_LABELS[treatment.ACTIVE_COMPARATOR], treatment.SET_LABELS[treatment.NON_RANDOMISED]],
+            "include_active_comparators": "adds active-comparator trials as a sensitivity analysis",
+            "multi_arm": "a trial with more than one exercise arm reporting the same outcome is shown, not pooled",
+        },
+        "pooling": {
+            "min_k": pooling.MIN_POOLED_K,
+            "subgroups": f"by {subgroup}: separate models per subgroup and Q-between (G - 1 df) when at least 2 subgroups have k >= {pooling.MIN_SUBGROUP_K}",
+            "single_trial": "outcomes with one trial are shown (single_trial_results), not pooled",
+        },
+        "sensitivity": {
+            "tau2_estimators": list(METHODS),
+            "older_review_variant": SENSITIVITY.describe(),
+            "leave_one_out_min_k": pooling.MIN_LEAVE_ONE_OUT_K,
+            "excluding_high_risk_of_bias": "refit without studies judged High (or Very high) by stage 02" if rob_available else f"not done: {ROB_ABSENT}",
+            "including_active_comparators": include_active_comparators,
+        },
+        "risk_question": {
+            "rules": risk.__doc__.split("Rules (ours, stated in ``methods.json``):")[1].strip(),
+            "overlapping_populations": {name: list(ids) for name, ids in risk.OVERLAPPING_POPULATIONS.items()},
+        },
+        "risk_of_bias": "stage 02 judgements used" if rob_available else ROB_ABSENT,
+        "grade": {
+            "engine": "compendium.bias.grade (rules in its docstring)",
+            "thresholds": {name: getattr(grade, name) for name in (
+                "RISK_OF_BIAS_SERIOUS_SHARE", "RISK_OF_BIAS_VERY_SERIOUS_SHARE", "INCONSISTENCY_I2_SERIOUS",
+                "INCONSISTENCY_I2_VERY_SERIOUS", "OIS_CONTINUOUS_PARTICIPANTS", "OIS_EVENTS", "PUBLICATION_BIAS_MIN_K",
+                "PUBLICATION_BIAS_PVAL", "LARGE_EFFECT_RATIO", "VERY_LARGE_EFFECT_RATIO")},
+            "indirectness": {"surrogate_outcomes": list(grading.SURROGATE_OUTCOMES),
+                             "indirect_exposures": list(grading.INDIRECT_EXPOSURES),
+                             "secondary_source_share": grading.SECONDARY_SOURCE_SHARE},
+            "publication_bias": f"Egger's test when k >= {grade.PUBLICATION_BIAS_MIN_K}; otherwise not assessed",
+        },
+        "funnel_plots": f"contour-enhanced (p 0.10/0.05/0.01) when k >= {grade.PUBLICATION_BIAS_MIN_K}",
+    }

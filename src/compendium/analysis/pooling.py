@@ -1,0 +1,472 @@
+"""Pooled analyses of stage 03: definitions, fits, subgroups and sensitivity analyses.
+
+An :class:`Analysis` is one set of comparable study results (``yi``, ``vi`` on the analysis scale:
+log for ratio measures). :func:`build_treatment_analyses` and :func:`build_risk_analyses` make them
+from the rows of :mod:`~compendium.analysis.treatment` and :mod:`~compendium.analysis.risk`;
+:func:`fit_analysis` fits one with :func:`compendium.meta.rma` (and a subgroup analysis when at
+least two subgroups have two or more studies: :func:`compendium.meta.regression.subgroup_analysis`,
+Q-between with G - 1 df); the ``*_table`` functions give the contract tables. Ratio results are
+shown back-transformed (``estimate``, ``ci_*``, ``pi_*``); ``yi``, ``vi`` and ``tau2`` stay on the
+log scale.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from compendium.analysis.inputs import ROB_ABSENT
+from compendium.analysis.rob import HIGH_RISK, RobLookup
+from compendium.analysis.windows import NO_TIMEPOINT
+from compendium.analysis.treatment import (
+    ACTIVE_COMPARATOR,
+    ARM_LEVEL,
+    EXCLUDED_COLUMNS,
+    NON_RANDOMISED,
+    PRIMARY,
+    SET_LABELS,
+    comparability_key,
+    poolable,
+)
+from compendium.effects import OUTCOME_TYPES, escalc
+from compendium.errors import CompendiumError
+from compendium.meta import SENSITIVITY, MetaResult, rma
+from compendium.meta.diagnostics import leave_one_out
+from compendium.meta.regression import SubgroupResult, subgroup_analysis
+from compendium.meta.settings import METHODS
+
+#: analysis-set labels of pooled rows
+WITH_ACTIVE = "with active comparators (sensitivity analysis)"
+WITHOUT_HIGH_ROB = "randomised, non-exercise control, excluding high risk of bias"
+#: minimum studies for a pooled analysis, for a subgroup to count, and for leave-one-out
+MIN_POOLED_K = 2
+MIN_SUBGROUP_K = 2
+MIN_LEAVE_ONE_OUT_K = 3
+
+POOLED_COLUMNS = [
+    "analysis_id", "question", "outcome", "subgroup", "analysis_set", "measure", "k", "participants", "estimate",
+    "ci_low", "ci_high", "pi_low", "pi_high", "pval", "tau2", "i2", "q", "q_pval", "method", "test", "notes",
+    "outcome_label", "q_between", "df_between", "pval_between", "log_scale",
+]
+STUDY_COLUMNS = ["analysis_id", "study_id", "study", "yi", "vi", "ci_low", "ci_high", "weight", "rob_overall",
+                 "estimate", "subgroup", "participants", "data_source", "sd_method", "secondary_source", "notes"]
+SENSITIVITY_COLUMNS = ["analysis_id", "variant", "estimate", "ci_low", "ci_high", "tau2", "i2", "k",
+                       "pi_low", "pi_high", "method", "test", "notes"]
+SINGLE_COLUMNS = [
+    "question", "outcome", "outcome_measure", "value_type", "timepoint_weeks", "window", "study_id", "study",
+    "analysis_set", "exercise_type", "data_source", "measure", "estimate", "ci_low", "ci_high", "pval", "n1i", "n2i",
+    "participants", "sd_method", "higher_is_better", "secondary_source", "notes",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """One set of comparable study results; ``data`` has study_id, study, outcome, yi, vi,
+    participants, data_source, sd_method, secondary_source, notes (and exercise_type for trials)."""
+
+    analysis_id: str
+    question: str
+    outcome: str
+    label: str
+    analysis_set: str
+    measure: str
+    log_scale: bool
+    data: pd.DataFrame
+    notes: tuple[str, ...] = ()
+    events: float | None = None
+
+    @property
+    def k(self) -> int:
+        return len(self.data)
+
+    def participants(self) -> tuple[float, str]:
+        """Sum of participants, or NaN with a note naming the studies that do not report them."""
+        values = pd.to_numeric(self.data["participants"])
+        if values.notna().all():
+            return float(values.sum()), ""
+        missing = ", ".join(self.data.loc[values.isna(), "study"].astype(str))
+        return np.nan, f"participants not reported by {missing}"
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisFit:
+    """A fitted analysis, its subgroup analysis (or why there is none) and the fitting settings."""
+
+    analysis: Analysis
+    result: MetaResult
+    subgroups: SubgroupResult | None
+    subgroup_note: str
+    subgroup_column: str | None
+
+
+def slug(text: str) -> str:
+    """File- and id-safe lower-case text."""
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+
+
+def _display(values: np.ndarray | float, log_scale: bool) -> np.ndarray | float:
+    return np.exp(values) if log_scale else values
+
+
+# --- building analyses ----------------------------------------------------------------------------
+
+def _smd_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Hedges' g from the arms (escalc "SMD"), oriented so that positive values favour exercise."""
+    types = rows["value_type"] if rows["value_type"].isin(OUTCOME_TYPES).all() else None
+    smd = escalc("SMD", rows, m1i="m1i", sd1i="sd1i", n1i="n1i", m2i="m2i", sd2i="sd2i", n2i="n2i",
+                 outcome_type=types.name if types is not None else None, source="continuous_outcomes")
+    flip = ~rows["higher_is_better"].astype(bool).to_numpy()
+    out = rows.copy()
+    out["yi"] = np.where(flip, -smd["yi"].to_numpy(), smd["yi"].to_numpy())
+    out["vi"] = smd["vi"].to_numpy()
+    out["measure"] = "SMD"
+    notes = ["SMD (Hedges' g) because the trials use different instruments; oriented so that positive values favour exercise"]
+    if flip.any():
+        notes.append("sign reversed for instruments where lower is better: " + ", ".join(rows.loc[flip, "study"]))
+    return out, notes
+
+
+def _treatment_id(key: tuple[str, ...]) -> str:
+    return "-".join(["treatment", *(slug(part)[:40] for part in key)])
+
+
+def _label(rows: pd.DataFrame, measure: str) -> str:
+    first = rows.iloc[0]
+    if first["data_source"] == ARM_LEVEL:
+        instrument = first["outcome_measure"] if rows["outcome_measure"].nunique() == 1 else str(first["outcome"])
+        return f"{instrument}, {str(first['value_type']).replace('_', ' ')}, {first['window']} ({measure})"
+    return f"{first['outcome_measure']}, {first['window']} ({measure}, as reported by the trials)"
+
+
+def _analysis(key: tuple[str, ...], rows: pd.DataFrame, analysis_set: str, extra_notes: list[str]) -> Analysis:
+    notes = list(extra_notes)
+    measure = str(rows["measure"].iloc[0])
+    if rows["data_source"].iloc[0] == ARM_LEVEL and rows["outcome_measure"].nunique() > 1:
+        rows, smd_notes = _smd_rows(rows)
+        measure = "SMD"
+        notes += smd_notes
+    elif rows["data_source"].iloc[0] == ARM_LEVEL:
+        direction = "higher" if bool(rows["higher_is_better"].iloc[0]) else "lower"
+        notes.append(f"MD exercise minus control on one instrument ({direction} is better)")
+    derived = rows.loc[rows["sd_method"].astype(str).str.contains("se|ci|wan", regex=True), "study"]
+    if len(derived):
+        notes.append("SDs derived by code for " + ", ".join(derived) + " (sd_method in study_effects)")
+    if rows["secondary_source"].any():
+        notes.append("numbers read in a secondary source for " + ", ".join(rows.loc[rows["secondary_source"], "study"]))
+    data = rows.reset_index(drop=True)
+    return Analysis(analysis_id=_treatment_id(key), question="treatment", outcome=str(rows["outcome"].iloc[0]),
+                    label=_label(rows, measure), analysis_set=analysis_set, measure=measure, log_scale=False,
+                    data=data, notes=tuple(notes))
+
+
+@dataclass(frozen=True, eq=False)
+class TreatmentAnalyses:
+    """Pooled analyses, their with-active-comparator variants, shown single results and exclusions."""
+
+    analyses: list[Analysis]
+    with_active: dict[str, Analysis]
+    singles: pd.DataFrame
+    excluded: pd.DataFrame
+
+
+def build_treatment_analyses(
+    effects: pd.DataFrame, rob: RobLookup, *, include_active_comparators: bool = False,
+    exclude_high_rob: bool = False, outcomes: list[str] | None = None, unusable: pd.DataFrame | None = None,
+) -> TreatmentAnalyses:
+    """Group trial effects by :func:`~compendium.analysis.treatment.comparability_key` and decide
+    what is pooled: the primary set when it has at least two trials; with
+    ``include_active_comparators`` also a variant (or, when the primary set alone has fewer than two
+    trials, an analysis) with the active-comparator trials. Everything else is a shown result.
+    ``unusable`` (rows excluded earlier, :data:`~compendium.analysis.treatment.EXCLUDED_COLUMNS`)
+    lets the notes of shown results name the trials whose data could not be used."""
+    if exclude_high_rob and not rob.available:
+        raise CompendiumError("exclude_high_rob=True needs stage 02's rob2_judgements; run stage 02 first "
+                              "(compendium run --only 02) or set exclude_high_rob=False")
+    effects = effects.copy()
+    if outcomes is not None:
+        effects = effects[effects["outcome"].isin(outcomes)]
+    excluded: list[dict] = []
+    analyses: list[Analysis] = []
+    with_active: dict[str, Analysis] = {}
+    shown: list[pd.Series] = []
+    effects["_key"] = [comparability_key(row) if poolable(row) else ("unpooled", str(i)) for i, row in effects.iterrows()]
+    for key, rows in effects.groupby("_key", sort=True):
+        rows = rows.sort_values(["study_id", "outcome_measure"], kind="mergesort")
+        duplicate = rows.duplicated("study_id")
+        for _, row in rows[duplicate].iterrows():
+            excluded.append(_exclusion(row, "another instrument of the same trial is used in this analysis"))
+        rows = rows[~duplicate]
+        primary = rows[rows["analysis_set"] == PRIMARY]
+        notes: list[str] = []
+        analysis_set = SET_LABELS[PRIMARY]
+        if exclude_high_rob:
+            high = primary[[rob.judgement("treatment", s, o) in HIGH_RISK for s, o in zip(primary["study_id"], primary["outcome"])]]
+            for _, row in high.iterrows():
+                excluded.append(_exclusion(row, "high risk of bias (exclude_high_rob=True)"))
+            primary = primary.drop(high.index)
+            analysis_set = WITHOUT_HIGH_ROB
+        active = rows[rows["analysis_set"] == ACTIVE_COMPARATOR]
+        others = rows[rows["analysis_set"].isin([ACTIVE_COMPARATOR, NON_RANDOMISED])]
+        shown.extend(row for _, row in others.iterrows())
+        if key[0] == "unpooled":
+            shown.extend(row for _, row in primary.iterrows())
+            continue
+        if len(primary) >= MIN_POOLED_K:
+            analysis = _analysis(key, primary, analysis_set, notes)
+            analyses.append(analysis)
+            if include_active_comparators and len(active):
+                with_active[analysis.analysis_id] = _analysis(key, pd.concat([primary, active]), WITH_ACTIVE, [])
+        elif include_active_comparators and len(primary) + len(active) >= MIN_POOLED_K:
+            shown.extend(row for _, row in primary.iterrows())
+            analyses.append(_analysis(key, pd.concat([primary, active]), WITH_ACTIVE,
+                                      ["fewer than two primary trials: pooled only with active-comparator trials"]))
+        else:
+            shown.extend(row for _, row in primary.iterrows())
+    excluded_frame = pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS)
+    singles = single_results(pd.DataFrame(shown, columns=effects.columns) if shown else effects.iloc[0:0], effects,
+                             pd.concat([excluded_frame, unusable]) if unusable is not None else excluded_frame)
+    return TreatmentAnalyses(analyses, with_active, singles, excluded_frame)
+
+
+def _exclusion(row: pd.Series, reason: str) -> dict:
+    table = "continuous_outcomes" if row["data_source"] == ARM_LEVEL else "rct_effects"
+    return {**{c: row.get(c) for c in EXCLUDED_COLUMNS}, "source_table": table, "reason": reason}
+
+
+def single_results(rows: pd.DataFrame, all_effects: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
+    """Shown (not pooled) trial results with a z-based 95% CI and p (:data:`SINGLE_COLUMNS`);
+    notes say why each is not pooled."""
+    records = []
+    for _, row in rows.iterrows():
+        res = rma([row["yi"]], [row["vi"]], method="FE", test="z")
+        same = all_effects[(all_effects["outcome"] == row["outcome"]) & (all_effects["study_id"] != row["study_id"])]
+        if row["analysis_set"] != PRIMARY:
+            why = f"{SET_LABELS[row['analysis_set']]}: not in the primary analysis"
+        elif row["window"] == NO_TIMEPOINT:
+            why = "time point not recorded: not pooled"
+        elif len(same[same["analysis_set"] == PRIMARY]):
+            others = same[same["analysis_set"] == PRIMARY]
+            why = "no comparable trial (other trials with this outcome differ in " + "; ".join(
+                sorted({_difference(row, other) for _, other in others.iterrows()})) + ")"
+        else:
+            why = "the only trial with usable data for this outcome"
+            unusable = excluded[(excluded["outcome"] == row["outcome"]) & (excluded["study_id"] != row["study_id"])
+                                & ~excluded["reason"].astype(str).str.startswith(("baseline", "not the analysed", "p value", "direction"))]
+            if len(unusable):
+                why += " (also reported, not usable: " + "; ".join(
+                    f"{s}: {r}" for s, r in sorted(set(zip(unusable["study"], unusable["reason"])))) + ")"
+        notes = "; ".join(n for n in (why, str(row["notes"]) if pd.notna(row["notes"]) else "") if n)
+        records.append({
+            **{c: row.get(c) for c in SINGLE_COLUMNS if c in row.index},
+            "estimate": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high, "pval": res.pval, "notes": notes,
+        })
+    table = pd.DataFrame.from_records(records, columns=SINGLE_COLUMNS)
+    return table.sort_values(["question", "outcome", "analysis_set", "study_id", "outcome_measure"], kind="mergesort").reset_index(drop=True)
+
+
+def _difference(row: pd.Series, other: pd.Series) -> str:
+    for column, what in (("data_source", "data source"), ("value_type", "value type"), ("window", "time window"),
+                         ("measure", "measure"), ("outcome_measure", "instrument or unit")):
+        if row[column] != other[column]:
+            return f"{what}: {other['study']} {other[column]}"
+    return f"{other['study']}"
+
+
+def build_risk_analyses(estimates: pd.DataFrame, outcomes: list[str] | None = None) -> list[Analysis]:
+    """One analysis per key with at least two pooled rows (``status == 'pooled'``)."""
+    analyses = []
+    if outcomes is not None and "als_risk" not in outcomes:
+        return analyses
+    pooled = estimates[estimates["status"] == "pooled"]
+    for key, rows in pooled.groupby("analysis_key", sort=True):
+        first = rows.iloc[0]
+        data = rows.assign(outcome="als_risk", data_source="observational: " + rows["design"], sd_method="",
+                           notes=rows["estimate_label"].astype(str)).reset_index(drop=True)
+        notes = [f"{first['measure']} pooled on the log scale (generic inverse variance from the printed 95% CIs); "
+                 "study CIs in study_effects and the forest plot are recomputed from the variance (symmetric on the log "
+                 "scale) and can differ from printed exact CIs (printed values: risk_estimates)"]
+        if rows["secondary_source"].any():
+            notes.append("numbers read in a secondary source for " + ", ".join(rows.loc[rows["secondary_source"], "study"]))
+        overlap = rows[rows["population_group"] != ""]
+        if len(overlap):
+            notes.append("one report per overlapping population: " + ", ".join(overlap["study"]))
+        if first["measure"] == "SMR":
+            notes.append("SMRs may be standardised morbidity or mortality ratios (see each study's design)")
+        cases = pd.to_numeric(rows["cases"])
+        label = (f"ALS risk: {str(first['exposure_category']).replace('_', ' ')} "
+                 f"({str(first['population_type']).replace('_', ' ')}), {first['measure']}")
+        analyses.append(Analysis(
+            analysis_id=str(key), question="risk", outcome="als_risk", label=label,
+            analysis_set=str(first["population_type"]).replace("_", " "), measure=str(first["measure"]),
+            log_scale=True, data=data, notes=tuple(notes), events=float(cases.sum()) if cases.notna().all() else None))
+    return analyses
+
+
+# --- fitting --------------------------------------------------------------------------------------
+
+def fit_analysis(analysis: Analysis, *, method: str, test: str, level: float, subgroup: str | None) -> AnalysisFit:
+    """Fit ``analysis``; a subgroup analysis by ``subgroup`` (a column of the study rows, e.g.
+    exercise_type) when at least two subgroups have two or more studies, else a note saying why not."""
+    data = analysis.data
+    res = rma("yi", "vi", data=data, slab="study", method=method, test=test, level=level,
+              source=analysis.analysis_id)
+    if not subgroup:
+        return AnalysisFit(analysis, res, None, "", None)
+    if subgroup not in data.columns:
+        return AnalysisFit(analysis, res, None, f"no subgroup analysis: {subgroup!r} is not recorded for these studies", None)
+    counts = data[subgroup].astype(str).value_counts()
+    enough = int((counts >= MIN_SUBGROUP_K).sum())
+    if enough < 2:
+        note = (f"no subgroup analysis by {subgroup}: {enough} subgroup(s) with at least {MIN_SUBGROUP_K} studies "
+                f"({', '.join(f'{g} k = {n}' for g, n in sorted(counts.items()))}); at least 2 are needed")
+        return AnalysisFit(analysis, res, None, note, subgroup)
+    sub = subgroup_analysis(data.assign(**{subgroup: data[subgroup].astype(str)}), subgroup, slab="study",
+                            method=method, test=test, level=level)
+    return AnalysisFit(analysis, res, sub, "", subgroup)
+
+
+def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.DataFrame) -> dict:
+    a = fit.analysis
+    log = a.log_scale
+    participants = pd.to_numeric(k_data["participants"])
+    notes = list(res.notes) + (list(a.notes) if subgroup == "all" else [])
+    if subgroup == "all" and fit.subgroup_note:
+        notes.append(fit.subgroup_note)
+    if participants.isna().any():
+        notes.append("participants not reported by " + ", ".join(k_data.loc[participants.isna(), "study"].astype(str)))
+    return {
+        "analysis_id": a.analysis_id, "question": a.question, "outcome": a.outcome, "subgroup": subgroup,
+        "analysis_set": a.analysis_set, "measure": a.measure, "k": res.k,
+        "participants": float(participants.sum()) if participants.notna().all() else np.nan,
+        "estimate": _display(res.estimate, log), "ci_low": _display(res.ci_low, log), "ci_high": _display(res.ci_high, log),
+        "pi_low": _display(res.pi_low, log) if res.pi_low is not None else np.nan,
+        "pi_high": _display(res.pi_high, log) if res.pi_high is not None else np.nan,
+        "pval": res.pval, "tau2": res.tau2, "i2": res.i2, "q": res.q, "q_pval": res.q_pval,
+        "method": res.method, "test": res.test, "notes": "; ".join(notes), "outcome_label": a.label,
+        "q_between": np.nan, "df_between": np.nan, "pval_between": np.nan, "log_scale": log,
+    }
+
+
+def pooled_table(fits: list[AnalysisFit]) -> pd.DataFrame:
+    """The contract ``pooled`` table: one 'all' row per analysis plus one row per subgroup."""
+    rows = []
+    for fit in fits:
+        rows.append(_result_row(fit, fit.result, "all", fit.analysis.data))
+        if fit.subgroups is not None:
+            s = fit.subgroups
+            for name, res in s.results.items():
+                data = fit.analysis.data
+                row = _result_row(fit, res, name, data[data[fit.subgroup_column].astype(str) == name])
+                row.update(q_between=s.q_between, df_between=s.df_between, pval_between=s.pval_between)
+                rows.append(row)
+    table = pd.DataFrame.from_records(rows, columns=POOLED_COLUMNS)
+    table["_order"] = table["subgroup"] != "all"
+    return table.sort_values(["question", "analysis_id", "_order", "subgroup"], kind="mergesort").drop(columns="_order").reset_index(drop=True)
+
+
+def study_table(fits: list[AnalysisFit], rob: RobLookup, level: float) -> pd.DataFrame:
+    """The contract ``study_effects`` table (CIs z-based at ``level``, back-transformed for ratios)."""
+    from scipy import stats
+
+    z = stats.norm.isf((1 - level / 100) / 2)
+    parts = []
+    for fit in fits:
+        a, d = fit.analysis, fit.analysis.data
+        se = np.sqrt(d["vi"].to_numpy(float))
+        judgements = rob.column(d, a.question)
+        parts.append(pd.DataFrame({
+            "analysis_id": a.analysis_id, "study_id": d["study_id"], "study": d["study"], "yi": d["yi"], "vi": d["vi"],
+            "ci_low": _display(d["yi"].to_numpy(float) - z * se, a.log_scale),
+            "ci_high": _display(d["yi"].to_numpy(float) + z * se, a.log_scale),
+            "weight": np.asarray(fit.result.weights),
+            "rob_overall": [j if j is not None else "" for j in judgements],
+            "estimate": _display(d["yi"].to_numpy(float), a.log_scale),
+            "subgroup": d[fit.subgroup_column].astype(str) if fit.subgroup_column else "",
+            "participants": d["participants"], "data_source": d["data_source"], "sd_method": d["sd_method"],
+            "secondary_source": d["secondary_source"].astype(bool), "notes": d["notes"],
+        }))
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=STUDY_COLUMNS)
+    return table[STUDY_COLUMNS].sort_values(["analysis_id", "study_id"], kind="mergesort").reset_index(drop=True)
+
+
+def _variant(analysis_id: str, variant: str, res: MetaResult | None, log: bool, notes: str) -> dict:
+    if res is None:
+        return {"analysis_id": analysis_id, "variant": variant, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                "tau2": np.nan, "i2": np.nan, "k": np.nan, "pi_low": np.nan, "pi_high": np.nan, "method": "", "test": "",
+                "notes": notes}
+    return {"analysis_id": analysis_id, "variant": variant, "estimate": _display(res.estimate, log),
+            "ci_low": _display(res.ci_low, log), "ci_high": _display(res.ci_high, log), "tau2": res.tau2, "i2": res.i2,
+            "k": res.k, "pi_low": _display(res.pi_low, log) if res.pi_low is not None else np.nan,
+            "pi_high": _display(res.pi_high, log) if res.pi_high is not None else np.nan, "method": res.method,
+            "test": res.test, "notes": "; ".join([*res.notes, notes] if notes else res.notes)}
+
+
+def sensitivity_table(
+    fits: list[AnalysisFit], rob: RobLookup, *, test: str, level: float,
+    with_active: dict[str, Analysis] | None = None, include_active_comparators: bool = False,
+) -> pd.DataFrame:
+    """The contract ``sensitivity`` table: every tau2 estimator (FE with a z test), the older-review
+    variant (DL with z), the z test, leave-one-out (k >= 3), excluding high risk of bias, and (when
+    asked) including active comparators."""
+    rows = []
+    for fit in fits:
+        a, data, res = fit.analysis, fit.analysis.data, fit.result
+        log = a.log_scale
+
+        def refit(frame: pd.DataFrame, method: str, test_: str) -> MetaResult:
+            return rma("yi", "vi", data=frame, slab="study", method=method, test=test_, level=level, source=a.analysis_id)
+
+        for method in METHODS:
+            test_ = "z" if method == "FE" else test
+            note = "equal-effects model, z test" if method == "FE" else ""
+            rows.append(_variant(a.analysis_id, f"tau2 {method}, test {test_}", refit(data, method, test_), log, note))
+        rows.append(_variant(a.analysis_id, f"older-review variant: {SENSITIVITY.describe()}",
+                             refit(data, SENSITIVITY.method, SENSITIVITY.test), log, ""))
+        if test != "z":
+            rows.append(_variant(a.analysis_id, f"tau2 {res.method}, test z", refit(data, res.method, "z"), log, ""))
+        if res.k >= MIN_LEAVE_ONE_OUT_K:
+            loo = leave_one_out(res)
+            for _, row in loo.iterrows():
+                rows.append({"analysis_id": a.analysis_id, "variant": f"leave out {row['omitted']}",
+                             "estimate": _display(row["estimate"], log), "ci_low": _display(row["ci_low"], log),
+                             "ci_high": _display(row["ci_high"], log), "tau2": row["tau2"], "i2": row["i2"],
+                             "k": res.k - 1, "pi_low": np.nan, "pi_high": np.nan, "method": res.method,
+                             "test": res.test, "notes": ""})
+        else:
+            rows.append(_variant(a.analysis_id, "leave-one-out", None, log,
+                                 f"not done: k = {res.k} (needs at least {MIN_LEAVE_ONE_OUT_K})"))
+        rows.append(_high_rob_variant(fit, rob, refit, level))
+        if a.question == "treatment" and include_active_comparators:
+            extra = (with_active or {}).get(a.analysis_id)
+            if a.analysis_set == WITH_ACTIVE:
+                rows.append(_variant(a.analysis_id, "including active comparators", None, log,
+                                     "the analysis itself includes active-comparator trials (fewer than two primary trials)"))
+            elif extra is None:
+                rows.append(_variant(a.analysis_id, "including active comparators", None, log,
+                                     "no active-comparator trial has usable data for this analysis"))
+            else:
+                rows.append(_variant(a.analysis_id, "including active comparators",
+                                     refit(extra.data, res.method, res.test), log, ""))
+    table = pd.DataFrame.from_records(rows, columns=SENSITIVITY_COLUMNS)
+    return table.sort_values(["analysis_id", "variant"], kind="mergesort").reset_index(drop=True)
+
+
+def _high_rob_variant(fit: AnalysisFit, rob: RobLookup, refit, level: float) -> dict:
+    a, data, res = fit.analysis, fit.analysis.data, fit.result
+    variant = "excluding high risk of bias"
+    if not rob.available:
+        return _variant(a.analysis_id, variant, None, a.log_scale, f"not done: {ROB_ABSENT}")
+    keep = [rob.judgement(a.question, s, o) not in HIGH_RISK for s, o in zip(data["study_id"], data["outcome"])]
+    kept = data[keep]
+    if len(kept) == len(data):
+        return _variant(a.analysis_id, variant, res, a.log_scale, "no study at high risk of bias: same as the main analysis")
+    if len(kept) < MIN_POOLED_K:
+        return _variant(a.analysis_id, variant, None, a.log_scale,
+                        f"k = {len(kept)} after excluding high risk of bias: not pooled")
+    return _variant(a.analysis_id, variant, refit(kept, res.method, res.test), a.log_scale,
+                    "excluded: " + ", ".join(data.loc[[not k for k in keep], "study"]))
+
+

@@ -1,0 +1,44 @@
+"""Risk-of-bias judgements from stage 02, looked up per study and outcome.
+
+Stage 03 never invents a judgement: when stage 02 has not run, every lookup is ``None`` and the
+tables say "not assessed"; when it has run but a study (or a trial's outcome) has no judgement,
+the lookup is ``NOT_ASSESSED``, which GRADE counts like "No information" (not Low).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from compendium.analysis.inputs import StageInputs
+from compendium.bias.vocabulary import HIGH, VERY_HIGH
+
+NOT_ASSESSED = "Not assessed"
+#: overall judgements excluded by the "excluding high risk of bias" analyses
+HIGH_RISK = (HIGH, VERY_HIGH)
+
+
+class RobLookup:
+    """Overall judgements: RoB 2 per (trial, outcome) and the observational tool per study."""
+
+    def __init__(self, inputs: StageInputs) -> None:
+        self.available = inputs.rob_available
+        self._rob2: dict[tuple[str, str], str] = {}
+        self._observational: dict[str, str] = {}
+        if inputs.rob2 is not None:
+            table = inputs.rob2.dropna(subset=["overall"])
+            self._rob2 = {(str(s), str(o)): str(j) for s, o, j in zip(table["study_id"], table["outcome"], table["overall"])}
+        if inputs.observational_rob is not None:
+            table = inputs.observational_rob.dropna(subset=["overall"])
+            self._observational = dict(zip(table["study_id"].astype(str), table["overall"].astype(str)))
+
+    def judgement(self, question: str, study_id: str, outcome: str) -> str | None:
+        """The overall judgement; None when stage 02 has not run; NOT_ASSESSED when it has no row."""
+        if not self.available:
+            return None
+        if question == "risk":
+            return self._observational.get(study_id, NOT_ASSESSED)
+        return self._rob2.get((study_id, outcome), NOT_ASSESSED)
+
+    def column(self, data: pd.DataFrame, question: str) -> list[str | None]:
+        """Judgements for the rows of ``data`` (columns study_id and outcome)."""
+        return [self.judgement(question, str(s), str(o)) for s, o in zip(data["study_id"], data["outcome"])]

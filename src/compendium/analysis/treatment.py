@@ -1,0 +1,279 @@
+"""Trial effects for the treatment question and which of them can be pooled together.
+
+Two kinds of study result, never mixed in one analysis:
+
+* **arm-level** (``continuous_outcomes``): exercise minus control, computed by
+  :func:`compendium.effects.escalc` from mean, SD and n per arm. SDs missing in the source are
+  derived by :func:`compendium.effects.fill_sd` (from an SE, a CI, or a median with IQR/range; the
+  method is recorded per arm). A value printed after "±" whose type is not stated (``plus_minus``)
+  is never used. An arm without n cannot be pooled: n is never filled in.
+* **trial-reported** (``rct_effects``): a between-group MD or SMD printed with a CI or SE, turned
+  into ``yi, vi`` by :func:`compendium.effects.generic_inverse_variance`. Such results are pooled
+  only with results of the same outcome, measure and identically described instrument, value type
+  and unit (``outcome_measure``) in the same time window; per-protocol results are shown, not
+  used, when the trial also reports an intention-to-treat result.
+
+The analysed time point and the time windows are :mod:`compendium.analysis.windows`. Trial sets:
+the primary set is randomised trials with a non-exercise control
+(:func:`compendium.data.summary.primary_trials`); active-comparator trials enter only the
+sensitivity analysis asked for by ``include_active_comparators``; non-randomised studies are shown
+only. A multi-arm trial with more than one exercise arm reporting the same outcome is shown, not
+pooled (combining arms is not implemented; no curated trial needs it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from compendium.analysis.inputs import StageInputs, as_bool
+from compendium.analysis.windows import NO_TIMEPOINT, select_timepoint, time_window
+from compendium.data.summary import primary_trials
+from compendium.effects import escalc, fill_sd, generic_inverse_variance
+
+PRIMARY = "primary"
+ACTIVE_COMPARATOR = "active_comparator"
+NON_RANDOMISED = "non_randomised"
+#: readable names of the trial sets
+SET_LABELS = {
+    PRIMARY: "randomised, non-exercise control",
+    ACTIVE_COMPARATOR: "active comparator (both arms exercise)",
+    NON_RANDOMISED: "not randomised",
+}
+ARM_LEVEL = "arm-level"
+TRIAL_REPORTED = "trial-reported"
+#: value type recorded for trial-reported between-group effects (their value type is in outcome_measure)
+REPORTED_VALUE_TYPE = "between-group effect as reported"
+#: continuous between-group measures that can be pooled by generic inverse variance
+CONTINUOUS_EFFECT_MEASURES = ("MD", "SMD")
+#: source types whose numbers were read in another document than the study's own report
+SECONDARY_SOURCE_TYPES = ("secondary_review", "news_report")
+PER_PROTOCOL_MARK = "per-protocol"
+
+EFFECT_COLUMNS = [
+    "question", "study_id", "study", "year", "analysis_set", "exercise_type", "data_source", "outcome",
+    "outcome_measure", "value_type", "timepoint_weeks", "window", "higher_is_better", "measure", "yi", "vi",
+    "n1i", "n2i", "participants", "m1i", "sd1i", "m2i", "sd2i", "sd_method", "secondary_source", "source_id",
+    "notes",
+]
+EXCLUDED_COLUMNS = ["question", "study_id", "study", "source_table", "outcome", "outcome_measure", "value_type",
+                    "timepoint_weeks", "reason"]
+
+
+def trial_sets(inputs: StageInputs) -> pd.DataFrame:
+    """One row per trial: study_id, analysis_set (primary / active_comparator / non_randomised),
+    exercise_type, duration_weeks."""
+    trials = primary_trials(inputs.tables)
+    randomised = as_bool(trials["randomised"])
+    active = trials["comparator_type"].astype(str) == "active_exercise"
+    sets = np.where(~randomised, NON_RANDOMISED, np.where(active, ACTIVE_COMPARATOR, PRIMARY))
+    return pd.DataFrame({"study_id": trials["study_id"].astype(str).to_numpy(), "analysis_set": sets,
+                         "exercise_type": trials["exercise_type"].astype(str).to_numpy(),
+                         "duration_weeks": pd.to_numeric(trials["duration_weeks"]).to_numpy()})
+
+
+def _secondary_sources(inputs: StageInputs) -> set[str]:
+    sources = inputs.tables["sources"]
+    return set(sources.loc[sources["source_type"].astype(str).isin(SECONDARY_SOURCE_TYPES), "source_id"].astype(str))
+
+
+def _excluded(inputs: StageInputs, row: pd.Series | dict, source_table: str, reason: str, value_type: str | None = None) -> dict:
+    labels = inputs.labels()
+    get = row.get
+    return {"question": "treatment", "study_id": str(get("study_id")), "study": labels.get(str(get("study_id")), str(get("study_id"))),
+            "source_table": source_table, "outcome": get("outcome"), "outcome_measure": get("outcome_measure"),
+            "value_type": value_type if value_type is not None else get("value_type"),
+            "timepoint_weeks": get("timepoint_weeks"), "reason": reason}
+
+
+def _fill_sds(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """fill_sd per CI level (rows without a CI level use 95%)."""
+    levels = pd.to_numeric(outcomes["ci_level"]).fillna(95.0)
+    parts = [fill_sd(part, n="n", sd="sd", se="se", ci_low="ci_low", ci_high="ci_high", median="median",
+                     q1="q1", q3="q3", minimum="min", maximum="max", mean="mean", level=float(level), prefix="filled_")
+             for level, part in outcomes.groupby(levels, sort=True)]
+    return pd.concat(parts).loc[outcomes.index] if parts else outcomes.assign(filled_sd=np.nan, filled_mean=np.nan, filled_sd_method="")
+
+
+def _arm_problem(arm: pd.Series, role: str) -> str:
+    """Why an arm row cannot be used ('' when it can)."""
+    if pd.isna(arm["n"]):
+        return f"n missing in the {role} arm ('{arm['arm']}'): cannot be pooled (n is not filled in)"
+    if pd.isna(arm["filled_mean"]):
+        return f"mean missing in the {role} arm ('{arm['arm']}')"
+    if pd.isna(arm["filled_sd"]):
+        unlabelled = " (a value after '±' of unstated type is never used as an SD)" if pd.notna(arm.get("plus_minus")) else ""
+        return f"no SD, SE, CI or quantiles in the {role} arm ('{arm['arm']}'){unlabelled}"
+    return ""
+
+
+def arm_level_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Exercise-minus-control MDs from arm-level rows at each trial's analysed time point.
+
+    Returns (effects, excluded): effects has :data:`EFFECT_COLUMNS` (``yi``/``vi`` the MD and its
+    variance; arm means, SDs and ns kept for an SMD); excluded says for every other row why it is
+    not analysed (baseline, other time point, n or SD missing, ...).
+    """
+    tables = inputs.tables
+    sets = trial_sets(inputs).set_index("study_id")
+    labels = inputs.labels()
+    years = dict(zip(tables["studies"]["study_id"].astype(str), tables["studies"]["year"]))
+    secondary = _secondary_sources(inputs)
+    outcomes = tables["continuous_outcomes"].copy()
+    outcomes["study_id"] = outcomes["study_id"].astype(str)
+    arms = tables["arms"][["study_id", "arm", "role"]].astype({"study_id": str, "arm": str})
+    outcomes = outcomes.astype({"arm": str}).merge(arms, on=["study_id", "arm"], how="left", validate="many_to_one")
+    excluded: list[dict] = []
+    baseline = outcomes["value_type"].astype(str) == "baseline"
+    for _, row in outcomes[baseline].iterrows():
+        excluded.append(_excluded(inputs, row, "continuous_outcomes", "baseline value (not an outcome)"))
+    outcomes = _fill_sds(outcomes[~baseline].copy())
+    records = []
+    for (study_id, outcome, value_type), group in outcomes.groupby(["study_id", "outcome", "value_type"], sort=True):
+        duration = sets["duration_weeks"].get(study_id, np.nan)
+        chosen = select_timepoint(group["timepoint_weeks"].tolist(), duration)
+        for timepoint, at in group.groupby("timepoint_weeks", sort=True):
+            if timepoint != chosen:
+                end = f"the end of the {duration:g}-week intervention" if pd.notna(duration) else "the first post-baseline assessment (duration not recorded)"
+                for _, row in at.iterrows():
+                    excluded.append(_excluded(inputs, row, "continuous_outcomes",
+                                              f"not the analysed time point: {chosen:g} weeks is nearest to {end}"))
+                continue
+            for measure_text, rows in at.groupby("outcome_measure", sort=True):
+                exercise, control = rows[rows["role"] == "exercise"], rows[rows["role"] == "control"]
+                problem = ""
+                if len(exercise) != 1 or len(control) != 1:
+                    problem = (f"{len(exercise)} exercise and {len(control)} control arm rows; one of each is needed "
+                               "(combining arms is not implemented)")
+                else:
+                    problem = _arm_problem(exercise.iloc[0], "exercise") or _arm_problem(control.iloc[0], "control")
+                if problem:
+                    for _, row in rows.iterrows():
+                        excluded.append(_excluded(inputs, row, "continuous_outcomes", problem))
+                    continue
+                e, c = exercise.iloc[0], control.iloc[0]
+                methods = {e["filled_sd_method"], c["filled_sd_method"]}
+                sd_method = methods.pop() if len(methods) == 1 else f"exercise: {e['filled_sd_method']}; control: {c['filled_sd_method']}"
+                notes = [str(n) for n in (e.get("notes"), c.get("notes")) if pd.notna(n) and str(n)]
+                records.append({
+                    "question": "treatment", "study_id": study_id, "study": labels.get(study_id, study_id),
+                    "year": years.get(study_id), "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
+                    "exercise_type": sets["exercise_type"].get(study_id, "unclear"), "data_source": ARM_LEVEL,
+                    "outcome": outcome, "outcome_measure": measure_text, "value_type": value_type,
+                    "timepoint_weeks": float(timepoint), "window": time_window(timepoint),
+                    "higher_is_better": bool(e["higher_is_better"]), "measure": "MD",
+                    "n1i": float(e["n"]), "n2i": float(c["n"]), "participants": float(e["n"] + c["n"]),
+                    "m1i": float(e["filled_mean"]), "sd1i": float(e["filled_sd"]),
+                    "m2i": float(c["filled_mean"]), "sd2i": float(c["filled_sd"]), "sd_method": sd_method,
+                    "secondary_source": bool({str(e["source_id"]), str(c["source_id"])} & secondary),
+                    "source_id": str(e["source_id"]), "notes": "; ".join(dict.fromkeys(notes)),
+                })
+    effects = pd.DataFrame.from_records(records, columns=EFFECT_COLUMNS)
+    if len(effects):
+        md = escalc("MD", effects, m1i="m1i", sd1i="sd1i", n1i="n1i", m2i="m2i", sd2i="sd2i", n2i="n2i",
+                    source="continuous_outcomes")
+        effects["yi"], effects["vi"] = md["yi"].to_numpy(), md["vi"].to_numpy()
+    return effects, pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS)
+
+
+def _participants(inputs: StageInputs, study_id: str, n_exercise: float, n_control: float) -> tuple[float, str]:
+    """Participants of a trial-reported effect: its own group sizes, else the arms' numbers analysed,
+    else randomised (the note says which)."""
+    if pd.notna(n_exercise) and pd.notna(n_control):
+        return float(n_exercise + n_control), ""
+    arms = inputs.tables["arms"]
+    arms = arms[arms["study_id"].astype(str) == study_id]
+    for column, what in (("n_analysed", "analysed"), ("n_randomised", "randomised")):
+        values = pd.to_numeric(arms[column])
+        if len(values) and values.notna().all():
+            return float(values.sum()), f"participants = number {what} in the trial's arms (the effect's own group sizes are not reported)"
+    return np.nan, "participants not reported"
+
+
+def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Trial-reported MD/SMD with a CI or SE as ``yi, vi`` (:data:`EFFECT_COLUMNS`), and why every
+    other ``rct_effects`` row is not analysed (p value or direction only, per-protocol, other time point)."""
+    effects_table = inputs.tables["rct_effects"].copy()
+    effects_table["study_id"] = effects_table["study_id"].astype(str)
+    sets = trial_sets(inputs).set_index("study_id")
+    labels = inputs.labels()
+    years = dict(zip(inputs.tables["studies"]["study_id"].astype(str), inputs.tables["studies"]["year"]))
+    secondary = _secondary_sources(inputs)
+    excluded: list[dict] = []
+    measure = effects_table["measure"].astype("string")
+    has_interval = (effects_table["ci_low"].notna() & effects_table["ci_high"].notna()) | effects_table["se"].notna()
+    usable = measure.isin(CONTINUOUS_EFFECT_MEASURES).fillna(False) & effects_table["estimate"].notna() & has_interval
+    for _, row in effects_table[~usable].iterrows():
+        if pd.isna(row["estimate"]):
+            reason = ("p value only (no estimate)" if pd.notna(row["p_value"])
+                      else "direction only (no estimate)" if pd.notna(row["direction"]) else "no estimate")
+        elif pd.isna(row["measure"]) or str(row["measure"]) not in CONTINUOUS_EFFECT_MEASURES:
+            reason = f"measure {row['measure']!s} is not a continuous between-group effect (MD or SMD)"
+        else:
+            reason = "no CI or SE"
+        excluded.append(_excluded(inputs, row, "rct_effects", reason, REPORTED_VALUE_TYPE))
+    rows = effects_table[usable].copy()
+    per_protocol = rows["outcome_measure"].astype(str).str.lower().str.contains(PER_PROTOCOL_MARK, regex=False)
+    has_itt = rows.groupby(["study_id", "outcome"])["outcome_measure"].transform(
+        lambda s: (~s.astype(str).str.lower().str.contains(PER_PROTOCOL_MARK, regex=False)).any())
+    dropped = per_protocol & has_itt
+    for _, row in rows[dropped].iterrows():
+        excluded.append(_excluded(inputs, row, "rct_effects",
+                                  "per-protocol result; the trial's intention-to-treat result is used", REPORTED_VALUE_TYPE))
+    rows = rows[~dropped]
+    keep = []
+    for (study_id, _, _), group in rows.groupby(["study_id", "outcome", "outcome_measure"], sort=True):
+        timed = group[group["timepoint_weeks"].notna()]
+        if timed.empty:
+            keep.extend(group.index)
+            continue
+        chosen = select_timepoint(timed["timepoint_weeks"].tolist(), sets["duration_weeks"].get(study_id, np.nan))
+        for index, row in group.iterrows():
+            if row["timepoint_weeks"] == chosen:
+                keep.append(index)
+            else:
+                excluded.append(_excluded(inputs, row, "rct_effects",
+                                          f"not the analysed time point ({chosen:g} weeks)", REPORTED_VALUE_TYPE))
+    rows = rows.loc[sorted(keep)]
+    parts = []
+    for level, part in rows.groupby(pd.to_numeric(rows["ci_level"]).fillna(95.0), sort=True):
+        parts.append(generic_inverse_variance(part, estimate="estimate", ci_low="ci_low", ci_high="ci_high", se="se",
+                                              level=float(level), source="rct_effects"))
+    rows = pd.concat(parts).sort_index() if parts else rows.assign(yi=np.nan, vi=np.nan, vi_method="")
+    records = []
+    for _, row in rows.iterrows():
+        study_id = row["study_id"]
+        participants, note = _participants(inputs, study_id, row["n_exercise"], row["n_control"])
+        notes = [n for n in (str(row["notes"]) if pd.notna(row["notes"]) else "", note,
+                             f"variance from the {'printed CI' if str(row['vi_method']).startswith('ci') else 'printed SE'}") if n]
+        records.append({
+            "question": "treatment", "study_id": study_id, "study": labels.get(study_id, study_id),
+            "year": years.get(study_id), "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
+            "exercise_type": sets["exercise_type"].get(study_id, "unclear"), "data_source": TRIAL_REPORTED,
+            "outcome": row["outcome"], "outcome_measure": row["outcome_measure"], "value_type": REPORTED_VALUE_TYPE,
+            "timepoint_weeks": row["timepoint_weeks"], "window": time_window(row["timepoint_weeks"]),
+            "higher_is_better": np.nan, "measure": str(row["measure"]), "yi": float(row["yi"]), "vi": float(row["vi"]),
+            "n1i": row["n_exercise"], "n2i": row["n_control"], "participants": participants,
+            "m1i": np.nan, "sd1i": np.nan, "m2i": np.nan, "sd2i": np.nan, "sd_method": "",
+            "secondary_source": str(row["source_id"]) in secondary, "source_id": str(row["source_id"]),
+            "notes": "; ".join(notes),
+        })
+    return (pd.DataFrame.from_records(records, columns=EFFECT_COLUMNS),
+            pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS))
+
+
+def comparability_key(row: pd.Series) -> tuple[str, ...]:
+    """The key of the analysis a trial effect belongs to.
+
+    Arm-level: (outcome, value type, window); the measure is chosen per analysis (MD when every
+    trial uses the same instrument, else SMD). Trial-reported: (outcome, measure, outcome_measure,
+    window). Effects without a recorded time point are never pooled.
+    """
+    if row["data_source"] == ARM_LEVEL:
+        return (str(row["outcome"]), str(row["value_type"]), str(row["window"]))
+    return (str(row["outcome"]), str(row["measure"]), str(row["outcome_measure"]), str(row["window"]))
+
+
+def poolable(row: pd.Series) -> bool:
+    """Whether an effect may join a pooled analysis at all (a recorded time point is needed)."""
+    return row["window"] != NO_TIMEPOINT
