@@ -154,6 +154,18 @@ def test_large_effect_rule(estimate: float, levels: int) -> None:
     assert grade_outcome(g).level == 2 + levels
 
 
+def test_large_effect_rule_applies_to_standardised_ratios() -> None:
+    """SMR/SIR are ratio measures too: an SMR of 6 (CI 4.8 to 7.2) earns +2, null value 1."""
+    g = dataclasses.replace(OBSERVATIONAL, effect_measure="SMR", estimate=6.0, ci_low=4.8, ci_high=7.2)
+    assert g.null == 1.0
+    assert rating(g, "large_effect").final == 2
+
+
+def test_effect_text_states_the_confidence_level() -> None:
+    g = dataclasses.replace(OBSERVATIONAL, ci_level=90.0)
+    assert "90% CI" in grade_outcome(g).to_dict()["effect"]
+
+
 def test_no_upgrade_for_rcts_or_when_rated_down() -> None:
     assert rating(with_(effect_measure="RR", estimate=3.0, ci_low=2.5, ci_high=3.5, events=400), "large_effect").status == "not applicable"
     downgraded = dataclasses.replace(OBSERVATIONAL, estimate=3.0, ci_low=2.5, ci_high=3.5, share_not_low_rob=0.9)

@@ -42,8 +42,6 @@ from compendium.meta.small_study import egger_test
 SURROGATE_OUTCOMES = ("mep", "mip", "fvc", "pef", "snip", "mvv")
 INDIRECT_EXPOSURES = ("professional_sport",)
 SECONDARY_SOURCE_SHARE = 0.5
-#: ratio measures that GRADE's module does not list; their no-effect value is 1
-EXTRA_RATIO_MEASURES = ("SMR", "SIR", "PMR")
 SOF_EXTRA_COLUMNS = ["question", "analysis_id", "design", "k"]
 
 
@@ -106,7 +104,7 @@ def grade_pooled(fit: AnalysisFit, rob: RobLookup) -> GradeResult:
         outcome=a.label, design="rct" if a.question == "treatment" else "observational", k=res.k,
         participants=int(participants.sum(skipna=True)), effect_measure=a.measure,
         estimate=float(show(res.estimate)), ci_low=float(show(res.ci_low)), ci_high=float(show(res.ci_high)),
-        null_value=1.0 if a.measure in EXTRA_RATIO_MEASURES else None,
+        ci_level=float(res.level),
         events=int(a.events) if a.events is not None and a.events <= participants.sum(skipna=True) else None,
         i2=float(res.i2), pi_low=float(show(res.pi_low)) if res.pi_low is not None else None,
         pi_high=float(show(res.pi_high)) if res.pi_high is not None else None,

@@ -70,7 +70,7 @@ VERY_LARGE_EFFECT_RATIO = 5.0
 START_LEVELS: dict[str, int] = {"rct": 4, "observational": 2}
 DESIGN_LABELS: dict[str, tuple[str, str]] = {"rct": ("RCT", "RCTs"), "observational": ("observational study", "observational studies")}
 #: effect measures on the ratio scale (null 1, large-effect rule applies); others are differences
-RATIO_MEASURES: frozenset[str] = frozenset({"RR", "OR", "HR", "IRR"})
+RATIO_MEASURES: frozenset[str] = frozenset({"RR", "OR", "HR", "IRR", "SMR", "SIR", "PMR"})
 CONTINUOUS_MEASURES: frozenset[str] = frozenset({"MD", "SMD"})
 DOWNGRADE_DOMAINS: tuple[str, ...] = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 UPGRADE_DOMAINS: tuple[str, ...] = ("large_effect", "dose_response", "opposing_confounding")
@@ -119,6 +119,7 @@ class GradeInput:
     opposing_confounding: bool = False
     opposing_confounding_reason: str = ""
     overrides: Mapping[str, tuple[int, str]] = field(default_factory=dict)
+    ci_level: float = 95.0
 
     @classmethod
     def from_dict(cls, values: Mapping[str, object]) -> GradeInput:
@@ -254,11 +255,11 @@ def rule_inconsistency(g: GradeInput) -> tuple[int, str]:
     has_pi = g.pi_low is not None and g.pi_high is not None
     if has_pi and not (g.pi_low <= g.null <= g.pi_high):  # type: ignore[operator]
         return 0, (
-            f"I2 = {g.i2:.0f}%, but the 95% prediction interval ({_num(g.pi_low)} to {_num(g.pi_high)}) "  # type: ignore[arg-type]
+            f"I2 = {g.i2:.0f}%, but the {g.ci_level:g}% prediction interval ({_num(g.pi_low)} to {_num(g.pi_high)}) "  # type: ignore[arg-type]
             "excludes no effect: heterogeneity in size, not direction."
         )
     interval = (
-        f"the 95% prediction interval ({_num(g.pi_low)} to {_num(g.pi_high)}) includes no effect"  # type: ignore[arg-type]
+        f"the {g.ci_level:g}% prediction interval ({_num(g.pi_low)} to {_num(g.pi_high)}) includes no effect"  # type: ignore[arg-type]
         if has_pi
         else "no prediction interval available"
     )
@@ -276,7 +277,7 @@ def rule_imprecision(g: GradeInput) -> tuple[int, str]:
     """Proposed downgrade for imprecision: one level per criterion met, at most two."""
     reasons = []
     if g.ci_low <= g.null <= g.ci_high:
-        reasons.append(f"the 95% CI ({_num(g.ci_low)} to {_num(g.ci_high)}) includes no effect ({_num(g.null, 0)})")
+        reasons.append(f"the {g.ci_level:g}% CI ({_num(g.ci_low)} to {_num(g.ci_high)}) includes no effect ({_num(g.null, 0)})")
     if g.effect_measure in CONTINUOUS_MEASURES:
         if g.participants < OIS_CONTINUOUS_PARTICIPANTS:
             reasons.append(f"{g.participants} participants, fewer than the optimal information size of {OIS_CONTINUOUS_PARTICIPANTS}")
@@ -387,7 +388,7 @@ def _validate(g: GradeInput) -> None:
 
 def effect_text(g: GradeInput, digits: int = 2) -> str:
     """e.g. ``MD -1.20 (95% CI -3.10 to 0.70)``."""
-    return f"{g.effect_measure} {_num(g.estimate, digits)} (95% CI {_num(g.ci_low, digits)} to {_num(g.ci_high, digits)})"
+    return f"{g.effect_measure} {_num(g.estimate, digits)} ({g.ci_level:g}% CI {_num(g.ci_low, digits)} to {_num(g.ci_high, digits)})"
 
 
 def grade_outcome(g: GradeInput | Mapping[str, object]) -> GradeResult:

@@ -378,10 +378,14 @@ def _notes(k: int, p: int, method: str, test: str, tau2: float, v: np.ndarray, s
                      "so random-effects and equal-effects estimates coincide.")
     if method == "FE" and test != "z":
         notes.append("The Knapp-Hartung adjustment is not meant for equal-effects models (as metafor warns).")
-    if test == "knha" and k - p > 0 and s2w < 1.0:
+    if test == "knha" and k - p > 0 and s2w < 1.0 - KNHA_FACTOR_TOLERANCE:
         notes.append(f"The knha variance factor is {s2w:.3f} < 1, so the interval is narrower than the "
                      "z-based one; test='adhoc' never is.")
     return notes
+
+
+#: the knha factor is called "below 1" only when it is below 1 by more than rounding error
+KNHA_FACTOR_TOLERANCE = 1e-9
 
 
 def rma(
