@@ -27,7 +27,7 @@ RAW_FILES := $(sort $(wildcard data/raw/*))
 SRC_FILES := $(sort $(shell find src -name '*.py' -o -name '*.html' -o -name '*.css' 2>/dev/null))
 STAGE_INPUTS := $(RAW_FILES) $(SRC_FILES) params.yaml $(PARAMS) $(ENV_STAMP)
 
-.PHONY: help setup report test lab benchmark validate check-reported clean distclean lock
+.PHONY: help setup report test browser lab benchmark validate check-reported clean distclean lock
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}'
@@ -53,8 +53,18 @@ PREVIOUS_STAGE := reports/$(1)/$(1).ipynb
 endef
 $(foreach s,$(STAGES),$(eval $(call STAGE_RULE,$(s))))
 
-test: $(ENV_STAMP) ## Run the whole test suite
+test: $(ENV_STAMP) browser ## Run the whole test suite
 	$(BIN)/python -m pytest
+
+# the report's browser test drives Debian's chromium (tests/test_report_browser.py)
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+browser: ## Install Debian's chromium for the report's browser test (only when it is missing)
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "$(CHROMIUM) missing: installing Debian's chromium package"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
 
 lab: $(ENV_STAMP) ## Open JupyterLab with the package importable
 	$(BIN)/jupyter lab notebooks/

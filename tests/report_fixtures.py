@@ -107,17 +107,21 @@ def make_synthetic_results(root: Path, *, with_figures: bool = True) -> tuple[Pa
                               "certainty_symbols": ["⊕⊕◯◯", "⊕◯◯◯"], "footnotes": ["synthetic: risk of bias; imprecision", "synthetic"]}),
                 meta, "summary_of_findings")
 
-    write_table(pd.DataFrame({"study_id": ["synth_mr1"], "method": ["ivw"], "estimate": [1.1], "ci_low": [0.95], "ci_high": [1.3]}), mr, "mr_estimates")
+    write_table(pd.DataFrame({"study_id": ["synth_mr1"], "study": ["Synthetic MR 2023"], "year": [2023], "role": ["primary"],
+                              "exposure": ["synthetic activity"], "method": ["ivw"], "estimate": [1.1], "ci_low": [0.95], "ci_high": [1.3],
+                              "effect": ["OR 1.1 (0.95 to 1.3)"], "direction": ["null"]}), mr, "mr_estimates")
     write_table(pd.DataFrame({"stream": ["observational", "mendelian_randomization", "preclinical"], "evidence": ["synthetic"] * 3,
                               "direction": ["increase", "null", "harm at high intensity"], "strength": ["weak"] * 3,
                               "main_bias": ["synthetic confounding", "synthetic pleiotropy", "synthetic indirectness"],
                               "sex_differences": ["men only", "not reported", "males more affected (synthetic)"]}), mr, "triangulation")
+    write_json({"tau2": "REML (synthetic)", "grade": {"thresholds": {"OIS_EVENTS": 300}}, "order": ["a", "b"]}, meta, "methods")
     write_json({"question": "risk", "answer": f"Synthetic answer {SCRIPT_PAYLOAD}: probably not causal.",
                 "reasons": ["synthetic reason one", "synthetic reason two"]}, mr, "conclusion")
 
     if with_figures:
         for stage_dir, name, title in ((ingest, "studies_per_stream", "Synthetic studies per stream"),
-                                       (rob, "rob2_traffic_light", "Synthetic RoB 2 traffic-light plot"),
+                                       (rob, "rob2_traffic_light_cochrane", "Synthetic RoB 2 traffic-light plot"),
+                                       (rob, "rob2_traffic_light_colourblind", "Synthetic RoB 2 traffic-light plot (colour-blind safe)"),
                                        (meta, "forest_synth_function", "Synthetic forest plot: function"),
                                        (meta, "funnel_all", "Synthetic funnel plot"),
                                        (mr, "triangulation", "Synthetic triangulation figure")):

@@ -1,0 +1,153 @@
+"""Consensus meter: the share of studies per stated conclusion, by evidence stream, plain and
+weighted by study quality.
+
+Each study's stated conclusion comes from ``conclusions`` (stage 01, coded from the study's own
+words). The meter counts studies, not participants or estimates: it shows what the authors
+concluded, not what the data show (the pooled analyses and GRADE do that).
+
+Quality weights (our operationalisation, stated in the report's methods):
+
+* a study with a RoB 2 assessment (stage 02 ``rob2_judgements``) or a ROBINS-E style assessment
+  (stage 02 ``observational_rob``) gets the weight of its overall judgement:
+  Low 1, Some concerns 0.5, High 0.25, Very high 0.125, No information 0.25 (missing information
+  is not rewarded);
+* when a study has several assessed results (outcomes), the lowest weight counts (its most
+  serious concern);
+* a study not assessed (Mendelian randomization, mouse studies, reviews, or any study stage 02
+  did not assess) keeps weight ``NOT_ASSESSED_WEIGHT`` (1): the meter does not down-weight what
+  no tool rated.
+
+Tested in ``tests/test_consensus.py`` on labelled synthetic tables with shares checked by hand.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from compendium.bias.vocabulary import HIGH, LOW, NO_INFORMATION, SOME_CONCERNS, VERY_HIGH
+from compendium.data.summary import STREAM_ORDER
+from compendium.errors import CompendiumError
+
+#: weight of a study by its overall risk-of-bias judgement
+QUALITY_WEIGHTS: dict[str, float] = {
+    LOW: 1.0,
+    SOME_CONCERNS: 0.5,
+    HIGH: 0.25,
+    VERY_HIGH: 0.125,
+    NO_INFORMATION: 0.25,
+}
+#: weight of a study that no risk-of-bias tool assessed
+NOT_ASSESSED_WEIGHT = 1.0
+NOT_ASSESSED = "not assessed"
+
+#: stated conclusions per question, in the order the meter shows them
+CONCLUSIONS: dict[str, tuple[str, ...]] = {
+    "risk": ("increases", "mixed", "no_association", "decreases"),
+    "treatment": ("benefit", "mixed", "no_effect", "harm"),
+}
+#: plain-language names of the conclusions
+CONCLUSION_LABELS: dict[str, str] = {
+    "increases": "exercise increases ALS risk",
+    "no_association": "no association",
+    "decreases": "exercise decreases ALS risk",
+    "mixed": "mixed or inconclusive",
+    "benefit": "exercise helps",
+    "no_effect": "no effect",
+    "harm": "exercise harms",
+}
+#: the group that pools every stream of a question
+ALL_STREAMS = "all"
+
+WEIGHT_COLUMNS = ["study_id", "stream", "rob_tool", "rob_overall", "weight"]
+METER_COLUMNS = [
+    "question", "stream", "conclusion", "studies", "share", "weight", "weighted_share",
+    "stream_studies", "stream_weight",
+]
+
+
+def study_weights(
+    studies: pd.DataFrame,
+    rob2: pd.DataFrame | None = None,
+    observational_rob: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Quality weight of every study (columns ``study_id, stream, rob_tool, rob_overall, weight``).
+
+    ``rob2`` and ``observational_rob`` are stage 02's tables (``study_id`` and ``overall``
+    columns); either may be ``None`` when stage 02 has not produced it. A study found in both
+    keeps its RoB 2 judgement (it is the tool for randomised comparisons).
+    """
+    assessed: dict[str, tuple[str, str, float]] = {}
+    for tool, table, name in (("ROBINS-E", observational_rob, "observational_rob"), ("RoB 2", rob2, "rob2_judgements")):
+        if table is None:
+            continue
+        _require_columns(table, ["study_id", "overall"], name)
+        for position, row in enumerate(table.itertuples(index=False), start=2):
+            judgement = row.overall
+            if judgement not in QUALITY_WEIGHTS:
+                raise CompendiumError(
+                    f"{name}.csv: row {position}, column overall: {judgement!r} is not a judgement; "
+                    f"expected one of {', '.join(QUALITY_WEIGHTS)}"
+                )
+            weight = QUALITY_WEIGHTS[judgement]
+            current = assessed.get(row.study_id)
+            if current is None or current[0] != tool or weight < current[2]:
+                assessed[row.study_id] = (tool, judgement, weight)
+    records = []
+    for row in studies.sort_values("study_id").itertuples(index=False):
+        tool, judgement, weight = assessed.get(row.study_id, (NOT_ASSESSED, NOT_ASSESSED, NOT_ASSESSED_WEIGHT))
+        records.append((row.study_id, row.stream, tool, judgement, weight))
+    return pd.DataFrame.from_records(records, columns=WEIGHT_COLUMNS)
+
+
+def consensus_meter(conclusions: pd.DataFrame, studies: pd.DataFrame, weights: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Share of studies per stated conclusion, by question and stream, plain and quality-weighted.
+
+    One row per question x stream (``STREAM_ORDER``, then ``"all"``) x conclusion (every
+    conclusion of the question, zeros included). ``share = studies / stream_studies``;
+    ``weighted_share = weight / stream_weight`` where ``weight`` sums the studies' quality
+    weights (:func:`study_weights`; all 1 when ``weights`` is None).
+    """
+    _require_columns(conclusions, ["study_id", "question", "conclusion"], "conclusions")
+    streams = studies.set_index("study_id")["stream"]
+    weight_of = weights.set_index("study_id")["weight"] if weights is not None else pd.Series(dtype=float)
+    records = []
+    for position, row in enumerate(conclusions.itertuples(index=False), start=2):
+        if row.study_id not in streams.index:
+            raise CompendiumError(f"conclusions.csv: row {position}, column study_id: {row.study_id!r} is not in studies.csv")
+        if row.question not in CONCLUSIONS or row.conclusion not in CONCLUSIONS[row.question]:
+            allowed = CONCLUSIONS.get(row.question, ())
+            raise CompendiumError(
+                f"conclusions.csv: row {position}, column conclusion: {row.conclusion!r} is not a conclusion of question "
+                f"{row.question!r}; expected one of {', '.join(allowed) or 'risk/treatment questions'}"
+            )
+        records.append((row.question, streams[row.study_id], row.conclusion, float(weight_of.get(row.study_id, NOT_ASSESSED_WEIGHT))))
+    coded = pd.DataFrame.from_records(records, columns=["question", "stream", "conclusion", "weight"])
+    rows = []
+    for question, categories in CONCLUSIONS.items():
+        of_question = coded[coded["question"] == question]
+        present = [s for s in STREAM_ORDER if s in set(of_question["stream"])]
+        present += sorted(set(of_question["stream"]) - set(present))
+        for stream in [*present, ALL_STREAMS] if present else []:
+            group = of_question if stream == ALL_STREAMS else of_question[of_question["stream"] == stream]
+            n_total, w_total = len(group), float(group["weight"].sum())
+            for conclusion in categories:
+                chosen = group[group["conclusion"] == conclusion]
+                n, w = len(chosen), float(chosen["weight"].sum())
+                rows.append((question, stream, conclusion, n, n / n_total, w, w / w_total if w_total else float("nan"), n_total, w_total))
+    return pd.DataFrame.from_records(rows, columns=METER_COLUMNS)
+
+
+def leading_conclusion(meter: pd.DataFrame, question: str, stream: str = ALL_STREAMS, *, weighted: bool = False) -> pd.Series | None:
+    """The meter row with the largest (weighted) share for ``question`` and ``stream``; ties go to
+    the earlier conclusion in ``CONCLUSIONS`` order. ``None`` when the question has no studies."""
+    rows = meter[(meter["question"] == question) & (meter["stream"] == stream)]
+    if rows.empty:
+        return None
+    column = "weighted_share" if weighted else "share"
+    return rows.loc[rows[column].idxmax()]
+
+
+def _require_columns(table: pd.DataFrame, columns: list[str], name: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise CompendiumError(f"{name}.csv: missing column(s) {', '.join(missing)}; expected at least {', '.join(columns)}")

@@ -1,0 +1,539 @@
+"""Build the consensus report: compute the report's own tables, assemble the template context
+from the stage results, render ``templates/consensus_report.html`` with Jinja2 (autoescape on).
+
+Output is deterministic: the same results, data files and environment give the same bytes
+except the one line that carries the date of the run (``RUN_DATE_MARKER``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from compendium.bias.vocabulary import CERTAINTY_LEVELS
+from compendium.data.summary import QUESTIONS, STREAM_ORDER
+from compendium.evidence import consensus
+from compendium.report import guidance as guidance_data
+from compendium.report.inputs import INGEST, META, MR, RISK_OF_BIAS, Figure, ResultSet, load_results
+from compendium.report.provenance import Provenance, collect
+from compendium.results_io import FLOAT_FORMAT, write_table
+
+REPORT_FILE = "consensus_report.html"
+TEMPLATE = "consensus_report.html"
+#: the only line of the report that differs between runs carries this id
+RUN_DATE_MARKER = 'id="run-date"'
+
+#: what each GRADE certainty level means, in our words after the GRADE handbook, section 5
+CERTAINTY_MEANINGS: dict[str, str] = {
+    "high": "we are very confident that the true effect is close to the estimate",
+    "moderate": "the true effect is probably close to the estimate, but it may differ",
+    "low": "the true effect may be substantially different from the estimate",
+    "very low": "the true effect is likely to be substantially different from the estimate",
+}
+STREAM_LABELS: dict[str, str] = {
+    "rct": "randomised trials",
+    "non_randomised": "non-randomised intervention studies",
+    "review": "published reviews",
+    "observational_athletes": "observational studies of athletes",
+    "observational_general": "observational studies of the general population",
+    "mendelian_randomization": "Mendelian randomization studies",
+    "mr_meta_analysis": "meta-analyses of MR studies",
+    "preclinical": "mouse studies",
+    consensus.ALL_STREAMS: "all studies",
+}
+MOUSE_SEXES = ("female", "male", "both", "not_reported")
+MOUSE_DIRECTIONS = ("benefit", "no_effect", "harm", "mixed")
+#: GRADE rule thresholds printed in the methods (names of compendium.bias.grade constants)
+GRADE_THRESHOLDS = (
+    "RISK_OF_BIAS_SERIOUS_SHARE", "RISK_OF_BIAS_VERY_SERIOUS_SHARE", "INCONSISTENCY_I2_SERIOUS",
+    "INCONSISTENCY_I2_VERY_SERIOUS", "OIS_CONTINUOUS_PARTICIPANTS", "OIS_EVENTS", "PUBLICATION_BIAS_MIN_K",
+    "PUBLICATION_BIAS_PVAL", "LARGE_EFFECT_RATIO", "VERY_LARGE_EFFECT_RATIO",
+)
+
+
+# --- the report's own tables ---------------------------------------------------------------------
+
+def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
+    """Tables the report computes (written by stage 05 to ``tables/``)."""
+    studies = results.table(INGEST, "studies")
+    weights = consensus.study_weights(studies, results.table(RISK_OF_BIAS, "rob2_judgements"),
+                                      results.table(RISK_OF_BIAS, "observational_rob"))
+    meter = consensus.consensus_meter(results.table(INGEST, "conclusions"), studies, weights)
+    tables = {"consensus_meter": meter, "study_weights": weights, "guidance": guidance_data.guidance_table()}
+    preclinical = results.table(INGEST, "preclinical")
+    if preclinical is not None:
+        tables["sex_differences_mouse"] = mouse_by_sex(preclinical)
+    return tables
+
+
+def mouse_by_sex(preclinical: pd.DataFrame) -> pd.DataFrame:
+    """Mouse results (rows of ``preclinical``) by sex and direction of effect: counts of results
+    and of distinct studies."""
+    rows = []
+    for sex in MOUSE_SEXES:
+        of_sex = preclinical[preclinical["sex"] == sex]
+        for direction in MOUSE_DIRECTIONS:
+            chosen = of_sex[of_sex["direction"] == direction]
+            rows.append((sex, direction, len(chosen), chosen["study_id"].nunique()))
+    return pd.DataFrame(rows, columns=["sex", "direction", "results", "studies"])
+
+
+# --- formatting ------------------------------------------------------------------------------------
+
+def format_value(value: object) -> str:
+    """A table cell as text: integers without decimals, other numbers to 3 significant digits,
+    missing as an en dash, booleans as yes/no."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return format_value(int(value))
+        if abs(value) >= 100:
+            return f"{value:.0f}"
+        if abs(value) >= 0.001:
+            return f"{value:.3g}"
+        return f"{value:.2e}"
+    return str(value)
+
+
+def bounds(low: object, high: object) -> str:
+    """``low to high``, or an en dash when either bound is missing."""
+    low_text, high_text = format_value(low), format_value(high)
+    return "–" if "–" in (low_text, high_text) else f"{low_text} to {high_text}"
+
+
+def interval(estimate: object, low: object, high: object) -> str:
+    """``estimate (low to high)``; only the estimate when the interval is missing."""
+    limits = bounds(low, high)
+    return format_value(estimate) + ("" if limits == "–" else f" ({limits})")
+
+
+def table_view(table: pd.DataFrame | None, columns: list[str] | None = None, *, caption: str,
+               anchor: str, missing: str = "", labels: dict[str, str] | None = None) -> dict:
+    """A table ready for the template: caption, anchor, header labels and formatted rows.
+
+    ``columns`` picks and orders the columns (those absent from ``table`` are skipped);
+    ``missing`` is the sentence shown when ``table`` is None.
+    """
+    if table is None:
+        return {"caption": caption, "anchor": anchor, "missing": missing or "This result was not available.", "header": [], "rows": []}
+    chosen = [c for c in (columns or list(table.columns)) if c in table.columns]
+    labels = labels or {}
+    header = [labels.get(c, c.replace("_", " ")) for c in chosen]
+    rows = [[format_value(v) for v in record] for record in table[chosen].itertuples(index=False, name=None)]
+    return {"caption": caption, "anchor": anchor, "missing": "", "header": header, "rows": rows}
+
+
+def _missing(stage: str, name: str) -> str:
+    return f"Not available: stage {stage} did not write {name} (see Limitations)."
+
+
+# --- sections --------------------------------------------------------------------------------------
+
+def _meter_view(meter: pd.DataFrame, question: str) -> dict:
+    """Bars (plain and weighted) per stream for one question, plus the sentence with the leading conclusion."""
+    rows = meter[meter["question"] == question]
+    bars = []
+    streams = list(dict.fromkeys(rows["stream"]))
+    for stream in sorted(streams, key=lambda s: s != consensus.ALL_STREAMS):
+        group = rows[rows["stream"] == stream]
+        for weighted in (False, True):
+            column = "weighted_share" if weighted else "share"
+            segments = [
+                {"conclusion": r.conclusion, "label": consensus.CONCLUSION_LABELS[r.conclusion], "width": f"{100 * getattr(r, column):.1f}",
+                 "count": int(r.studies), "weight": format_value(r.weight)}
+                for r in group.itertuples() if getattr(r, column) > 0
+            ]
+            bars.append({"stream": STREAM_LABELS.get(stream, stream.replace("_", " ")), "weighted": weighted,
+                         "total": int(group["stream_studies"].iloc[0]), "total_weight": format_value(float(group["stream_weight"].iloc[0])),
+                         "segments": segments, "is_all": stream == consensus.ALL_STREAMS})
+    lead = consensus.leading_conclusion(meter, question)
+    lead_weighted = consensus.leading_conclusion(meter, question, weighted=True)
+    sentence = ""
+    if lead is not None:
+        sentence = (
+            f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, the most common conclusion is "
+            f"“{consensus.CONCLUSION_LABELS[lead.conclusion]}”: {int(lead.studies)} studies ({100 * lead.share:.0f}%). "
+            f"Weighted by study quality, the largest share is “{consensus.CONCLUSION_LABELS[lead_weighted.conclusion]}” "
+            f"({100 * lead_weighted.weighted_share:.0f}% of the weight)."
+        )
+    legend = [{"conclusion": c, "label": consensus.CONCLUSION_LABELS[c]} for c in consensus.CONCLUSIONS[question]]
+    table = rows.assign(stream=rows["stream"].map(lambda s: STREAM_LABELS.get(s, s)),
+                        conclusion=rows["conclusion"].map(consensus.CONCLUSION_LABELS))
+    return {"bars": bars, "sentence": sentence, "legend": legend,
+            "table": table_view(table, ["stream", "conclusion", "studies", "share", "weight", "weighted_share"],
+                                caption="Consensus meter in numbers (shares are fractions of 1)", anchor=f"table-consensus-{question}")}
+
+
+def _sof_by_question(results: ResultSet) -> dict[str, pd.DataFrame | None]:
+    """Summary-of-findings rows per question: its own ``question`` column if present, else the
+    question of the pooled analysis with the same outcome, else treatment (the trials)."""
+    sof = results.table(META, "summary_of_findings")
+    if sof is None:
+        return {q: None for q in QUESTIONS}
+    if "question" in sof.columns:
+        questions = sof["question"]
+    else:
+        pooled = results.table(META, "pooled")
+        lookup = {} if pooled is None else dict(zip(pooled["outcome"].astype(str), pooled["question"].astype(str)))
+        questions = sof["outcome"].astype(str).map(lambda o: lookup.get(o, "treatment"))
+    return {q: sof[questions.values == q] for q in QUESTIONS}
+
+
+def _certainty_lines(sof: pd.DataFrame | None) -> list[dict]:
+    if sof is None:
+        return []
+    lines = []
+    for row in sof.itertuples():
+        certainty = str(getattr(row, "certainty", "")).strip()
+        lines.append({"outcome": format_value(row.outcome), "effect": format_value(getattr(row, "effect", None)),
+                      "certainty": certainty, "symbols": format_value(getattr(row, "certainty_symbols", None)),
+                      "meaning": CERTAINTY_MEANINGS.get(certainty.lower(), "")})
+    return lines
+
+
+#: GRADE levels, best first (compendium.bias.vocabulary.CERTAINTY_LEVELS, highest level first)
+CERTAINTY_ORDER: tuple[str, ...] = tuple(CERTAINTY_LEVELS[level] for level in sorted(CERTAINTY_LEVELS, reverse=True))
+#: the guidance statement quoted as the safety part of the treatment answer
+SAFETY_STATEMENT = "adverse_events"
+
+
+def certainty_summary(lines: list[dict]) -> str:
+    """One plain sentence on how certain the evidence of a question is, from its GRADE ratings
+    (no direction of effect is claimed: that is in each outcome's effect)."""
+    rated = [line["certainty"] for line in lines if line["certainty"] in CERTAINTY_ORDER]
+    if not rated:
+        return ""
+    best = min(rated, key=CERTAINTY_ORDER.index)
+    counts = ", ".join(f"{rated.count(level)} {level.lower()}" for level in CERTAINTY_ORDER if level in rated)
+    if best == "Very low":
+        return f"We are very uncertain: every outcome rated with GRADE ({len(rated)}) has very low certainty evidence."
+    return f"{len(rated)} outcomes were rated with GRADE ({counts} certainty); the best-rated evidence has {best.lower()} certainty."
+
+
+def _question_views(results: ResultSet, meter: pd.DataFrame) -> list[dict]:
+    conclusion = results.json.get((MR, "conclusion"))
+    conclusion_key = "risk"  # stage 04's conclusion answers the risk question unless it names the other
+    if isinstance(conclusion, dict) and conclusion.get("question") in ("treatment", QUESTIONS["treatment"]):
+        conclusion_key = "treatment"
+    sof = _sof_by_question(results)
+    views = []
+    for key, text in QUESTIONS.items():
+        answer, reasons = "", []
+        if key == conclusion_key and isinstance(conclusion, dict):
+            answer = str(conclusion.get("answer", ""))
+            reasons = [str(r) for r in conclusion.get("reasons", [])]
+        certainty = _certainty_lines(sof[key])
+        safety = next((g for g in guidance_data.GUIDANCE if g.id == SAFETY_STATEMENT), None) if key == "treatment" else None
+        views.append({"key": key, "question": text, "answer": answer, "reasons": reasons,
+                      "certainty_summary": certainty_summary(certainty), "safety": safety,
+                      "meter": _meter_view(meter, key), "certainty": certainty, "sof_missing": sof[key] is None})
+    return views
+
+
+def _stream_labelled(triangulation: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Triangulation rows with stage 04's readable ``stream_label`` shown as the stream, when present."""
+    if triangulation is None or "stream_label" not in triangulation.columns:
+        return triangulation
+    return triangulation.assign(stream=triangulation["stream_label"].fillna(triangulation["stream"]))
+
+
+#: a figure drawn in both risk-of-bias palettes is shown once, in the colour-blind safe one
+PALETTE_SUFFIXES = ("_cochrane", "_colourblind")
+
+
+def preferred_palette(figures: list[Figure]) -> list[Figure]:
+    """Drop ``<name>_cochrane`` when ``<name>_colourblind`` exists (the same figure, other colours)."""
+    names = {f.name for f in figures}
+    cochrane, colourblind = PALETTE_SUFFIXES
+    return [f for f in figures if not (f.name.endswith(cochrane) and f.name[: -len(cochrane)] + colourblind in names)]
+
+
+def _figures_for(figures: list[Figure], analysis_ids: list[str]) -> tuple[list[Figure], list[Figure]]:
+    """Split figures into those whose name contains one of ``analysis_ids`` and the rest."""
+    matched = [f for f in figures if any(a and a in f.name for a in analysis_ids)]
+    return matched, [f for f in figures if f not in matched]
+
+
+def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list[str]]:
+    caption = "Pooled results (random-effects meta-analysis)"
+    if pooled is None:
+        return table_view(None, caption=caption, anchor=f"table-pooled-{question}", missing=_missing(META, "pooled")), []
+    rows = pooled[pooled["question"] == question] if "question" in pooled.columns else pooled
+    if "outcome_label" in rows.columns:
+        rows = rows.assign(outcome=rows["outcome_label"].fillna(rows["outcome"]))
+    shown = rows.assign(effect_ci=[interval(r.estimate, r.ci_low, r.ci_high) for r in rows.itertuples()],
+                        prediction_interval=[bounds(r.pi_low, r.pi_high) for r in rows.itertuples()])
+    view = table_view(shown, ["outcome", "subgroup", "analysis_set", "measure", "k", "participants", "effect_ci",
+                              "prediction_interval", "i2", "pval", "method", "test", "notes"],
+                      caption=caption, anchor=f"table-pooled-{question}",
+                      labels={"effect_ci": "estimate (CI)", "i2": "I² (%)", "pval": "p", "k": "studies"})
+    return view, [str(a) for a in rows["analysis_id"]]
+
+
+def _findings(results: ResultSet) -> dict:
+    pooled = results.table(META, "pooled")
+    meta_figures = results.figures.get(META, [])
+    sections = {}
+    leftover = meta_figures
+    for question in QUESTIONS:
+        view, ids = _pooled_view(pooled, question)
+        matched, leftover = _figures_for(leftover, ids)
+        sections[question] = {"pooled": view, "figures": matched}
+    single = results.table(META, "single_trial_results")
+    sensitivity = results.table(META, "sensitivity")
+    mr_estimates = results.table(MR, "mr_estimates")
+    triangulation = results.table(MR, "triangulation")
+    preclinical = results.table(INGEST, "preclinical")
+    mouse_intensity = None
+    if preclinical is not None:
+        mouse_intensity = (preclinical.groupby(["intensity", "direction"]).size().unstack(fill_value=0)
+                           .reindex(columns=list(MOUSE_DIRECTIONS), fill_value=0).reset_index())
+    conclusion = results.json.get((MR, "conclusion"))
+    return {
+        "treatment": sections["treatment"],
+        "risk": sections["risk"],
+        "single": table_view(single, caption="Outcomes reported by a single trial (shown, not pooled)", anchor="table-single-trial",
+                             missing=_missing(META, "single_trial_results")),
+        "sensitivity": table_view(sensitivity, caption="Sensitivity analyses", anchor="table-sensitivity",
+                                  missing=_missing(META, "sensitivity")),
+        "meta_other_figures": leftover,
+        "mr_estimates": table_view(mr_estimates, ["study", "year", "role", "exposure", "method", "effect", "direction", "notes"],
+                                   caption="Mendelian randomization estimates", anchor="table-mr-estimates",
+                                   missing=_missing(MR, "mr_estimates")),
+        "triangulation": table_view(_stream_labelled(triangulation), ["stream", "evidence", "direction", "strength", "main_bias"],
+                                    caption="Triangulation across evidence streams", anchor="table-triangulation",
+                                    missing=_missing(MR, "triangulation")),
+        "mr_figures": results.figures.get(MR, []),
+        "mr_conclusion": conclusion if isinstance(conclusion, dict) else None,
+        "mouse": table_view(mouse_intensity, caption="Mouse results by exercise intensity and direction of effect (number of results)",
+                            anchor="table-mouse-intensity", missing=_missing(INGEST, "preclinical")),
+    }
+
+
+def _sex_differences(results: ResultSet, tables: dict[str, pd.DataFrame]) -> dict:
+    preclinical = results.table(INGEST, "preclinical")
+    studies = results.table(INGEST, "studies").set_index("study_id")["label"]
+    mouse_rows = None
+    if preclinical is not None:
+        chosen = preclinical[preclinical["sex"].isin(["female", "male"])]
+        mouse_rows = chosen.assign(study=chosen["study_id"].map(studies))
+    observational = results.table(INGEST, "observational")
+    human_rows, human_note = None, "Not available: stage 01 did not write observational."
+    if observational is not None:
+        by_sex = observational[observational["sex"].isin(["male", "female"])]
+        human_rows = by_sex.assign(study=by_sex["study_id"].map(studies),
+                                   estimate_ci=[interval(r.estimate, r.ci_low, r.ci_high) for r in by_sex.itertuples()])
+        sexes = sorted(set(by_sex["sex"]))
+        if sexes == ["male"]:
+            human_note = (f"{by_sex['study_id'].nunique()} human observational studies report results for men only (mostly male "
+                          "athletes); none reports women separately, so no human study in the data compares the sexes.")
+        elif not sexes:
+            human_note = "No human study in the data reports results separately by sex."
+        else:
+            human_note = "Human observational results reported for one sex:"
+    triangulation = results.table(MR, "triangulation")
+    return {
+        "mouse_counts": table_view(tables.get("sex_differences_mouse"), caption="Mouse results by sex and direction of effect",
+                                   anchor="table-sex-mouse", missing=_missing(INGEST, "preclinical")),
+        "mouse_rows": table_view(mouse_rows, ["study", "sex", "intensity", "intervention", "outcome", "direction", "notes"],
+                                 caption="Mouse results reported for one sex", anchor="table-sex-mouse-rows",
+                                 missing=_missing(INGEST, "preclinical")),
+        "human_note": human_note,
+        "human_rows": table_view(human_rows, ["study", "sex", "population", "exposure", "measure", "estimate_ci"],
+                                 caption="Human results reported for one sex", anchor="table-sex-human",
+                                 labels={"estimate_ci": "estimate (CI)"}, missing=_missing(INGEST, "observational")),
+        "triangulation": table_view(_stream_labelled(triangulation), ["stream", "sex_differences"], caption="Sex differences noted per stream (triangulation)",
+                                    anchor="table-sex-triangulation", missing=_missing(MR, "triangulation")),
+    }
+
+
+def _guidance(results: ResultSet) -> list[dict]:
+    labels = results.table(INGEST, "studies").set_index("study_id")["label"]
+    topics = []
+    for topic, title in guidance_data.TOPICS.items():
+        statements = []
+        for statement in (s for s in guidance_data.GUIDANCE if s.topic == topic):
+            links, seen = [], set()
+            for evidence in statement.evidence:
+                key = evidence.study_id or evidence.table
+                if key in seen:
+                    continue
+                seen.add(key)
+                if evidence.study_id:
+                    known = evidence.study_id in labels.index
+                    links.append({"href": f"#study-{evidence.study_id}" if known else "",
+                                  "text": str(labels[evidence.study_id]) if known else evidence.study_id, "title": evidence.describe()})
+                else:
+                    links.append({"href": f"#{TABLE_ANCHORS.get(evidence.table, 'limitations')}", "text": evidence.table,
+                                  "title": evidence.describe()})
+            statements.append({"id": statement.id, "status": statement.status, "status_label": guidance_data.STATUSES[statement.status],
+                               "text": statement.text, "links": links})
+        topics.append({"title": title, "statements": statements})
+    return topics
+
+
+#: where in the report a whole stage table is shown (guidance links to it)
+TABLE_ANCHORS: dict[str, str] = {
+    "03_meta_analysis/summary_of_findings": "table-sof",
+    "03_meta_analysis/pooled": "table-pooled-treatment",
+    "03_meta_analysis/review_comparison": "table-review-comparison",
+    "01_ingest/coverage": "table-coverage",
+    "01_ingest/trials": "table-trials",
+    "01_ingest/reported_checks": "table-reported-checks",
+}
+
+
+def _methods(results: ResultSet) -> dict:
+    from compendium.bias import grade
+    from compendium.meta import DEFAULTS as META_DEFAULTS
+    from compendium.meta import SENSITIVITY as META_SENSITIVITY
+    from compendium.mr.defaults import DEFAULTS as MR_DEFAULTS
+    from compendium.mr.defaults import MIN_SNPS
+
+    weights = pd.DataFrame(
+        [(j, w) for j, w in consensus.QUALITY_WEIGHTS.items()] + [(consensus.NOT_ASSESSED, consensus.NOT_ASSESSED_WEIGHT)],
+        columns=["overall judgement", "weight"])
+    meta = pd.DataFrame([(k, str(v), str(META_SENSITIVITY.to_dict()[k])) for k, v in META_DEFAULTS.to_dict().items()],
+                        columns=["setting", "primary analysis", "sensitivity analysis"])
+    mr = pd.DataFrame([(k, str(v)) for k, v in asdict(MR_DEFAULTS).items()] + [(f"minimum SNPs: {k}", str(v)) for k, v in MIN_SNPS.items()],
+                      columns=["setting", "value"])
+    grade_rows = pd.DataFrame([(name, getattr(grade, name)) for name in GRADE_THRESHOLDS], columns=["threshold", "value"])
+    meta_methods = results.json.get((META, "methods"))
+    stage_methods = None
+    if isinstance(meta_methods, dict):
+        stage_methods = pd.DataFrame(flatten(meta_methods), columns=["setting", "value"])
+    stage_params = pd.DataFrame(
+        [(stage, name, repr(value)) for stage, values in sorted(results.parameters.items()) for name, value in values.items()],
+        columns=["stage", "parameter", "value as run"])
+    return {
+        "weights": table_view(weights, caption="Quality weights of the consensus meter", anchor="table-weights"),
+        "meta": table_view(meta, caption=f"Meta-analysis settings (compendium.meta): {META_DEFAULTS.describe()}", anchor="table-meta-defaults"),
+        "mr": table_view(mr, caption="Mendelian randomization engine defaults (compendium.mr.DEFAULTS)", anchor="table-mr-defaults"),
+        "grade": table_view(grade_rows, caption="GRADE rule thresholds (compendium.bias.grade)", anchor="table-grade-thresholds"),
+        "meta_methods": table_view(stage_methods, caption="Methods recorded by the meta-analysis stage (03_meta_analysis methods.json)",
+                                   anchor="table-meta-methods", missing=_missing(META, "methods.json")),
+        "stage_parameters": table_view(stage_params if not stage_params.empty else None,
+                                       caption="Parameters each stage ran with (from its executed notebook)", anchor="table-stage-parameters",
+                                       missing="No executed stage notebooks were found."),
+        "float_format": FLOAT_FORMAT,
+    }
+
+
+def flatten(value: object, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested JSON as ``(dotted.key, text)`` rows; lists are joined with ``; ``."""
+    if isinstance(value, dict):
+        return [row for key, item in value.items() for row in flatten(item, f"{prefix}.{key}" if prefix else str(key))]
+    if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+        return [(prefix, "; ".join(format_value(v) for v in value))]
+    if isinstance(value, list):
+        return [row for i, item in enumerate(value) for row in flatten(item, f"{prefix}[{i}]")]
+    return [(prefix, format_value(value))]
+
+
+def _evidence_index(results: ResultSet) -> list[dict]:
+    studies = results.table(INGEST, "studies")
+    sources = results.table(INGEST, "sources").set_index("source_id")
+    order = {s: i for i, s in enumerate(STREAM_ORDER)}
+    studies = studies.assign(order=studies["stream"].map(order).fillna(len(order))).sort_values(["question", "order", "year", "study_id"])
+    index = []
+    for row in studies.itertuples():
+        source = sources.loc[row.source_id] if row.source_id in sources.index else None
+        index.append({
+            "id": row.study_id, "label": row.label, "year": format_value(row.year), "question": row.question,
+            "stream": STREAM_LABELS.get(row.stream, row.stream), "design": row.design,
+            "citation": "" if source is None else format_value(source["citation"]),
+            "doi": "" if source is None or pd.isna(source.get("doi")) else str(source["doi"]),
+        })
+    return index
+
+
+def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, pd.DataFrame]) -> dict:
+    """Everything the template shows, as plain values."""
+    meter = tables["consensus_meter"]
+    rob2 = results.table(RISK_OF_BIAS, "rob2_judgements")
+    obs_rob = results.table(RISK_OF_BIAS, "observational_rob")
+    weights = tables["study_weights"]
+    labels = results.table(INGEST, "studies").set_index("study_id")["label"]
+    return {
+        "title": "Exercise and ALS: consensus report",
+        "questions": _question_views(results, meter),
+        "evidence_base": {
+            "figures": results.figures.get(INGEST, []),
+            "flow": table_view(results.table(INGEST, "evidence_flow"), caption="Evidence flow: which studies reach which analysis",
+                               anchor="table-evidence-flow", missing=_missing(INGEST, "evidence_flow")),
+            "trials": table_view(results.table(INGEST, "trials"), ["study_id", "randomised", "exercise_type", "intervention", "comparator",
+                                                                   "duration_weeks", "n_randomised_total"],
+                                 caption="Intervention studies: what was tested", anchor="table-trials",
+                                 missing=_missing(INGEST, "trials")),
+        },
+        "findings": _findings(results),
+        "sof": table_view(results.table(META, "summary_of_findings"),
+                          ["outcome", "effect", "participants_studies", "certainty", "certainty_symbols", "footnotes"],
+                          caption="GRADE Summary of Findings", anchor="table-sof", missing=_missing(META, "summary_of_findings"),
+                          labels={"participants_studies": "participants (studies)", "certainty_symbols": "certainty (symbols)"}),
+        "certainty_meanings": CERTAINTY_MEANINGS,
+        "rob": {
+            "figures": preferred_palette(results.figures.get(RISK_OF_BIAS, [])),
+            "rob2": table_view(rob2, ["study", "outcome", "d1", "d2", "d3", "d4", "d5", "overall"],
+                               caption="RoB 2 judgements per trial result (D1 randomisation, D2 deviations, D3 missing data, "
+                                       "D4 measurement, D5 selection of the reported result)",
+                               anchor="table-rob2", missing=_missing(RISK_OF_BIAS, "rob2_judgements")),
+            "observational": table_view(obs_rob, ["study", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "overall"],
+                                        caption="Risk of bias in observational studies (ROBINS-E domains D1-D7)",
+                                        anchor="table-observational-rob", missing=_missing(RISK_OF_BIAS, "observational_rob")),
+            "weights": table_view(weights.assign(study=weights["study_id"].map(labels)), ["study", "stream", "rob_tool", "rob_overall", "weight"],
+                                  caption="Quality weight of each study in the consensus meter", anchor="table-study-weights"),
+        },
+        "sex": _sex_differences(results, tables),
+        "comparison": table_view(results.table(META, "review_comparison"), ["outcome", "ours", "review", "theirs", "reasons"],
+                                 caption="Our pooled results beside the published reviews'", anchor="table-review-comparison",
+                                 missing=_missing(META, "review_comparison")),
+        "guidance": _guidance(results),
+        "guidance_statuses": guidance_data.STATUSES,
+        "limitations": {
+            "coverage": table_view(results.table(INGEST, "coverage"), caption="Coverage: what outcome data each trial provides",
+                                   anchor="table-coverage", missing=_missing(INGEST, "coverage")),
+            "reported_checks": table_view(results.table(INGEST, "reported_checks"),
+                                          ["file", "row", "study_id", "field", "reason", "details"],
+                                          caption="Published statistics that contradict themselves (compendium check-reported)",
+                                          anchor="table-reported-checks", missing=_missing(INGEST, "reported_checks")),
+            "missing": results.missing,
+        },
+        "methods": _methods(results),
+        "provenance": provenance,
+        "notebooks": results.notebooks,
+        "evidence_index": _evidence_index(results),
+    }
+
+
+def render_html(context: dict) -> str:
+    """Render the report template (autoescape on: every value from the data appears as text)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    environment = Environment(
+        loader=PackageLoader("compendium.report", "templates"),
+        autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    return environment.get_template(TEMPLATE).render(**context)
+
+
+def write_report(raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path) -> Path:
+    """Stage 05: write the report's own tables to ``output_dir/tables`` and the report to
+    ``output_dir/publish/consensus_report.html`` (the runner moves it up to ``results_dir``)."""
+    results = load_results(results_dir)
+    tables = report_tables(results)
+    for name, table in tables.items():
+        write_table(table, output_dir, name)
+    html = render_html(build_context(results, collect(raw_dir), tables))
+    path = Path(output_dir) / "publish" / REPORT_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8", newline="\n")
+    return path

@@ -1,0 +1,243 @@
+"""The consensus report (stage 05): rendering from labelled synthetic stage results
+(``tests/report_fixtures.py``, not evidence), escaping, self-containment, reproducibility, and the
+guidance statements' evidence links checked against the real data package."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+from compendium.paths import NOTEBOOKS_DIR, RAW_DIR
+from compendium.report import REPORT_FILE, RUN_DATE_MARKER, write_report
+from compendium.report.build import format_value, interval
+from compendium.report.guidance import GUIDANCE, STATUSES, TOPICS
+from compendium.report.inputs import EXPECTED_TABLES
+from report_fixtures import HTML_PAYLOAD, SCRIPT_PAYLOAD, make_synthetic_results
+
+#: tables of the stage contract (CONTRIBUTING.md) that guidance may link to, besides stage 01's resources
+CONTRACT_TABLES = {f"{stage}/{name}" for stage, names in EXPECTED_TABLES.items() for name in names}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> tuple[Path, Path, Path]:
+    root = tmp_path_factory.mktemp("report")
+    raw, results = make_synthetic_results(root)
+    path = write_report(raw, results, root / "out")
+    return path, raw, root / "out"
+
+
+@pytest.fixture(scope="module")
+def html(rendered) -> str:
+    return rendered[0].read_text(encoding="utf-8")
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Collector()
+    parser.feed(html)
+    return parser.tags
+
+
+def test_report_is_written_to_publish(rendered):
+    path, _, out = rendered
+    assert path == out / "publish" / REPORT_FILE
+    assert {p.name for p in (out / "tables").iterdir()} >= {"consensus_meter.csv", "study_weights.csv", "guidance.csv", "sex_differences_mouse.csv"}
+
+
+def test_data_with_html_is_shown_as_text(html):
+    assert SCRIPT_PAYLOAD not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b onmouseover" not in html and "&lt;b onmouseover=" in html
+    assert HTML_PAYLOAD not in html
+    assert not [tag for tag, _ in _tags(html) if tag == "script"]
+
+
+def test_report_is_self_contained(html):
+    tags = _tags(html)
+    assert not [t for t, _ in tags if t in ("link", "script", "iframe", "object", "embed")]
+    sources = [a["src"] for _, a in tags if "src" in a]
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert all(a["href"].startswith("#") for t, a in tags if t == "a")
+    assert "@import" not in html and "url(" not in html
+
+
+def test_every_figure_is_embedded_with_alt_text(html):
+    images = [a for t, a in _tags(html) if t == "img"]
+    assert len(images) == 5  # six synthetic figures, the RoB figure drawn in two palettes is shown once
+    assert 'id="figure-02_risk_of_bias-rob2_traffic_light_colourblind"' in html
+    assert "rob2_traffic_light_cochrane" not in html
+    assert all((a.get("alt") or "").strip() for a in images)
+    # the forest plot named after analysis synth_function sits with the trials' findings
+    trials = html.split('id="findings-trials"')[1].split('id="findings-observational"')[0]
+    assert 'id="figure-03_meta_analysis-forest_synth_function"' in trials
+
+
+def test_headings_form_an_outline(html):
+    levels = [int(t[1]) for t, _ in _tags(html) if re.fullmatch(r"h[1-6]", t)]
+    assert levels.count(1) == 1 and levels[0] == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:]))
+
+
+def test_internal_links_resolve(html):
+    tags = _tags(html)
+    ids = {a["id"] for _, a in tags if a.get("id")}
+    targets = {a["href"][1:] for t, a in tags if t == "a"}
+    assert targets - ids == set()
+
+
+def test_sections_are_fed_by_their_tables(html):
+    assert "Synthetic answer &lt;script&gt;" in html  # 04 conclusion.json
+    assert "MD 1.23 higher (0.10 to 2.40 higher)" in html  # 03 summary_of_findings
+    assert "MD 2.0 (1.0 to 3.0)" in html  # 03 review_comparison
+    assert "1.23 (0.1 to 2.4)" in html  # 03 pooled, estimate rounded to 3 significant digits
+    assert "synthetic: estimate outside its CI" in html  # 01 reported_checks
+    assert "males more affected (synthetic)" in html  # 04 triangulation sex_differences
+    assert "synthetic pleiotropy" in html  # 04 triangulation
+    assert "OR 1.1 (0.95 to 1.3)" in html  # 04 mr_estimates
+    assert "not medical advice" in html.lower()
+    assert "<strong>Safety:</strong> The trials that reported on adverse events" in html  # guidance statement quoted in the answer
+
+
+def test_consensus_meter_is_shown_plain_and_weighted(html, rendered):
+    meter = pd.read_csv(rendered[2] / "tables" / "consensus_meter.csv")
+    everything = meter[(meter["question"] == "treatment") & (meter["stream"] == "all")].set_index("conclusion")
+    # treatment: t1 benefit (High 0.25), t2 benefit (Some concerns 0.5), t3 no_effect (Low 1),
+    # rev1 benefit (not assessed 1), m1 harm (not assessed 1): benefit 3/5 plain, 1.75/3.75 weighted
+    assert everything.loc["benefit", "share"] == pytest.approx(0.6)
+    assert everything.loc["benefit", "weighted_share"] == pytest.approx(1.75 / 3.75)
+    assert 'style="width: 60.0%"' in html and 'style="width: 46.7%"' in html
+
+
+def test_methods_and_provenance_are_printed(html, rendered):
+    _, raw, _ = rendered
+    assert "REML" in html and "knha" in html  # compendium.meta.DEFAULTS
+    assert "OIS_CONTINUOUS_PARTICIPANTS" in html and "n_bootstrap" in html  # GRADE thresholds, MR defaults
+    assert "tau2_method" in html  # parameters read from the executed stage notebook
+    assert "<td>grade.thresholds.OIS_EVENTS</td><td>300</td>" in html and "<td>a; b</td>" in html  # 03 methods.json
+    for path in raw.iterdir():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in html
+    assert re.search(r"<td>pandas</td><td>\d", html)
+    assert "Git commit:" in html
+    assert html.count(RUN_DATE_MARKER) == 1
+
+
+def _without_run_date(text: str) -> list[str]:
+    return [line for line in text.splitlines() if RUN_DATE_MARKER not in line]
+
+
+def test_two_runs_are_identical_apart_from_the_run_date(tmp_path, monkeypatch):
+    raw, results = make_synthetic_results(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    first = write_report(raw, results, tmp_path / "first").read_text(encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
+    second = write_report(raw, results, tmp_path / "second").read_text(encoding="utf-8")
+    assert first != second  # the run date differs ...
+    assert _without_run_date(first) == _without_run_date(second)  # ... and nothing else
+    assert len(first.splitlines()) == len(second.splitlines())
+    for name in ("consensus_meter", "study_weights", "guidance", "sex_differences_mouse"):
+        assert (tmp_path / "first" / "tables" / f"{name}.csv").read_bytes() == (tmp_path / "second" / "tables" / f"{name}.csv").read_bytes()
+
+
+def test_missing_results_are_named_not_hidden(tmp_path):
+    raw, results = make_synthetic_results(tmp_path, with_figures=False)
+    for stage in ("02_risk_of_bias", "03_meta_analysis", "04_mendelian_randomization"):
+        for path in (results / stage).rglob("*"):
+            if path.is_file():
+                path.unlink()
+    html = write_report(raw, results, tmp_path / "out").read_text(encoding="utf-8")
+    assert "03_meta_analysis/tables/summary_of_findings.csv" in html
+    assert "Not available: stage 03_meta_analysis did not write review_comparison" in html
+    meter = pd.read_csv(tmp_path / "out" / "tables" / "study_weights.csv")
+    assert (meter["weight"] == 1).all()  # no stage 02: nothing is down-weighted
+
+
+def test_missing_studies_table_is_a_clear_error(tmp_path):
+    from compendium.errors import CompendiumError
+
+    raw, results = make_synthetic_results(tmp_path, with_figures=False)
+    (results / "01_ingest" / "tables" / "studies.csv").unlink()
+    with pytest.raises(CompendiumError, match=r"studies.csv: missing; the report needs it"):
+        write_report(raw, results, tmp_path / "out")
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (float("nan"), "–"), (None, "–"), (3.0, "3"), (12345, "12,345"), (1.23456, "1.23"), (-0.04567, "-0.0457"),
+    (123.456, "123"), (0.0000123, "1.23e-05"), (True, "yes"), ("a <b>", "a <b>"),
+])
+def test_format_value(value, text):
+    assert format_value(value) == text
+
+
+def test_certainty_summary_names_the_best_level_and_never_a_direction():
+    from compendium.report.build import certainty_summary
+
+    assert certainty_summary([{"certainty": "Very low"}] * 3).startswith("We are very uncertain: every outcome rated with GRADE (3)")
+    text = certainty_summary([{"certainty": "Low"}, {"certainty": "Very low"}, {"certainty": "Moderate"}])
+    assert text == "3 outcomes were rated with GRADE (1 moderate, 1 low, 1 very low certainty); the best-rated evidence has moderate certainty."
+    assert certainty_summary([]) == ""
+
+
+def test_interval_omits_missing_bounds():
+    assert interval(1.5, 0.5, 2.5) == "1.5 (0.5 to 2.5)"
+    assert interval(1.5, None, float("nan")) == "1.5"
+
+
+# --- guidance: every evidence link exists in the data package -----------------------------------------
+
+def _raw_resources() -> dict[str, str]:
+    package = yaml.safe_load((RAW_DIR / "datapackage.yaml").read_text(encoding="utf-8"))
+    return {r["name"]: r["path"] for r in package["resources"]}
+
+
+def test_guidance_statements_are_well_formed():
+    assert len({s.id for s in GUIDANCE}) == len(GUIDANCE)
+    for statement in GUIDANCE:
+        assert statement.topic in TOPICS and statement.status in STATUSES and statement.evidence, statement.id
+    assert {s.topic for s in GUIDANCE} == set(TOPICS)
+    assert any(s.status == "unknown" for s in GUIDANCE)  # what the data cannot answer is said
+
+
+def test_every_linked_study_and_row_exists():
+    studies = set(pd.read_csv(RAW_DIR / "studies.csv")["study_id"])
+    resources = _raw_resources()
+    for statement in GUIDANCE:
+        for evidence in statement.evidence:
+            stage, name = evidence.table.split("/")
+            if stage == "01_ingest" and name in resources:
+                if evidence.study_id is None:
+                    continue
+                assert evidence.study_id in studies, f"{statement.id}: {evidence.study_id} is not in studies.csv"
+                table = pd.read_csv(RAW_DIR / resources[name])
+                rows = table[table["study_id"] == evidence.study_id]
+                for column, value in evidence.where:
+                    rows = rows[rows[column].astype(str) == value]
+                assert not rows.empty, f"{statement.id}: no row {evidence.describe()} in data/raw/{resources[name]}"
+            else:
+                assert evidence.table in CONTRACT_TABLES, f"{statement.id}: {evidence.table} is not a stage output"
+                assert evidence.study_id is None or evidence.study_id in studies
+
+
+# --- the stage notebook ----------------------------------------------------------------------------------
+
+def test_stage_notebook_is_thin_and_committed_without_outputs():
+    notebook = nbformat.read(NOTEBOOKS_DIR / "05_consensus_report.ipynb", as_version=4)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    for name, value in (("raw_dir", "data/raw"), ("results_dir", "reports"), ("output_dir", "reports/05_consensus_report")):
+        assert f'{name} = "{value}"' in code[0].source
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert not any(re.search(r"^\s*def |^\s*class ", c.source, re.M) for c in code)
