@@ -68,8 +68,8 @@ def test_rob2_wins_over_observational_tool(studies):
     assert weights.loc["synth_t1", "rob_tool"] == "RoB 2" and weights.loc["synth_t1", "weight"] == 1.0
 
 
-def test_weights_without_stage_02_are_all_one(studies):
-    assert (study_weights(studies)["weight"] == 1.0).all()
+def test_weights_without_stage_02_are_all_the_not_assessed_weight(studies):
+    assert (study_weights(studies)["weight"] == NOT_ASSESSED_WEIGHT).all()
 
 
 def test_unknown_judgement_names_file_row_and_column(studies):
@@ -89,13 +89,13 @@ def test_meter_shares_plain_and_weighted(studies, conclusions, rob2, observation
     assert rct.loc["no_effect", "weighted_share"] == pytest.approx(1.0 / 1.75)
     assert rct.loc["harm", "studies"] == 0 and rct.loc["harm", "share"] == 0
     everything = meter[(meter["question"] == "treatment") & (meter["stream"] == ALL_STREAMS)].set_index("conclusion")
-    # all treatment: + rev1 benefit (not assessed, 1.0) -> benefit 3/4 plain, 1.75/2.75 weighted
+    # all treatment: + rev1 benefit (not assessed, 0.25) -> benefit 3/4 plain, 1.0/2.0 weighted
     assert everything.loc["benefit", "share"] == pytest.approx(0.75)
-    assert everything.loc["benefit", "weighted_share"] == pytest.approx(1.75 / 2.75)
+    assert everything.loc["benefit", "weighted_share"] == pytest.approx(1.0 / 2.0)
     risk = meter[(meter["question"] == "risk") & (meter["stream"] == ALL_STREAMS)].set_index("conclusion")
-    # risk: o1 increases (0.125), o2 no_association (1.0), mr1 increases (1.0)
+    # risk: o1 increases (0.125), o2 no_association (1.0), mr1 increases (not assessed, 0.25)
     assert risk.loc["increases", "share"] == pytest.approx(2 / 3)
-    assert risk.loc["increases", "weighted_share"] == pytest.approx(1.125 / 2.125)
+    assert risk.loc["increases", "weighted_share"] == pytest.approx(0.375 / 1.375)
 
 
 def test_meter_lists_every_conclusion_and_streams_in_order(studies, conclusions):

@@ -116,10 +116,10 @@ def test_consensus_meter_is_shown_plain_and_weighted(html, rendered):
     meter = pd.read_csv(rendered[2] / "tables" / "consensus_meter.csv")
     everything = meter[(meter["question"] == "treatment") & (meter["stream"] == "all")].set_index("conclusion")
     # treatment: t1 benefit (High 0.25), t2 benefit (Some concerns 0.5), t3 no_effect (Low 1),
-    # rev1 benefit (not assessed 1), m1 harm (not assessed 1): benefit 3/5 plain, 1.75/3.75 weighted
+    # rev1 benefit (not assessed 0.25), m1 harm (not assessed 0.25): benefit 3/5 plain, 1.0/2.25 weighted
     assert everything.loc["benefit", "share"] == pytest.approx(0.6)
-    assert everything.loc["benefit", "weighted_share"] == pytest.approx(1.75 / 3.75)
-    assert 'style="width: 60.0%"' in html and 'style="width: 46.7%"' in html
+    assert everything.loc["benefit", "weighted_share"] == pytest.approx(1.0 / 2.25)
+    assert 'style="width: 60.0%"' in html and 'style="width: 44.4%"' in html
 
 
 def test_methods_and_provenance_are_printed(html, rendered):
@@ -162,7 +162,7 @@ def test_missing_results_are_named_not_hidden(tmp_path):
     assert "03_meta_analysis/tables/summary_of_findings.csv" in html
     assert "Not available: stage 03_meta_analysis did not write review_comparison" in html
     meter = pd.read_csv(tmp_path / "out" / "tables" / "study_weights.csv")
-    assert (meter["weight"] == 1).all()  # no stage 02: nothing is down-weighted
+    assert meter["weight"].nunique() == 1  # no stage 02: every study gets the same (not assessed) weight
 
 
 def test_missing_studies_table_is_a_clear_error(tmp_path):

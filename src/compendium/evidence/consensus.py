@@ -14,8 +14,9 @@ Quality weights (our operationalisation, stated in the report's methods):
 * when a study has several assessed results (outcomes), the lowest weight counts (its most
   serious concern);
 * a study not assessed (Mendelian randomization, mouse studies, reviews, or any study stage 02
-  did not assess) keeps weight ``NOT_ASSESSED_WEIGHT`` (1): the meter does not down-weight what
-  no tool rated.
+  did not assess) gets ``NOT_ASSESSED_WEIGHT``, the weight of "No information" (0.25): an
+  unassessed study is not rewarded over an assessed one, so in the pooled "all streams" row a
+  trial judged High and an unrated study count alike.
 
 Tested in ``tests/test_consensus.py`` on labelled synthetic tables with shares checked by hand.
 """
@@ -36,8 +37,8 @@ QUALITY_WEIGHTS: dict[str, float] = {
     VERY_HIGH: 0.125,
     NO_INFORMATION: 0.25,
 }
-#: weight of a study that no risk-of-bias tool assessed
-NOT_ASSESSED_WEIGHT = 1.0
+#: weight of a study that no risk-of-bias tool assessed (as "No information")
+NOT_ASSESSED_WEIGHT = QUALITY_WEIGHTS[NO_INFORMATION]
 NOT_ASSESSED = "not assessed"
 
 #: stated conclusions per question, in the order the meter shows them
