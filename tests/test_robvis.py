@@ -87,6 +87,9 @@ def test_summary_plot_shares_follow_weights(assessments: pd.DataFrame) -> None:
     figure = rob_plots.summary_plot(frame)
     widths = [round(p.get_width(), 6) for p in figure.axes[0].patches]
     assert 75.0 in widths and 25.0 in widths  # D1: 75% Low, 25% Some concerns
+    assert figure.axes[0].get_xlabel() == "Share of total meta-analysis weight (%)"
+    relabelled = rob_plots.summary_plot(frame, weight_label="participants randomised")
+    assert relabelled.axes[0].get_xlabel() == "Share of total participants randomised (%)"
 
 
 def test_unknown_palette_is_an_error(assessments: pd.DataFrame) -> None:
