@@ -117,6 +117,8 @@ def make_synthetic_results(root: Path, *, with_figures: bool = True) -> tuple[Pa
     write_json({"tau2": "REML (synthetic)", "grade": {"thresholds": {"OIS_EVENTS": 300}}, "order": ["a", "b"]}, meta, "methods")
     write_json({"question": "risk", "answer": f"Synthetic answer {SCRIPT_PAYLOAD}: probably not causal.",
                 "reasons": ["synthetic reason one", "synthetic reason two"]}, mr, "conclusion")
+    write_json({"question": "treatment", "answer": "Synthetic treatment answer: not established.",
+                "reasons": ["synthetic treatment reason"], "rule": "T3", "safety": "synthetic safety"}, meta, "conclusion")
 
     if with_figures:
         for stage_dir, name, title in ((ingest, "studies_per_stream", "Synthetic studies per stream"),

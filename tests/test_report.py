@@ -101,6 +101,7 @@ def test_internal_links_resolve(html):
 
 def test_sections_are_fed_by_their_tables(html):
     assert "Synthetic answer &lt;script&gt;" in html  # 04 conclusion.json
+    assert "Synthetic treatment answer: not established." in html and "synthetic treatment reason" in html  # 03 conclusion.json
     assert "MD 1.23 higher (0.10 to 2.40 higher)" in html  # 03 summary_of_findings
     assert "MD 2.0 (1.0 to 3.0)" in html  # 03 review_comparison
     assert "1.23 (0.1 to 2.4)" in html  # 03 pooled, estimate rounded to 3 significant digits

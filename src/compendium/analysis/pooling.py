@@ -49,7 +49,7 @@ MIN_LEAVE_ONE_OUT_K = 3
 POOLED_COLUMNS = [
     "analysis_id", "question", "outcome", "subgroup", "analysis_set", "measure", "k", "participants", "estimate",
     "ci_low", "ci_high", "pi_low", "pi_high", "pval", "tau2", "i2", "q", "q_pval", "method", "test", "notes",
-    "outcome_label", "q_between", "df_between", "pval_between", "log_scale",
+    "outcome_label", "q_between", "df_between", "pval_between", "log_scale", "higher_is_better",
 ]
 STUDY_COLUMNS = ["analysis_id", "study_id", "study", "yi", "vi", "ci_low", "ci_high", "weight", "rob_overall",
                  "estimate", "subgroup", "participants", "data_source", "sd_method", "secondary_source", "notes"]
@@ -347,7 +347,17 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
         "pval": res.pval, "tau2": res.tau2, "i2": res.i2, "q": res.q, "q_pval": res.q_pval,
         "method": res.method, "test": res.test, "notes": "; ".join(notes), "outcome_label": a.label,
         "q_between": np.nan, "df_between": np.nan, "pval_between": np.nan, "log_scale": log,
+        "higher_is_better": _higher_is_better(a),
     }
+
+
+def _higher_is_better(a: Analysis) -> object:
+    """Whether a higher pooled value favours exercise: SMDs are oriented so; an MD follows its
+    instrument; unknown (NaN) for risk ratios and trial-reported effects without the information."""
+    if a.measure == "SMD":
+        return True
+    values = a.data["higher_is_better"].dropna().unique() if "higher_is_better" in a.data else []
+    return bool(values[0]) if len(values) == 1 else np.nan
 
 
 def pooled_table(fits: list[AnalysisFit]) -> pd.DataFrame:

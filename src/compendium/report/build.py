@@ -218,21 +218,23 @@ def certainty_summary(lines: list[dict]) -> str:
     return f"{len(rated)} outcomes were rated with GRADE ({counts} certainty); the best-rated evidence has {best.lower()} certainty."
 
 
+#: which stage's conclusion.json answers which question
+CONCLUSION_STAGES = {"risk": MR, "treatment": META}
+
+
 def _question_views(results: ResultSet, meter: pd.DataFrame) -> list[dict]:
-    conclusion = results.json.get((MR, "conclusion"))
-    conclusion_key = "risk"  # stage 04's conclusion answers the risk question unless it names the other
-    if isinstance(conclusion, dict) and conclusion.get("question") in ("treatment", QUESTIONS["treatment"]):
-        conclusion_key = "treatment"
     sof = _sof_by_question(results)
     views = []
     for key, text in QUESTIONS.items():
+        conclusion = results.json.get((CONCLUSION_STAGES[key], "conclusion"))
         answer, reasons = "", []
-        if key == conclusion_key and isinstance(conclusion, dict):
+        if isinstance(conclusion, dict):
             answer = str(conclusion.get("answer", ""))
             reasons = [str(r) for r in conclusion.get("reasons", [])]
         certainty = _certainty_lines(sof[key])
         safety = next((g for g in guidance_data.GUIDANCE if g.id == SAFETY_STATEMENT), None) if key == "treatment" else None
         views.append({"key": key, "question": text, "answer": answer, "reasons": reasons,
+                      "reasons_stage": CONCLUSION_STAGES[key],
                       "certainty_summary": certainty_summary(certainty), "safety": safety,
                       "meter": _meter_view(meter, key), "certainty": certainty, "sof_missing": sof[key] is None})
     return views

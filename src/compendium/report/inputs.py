@@ -30,7 +30,7 @@ EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
     META: ("pooled", "study_effects", "single_trial_results", "sensitivity", "review_comparison", "summary_of_findings"),
     MR: ("mr_estimates", "triangulation"),
 }
-EXPECTED_JSON: dict[str, tuple[str, ...]] = {META: ("methods",), MR: ("conclusion",)}
+EXPECTED_JSON: dict[str, tuple[str, ...]] = {META: ("methods", "conclusion"), MR: ("conclusion",)}
 #: tables without which there is no report (the evidence index and the consensus meter)
 REQUIRED_TABLES: tuple[tuple[str, str], ...] = ((INGEST, "studies"), (INGEST, "sources"), (INGEST, "conclusions"))
 #: parameters of the runner's bookkeeping, not of the analysis

@@ -1,0 +1,106 @@
+"""The stage-03 answer to "does exercise help people who have ALS, and is it safe?", by stated rules.
+
+The answer follows from the result tables, never from prose written ahead of time:
+
+* **T1 "Probably yes"**: a pooled analysis of the primary set (randomised, non-exercise
+  control, k >= 2) whose CI excludes no effect in favour of exercise, with GRADE certainty
+  Moderate or High.
+* **T2 "Possibly"**: the same, with Low certainty.
+* **T3 "Not established"**: otherwise. The reasons then say how many outcomes could be pooled,
+  which single-trial results (primary set) favour exercise with a CI that excludes no effect,
+  which do not, and the best GRADE certainty.
+
+A result "favours exercise" when its CI lies entirely on the better side of no effect, the better
+side given by ``higher_is_better``; a CI that excludes no effect with an unknown better side is
+reported as "direction unclear". Safety is answered separately from the trials' adverse-event
+rows (``rct_effects`` with outcome ``adverse_events``): how many randomised trials reported on
+adverse events and how many found more harm with exercise.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from compendium.bias.vocabulary import CERTAINTY_LEVELS
+
+QUESTION = "Does exercise help people who have ALS, and is it safe?"
+#: GRADE certainty needed for each positive answer
+PROBABLY_YES_CERTAINTY = ("High", "Moderate")
+POSSIBLY_CERTAINTY = ("Low",)
+
+
+def favours(row: pd.Series, null: float = 0.0) -> str:
+    """``"exercise"``, ``"control"``, ``"unclear"`` (CI excludes no effect, better side unknown) or ``"neither"``."""
+    if row["ci_low"] <= null <= row["ci_high"]:
+        return "neither"
+    better = row.get("higher_is_better")
+    if pd.isna(better):
+        return "unclear"
+    above = row["ci_low"] > null
+    return "exercise" if above == bool(better) else "control"
+
+
+def _label(row: pd.Series) -> str:
+    kind = f", {row['value_type']}" if pd.notna(row.get("value_type")) and row.get("value_type") in ("final", "change", "slope") else ""
+    return f"{row['study']} ({row['outcome']}{kind}: {row['measure']} {row['estimate']:.3g}, {row['ci_low']:.3g} to {row['ci_high']:.3g})"
+
+
+def treatment_conclusion(
+    pooled: pd.DataFrame,
+    single_trial_results: pd.DataFrame,
+    summary_of_findings: pd.DataFrame,
+    rct_effects: pd.DataFrame,
+    trials: pd.DataFrame,
+) -> dict:
+    """``{"question", "answer", "rule", "reasons", "safety"}`` from stage 03's tables (module docstring)."""
+    if "question" in summary_of_findings:
+        summary_of_findings = summary_of_findings[summary_of_findings["question"] == "treatment"]
+    certainty_of = dict(zip(summary_of_findings.get("analysis_id", pd.Series(dtype=str)), summary_of_findings["certainty"]))
+    primary_pooled = pooled[(pooled["question"] == "treatment") & (pooled["analysis_set"] == "primary")]
+    positive = []
+    for _, row in primary_pooled.iterrows():
+        if favours(row) == "exercise":
+            positive.append((row["outcome_label"], certainty_of.get(row["analysis_id"], "not rated")))
+    strong = [outcome for outcome, certainty in positive if certainty in PROBABLY_YES_CERTAINTY]
+    moderate = [outcome for outcome, certainty in positive if certainty in POSSIBLY_CERTAINTY]
+
+    singles = single_trial_results[single_trial_results["analysis_set"] == "primary"]
+    directions = singles.apply(favours, axis=1) if len(singles) else pd.Series(dtype=str)
+    level_of = {label: level for level, label in CERTAINTY_LEVELS.items()}
+    ratings = [c for c in summary_of_findings["certainty"] if c in level_of]
+    best = max(ratings, key=level_of.get) if ratings else "not rated"
+
+    reasons = [
+        f"{len(primary_pooled)} outcome(s) had at least two comparable randomised trials with usable numbers to pool"
+        + ("" if len(primary_pooled) else "; every other outcome rests on a single trial or on trials that print no usable numbers"),
+    ]
+    if len(singles):
+        for side, text in (("exercise", "favour exercise (CI excludes no effect)"), ("neither", "show no clear difference"),
+                           ("control", "favour the control"), ("unclear", "exclude no effect, better side not recorded")):
+            hits = singles[directions == side]
+            if len(hits):
+                reasons.append(f"single-trial results that {text}: " + "; ".join(_label(r) for _, r in hits.iterrows()))
+    reasons.append(f"best GRADE certainty across the rated outcomes: {best}")
+
+    if strong:
+        answer, rule = f"Probably yes, for {', '.join(strong)}.", "T1"
+    elif moderate:
+        answer, rule = f"Possibly, for {', '.join(moderate)}; the certainty of the evidence is low.", "T2"
+    else:
+        answer, rule = ("Not established. Single small trials suggest benefits on some outcomes, but no benefit is shown "
+                        "with at least low certainty." if (directions == "exercise").any()
+                        else "Not established: no benefit is shown with at least low certainty."), "T3"
+    return {"question": QUESTION, "answer": answer, "rule": rule, "reasons": reasons,
+            "safety": safety_summary(rct_effects, trials)}
+
+
+def safety_summary(rct_effects: pd.DataFrame, trials: pd.DataFrame) -> str:
+    """One sentence on adverse events from the randomised trials that reported on them."""
+    randomised = set(trials.loc[trials["randomised"].astype(bool), "study_id"])
+    events = rct_effects[(rct_effects["outcome"] == "adverse_events") & rct_effects["study_id"].isin(randomised)]
+    if events.empty:
+        return "No randomised trial in the data reported on adverse events."
+    harmful = events[events["direction"] == "favours_control"]["study_id"].nunique()
+    reporting = events["study_id"].nunique()
+    return (f"{reporting} of {len(randomised)} randomised trials reported on adverse events; {harmful} found more adverse events "
+            f"with exercise. The trials were small and short, so rare harms cannot be ruled out.")
