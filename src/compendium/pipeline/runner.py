@@ -17,12 +17,22 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from jupyter_client.manager import AsyncKernelManager
+
 from compendium.errors import CompendiumError
 from compendium.paths import NOTEBOOKS_DIR, PARAMS_FILE, ROOT, display_path
 from compendium.pipeline.parameters import ParameterSet, notebook_parameters, resolve_parameters
 
 STAGE_PATTERN = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 PUBLISH_DIR = "publish"
+
+
+class IPCKernelManager(AsyncKernelManager):
+    """Kernel reached over local IPC sockets: no TCP ports on the machine (and no warning about them)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.transport = "ipc"
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,7 @@ def run_stage(stage: Stage, params: ParameterSet, log=print) -> Path:
         papermill.execute_notebook(
             str(input_path), str(executed), parameters=values, cwd=str(ROOT),
             kernel_name="python3", progress_bar=False, log_output=False,
+            kernel_manager_class="compendium.pipeline.runner.IPCKernelManager",
         )
     except papermill.PapermillExecutionError as error:
         failed = results_dir / ".failed" / stage.name
