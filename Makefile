@@ -25,9 +25,12 @@ STAGES := $(sort $(basename $(notdir $(wildcard notebooks/[0-9][0-9]_*.ipynb))))
 STAGE_OUTPUTS := $(foreach s,$(STAGES),reports/$(s)/$(s).ipynb)
 RAW_FILES := $(sort $(wildcard data/raw/*))
 SRC_FILES := $(sort $(shell find src -name '*.py' -o -name '*.html' -o -name '*.css' 2>/dev/null))
-STAGE_INPUTS := $(RAW_FILES) $(SRC_FILES) params.yaml $(PARAMS) $(ENV_STAMP)
+# the parameter values in force (params.yaml + PARAMS file): rewritten only when they change,
+# so `make report PARAMS=my.yaml` re-runs the stages even when my.yaml is older than reports/
+PARAMS_SIGNATURE := .make/params-signature
+STAGE_INPUTS := $(RAW_FILES) $(SRC_FILES) $(PARAMS_SIGNATURE) $(ENV_STAMP)
 
-.PHONY: help setup report test browser lab benchmark validate check-reported clean distclean lock
+.PHONY: help setup report test browser lab benchmark validate check-reported clean distclean lock FORCE
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}'
@@ -43,6 +46,13 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 	touch $@
 
 report: $(STAGE_OUTPUTS) ## Run every stage notebook that is out of date and write reports/
+
+$(PARAMS_SIGNATURE): FORCE
+	@mkdir -p $(@D)
+	@{ cat params.yaml; echo "# PARAMS=$(PARAMS)"; $(if $(PARAMS),cat $(PARAMS);) } > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+FORCE:
 
 # one rule per stage: it depends on its notebook, the inputs and the stage before it
 PREVIOUS_STAGE :=
@@ -92,4 +102,4 @@ clean: ## Remove generated reports (keeps the environment)
 	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +
 
 distclean: clean ## Remove generated reports and the environment
-	rm -rf $(VENV) build
+	rm -rf $(VENV) build .make
