@@ -39,3 +39,17 @@ def assert_close(actual: object, expected: object, rtol: float, atol: float = 1e
     """``actual`` agrees with the metafor value ``expected`` (NaN/null must match)."""
     np.testing.assert_allclose(arr(list(np.atleast_1d(np.asarray(actual, dtype=float)))), arr(expected),
                                rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+
+
+#: (dataset, fit) pairs of the diagnostics references: REML + knha and DL + z per dataset
+DIAGNOSTIC_CASES = [(d, fit) for d in MODEL_DATASETS for fit in ("REML_knha", "DL_z")]
+
+
+def fit_diagnostics_case(dataset: str, key: str):
+    """The model of one diagnostics case, its pinned metafor diagnostics and the tolerance to use."""
+    from compendium.meta import rma
+
+    ref = load(dataset)
+    method, test = key.split("_")
+    tol = ITERATIVE if method == "REML" else CLOSED
+    return rma(arr(ref["yi"]), arr(ref["vi"]), method=method, test=test), ref["diagnostics"][key], tol

@@ -7,16 +7,10 @@ import pytest
 from compendium.errors import CompendiumError
 from compendium.meta import rma
 from compendium.meta.diagnostics import cumulative, influence, leave_one_out
-from metafor_ref import CLOSED, ITERATIVE, MODEL_DATASETS, arr, assert_close, load
+from metafor_ref import CLOSED, DIAGNOSTIC_CASES, arr, assert_close, fit_diagnostics_case, load
 
-CASES = [(d, fit) for d in MODEL_DATASETS for fit in ("REML_knha", "DL_z")]
-
-
-def _fit(dataset: str, key: str):
-    ref = load(dataset)
-    method, test = key.split("_")
-    tol = ITERATIVE if method == "REML" else CLOSED
-    return rma(arr(ref["yi"]), arr(ref["vi"]), method=method, test=test), ref["diagnostics"][key], tol
+CASES = DIAGNOSTIC_CASES
+_fit = fit_diagnostics_case
 
 
 @pytest.mark.parametrize(("dataset", "key"), CASES)
