@@ -116,14 +116,16 @@ def interval(estimate: object, low: object, high: object) -> str:
 
 
 def table_view(table: pd.DataFrame | None, columns: list[str] | None = None, *, caption: str,
-               anchor: str, missing: str = "", labels: dict[str, str] | None = None) -> dict:
+               anchor: str, missing: str = "", labels: dict[str, str] | None = None, empty: str = "No rows.") -> dict:
     """A table ready for the template: caption, anchor, header labels and formatted rows.
 
     ``columns`` picks and orders the columns (those absent from ``table`` are skipped);
-    ``missing`` is the sentence shown when ``table`` is None.
+    ``missing`` is the sentence shown when ``table`` is None, ``empty`` when it has no rows.
     """
     if table is None:
         return {"caption": caption, "anchor": anchor, "missing": missing or "This result was not available.", "header": [], "rows": []}
+    if table.empty:
+        return {"caption": caption, "anchor": anchor, "missing": empty, "header": [], "rows": []}
     chosen = [c for c in (columns or list(table.columns)) if c in table.columns]
     labels = labels or {}
     header = [labels.get(c, c.replace("_", " ")) for c in chosen]
@@ -276,7 +278,9 @@ def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list
     view = table_view(shown, ["outcome", "subgroup", "analysis_set", "measure", "k", "participants", "effect_ci",
                               "prediction_interval", "i2", "pval", "method", "test", "notes"],
                       caption=caption, anchor=f"table-pooled-{question}",
-                      labels={"effect_ci": "estimate (CI)", "i2": "I² (%)", "pval": "p", "k": "studies"})
+                      labels={"effect_ci": "estimate (CI)", "i2": "I² (%)", "pval": "p", "k": "studies"},
+                      empty="Nothing could be pooled: no outcome has at least two comparable studies with usable numbers. "
+                            "Single-study results are shown instead; the coverage table under Limitations lists what is missing.")
     return view, [str(a) for a in rows["analysis_id"]]
 
 
