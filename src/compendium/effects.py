@@ -26,6 +26,9 @@ from compendium.meta.settings import MEASURES
 
 #: escalc's default continuity correction: added to every cell of a 2x2 table with a zero cell
 ZERO_CELL_ADD = 0.5
+#: CI level (percent) assumed when a source prints a confidence interval without its level;
+#: every analysis that uses it says so in its methods record
+DEFAULT_CI_LEVEL = 95.0
 #: below this group size a CI is taken to be t-based (Cochrane Handbook 6.5.2.2)
 SMALL_SAMPLE_N = 60
 #: outcome types for continuous outcomes

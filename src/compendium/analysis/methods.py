@@ -6,7 +6,7 @@ from compendium.analysis import grading, pooling, risk, treatment
 from compendium.analysis.inputs import ROB_ABSENT
 from compendium.analysis.windows import TIME_WINDOWS, window_rule
 from compendium.bias import grade
-from compendium.effects import SD_METHODS, SMALL_SAMPLE_N, ZERO_CELL_ADD
+from compendium.effects import DEFAULT_CI_LEVEL, SD_METHODS, SMALL_SAMPLE_N, ZERO_CELL_ADD
 from compendium.meta import SENSITIVITY
 from compendium.meta.settings import METHODS, MetaSettings
 
@@ -30,6 +30,7 @@ def methods_record(*, method: str, test: str, level: float, subgroup: str | None
             "tau2_ci": settings.tau2_ci,
             "engine": "compendium.meta.rma (metafor 3.8 rma.uni, tested against metafor)",
             "ratio_measures": "pooled on the log scale; estimates, CIs and prediction intervals shown back-transformed; yi, vi and tau2 on the log scale",
+            "ci_level_not_printed": f"a source CI printed without its level is taken as a {DEFAULT_CI_LEVEL:g}% CI",
             "zero_cell_correction": f"{ZERO_CELL_ADD} added to every cell of a 2x2 table with a zero cell (escalc add=1/2, to='only0'); no binary outcome was pooled",
         },
         "effect_sizes": {

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from compendium.analysis.inputs import StageInputs, as_bool
-from compendium.effects import yi_vi_from_ci
+from compendium.effects import DEFAULT_CI_LEVEL, yi_vi_from_ci
 
 #: reports whose study populations overlap (our judgement from the population descriptions in
 #: observational.csv and studies.notes); at most one report per population enters an analysis
@@ -92,7 +92,7 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
     has_numbers = obs["estimate"].notna() & obs["ci_low"].notna() & obs["ci_high"].notna()
     yi, vi = yi_vi_from_ci(obs["estimate"], obs["ci_low"], obs["ci_high"],
                            level=95.0, ratio=True) if len(obs) else (np.array([]), np.array([]))
-    levels = pd.to_numeric(obs["ci_level"]).fillna(95.0)
+    levels = pd.to_numeric(obs["ci_level"]).fillna(DEFAULT_CI_LEVEL)
     for level in sorted(set(levels[levels != 95.0])):
         rows = (levels == level).to_numpy()
         yi[rows], vi[rows] = yi_vi_from_ci(obs.loc[rows, "estimate"], obs.loc[rows, "ci_low"], obs.loc[rows, "ci_high"],

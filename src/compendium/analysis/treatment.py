@@ -29,7 +29,7 @@ import pandas as pd
 from compendium.analysis.inputs import StageInputs, as_bool
 from compendium.analysis.windows import NO_TIMEPOINT, select_timepoint, time_window
 from compendium.data.summary import primary_trials
-from compendium.effects import escalc, fill_sd, generic_inverse_variance
+from compendium.effects import DEFAULT_CI_LEVEL, escalc, fill_sd, generic_inverse_variance
 
 PRIMARY = "primary"
 ACTIVE_COMPARATOR = "active_comparator"
@@ -88,7 +88,7 @@ def _excluded(inputs: StageInputs, row: pd.Series | dict, source_table: str, rea
 
 def _fill_sds(outcomes: pd.DataFrame) -> pd.DataFrame:
     """fill_sd per CI level (rows without a CI level use 95%)."""
-    levels = pd.to_numeric(outcomes["ci_level"]).fillna(95.0)
+    levels = pd.to_numeric(outcomes["ci_level"]).fillna(DEFAULT_CI_LEVEL)
     parts = [fill_sd(part, n="n", sd="sd", se="se", ci_low="ci_low", ci_high="ci_high", median="median",
                      q1="q1", q3="q3", minimum="min", maximum="max", mean="mean", level=float(level), prefix="filled_")
              for level, part in outcomes.groupby(levels, sort=True)]
@@ -236,7 +236,7 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
                                           f"not the analysed time point ({chosen:g} weeks)", REPORTED_VALUE_TYPE))
     rows = rows.loc[sorted(keep)]
     parts = []
-    for level, part in rows.groupby(pd.to_numeric(rows["ci_level"]).fillna(95.0), sort=True):
+    for level, part in rows.groupby(pd.to_numeric(rows["ci_level"]).fillna(DEFAULT_CI_LEVEL), sort=True):
         parts.append(generic_inverse_variance(part, estimate="estimate", ci_low="ci_low", ci_high="ci_high", se="se",
                                               level=float(level), source="rct_effects"))
     rows = pd.concat(parts).sort_index() if parts else rows.assign(yi=np.nan, vi=np.nan, vi_method="")

@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 from scipy.stats import norm
 
+from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.errors import CompendiumError
 
 #: columns of the table returned by :func:`check_reported`
@@ -45,9 +46,6 @@ RATIO_MEASURES = frozenset({"OR", "RR", "HR", "SMR", "SIR", "PMR"})
 #: scale when cases are few, so the symmetry rule is not applied to them (observed/expected is
 #: checked instead)
 EXACT_CI_MEASURES = frozenset({"SMR", "SIR", "PMR"})
-
-#: CI level assumed when ``ci_level`` is empty (percent)
-DEFAULT_CI_LEVEL = 95.0
 
 #: |SMD| above this is flagged: standardised differences beyond 5 SD are essentially never seen
 #: in clinical trials, and such a value usually means a raw mean difference labelled as an SMD
