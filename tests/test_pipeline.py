@@ -103,11 +103,14 @@ def test_unknown_stage_is_an_error(toy_stages):
         run_pipeline(only=["07"], notebooks_dir=toy_stages, defaults_file=None)
 
 
-def test_every_committed_notebook_is_a_stage_without_outputs():
+def test_every_committed_notebook_is_a_thin_stage_without_outputs():
     for stage in discover_stages(NOTEBOOKS_DIR):
         notebook = json.loads(stage.path.read_text(encoding="utf-8"))
         for cell in notebook["cells"]:
-            if cell["cell_type"] == "code":
-                assert cell["outputs"] == [] and cell["execution_count"] is None, f"{stage.name}: clear outputs before committing"
+            if cell["cell_type"] != "code":
+                continue
+            assert cell["outputs"] == [] and cell["execution_count"] is None, f"{stage.name}: clear outputs before committing"
+            lines = "".join(cell["source"]).splitlines()
+            assert not any(line.startswith(("def ", "class ")) for line in lines), f"{stage.name}: logic belongs in src/compendium/"
         for name in ("raw_dir", "results_dir", "output_dir"):
-            assert name in stage.parameters or name == "raw_dir", f"{stage.name} must declare {name}"
+            assert name in stage.parameters, f"{stage.name} must declare {name}"
