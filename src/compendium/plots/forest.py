@@ -80,6 +80,6 @@ def forest_plot(
     if show_pi and res.pi_low is not None:
         ax.text(x_study, 0.6, "Prediction interval", transform=trans, va="center")
         ax.text(x_est, 0.6, f"[{show(res.pi_low):.2f}, {show(res.pi_high):.2f}]", transform=trans, va="center")
-    het = f"Heterogeneity: tau² = {res.tau2:.3f}, I² = {res.i2:.0f}%, Q = {res.q:.2f} (df = {res.q_df}, p = {res.q_pval:.3g})"
-    fig.text(x_study, 0.005, het, va="bottom", fontsize=8, color="dimgrey")
+    het = f"Heterogeneity: tau² = {res.tau2:.3f}, I² = {res.i2:.0f}%\nQ = {res.q:.2f} (df = {res.q_df}, p = {res.q_pval:.3g})"
+    ax.text(x_study, 0.0, het, transform=trans, va="top", fontsize=8, color="dimgrey")  # left column, below the rows
     return fig
