@@ -77,7 +77,7 @@ browser: ## Install Debian's chromium for the report's browser test (only when i
 	fi
 
 lab: $(ENV_STAMP) ## Open JupyterLab with the package importable
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 benchmark: $(ENV_STAMP) ## Run the speed benchmarks in benchmarks/
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
