@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from compendium.csv_input import read_input_csv
 from compendium.errors import CompendiumError
 
 
@@ -44,13 +45,8 @@ def check_unique(table: pd.DataFrame, keys: Sequence[str], source: str) -> None:
 
 def read_text_table(path: str | Path) -> pd.DataFrame:
     """Read a UTF-8 CSV keeping every cell as text (``NA`` stays ``NA``; blanks become '')."""
-    path = Path(path)
-    if not path.exists():
-        raise CompendiumError(f"{path}: file not found")
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise CompendiumError(f"{path}: not a readable CSV file ({error})") from error
+    return read_input_csv(path, expected="a header and one row per result",
+                          dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
 
 
 def override(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from compendium.meta.settings import DEFAULTS, MEASURES, METHODS, TESTS
 
@@ -44,18 +43,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _effect_data(args: argparse.Namespace, source: str):
-    import pandas as pd
-
+    from compendium.csv_input import read_input_csv
     from compendium.effects import escalc
     from compendium.errors import CompendiumError
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise CompendiumError(f"{source}: no such file")
-    try:
-        data = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise CompendiumError(f"{source}: not a readable CSV file ({error})") from None
+    data = read_input_csv(args.file, expected="a header and one row per study")
     if args.measure is None:
         if args.yi is None or (args.vi is None) == (args.sei is None):
             raise CompendiumError("give --yi with exactly one of --vi or --sei, or --measure with its columns")

@@ -45,19 +45,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Read the table, run :func:`compendium.mr.mr_analysis` and print the results."""
-    import pandas as pd
-
-    from compendium.errors import CompendiumError
+    from compendium.csv_input import read_input_csv
     from compendium.mr.analysis import mr_analysis
 
-    try:
-        frame = pd.read_csv(args.file)
-    except FileNotFoundError:
-        raise CompendiumError(f"{args.file}: file not found") from None
-    except pd.errors.EmptyDataError:
-        raise CompendiumError(f"{args.file}: empty file; expected a header and one row per SNP") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise CompendiumError(f"{args.file}: not a readable CSV file ({error})") from None
+    frame = read_input_csv(args.file, expected="a header and one row per SNP")
     results = mr_analysis(
         frame,
         args.bx,
