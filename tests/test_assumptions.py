@@ -28,7 +28,7 @@ from compendium.assumptions import (
     studies_with_assumptions,
 )
 from compendium.data.load import load_tables
-from compendium.effects import escalc, sd_from_p_value, sd_from_t_statistic
+from compendium.effects import escalc, fill_sd, sd_from_p_value, sd_from_t_statistic
 from compendium.errors import CompendiumError
 from compendium.meta import rma
 from compendium.paths import RAW_DIR
@@ -280,13 +280,16 @@ def synthetic_review_results() -> pd.DataFrame:
 
 
 def synthetic_pooled(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["outcome", "subgroup", "k", "estimate", "ci_low", "ci_high", "pval"])
+    """SYNTHETIC stage-03 ``pooled`` rows: (outcome, subgroup, k, estimate, ci_low, ci_high, pval)."""
+    table = pd.DataFrame(rows, columns=["outcome", "subgroup", "k", "estimate", "ci_low", "ci_high", "pval"])
+    return table.assign(analysis_id=[f"t_{o}_{i}" for i, o in enumerate(table["outcome"])])
 
 
 def test_ren2025_comparison_synthetic() -> None:
-    primary = synthetic_pooled([("mep", "0-4 months", 2, 5.0, 1.0, 9.0, 0.03), ("fvc", "0-4 months", 1, 2.0, -1.0, 5.0, 0.2)])
-    sensitivity = synthetic_pooled([("mep", "0-4 months", 2, 5.0, 1.0, 9.0, 0.03), ("alsfrs_r", "5-8 months", 2, 4.3, 1.2, 7.4, 0.036),
-                                    ("fvc", "0-4 months", 2, 2.0, 0.5, 3.5, 0.02)])
+    primary = synthetic_pooled([("mep", "all", 2, 5.0, 1.0, 9.0, 0.03), ("mep", "respiratory", 2, -5.0, -9.0, -1.0, 0.03),
+                                ("fvc", "all", 1, 2.0, -1.0, 5.0, 0.2)])
+    sensitivity = synthetic_pooled([("mep", "all", 2, 5.0, 1.0, 9.0, 0.03), ("alsfrs", "all", 3, 1.0, -1.0, 3.0, 0.3),
+                                    ("alsfrs_r", "all", 2, 4.3, 1.2, 7.4, 0.036), ("fvc", "all", 2, 2.0, 0.5, 3.5, 0.02)])
     applied = pd.DataFrame({"assumption_id": ["lun_sd"], "study_id": ["lun"],
                             "row_key": ["arm=a; outcome=alsfrs_r; timepoint_weeks=25.7; value_type=final"]})
     table = ren2025_comparison(primary, sensitivity, synthetic_review_results(), applied=applied)
@@ -298,7 +301,9 @@ def test_ren2025_comparison_synthetic() -> None:
     assert fun["sensitivity_outcome"] == "alsfrs_r" and bool(fun["sensitivity_agrees"])
     assert fun["sensitivity_direction"] == "higher with exercise"
     assert "rests on ledger assumptions: lun_sd" in fun["reasons"] and "no primary pooled result" in fun["reasons"]
+    assert "analysis t_alsfrs_r_2" in fun["reasons"]  # ALSFRS-R preferred to ALSFRS for 'function'
     assert bool(mep["primary_agrees"]) and bool(mep["sensitivity_agrees"]) and "lun_sd" not in mep["reasons"]
+    assert mep["primary_direction"] == "higher with exercise"  # the overall row, not the subgroup
     assert not bool(fvc["ren2025_significant"])
     assert pd.isna(fvc["primary_agrees"])  # k = 1 is not a pooled result
     assert not bool(fvc["sensitivity_agrees"])
@@ -406,6 +411,36 @@ def test_als_ledger_makes_alsfrs_r_at_6_months_poolable_and_matches_metafor(als)
     assert coef.pval == pytest.approx(ref["pval"], rel=1e-4)
     assert res.tau2 == pytest.approx(ref["tau2"], abs=1e-8)
     assert list(res.weights) == pytest.approx(ref["weights"], rel=1e-6)
+
+
+#: the stage-03 time windows (upper bounds in weeks, Cheng 2024's windows), repeated here so that
+#: this test does not import a stage
+WINDOWS = ((17.4, "0-4 months"), (34.8, "5-8 months"), (52.2, "9-12 months"), (np.inf, "over 12 months"))
+
+
+def _complete_comparisons(tables: dict[str, pd.DataFrame]) -> dict[tuple[str, str, str], list[str]]:
+    """(outcome, value_type, window) -> randomised non-exercise-control trials with mean, SD (printed
+    or derived by fill_sd from an SE or CI) and n in both arms at one post-baseline time point."""
+    trials = tables["trials"]
+    primary = trials.loc[trials["randomised"].astype(bool) & (trials["comparator_type"] != "active_exercise"), "study_id"]
+    co = tables["continuous_outcomes"].merge(tables["arms"][["study_id", "arm", "role"]], on=["study_id", "arm"])
+    co = co[co["study_id"].isin(primary) & (co["value_type"] != "baseline")]
+    co = fill_sd(co.reset_index(drop=True), n="n", sd="sd", se="se", ci_low="ci_low", ci_high="ci_high", mean="mean",
+                 prefix="filled_").dropna(subset=["filled_mean", "filled_sd", "n"])
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for (study, outcome, value_type, weeks), rows in co.groupby(["study_id", "outcome", "value_type", "timepoint_weeks"]):
+        if set(rows["role"]) == {"exercise", "control"}:
+            window = next(label for upper, label in WINDOWS if weeks <= upper)
+            out.setdefault((outcome, value_type, window), []).append(study)
+    return out
+
+
+def test_als_only_alsfrs_r_at_5_8_months_becomes_poolable(als) -> None:
+    tables, out, _ = als
+    poolable = {key: studies for key, studies in _complete_comparisons(tables).items() if len(studies) >= 2}
+    assert poolable == {}  # printed numbers only: no outcome has two trials
+    poolable = {key: studies for key, studies in _complete_comparisons(out).items() if len(studies) >= 2}
+    assert poolable == {("alsfrs_r", "final", "5-8 months"): ["braga2018", "lunetta2016"]}
 
 
 def test_als_ren2025_comparison_has_every_ren_outcome(als) -> None:

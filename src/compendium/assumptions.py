@@ -24,8 +24,8 @@ them): a pooled result in which no study depends on a ledger assumption is not r
 assumptions. A result whose studies do depend on one is rated down **one level for risk of
 bias** unless the primary analysis (printed numbers only) exists and agrees with it in direction
 and significance. It is never rated down two levels for assumptions alone: each ledger row is a
-single, stated, checked assumption. The levels are added to the risk-of-bias domain of
-:mod:`compendium.bias.grade` (at most two levels in that domain together).
+single, stated, checked assumption. Stage 03 adds these levels to the risk-of-bias domain of
+:mod:`compendium.bias.grade` for the sensitivity result (that domain stays at most two levels).
 """
 
 from __future__ import annotations
@@ -505,8 +505,11 @@ def assumptions_for_outcomes(applied: pd.DataFrame, outcomes: tuple[str, ...]) -
 
 
 def _best(pooled: pd.DataFrame, outcomes: tuple[str, ...]) -> pd.Series | None:
-    """The pooled row answering one Ren 2025 outcome: our outcome codes in order, then most studies."""
+    """The pooled row answering one Ren 2025 outcome: overall rows (``subgroup`` 'all' or empty) of
+    at least two studies, our outcome codes in order, then the most studies, then the first listed."""
     rows = pooled[pooled["outcome"].astype(str).isin(outcomes) & (pd.to_numeric(pooled["k"]) >= 2)]
+    if "subgroup" in rows.columns:
+        rows = rows[rows["subgroup"].isna() | rows["subgroup"].astype(str).isin(["all", ""])]
     if rows.empty:
         return None
     order = rows.assign(_rank=rows["outcome"].map({o: i for i, o in enumerate(outcomes)}), _k=-pd.to_numeric(rows["k"]))
@@ -572,8 +575,8 @@ def ren2025_comparison(
                            f"{label}_ci_high": float(best["ci_high"]), f"{label}_pval": float(best["pval"]),
                            f"{label}_significant": sig, f"{label}_direction": _direction(float(best["estimate"])),
                            f"{label}_agrees": sig == significant})
-            if "subgroup" in best.index and not _blank(best["subgroup"]):
-                reasons.append(f"our {label} result is for {best['subgroup']} (trials pooled only within one time window)")
+            if "analysis_id" in best.index and not _blank(best["analysis_id"]):
+                reasons.append(f"our {label} result is analysis {best['analysis_id']} (trials pooled only within one time window)")
             if outcome == "function_any_scale":
                 reasons.append(f"Ren 2025's 'function' may combine scales; ours is {best['outcome']} only")
             if label == "sensitivity":
