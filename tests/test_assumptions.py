@@ -324,6 +324,8 @@ def test_als_ledger_is_the_validated_resource(als) -> None:
     assert "assumptions" in tables and "assumptions_rejected" in tables
     assert tables["assumptions"]["assumption_id"].tolist() == applied["assumption_id"].tolist()
     assert set(tables["assumptions_rejected"]["study_id"]) >= {"zucchi2019", "ren2025", "ferri2019"}
+    _, typed = apply_ledger(tables, tables["assumptions"])  # the typed resource works as the ledger too
+    pd.testing.assert_frame_equal(typed, applied)
 
 
 def test_als_ledger_changes_only_lunetta_t180(als) -> None:

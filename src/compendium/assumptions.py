@@ -126,7 +126,11 @@ def _matches(table: pd.DataFrame, study_id: str, key: Mapping[str, str]) -> pd.I
 
 
 def load_ledger(raw_dir: str | Path, name: str = LEDGER_FILE) -> pd.DataFrame:
-    """Read a ledger CSV (all text, empty cells missing; ``value`` numeric). A missing file is an empty ledger."""
+    """Read a ledger CSV as text (empty cells missing; check_ledger reads ``value`` as a number).
+
+    A missing file is an empty ledger. The validated, typed table is also available as
+    ``load_tables(raw_dir)["assumptions"]``; both can be passed to :func:`apply_ledger`.
+    """
     path = Path(raw_dir) / name
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype="object") for c in LEDGER_COLUMNS})
