@@ -1,0 +1,454 @@
+"""The assumption ledger (compendium.assumptions) and the SD derivations it uses (compendium.effects).
+
+Fixtures named ``synthetic_*`` are SYNTHETIC (made-up numbers for testing, not evidence). Tests
+named ``test_als_*`` use the real data package and ledger in data/raw/.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from compendium.assumptions import (
+    APPLIED_COLUMNS,
+    KINDS,
+    LEDGER_COLUMNS,
+    REN2025_COLUMNS,
+    apply_ledger,
+    assumption_downgrade,
+    check_ledger,
+    load_ledger,
+    parse_key,
+    ren2025_comparison,
+    studies_with_assumptions,
+)
+from compendium.data.load import load_tables
+from compendium.effects import escalc, fill_sd, sd_from_p_value, sd_from_t_statistic
+from compendium.errors import CompendiumError
+from compendium.meta import rma
+from compendium.paths import RAW_DIR
+
+REFERENCE = Path(__file__).parent / "reference" / "assumptions" / "als_alsfrs_r_6_months.json"
+
+
+# --- SD derivations (Cochrane Handbook v6.4, 6.5.2.3) ---------------------------------------
+
+def test_sd_from_p_value_handbook_example() -> None:
+    # Handbook 6.5.2.3 worked example: n 25 and 22, MD 3.8, P = 0.008 -> t(45) = 2.78,
+    # SE = 3.8 / 2.78 = 1.37, within-group SD = SE / sqrt(1/25 + 1/22) = 4.69 (to 2 decimals).
+    assert stats.t.isf(0.008 / 2, 45) == pytest.approx(2.78, abs=0.005)
+    assert float(sd_from_p_value(3.8, 0.008, 25, 22)) == pytest.approx(1.37 / np.sqrt(1 / 25 + 1 / 22), abs=0.01)
+    # the Handbook rounds t to 2.78 before dividing; with the exact t (2.777) the SD is 4.681
+    assert float(sd_from_p_value(-3.8, 0.008, 25, 22)) == pytest.approx(4.69, abs=0.01)
+
+
+def test_sd_from_t_statistic_handbook_example() -> None:
+    # Same example with the t value printed: SE 3.8 / 2.78 = 1.37 (Handbook 6.5.2.3).
+    sd = float(sd_from_t_statistic(3.8, 2.78, 25, 22))
+    assert sd * np.sqrt(1 / 25 + 1 / 22) == pytest.approx(1.37, abs=0.005)
+    assert float(sd_from_t_statistic(3.8, -2.78, 25, 22)) == pytest.approx(sd)
+
+
+def test_sd_derivations_round_trip_a_t_test() -> None:
+    # SYNTHETIC arms with a common SD: the SD derived from the t test's own t and p is that SD.
+    m1, m2, sd, n1, n2 = 12.0, 9.5, 4.0, 18, 21
+    t, p = stats.ttest_ind_from_stats(m1, sd, n1, m2, sd, n2)
+    assert float(sd_from_t_statistic(m1 - m2, t, n1, n2)) == pytest.approx(sd, rel=1e-10)
+    assert float(sd_from_p_value(m1 - m2, p, n1, n2)) == pytest.approx(sd, rel=1e-8)
+
+
+def test_sd_derivations_give_nan_without_information() -> None:
+    assert np.isnan(sd_from_t_statistic(3.0, 0.0, 10, 10))
+    assert np.all(np.isnan(sd_from_p_value([3.0, 3.0, 3.0], [0.0, 1.0, np.nan], 10, 10)))
+
+
+# --- synthetic fixtures ---------------------------------------------------------------------
+
+def synthetic_tables() -> dict[str, pd.DataFrame]:
+    """SYNTHETIC evidence tables: trial 'alpha' (unlabelled ±, no n), 'beta' (printed SD),
+    'gamma' (means, n and an exact between-group P value only)."""
+    outcomes = pd.DataFrame({
+        "study_id": ["alpha", "alpha", "beta", "beta", "gamma", "gamma"],
+        "arm": ["ex", "ctl", "ex", "ctl", "ex", "ctl"],
+        "outcome": ["score"] * 6,
+        "timepoint_weeks": [25.7, 25.7, 26.1, 26.1, 12.0, 12.0],
+        "value_type": ["final"] * 6,
+        "n": pd.array([pd.NA, pd.NA, 20, 20, 15, 16], dtype="Int64"),
+        "mean": [30.0, 27.0, 31.0, 28.0, 10.0, 7.0],
+        "sd": [np.nan, np.nan, 6.0, 7.0, np.nan, np.nan],
+        "se": [np.nan] * 6,
+        "ci_low": [np.nan] * 6,
+        "ci_high": [np.nan] * 6,
+        "plus_minus": [5.0, 6.0, np.nan, np.nan, np.nan, np.nan],
+    })
+    arms = pd.DataFrame({
+        "study_id": ["alpha", "alpha", "beta", "beta", "gamma", "gamma"],
+        "arm": ["ex", "ctl", "ex", "ctl", "ex", "ctl"],
+        "role": ["exercise", "control"] * 3,
+        "n_randomised": pd.array([25, 24, 20, 20, 15, 16], dtype="Int64"),
+        "n_analysed": pd.array([pd.NA] * 6, dtype="Int64"),
+    })
+    effects = pd.DataFrame({
+        "study_id": ["gamma", "gamma"], "outcome": ["score", "score"], "timepoint_weeks": [12.0, 12.0],
+        "outcome_measure": ["score at 12 weeks", "score at 12 weeks, other"], "p_value": [0.012, 0.04], "p_relation": ["=", "<"],
+    })
+    return {"continuous_outcomes": outcomes, "arms": arms, "rct_effects": effects}
+
+
+def synthetic_row(**changes: object) -> dict:
+    """One SYNTHETIC ledger row (pm_is_sd on alpha's exercise arm) with ``changes``."""
+    row = {"assumption_id": "alpha_ex_sd", "table": "continuous_outcomes", "study_id": "alpha",
+           "row_key": "arm=ex; outcome=score; timepoint_weeks=25.7; value_type=final", "column": "sd",
+           "kind": "pm_is_sd", "value": np.nan, "derive_from": "plus_minus", "justification": "synthetic",
+           "method_source": "Cochrane Handbook 6.5.2", "source_id": "synthetic", "locator": "synthetic"}
+    row.update(changes)
+    return row
+
+
+def synthetic_ledger(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=LEDGER_COLUMNS)
+
+
+def gamma_p_rows() -> list[dict]:
+    return [synthetic_row(assumption_id=f"gamma_{arm}_sd", study_id="gamma", kind="sd_from_p_value",
+                          row_key=f"arm={arm}; outcome=score; timepoint_weeks=12; value_type=final",
+                          derive_from="outcome_measure=score at 12 weeks") for arm in ("ex", "ctl")]
+
+
+def test_parse_key() -> None:
+    assert parse_key(" arm=ex ;outcome=score ") == {"arm": "ex", "outcome": "score"}
+    for bad in ("arm", "arm=", "arm=ex; arm=ctl", ""):
+        with pytest.raises(ValueError):
+            parse_key(bad)
+
+
+def test_apply_direct_assumptions_and_applied_table() -> None:
+    tables = synthetic_tables()
+    ledger = synthetic_ledger(
+        synthetic_row(),
+        synthetic_row(assumption_id="alpha_ctl_sd", row_key="arm=ctl; outcome=score; timepoint_weeks=25.7; value_type=final"),
+        synthetic_row(assumption_id="alpha_ex_n", column="n", kind="n_analysed_is_n_randomised", derive_from="arms.n_randomised"),
+        synthetic_row(assumption_id="alpha_ctl_n", column="n", kind="n_analysed_is_n_randomised", derive_from="arms.n_randomised",
+                      row_key="arm=ctl; outcome=score; timepoint_weeks=25.7; value_type=final"),
+    )
+    out, applied = apply_ledger(tables, ledger)
+    alpha = out["continuous_outcomes"].iloc[:2]
+    assert alpha["sd"].tolist() == [5.0, 6.0]
+    assert alpha["n"].tolist() == [25, 24]
+    assert list(applied.columns) == APPLIED_COLUMNS
+    assert applied["assumption_id"].tolist() == ["alpha_ex_sd", "alpha_ctl_sd", "alpha_ex_n", "alpha_ctl_n"]
+    assert applied["value_before"].isna().all()
+    assert applied["value_after"].tolist() == [5.0, 6.0, 25.0, 24.0]
+    assert applied.loc[2, "derivation"] == "arms.n_randomised = 25"
+    # the inputs are untouched and unaffected tables are passed through
+    assert tables["continuous_outcomes"]["sd"].isna().iloc[:2].all()
+    assert out["arms"] is tables["arms"]
+    assert studies_with_assumptions(applied) == {"alpha": ["alpha_ex_sd", "alpha_ctl_sd", "alpha_ex_n", "alpha_ctl_n"]}
+
+
+def test_sd_from_p_value_uses_both_arms() -> None:
+    out, applied = apply_ledger(synthetic_tables(), synthetic_ledger(*gamma_p_rows()))
+    expected = float(sd_from_p_value(3.0, 0.012, 15, 16))
+    gamma = out["continuous_outcomes"].iloc[4:]
+    assert gamma["sd"].tolist() == pytest.approx([expected, expected])
+    # with that SD in both arms, the two-sample t test gives back the printed P value
+    t, p = stats.ttest_ind_from_stats(10.0, expected, 15, 7.0, expected, 16)
+    assert p == pytest.approx(0.012, rel=1e-8)
+    assert applied["derivation"].str.contains("p = 0.012").all()
+
+
+def test_sd_from_t_statistic_and_borrowed_and_nominal_timepoint() -> None:
+    ledger = synthetic_ledger(
+        synthetic_row(assumption_id="gamma_ex_sd", study_id="gamma", kind="sd_from_t_statistic", value=2.5, derive_from=np.nan,
+                      row_key="arm=ex; outcome=score; timepoint_weeks=12; value_type=final"),
+        synthetic_row(assumption_id="gamma_ctl_sd", study_id="gamma", kind="sd_borrowed", derive_from=(
+            "study_id=beta; arm=ctl; outcome=score; timepoint_weeks=26.1; value_type=final"),
+            row_key="arm=ctl; outcome=score; timepoint_weeks=12; value_type=final"),
+        synthetic_row(assumption_id="alpha_ex_time", column="timepoint_weeks", kind="timepoint_is_nominal", value=26.1, derive_from=np.nan),
+    )
+    out, applied = apply_ledger(synthetic_tables(), ledger)
+    table = out["continuous_outcomes"]
+    assert table.loc[4, "sd"] == pytest.approx(float(sd_from_t_statistic(3.0, 2.5, 15, 16)))
+    assert table.loc[5, "sd"] == 7.0
+    assert table.loc[0, "timepoint_weeks"] == 26.1
+    assert applied.loc[2, "value_before"] == 25.7
+
+
+def test_ledger_switch_off_and_empty_ledger_leave_tables_byte_identical() -> None:
+    tables = synthetic_tables()
+    before = {name: t.to_csv(index=False) for name, t in tables.items()}
+    for out, applied in (apply_ledger(tables, synthetic_ledger(synthetic_row()), enabled=False),
+                         apply_ledger(tables, synthetic_ledger())):
+        assert {name: t.to_csv(index=False) for name, t in out.items()} == before
+        assert applied.empty and list(applied.columns) == APPLIED_COLUMNS
+
+
+ERRORS = [
+    # (change to the default synthetic row, column named in the message, words of the message)
+    ({"row_key": "arm=nope; outcome=score; timepoint_weeks=25.7; value_type=final"}, "row_key", "points at 0 rows"),
+    ({"row_key": "arm=ex; outcome=score"}, "row_key", "exactly the key columns"),
+    ({"row_key": "arm ex"}, "row_key", "'column=value' pairs"),
+    ({"study_id": "beta", "row_key": "arm=ex; outcome=score; timepoint_weeks=26.1; value_type=final"}, "column",
+     "never replaces a printed number; sd = 6.0 is printed"),
+    ({"kind": "pm_is_sd", "study_id": "gamma", "row_key": "arm=ex; outcome=score; timepoint_weeks=12; value_type=final"}, "row_key",
+     "printed '±' value"),
+    ({"kind": "guess"}, "kind", "one of pm_is_sd"),
+    ({"column": "se"}, "column", "'sd' for kind pm_is_sd"),
+    ({"value": 3.0}, "value", "empty for kind pm_is_sd"),
+    ({"derive_from": "se"}, "derive_from", "'plus_minus' for kind pm_is_sd"),
+    ({"justification": ""}, "justification", "a value (required)"),
+    ({"table": "arms"}, "table", "one of continuous_outcomes"),
+    ({"kind": "timepoint_is_nominal", "column": "timepoint_weeks", "value": 52.1, "derive_from": np.nan}, "value", "at most 4.345 weeks"),
+    ({"kind": "sd_from_p_value", "study_id": "gamma", "row_key": "arm=ex; outcome=score; timepoint_weeks=12; value_type=final",
+      "derive_from": "outcome_measure=score at 12 weeks, other"}, "derive_from", "exact P value"),
+    ({"kind": "sd_from_t_statistic", "value": np.nan, "derive_from": np.nan}, "value", "a printed number"),
+]
+
+
+@pytest.mark.parametrize("change, column, words", ERRORS, ids=[e[2][:30] for e in ERRORS])
+def test_check_ledger_names_the_ledger_row(change: dict, column: str, words: str) -> None:
+    ledger = synthetic_ledger(synthetic_row(assumption_id="fine", row_key="arm=ctl; outcome=score; timepoint_weeks=25.7; value_type=final"),
+                              synthetic_row(**change))
+    with pytest.raises(CompendiumError) as err:
+        check_ledger(ledger, synthetic_tables())
+    message = str(err.value)
+    assert message.startswith(f"assumptions.csv, row 2 (line 3), column '{column}': expected"), message
+    assert words in message
+
+
+def test_check_ledger_refuses_contradicted_n_and_printed_dispersion_and_duplicates() -> None:
+    tables = synthetic_tables()
+    tables["arms"].loc[0, "n_analysed"] = 22
+    n_row = synthetic_row(column="n", kind="n_analysed_is_n_randomised", derive_from="arms.n_randomised")
+    with pytest.raises(CompendiumError, match="differs from n randomised"):
+        check_ledger(synthetic_ledger(n_row), tables)
+    tables = synthetic_tables()
+    tables["continuous_outcomes"].loc[0, "se"] = 1.0
+    with pytest.raises(CompendiumError, match="it prints se"):
+        check_ledger(synthetic_ledger(synthetic_row()), tables)
+    with pytest.raises(CompendiumError, match=r"row 2 \(line 3\), column 'assumption_id'"):
+        check_ledger(synthetic_ledger(synthetic_row(), synthetic_row()), synthetic_tables())
+    with pytest.raises(CompendiumError, match="ledger row 1 sets the same cell"):
+        check_ledger(synthetic_ledger(synthetic_row(), synthetic_row(assumption_id="again")), synthetic_tables())
+
+
+def test_derivation_without_n_is_refused() -> None:
+    tables = synthetic_tables()
+    tables["continuous_outcomes"].loc[4, "n"] = pd.NA
+    with pytest.raises(CompendiumError, match="means and n in both arms"):
+        apply_ledger(tables, synthetic_ledger(*gamma_p_rows()))
+
+
+def test_every_kind_has_a_checker() -> None:
+    from compendium.assumptions import _Checker
+
+    assert all(hasattr(_Checker, f"_check_{kind}") for kind in KINDS)
+
+
+# --- GRADE rule -----------------------------------------------------------------------------
+
+def test_assumption_downgrade_rule() -> None:
+    applied = pd.DataFrame({"study_id": ["lun", "lun"], "assumption_id": ["lun_sd", "lun_n"]})
+    weights = {"bra": 40.0, "lun": 60.0}
+    levels, reason = assumption_downgrade(applied, weights, primary_agrees=None)
+    assert levels == 1
+    assert reason == ("Rated down 1 level (risk of bias): 60% of the weight from studies whose numbers rest on stated "
+                      "assumptions (lun: lun_sd, lun_n); there is no pooled result from printed numbers alone.")
+    assert assumption_downgrade(applied, weights, primary_agrees=False)[0] == 1
+    levels, reason = assumption_downgrade(applied, weights, primary_agrees=True)
+    assert levels == 0 and reason.startswith("Not rated down for assumptions: 60%")
+    assert assumption_downgrade(applied, {"bra": 1.0, "other": 1.0}, primary_agrees=None) == (0, "")
+
+
+# --- Ren 2025 comparison --------------------------------------------------------------------
+
+def synthetic_review_results() -> pd.DataFrame:
+    """SYNTHETIC Ren-2025-like rows (the real ones are tested below)."""
+    return pd.DataFrame({
+        "study_id": ["ren2025"] * 4 + ["other"],
+        "outcome": ["all_outcomes", "function_any_scale", "mep", "fvc", "mep"],
+        "outcome_label": ["whole review", "overall function", "maximum expiratory pressure", "forced vital capacity", "x"],
+        "k": [12, np.nan, np.nan, np.nan, 3],
+        "p_value": [np.nan, 0.05, 0.05, 0.05, 0.01],
+        "p_relation": [np.nan, "<", "<", ">", "="],
+    })
+
+
+def synthetic_pooled(rows: list[tuple]) -> pd.DataFrame:
+    """SYNTHETIC stage-03 ``pooled`` rows: (outcome, subgroup, k, estimate, ci_low, ci_high, pval)."""
+    table = pd.DataFrame(rows, columns=["outcome", "subgroup", "k", "estimate", "ci_low", "ci_high", "pval"])
+    return table.assign(analysis_id=[f"t_{o}_{i}" for i, o in enumerate(table["outcome"])])
+
+
+def test_ren2025_comparison_synthetic() -> None:
+    primary = synthetic_pooled([("mep", "all", 2, 5.0, 1.0, 9.0, 0.03), ("mep", "respiratory", 2, -5.0, -9.0, -1.0, 0.03),
+                                ("fvc", "all", 1, 2.0, -1.0, 5.0, 0.2)])
+    sensitivity = synthetic_pooled([("mep", "all", 2, 5.0, 1.0, 9.0, 0.03), ("alsfrs", "all", 3, 1.0, -1.0, 3.0, 0.3),
+                                    ("alsfrs_r", "all", 2, 4.3, 1.2, 7.4, 0.036), ("fvc", "all", 2, 2.0, 0.5, 3.5, 0.02)])
+    applied = pd.DataFrame({"assumption_id": ["lun_sd"], "study_id": ["lun"],
+                            "row_key": ["arm=a; outcome=alsfrs_r; timepoint_weeks=25.7; value_type=final"]})
+    table = ren2025_comparison(primary, sensitivity, synthetic_review_results(), applied=applied)
+    assert list(table.columns) == REN2025_COLUMNS
+    assert table["outcome"].tolist() == ["function_any_scale", "mep", "fvc"]
+    fun, mep, fvc = (table.iloc[i] for i in range(3))
+    assert bool(fun["ren2025_significant"]) and fun["ren2025_k_trials"] == 12 and fun["ren2025_p"] == "< 0.05"
+    assert pd.isna(fun["primary_agrees"]) and pd.isna(fun["primary_k"])
+    assert fun["sensitivity_outcome"] == "alsfrs_r" and bool(fun["sensitivity_agrees"])
+    assert fun["sensitivity_direction"] == "higher with exercise"
+    assert "rests on ledger assumptions: lun_sd" in fun["reasons"] and "no primary pooled result" in fun["reasons"]
+    assert "analysis t_alsfrs_r_2" in fun["reasons"]  # ALSFRS-R preferred to ALSFRS for 'function'
+    assert bool(mep["primary_agrees"]) and bool(mep["sensitivity_agrees"]) and "lun_sd" not in mep["reasons"]
+    assert mep["primary_direction"] == "higher with exercise"  # the overall row, not the subgroup
+    assert not bool(fvc["ren2025_significant"])
+    assert pd.isna(fvc["primary_agrees"])  # k = 1 is not a pooled result
+    assert not bool(fvc["sensitivity_agrees"])
+
+
+# --- the real ALS ledger --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def als() -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
+    tables = load_tables(RAW_DIR)
+    ledger = load_ledger(RAW_DIR)
+    out, applied = apply_ledger(tables, ledger)
+    return tables, out, applied
+
+
+def test_als_ledger_is_the_validated_resource(als) -> None:
+    tables, _, applied = als
+    assert "assumptions" in tables and "assumptions_rejected" in tables
+    assert tables["assumptions"]["assumption_id"].tolist() == applied["assumption_id"].tolist()
+    assert set(tables["assumptions_rejected"]["study_id"]) >= {"zucchi2019", "ren2025", "ferri2019"}
+    _, typed = apply_ledger(tables, tables["assumptions"])  # the typed resource works as the ledger too
+    pd.testing.assert_frame_equal(typed, applied)
+
+
+def test_als_ledger_changes_only_lunetta_t180(als) -> None:
+    tables, out, applied = als
+    assert applied[["assumption_id", "column", "value_after"]].values.tolist() == [
+        ["lunetta2016_t180_smep_sd", "sd", 6.5], ["lunetta2016_t180_usual_care_sd", "sd", 7.5],
+        ["lunetta2016_t180_smep_n", "n", 30.0], ["lunetta2016_t180_usual_care_n", "n", 30.0]]
+    for name, table in tables.items():
+        if name != "continuous_outcomes":
+            assert out[name] is table
+    before, after = tables["continuous_outcomes"], out["continuous_outcomes"]
+    changed = ~((before == after) | (before.isna() & after.isna())).all(axis=1)
+    assert after.loc[changed, ["study_id", "timepoint_weeks"]].values.tolist() == [["lunetta2016", 25.7]] * 2
+
+
+def test_als_ledger_switch_off_is_byte_identical(als) -> None:
+    tables, _, _ = als
+    out, applied = apply_ledger(tables, load_ledger(RAW_DIR), enabled=False)
+    assert applied.empty
+    assert all(out[name].to_csv(index=False) == tables[name].to_csv(index=False) for name in tables)
+
+
+def _arms(table: pd.DataFrame, study: str, weeks: float) -> pd.DataFrame:
+    rows = table[(table["study_id"] == study) & (table["outcome"] == "alsfrs_r") & (table["value_type"] == "final")
+                 & np.isclose(table["timepoint_weeks"].astype(float), weeks)]
+    return rows.set_index("arm")
+
+
+def test_als_lunetta_sd_reading_fits_the_printed_p_and_se_reading_does_not_fit_the_scale(als) -> None:
+    # The justification of the Lunetta 2016 ledger rows, computed: with '±' as SD and 30 per arm a
+    # pooled-variance t test gives the printed p = 0.0298 to within rounding of the printed values;
+    # read as SEs the SDs would exceed 30 points on a 0-48 scale.
+    tables, out, _ = als
+    arms = _arms(out["continuous_outcomes"], "lunetta2016", 25.7)
+    printed_p = float(tables["rct_effects"].query("study_id == 'lunetta2016' and timepoint_weeks == 25.7")["p_value"].iloc[0])
+    t, p = stats.ttest_ind_from_stats(arms.loc["smep", "mean"], arms.loc["smep", "sd"], int(arms.loc["smep", "n"]),
+                                      arms.loc["usual_care", "mean"], arms.loc["usual_care", "sd"], int(arms.loc["usual_care", "n"]))
+    assert printed_p == 0.0298
+    assert abs(p - printed_p) < 0.005
+    assert float(np.min(arms["plus_minus"] * np.sqrt(30))) > 30
+
+
+def test_als_ferri_sd_reading_rejected_by_the_printed_p(als) -> None:
+    # Rejected-assumption check (assumptions_rejected.csv, ferri2019_pm_is_sd): with n 8 per arm,
+    # '±' read as SD gives a p far below the printed 0.007; read as SE it is of the printed order.
+    tables, _, _ = als
+    rows = tables["continuous_outcomes"].query("study_id == 'ferri2019' and outcome == 'alsfrs_r'").set_index("arm")
+    m1, m2, pm1, pm2 = rows.loc["train", "mean"], rows.loc["uc", "mean"], rows.loc["train", "plus_minus"], rows.loc["uc", "plus_minus"]
+    _, p_sd = stats.ttest_ind_from_stats(m1, pm1, 8, m2, pm2, 8)
+    _, p_se = stats.ttest_ind_from_stats(m1, pm1 * np.sqrt(8), 8, m2, pm2 * np.sqrt(8), 8)
+    assert p_sd < 0.007 / 50
+    assert 0.007 / 3 < p_se < 0.007 * 3
+
+
+def _poolable_md(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """ALSFRS-R final values at about 6 months (5-8 months: 21.7-34.8 weeks) with mean, SD and n in
+    both arms, for randomised trials with a non-exercise control: the trials that can join an MD."""
+    trials = tables["trials"]
+    primary = trials.loc[trials["randomised"].astype(bool) & (trials["comparator_type"] != "active_exercise"), "study_id"]
+    co = tables["continuous_outcomes"].merge(tables["arms"][["study_id", "arm", "role"]], on=["study_id", "arm"])
+    co = co[co["study_id"].isin(primary) & (co["outcome"] == "alsfrs_r") & (co["value_type"] == "final")
+            & co["timepoint_weeks"].between(21.7, 34.8)].dropna(subset=["mean", "sd", "n"])
+    ex = co[co["role"] == "exercise"].set_index("study_id")
+    ctl = co[co["role"] == "control"].set_index("study_id")
+    both = ex.index.intersection(ctl.index).sort_values()
+    data = pd.DataFrame({"study": both, "m1i": ex.loc[both, "mean"].to_numpy(), "sd1i": ex.loc[both, "sd"].to_numpy(),
+                         "n1i": ex.loc[both, "n"].astype(float).to_numpy(), "m2i": ctl.loc[both, "mean"].to_numpy(),
+                         "sd2i": ctl.loc[both, "sd"].to_numpy(), "n2i": ctl.loc[both, "n"].astype(float).to_numpy()})
+    return escalc("MD", data, m1i="m1i", sd1i="sd1i", n1i="n1i", m2i="m2i", sd2i="sd2i", n2i="n2i")
+
+
+def test_als_ledger_makes_alsfrs_r_at_6_months_poolable_and_matches_metafor(als) -> None:
+    tables, out, _ = als
+    assert _poolable_md(tables)["study"].tolist() == ["braga2018"]  # printed numbers only: one trial
+    data = _poolable_md(out)
+    assert data["study"].tolist() == ["braga2018", "lunetta2016"]
+    ref = json.loads(REFERENCE.read_text(encoding="utf-8"))  # tests/r/assumption_ledger_reference.R, metafor 3.8-1
+    assert data["yi"].tolist() == pytest.approx(ref["yi"], rel=1e-12)
+    assert data["vi"].tolist() == pytest.approx(ref["vi"], rel=1e-12)
+    res = rma(data["yi"], data["vi"], method="REML", test="knha")
+    coef = res.coefficients[0]
+    assert coef.estimate == pytest.approx(ref["beta"], rel=1e-6)
+    assert coef.se == pytest.approx(ref["se"], rel=1e-4)
+    assert (coef.ci_low, coef.ci_high) == pytest.approx((ref["ci.lb"], ref["ci.ub"]), rel=1e-4)
+    assert coef.pval == pytest.approx(ref["pval"], rel=1e-4)
+    assert res.tau2 == pytest.approx(ref["tau2"], abs=1e-8)
+    assert list(res.weights) == pytest.approx(ref["weights"], rel=1e-6)
+
+
+#: the stage-03 time windows (upper bounds in weeks, Cheng 2024's windows), repeated here so that
+#: this test does not import a stage
+WINDOWS = ((17.4, "0-4 months"), (34.8, "5-8 months"), (52.2, "9-12 months"), (np.inf, "over 12 months"))
+
+
+def _complete_comparisons(tables: dict[str, pd.DataFrame]) -> dict[tuple[str, str, str], list[str]]:
+    """(outcome, value_type, window) -> randomised non-exercise-control trials with mean, SD (printed
+    or derived by fill_sd from an SE or CI) and n in both arms at one post-baseline time point."""
+    trials = tables["trials"]
+    primary = trials.loc[trials["randomised"].astype(bool) & (trials["comparator_type"] != "active_exercise"), "study_id"]
+    co = tables["continuous_outcomes"].merge(tables["arms"][["study_id", "arm", "role"]], on=["study_id", "arm"])
+    co = co[co["study_id"].isin(primary) & (co["value_type"] != "baseline")]
+    co = fill_sd(co.reset_index(drop=True), n="n", sd="sd", se="se", ci_low="ci_low", ci_high="ci_high", mean="mean",
+                 prefix="filled_").dropna(subset=["filled_mean", "filled_sd", "n"])
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for (study, outcome, value_type, weeks), rows in co.groupby(["study_id", "outcome", "value_type", "timepoint_weeks"]):
+        if set(rows["role"]) == {"exercise", "control"}:
+            window = next(label for upper, label in WINDOWS if weeks <= upper)
+            out.setdefault((outcome, value_type, window), []).append(study)
+    return out
+
+
+def test_als_only_alsfrs_r_at_5_8_months_becomes_poolable(als) -> None:
+    tables, out, _ = als
+    poolable = {key: studies for key, studies in _complete_comparisons(tables).items() if len(studies) >= 2}
+    assert poolable == {}  # printed numbers only: no outcome has two trials
+    poolable = {key: studies for key, studies in _complete_comparisons(out).items() if len(studies) >= 2}
+    assert poolable == {("alsfrs_r", "final", "5-8 months"): ["braga2018", "lunetta2016"]}
+
+
+def test_als_ren2025_comparison_has_every_ren_outcome(als) -> None:
+    tables, _, applied = als
+    empty = synthetic_pooled([])
+    table = ren2025_comparison(empty, empty, tables["review_results"], applied=applied)
+    assert table["outcome"].tolist() == ["function_any_scale", "walk_test", "mep", "fatigue", "mip", "fvc", "pef"]
+    assert table["ren2025_significant"].tolist() == [True, True, True, False, False, False, False]
+    assert (table["ren2025_k_trials"] == 12).all()
