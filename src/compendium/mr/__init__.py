@@ -46,7 +46,7 @@ _EXPORTS = {
     **dict.fromkeys(("MRInput", "mr_input"), "inputs"),
     **dict.fromkeys(
         (
-            "EggerResult",
+            "MREggerResult",
             "EstimateResult",
             "Heterogeneity",
             "IVWResult",
@@ -58,7 +58,7 @@ _EXPORTS = {
         ),
         "results",
     ),
-    **dict.fromkeys(("leave_one_out", "single_snp", "steiger_directionality"), "sensitivity"),
+    **dict.fromkeys(("mr_leave_one_out", "single_snp", "steiger_directionality"), "sensitivity"),
 }
 
 __all__ = sorted(_EXPORTS)

@@ -10,7 +10,15 @@ import pandas as pd
 
 from compendium.errors import CompendiumError
 from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, MIN_SNPS, SNP, MRDefaults
-from compendium.mr.estimators import egger, ivw, simple_median, weighted_median, weighted_mode
+from compendium.mr.estimators import (
+    check_bootstrap,
+    check_level,
+    egger,
+    ivw,
+    simple_median,
+    weighted_median,
+    weighted_mode,
+)
 from compendium.mr.heterogeneity import f_statistics, heterogeneity
 from compendium.mr.inputs import MRInput, mr_input
 from compendium.mr.results import EstimateResult, MRResults
@@ -53,15 +61,15 @@ def mr_analysis(
         settings = replace(settings, **overrides)  # type: ignore[arg-type]
     except TypeError as error:
         raise CompendiumError(f"mr_analysis: unknown setting ({error})") from None
-    if settings.n_bootstrap < 2:
-        raise CompendiumError(f"n_bootstrap: expected at least 2, got {settings.n_bootstrap}")
+    check_bootstrap(settings.n_bootstrap, settings.seed)
+    check_level(settings.level)
     data = mr_input(frame, bx, bxse, by, byse, snp, source=source)
     arrays = (data.bx, data.bxse, data.by, data.byse)
-    boot = {"n_bootstrap": settings.n_bootstrap, "seed": settings.seed, "alpha": settings.alpha}
+    boot = {"n_bootstrap": settings.n_bootstrap, "seed": settings.seed, "level": settings.level}
     notes: dict[str, str] = {}
     results = {
-        "ivw": _run("ivw", data, notes, lambda: ivw(*arrays, model="random", alpha=settings.alpha)),
-        "ivw_fixed": _run("ivw_fixed", data, notes, lambda: ivw(*arrays, model="fixed", alpha=settings.alpha)),
+        "ivw": _run("ivw", data, notes, lambda: ivw(*arrays, model="random", level=settings.level)),
+        "ivw_fixed": _run("ivw_fixed", data, notes, lambda: ivw(*arrays, model="fixed", level=settings.level)),
         "egger": _run(
             "egger",
             data,
@@ -69,7 +77,7 @@ def mr_analysis(
             lambda: egger(
                 *arrays,
                 distribution=settings.egger_distribution,
-                alpha=settings.alpha,
+                level=settings.level,
                 i2gx_weighted=settings.i2gx_weighted,
             ),
         ),

@@ -1,8 +1,9 @@
 """Validated summary-level MR input: SNP-exposure and SNP-outcome associations.
 
-:func:`mr_input` checks a table (columns present, numbers finite, standard errors > 0,
-exposure effects non-zero) and raises :class:`~compendium.errors.CompendiumError` naming the
-source, the row (data rows counted from 1 after the header) and the column.
+:func:`mr_input` checks a table (columns present; numbers finite, at most
+:data:`~compendium.mr.defaults.MAX_ABS_ASSOCIATION` in absolute value; standard errors > 0;
+exposure effects non-zero; each SNP once) and raises :class:`~compendium.errors.CompendiumError`
+naming the source, the row (``row N (line N+1)``: the N-th data row) and the column.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from compendium.errors import CompendiumError
-from compendium.mr.defaults import BX, BXSE, BY, BYSE, MIN_SNPS, SNP
+from compendium.csv_input import numeric_column
+from compendium.errors import CompendiumError, cell_problem
+from compendium.mr.defaults import BX, BXSE, BY, BYSE, MAX_ABS_ASSOCIATION, MIN_SNPS, SNP
 
 
 @dataclass(frozen=True)
@@ -38,30 +40,6 @@ def require_snps(k: int, method: str) -> None:
         raise CompendiumError(f"{method}: needs at least {MIN_SNPS[method]} SNPs, got {k}")
 
 
-def numeric_column(
-    frame: pd.DataFrame, column: str, source: str, *, positive: bool = False, nonzero: bool = False
-) -> np.ndarray:
-    """Column ``column`` as finite floats (``positive``: > 0; ``nonzero``: != 0), else a CompendiumError."""
-    if column not in frame.columns:
-        raise CompendiumError(
-            f"{source}: column '{column}' is missing; found columns {', '.join(map(str, frame.columns))}"
-        )
-    raw = frame[column]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    checks = [(~np.isfinite(values), "expected a finite number")]
-    if positive:
-        checks.append((values <= 0, "expected a number > 0"))
-    if nonzero:
-        checks.append((values == 0, "expected a non-zero SNP-exposure effect (the ratio is undefined)"))
-    for bad, expected in checks:
-        if bad.any():
-            position = int(np.argmax(bad))
-            original = raw.iloc[position]
-            shown = "an empty cell" if pd.isna(original) else repr(original)
-            raise CompendiumError(f"{source}: row {position + 1}, column '{column}': {expected}, got {shown}")
-    return values
-
-
 def mr_input(
     frame: pd.DataFrame,
     bx: str = BX,
@@ -74,19 +52,45 @@ def mr_input(
 ) -> MRInput:
     """Validate ``frame`` and return its columns as arrays.
 
-    ``snp`` names the label column; when it is ``None`` or absent, SNPs are labelled by row
-    number. ``source`` (e.g. the file path) starts every error message.
+    Parameters
+    ----------
+    frame : one row per SNP (position ``i`` is data row ``i + 1``)
+    bx, bxse, by, byse : names of the SNP-exposure effect, its SE, the SNP-outcome effect, its SE
+    snp : name of the SNP label column; when ``None`` or absent, SNPs are labelled ``row N``.
+        A label given twice is refused (the SNP would be counted twice).
+    source : the file's name (or "input table"); starts every error message
+
+    Returns
+    -------
+    MRInput
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"beta_exposure": [0.1, 0.0], "se_exposure": [0.01, 0.01],
+    ...                       "beta_outcome": [0.2, 0.1], "se_outcome": [0.05, 0.05]})
+    >>> mr_input(frame, source="snps.csv")
+    Traceback (most recent call last):
+    ...
+    compendium.errors.CompendiumError: snps.csv, row 2 (line 3), column 'beta_exposure': expected a finite non-zero number with absolute value at most 1e+06, got 0.0
     """
     if len(frame) == 0:
         raise CompendiumError(f"{source}: no rows; expected one row per SNP")
     arrays = [
-        numeric_column(frame, bx, source, positive=False, nonzero=True),
-        numeric_column(frame, bxse, source, positive=True, nonzero=False),
-        numeric_column(frame, by, source, positive=False, nonzero=False),
-        numeric_column(frame, byse, source, positive=True, nonzero=False),
+        numeric_column(frame, bx, file=source, nonzero=True, max_abs=MAX_ABS_ASSOCIATION),
+        numeric_column(frame, bxse, file=source, minimum=0, strictly_above=True, max_abs=MAX_ABS_ASSOCIATION),
+        numeric_column(frame, by, file=source, max_abs=MAX_ABS_ASSOCIATION),
+        numeric_column(frame, byse, file=source, minimum=0, strictly_above=True, max_abs=MAX_ABS_ASSOCIATION),
     ]
     if snp is not None and snp in frame.columns:
         labels = tuple(str(value) for value in frame[snp].tolist())
+        first_row: dict[str, int] = {}
+        for row, label in enumerate(labels, start=1):
+            if label in first_row:
+                raise CompendiumError(
+                    cell_problem(source, row, snp, "each SNP once (a repeated SNP would be counted twice)", label)
+                    + f", already given in row {first_row[label]}"
+                )
+            first_row[label] = row
     else:
         labels = tuple(f"row {position + 1}" for position in range(len(frame)))
     return MRInput(*arrays, snp=labels)

@@ -69,7 +69,7 @@ class IVWResult(EstimateResult):
 
 
 @dataclass(frozen=True)
-class EggerResult(EstimateResult):
+class MREggerResult(EstimateResult):
     """MR-Egger slope (the causal estimate) and intercept (directional pleiotropy)."""
 
     intercept: float
@@ -179,7 +179,7 @@ class MRResults:
     n_snps: int
     ivw: IVWResult | None
     ivw_fixed: IVWResult | None
-    egger: EggerResult | None
+    egger: MREggerResult | None
     weighted_median: MedianResult | None
     simple_median: MedianResult | None
     weighted_mode: ModeResult | None
@@ -215,7 +215,7 @@ class MRResults:
         return pd.DataFrame(rows, columns=FRAME_COLUMNS)
 
     def __str__(self) -> str:
-        level = round(100 * (1 - self.settings.alpha))
+        level = f"{self.settings.level:g}"
         lines = [
             f"Mendelian randomization: {self.n_snps} SNPs, mean F = {_format_number(self.f_mean, 0)}",
             "",
