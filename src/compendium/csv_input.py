@@ -153,7 +153,7 @@ def numeric_column(
     file: str | Path,
     minimum: float | None = None,
     strictly_above: bool = False,
-    nonzero: bool = False,
+    min_abs: float | None = None,
     max_abs: float | None = None,
 ) -> np.ndarray:
     """Column ``column`` of ``frame`` as finite floats, or a :class:`CompendiumError` for its first bad cell.
@@ -165,7 +165,7 @@ def numeric_column(
     file : the file's name as the user knows it (starts the message)
     minimum : smallest allowed value (``None``: no lower bound)
     strictly_above : the value must be greater than ``minimum``, not equal to it
-    nonzero : the value must not be 0
+    min_abs : smallest allowed absolute value (``None``: 0 allowed)
     max_abs : largest allowed absolute value (``None``: any finite value)
 
     Returns
@@ -187,16 +187,18 @@ def numeric_column(
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     expected = "a finite number"
-    if nonzero:
-        expected = "a finite non-zero number"
     if minimum is not None:
         expected += f" {'>' if strictly_above else '>='} {minimum:g}"
-    if max_abs is not None:
+    if min_abs is not None and max_abs is not None:
+        expected += f" with absolute value from {min_abs:g} to {max_abs:g}"
+    elif min_abs is not None:
+        expected += f" with absolute value at least {min_abs:g}"
+    elif max_abs is not None:
         expected += f" with absolute value at most {max_abs:g}"
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(values)
-        if nonzero:
-            bad |= values == 0
+        if min_abs is not None:
+            bad |= np.abs(values) < min_abs
         if minimum is not None:
             bad |= values <= minimum if strictly_above else values < minimum
         if max_abs is not None:

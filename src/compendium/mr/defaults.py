@@ -21,7 +21,8 @@ estimator takes the choice as a keyword argument:
 
 Limits on input (refused with a message, never computed into overflow): bootstrap replicates at
 most :data:`MAX_BOOTSTRAP`; associations and standard errors at most
-:data:`MAX_ABS_ASSOCIATION` in absolute value; the seed a non-negative integer.
+:data:`MAX_ABS_ASSOCIATION` in absolute value, exposure effects and standard errors at least
+:data:`MIN_ABS_ASSOCIATION`; the seed a non-negative integer.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ MAX_BOOTSTRAP = 100_000
 #: scale (log odds, SD units, natural units) are orders of magnitude smaller; larger values are
 #: unit or typing errors, and their squares and fourth powers in the weights overflow.
 MAX_ABS_ASSOCIATION = 1e6
+#: smallest absolute SNP-exposure effect or standard error accepted (an outcome effect may be 0).
+#: Smaller values are not measurements; with them the ratio's variance (``bx^-4``) and the weights
+#: (``se^-2``) overflow. Between the two limits every step of every method stays finite.
+MIN_ABS_ASSOCIATION = 1e-12
 
 #: fewest SNPs each method needs; below it the method is reported as null with a reason
 MIN_SNPS: dict[str, int] = {

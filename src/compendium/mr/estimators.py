@@ -36,18 +36,28 @@ MIN_BANDWIDTH = 1e-8
 _CHUNK_ELEMENTS = 262_144
 
 
-def check_level(level: float) -> None:
-    """Refuse a confidence level that is not a percentage in [1, 100) (0.95 would be a 0.95 % interval)."""
-    if not (isinstance(level, (int, float)) and 1 <= level < 100):
-        raise CompendiumError(f"level: expected a confidence level in percent, at least 1 and below 100 (e.g. 95), got {level!r}")
+def check_level(level: float, *, name: str = "level") -> None:
+    """Refuse a confidence level that is not a percentage in [1, 100) (0.95 would be a 0.95 % interval).
+
+    ``name`` is how the caller calls the setting (``--level`` on the command line).
+    """
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 1 <= level < 100:
+        raise CompendiumError(
+            f"{name}: expected a confidence level in percent, at least 1 and below 100 (e.g. 95), got {level!r}"
+        )
 
 
-def check_bootstrap(n_bootstrap: int, seed: int) -> None:
-    """Refuse a replicate count outside [2, MAX_BOOTSTRAP] or a seed that is not a non-negative integer."""
+def check_bootstrap(n_bootstrap: int, seed: int, *, names: tuple[str, str] = ("n_bootstrap", "seed")) -> None:
+    """Refuse a replicate count outside [2, MAX_BOOTSTRAP] or a seed that is not a non-negative integer.
+
+    ``names`` are how the caller calls the two settings (``--bootstrap``, ``--seed`` on the command line).
+    """
     if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) or not 2 <= n_bootstrap <= MAX_BOOTSTRAP:
-        raise CompendiumError(f"n_bootstrap: expected an integer from 2 to {MAX_BOOTSTRAP}, got {n_bootstrap!r}")
+        raise CompendiumError(
+            f"{names[0]}: expected an integer from 2 to {MAX_BOOTSTRAP} (bootstrap replicates), got {n_bootstrap!r}"
+        )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise CompendiumError(f"seed: expected a non-negative integer, got {seed!r}")
+        raise CompendiumError(f"{names[1]}: expected a non-negative integer (the random seed), got {seed!r}")
 
 
 def interval(
@@ -332,6 +342,13 @@ def _binned_density_argmax(ratios: np.ndarray, w: np.ndarray, h: np.ndarray) -> 
     return low + step * np.argmax(density[:, :points], axis=1)
 
 
+def _densest_ratio(ratios: np.ndarray, w: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Per row, the ratio at which the weighted kernel density is highest (``k x k`` evaluations)."""
+    u = (ratios[:, :, None] - ratios[:, None, :]) / h[:, None, None]
+    density = (w * np.exp(-0.5 * u * u)).sum(axis=2)
+    return ratios[np.arange(ratios.shape[0]), np.argmax(density, axis=1)]
+
+
 def weighted_mode_rows(ratios: np.ndarray, weights: np.ndarray, phi: float = DEFAULTS.mode_phi) -> np.ndarray:
     """Mode of a weighted normal-kernel density of each row of ``ratios`` (shape ``(B, k)``).
 
@@ -341,12 +358,17 @@ def weighted_mode_rows(ratios: np.ndarray, weights: np.ndarray, phi: float = DEF
     by linear binning and FFT convolution; R reports that grid maximum. We then refine it to the
     exact local maximum of ``f`` by safeguarded Newton steps (mean-shift steps
     ``x <- sum(w_j K_j ratio_j) / sum(w_j K_j)`` where ``f'' >= 0`` or the Newton step exceeds
-    ``h``), so our estimate differs from R's by at most about the grid spacing.
+    ``h``), so our estimate differs from R's by at most about the grid spacing. Where outlying
+    ratios (weak instruments) stretch the grid so that its spacing exceeds ``h``, the grid cannot
+    locate the mode; the refinement then starts from the ratio with the highest density instead.
     """
     ratios = np.atleast_2d(np.asarray(ratios, dtype=float))
     w = np.asarray(weights, dtype=float) / np.sum(weights)
     h = mode_bandwidth(ratios, phi)
     x = _binned_density_argmax(ratios, w, h)
+    coarse = (ratios.max(axis=1) - ratios.min(axis=1) + 6 * h) / (MODE_GRID_POINTS - 1) > h
+    if coarse.any():  # the grid cannot resolve the kernel: start at the ratio of highest density
+        x[coarse] = _densest_ratio(ratios[coarse], w, h[coarse])
     bw = h[:, None]
     for _ in range(200):
         u = (ratios - x[:, None]) / bw

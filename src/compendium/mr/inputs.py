@@ -1,13 +1,15 @@
 """Validated summary-level MR input: SNP-exposure and SNP-outcome associations.
 
-:func:`mr_input` checks a table (columns present; numbers finite, at most
-:data:`~compendium.mr.defaults.MAX_ABS_ASSOCIATION` in absolute value; standard errors > 0;
-exposure effects non-zero; each SNP once) and raises :class:`~compendium.errors.CompendiumError`
+:func:`mr_input` checks a table (columns present; numbers finite and at most
+:data:`~compendium.mr.defaults.MAX_ABS_ASSOCIATION` in absolute value; exposure effects and
+standard errors at least :data:`~compendium.mr.defaults.MIN_ABS_ASSOCIATION` in absolute value,
+standard errors positive; each SNP once) and raises :class:`~compendium.errors.CompendiumError`
 naming the source, the row (``row N (line N+1)``: the N-th data row) and the column.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +17,7 @@ import pandas as pd
 
 from compendium.csv_input import numeric_column
 from compendium.errors import CompendiumError, cell_problem
-from compendium.mr.defaults import BX, BXSE, BY, BYSE, MAX_ABS_ASSOCIATION, MIN_SNPS, SNP
+from compendium.mr.defaults import BX, BXSE, BY, BYSE, MAX_ABS_ASSOCIATION, MIN_ABS_ASSOCIATION, MIN_SNPS, SNP
 
 
 @dataclass(frozen=True)
@@ -71,29 +73,39 @@ def mr_input(
     >>> mr_input(frame, source="snps.csv")
     Traceback (most recent call last):
     ...
-    compendium.errors.CompendiumError: snps.csv, row 2 (line 3), column 'beta_exposure': expected a finite non-zero number with absolute value at most 1e+06, got 0.0
+    compendium.errors.CompendiumError: snps.csv, row 2 (line 3), column 'beta_exposure': expected a finite number with absolute value from 1e-12 to 1e+06, got 0.0
     """
     if len(frame) == 0:
         raise CompendiumError(f"{source}: no rows; expected one row per SNP")
+    low, high = MIN_ABS_ASSOCIATION, MAX_ABS_ASSOCIATION
     arrays = [
-        numeric_column(frame, bx, file=source, nonzero=True, max_abs=MAX_ABS_ASSOCIATION),
-        numeric_column(frame, bxse, file=source, minimum=0, strictly_above=True, max_abs=MAX_ABS_ASSOCIATION),
-        numeric_column(frame, by, file=source, max_abs=MAX_ABS_ASSOCIATION),
-        numeric_column(frame, byse, file=source, minimum=0, strictly_above=True, max_abs=MAX_ABS_ASSOCIATION),
+        numeric_column(frame, bx, file=source, min_abs=low, max_abs=high),
+        numeric_column(frame, bxse, file=source, minimum=low, max_abs=high),
+        numeric_column(frame, by, file=source, max_abs=high),
+        numeric_column(frame, byse, file=source, minimum=low, max_abs=high),
     ]
-    if snp is not None and snp in frame.columns:
+    labelled = snp is not None and snp in frame.columns
+    if labelled:
         labels = tuple(str(value) for value in frame[snp].tolist())
-        first_row: dict[str, int] = {}
-        for row, label in enumerate(labels, start=1):
-            if label in first_row:
-                raise CompendiumError(
-                    cell_problem(source, row, snp, "each SNP once (a repeated SNP would be counted twice)", label)
-                    + f", already given in row {first_row[label]}"
-                )
-            first_row[label] = row
     else:
         labels = tuple(f"row {position + 1}" for position in range(len(frame)))
+    _refuse_repeats(labels if labelled else list(zip(*arrays)), source, snp if labelled else None)
     return MRInput(*arrays, snp=labels)
+
+
+def _refuse_repeats(keys: Sequence[Hashable], source: str, snp: str | None) -> None:
+    """Refuse a SNP given twice (same label, or without labels the same four associations)."""
+    first_row: dict[Hashable, int] = {}
+    for row, key in enumerate(keys, start=1):
+        if key in first_row:
+            if snp is not None:
+                expected = "each SNP once (a repeated SNP would be counted twice)"
+                raise CompendiumError(cell_problem(source, row, snp, expected, key) + f", already in row {first_row[key]}")
+            raise CompendiumError(
+                f"{source}, row {row} (line {row + 1}): expected each SNP once, got the same four associations "
+                f"as row {first_row[key]} (a repeated SNP would be counted twice; add a SNP label column to tell them apart)"
+            )
+        first_row[key] = row
 
 
 def as_input(bx: object, bxse: object, by: object, byse: object, snp: object | None = None) -> MRInput:
