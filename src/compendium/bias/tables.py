@@ -25,7 +25,7 @@ def cell(value: object) -> str:
 
 def where(source: str, row: int, study: str, column: str) -> str:
     """The location prefix of an error message; ``row`` is the 1-based data row."""
-    return f"{source}, row {row} (line {row + 1}), column {column!r} (study {study!r})"
+    return f"{source}, row {row} (line {row + 1}), study {study!r}, column {column!r}"
 
 
 def require_columns(table: pd.DataFrame, columns: Sequence[str], source: str) -> None:
