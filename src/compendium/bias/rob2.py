@@ -360,14 +360,22 @@ def assess_file(path: str | Path) -> pd.DataFrame:
     """:func:`assess` for an answers CSV in the wide or the long format; errors name the file.
 
     A long table (the format of ``data/raw/rob2_answers.csv``) is checked and pivoted by
-    :func:`pivot_answers` first; a problem found after pivoting names the study, the outcome's
-    position in the pivoted table (sorted by study and outcome) and the question.
+    :func:`pivot_answers` first; a problem found in a result's answers after pivoting (a missing
+    or not-asked answer) names the row of that result's first answer, the study and the question.
     """
     table = read_text_table(path)
-    if is_long_format(table):
-        wide = pivot_answers(table, source=str(path))
-        return assess(wide, source=f"{path} (long format, pivoted to one row per study and outcome)")
-    return assess(table, source=str(path))
+    if not is_long_format(table):
+        return assess(table, source=str(path))
+    wide = pivot_answers(table, source=str(path))
+    first_row: dict[tuple[str, str], int] = {}
+    for row, record in enumerate(table.to_dict(orient="records"), start=1):
+        first_row.setdefault((cell(record["study"]), cell(record["outcome"])), row)
+    source = f"{path} (long format; the row of the result's first answer)"
+    rows = [
+        assess_result(record, source=source, row=first_row[(record["study"], record["outcome"])])
+        for record in wide.to_dict(orient="records")
+    ]
+    return pd.DataFrame(rows, columns=assessment_columns())
 
 
 def pivot_answers(long: pd.DataFrame, *, source: str = "answers table") -> pd.DataFrame:
