@@ -39,7 +39,12 @@ def _run(
         notes[name] = str(error)
         return None
     missing = [field for field in RESULT_FIELDS if not np.isfinite(getattr(result, field))]
-    if missing:
+    if missing and result.se == 0:
+        notes[name] = (
+            f"unreliable: {', '.join(missing)} could not be computed because the standard error is 0 "
+            "(one SNP carries practically all the weight)"
+        )
+    elif missing:
         notes[name] = (
             f"unreliable: {', '.join(missing)} could not be computed (not finite); the SNP associations "
             "are too extreme for this method (check for a near-zero exposure effect or a tiny standard error)"
