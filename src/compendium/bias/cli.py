@@ -3,7 +3,8 @@
 Reads the wide format, one row per result (``study``, optional ``outcome``, answers ``q1_1`` ..
 ``q5_3``, optional ``<target>_override`` / ``<target>_override_reason`` columns), or the long
 format the project stores (one row per answer: ``study, outcome, question, answer,
-justification, source_id, locator``); see :mod:`compendium.bias.rob2`.
+justification, source_id, locator``); see :mod:`compendium.bias.rob2`. Overrides of the long
+format live in their own file (``rob2_overrides.csv``) and are applied by stage 02, not here.
 With ``--json`` prints a list of ``{study, outcome, d1, d2, d3, d4, d5, overall}`` holding the
 final judgements (Low, Some concerns, High; ``outcome`` null without an outcome column); without
 it, a readable table. Bad input exits with code 2 and a message naming file, row and column.
