@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from compendium.cli import main
@@ -88,21 +89,21 @@ def test_too_few_snps_gives_null_with_notes(tmp_path: Path, capsys):
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.drop(columns="se_ldlc"), "column 'se_ldlc' is missing"),
+        (lambda t: t.drop(columns="se_ldlc"), "column 'se_ldlc': expected a column with this name"),
         (
             lambda t: t.astype({"beta_chd_logodds": object}).assign(
                 beta_chd_logodds=lambda d: d.beta_chd_logodds.where(d.index != 2, "abc")
             ),
-            "row 3, column 'beta_chd_logodds': expected a finite number, got 'abc'",
+            "row 3 (line 4), column 'beta_chd_logodds': expected a finite number with absolute value at most 1e+06, got 'abc'",
         ),
         (
             lambda t: t.assign(se_chd_logodds=lambda d: d.se_chd_logodds.where(d.index != 0, 0.0)),
-            "row 1, column 'se_chd_logodds': expected a number > 0",
+            "row 1 (line 2), column 'se_chd_logodds': expected a finite number >= 1e-12",
         ),
-        (lambda t: t.assign(se_ldlc=lambda d: d.se_ldlc.where(d.index != 4, -0.1)), "row 5, column 'se_ldlc'"),
+        (lambda t: t.assign(se_ldlc=lambda d: d.se_ldlc.where(d.index != 4, -0.1)), "row 5 (line 6), column 'se_ldlc'"),
         (
             lambda t: t.assign(beta_ldlc=lambda d: d.beta_ldlc.where(d.index != 1)),
-            "row 2, column 'beta_ldlc': expected a finite number, got an empty cell",
+            "row 2 (line 3), column 'beta_ldlc': expected a finite number with absolute value from 1e-12 to 1e+06, got an empty cell",
         ),
         (lambda t: t.iloc[:0], "no rows"),
     ],
@@ -141,3 +142,67 @@ def test_settings_overrides_and_unknown_setting():
     assert results.egger.distribution == "t" and results.weighted_median.weights == "second"
     with pytest.raises(CompendiumError, match="unknown setting"):
         mr_analysis(lipids(), *LIPID_COLUMNS, bootstraps=100)
+
+
+def test_near_zero_exposure_effect_gives_finite_estimates_without_warnings(tmp_path: Path, capsys, recwarn):
+    """Issue 15: weighted mode returned SE/CI null (and RuntimeWarnings) when one SNP's bx was 1e-6."""
+    table = lipids()  # real lipid data with one SYNTHETIC edit
+    table.loc[3, "beta_ldlc"] = 0.000001
+    path = tmp_path / "near_zero.csv"
+    table.to_csv(path, index=False)
+    code, out, err = run(["mr", str(path), *COLUMN_ARGS, "--bootstrap", "1000", "--json"], capsys)
+    result = json.loads(out)
+    assert code == 0 and err == "" and not recwarn.list
+    for method in METHODS:
+        assert all(value is not None for value in result[method].values()), method
+    assert result["notes"] == {}
+    assert abs(result["weighted_mode"]["estimate"] - result["ivw"]["estimate"]) < 1
+
+
+def test_a_non_finite_field_is_noted_not_silently_null(monkeypatch):
+    import compendium.mr.analysis as analysis
+
+    original = analysis.weighted_mode
+
+    def broken(*args, **kwargs):
+        result = original(*args, **kwargs)
+        return type(result)(**{**result.__dict__, "se": float("nan"), "ci_low": float("nan")})
+
+    monkeypatch.setattr(analysis, "weighted_mode", broken)
+    results = mr_analysis(lipids(), *LIPID_COLUMNS, n_bootstrap=100)
+    assert results.weighted_mode is not None
+    assert results.notes["weighted_mode"].startswith("unreliable: se, ci_low could not be computed")
+    assert "Note (Weighted mode): unreliable" in str(results)
+
+
+def test_level_is_a_percentage_as_in_meta(capsys):
+    ninety = lipid_json(capsys, "--level", "90")
+    default = lipid_json(capsys)
+    assert ninety["ivw"]["estimate"] == default["ivw"]["estimate"]
+    # 90 % interval: estimate -/+ 1.6449 se (normal quantile 0.95)
+    half_width = ninety["ivw"]["ci_high"] - ninety["ivw"]["estimate"]
+    assert half_width == pytest.approx(1.6448536 * ninety["ivw"]["se"], rel=1e-6)
+    with pytest.raises(CompendiumError, match="level: expected a confidence level in percent"):
+        mr_analysis(lipids(), *LIPID_COLUMNS, level=0.95)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"seed": -1}, "seed: expected a non-negative integer"),
+        ({"n_bootstrap": 100_001}, "n_bootstrap: expected an integer from 2 to 100000"),
+        ({"n_bootstrap": 1}, "n_bootstrap: expected an integer from 2 to 100000"),
+    ],
+)
+def test_seed_and_bootstrap_are_checked_by_the_engine(overrides, message):
+    with pytest.raises(CompendiumError, match=message):
+        mr_analysis(lipids(), *LIPID_COLUMNS, **overrides)
+
+
+def test_repeated_snp_is_refused_not_counted_twice():
+    table = lipids()  # real lipid data with one SYNTHETIC duplicated row
+    doubled = pd.concat([table, table.iloc[[2]]], ignore_index=True)
+    with pytest.raises(CompendiumError, match=r"row 29 \(line 30\), column 'variant': expected each SNP once.*already in row 3"):
+        mr_analysis(doubled, *LIPID_COLUMNS, snp="variant", n_bootstrap=100)
+    with pytest.raises(CompendiumError, match="same four associations as row 3"):
+        mr_analysis(doubled, *LIPID_COLUMNS, snp=None, n_bootstrap=100)

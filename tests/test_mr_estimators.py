@@ -248,9 +248,9 @@ def test_too_few_snps_raise():
 
 
 def test_invalid_values_raise():
-    with pytest.raises(CompendiumError, match="row 2, column 'se_outcome'"):
+    with pytest.raises(CompendiumError, match=r"row 2 \(line 3\), column 'se_outcome'"):
         ivw([0.1, 0.2], [0.01, 0.01], [0.1, 0.1], [0.1, 0.0])
-    with pytest.raises(CompendiumError, match="non-zero"):
+    with pytest.raises(CompendiumError, match="absolute value from 1e-12"):
         ivw([0.1, 0.0], [0.01, 0.01], [0.1, 0.1], [0.1, 0.1])
     with pytest.raises(CompendiumError, match="lengths differ"):
         ivw([0.1, 0.2], [0.01], [0.1, 0.1], [0.1, 0.1])

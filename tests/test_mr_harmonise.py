@@ -105,7 +105,7 @@ def test_lower_case_alleles_and_custom_columns():
 def test_bad_tables_raise():
     with pytest.raises(CompendiumError, match="outcome table: missing column"):
         harmonise(EXPOSURE, OUTCOME.drop(columns="se"))
-    with pytest.raises(CompendiumError, match="exposure table: row 2, column 'se'"):
+    with pytest.raises(CompendiumError, match=r"exposure table, row 2 \(line 3\), column 'se'"):
         harmonise(EXPOSURE.assign(se=[0.01, -1] + [0.01] * 9), OUTCOME)
-    with pytest.raises(CompendiumError, match="row 1, column 'eaf'"):
+    with pytest.raises(CompendiumError, match=r"row 1 \(line 2\), column 'eaf'"):
         harmonise(EXPOSURE.assign(eaf=[1.5] + [0.3] * 10), OUTCOME)

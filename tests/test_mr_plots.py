@@ -9,8 +9,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from compendium.mr.analysis import mr_analysis
-from compendium.mr.sensitivity import leave_one_out
-from compendium.plots.mr import funnel_plot, leave_one_out_plot, scatter_plot
+from compendium.mr.sensitivity import mr_leave_one_out
+from compendium.plots.mr import leave_one_out_plot, mr_funnel_plot, scatter_plot
 from mr_reference import LIPID_COLUMNS, lipids
 
 LABELS = {"exposure_label": "LDL-cholesterol", "outcome_label": "CHD"}
@@ -39,14 +39,14 @@ def test_scatter_plot(fitted):
 
 def test_funnel_plot(fitted):
     table, results = fitted
-    figure = funnel_plot(table, results, *LIPID_COLUMNS, **LABELS)
+    figure = mr_funnel_plot(table, results, *LIPID_COLUMNS, **LABELS)
     check_axes(figure)
     assert len(figure.axes[0].collections[0].get_offsets()) == 28
 
 
 def test_leave_one_out_plot(fitted):
     table, results = fitted
-    loo = leave_one_out(table, *LIPID_COLUMNS, snp="variant")
+    loo = mr_leave_one_out(table, *LIPID_COLUMNS, snp="variant")
     figure = leave_one_out_plot(loo, results, **LABELS)
     check_axes(figure)
     assert len(figure.axes[0].get_yticklabels()) == 28

@@ -19,7 +19,7 @@ from compendium.mr.sensitivity import (
     LOO_COLUMNS,
     SINGLE_SNP_COLUMNS,
     compare_correlations,
-    leave_one_out,
+    mr_leave_one_out,
     r2_from_eaf,
     r2_from_se,
     single_snp,
@@ -32,7 +32,7 @@ LIPID_KWARGS = dict(zip(("bx", "bxse", "by", "byse"), LIPID_COLUMNS), snp="varia
 
 def test_leave_one_out_refits_ivw_without_each_snp():
     table = lipids()
-    loo = leave_one_out(table, **LIPID_KWARGS)
+    loo = mr_leave_one_out(table, **LIPID_KWARGS)
     assert list(loo.columns) == LOO_COLUMNS and len(loo) == 28
     assert loo.snp.tolist() == table.variant.tolist()
     without_first = table.iloc[1:]
@@ -56,7 +56,7 @@ def test_single_snp_is_the_wald_ratio():
 
 def test_leave_one_out_needs_three_snps():
     with pytest.raises(CompendiumError, match="at least 3 SNPs"):
-        leave_one_out(lipids().iloc[:2], **LIPID_KWARGS)
+        mr_leave_one_out(lipids().iloc[:2], **LIPID_KWARGS)
 
 
 def test_compare_correlations_matches_hyperstat():

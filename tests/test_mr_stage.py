@@ -31,7 +31,7 @@ from compendium.mr.published import (
 )
 from compendium.paths import NOTEBOOKS_DIR, RAW_DIR
 from compendium.pipeline.parameters import notebook_parameters
-from compendium.plots.mr import funnel_plot, leave_one_out_plot, scatter_plot
+from compendium.plots.mr import leave_one_out_plot, mr_funnel_plot, scatter_plot
 from compendium.plots.mr_published import published_mr_forest, published_mr_forest_alt
 from compendium.plots.triangulation import triangulation_alt, triangulation_plot
 from compendium.results_io import save_figure, write_json, write_table
@@ -122,7 +122,7 @@ def test_user_table_path(tables, tmp_path):
     user = analyse_user_table(frame, source="lipids demonstration (not ALS evidence)", seed=314159265, n_bootstrap=500)
     labels = {"exposure_label": "exposure (user-supplied)", "outcome_label": "outcome (log odds)"}
     for name, figure in (("user_mr_scatter", scatter_plot(frame, user.results, **labels)),
-                         ("user_mr_funnel", funnel_plot(frame, user.results, **labels)),
+                         ("user_mr_funnel", mr_funnel_plot(frame, user.results, **labels)),
                          ("user_mr_leave_one_out", leave_one_out_plot(user.leave_one_out, user.results, **labels))):
         save_figure(figure, tmp_path, name, title=name, alt="user-supplied; not published evidence")
     out, answer = run_stage(tables, tmp_path, user)

@@ -60,7 +60,7 @@ def test_overall_override_needs_reason() -> None:
 )
 def test_bad_input_names_row_and_column(changes: dict[str, str], column: str, message: str) -> None:
     table = pd.DataFrame([row(), row(study="synthetic-2", **changes)])
-    with pytest.raises(CompendiumError, match=rf"row 3 \(study 'synthetic-2'\), column '{column}': .*{message}"):
+    with pytest.raises(CompendiumError, match=rf"row 2 \(line 3\), study 'synthetic-2', column '{column}': .*{message}"):
         observational.assess_observational(table, source="judgements.csv")
 
 

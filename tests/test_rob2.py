@@ -220,7 +220,7 @@ def test_overall_override_with_reason_is_kept_beside_the_proposal() -> None:
 
 
 def test_override_without_reason_is_an_error() -> None:
-    with pytest.raises(CompendiumError, match=r"row 2 \(study 'synthetic'\), column 'd4_override_reason'.*reason"):
+    with pytest.raises(CompendiumError, match=r"row 1 \(line 2\), study 'synthetic', column 'd4_override_reason'.*reason"):
         result_with("", {}, d4_override="High")
 
 
@@ -283,13 +283,13 @@ def test_assess_file_reads_fixture_and_keeps_na_as_text() -> None:
 
 def test_bad_fixture_error_names_file_row_and_column() -> None:
     path = FIXTURES / "rob2_synthetic_bad_vocabulary.csv"
-    with pytest.raises(CompendiumError, match=rf"{path.name}, row 3 \(study 'synthetic-bad'\), column 'q4_3'"):
+    with pytest.raises(CompendiumError, match=rf"{path.name}, row 2 \(line 3\), study 'synthetic-bad', column 'q4_3'"):
         rob2.assess_file(path)
 
 
 def test_duplicate_result_rows_are_an_error() -> None:
     table = pd.DataFrame([{"study": "s", "outcome": "o", **ALL_LOW}] * 2)
-    with pytest.raises(CompendiumError, match="row 3: duplicate"):
+    with pytest.raises(CompendiumError, match=r"row 2 \(line 3\): duplicate"):
         rob2.assess(table)
 
 
@@ -390,3 +390,23 @@ def test_cli_readable_table() -> None:
     completed = run_cli("rob2", str(FIXTURES / "rob2_synthetic_answers.csv"))
     assert completed.returncode == 0
     assert "overall" in completed.stdout.splitlines()[0] and "synthetic-low" in completed.stdout
+
+
+def test_long_format_is_read_as_the_project_stores_it() -> None:
+    """Issue 15: the long format (data/raw/rob2_answers.csv) was refused as "duplicate study"."""
+    long = rob2.assess_file(FIXTURES / "rob2_synthetic_answers_long.csv")
+    wide = rob2.assess_file(FIXTURES / "rob2_synthetic_answers.csv")
+    proposed = [f"{target}_proposed" for target in ("d1", "d2", "d3", "d4", "d5", "overall")]
+    merged = wide.merge(long, on=["study", "outcome"], suffixes=("_wide", "_long"))
+    assert len(merged) == len(long) > 0
+    for column in proposed:
+        assert merged[f"{column}_wide"].tolist() == merged[f"{column}_long"].tolist()
+    completed = run_cli("rob2", str(Path(__file__).resolve().parents[1] / "data" / "raw" / "rob2_answers.csv"), "--json")
+    assert completed.returncode == 0, completed.stderr
+    assert len(json.loads(completed.stdout)) > 0
+
+
+def test_rows_are_data_rows_with_their_line() -> None:
+    table = pd.DataFrame([{"study": "a", **ALL_LOW}, {"study": "b", **ALL_LOW, "q1_1": "maybe"}])
+    with pytest.raises(CompendiumError, match=r"answers table, row 2 \(line 3\), study 'b', column 'q1_1'"):
+        rob2.assess(table)

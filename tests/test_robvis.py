@@ -56,7 +56,7 @@ def test_several_outcomes_need_outcome_choice(assessments: pd.DataFrame) -> None
 def test_reader_rejects_bad_vocabulary_and_weight(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("Study,D1,D2,D3,D4,D5,Overall,Weight\na,Low,Low,Unclear,Low,Low,Low,1\n", encoding="utf-8")
-    with pytest.raises(CompendiumError, match=r"row 2 \(study 'a'\), column 'D3': 'Unclear' is not a robvis judgement"):
+    with pytest.raises(CompendiumError, match=r"row 1 \(line 2\), study 'a', column 'D3': 'Unclear' is not a robvis judgement"):
         robvis.read_robvis(path)
     path.write_text("Study,D1,D2,D3,D4,D5,Overall,Weight\na,Low,Low,Low,Low,Low,Very high,1\n", encoding="utf-8")
     with pytest.raises(CompendiumError, match="'Very high' is not a robvis judgement"):

@@ -18,7 +18,7 @@ from compendium.paths import RAW_DIR
 
 TESTS = Path(__file__).parent
 VALID = TESTS / "fixtures" / "valid_package"
-CASES = sorted(p for p in (TESTS / "bad_inputs").iterdir() if p.is_dir())
+CASES = sorted(p for p in (TESTS / "bad_inputs").iterdir() if p.is_dir() and not (p / "command.txt").exists())  # command cases: test_csv_input.py
 
 
 def make_package(tmp_path: Path, case: Path | None = None) -> Path:

@@ -1,7 +1,10 @@
-"""``compendium rob2 FILE.csv [--json]``: RoB 2 judgements for a wide answers table.
+"""``compendium rob2 FILE.csv [--json]``: RoB 2 judgements for an answers table.
 
-Reads one row per result (``study``, optional ``outcome``, answers ``q1_1`` .. ``q5_3``, optional
-``<target>_override`` / ``<target>_override_reason`` columns; see :mod:`compendium.bias.rob2`).
+Reads the wide format, one row per result (``study``, optional ``outcome``, answers ``q1_1`` ..
+``q5_3``, optional ``<target>_override`` / ``<target>_override_reason`` columns), or the long
+format the project stores (one row per answer: ``study, outcome, question, answer,
+justification, source_id, locator``); see :mod:`compendium.bias.rob2`. Overrides of the long
+format live in their own file (``rob2_overrides.csv``) and are applied by stage 02, not here.
 With ``--json`` prints a list of ``{study, outcome, d1, d2, d3, d4, d5, overall}`` holding the
 final judgements (Low, Some concerns, High; ``outcome`` null without an outcome column); without
 it, a readable table. Bad input exits with code 2 and a message naming file, row and column.
@@ -22,7 +25,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="RoB 2 domain and overall judgements from signalling answers",
         description="Apply the RoB 2 (22 Aug 2019) decision algorithms to a CSV of signalling answers.",
     )
-    parser.add_argument("file", metavar="FILE.csv", help="wide answers table, one row per result")
+    parser.add_argument(
+        "file",
+        metavar="FILE.csv",
+        help="answers table: wide (one row per result) or long (one row per answer, as data/raw/rob2_answers.csv)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(func=main)
 

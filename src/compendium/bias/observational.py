@@ -44,7 +44,7 @@ import pandas as pd
 
 from compendium.bias.tables import cell, check_unique, override, require_columns, where
 from compendium.bias.vocabulary import LOW, ROBINS_E, ROBINS_E_JUDGEMENTS, SEVERITY, TOOL_DOMAINS
-from compendium.errors import CompendiumError
+from compendium.errors import CompendiumError, cell_problem
 
 DOMAINS: tuple[str, ...] = tuple(key.lower() for key in TOOL_DOMAINS[ROBINS_E])
 #: study designs accepted, with the note recorded on each assessed row
@@ -69,11 +69,11 @@ def assessment_columns() -> list[str]:
     return [*columns, "overall_proposed", "overall_final", "overall_override_reason"]
 
 
-def assess_result(raw: Mapping[str, object], *, source: str = "judgements table", row: int = 2) -> dict[str, str | None]:
+def assess_result(raw: Mapping[str, object], *, source: str = "judgements table", row: int = 1) -> dict[str, str | None]:
     """Check one result's domain judgements and propose its overall judgement."""
     study = cell(raw.get("study"))
     if not study:
-        raise CompendiumError(f"{source}, row {row}, column 'study': missing study identifier")
+        raise CompendiumError(cell_problem(source, row, "study", "a study identifier", ""))
     design = cell(raw.get("design"))
     if design not in DESIGNS:
         raise CompendiumError(f"{where(source, row, study, 'design')}: {design!r} is not a design; expected one of {', '.join(DESIGNS)}")
@@ -104,7 +104,7 @@ def assess_observational(table: pd.DataFrame, *, source: str = "judgements table
     columns as :func:`assessment_columns`. Tested in ``tests/test_observational_rob.py``."""
     require_columns(table, ["study", "design", *DOMAINS, *(f"{d}_justification" for d in DOMAINS)], source)
     check_unique(table, ["study", "outcome"] if "outcome" in table.columns else ["study"], source)
-    rows = [assess_result(record, source=source, row=i + 2) for i, record in enumerate(table.to_dict(orient="records"))]
+    rows = [assess_result(record, source=source, row=i + 1) for i, record in enumerate(table.to_dict(orient="records"))]
     return pd.DataFrame(rows, columns=assessment_columns())
 
 
@@ -116,7 +116,7 @@ def pivot_judgements(long: pd.DataFrame, *, source: str = "judgements table") ->
     check_unique(long, ["study", "outcome", "domain"], source)
     results: dict[tuple[str, str], dict[str, str]] = {}
     for position, record in enumerate(long.to_dict(orient="records")):
-        row = position + 2
+        row = position + 1
         study, outcome, design, domain = (cell(record[c]) for c in ("study", "outcome", "design", "domain"))
         if domain not in DOMAINS:
             raise CompendiumError(f"{where(source, row, study, 'domain')}: {domain!r} is not a domain; expected one of d1 .. d7")

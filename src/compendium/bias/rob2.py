@@ -19,10 +19,9 @@ asks it (unconditional, or its "If ..." condition holds), even where the path co
 its condition ("If Y/PY/NI to 2.1 or 2.2 ...") holds for the earlier answers. Every asked question
 needs an answer from its vocabulary (Y, PY, PN, N, NI; question 3.2 has no NI option in the tool);
 a question that is not asked must be empty or ``NA``. Anything else is a :class:`CompendiumError`
-naming the file, row and column. Row numbers count the header as row 1, so they match the line of
-a CSV file.
+naming the file, row and column (``row N (line N+1)``: the N-th data row, on line N+1 of the file).
 
-**Wide format** (one row per result; what :func:`assess` and ``compendium rob2`` read)::
+**Wide format** (one row per result; what :func:`assess` reads; ``compendium rob2`` reads both)::
 
     study, [outcome], q1_1 q1_2 q1_3, q2_1 .. q2_7, q3_1 .. q3_4, q4_1 .. q4_5, q5_1 q5_2 q5_3,
     [d1_override, d1_override_reason, ..., d5_override, d5_override_reason,
@@ -78,7 +77,7 @@ from compendium.bias.vocabulary import (
     Y_PY,
     Y_PY_NI,
 )
-from compendium.errors import CompendiumError
+from compendium.errors import CompendiumError, cell_problem
 
 Answers = Mapping[str, str]
 
@@ -271,7 +270,7 @@ def overall_judgement(domain_judgements: Sequence[str]) -> str:
     return _worst(list(domain_judgements))
 
 
-def validate_answers(raw: Mapping[str, object], *, source: str = "answers table", row: int = 2, study: str = "") -> dict[str, str]:
+def validate_answers(raw: Mapping[str, object], *, source: str = "answers table", row: int = 1, study: str = "") -> dict[str, str]:
     """Check one result's answers against the vocabulary and the tool's conditions.
 
     Returns every question id mapped to its answer, ``NA`` for questions not asked. Raises
@@ -304,7 +303,7 @@ def validate_answers(raw: Mapping[str, object], *, source: str = "answers table"
     return clean
 
 
-def assess_result(raw: Mapping[str, object], *, source: str = "answers table", row: int = 2) -> dict[str, str | None]:
+def assess_result(raw: Mapping[str, object], *, source: str = "answers table", row: int = 1) -> dict[str, str | None]:
     """Assess one result (a mapping with ``study``, optional ``outcome``, answers and overrides).
 
     Returns ``study``, ``outcome`` and, for d1..d5 and overall, ``<x>_proposed``, ``<x>_final`` and
@@ -312,7 +311,7 @@ def assess_result(raw: Mapping[str, object], *, source: str = "answers table", r
     """
     study = cell(raw.get("study"))
     if not study:
-        raise CompendiumError(f"{source}, row {row}, column 'study': missing study identifier")
+        raise CompendiumError(cell_problem(source, row, "study", "a study identifier", ""))
     answers = validate_answers(raw, source=source, row=row, study=study)
     outcome = cell(raw.get("outcome")) or None
     result: dict[str, str | None] = {"study": study, "outcome": outcome}
@@ -346,15 +345,37 @@ def assess(answers: pd.DataFrame, *, source: str = "answers table") -> pd.DataFr
     require_columns(answers, ["study"], source)
     check_unique(answers, ["study", "outcome"] if "outcome" in answers.columns else ["study"], source)
     rows = [
-        assess_result(record, source=source, row=position + 2)
+        assess_result(record, source=source, row=position + 1)
         for position, record in enumerate(answers.to_dict(orient="records"))
     ]
     return pd.DataFrame(rows, columns=assessment_columns())
 
 
+def is_long_format(table: pd.DataFrame) -> bool:
+    """True for the long format (``question`` and ``answer`` columns, no question columns)."""
+    return {"question", "answer"} <= set(table.columns) and not set(QUESTION_IDS) & set(table.columns)
+
+
 def assess_file(path: str | Path) -> pd.DataFrame:
-    """:func:`assess` for a wide answers CSV; errors name the file."""
-    return assess(read_text_table(path), source=str(path))
+    """:func:`assess` for an answers CSV in the wide or the long format; errors name the file.
+
+    A long table (the format of ``data/raw/rob2_answers.csv``) is checked and pivoted by
+    :func:`pivot_answers` first; a problem found in a result's answers after pivoting (a missing
+    or not-asked answer) names the row of that result's first answer, the study and the question.
+    """
+    table = read_text_table(path)
+    if not is_long_format(table):
+        return assess(table, source=str(path))
+    wide = pivot_answers(table, source=str(path))
+    first_row: dict[tuple[str, str], int] = {}
+    for row, record in enumerate(table.to_dict(orient="records"), start=1):
+        first_row.setdefault((cell(record["study"]), cell(record["outcome"])), row)
+    source = f"{path} (long format; the row of the result's first answer)"
+    rows = [
+        assess_result(record, source=source, row=first_row[(record["study"], record["outcome"])])
+        for record in wide.to_dict(orient="records")
+    ]
+    return pd.DataFrame(rows, columns=assessment_columns())
 
 
 def pivot_answers(long: pd.DataFrame, *, source: str = "answers table") -> pd.DataFrame:
@@ -368,10 +389,10 @@ def pivot_answers(long: pd.DataFrame, *, source: str = "answers table") -> pd.Da
     check_unique(long, ["study", "outcome", "question"], source)
     records: dict[tuple[str, str], dict[str, str]] = {}
     for position, record in enumerate(long.to_dict(orient="records")):
-        row = position + 2
+        row = position + 1
         study, outcome, qid, answer = (cell(record[c]) for c in ("study", "outcome", "question", "answer"))
         if not study:
-            raise CompendiumError(f"{source}, row {row}, column 'study': missing study identifier")
+            raise CompendiumError(cell_problem(source, row, "study", "a study identifier", ""))
         if qid not in QUESTIONS:
             raise CompendiumError(
                 f"{where(source, row, study, 'question')}: unknown question {qid!r}; expected one of q1_1 .. q5_3"
@@ -410,7 +431,7 @@ def pivot_overrides(wide: pd.DataFrame, overrides: pd.DataFrame, *, source: str 
         out[f"{target}_override_reason"] = ""
     keys = {(cell(s), cell(o)): i for i, (s, o) in enumerate(zip(out["study"], out.get("outcome", [""] * len(out))))}
     for position, record in enumerate(overrides.to_dict(orient="records")):
-        row = position + 2
+        row = position + 1
         study, outcome, target = (cell(record[c]) for c in ("study", "outcome", "target"))
         if target not in OVERRIDE_TARGETS:
             raise CompendiumError(
@@ -434,7 +455,7 @@ def count_no_information(answers: pd.DataFrame, *, source: str = "answers table"
     rows = []
     for position, record in enumerate(answers.to_dict(orient="records")):
         study = cell(record.get("study"))
-        clean = validate_answers(record, source=source, row=position + 2, study=study)
+        clean = validate_answers(record, source=source, row=position + 1, study=study)
         asked = [q for q, a in clean.items() if a != NOT_APPLICABLE]
         ni = [q for q in asked if clean[q] == NO_INFORMATION_ANSWER]
         rows.append(

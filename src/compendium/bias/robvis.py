@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from compendium.bias.tables import cell, read_text_table
+from compendium.bias.tables import cell, read_text_table, where
 from compendium.bias.vocabulary import NO_INFORMATION, ROB2, TOOL_DOMAINS, TOOL_JUDGEMENTS
-from compendium.errors import CompendiumError
+from compendium.errors import CompendiumError, cell_problem
 from compendium.results_io import FLOAT_FORMAT
 
 
@@ -102,14 +102,14 @@ def read_robvis(path: str | Path, *, tool: str = ROB2) -> pd.DataFrame:
         raise CompendiumError(f"{path}: missing column(s) {', '.join(missing)}")
     allowed = robvis_judgements(tool)
     for position, record in enumerate(table.to_dict(orient="records")):
-        row = position + 2
+        row = position + 1
         study = cell(record["Study"])
         if not study:
-            raise CompendiumError(f"{path}, row {row}, column 'Study': missing study label")
+            raise CompendiumError(cell_problem(path, row, "Study", "a study label", ""))
         for column in [*domains, "Overall"]:
             if cell(record[column]) not in allowed:
                 raise CompendiumError(
-                    f"{path}, row {row} (study {study!r}), column {column!r}: {cell(record[column])!r} is not a "
+                    f"{where(str(path), row, study, column)}: {cell(record[column])!r} is not a "
                     f"robvis judgement; expected one of {', '.join(allowed)}"
                 )
     frame = table[["Study", *domains, "Overall"]].map(cell)
@@ -118,7 +118,7 @@ def read_robvis(path: str | Path, *, tool: str = ROB2) -> pd.DataFrame:
     bad = parsed.isna() | (parsed < 0)
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0])
-        raise CompendiumError(f"{path}, row {row + 2}, column 'Weight': {weights.iloc[row]!r} is not a non-negative number")
+        raise CompendiumError(cell_problem(path, row + 1, "Weight", "a non-negative number", weights.iloc[row]))
     frame["Weight"] = parsed.astype(float).to_numpy()
     if frame["Study"].duplicated().any():
         raise CompendiumError(f"{path}: study {frame['Study'][frame['Study'].duplicated()].iloc[0]!r} appears more than once")

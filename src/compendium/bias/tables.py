@@ -1,7 +1,8 @@
 """Reading and checking the text tables of the bias package (answers, judgements, overrides).
 
 Cells are text: ``NA`` is an answer, not a missing value, so CSVs are read without NA parsing.
-Row numbers in messages count the header as row 1, so they match the line of a CSV file.
+Rows in messages follow the project's convention (:mod:`compendium.errors`): ``row N (line N+1)``
+is the N-th data row, on line N+1 of the file.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ def cell(value: object) -> str:
 
 
 def where(source: str, row: int, study: str, column: str) -> str:
-    """The location prefix of an error message."""
-    return f"{source}, row {row} (study {study!r}), column {column!r}"
+    """The location prefix of an error message; ``row`` is the 1-based data row."""
+    return f"{source}, row {row} (line {row + 1}), study {study!r}, column {column!r}"
 
 
 def require_columns(table: pd.DataFrame, columns: Sequence[str], source: str) -> None:
@@ -40,13 +41,13 @@ def check_unique(table: pd.DataFrame, keys: Sequence[str], source: str) -> None:
     if duplicated.any():
         position = int(duplicated.to_numpy().nonzero()[0][0])
         values = ", ".join(f"{k}={cell(table.iloc[position][k])!r}" for k in keys)
-        raise CompendiumError(f"{source}, row {position + 2}: duplicate {values}; each must appear once")
+        row = position + 1
+        raise CompendiumError(f"{source}, row {row} (line {row + 1}): duplicate {values}; each must appear once")
 
 
 def read_text_table(path: str | Path) -> pd.DataFrame:
     """Read a UTF-8 CSV keeping every cell as text (``NA`` stays ``NA``; blanks become '')."""
-    return read_input_csv(path, expected="a header and one row per result",
-                          dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+    return read_input_csv(path, expected="a header and one row per result", dtype=str)
 
 
 def override(

@@ -7,11 +7,15 @@ One concept per module:
 * ``regression``     the weighted least-squares fits behind IVW and MR-Egger
 * ``estimators``     Wald ratio, IVW, MR-Egger, simple/weighted median, weighted mode
 * ``heterogeneity``  Cochran's Q, Rücker's Q', I2GX, F statistics
-* ``sensitivity``    leave-one-out, single-SNP, MR Steiger directionality
+* ``sensitivity``    leave-one-out (``mr_leave_one_out``), single-SNP, MR Steiger directionality
 * ``results``        frozen result objects; ``MRResults.to_dict()`` is the CLI JSON
 * ``analysis``       ``mr_analysis``: all standard estimates in one call
 * ``defaults``       every default and method choice, in one place (``DEFAULTS``)
 * ``cli``            ``compendium mr``
+
+Names that ``compendium.meta`` also uses carry an ``mr_``/``MR`` prefix here
+(``mr_leave_one_out``, ``MREggerResult``); confidence is ``level`` in percent, as in
+``compendium.meta`` and metafor.
 
 Public names are imported lazily (on first use), so that ``compendium --help``, which imports
 ``compendium.mr.cli``, does not load numpy, scipy and pandas.
@@ -27,7 +31,10 @@ import importlib
 #: public name -> the module that defines it
 _EXPORTS = {
     "mr_analysis": "analysis",
-    **dict.fromkeys(("DEFAULTS", "MIN_SNPS", "MRDefaults"), "defaults"),
+    **dict.fromkeys(
+        ("DEFAULTS", "MAX_ABS_ASSOCIATION", "MAX_BOOTSTRAP", "MIN_ABS_ASSOCIATION", "MIN_SNPS", "MRDefaults"),
+        "defaults",
+    ),
     **dict.fromkeys(
         (
             "egger",
@@ -46,7 +53,7 @@ _EXPORTS = {
     **dict.fromkeys(("MRInput", "mr_input"), "inputs"),
     **dict.fromkeys(
         (
-            "EggerResult",
+            "MREggerResult",
             "EstimateResult",
             "Heterogeneity",
             "IVWResult",
@@ -58,7 +65,7 @@ _EXPORTS = {
         ),
         "results",
     ),
-    **dict.fromkeys(("leave_one_out", "single_snp", "steiger_directionality"), "sensitivity"),
+    **dict.fromkeys(("mr_leave_one_out", "single_snp", "steiger_directionality"), "sensitivity"),
 }
 
 __all__ = sorted(_EXPORTS)

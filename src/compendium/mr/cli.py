@@ -5,7 +5,10 @@ With ``--json`` prints one JSON object (the contract of ``MRResults.to_dict()``)
 (each ``{estimate, se, ci_low, ci_high, pval}``, ``egger`` also ``intercept, intercept_se,
 intercept_pval``; ``null`` when too few SNPs); ``heterogeneity``
 (``{q_ivw, q_ivw_pval, q_egger, q_egger_pval, i2gx}``); ``f_mean``; ``notes`` (method ->
-reason it is null). Without ``--json`` prints a readable table. Same seed, same numbers.
+reason it is null, or why its non-finite fields could not be computed). Without ``--json``
+prints a readable table. Same seed, same numbers. ``--level`` is the confidence level in percent
+(as in ``compendium meta --level``); ``--bootstrap`` is at most
+:data:`~compendium.mr.defaults.MAX_BOOTSTRAP`; ``--seed`` a non-negative integer.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS
+from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, MAX_BOOTSTRAP, SNP
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--by", default=BY, metavar="COL", help=f"SNP-outcome effect column (default {BY})")
     parser.add_argument("--byse", default=BYSE, metavar="COL", help=f"its standard error (default {BYSE})")
     parser.add_argument(
+        "--snp", default=SNP, metavar="COL", help=f"SNP label column (default {SNP}; rows are numbered without it)"
+    )
+    parser.add_argument(
         "--seed", type=int, default=DEFAULTS.seed, metavar="N", help=f"bootstrap seed (default {DEFAULTS.seed})"
     )
     parser.add_argument(
@@ -37,7 +43,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=DEFAULTS.n_bootstrap,
         metavar="N",
-        help=f"bootstrap replicates for the median and mode SEs (default {DEFAULTS.n_bootstrap})",
+        help=f"bootstrap replicates for the median and mode SEs (default {DEFAULTS.n_bootstrap}, at most {MAX_BOOTSTRAP})",
+    )
+    parser.add_argument(
+        "--level",
+        type=float,
+        default=DEFAULTS.level,
+        metavar="PCT",
+        help=f"confidence level in percent (default {DEFAULTS.level:g})",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.set_defaults(func=main)
@@ -47,7 +60,10 @@ def main(args: argparse.Namespace) -> int:
     """Read the table, run :func:`compendium.mr.mr_analysis` and print the results."""
     from compendium.csv_input import read_input_csv
     from compendium.mr.analysis import mr_analysis
+    from compendium.mr.estimators import check_bootstrap, check_level
 
+    check_bootstrap(args.bootstrap, args.seed, names=("--bootstrap", "--seed"))
+    check_level(args.level, name="--level")
     frame = read_input_csv(args.file, expected="a header and one row per SNP")
     results = mr_analysis(
         frame,
@@ -55,9 +71,11 @@ def main(args: argparse.Namespace) -> int:
         args.bxse,
         args.by,
         args.byse,
+        args.snp,
         source=args.file,
         seed=args.seed,
         n_bootstrap=args.bootstrap,
+        level=args.level,
     )
     if args.json:
         print(json.dumps(results.to_dict(), indent=2, sort_keys=False))

@@ -2,7 +2,8 @@
 
 Notation: per SNP ``j``, ``bx``/``bxse`` the SNP-exposure association and its SE, ``by``/``byse``
 the SNP-outcome association and its SE; ``k`` SNPs. Intervals are ``estimate -/+ crit * se``
-with ``crit`` the ``1 - alpha/2`` normal (or t) quantile; p-values are two-sided.
+with ``crit`` the ``(1 + level/100) / 2`` normal (or t) quantile (``level`` in percent, as in
+metafor); p-values are two-sided.
 
 Validation (``tests/test_mr_estimators.py``): the MendelianRandomization vignette on the
 Waterworth et al. (2010) lipid data (IVW 2.834, SE 0.530; MR-Egger 3.253, SE 0.770, intercept
@@ -18,11 +19,11 @@ import numpy as np
 from scipy import stats
 
 from compendium.errors import CompendiumError
-from compendium.mr.defaults import DEFAULTS, Distribution, IvwModel, SeOrder
+from compendium.mr.defaults import DEFAULTS, MAX_BOOTSTRAP, Distribution, IvwModel, SeOrder
 from compendium.mr.heterogeneity import i2gx
 from compendium.mr.inputs import MRInput, as_input, require_snps
 from compendium.mr.regression import egger_fit, ivw_fit
-from compendium.mr.results import EggerResult, IVWResult, MedianResult, ModeResult, WaldResult
+from compendium.mr.results import MREggerResult, IVWResult, MedianResult, ModeResult, WaldResult
 
 #: R's ``mad()`` constant: makes the median absolute deviation consistent for a normal SD
 MAD_SCALE = 1.4826
@@ -35,15 +36,43 @@ MIN_BANDWIDTH = 1e-8
 _CHUNK_ELEMENTS = 262_144
 
 
+def check_level(level: float, *, name: str = "level") -> None:
+    """Refuse a confidence level that is not a percentage in [1, 100) (0.95 would be a 0.95 % interval).
+
+    ``name`` is how the caller calls the setting (``--level`` on the command line).
+    """
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 1 <= level < 100:
+        raise CompendiumError(
+            f"{name}: expected a confidence level in percent, at least 1 and below 100 (e.g. 95), got {level!r}"
+        )
+
+
+def check_bootstrap(n_bootstrap: int, seed: int, *, names: tuple[str, str] = ("n_bootstrap", "seed")) -> None:
+    """Refuse a replicate count outside [2, MAX_BOOTSTRAP] or a seed that is not a non-negative integer.
+
+    ``names`` are how the caller calls the two settings (``--bootstrap``, ``--seed`` on the command line).
+    """
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) or not 2 <= n_bootstrap <= MAX_BOOTSTRAP:
+        raise CompendiumError(
+            f"{names[0]}: expected an integer from 2 to {MAX_BOOTSTRAP} (bootstrap replicates), got {n_bootstrap!r}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise CompendiumError(f"{names[1]}: expected a non-negative integer (the random seed), got {seed!r}")
+
+
 def interval(
     estimate: float,
     se: float,
     *,
-    alpha: float = DEFAULTS.alpha,
+    level: float = DEFAULTS.level,
     distribution: Distribution = "normal",
     df: int | None = None,
 ) -> tuple[float, float, float]:
-    """``(ci_low, ci_high, pval)`` for ``estimate / se`` against the normal or a t(``df``) distribution."""
+    """``(ci_low, ci_high, pval)`` for ``estimate / se`` against the normal or a t(``df``) distribution.
+
+    ``level`` is the confidence level in percent (95 for a 95 % interval).
+    """
+    check_level(level)
     if distribution == "normal":
         reference = stats.norm
     elif distribution == "t":
@@ -52,7 +81,7 @@ def interval(
         reference = stats.t(df)
     else:
         raise CompendiumError(f"distribution: expected 'normal' or 't', got {distribution!r}")
-    crit = float(reference.ppf(1 - alpha / 2))
+    crit = float(reference.ppf(0.5 + level / 200))
     pval = float(2 * reference.sf(abs(estimate / se))) if se > 0 else float("nan")
     return estimate - crit * se, estimate + crit * se, pval
 
@@ -84,14 +113,14 @@ def wald_ratio(
     byse: float,
     *,
     se_order: SeOrder = DEFAULTS.wald_se,
-    alpha: float = DEFAULTS.alpha,
+    level: float = DEFAULTS.level,
 ) -> WaldResult:
     """Wald ratio of one SNP; by default its first-order SE ``byse / |bx|``; normal p-value."""
     ratio, se = ratio_estimates(bx, bxse, by, byse, se_order=se_order)
     if ratio.size != 1:
         raise CompendiumError(f"wald_ratio: expects one SNP, got {ratio.size}; use single_snp for several")
     estimate, error = float(ratio[0]), float(se[0])
-    low, high, pval = interval(estimate, error, alpha=alpha)
+    low, high, pval = interval(estimate, error, level=level)
     return WaldResult("wald_ratio", estimate, error, low, high, pval, 1, se_order=se_order)
 
 
@@ -102,7 +131,7 @@ def ivw(
     byse: object,
     *,
     model: IvwModel = DEFAULTS.ivw_model,
-    alpha: float = DEFAULTS.alpha,
+    level: float = DEFAULTS.level,
 ) -> IVWResult:
     """Inverse-variance weighted estimate with first-order weights ``bx^2 / byse^2``.
 
@@ -120,7 +149,7 @@ def ivw(
         se = fit.se_fixed
     else:
         raise CompendiumError(f"model: expected 'random' or 'fixed', got {model!r}")
-    low, high, pval = interval(fit.beta, se, alpha=alpha)
+    low, high, pval = interval(fit.beta, se, level=level)
     name = "ivw" if model == "random" else "ivw_fixed"
     q_pval = float(stats.chi2.sf(fit.q, data.k - 1))
     return IVWResult(name, fit.beta, se, low, high, pval, data.k, model, residual_se, fit.q, data.k - 1, q_pval)
@@ -133,9 +162,9 @@ def egger(
     byse: object,
     *,
     distribution: Distribution = DEFAULTS.egger_distribution,
-    alpha: float = DEFAULTS.alpha,
+    level: float = DEFAULTS.level,
     i2gx_weighted: bool = DEFAULTS.i2gx_weighted,
-) -> EggerResult:
+) -> MREggerResult:
     """MR-Egger (Bowden et al. 2015): weighted regression of oriented ``by`` on ``|bx|`` with intercept.
 
     SNPs are oriented so that ``bx > 0``. Standard errors are the fixed-effect ones times
@@ -150,9 +179,9 @@ def egger(
     residual_se = (fit.q / df) ** 0.5
     scale = max(1.0, residual_se)
     slope_se, intercept_se = fit.slope_se_fixed * scale, fit.intercept_se_fixed * scale
-    low, high, pval = interval(fit.slope, slope_se, alpha=alpha, distribution=distribution, df=df)
-    i_low, i_high, i_pval = interval(fit.intercept, intercept_se, alpha=alpha, distribution=distribution, df=df)
-    return EggerResult(
+    low, high, pval = interval(fit.slope, slope_se, level=level, distribution=distribution, df=df)
+    i_low, i_high, i_pval = interval(fit.intercept, intercept_se, level=level, distribution=distribution, df=df)
+    return MREggerResult(
         "egger",
         fit.slope,
         slope_se,
@@ -218,8 +247,7 @@ def bootstrap_median_se(
     exposure before outcome, then SNP) and recomputes the weighted median of ``by*/bx*``.
     Vectorised over replicates in chunks; the chunking does not change the draws.
     """
-    if n_bootstrap < 2:
-        raise CompendiumError(f"n_bootstrap: expected at least 2, got {n_bootstrap}")
+    check_bootstrap(n_bootstrap, seed)
     rng = np.random.default_rng(seed)
     estimates = []
     for size in _chunks(n_bootstrap, 2 * data.k):
@@ -231,13 +259,13 @@ def bootstrap_median_se(
 
 
 def _median(
-    data: MRInput, method: str, weights: str, n_bootstrap: int, seed: int, alpha: float
+    data: MRInput, method: str, weights: str, n_bootstrap: int, seed: int, level: float
 ) -> MedianResult:
     require_snps(data.k, method)
     w = _median_weights(data, weights)
     estimate = float(weighted_median_rows(data.by / data.bx, w)[0])
     se = bootstrap_median_se(data, w, n_bootstrap=n_bootstrap, seed=seed)
-    low, high, pval = interval(estimate, se, alpha=alpha)
+    low, high, pval = interval(estimate, se, level=level)
     return MedianResult(method, estimate, se, low, high, pval, data.k, weights, n_bootstrap, seed)
 
 
@@ -250,7 +278,7 @@ def weighted_median(
     weights: SeOrder = DEFAULTS.median_weights,
     n_bootstrap: int = DEFAULTS.n_bootstrap,
     seed: int = DEFAULTS.seed,
-    alpha: float = DEFAULTS.alpha,
+    level: float = DEFAULTS.level,
 ) -> MedianResult:
     """Weighted median estimate (Bowden et al. 2016) with a seeded parametric-bootstrap SE.
 
@@ -260,7 +288,7 @@ def weighted_median(
     if weights not in ("first", "second"):
         raise CompendiumError(f"weights: expected 'first' or 'second', got {weights!r}")
     data = as_input(bx, bxse, by, byse)
-    return _median(data, "weighted_median", weights, n_bootstrap, seed, alpha)
+    return _median(data, "weighted_median", weights, n_bootstrap, seed, level)
 
 
 def simple_median(
@@ -271,11 +299,11 @@ def simple_median(
     *,
     n_bootstrap: int = DEFAULTS.n_bootstrap,
     seed: int = DEFAULTS.seed,
-    alpha: float = DEFAULTS.alpha,
+    level: float = DEFAULTS.level,
 ) -> MedianResult:
     """Median of the ratio estimates (equal weights) with a seeded parametric-bootstrap SE."""
     data = as_input(bx, bxse, by, byse)
-    return _median(data, "simple_median", "equal", n_bootstrap, seed, alpha)
+    return _median(data, "simple_median", "equal", n_bootstrap, seed, level)
 
 
 def mode_bandwidth(ratios: np.ndarray, phi: float = DEFAULTS.mode_phi) -> np.ndarray:
@@ -314,6 +342,13 @@ def _binned_density_argmax(ratios: np.ndarray, w: np.ndarray, h: np.ndarray) -> 
     return low + step * np.argmax(density[:, :points], axis=1)
 
 
+def _densest_ratio(ratios: np.ndarray, w: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Per row, the ratio at which the weighted kernel density is highest (``k x k`` evaluations)."""
+    u = (ratios[:, :, None] - ratios[:, None, :]) / h[:, None, None]
+    density = (w * np.exp(-0.5 * u * u)).sum(axis=2)
+    return ratios[np.arange(ratios.shape[0]), np.argmax(density, axis=1)]
+
+
 def weighted_mode_rows(ratios: np.ndarray, weights: np.ndarray, phi: float = DEFAULTS.mode_phi) -> np.ndarray:
     """Mode of a weighted normal-kernel density of each row of ``ratios`` (shape ``(B, k)``).
 
@@ -323,12 +358,17 @@ def weighted_mode_rows(ratios: np.ndarray, weights: np.ndarray, phi: float = DEF
     by linear binning and FFT convolution; R reports that grid maximum. We then refine it to the
     exact local maximum of ``f`` by safeguarded Newton steps (mean-shift steps
     ``x <- sum(w_j K_j ratio_j) / sum(w_j K_j)`` where ``f'' >= 0`` or the Newton step exceeds
-    ``h``), so our estimate differs from R's by at most about the grid spacing.
+    ``h``), so our estimate differs from R's by at most about the grid spacing. Where outlying
+    ratios (weak instruments) stretch the grid so that its spacing exceeds ``h``, the grid cannot
+    locate the mode; the refinement then starts from the ratio with the highest density instead.
     """
     ratios = np.atleast_2d(np.asarray(ratios, dtype=float))
     w = np.asarray(weights, dtype=float) / np.sum(weights)
     h = mode_bandwidth(ratios, phi)
     x = _binned_density_argmax(ratios, w, h)
+    coarse = (ratios.max(axis=1) - ratios.min(axis=1) + 6 * h) / (MODE_GRID_POINTS - 1) > h
+    if coarse.any():  # the grid cannot resolve the kernel: start at the ratio of highest density
+        x[coarse] = _densest_ratio(ratios[coarse], w, h[coarse])
     bw = h[:, None]
     for _ in range(200):
         u = (ratios - x[:, None]) / bw
@@ -356,7 +396,7 @@ def weighted_mode(
     n_bootstrap: int = DEFAULTS.n_bootstrap,
     seed: int = DEFAULTS.seed,
     distribution: Distribution = DEFAULTS.mode_distribution,
-    alpha: float = DEFAULTS.alpha,
+    level: float = DEFAULTS.level,
 ) -> ModeResult:
     """Weighted mode-based estimate (Hartwig, Davey Smith & Bowden 2017 Int J Epidemiol 46:1985).
 
@@ -367,8 +407,7 @@ def weighted_mode(
     """
     data = as_input(bx, bxse, by, byse)
     require_snps(data.k, "weighted_mode")
-    if n_bootstrap < 2:
-        raise CompendiumError(f"n_bootstrap: expected at least 2, got {n_bootstrap}")
+    check_bootstrap(n_bootstrap, seed)
     ratio, se_ratio = ratio_estimates(data.bx, data.bxse, data.by, data.byse, se_order=se_order)
     weights = se_ratio**-2.0
     estimate = float(weighted_mode_rows(ratio, weights, phi)[0])
@@ -378,7 +417,7 @@ def weighted_mode(
         draws.append(weighted_mode_rows(ratio + se_ratio * rng.standard_normal((size, data.k)), weights, phi))
     boot = np.concatenate(draws)
     se = float(MAD_SCALE * np.median(np.abs(boot - np.median(boot))))
-    low, high, pval = interval(estimate, se, alpha=alpha, distribution=distribution, df=data.k - 1)
+    low, high, pval = interval(estimate, se, level=level, distribution=distribution, df=data.k - 1)
     bandwidth = float(mode_bandwidth(ratio, phi)[0])
     return ModeResult(
         "weighted_mode", estimate, se, low, high, pval, data.k, se_order, phi, bandwidth, n_bootstrap, seed

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compendium.errors import CompendiumError
+from compendium.errors import CompendiumError, cell_problem
 from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP
-from compendium.mr.inputs import numeric_column
+from compendium.csv_input import numeric_column
 
 COMPLEMENT = {"A": "T", "T": "A", "C": "G", "G": "C"}
 #: columns of ``Harmonised.data``
@@ -72,8 +72,8 @@ def _prepare(
             "snp": table[snp].astype(str).str.strip().to_numpy(),
             "ea": table[effect_allele].astype(str).str.strip().str.upper().to_numpy(),
             "oa": table[other_allele].astype(str).str.strip().str.upper().to_numpy(),
-            "beta": numeric_column(table, beta, f"{name} table"),
-            "se": numeric_column(table, se, f"{name} table", positive=True),
+            "beta": numeric_column(table, beta, file=f"{name} table"),
+            "se": numeric_column(table, se, file=f"{name} table", minimum=0, strictly_above=True),
         }
     )
     frequency = np.full(len(table), np.nan)
@@ -82,10 +82,7 @@ def _prepare(
     outside = (frequency < 0) | (frequency > 1)
     if outside.any():
         position = int(np.argmax(outside))
-        raise CompendiumError(
-            f"{name} table: row {position + 1}, column '{eaf}': "
-            f"expected a frequency in [0, 1], got {frequency[position]}"
-        )
+        raise CompendiumError(cell_problem(f"{name} table", position + 1, eaf, "a frequency in [0, 1]", frequency[position]))
     out["eaf"] = frequency
     return out
 

@@ -1,19 +1,23 @@
 """Validated summary-level MR input: SNP-exposure and SNP-outcome associations.
 
-:func:`mr_input` checks a table (columns present, numbers finite, standard errors > 0,
-exposure effects non-zero) and raises :class:`~compendium.errors.CompendiumError` naming the
-source, the row (data rows counted from 1 after the header) and the column.
+:func:`mr_input` checks a table (columns present; numbers finite and at most
+:data:`~compendium.mr.defaults.MAX_ABS_ASSOCIATION` in absolute value; exposure effects and
+standard errors at least :data:`~compendium.mr.defaults.MIN_ABS_ASSOCIATION` in absolute value,
+standard errors positive; each SNP once) and raises :class:`~compendium.errors.CompendiumError`
+naming the source, the row (``row N (line N+1)``: the N-th data row) and the column.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from compendium.errors import CompendiumError
-from compendium.mr.defaults import BX, BXSE, BY, BYSE, MIN_SNPS, SNP
+from compendium.csv_input import numeric_column
+from compendium.errors import CompendiumError, cell_problem
+from compendium.mr.defaults import BX, BXSE, BY, BYSE, MAX_ABS_ASSOCIATION, MIN_ABS_ASSOCIATION, MIN_SNPS, SNP
 
 
 @dataclass(frozen=True)
@@ -38,30 +42,6 @@ def require_snps(k: int, method: str) -> None:
         raise CompendiumError(f"{method}: needs at least {MIN_SNPS[method]} SNPs, got {k}")
 
 
-def numeric_column(
-    frame: pd.DataFrame, column: str, source: str, *, positive: bool = False, nonzero: bool = False
-) -> np.ndarray:
-    """Column ``column`` as finite floats (``positive``: > 0; ``nonzero``: != 0), else a CompendiumError."""
-    if column not in frame.columns:
-        raise CompendiumError(
-            f"{source}: column '{column}' is missing; found columns {', '.join(map(str, frame.columns))}"
-        )
-    raw = frame[column]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    checks = [(~np.isfinite(values), "expected a finite number")]
-    if positive:
-        checks.append((values <= 0, "expected a number > 0"))
-    if nonzero:
-        checks.append((values == 0, "expected a non-zero SNP-exposure effect (the ratio is undefined)"))
-    for bad, expected in checks:
-        if bad.any():
-            position = int(np.argmax(bad))
-            original = raw.iloc[position]
-            shown = "an empty cell" if pd.isna(original) else repr(original)
-            raise CompendiumError(f"{source}: row {position + 1}, column '{column}': {expected}, got {shown}")
-    return values
-
-
 def mr_input(
     frame: pd.DataFrame,
     bx: str = BX,
@@ -74,22 +54,58 @@ def mr_input(
 ) -> MRInput:
     """Validate ``frame`` and return its columns as arrays.
 
-    ``snp`` names the label column; when it is ``None`` or absent, SNPs are labelled by row
-    number. ``source`` (e.g. the file path) starts every error message.
+    Parameters
+    ----------
+    frame : one row per SNP (position ``i`` is data row ``i + 1``)
+    bx, bxse, by, byse : names of the SNP-exposure effect, its SE, the SNP-outcome effect, its SE
+    snp : name of the SNP label column; when ``None`` or absent, SNPs are labelled ``row N``.
+        A label given twice is refused (the SNP would be counted twice).
+    source : the file's name (or "input table"); starts every error message
+
+    Returns
+    -------
+    MRInput
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"beta_exposure": [0.1, 0.0], "se_exposure": [0.01, 0.01],
+    ...                       "beta_outcome": [0.2, 0.1], "se_outcome": [0.05, 0.05]})
+    >>> mr_input(frame, source="snps.csv")
+    Traceback (most recent call last):
+    ...
+    compendium.errors.CompendiumError: snps.csv, row 2 (line 3), column 'beta_exposure': expected a finite number with absolute value from 1e-12 to 1e+06, got 0.0
     """
     if len(frame) == 0:
         raise CompendiumError(f"{source}: no rows; expected one row per SNP")
+    low, high = MIN_ABS_ASSOCIATION, MAX_ABS_ASSOCIATION
     arrays = [
-        numeric_column(frame, bx, source, positive=False, nonzero=True),
-        numeric_column(frame, bxse, source, positive=True, nonzero=False),
-        numeric_column(frame, by, source, positive=False, nonzero=False),
-        numeric_column(frame, byse, source, positive=True, nonzero=False),
+        numeric_column(frame, bx, file=source, min_abs=low, max_abs=high),
+        numeric_column(frame, bxse, file=source, minimum=low, max_abs=high),
+        numeric_column(frame, by, file=source, max_abs=high),
+        numeric_column(frame, byse, file=source, minimum=low, max_abs=high),
     ]
-    if snp is not None and snp in frame.columns:
+    labelled = snp is not None and snp in frame.columns
+    if labelled:
         labels = tuple(str(value) for value in frame[snp].tolist())
     else:
         labels = tuple(f"row {position + 1}" for position in range(len(frame)))
+    _refuse_repeats(labels if labelled else list(zip(*arrays)), source, snp if labelled else None)
     return MRInput(*arrays, snp=labels)
+
+
+def _refuse_repeats(keys: Sequence[Hashable], source: str, snp: str | None) -> None:
+    """Refuse a SNP given twice (same label, or without labels the same four associations)."""
+    first_row: dict[Hashable, int] = {}
+    for row, key in enumerate(keys, start=1):
+        if key in first_row:
+            if snp is not None:
+                expected = "each SNP once (a repeated SNP would be counted twice)"
+                raise CompendiumError(cell_problem(source, row, snp, expected, key) + f", already in row {first_row[key]}")
+            raise CompendiumError(
+                f"{source}, row {row} (line {row + 1}): expected each SNP once, got the same four associations "
+                f"as row {first_row[key]} (a repeated SNP would be counted twice; add a SNP label column to tell them apart)"
+            )
+        first_row[key] = row
 
 
 def as_input(bx: object, bxse: object, by: object, byse: object, snp: object | None = None) -> MRInput:

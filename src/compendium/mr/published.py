@@ -44,7 +44,7 @@ from compendium.evidence.direction import (
 from compendium.mr.analysis import mr_analysis
 from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP
 from compendium.mr.results import MRResults
-from compendium.mr.sensitivity import leave_one_out
+from compendium.mr.sensitivity import mr_leave_one_out
 
 PRIMARY, META_ANALYSIS, USER_SUPPLIED = "primary", "meta_analysis", "user_supplied"
 #: study stream -> role in the MR summary
@@ -508,9 +508,9 @@ def analyse_user_table(
     if SNP not in frame.columns:
         frame = frame.assign(**{SNP: [f"row {i + 1}" for i in range(len(frame))]})
     results = mr_analysis(frame, source=source, seed=seed, n_bootstrap=n_bootstrap)
-    loo = leave_one_out(frame) if results.n_snps >= 3 else None
+    loo = mr_leave_one_out(frame) if results.n_snps >= 3 else None
     transform = np.exp if outcome_scale == "log_odds" else (lambda x: x)
-    level = 100 * (1 - results.settings.alpha)
+    level = results.settings.level
     rows = []
     for name, code in ENGINE_METHODS.items():
         result = results.method(name)

@@ -27,6 +27,10 @@ METHOD_LABELS: dict[str, str] = {
 FRAME_COLUMNS = ["method", "estimate", "se", "ci_low", "ci_high", "pval", "n_snps"]
 
 
+#: the fields of every estimate, in the order of ``EstimateResult.to_dict()``
+RESULT_FIELDS = ("estimate", "se", "ci_low", "ci_high", "pval")
+
+
 def _plain(value: float) -> float | None:
     """A float for JSON: ``NaN``/infinite values become ``None``."""
     value = float(value)
@@ -47,7 +51,7 @@ class EstimateResult:
 
     def to_dict(self) -> dict[str, float | None]:
         """``{estimate, se, ci_low, ci_high, pval}`` with ``NaN`` as ``None``."""
-        return {name: _plain(getattr(self, name)) for name in ("estimate", "se", "ci_low", "ci_high", "pval")}
+        return {name: _plain(getattr(self, name)) for name in RESULT_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class IVWResult(EstimateResult):
 
 
 @dataclass(frozen=True)
-class EggerResult(EstimateResult):
+class MREggerResult(EstimateResult):
     """MR-Egger slope (the causal estimate) and intercept (directional pleiotropy)."""
 
     intercept: float
@@ -179,7 +183,7 @@ class MRResults:
     n_snps: int
     ivw: IVWResult | None
     ivw_fixed: IVWResult | None
-    egger: EggerResult | None
+    egger: MREggerResult | None
     weighted_median: MedianResult | None
     simple_median: MedianResult | None
     weighted_mode: ModeResult | None
@@ -215,7 +219,7 @@ class MRResults:
         return pd.DataFrame(rows, columns=FRAME_COLUMNS)
 
     def __str__(self) -> str:
-        level = round(100 * (1 - self.settings.alpha))
+        level = f"{self.settings.level:g}"
         lines = [
             f"Mendelian randomization: {self.n_snps} SNPs, mean F = {_format_number(self.f_mean, 0)}",
             "",
@@ -230,6 +234,8 @@ class MRResults:
                 f"{label:<37}{_format_number(result.estimate)}{_format_number(result.se)}"
                 f"{_format_number(result.ci_low, 12)}{_format_number(result.ci_high)}{_format_p(result.pval):>9}"
             )
+        unreliable = [name for name in METHOD_LABELS if self.method(name) is not None and name in self.notes]
+        lines += [f"Note ({METHOD_LABELS[name]}): {self.notes[name]}" for name in unreliable]
         het = self.heterogeneity
         lines.append("")
         lines.append(

@@ -26,16 +26,17 @@ from compendium.errors import CompendiumError
 from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP, IvwModel, SeOrder
 from compendium.mr.estimators import interval, ivw, ratio_estimates
 from compendium.mr.heterogeneity import f_statistics
-from compendium.mr.inputs import mr_input, numeric_column
+from compendium.csv_input import numeric_column
+from compendium.mr.inputs import mr_input
 from compendium.mr.results import SteigerResult
 
-#: columns of :func:`leave_one_out` (``snp`` is the SNP left out)
+#: columns of :func:`mr_leave_one_out` (``snp`` is the SNP left out)
 LOO_COLUMNS = ["snp", "estimate", "se", "ci_low", "ci_high", "pval", "n_snps"]
 #: columns of :func:`single_snp`
 SINGLE_SNP_COLUMNS = ["snp", "estimate", "se", "ci_low", "ci_high", "pval", "f_stat"]
 
 
-def leave_one_out(
+def mr_leave_one_out(
     frame: pd.DataFrame,
     bx: str = BX,
     bxse: str = BXSE,
@@ -44,16 +45,16 @@ def leave_one_out(
     snp: str = SNP,
     *,
     model: IvwModel = DEFAULTS.ivw_model,
-    alpha: float = DEFAULTS.alpha,
+    level: float = DEFAULTS.level,
 ) -> pd.DataFrame:
     """IVW estimate with each SNP left out in turn (one row per omitted SNP); needs 3+ SNPs."""
     data = mr_input(frame, bx, bxse, by, byse, snp)
     if data.k < 3:
-        raise CompendiumError(f"leave_one_out: needs at least 3 SNPs, got {data.k}")
+        raise CompendiumError(f"mr_leave_one_out: needs at least 3 SNPs, got {data.k}")
     rows = []
     for left_out in range(data.k):
         keep = np.arange(data.k) != left_out
-        fit = ivw(data.bx[keep], data.bxse[keep], data.by[keep], data.byse[keep], model=model, alpha=alpha)
+        fit = ivw(data.bx[keep], data.bxse[keep], data.by[keep], data.byse[keep], model=model, level=level)
         rows.append([data.snp[left_out], fit.estimate, fit.se, fit.ci_low, fit.ci_high, fit.pval, fit.n_snps])
     return pd.DataFrame(rows, columns=LOO_COLUMNS)
 
@@ -67,13 +68,13 @@ def single_snp(
     snp: str = SNP,
     *,
     se_order: SeOrder = DEFAULTS.wald_se,
-    alpha: float = DEFAULTS.alpha,
+    level: float = DEFAULTS.level,
 ) -> pd.DataFrame:
     """Wald ratio of every SNP (first-order SE by default), with its F statistic ``bx^2 / bxse^2``."""
     data = mr_input(frame, bx, bxse, by, byse, snp)
     ratio, se = ratio_estimates(data.bx, data.bxse, data.by, data.byse, se_order=se_order)
     rows = [
-        [label, estimate, error, *interval(float(estimate), float(error), alpha=alpha), f]
+        [label, estimate, error, *interval(float(estimate), float(error), level=level), f]
         for label, estimate, error, f in zip(data.snp, ratio, se, f_statistics(data.bx, data.bxse))
     ]
     return pd.DataFrame(rows, columns=SINGLE_SNP_COLUMNS)
@@ -102,7 +103,7 @@ def compare_correlations(r1: float, n1: float, r2: float, n2: float) -> tuple[fl
 def _column_or_value(frame: pd.DataFrame, value: float | str, what: str) -> np.ndarray:
     """Column ``value`` of ``frame`` (checked > 0), or the number ``value`` repeated for every row."""
     if isinstance(value, str):
-        return numeric_column(frame, value, f"steiger ({what})", positive=True)
+        return numeric_column(frame, value, file=f"steiger ({what})", minimum=0, strictly_above=True)
     if not value > 0:
         raise CompendiumError(f"steiger: {what} must be a positive number, got {value}")
     return np.full(len(frame), float(value))

@@ -70,7 +70,7 @@ def scatter_plot(
     return figure
 
 
-def funnel_plot(
+def mr_funnel_plot(
     frame: pd.DataFrame,
     results: MRResults,
     bx: str = BX,
@@ -109,7 +109,7 @@ def leave_one_out_plot(
     exposure_label: str = "exposure",
     outcome_label: str = "outcome",
 ) -> Figure:
-    """IVW estimate and CI with each SNP left out (``sensitivity.leave_one_out`` table), all-SNP line."""
+    """IVW estimate and CI with each SNP left out (``sensitivity.mr_leave_one_out`` table), all-SNP line."""
     figure = Figure(figsize=(7, max(3.0, 0.25 * len(loo) + 1.5)))
     axes = figure.add_subplot()
     positions = np.arange(len(loo))[::-1]
