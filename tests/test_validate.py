@@ -212,3 +212,11 @@ def test_validate_and_check_reported_read_the_ranges_next_to_the_data_folder(tmp
 def test_real_data_is_inside_the_declared_instrument_ranges(tmp_path):
     """data/raw passes with the ALSFRS-R range of the review declaration contract ([0, 48])."""
     check_package(RAW_DIR, ranges={"alsfrs_r": (0, 48)})
+
+
+def test_a_directory_in_place_of_a_table_is_named_as_such(tmp_path):
+    package = make_package(tmp_path)
+    (package / "rob_facts.csv").unlink()
+    (package / "rob_facts.csv").mkdir()
+    with pytest.raises(ValidationFailed, match=r"rob_facts.csv: expected a CSV file with columns .* \(this is a directory\)"):
+        check_package(package)

@@ -266,6 +266,8 @@ def _check_file_format(path: Path, resource: dict) -> list[Problem]:
     name = path.name
     expected = [field["name"] for field in resource["schema"]["fields"]]
     columns = ", ".join(expected)
+    if path.is_dir():
+        return [Problem(name, None, None, None, f"a CSV file with columns {columns} (this is a directory)")]
     if not path.is_file():
         return [Problem(name, None, None, None, f"a CSV file with columns {columns} (file not found)")]
     raw = path.read_bytes()
@@ -320,13 +322,15 @@ def _check_resource(resource, resource_descriptor: dict) -> list[Problem]:
         if error.type in ("missing-cell", "extra-cell"):
             ragged[error.row_number] = len(error.cells)
     unique_rows = {error.row_number for error in errors if error.type == "unique-error"}
+    # a blank row gets one message, not also a duplicate (empty) key
+    blank_rows = {error.row_number for error in errors if error.type == "blank-row"}
     problems = [
         Problem(name, row_number - 1, None, None, f"{len(field_names)} values, one per column (the row has {cells} values but the header has {len(field_names)} columns)")
         for row_number, cells in ragged.items()
     ]
     for error in errors:
         row_number = getattr(error, "row_number", None)
-        if row_number in ragged or (error.type == "primary-key" and row_number in unique_rows):
+        if row_number in ragged or (error.type == "primary-key" and row_number in unique_rows | blank_rows):
             continue
         problems.append(_problem_from_error(name, error, rule_by_formula, field_names))
     return problems
