@@ -232,11 +232,15 @@ def is_web_address(text: str) -> bool:
 
     Examples
     --------
-    >>> is_web_address("https://doi.org/10.1000/xyz"), is_web_address("javascript:alert(1)")
-    (True, False)
+    >>> is_web_address("https://doi.org/10.1000/xyz"), is_web_address("javascript:alert(1)"), is_web_address("http://[::1")
+    (True, False, False)
     """
-    parts = urlsplit(text.strip())
-    return parts.scheme.lower() in URL_SCHEMES and bool(parts.hostname) and not any(c.isspace() for c in text.strip())
+    text = text.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme.lower() in URL_SCHEMES and bool(parts.hostname) and not any(c.isspace() for c in text)
 
 
 def _float(text: str) -> float | None:
