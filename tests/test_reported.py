@@ -159,3 +159,31 @@ def test_cli_exit_code_is_zero_with_flags_and_json_is_plain(tmp_path, capsys):
 def test_missing_directory_is_a_clear_error(tmp_path, capsys):
     assert cli_main(["check-reported", str(tmp_path / "nope")]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_non_finite_printed_numbers_are_not_read_as_numbers():
+    # refused by `compendium validate`; the check itself must not stop on them (before: int('F') error)
+    for text in ("nan", "inf", "-inf", "Infinity", "1e309"):
+        assert printed(text) is None
+    assert estimate_flags("OR", "inf", "1.1", "2.0", "95", p_value="nan", p_relation="=") == []
+
+
+def test_arm_values_outside_the_instrument_range_are_flagged(tmp_path):
+    write(tmp_path, "continuous_outcomes", [
+        {"study_id": "fixture", "arm": "a", "outcome": "alsfrs_r", "value_type": "final", "mean": "1e300", "sd": "1e300"},
+        {"study_id": "fixture", "arm": "b", "outcome": "alsfrs_r", "value_type": "final", "mean": "30", "sd": "60"},
+    ])
+    flags = check_reported(tmp_path, ranges={"alsfrs_r": (0, 48)})
+    assert flags[["row", "field", "reason"]].values.tolist() == [[1, "mean", "outside_instrument_range"]]
+    assert "mean = 1e+300 lies outside [0, 48]" in flags["details"][0]
+    # the cli reads the ranges from --review
+    review = tmp_path / "review.yaml"
+    review.write_text("outcomes:\n  - {id: alsfrs_r, range: [0, 48]}\n", encoding="utf-8")
+    assert cli_main(["check-reported", str(tmp_path), "--review", str(review), "--json"]) == 0
+
+
+def test_a_byte_order_mark_does_not_hide_the_first_column(tmp_path):
+    path = tmp_path / "review_results.csv"
+    write(tmp_path, "review_results", [{"study_id": "fixture", "outcome": "mep", "measure": "SMD", "estimate": "13.96"}])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert check_reported(tmp_path)["study_id"].tolist() == ["fixture"]

@@ -1,20 +1,28 @@
 """Validation of data packages: the valid fixture passes, each bad-input file fails with its message.
 
 The bad-input corpus lives in ``tests/bad_inputs/<case>/``: one malformed file that replaces its
-namesake in the (synthetic) valid fixture package, and ``expected.txt`` listing the substrings
-the error message must contain (file, row, column, value, rule).
+namesake in the (synthetic) valid fixture package (a ``review.yaml`` goes to the repository root,
+two folders above the package, as ``<repo>/review.yaml`` for ``<repo>/data/raw``), and
+``expected.txt`` listing the substrings the error message must contain (file, row, column, what
+was expected, the value found); a line starting with ``!`` is a substring it must not contain.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from compendium.cli import main
 from compendium.data import ValidationFailed, check_package, load_tables
+from compendium.data.plausibility import out_of_range, outcome_ranges
+from compendium.data.summary import coverage_table, evidence_flow, primary_trials, stream_counts
+from compendium.errors import CompendiumError
 from compendium.paths import RAW_DIR
+from compendium.results_io import read_table, write_table
 
 TESTS = Path(__file__).parent
 VALID = TESTS / "fixtures" / "valid_package"
@@ -22,37 +30,57 @@ CASES = sorted(p for p in (TESTS / "bad_inputs").iterdir() if p.is_dir() and not
 
 
 def make_package(tmp_path: Path, case: Path | None = None) -> Path:
-    """The valid fixture with the real datapackage.yaml, optionally overlaid with a bad-input case."""
-    package = tmp_path / "package"
+    """The valid fixture with the real datapackage.yaml in ``tmp_path/repo/data/raw``, optionally
+    overlaid with a bad-input case (its ``review.yaml`` goes to ``tmp_path/repo``)."""
+    package = tmp_path / "repo" / "data" / "raw"
     shutil.copytree(VALID, package, ignore=shutil.ignore_patterns("README.md"))
     shutil.copy(RAW_DIR / "datapackage.yaml", package)
     if case is not None:
         for item in case.iterdir():
-            if item.name != "expected.txt":
+            if item.name == "review.yaml":
+                shutil.copy(item, tmp_path / "repo" / item.name)
+            elif item.name != "expected.txt":
                 shutil.copy(item, package / item.name)
     return package
+
+
+def expectations(case: Path) -> tuple[list[str], list[str]]:
+    """(substrings the message must contain, substrings it must not contain) of a corpus case."""
+    lines = [line for line in (case / "expected.txt").read_text(encoding="utf-8").splitlines() if line]
+    return [line for line in lines if not line.startswith("!")], [line[1:] for line in lines if line.startswith("!")]
 
 
 def test_valid_fixture_passes(tmp_path):
     check_package(make_package(tmp_path))
 
 
-def test_corpus_has_at_least_twenty_cases():
-    assert len(CASES) >= 20
+def test_corpus_has_at_least_thirty_cases():
+    assert len(CASES) >= 30
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input_is_rejected_with_its_message(case, tmp_path, capsys):
     package = make_package(tmp_path, case)
-    with pytest.raises(ValidationFailed) as raised:
+    with pytest.raises(CompendiumError) as raised:
         check_package(package)
     message = str(raised.value)
-    for expected in (case / "expected.txt").read_text(encoding="utf-8").splitlines():
-        if expected:
-            assert expected in message, f"{case.name}: {expected!r} not in:\n{message}"
-    # the command line says the same and exits non-zero
+    present, absent = expectations(case)
+    for expected in present:
+        assert expected in message, f"{case.name}: {expected!r} not in:\n{message}"
+    for unexpected in absent:
+        assert unexpected not in message, f"{case.name}: {unexpected!r} in:\n{message}"
+    # the command line says the same: "error: ...", exit code 2, no traceback
     assert main(["validate", str(package)]) == 2
-    assert (case / "expected.txt").read_text(encoding="utf-8").splitlines()[0] in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and present[0] in err and "Traceback" not in err
+    # and --json lists the same problems on stdout (a fatal error has no list: only the message)
+    assert main(["validate", "--json", str(package)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ")
+    if isinstance(raised.value, ValidationFailed):
+        records = json.loads(captured.out)
+        assert [record["message"] for record in records] == [str(p) for p in raised.value.problems]
+        assert any(present[0] in record["message"] for record in records)
 
 
 def test_all_errors_in_a_file_are_reported_at_once(tmp_path):
@@ -84,3 +112,111 @@ def test_load_tables_types_columns_and_keeps_missing_missing(tmp_path):
     assert str(outcomes["n"].dtype) == "Int64"
     assert outcomes["median"].isna().all()
     assert tables["trials"]["randomised"].tolist() == [True]
+
+
+def test_validate_json_is_an_empty_list_for_a_valid_package(tmp_path, capsys):
+    assert main(["validate", "--json", str(make_package(tmp_path))]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_every_message_has_the_one_cell_format(tmp_path):
+    package = make_package(tmp_path, TESTS / "bad_inputs" / "03_negative_sd")
+    problems = [str(p) for p in pytest.raises(ValidationFailed, check_package, package).value.problems]
+    assert problems == ["continuous_outcomes.csv, row 2 (line 3), column 'sd': expected a value keeping the rule: sd must be positive, got '-6.0'"]
+
+
+def replace_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Set one cell of a (small, synthetic) CSV fixture; ``row`` is the 1-based data row."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[row][rows[0].index(column)] = value
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def test_text_that_looks_missing_is_text_for_the_validator_and_the_loaders(tmp_path):
+    """A study labelled "None", a country "NA", notes "NULL" and "nan": text, not missing (synthetic)."""
+    package = make_package(tmp_path)
+    replace_cell(package / "studies.csv", 1, "label", "None")
+    replace_cell(package / "studies.csv", 2, "label", "NA")
+    replace_cell(package / "trials.csv", 1, "country", "NA")
+    replace_cell(package / "trials.csv", 1, "notes", "NULL")
+    replace_cell(package / "arms.csv", 1, "description", "nan")
+    check_package(package)
+    tables = load_tables(package)
+    assert tables["studies"]["label"].tolist()[:2] == ["None", "NA"]
+    assert tables["trials"][["country", "notes"]].iloc[0].tolist() == ["NA", "NULL"]
+    assert tables["arms"]["description"].iloc[0] == "nan"
+    assert tables["trials"]["registration"].isna().all()  # an empty cell is still missing
+    # the stage-01 summaries run on them, and a later stage reads stage 01's tables the same way
+    for summary in (stream_counts, primary_trials, evidence_flow, coverage_table):
+        summary(tables)
+    write_table(tables["studies"], tmp_path / "reports" / "01_ingest", "studies")
+    assert read_table(tmp_path / "reports", "01_ingest", "studies")["label"].tolist()[:2] == ["None", "NA"]
+
+
+def test_text_that_looks_missing_in_a_number_column_is_refused(tmp_path):
+    package = make_package(tmp_path)
+    replace_cell(package / "continuous_outcomes.csv", 1, "mean", "NA")
+    with pytest.raises(ValidationFailed, match=r"row 1 \(line 2\), column 'mean': expected a value of type number, got 'NA'"):
+        check_package(package)
+
+
+def test_a_byte_order_mark_is_read_by_the_validator_and_the_loaders(tmp_path):
+    package = make_package(tmp_path)
+    for path in package.glob("*.csv"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    check_package(package)
+    assert load_tables(package)["sources"]["source_id"].tolist() == ["fixture_source"]
+
+
+def test_outcome_ranges_are_read_from_review_yaml(tmp_path):
+    review = tmp_path / "review.yaml"
+    review.write_text("outcomes:\n  - {id: alsfrs_r, range: [0, 48]}\n  - {id: fatigue}\n", encoding="utf-8")
+    assert outcome_ranges(review) == {"alsfrs_r": (0.0, 48.0)}
+    review.write_text("outcomes:\n  - {id: alsfrs_r, range: [48, 0]}\n", encoding="utf-8")
+    with pytest.raises(CompendiumError, match="outcome 'alsfrs_r', 'range': expected \\[low, high\\]"):
+        outcome_ranges(review)
+
+
+def test_out_of_range_checks_locations_not_spreads_and_shifts_the_range_for_changes():
+    table = pd.DataFrame({
+        "study_id": ["s", "s", "s", "s"],
+        "outcome": ["alsfrs_r", "alsfrs_r", "alsfrs_r", "fatigue"],
+        "value_type": ["final", "change", "slope", "final"],
+        "mean": ["49", "-47", "-100", "1e300"],
+        "sd": ["1e300", "", "", ""],
+        "ci_high": ["", "-40", "", ""],
+        "q3": ["48", "", "", ""],
+    })
+    flags = out_of_range(table, {"alsfrs_r": (0, 48)})
+    assert [(f.row, f.column, f.value, f.range) for f in flags] == [(1, "mean", 49.0, (0.0, 48.0))]
+    flags = out_of_range(table.assign(mean=["1", "-49", "0", "0"]), {"alsfrs_r": (0, 48)})
+    assert [(f.row, f.column, f.range) for f in flags] == [(2, "mean", (-48.0, 48.0))]
+
+
+def test_validate_and_check_reported_read_the_ranges_next_to_the_data_folder(tmp_path, capsys):
+    package = make_package(tmp_path, TESTS / "bad_inputs" / "37_value_outside_instrument_range")
+    assert main(["check-reported", "--json", str(package)]) == 0
+    flags = [f for f in json.loads(capsys.readouterr().out) if f["reason"] == "outside_instrument_range"]
+    assert [(f["file"], f["row"], f["field"]) for f in flags] == [("continuous_outcomes.csv", 1, "mean")]
+    # without the declaration the value passes (no range known); --review names one explicitly
+    (tmp_path / "repo" / "review.yaml").rename(tmp_path / "elsewhere.yaml")
+    check_package(package)
+    assert main(["validate", "--review", str(tmp_path / "elsewhere.yaml"), str(package)]) == 2
+    assert "expected a value inside the range of alsfrs_r [0, 48]" in capsys.readouterr().err
+
+
+def test_real_data_is_inside_the_declared_instrument_ranges(tmp_path):
+    """data/raw passes with the ALSFRS-R range of the review declaration contract ([0, 48])."""
+    check_package(RAW_DIR, ranges={"alsfrs_r": (0, 48)})
+
+
+def test_a_directory_in_place_of_a_table_is_named_as_such(tmp_path):
+    package = make_package(tmp_path)
+    (package / "rob_facts.csv").unlink()
+    (package / "rob_facts.csv").mkdir()
+    with pytest.raises(ValidationFailed, match=r"rob_facts.csv: expected a CSV file with columns .* \(this is a directory\)"):
+        check_package(package)

@@ -30,13 +30,14 @@ def write_table(table: pd.DataFrame, output_dir: str | Path, name: str) -> Path:
 
 
 def read_table(results_dir: str | Path, stage: str, name: str) -> pd.DataFrame:
-    """Read table ``name`` written by ``stage`` (e.g. ``"01_ingest"``) under ``results_dir``."""
+    """Read table ``name`` written by ``stage`` (e.g. ``"01_ingest"``) under ``results_dir``; only an
+    empty cell is missing (text such as ``NA`` or ``None`` stays text, as in the data package)."""
     path = Path(results_dir) / stage / "tables" / f"{name}.csv"
     if not path.exists():
         from compendium.errors import CompendiumError
 
         raise CompendiumError(f"{path}: missing; run stage {stage} first (compendium run --only {stage[:2]})")
-    return pd.read_csv(path)
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
 
 def write_json(obj: object, output_dir: str | Path, name: str) -> Path:

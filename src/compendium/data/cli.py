@@ -12,17 +12,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="validate a data folder against its datapackage.yaml",
         description="Check every table of DIR (default data/raw) against datapackage.yaml: types, ranges, "
-        "vocabularies, unique ids, cross-file references, provenance and cross-column rules. "
-        "Every problem is listed with its file, row, column, value and rule; exit code 2 if any.",
+        "vocabularies, unique ids, cross-file references, provenance, cross-column rules, finite numbers, "
+        "positive ratio estimates, http(s) source addresses and arm-level values inside their instrument's "
+        "range (from review.yaml). Every problem is listed with its file, row, column, what was expected and "
+        "the value found; exit code 2 if any.",
     )
     parser.add_argument("directory", nargs="?", default=str(RAW_DIR), metavar="DIR")
+    parser.add_argument("--review", metavar="YAML", help="review declaration with the outcomes' ranges "
+                        "(default: review.yaml next to DIR's parent folder, e.g. ./review.yaml for data/raw, if it exists)")
+    parser.add_argument("--json", action="store_true", help="print the problems as a JSON list (empty when valid) on stdout")
     parser.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
-    from compendium.data.validate import check_package, read_descriptor
+    import json
 
-    check_package(args.directory)
+    from compendium.data.plausibility import outcome_ranges
+    from compendium.data.validate import ValidationFailed, read_descriptor, validate_package
+    from compendium.errors import CompendiumError
+
+    ranges = outcome_ranges(args.review) if args.review else None
+    problems = validate_package(args.directory, ranges=ranges)
+    if args.json:
+        print(json.dumps([problem.to_dict() for problem in problems], indent=2, ensure_ascii=False))
+        if problems:
+            raise CompendiumError(f"{len(problems)} problem(s) in {args.directory} (listed as JSON on stdout)")
+        return 0
+    if problems:
+        raise ValidationFailed(problems)
     resources = read_descriptor(args.directory)["resources"]
     print(f"{args.directory}: valid ({len(resources)} tables)")
     return 0

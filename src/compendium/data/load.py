@@ -1,4 +1,9 @@
-"""Load the validated data package into typed pandas tables."""
+"""Load the validated data package into typed pandas tables.
+
+The files are read as the validator reads them (:mod:`compendium.data.validate`): only the texts of
+the schema's ``missingValues`` (by default only the empty cell) are missing, so ``NA``, ``None``,
+``NULL`` or ``nan`` in a text column stay text; a UTF-8 byte-order mark is ignored.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from compendium.data.validate import check_package, read_descriptor
+from compendium.data.validate import CSV_ENCODING, check_package, missing_values, read_descriptor
 
 #: Table Schema type -> pandas dtype (nullable, so that missing stays missing)
 PANDAS_DTYPES = {
@@ -36,7 +41,8 @@ def load_tables(raw_dir: str | Path, *, validate: bool = True) -> dict[str, pd.D
             raw_dir / resource["path"],
             dtype={name: ("string" if dtype == "boolean" else dtype) for name, dtype in dtypes.items()},
             keep_default_na=False,
-            na_values=[""],
+            na_values=missing_values(resource),
+            encoding=CSV_ENCODING,
         )
         for name in booleans:
             table[name] = table[name].str.lower().map({"true": True, "false": False}).astype("boolean")

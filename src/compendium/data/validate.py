@@ -3,45 +3,80 @@
 The schema (types, ranges, vocabularies, unique and primary keys, foreign keys across files,
 required provenance) is declared in ``datapackage.yaml`` and checked by the ``frictionless``
 library. Cross-column rules are declared there too, under ``x-row-rules``, and run through
-frictionless's ``row-constraint`` check. This module only adds what frictionless cannot see
-(an empty file, bytes that are not UTF-8, a delimiter other than a comma, a CSV file that the
-package does not describe) and turns every finding into one readable line naming the file,
-row, column, value and the rule broken. All problems of all files are collected, not just the
+frictionless's ``row-constraint`` check. This module adds what frictionless cannot see (an empty
+file, bytes that are not UTF-8, a delimiter other than a comma, a CSV file that the package does
+not describe) and rules that hold for every field of a kind, whatever its name in the schema:
+
+* every ``number`` cell is finite (``nan``, ``inf``, ``-inf`` and overflows such as ``1e309``
+  are refused);
+* an estimate and its CI limits are positive when the row's ``measure`` is a ratio measure;
+* every field named ``url`` holds an http(s) address (a DOI as ``https://doi.org/...``);
+* arm-level values lie inside their instrument's range, when ``review.yaml`` declares one
+  (:mod:`compendium.data.plausibility`).
+
+Every finding is one line in the one format of :func:`compendium.errors.cell_problem` (file, row,
+column, what was expected, the value found). All problems of all files are collected, not just the
 first.
+
+One reading of a file: only an empty cell is missing (:data:`MISSING_VALUES`); ``NA``, ``None``,
+``NULL`` or ``nan`` in a text column are text. A UTF-8 byte-order mark (Excel's "CSV UTF-8") is
+ignored. :func:`compendium.data.load_tables` reads the files the same way.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import yaml
+import pandas as pd
 
-from compendium.errors import CompendiumError
+from compendium.bias.grade import RATIO_MEASURES
+from compendium.data.plausibility import out_of_range, outcome_ranges, review_file_for
+from compendium.errors import CompendiumError, cell_problem
+from compendium.yaml_io import read_yaml
 
 DESCRIPTOR_NAME = "datapackage.yaml"
+
+#: the only text read as a missing value, by the validator and by the loaders alike
+MISSING_VALUES = [""]
+
+#: the encoding every CSV file is read in: UTF-8, with or without a byte-order mark
+CSV_ENCODING = "utf-8-sig"
+
+#: columns that must be positive when the row's measure is a ratio measure
+RATIO_COLUMNS = ("estimate", "ci_low", "ci_high")
+
+#: how the messages of a broken cross-column rule and of a non-finite number begin
+ROW_RULE = "a value keeping the rule: "
+FINITE = "a finite number"
+
+#: URL schemes a source address may use
+URL_SCHEMES = ("http", "https")
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation finding. ``row`` is the 1-based data row (the header is row 0)."""
+    """One validation finding. ``row`` is the 1-based data row (the header is line 1, row 0);
+    ``value`` is the cell as written (None when the finding concerns a file or a column)."""
 
     file: str
     row: int | None
     column: str | None
     value: str | None
-    rule: str
+    expected: str
 
     def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"row {self.row} (line {self.row + 1})")
-        if self.column:
-            where.append(f"column '{self.column}'")
-        value = "" if self.value is None else f"value {self.value!r}: "
-        return f"{', '.join(where)}: {value}{self.rule}"
+        return cell_problem(self.file, self.row, self.column, self.expected, self.value)
+
+    def to_dict(self) -> dict:
+        """The finding as a JSON-ready record, with its message."""
+        line = None if self.row is None else self.row + 1
+        return {**asdict(self), "line": line, "message": str(self)}
 
 
 class ValidationFailed(CompendiumError):
@@ -55,26 +90,52 @@ class ValidationFailed(CompendiumError):
 
 
 def read_descriptor(raw_dir: str | Path) -> dict:
-    """Load ``datapackage.yaml`` from ``raw_dir`` as a plain dict."""
+    """Load ``datapackage.yaml`` from ``raw_dir`` as a plain dict (safe YAML, no anchors or aliases)."""
     path = Path(raw_dir) / DESCRIPTOR_NAME
     if not path.exists():
         raise CompendiumError(f"{path}: not found; a data folder needs its {DESCRIPTOR_NAME} (see data/README.md)")
+    descriptor = read_yaml(path)
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    if not isinstance(resources, list) or not all(isinstance(r, dict) and "path" in r and "name" in r and "schema" in r for r in resources):
+        raise CompendiumError(f"{path}: expected a data package with a list of 'resources', each with a name, path and schema")
+    return descriptor
+
+
+def missing_values(resource: dict) -> list[str]:
+    """The texts read as missing in a resource: its schema's ``missingValues``, by default only the
+    empty cell (frictionless's default, and the loaders' ``na_values``)."""
+    return list(resource["schema"].get("missingValues", MISSING_VALUES))
+
+
+def read_text_table(path: str | Path) -> pd.DataFrame:
+    """A CSV file of the package as text, read as the validator reads it (every cell a string,
+    an empty cell the empty string, a byte-order mark ignored)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise CompendiumError(f"{path}: not valid YAML: {error}") from error
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=CSV_ENCODING)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise CompendiumError(f"{path}: cannot be read as CSV: {error}") from None
 
 
-def validate_package(raw_dir: str | Path) -> list[Problem]:
-    """Return every problem found in the data package under ``raw_dir`` (empty list: valid)."""
+def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, float]] | None = None) -> list[Problem]:
+    """Return every problem found in the data package under ``raw_dir`` (empty list: valid).
+
+    ``ranges`` (``{outcome id: (low, high)}``) are the instruments' ranges for the plausibility
+    check; by default they are read from the review declaration next to the data folder's parent
+    (``<repo>/review.yaml`` for ``<repo>/data/raw``) when that file exists.
+    """
     from frictionless import FrictionlessException, Package
 
     raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise CompendiumError(f"{raw_dir}: not a directory; expected a data folder such as data/raw")
     descriptor = read_descriptor(raw_dir)
+    if ranges is None:
+        review = review_file_for(raw_dir)
+        ranges = outcome_ranges(review) if review.is_file() else {}
     problems: list[Problem] = []
     declared = {resource["path"] for resource in descriptor["resources"]}
     for extra in sorted(p.name for p in raw_dir.glob("*.csv") if p.name not in declared):
-        problems.append(Problem(extra, None, None, None, f"file is not described in {DESCRIPTOR_NAME}; add a resource for it or move it out of {raw_dir}"))
+        problems.append(Problem(extra, None, None, None, f"a file described in {DESCRIPTOR_NAME} (this one is not described in {DESCRIPTOR_NAME}; add a resource for it or move it out of {raw_dir})"))
 
     readable = []
     for resource in descriptor["resources"]:
@@ -92,28 +153,115 @@ def validate_package(raw_dir: str | Path) -> list[Problem]:
         if resource_descriptor["name"] not in readable:
             continue
         resource = package.get_resource(resource_descriptor["name"])
-        problems.extend(_check_resource(resource, resource_descriptor))
+        table = read_text_table(raw_dir / resource_descriptor["path"])
+        own = _check_cells(resource_descriptor, table)
+        if resource_descriptor["name"] == "continuous_outcomes" and ranges:
+            own += [
+                Problem(flag.file, flag.row, flag.column, table.at[flag.row - 1, flag.column],
+                        f"a value inside the range of {flag.outcome} [{flag.range[0]:g}, {flag.range[1]:g}] (from review.yaml)")
+                for flag in out_of_range(table, ranges, file=resource_descriptor["path"])
+            ]
+        # a cell's own problem says more than what frictionless makes of it (a row rule broken by
+        # a nan, a minimum of 0 for a ratio's CI limit); rows with a non-finite number skip row rules
+        own_cells = {(p.row, p.column) for p in own}
+        nonfinite_rows = {p.row for p in own if p.expected.startswith(FINITE)}
+        found = [
+            p for p in _check_resource(resource, resource_descriptor)
+            if (p.row, p.column) not in own_cells and not (p.row in nonfinite_rows and p.expected.startswith(ROW_RULE))
+        ]
+        problems.extend(sorted(found + own, key=lambda p: -1 if p.row is None else p.row))
     return problems
 
 
-def check_package(raw_dir: str | Path) -> None:
+def check_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, float]] | None = None) -> None:
     """Raise :class:`ValidationFailed` listing every problem, or return silently."""
-    problems = validate_package(raw_dir)
+    problems = validate_package(raw_dir, ranges=ranges)
     if problems:
         raise ValidationFailed(problems)
 
 
+def finite_number_problem(text: str) -> str | None:
+    """What is wrong with a number cell that parses but is not a usable number, else None.
+
+    Examples
+    --------
+    >>> finite_number_problem("1e309")
+    'a finite number (this one overflows to infinity)'
+    >>> finite_number_problem("2.5") is None
+    True
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        return None  # not a number at all: the type check reports it
+    if math.isnan(value):
+        return f"{FINITE} (not nan)"
+    if math.isinf(value):
+        written_as_infinity = text.strip().lstrip("+-").lower() in ("inf", "infinity")
+        return f"{FINITE} (not infinity)" if written_as_infinity else f"{FINITE} (this one overflows to infinity)"
+    return None
+
+
+def _check_cells(resource: dict, table: pd.DataFrame) -> list[Problem]:
+    """Rules that hold for every field of a kind: finite numbers, positive ratios, http(s) addresses."""
+    name = resource["path"]
+    fields = resource["schema"]["fields"]
+    missing = missing_values(resource)
+    numbers = [f["name"] for f in fields if f.get("type") == "number" and f["name"] in table.columns]
+    urls = [f["name"] for f in fields if f["name"] == "url" and f["name"] in table.columns]
+    ratio_columns = [c for c in RATIO_COLUMNS if c in numbers] if "measure" in table.columns else []
+    problems = []
+    for position, row in enumerate(table.to_dict(orient="records"), start=1):
+        for column in numbers:
+            text = row[column]
+            if text in missing:
+                continue
+            trouble = finite_number_problem(text)
+            if trouble is None and column in ratio_columns and row["measure"] in RATIO_MEASURES and _float(text) is not None and _float(text) <= 0:
+                trouble = f"a positive number ({row['measure']} is a ratio measure: its estimate and CI limits are above 0)"
+            if trouble is not None:
+                problems.append(Problem(name, position, column, text, trouble))
+        for column in urls:
+            if row[column] not in missing and not is_web_address(row[column]):
+                problems.append(Problem(name, position, column, row[column], "an http(s) address, or a DOI as https://doi.org/..."))
+    return problems
+
+
+def is_web_address(text: str) -> bool:
+    """True for an ``http://`` or ``https://`` address with a host (no ``javascript:``, ``file:``, ``data:``).
+
+    Examples
+    --------
+    >>> is_web_address("https://doi.org/10.1000/xyz"), is_web_address("javascript:alert(1)"), is_web_address("http://[::1")
+    (True, False, False)
+    """
+    text = text.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme.lower() in URL_SCHEMES and bool(parts.hostname) and not any(c.isspace() for c in text)
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def _frictionless_descriptor(descriptor: dict, unreadable: set[str]) -> dict:
     """The descriptor for frictionless: our ``x-`` extensions removed, every CSV read strictly
-    comma-separated UTF-8, and no foreign keys into files that could not be read (their
-    problems are reported already; the references are checked once they are fixed)."""
+    comma-separated UTF-8 with only empty cells missing, and no foreign keys into files that could
+    not be read (their problems are reported already; the references are checked once they are fixed)."""
     clean = {key: value for key, value in descriptor.items() if not key.startswith("x-")}
     clean["resources"] = []
     for resource in descriptor["resources"]:
         resource = {k: v for k, v in resource.items() if not k.startswith("x-")}
         schema = dict(resource["schema"])
         schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", []) if fk["reference"]["resource"] not in unreadable]
-        clean["resources"].append({**resource, "schema": schema, "dialect": {"csv": {"delimiter": ","}}, "encoding": "utf-8"})
+        schema["missingValues"] = missing_values(resource)
+        clean["resources"].append({**resource, "schema": schema, "dialect": {"csv": {"delimiter": ","}}, "encoding": CSV_ENCODING})
     return clean
 
 
@@ -121,26 +269,31 @@ def _check_file_format(path: Path, resource: dict) -> list[Problem]:
     """Problems frictionless would report confusingly or not at all: missing, empty, encoding, delimiter, header."""
     name = path.name
     expected = [field["name"] for field in resource["schema"]["fields"]]
-    if not path.exists():
-        return [Problem(name, None, None, None, f"file not found; expected a CSV with columns {', '.join(expected)}")]
+    columns = ", ".join(expected)
+    if path.is_dir():
+        return [Problem(name, None, None, None, f"a CSV file with columns {columns} (this is a directory)")]
+    if not path.is_file():
+        return [Problem(name, None, None, None, f"a CSV file with columns {columns} (file not found)")]
     raw = path.read_bytes()
     if not raw.strip():
-        return [Problem(name, None, None, None, f"file is empty; expected a header row with columns {', '.join(expected)}")]
+        return [Problem(name, None, None, None, f"a header row with columns {columns} (the file is empty)")]
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode(CSV_ENCODING)
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return [Problem(name, line - 1 if line > 1 else None, None, repr(raw[error.start : error.start + 1]), f"byte at offset {error.start} (line {line}) is not UTF-8; save the file as UTF-8")]
+        return [Problem(name, line - 1 if line > 1 else None, None, f"byte 0x{raw[error.start]:02x}", f"UTF-8 text (the byte at offset {error.start}, line {line}, is not UTF-8; save the file as UTF-8)")]
     header = next(csv.reader([text.splitlines()[0]]))
     if len(header) == 1 and len(expected) > 1:
         for delimiter, label in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
             if delimiter in header[0]:
-                return [Problem(name, None, None, None, f"header is {label}-separated; expected comma-separated values with columns {', '.join(expected)}")]
+                return [Problem(name, None, None, None, f"comma-separated values with columns {columns} (the header is {label}-separated)")]
     if header != expected:
-        problems = [Problem(name, None, column, None, "missing column (the schema requires it)") for column in expected if column not in header]
-        problems += [Problem(name, None, column, None, "unexpected column (not in the schema)") for column in header if column not in expected]
+        duplicated = sorted({column for column in header if header.count(column) > 1})
+        problems = [Problem(name, None, column, None, "a column of this name (missing column; the schema requires it)") for column in expected if column not in header]
+        problems += [Problem(name, None, column, None, "only the schema's columns (unexpected column)") for column in header if column not in expected]
+        problems += [Problem(name, None, column, None, "each column once (duplicated column)") for column in duplicated]
         if not problems:
-            problems = [Problem(name, None, None, None, f"columns are out of order; expected {', '.join(expected)}")]
+            problems = [Problem(name, None, None, None, f"the columns in the order {columns} (columns are out of order)")]
         return problems
     return []
 
@@ -173,13 +326,15 @@ def _check_resource(resource, resource_descriptor: dict) -> list[Problem]:
         if error.type in ("missing-cell", "extra-cell"):
             ragged[error.row_number] = len(error.cells)
     unique_rows = {error.row_number for error in errors if error.type == "unique-error"}
+    # a blank row gets one message, not also a duplicate (empty) key
+    blank_rows = {error.row_number for error in errors if error.type == "blank-row"}
     problems = [
-        Problem(name, row_number - 1, None, None, f"row has {cells} values but the header has {len(field_names)} columns")
+        Problem(name, row_number - 1, None, None, f"{len(field_names)} values, one per column (the row has {cells} values but the header has {len(field_names)} columns)")
         for row_number, cells in ragged.items()
     ]
     for error in errors:
         row_number = getattr(error, "row_number", None)
-        if row_number in ragged or (error.type == "primary-key" and row_number in unique_rows):
+        if row_number in ragged or (error.type == "primary-key" and row_number in unique_rows | blank_rows):
             continue
         problems.append(_problem_from_error(name, error, rule_by_formula, field_names))
     return problems
@@ -197,22 +352,25 @@ def _problem_from_error(name: str, error, rule_by_formula: dict, field_names: li
         rule = rule_by_formula.get(formula, {"column": None, "rule": formula})
         column = rule["column"]
         cells = dict(zip(field_names, error.cells or []))
-        return Problem(name, row, column, cells.get(column), f"breaks the rule: {rule['rule']}")
+        return Problem(name, row, column, cells.get(column), f"{ROW_RULE}{rule['rule']}")
     if kind == "type-error":
         expected = error.note.replace('type is "', "").split("/")[0].rstrip('"')
-        return Problem(name, row, column, cell, f"expected a value of type {expected}")
+        return Problem(name, row, column, cell, f"a value of type {expected}")
     if kind == "constraint-error":
         return Problem(name, row, column, cell or "", _constraint_rule(error.note))
     if kind in ("primary-key", "unique-error"):
         first = re.search(r"position (\d+)", error.note)
-        return Problem(name, row, column, cell, f"duplicate id: the same as row {int(first.group(1)) - 1}" if first else f"duplicate id: {error.note}")
+        return Problem(name, row, column, cell, f"a unique key (duplicate id: the same as row {int(first.group(1)) - 1})" if first else f"a unique key (duplicate id: {error.note})")
     if kind == "foreign-key":
-        return Problem(name, row, column, cell, f"refers to an id that does not exist: {error.note}")
+        column = ", ".join(error.field_names)
+        cell = ", ".join(str(c) for c in error.field_cells)
+        target = f"{error.reference_name or name.removesuffix('.csv')}.csv ({', '.join(error.reference_field_names)})"
+        return Problem(name, row, column, cell, f"an id that exists in {target} (refers to an id that does not exist)")
     if kind in ("missing-label", "extra-label", "incorrect-label", "blank-label", "duplicate-label"):
-        return Problem(name, None, getattr(error, "label", None) or column, None, f"header problem ({kind}): {error.note or error.message}")
+        return Problem(name, None, getattr(error, "label", None) or column, None, f"a valid header ({kind}: {error.note or error.message})")
     if kind == "blank-row":
-        return Problem(name, row, None, None, "blank row; remove it")
-    return Problem(name, row, column, cell, error.message)
+        return Problem(name, row, None, None, "a row with values (blank row; remove it)")
+    return Problem(name, row, column, cell, f"a valid value ({error.message})")
 
 
 
@@ -221,11 +379,11 @@ def _constraint_rule(note: str) -> str:
     parts = note.split('"')
     constraint, bound = (parts[1], parts[3]) if len(parts) >= 4 else (note, "")
     wording = {
-        "required": "a value is required here (provenance and keys may not be empty)",
-        "minimum": f"must be at least {bound}",
-        "maximum": f"must be at most {bound}",
-        "enum": f"must be one of the vocabulary terms {bound}",
-        "pattern": f"must match the pattern {bound}",
-        "unique": "must be unique",
+        "required": "a value (a value is required here: provenance and keys may not be empty)",
+        "minimum": f"a value of at least {bound}",
+        "maximum": f"a value of at most {bound}",
+        "enum": f"one of the vocabulary terms {bound}",
+        "pattern": f"a value matching the pattern {bound}",
+        "unique": "a unique value",
     }
-    return wording.get(constraint, f"breaks the constraint {note}")
+    return wording.get(constraint, f"a value keeping the constraint {note}")

@@ -16,6 +16,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "the check ran, and flagged rows (e.g. published typos kept as printed) are never corrected.",
     )
     parser.add_argument("directory", nargs="?", default=str(RAW_DIR), metavar="DIR", help="data folder (default data/raw)")
+    parser.add_argument("--review", metavar="YAML", help="review declaration with the outcomes' ranges "
+                        "(default: review.yaml next to DIR's parent folder, e.g. ./review.yaml for data/raw, if it exists)")
     parser.add_argument("--json", action="store_true", help="print the flags as JSON")
     parser.set_defaults(func=main)
 
@@ -23,9 +25,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     import json
 
+    from compendium.data.plausibility import outcome_ranges
     from compendium.evidence.reported import check_reported
 
-    flags = check_reported(args.directory)
+    flags = check_reported(args.directory, ranges=outcome_ranges(args.review) if args.review else None)
     if args.json:
         records = [{k: (None if v != v else v) for k, v in record.items()} for record in flags.to_dict(orient="records")]
         print(json.dumps([{k: (int(v) if k == "row" else v) for k, v in r.items()} for r in records], indent=2, sort_keys=False))

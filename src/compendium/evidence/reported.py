@@ -4,7 +4,7 @@ For every row of ``data/raw`` that carries an estimate with a confidence interva
 error, a p-value or a Z statistic, the other printed numbers are recomputed from it and
 compared, in the spirit of statcheck (Nuijten et al. 2016, Behav Res Methods 48:1205-1226):
 
-* ratio measures (OR, RR, HR, SMR, SIR, PMR) are handled on the log scale, difference measures
+* ratio measures (OR, RR, HR, IRR, SMR, SIR, PMR) are handled on the log scale, difference measures
   (MD, SMD, RD, MR beta, arm-level means) on the raw scale;
 * the standard error comes from the printed SE if there is one, otherwise from the CI width:
   ``se = (g(ci_high) - g(ci_low)) / (2 * z)`` with ``z`` the normal quantile of ``ci_level``;
@@ -20,12 +20,15 @@ be flagged, and nothing is ever corrected.
 Also checked: a CI that does not contain its estimate or is reversed, a ratio CI that reaches
 zero, an SMD too large to be an SMD, arms that do not add up to a trial's printed total, review
 rows whose k or n exceed the review's own totals or whose group split does not add up, an
-SMR/SIR that does not equal observed/expected cases, and arm-level n above the arm's size.
+SMR/SIR that does not equal observed/expected cases, arm-level n above the arm's size, and
+arm-level values outside their instrument's range (ranges from ``review.yaml``; see
+:mod:`compendium.data.plausibility`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -33,14 +36,14 @@ from pathlib import Path
 import pandas as pd
 from scipy.stats import norm
 
+from compendium.bias.grade import RATIO_MEASURES
+from compendium.data.plausibility import out_of_range, outcome_ranges, review_file_for
+from compendium.data.validate import read_text_table
 from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.errors import CompendiumError
 
 #: columns of the table returned by :func:`check_reported`
 COLUMNS = ["file", "row", "study_id", "field", "reason", "details"]
-
-#: measures analysed on the log scale
-RATIO_MEASURES = frozenset({"OR", "RR", "HR", "SMR", "SIR", "PMR"})
 
 #: measures whose CIs are usually exact Poisson intervals: legitimately asymmetric on the log
 #: scale when cases are few, so the symmetry rule is not applied to them (observed/expected is
@@ -82,7 +85,8 @@ class Printed:
 
 
 def printed(text: object) -> Printed | None:
-    """Parse a printed number (``'4.45'``, ``'0.010'``, ``'5e-08'``); ``None`` when empty."""
+    """Parse a printed number (``'4.45'``, ``'0.010'``, ``'5e-08'``); ``None`` when empty or not a
+    finite number (``nan``, ``inf``, ``1e309``: refused by ``compendium validate``)."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return None
     text = str(text).strip()
@@ -91,6 +95,8 @@ def printed(text: object) -> Printed | None:
     try:
         number = Decimal(text)
     except InvalidOperation:
+        return None
+    if not number.is_finite() or not math.isfinite(float(number)):
         return None
     exponent = number.as_tuple().exponent
     return Printed(float(number), 0.5 * 10.0 ** int(exponent))
@@ -223,12 +229,7 @@ def _implied_z(est: Printed, lo: Printed | None, hi: Printed | None, se: Printed
 
 def _read(raw_dir: Path, name: str) -> pd.DataFrame | None:
     path = raw_dir / f"{name}.csv"
-    if not path.exists():
-        return None
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise CompendiumError(f"{path}: cannot be read as CSV: {error}") from error
+    return read_text_table(path) if path.is_file() else None
 
 
 def _cell(row: pd.Series, column: str) -> str:
@@ -240,16 +241,21 @@ def _integer(text: str) -> int | None:
     return int(number.value) if number is not None else None
 
 
-def check_reported(raw_dir: str | Path) -> pd.DataFrame:
+def check_reported(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """Flag rows of ``raw_dir`` whose printed statistics disagree; one row per flag.
 
     Returns a DataFrame with columns ``file, row, study_id, field, reason, details``; ``row`` is
     the 1-based data row of the file (the header is row 0, as in ``compendium validate``).
     Missing files or columns are skipped, so partial folders (test fixtures) can be checked.
+    ``ranges`` (``{outcome id: (low, high)}``) are the instruments' ranges; by default they are
+    read from ``review.yaml`` next to the data folder's parent when that file exists.
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise CompendiumError(f"{raw_dir}: not a directory; expected a data folder such as data/raw")
+    if ranges is None:
+        review = review_file_for(raw_dir)
+        ranges = outcome_ranges(review) if review.is_file() else {}
     tables = {name: _read(raw_dir, name) for name in TABLES}
     records: list[dict] = []
 
@@ -276,6 +282,7 @@ def check_reported(raw_dir: str | Path) -> pd.DataFrame:
     records += _review_totals(tables.get("review_results"))
     records += _observed_expected(tables.get("observational"))
     records += _arm_level_n(tables)
+    records += _outside_range(tables.get("continuous_outcomes"), ranges)
     frame = pd.DataFrame(records, columns=COLUMNS)
     order = {f"{name}.csv": i for i, name in enumerate(TABLES)}
     frame = frame.sort_values(["file", "row"], key=lambda s: s.map(order) if s.name == "file" else s, kind="stable")
@@ -345,6 +352,17 @@ def _observed_expected(observational: pd.DataFrame | None) -> list[dict]:
         if est.high < ratio_low or est.low > ratio_high:
             out.append(_record("observational", index, _cell(row, "study_id"), "estimate", "observed_expected_mismatch", f"{cases} observed / {expected.value:g} expected = {cases / expected.value:.3g}, but the printed {_cell(row, 'measure')} is {est.value:g}"))
     return out
+
+
+def _outside_range(outcomes: pd.DataFrame | None, ranges: Mapping[str, tuple[float, float]]) -> list[dict]:
+    """An arm-level value cannot lie outside its instrument's range."""
+    if outcomes is None or not ranges:
+        return []
+    return [
+        _record("continuous_outcomes", flag.row - 1, flag.study_id, flag.column, "outside_instrument_range",
+                f"{flag.column} = {flag.value:g} lies outside [{flag.range[0]:g}, {flag.range[1]:g}], the range of {flag.outcome} for this kind of value")
+        for flag in out_of_range(outcomes, ranges)
+    ]
 
 
 def _arm_level_n(tables: dict) -> list[dict]:

@@ -1,0 +1,140 @@
+"""Plausibility of arm-level values: a value outside its instrument's range cannot be right.
+
+The ranges come from the review declaration (``review.yaml``, ``outcomes[*].range``), e.g.
+ALSFRS-R ``[0, 48]``. Checked are the arm-level location values of ``continuous_outcomes.csv``
+(mean, median, quartiles, minimum, maximum and the confidence limits of the arm mean), never
+spreads (SD, SE, the ``±`` value). Which range applies depends on the kind of value:
+
+* ``final`` and ``baseline``: the instrument's range ``[low, high]``;
+* ``change`` (from baseline, in the instrument's unit): ``[-(high - low), high - low]``;
+* ``slope`` and ``percent_change``: not checked (their unit is not the instrument's).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from compendium.errors import CompendiumError
+from compendium.yaml_io import read_yaml
+
+#: the review declaration's file name; found next to the data folder's parent (repo/data/raw -> repo/review.yaml)
+REVIEW_FILE = "review.yaml"
+
+#: arm-level columns holding values on the instrument's scale (spreads such as sd and se are not)
+LOCATION_COLUMNS = ("mean", "median", "q1", "q3", "min", "max", "ci_low", "ci_high")
+
+#: value types whose values are levels on the instrument's scale
+LEVEL_VALUE_TYPES = frozenset({"final", "baseline"})
+
+
+@dataclass(frozen=True)
+class RangeFlag:
+    """An arm-level value outside the range its outcome and value type allow."""
+
+    file: str
+    row: int
+    column: str
+    value: float
+    range: tuple[float, float]
+    study_id: str
+    outcome: str
+
+
+def review_file_for(raw_dir: str | Path) -> Path:
+    """Where the review declaration of a data folder lives: ``<repo>/review.yaml`` for ``<repo>/data/raw``.
+
+    Examples
+    --------
+    >>> review_file_for("/project/data/raw").as_posix()
+    '/project/review.yaml'
+    """
+    return Path(raw_dir).absolute().parent.parent / REVIEW_FILE
+
+
+def outcome_ranges(review_path: str | Path) -> dict[str, tuple[float, float]]:
+    """``{outcome id: (low, high)}`` for every outcome of ``review.yaml`` that declares a ``range``.
+
+    Raises :class:`CompendiumError` naming the file and outcome when a range is not two finite
+    numbers with low < high.
+    """
+    declaration = read_yaml(review_path)
+    outcomes = declaration.get("outcomes") if isinstance(declaration, dict) else None
+    if outcomes is None:
+        return {}
+    if not isinstance(outcomes, list):
+        raise CompendiumError(f"{review_path}: 'outcomes': expected a list of outcome declarations, got {type(outcomes).__name__}")
+    ranges: dict[str, tuple[float, float]] = {}
+    for position, outcome in enumerate(outcomes, start=1):
+        if not isinstance(outcome, dict) or outcome.get("range") is None:
+            continue
+        bounds = outcome["range"]
+        where = f"{review_path}: outcome {outcome.get('id', position)!r}, 'range'"
+        if not (isinstance(bounds, list) and len(bounds) == 2 and all(_is_finite_number(b) for b in bounds) and bounds[0] < bounds[1]):
+            raise CompendiumError(f"{where}: expected [low, high], two finite numbers with low < high, got {bounds!r}")
+        ranges[str(outcome["id"])] = (float(bounds[0]), float(bounds[1]))
+    return ranges
+
+
+def out_of_range(table: pd.DataFrame, ranges: Mapping[str, tuple[float, float]], *, file: str = "continuous_outcomes.csv") -> list[RangeFlag]:
+    """Arm-level values of ``table`` (``continuous_outcomes``) outside their outcome's range.
+
+    Parameters
+    ----------
+    table : the arm-level table, as text or typed; columns ``outcome``, ``value_type`` and any of
+        :data:`LOCATION_COLUMNS` are used, others are ignored
+    ranges : ``{outcome id: (low, high)}``, e.g. from :func:`outcome_ranges`
+    file : the file name used in the flags
+
+    Returns
+    -------
+    One :class:`RangeFlag` per value outside its range; ``row`` is the 1-based data row.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"study_id": ["s"], "outcome": ["alsfrs_r"], "value_type": ["final"], "mean": ["1e300"]})
+    >>> out_of_range(table, {"alsfrs_r": (0, 48)})[0].value
+    1e+300
+    """
+    flags = []
+    columns = [column for column in LOCATION_COLUMNS if column in table.columns]
+    for position, (_, row) in enumerate(table.iterrows(), start=1):
+        bounds = ranges.get(str(row.get("outcome", "")))
+        if bounds is None:
+            continue
+        allowed = _allowed(bounds, str(row.get("value_type", "final")))
+        if allowed is None:
+            continue
+        for column in columns:
+            value = _number(row[column])
+            if value is not None and not allowed[0] <= value <= allowed[1]:
+                flags.append(RangeFlag(file, position, column, value, allowed, str(row.get("study_id", "")), str(row["outcome"])))
+    return flags
+
+
+def _allowed(bounds: tuple[float, float], value_type: str) -> tuple[float, float] | None:
+    low, high = bounds
+    if value_type in LEVEL_VALUE_TYPES:
+        return (low, high)
+    if value_type == "change":
+        return (-(high - low), high - low)
+    return None
+
+
+def _number(cell: object) -> float | None:
+    """The cell as a finite float; None for an empty, non-numeric or non-finite cell (reported elsewhere)."""
+    if cell is None or (isinstance(cell, str) and not cell.strip()):
+        return None
+    try:
+        value = float(cell)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _is_finite_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
