@@ -19,7 +19,7 @@ CLEAN = GradeInput(
     outcome="synthetic outcome",
     design="rct",
     k=5,
-    participants=600,
+    participants=800,
     effect_measure="MD",
     estimate=-3.0,
     ci_low=-5.0,
@@ -95,9 +95,11 @@ def test_indirectness_is_the_reviewers_judgement_with_reason() -> None:
 @pytest.mark.parametrize(
     ("changes", "levels"),
     [
-        pytest.param({}, 0, id="narrow_ci_400plus__none"),
+        pytest.param({}, 0, id="narrow_ci_ois_met__none"),
+        pytest.param({"participants": 788}, 0, id="continuous_at_ois_788__none"),
         pytest.param({"ci_high": 0.5}, 1, id="ci_crosses_null__minus1"),
-        pytest.param({"participants": 399}, 1, id="continuous_below_400__minus1"),
+        pytest.param({"participants": 787}, 1, id="continuous_below_ois_788__minus1"),
+        pytest.param({"participants": 300, "mid_smd": 0.5}, 0, id="mid_smd_0_5__ois_128_met__none"),
         pytest.param({"ci_high": 0.5, "participants": 120}, 2, id="ci_crosses_and_small__minus2"),
         pytest.param({"k": 1, "i2": None, "pi_low": None, "pi_high": None}, 1, id="single_study__minus1"),
         pytest.param({"k": 1, "participants": 60, "ci_high": 1.0}, 2, id="three_criteria__capped_minus2"),
@@ -105,6 +107,54 @@ def test_indirectness_is_the_reviewers_judgement_with_reason() -> None:
 )
 def test_imprecision_rule_continuous(changes: dict[str, object], levels: int) -> None:
     assert rating(with_(**changes), "imprecision").final == levels
+
+
+def test_optimal_information_size_continuous() -> None:
+    # Textbook normal approximation: n per group = 2 (z_{1-alpha/2} + z_{1-beta})^2 / d^2 =
+    # 2 (1.959964 + 0.841621)^2 / 0.2^2 = 392.44 for d = 0.2; the t-test needs slightly more.
+    z_sum = 1.959964 + 0.841621
+    per_group = 2 * z_sum**2 / 0.2**2
+    assert round(per_group, 2) == 392.44
+    assert grade.optimal_information_size(0.2) == 2 * 394  # t-based 393.4 per group, rounded up
+    assert 2 * per_group < grade.optimal_information_size(0.2) < 2 * (per_group + 2)
+    # Cohen J. Statistical power analysis for the behavioral sciences, 2nd ed., 1988, Table 2.4.1
+    # (two-sided alpha 0.05, power 0.80): 64 per group for d = 0.5 and 26 per group for d = 0.8
+    assert grade.optimal_information_size(0.5) == 2 * 64
+    assert grade.optimal_information_size(0.8) == 2 * 26
+
+
+def test_optimal_information_size_binary() -> None:
+    # Control risk 0.20, relative risk reduction 25% (risk 0.15 with the intervention): by hand,
+    # N = (z_{0.975} + z_{0.80})^2 / w^2 with w = 0.05 / (2 sqrt(0.175 * 0.825)), so
+    # N = 7.848879 * 4 * 0.144375 / 0.0025 = 1813.1 participants in all, 1814 as two equal groups.
+    # GRADE 6 (Guyatt 2011, figure of OIS by control event rate) reads "approximately 2000" for
+    # this case (as quoted by the KCE process book, section 5.5.4).
+    expected = (1.959964 + 0.841621) ** 2 * 4 * 0.175 * 0.825 / 0.05**2
+    assert round(expected, 1) == 1813.1
+    assert grade.optimal_information_size(control_risk=0.2) == 1814
+    assert grade.optimal_information_size(control_risk=0.2, relative_risk_reduction=0.25) == 1814
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        pytest.param({}, "either mid_smd", id="neither"),
+        pytest.param({"mid_smd": 0.2, "control_risk": 0.1}, "either mid_smd", id="both"),
+        pytest.param({"mid_smd": -0.2}, "positive difference", id="negative_smd"),
+        pytest.param({"control_risk": 1.2}, "between 0 and 1", id="risk_above_1"),
+    ],
+)
+def test_optimal_information_size_bad_input(arguments: dict[str, float], message: str) -> None:
+    with pytest.raises(CompendiumError, match=message):
+        grade.optimal_information_size(**arguments)
+
+
+def test_imprecision_rule_binary_with_control_risk() -> None:
+    # OIS 1814 participants for a control risk of 0.2 and a 25% relative risk reduction (above)
+    base = with_(effect_measure="RR", estimate=0.7, ci_low=0.5, ci_high=0.9, events=None, control_risk=0.2, pi_low=None, pi_high=None)
+    assert rating(dataclasses.replace(base, participants=1814), "imprecision").final == 0
+    below = rating(dataclasses.replace(base, participants=1813), "imprecision")
+    assert below.final == 1 and "optimal information size of 1814" in below.explanation
 
 
 @pytest.mark.parametrize(
@@ -239,7 +289,7 @@ def test_from_dict_and_summary_of_findings_table() -> None:
     assert list(table.columns) == ["outcome", "effect", "participants_studies", "certainty", "certainty_symbols", "footnotes"]
     row = table.iloc[0]
     assert row["effect"] == "MD -3.00 (95% CI -5.00 to 0.50)"
-    assert row["participants_studies"] == "600 (5 RCTs)"
+    assert row["participants_studies"] == "800 (5 RCTs)"
     assert (row["certainty"], row["certainty_symbols"]) == ("Moderate", "⊕⊕⊕◯")
     assert row["footnotes"].startswith("a. Imprecision (-1): The 95% CI (-5.00 to 0.50) includes no effect (0).")
     with pytest.raises(CompendiumError, match="unknown field"):

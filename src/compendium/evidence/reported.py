@@ -35,12 +35,10 @@ from scipy.stats import norm
 
 from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.errors import CompendiumError
+from compendium.vocabulary import RATIO_MEASURES
 
 #: columns of the table returned by :func:`check_reported`
 COLUMNS = ["file", "row", "study_id", "field", "reason", "details"]
-
-#: measures analysed on the log scale
-RATIO_MEASURES = frozenset({"OR", "RR", "HR", "SMR", "SIR", "PMR"})
 
 #: measures whose CIs are usually exact Poisson intervals: legitimately asymmetric on the log
 #: scale when cases are few, so the symmetry rule is not applied to them (observed/expected is

@@ -16,15 +16,9 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormat
 from compendium.evidence.direction import BENEFIT, BOTH, DIRECTION_TEXT, HARM, NONE, NULL
 from compendium.evidence.triangulation import PRECLINICAL, PRECLINICAL_DIRECTIONS, STREAMS
 from compendium.plots.mr_published import DIRECTION_COLOURS
+from compendium.vocabulary import STREAM_SHORT_LABELS
 
 STUDY_DIRECTION_ORDER = (HARM, NULL, BENEFIT, BOTH, NONE)
-SHORT_STREAM_LABELS = {
-    "mendelian_randomization": "MR, primary studies",
-    "mr_meta_analysis": "MR meta-analysis\n(reuses primary studies)",
-    "observational_athletes": "Observational:\nathletes",
-    "observational_general": "Observational:\ngeneral population",
-    "preclinical": "SOD1 mice",
-}
 
 
 def triangulation_plot(rows: pd.DataFrame, triangulation: pd.DataFrame, preclinical_counts: pd.DataFrame) -> Figure:
@@ -51,7 +45,7 @@ def triangulation_plot(rows: pd.DataFrame, triangulation: pd.DataFrame, preclini
         left += counts
     for y, stream in enumerate(streams):
         axes.text(left[y] + 0.2, y, table.loc[stream, "strength"], va="center", fontsize=8.5, style="italic")
-    axes.set_yticks(positions, [SHORT_STREAM_LABELS.get(s, s) for s in streams], fontsize=9)
+    axes.set_yticks(positions, [STREAM_SHORT_LABELS.get(s, s) for s in streams], fontsize=9)
     axes.set_xlim(0, left.max() + 3.5)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("Number of studies (direction of each study's counted results)")
@@ -80,7 +74,7 @@ def triangulation_plot(rows: pd.DataFrame, triangulation: pd.DataFrame, preclini
     axes.xaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
     axes.xaxis.set_minor_formatter(NullFormatter())
-    axes.set_yticks(range(len(ratio_streams)), [SHORT_STREAM_LABELS.get(s, s) for s in ratio_streams], fontsize=9)
+    axes.set_yticks(range(len(ratio_streams)), [STREAM_SHORT_LABELS.get(s, s) for s in ratio_streams], fontsize=9)
     axes.set_ylim(-0.6, len(ratio_streams) - 0.4)
     axes.set_xlabel("Ratio estimate (OR, HR, SMR, SIR; log scale, 95% CI)")
     axes.set_title("B. Every counted estimate with a CI (not pooled)", loc="left", fontsize=10)
