@@ -76,7 +76,9 @@ def test_rob_weight_shares() -> None:
         pytest.param({"i2": 60.0, "pi_low": -9.0, "pi_high": 2.0}, 1, "serious", id="i2_60_pi_crosses__minus1"),
         pytest.param({"i2": 60.0, "pi_low": None, "pi_high": None}, 1, "serious", id="i2_60_no_pi__minus1"),
         pytest.param({"i2": 80.0, "pi_low": -9.0, "pi_high": 2.0}, 2, "very serious", id="i2_80_pi_crosses__minus2"),
-        pytest.param({"i2": 80.0, "pi_low": -9.0, "pi_high": -0.2}, 0, "not serious", id="i2_80_pi_excludes_null__none"),
+        pytest.param(
+            {"i2": 80.0, "pi_low": -9.0, "pi_high": -0.2}, 0, "not serious", id="i2_80_pi_excludes_null__none"
+        ),
         pytest.param({"k": 1, "i2": None}, 0, "not assessed", id="single_study__not_assessable"),
     ],
 )
@@ -151,7 +153,16 @@ def test_optimal_information_size_bad_input(arguments: dict[str, float], message
 
 def test_imprecision_rule_binary_with_control_risk() -> None:
     # OIS 1814 participants for a control risk of 0.2 and a 25% relative risk reduction (above)
-    base = with_(effect_measure="RR", estimate=0.7, ci_low=0.5, ci_high=0.9, events=None, control_risk=0.2, pi_low=None, pi_high=None)
+    base = with_(
+        effect_measure="RR",
+        estimate=0.7,
+        ci_low=0.5,
+        ci_high=0.9,
+        events=None,
+        control_risk=0.2,
+        pi_low=None,
+        pi_high=None,
+    )
     assert rating(dataclasses.replace(base, participants=1814), "imprecision").final == 0
     below = rating(dataclasses.replace(base, participants=1813), "imprecision")
     assert below.final == 1 and "optimal information size of 1814" in below.explanation
@@ -167,7 +178,16 @@ def test_imprecision_rule_binary_with_control_risk() -> None:
     ],
 )
 def test_imprecision_rule_ratio(events: int | None, ci: tuple[float, float], levels: int) -> None:
-    g = with_(effect_measure="RR", estimate=0.7, ci_low=ci[0], ci_high=ci[1], events=events, participants=2000, pi_low=None, pi_high=None)
+    g = with_(
+        effect_measure="RR",
+        estimate=0.7,
+        ci_low=ci[0],
+        ci_high=ci[1],
+        events=events,
+        participants=2000,
+        pi_low=None,
+        pi_high=None,
+    )
     assert rating(g, "imprecision").final == levels
 
 
@@ -185,7 +205,17 @@ def test_publication_bias_rule(k: int, pval: float | None, levels: int, status: 
     assert (r.final, r.status) == (levels, status)
 
 
-OBSERVATIONAL = with_(design="observational", effect_measure="OR", estimate=1.5, ci_low=1.2, ci_high=1.9, events=400, participants=5000, pi_low=None, pi_high=None)
+OBSERVATIONAL = with_(
+    design="observational",
+    effect_measure="OR",
+    estimate=1.5,
+    ci_low=1.2,
+    ci_high=1.9,
+    events=400,
+    participants=5000,
+    pi_low=None,
+    pi_high=None,
+)
 
 
 @pytest.mark.parametrize(
@@ -217,7 +247,10 @@ def test_effect_text_states_the_confidence_level() -> None:
 
 
 def test_no_upgrade_for_rcts_or_when_rated_down() -> None:
-    assert rating(with_(effect_measure="RR", estimate=3.0, ci_low=2.5, ci_high=3.5, events=400), "large_effect").status == "not applicable"
+    assert (
+        rating(with_(effect_measure="RR", estimate=3.0, ci_low=2.5, ci_high=3.5, events=400), "large_effect").status
+        == "not applicable"
+    )
     downgraded = dataclasses.replace(OBSERVATIONAL, estimate=3.0, ci_low=2.5, ci_high=3.5, share_not_low_rob=0.9)
     r = rating(downgraded, "large_effect")
     assert (r.final, r.explanation.startswith("Not credited")) == (0, True)
@@ -225,21 +258,29 @@ def test_no_upgrade_for_rcts_or_when_rated_down() -> None:
 
 
 def test_dose_response_and_opposing_confounding_upgrades() -> None:
-    g = dataclasses.replace(OBSERVATIONAL, dose_response=True, dose_response_reason="gradient across tertiles (synthetic)")
+    g = dataclasses.replace(
+        OBSERVATIONAL, dose_response=True, dose_response_reason="gradient across tertiles (synthetic)"
+    )
     assert grade_outcome(g).certainty == "Moderate"
-    g = dataclasses.replace(g, opposing_confounding=True, opposing_confounding_reason="healthy-worker bias would reduce it (synthetic)")
+    g = dataclasses.replace(
+        g, opposing_confounding=True, opposing_confounding_reason="healthy-worker bias would reduce it (synthetic)"
+    )
     assert grade_outcome(g).certainty == "High"
     with pytest.raises(CompendiumError, match="dose_response_reason"):
         grade_outcome(dataclasses.replace(OBSERVATIONAL, dose_response=True))
 
 
 def test_levels_are_kept_within_very_low_and_high() -> None:
-    worst = with_(share_not_low_rob=1.0, share_high_rob=1.0, i2=90.0, pi_low=-9.0, pi_high=3.0, ci_high=1.0, participants=50)
+    worst = with_(
+        share_not_low_rob=1.0, share_high_rob=1.0, i2=90.0, pi_low=-9.0, pi_high=3.0, ci_high=1.0, participants=50
+    )
     assert grade_outcome(worst).level == 1
 
 
 def test_publication_bias_override_status() -> None:
-    r = rating(with_(overrides={"publication_bias": (1, "industry-funded small trials only (synthetic)")}), "publication_bias")
+    r = rating(
+        with_(overrides={"publication_bias": (1, "industry-funded small trials only (synthetic)")}), "publication_bias"
+    )
     assert (r.proposed, r.final, r.status) == (0, 1, "strongly suspected")
 
 
@@ -286,7 +327,14 @@ def test_from_dict_and_summary_of_findings_table() -> None:
     values = {f.name: getattr(CLEAN, f.name) for f in dataclasses.fields(CLEAN)}
     result = grade_outcome({**values, "ci_high": 0.5})
     table = grade.summary_of_findings([result])
-    assert list(table.columns) == ["outcome", "effect", "participants_studies", "certainty", "certainty_symbols", "footnotes"]
+    assert list(table.columns) == [
+        "outcome",
+        "effect",
+        "participants_studies",
+        "certainty",
+        "certainty_symbols",
+        "footnotes",
+    ]
     row = table.iloc[0]
     assert row["effect"] == "MD -3.00 (95% CI -5.00 to 0.50)"
     assert row["participants_studies"] == "800 (5 RCTs)"

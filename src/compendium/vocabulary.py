@@ -69,7 +69,14 @@ MR_META_ANALYSIS = "mr_meta_analysis"
 PRECLINICAL = "preclinical"
 #: the evidence streams (``studies.stream``) in the order they are shown everywhere
 STREAM_ORDER: tuple[str, ...] = (
-    RCT, NON_RANDOMISED, REVIEW, OBSERVATIONAL_ATHLETES, OBSERVATIONAL_GENERAL, MR_PRIMARY, MR_META_ANALYSIS, PRECLINICAL,
+    RCT,
+    NON_RANDOMISED,
+    REVIEW,
+    OBSERVATIONAL_ATHLETES,
+    OBSERVATIONAL_GENERAL,
+    MR_PRIMARY,
+    MR_META_ANALYSIS,
+    PRECLINICAL,
 )
 #: a stream in running text ("... from randomised trials")
 STREAM_LABELS: dict[str, str] = {

@@ -80,8 +80,17 @@ VERY_LARGE_EFFECT_RATIO = 5.0
 
 #: starting level by design
 START_LEVELS: dict[str, int] = {"rct": 4, "observational": 2}
-DESIGN_LABELS: dict[str, tuple[str, str]] = {"rct": ("RCT", "RCTs"), "observational": ("observational study", "observational studies")}
-DOWNGRADE_DOMAINS: tuple[str, ...] = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+DESIGN_LABELS: dict[str, tuple[str, str]] = {
+    "rct": ("RCT", "RCTs"),
+    "observational": ("observational study", "observational studies"),
+}
+DOWNGRADE_DOMAINS: tuple[str, ...] = (
+    "risk_of_bias",
+    "inconsistency",
+    "indirectness",
+    "imprecision",
+    "publication_bias",
+)
 UPGRADE_DOMAINS: tuple[str, ...] = ("large_effect", "dose_response", "opposing_confounding")
 DOMAIN_LABELS: dict[str, str] = {
     "risk_of_bias": "Risk of bias",
@@ -141,7 +150,9 @@ class GradeInput:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(values) - known)
         if unknown:
-            raise CompendiumError(f"GRADE input for outcome {values.get('outcome')!r}: unknown field(s) {', '.join(unknown)}")
+            raise CompendiumError(
+                f"GRADE input for outcome {values.get('outcome')!r}: unknown field(s) {', '.join(unknown)}"
+            )
         return cls(**clean_json(dict(values)))  # type: ignore[arg-type]
 
     @property
@@ -246,7 +257,11 @@ def _num(value: float, digits: int = 2) -> str:
 def rule_risk_of_bias(g: GradeInput) -> tuple[int, str]:
     """Proposed downgrade for risk of bias and its explanation (module docstring)."""
     if g.share_high_rob > RISK_OF_BIAS_VERY_SERIOUS_SHARE:
-        return 2, f"{_pct(g.share_high_rob)} of the weight from results at high risk of bias (rule: more than {_pct(RISK_OF_BIAS_VERY_SERIOUS_SHARE)})."
+        return (
+            2,
+            f"{_pct(g.share_high_rob)} of the weight from results at high risk of bias "
+            f"(rule: more than {_pct(RISK_OF_BIAS_VERY_SERIOUS_SHARE)}).",
+        )
     if g.share_not_low_rob > RISK_OF_BIAS_SERIOUS_SHARE:
         return 1, (
             f"{_pct(g.share_not_low_rob)} of the weight from results with some concerns or high risk of bias "
@@ -337,7 +352,9 @@ def optimal_information_size(
         raise CompendiumError(f"optimal information size: alpha {alpha!r} and power {power!r} must lie between 0 and 1")
     if mid_smd is not None:
         if not mid_smd > 0:
-            raise CompendiumError(f"optimal information size: mid_smd {mid_smd!r}; expected a positive difference in SD")
+            raise CompendiumError(
+                f"optimal information size: mid_smd {mid_smd!r}; expected a positive difference in SD"
+            )
         per_group = pingouin.power_ttest(d=mid_smd, power=power, alpha=alpha, contrast="two-samples")
         return 2 * math.ceil(per_group)
     assert control_risk is not None
@@ -357,7 +374,9 @@ def rule_imprecision(g: GradeInput) -> tuple[int, str]:
     """Proposed downgrade for imprecision: one level per criterion met, at most two."""
     reasons = []
     if g.ci_low <= g.null <= g.ci_high:
-        reasons.append(f"the {g.ci_level:g}% CI ({_num(g.ci_low)} to {_num(g.ci_high)}) includes no effect ({_num(g.null, 0)})")
+        reasons.append(
+            f"the {g.ci_level:g}% CI ({_num(g.ci_low)} to {_num(g.ci_high)}) includes no effect ({_num(g.null, 0)})"
+        )
     if g.effect_measure in CONTINUOUS_MEASURES:
         ois = optimal_information_size(g.mid_smd)
         if g.participants < ois:
@@ -402,9 +421,17 @@ def rule_large_effect(g: GradeInput) -> tuple[int, str]:
         return 0, ""
     size = max(g.estimate, 1 / g.estimate)
     if size > VERY_LARGE_EFFECT_RATIO:
-        return 2, f"{g.effect_measure} {_num(g.estimate)} (rule: above {VERY_LARGE_EFFECT_RATIO:g} or below 1/{VERY_LARGE_EFFECT_RATIO:g})."
+        return (
+            2,
+            f"{g.effect_measure} {_num(g.estimate)} "
+            f"(rule: above {VERY_LARGE_EFFECT_RATIO:g} or below 1/{VERY_LARGE_EFFECT_RATIO:g}).",
+        )
     if size > LARGE_EFFECT_RATIO:
-        return 1, f"{g.effect_measure} {_num(g.estimate)} (rule: above {LARGE_EFFECT_RATIO:g} or below 1/{LARGE_EFFECT_RATIO:g})."
+        return (
+            1,
+            f"{g.effect_measure} {_num(g.estimate)} "
+            f"(rule: above {LARGE_EFFECT_RATIO:g} or below 1/{LARGE_EFFECT_RATIO:g}).",
+        )
     return 0, ""
 
 
@@ -442,7 +469,9 @@ def _status(domain: str, levels: int, explanation: str) -> str:
 
 def _validate(g: GradeInput) -> None:
     def fail(name: str, expected: str) -> CompendiumError:
-        return CompendiumError(f"GRADE input for outcome {g.outcome!r}, field {name!r}: {getattr(g, name)!r}; expected {expected}")
+        return CompendiumError(
+            f"GRADE input for outcome {g.outcome!r}, field {name!r}: {getattr(g, name)!r}; expected {expected}"
+        )
 
     if g.design not in START_LEVELS:
         raise fail("design", " or ".join(START_LEVELS))
@@ -469,24 +498,39 @@ def _validate(g: GradeInput) -> None:
         raise fail("relative_risk_reduction", "a fraction between 0 and 1 (exclusive)")
     if g.indirectness not in (0, 1, 2):
         raise fail("indirectness", "0, 1 or 2 levels")
-    for flag, reason in (("indirectness", "indirectness_reason"), ("dose_response", "dose_response_reason"), ("opposing_confounding", "opposing_confounding_reason")):
+    for flag, reason in (
+        ("indirectness", "indirectness_reason"),
+        ("dose_response", "dose_response_reason"),
+        ("opposing_confounding", "opposing_confounding_reason"),
+    ):
         if getattr(g, flag) and not getattr(g, reason).strip():
             raise fail(reason, f"a written reason because {flag} is set")
     for domain, value in g.overrides.items():
         if domain in UPGRADE_DOMAINS and g.design != "observational":
-            raise CompendiumError(f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: upgrades apply only to observational evidence")
+            raise CompendiumError(
+                f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: "
+                "upgrades apply only to observational evidence"
+            )
         if domain not in RULES:
-            raise CompendiumError(f"GRADE input for outcome {g.outcome!r}, overrides: unknown domain {domain!r}; expected one of {', '.join(RULES)}")
+            raise CompendiumError(
+                f"GRADE input for outcome {g.outcome!r}, overrides: unknown domain {domain!r}; "
+                f"expected one of {', '.join(RULES)}"
+            )
         levels, reason = value
         if levels not in (0, 1, 2):
-            raise CompendiumError(f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: {levels!r} levels; expected 0, 1 or 2")
+            raise CompendiumError(
+                f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: {levels!r} levels; expected 0, 1 or 2"
+            )
         if not str(reason).strip():
-            raise CompendiumError(f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: an override needs a written reason")
+            raise CompendiumError(
+                f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: an override needs a written reason"
+            )
 
 
 def effect_text(g: GradeInput, digits: int = 2) -> str:
     """e.g. ``MD -1.20 (95% CI -3.10 to 0.70)``."""
-    return f"{g.effect_measure} {_num(g.estimate, digits)} ({g.ci_level:g}% CI {_num(g.ci_low, digits)} to {_num(g.ci_high, digits)})"
+    interval = f"{g.ci_level:g}% CI {_num(g.ci_low, digits)} to {_num(g.ci_high, digits)}"
+    return f"{g.effect_measure} {_num(g.estimate, digits)} ({interval})"
 
 
 def grade_outcome(g: GradeInput | Mapping[str, object]) -> GradeResult:
@@ -505,7 +549,11 @@ def grade_outcome(g: GradeInput | Mapping[str, object]) -> GradeResult:
         rating = _rate(g, domain, "up")
         if rated_down and rating.proposed and not rating.override_reason:
             rating = DomainRating(
-                domain, "up", 0, 0, "none",
+                domain,
+                "up",
+                0,
+                0,
+                "none",
                 f"Not credited because the evidence was rated down ({rating.explanation.rstrip('.')}).",
             )
         ratings.append(rating)
@@ -529,7 +577,10 @@ def _rate(g: GradeInput, domain: str, direction: str) -> DomainRating:
     if domain in g.overrides:
         final, reason = g.overrides[domain][0], str(g.overrides[domain][1]).strip()
         if final == proposed:
-            raise CompendiumError(f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: equals the proposed {proposed}; remove it")
+            raise CompendiumError(
+                f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: "
+                f"equals the proposed {proposed}; remove it"
+            )
         explanation = explanation or "Rule proposed no change."
     return DomainRating(domain, direction, proposed, final, _status(domain, final, explanation), explanation, reason)
 

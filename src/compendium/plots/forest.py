@@ -10,6 +10,7 @@ measures are drawn on a log axis with back-transformed (exp) labels. An optional
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -101,7 +102,7 @@ def forest_plot(
         ax.spines[side].set_visible(False)
     trans = blended_transform_factory(ax.transAxes, ax.transData)  # x: axes fraction, y: row
     header = k + 3.0
-    bold = {"transform": trans, "va": "center", "fontweight": "bold"}
+    bold: dict[str, Any] = {"transform": trans, "va": "center", "fontweight": "bold"}
     ax.text(STUDY_X, header, "Study", **bold)
     ax.text(WEIGHT_X, header, "Weight", **bold)
     ax.text(ESTIMATE_X, header, f"Estimate [{res.level:g}% CI]", **bold)
@@ -111,7 +112,9 @@ def forest_plot(
     for i, row in enumerate(rows):
         ax.text(STUDY_X, row, res.slab[i], transform=trans, va="center")
         ax.text(WEIGHT_X, row, f"{weights[i]:.1f}%", transform=trans, va="center")
-        ax.text(ESTIMATE_X, row, f"{shown_yi[i]:.2f} [{shown_lo[i]:.2f}, {shown_hi[i]:.2f}]", transform=trans, va="center")
+        ax.text(
+            ESTIMATE_X, row, f"{shown_yi[i]:.2f} [{shown_lo[i]:.2f}, {shown_hi[i]:.2f}]", transform=trans, va="center"
+        )
         if extra is not None:
             _judgement_cell(ax, trans, row, str(extra[i]), colours)
     model = "Random-effects" if res.method != "FE" else "Equal-effects"
@@ -121,7 +124,10 @@ def forest_plot(
     if pi is not None:
         ax.text(STUDY_X, 0.6, "Prediction interval", transform=trans, va="center")
         ax.text(ESTIMATE_X, 0.6, f"[{pi[0]:.2f}, {pi[1]:.2f}]", transform=trans, va="center")
-    het = f"Heterogeneity: tau² = {res.tau2:.3f}, I² = {res.i2:.0f}%\nQ = {res.q:.2f} (df = {res.q_df}, p = {res.q_pval:.3g})"
+    het = (
+        f"Heterogeneity: tau² = {res.tau2:.3f}, I² = {res.i2:.0f}%\n"
+        f"Q = {res.q:.2f} (df = {res.q_df}, p = {res.q_pval:.3g})"
+    )
     ax.text(STUDY_X, 0.0, het, transform=trans, va="top", fontsize=8, color="dimgrey")  # below the rows
     return figure
 
@@ -130,9 +136,28 @@ def _judgement_cell(ax: Axes, trans: Transform, row: float, label: str, colours:
     """A judgement: its coloured circle with the symbol (judgements in the palette only) and its name."""
     offset = 0.0
     if label in colours:
-        ax.scatter([EXTRA_X], [row], s=110, color=colours[label], edgecolors="black", linewidths=0.5,
-                   transform=trans, clip_on=False, zorder=3)
-        ax.text(EXTRA_X, row, SYMBOLS[label], transform=trans, ha="center", va="center", fontsize=8,
-                fontweight="bold", color=symbol_colour(colours[label]), zorder=4)
+        ax.scatter(
+            [EXTRA_X],
+            [row],
+            s=110,
+            color=colours[label],
+            edgecolors="black",
+            linewidths=0.5,
+            transform=trans,
+            clip_on=False,
+            zorder=3,
+        )
+        ax.text(
+            EXTRA_X,
+            row,
+            SYMBOLS[label],
+            transform=trans,
+            ha="center",
+            va="center",
+            fontsize=8,
+            fontweight="bold",
+            color=symbol_colour(colours[label]),
+            zorder=4,
+        )
         offset = 0.1
     ax.text(EXTRA_X + offset, row, label, transform=trans, va="center")

@@ -72,14 +72,24 @@ def funnel_plot(
     est = res.estimate
     z = stats.norm.isf((1 - res.level / 100) / 2)
     ax.plot(
-        [est - z * top, est, est + z * top], [top, 0, top], color="black", lw=0.8, ls="--",
-        label=f"pseudo {res.level:g}% limits", zorder=2,
+        [est - z * top, est, est + z * top],
+        [top, 0, top],
+        color="black",
+        lw=0.8,
+        ls="--",
+        label=f"pseudo {res.level:g}% limits",
+        zorder=2,
     )
     ax.axvline(est, color=POOLED_COLOUR, lw=1.2, label=f"pooled estimate ({res.method})", zorder=2)
     ax.scatter(yi, sei, color=STUDY_COLOUR, edgecolor="black", zorder=3, label="studies")
     if filled is not None and len(filled[0]):
         ax.scatter(
-            filled[0], np.sqrt(filled[1]), facecolor="white", edgecolor="black", zorder=3, label="filled (trim-and-fill)"
+            filled[0],
+            np.sqrt(filled[1]),
+            facecolor="white",
+            edgecolor="black",
+            zorder=3,
+            label="filled (trim-and-fill)",
         )
     ax.set_ylim(top, 0)
     span = max(np.max(np.abs(yi - null)), stats.norm.isf(levels[0] / 2) * top) * 1.1

@@ -53,16 +53,31 @@ def scatter_plot(
     sign = np.sign(data.bx)
     x, y = data.bx * sign, data.by * sign
     figure, axes, owned = figure_and_axes(ax, (7, 5.5))
-    axes.errorbar(x, y, xerr=data.bxse, yerr=data.byse, fmt="o", color=POINT_COLOUR, ecolor="#999999",
-                  markersize=4, elinewidth=0.8, label="SNPs (bars: ±1 SE)")
+    axes.errorbar(
+        x,
+        y,
+        xerr=data.bxse,
+        yerr=data.byse,
+        fmt="o",
+        color=POINT_COLOUR,
+        ecolor="#999999",
+        markersize=4,
+        elinewidth=0.8,
+        label="SNPs (bars: ±1 SE)",
+    )
     line_x = np.array([0.0, float(np.max(x + data.bxse)) * 1.05])
     for name in methods:
         result = results.method(name)
         if result is None:
             continue
         intercept = getattr(result, "intercept", 0.0)
-        axes.plot(line_x, intercept + result.estimate * line_x, color=METHOD_COLOURS[name], linewidth=1.8,
-                  label=f"{METHOD_LABELS[name]}: {result.estimate:.3g}")
+        axes.plot(
+            line_x,
+            intercept + result.estimate * line_x,
+            color=METHOD_COLOURS[name],
+            linewidth=1.8,
+            label=f"{METHOD_LABELS[name]}: {result.estimate:.3g}",
+        )
     axes.axhline(0, color="#bbbbbb", linewidth=0.8, zorder=0)
     axes.set_xlim(left=0)
     axes.set_xlabel(f"SNP effect on {exposure_label} (per effect allele, exposure units)")
@@ -95,8 +110,12 @@ def funnel_plot(
     for name in methods:
         result = results.method(name)
         if result is not None:
-            axes.axvline(result.estimate, color=METHOD_COLOURS[name], linewidth=1.5,
-                         label=f"{METHOD_LABELS[name]}: {result.estimate:.3g}")
+            axes.axvline(
+                result.estimate,
+                color=METHOD_COLOURS[name],
+                linewidth=1.5,
+                label=f"{METHOD_LABELS[name]}: {result.estimate:.3g}",
+            )
     axes.axvline(0, color="#bbbbbb", linewidth=0.8, zorder=0)
     axes.set_xlabel(f"Causal estimate (Wald ratio; {outcome_label} units per {exposure_label} unit)")
     axes.set_ylabel("Precision of the Wald ratio (1 / SE)")
@@ -118,12 +137,24 @@ def leave_one_out_plot(
     """IVW estimate and CI with each SNP left out (``sensitivity.leave_one_out`` table), all-SNP line."""
     figure, axes, owned = figure_and_axes(ax, (7, max(3.0, 0.25 * len(loo) + 1.5)))
     positions = np.arange(len(loo))[::-1]
-    axes.errorbar(loo["estimate"], positions, xerr=[loo["estimate"] - loo["ci_low"], loo["ci_high"] - loo["estimate"]],
-                  fmt="s", color=POINT_COLOUR, ecolor="#777777", markersize=4, elinewidth=1,
-                  label="SNP left out (estimate and CI)")
+    axes.errorbar(
+        loo["estimate"],
+        positions,
+        xerr=[loo["estimate"] - loo["ci_low"], loo["ci_high"] - loo["estimate"]],
+        fmt="s",
+        color=POINT_COLOUR,
+        ecolor="#777777",
+        markersize=4,
+        elinewidth=1,
+        label="SNP left out (estimate and CI)",
+    )
     if results is not None and results.ivw is not None:
-        axes.axvline(results.ivw.estimate, color=METHOD_COLOURS["ivw"], linestyle="--",
-                     label=f"All SNPs, {METHOD_LABELS['ivw']}: {results.ivw.estimate:.3g}")
+        axes.axvline(
+            results.ivw.estimate,
+            color=METHOD_COLOURS["ivw"],
+            linestyle="--",
+            label=f"All SNPs, {METHOD_LABELS['ivw']}: {results.ivw.estimate:.3g}",
+        )
     axes.axvline(0, color="#bbbbbb", linewidth=0.8, zorder=0)
     axes.set_yticks(positions, [f"without {label}" for label in loo[SNP]], fontsize="small")
     axes.set_ylim(-1, len(loo))

@@ -35,10 +35,7 @@ def _check_judgements(frame: pd.DataFrame, columns: list[str], tool: str) -> Non
 
 
 def _legend_handles(colours: dict[str, str], present: list[str]) -> list[Patch]:
-    return [
-        Patch(facecolor=colours[j], edgecolor="black", linewidth=0.5, label=f"{SYMBOLS[j]}  {j}")
-        for j in present
-    ]
+    return [Patch(facecolor=colours[j], edgecolor="black", linewidth=0.5, label=f"{SYMBOLS[j]}  {j}") for j in present]
 
 
 def _domain_key(tool: str) -> str:
@@ -82,8 +79,15 @@ def traffic_light_plot(
             judgement = record[column]
             axes.scatter(col, row, s=380, color=colours[judgement], edgecolors="black", linewidths=0.6, zorder=2)
             axes.text(
-                col, row, SYMBOLS[judgement], ha="center", va="center", fontsize=11, fontweight="bold",
-                color=symbol_colour(colours[judgement]), zorder=3,
+                col,
+                row,
+                SYMBOLS[judgement],
+                ha="center",
+                va="center",
+                fontsize=11,
+                fontweight="bold",
+                color=symbol_colour(colours[judgement]),
+                zorder=3,
             )
     axes.set_xticks(range(len(columns)), columns)
     axes.set_yticks(range(n_studies), frame["Study"].tolist())
