@@ -28,7 +28,6 @@ import pandas as pd
 from compendium.analysis.inputs import ROB_ABSENT, ROB_ABSENT_REASON
 from compendium.analysis.pooling import AnalysisFit
 from compendium.analysis.rob import NOT_ASSESSED, RobLookup
-from compendium.bias.vocabulary import DOMAIN_NOT_ASSESSED
 from compendium.bias.grade import (
     PUBLICATION_BIAS_MIN_K,
     GradeInput,
@@ -38,6 +37,7 @@ from compendium.bias.grade import (
     rob_weight_shares,
     summary_of_findings,
 )
+from compendium.bias.vocabulary import DOMAIN_NOT_ASSESSED
 from compendium.meta.small_study import egger_test
 
 SURROGATE_OUTCOMES = ("mep", "mip", "fvc", "pef", "snip", "mvv")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from compendium import vocabulary
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
 from compendium.data.summary import QUESTIONS, STREAM_ORDER
 from compendium.evidence import consensus
@@ -20,7 +21,6 @@ from compendium.report import guidance as guidance_data
 from compendium.report.inputs import INGEST, META, MR, RISK_OF_BIAS, Figure, ResultSet, load_results
 from compendium.report.provenance import Provenance, collect
 from compendium.results_io import FLOAT_FORMAT, write_table
-from compendium import vocabulary
 
 REPORT_FILE = "consensus_report.html"
 TEMPLATE = "consensus_report.html"
