@@ -20,10 +20,10 @@ from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import Transform, blended_transform_factory
 from scipy import stats
 
-from compendium.bias.vocabulary import DEFAULT_PALETTE, PALETTES, SYMBOLS
+from compendium.bias.vocabulary import DEFAULT_PALETTE, PALETTES
 from compendium.errors import CompendiumError
 from compendium.meta.model import MetaResult
-from compendium.plots.canvas import figure_and_axes, symbol_colour
+from compendium.plots.canvas import figure_and_axes, judgement_marker
 from compendium.plots.funnel import POOLED_COLOUR, STUDY_COLOUR
 
 #: x positions of the text columns, as fractions of the axes width (the axes span the middle of
@@ -136,28 +136,6 @@ def _judgement_cell(ax: Axes, trans: Transform, row: float, label: str, colours:
     """A judgement: its coloured circle with the symbol (judgements in the palette only) and its name."""
     offset = 0.0
     if label in colours:
-        ax.scatter(
-            [EXTRA_X],
-            [row],
-            s=110,
-            color=colours[label],
-            edgecolors="black",
-            linewidths=0.5,
-            transform=trans,
-            clip_on=False,
-            zorder=3,
-        )
-        ax.text(
-            EXTRA_X,
-            row,
-            SYMBOLS[label],
-            transform=trans,
-            ha="center",
-            va="center",
-            fontsize=8,
-            fontweight="bold",
-            color=symbol_colour(colours[label]),
-            zorder=4,
-        )
+        judgement_marker(ax, EXTRA_X, row, label, colours, size=110, fontsize=8, transform=trans)
         offset = 0.1
     ax.text(EXTRA_X + offset, row, label, transform=trans, va="center")

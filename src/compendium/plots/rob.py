@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 from compendium.bias.robvis import robvis_judgements
 from compendium.bias.vocabulary import DEFAULT_PALETTE, PALETTES, ROB2, SYMBOLS, TOOL_DOMAINS
 from compendium.errors import CompendiumError
-from compendium.plots.canvas import figure_and_axes, symbol_colour
+from compendium.plots.canvas import figure_and_axes, judgement_marker
 
 
 def _colours(palette: str) -> dict[str, str]:
@@ -76,19 +76,7 @@ def traffic_light_plot(
     figure, axes, owned = figure_and_axes(ax, (4.2 + 0.6 * len(columns), 1.4 + 0.42 * max(n_studies, 1)))
     for row, record in enumerate(frame.to_dict(orient="records")):
         for col, column in enumerate(columns):
-            judgement = record[column]
-            axes.scatter(col, row, s=380, color=colours[judgement], edgecolors="black", linewidths=0.6, zorder=2)
-            axes.text(
-                col,
-                row,
-                SYMBOLS[judgement],
-                ha="center",
-                va="center",
-                fontsize=11,
-                fontweight="bold",
-                color=symbol_colour(colours[judgement]),
-                zorder=3,
-            )
+            judgement_marker(axes, col, row, str(record[column]), colours, size=380, fontsize=11)
     axes.set_xticks(range(len(columns)), columns)
     axes.set_yticks(range(n_studies), frame["Study"].tolist())
     axes.set_xlim(-0.6, len(columns) - 0.4)
