@@ -133,9 +133,7 @@ def forest_plot(
 
 
 def _judgement_cell(ax: Axes, trans: Transform, row: float, label: str, colours: dict[str, str]) -> None:
-    """A judgement: its coloured circle with the symbol (judgements in the palette only) and its name."""
-    offset = 0.0
+    """A judgement's name, after its coloured circle with the symbol when the palette has it."""
     if label in colours:
         judgement_marker(ax, EXTRA_X, row, label, colours, size=110, fontsize=8, transform=trans)
-        offset = 0.1
-    ax.text(EXTRA_X + offset, row, label, transform=trans, va="center")
+    ax.text(EXTRA_X + 0.1, row, label, transform=trans, va="center")
