@@ -45,6 +45,7 @@ Tested rule by rule in ``tests/test_grade.py``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -299,6 +300,7 @@ def rule_indirectness(g: GradeInput) -> tuple[int, str]:
     return g.indirectness, (g.indirectness_reason if g.indirectness else "")
 
 
+@functools.lru_cache(maxsize=64)
 def optimal_information_size(
     mid_smd: float | None = None,
     *,
