@@ -94,7 +94,7 @@ def coverage_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     outcome_names = sorted({outcome for _, outcome in parts})
     records = []
     for trial in trials.itertuples():
-        record = {"study_id": trial.study_id, "study": labels.get(trial.study_id, trial.study_id),
+        record = {"study_id": trial.study_id, "study": labels.get(str(trial.study_id), str(trial.study_id)),
                   "set": "primary" if trial.primary else trial.exclusion_reason}
         for outcome in outcome_names:
             record[outcome] = " + ".join(sorted(parts.get((trial.study_id, outcome), set())))
