@@ -2,6 +2,7 @@
 #
 #   make report   set up the environment if needed, run the stage notebooks, write reports/
 #   make test     set up the environment if needed, run the whole test suite
+#   make lint     check style (ruff) and types (mypy)
 #   make help     list every target
 #
 # The analysis is a DAG: data/raw + params -> 01 -> 02 -> 03 -> 04 -> 05 -> reports/.
@@ -30,7 +31,7 @@ SRC_FILES := $(sort $(shell find src -name '*.py' -o -name '*.html' -o -name '*.
 PARAMS_SIGNATURE := .make/params-signature
 STAGE_INPUTS := $(RAW_FILES) $(SRC_FILES) $(PARAMS_SIGNATURE) $(ENV_STAMP)
 
-.PHONY: help setup report test browser lab benchmark validate check-reported clean distclean lock FORCE
+.PHONY: help setup report test lint browser lab benchmark validate check-reported clean distclean lock FORCE
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}'
@@ -42,7 +43,7 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e '.[dev]'
 	touch $@
 
 report: $(STAGE_OUTPUTS) ## Run every stage notebook that is out of date and write reports/
@@ -65,6 +66,13 @@ $(foreach s,$(STAGES),$(eval $(call STAGE_RULE,$(s))))
 
 test: $(ENV_STAMP) browser ## Run the whole test suite
 	$(BIN)/python -m pytest
+
+# the settings of both tools live in pyproject.toml ([tool.ruff], [tool.mypy])
+LINT_PATHS := src tests benchmarks
+lint: $(ENV_STAMP) ## Check style and types: ruff lint, ruff format --check, mypy
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
 
 # the report's browser test drives Debian's chromium (tests/test_report_browser.py)
 CHROMIUM := /usr/bin/chromium
@@ -91,9 +99,9 @@ check-reported: $(ENV_STAMP) ## Check the reported statistics in data/raw for in
 environment.yml: requirements.lock ## Regenerate environment.yml (conda/Binder) from the pins
 	$(BIN)/python -m compendium.environment requirements.lock > $@
 
-lock: ## Re-resolve the newest versions of pyproject's dependencies into requirements.lock
+lock: ## Re-resolve the newest versions of pyproject's dependencies (with the dev tools) into requirements.lock
 	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv
-	build/lock-venv/bin/python -m pip install --quiet setuptools wheel .
+	build/lock-venv/bin/python -m pip install --quiet setuptools wheel '.[dev]'
 	build/lock-venv/bin/python -m pip uninstall --quiet -y compendium
 	{ sed -n '1,3p' requirements.lock; build/lock-venv/bin/python -m pip freeze --all | grep -v -E '^pip==' | LC_ALL=C sort -f; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock && rm -rf build/lock-venv

@@ -58,7 +58,7 @@ def test_weights_follow_the_stated_scheme(studies, rob2, observational_rob):
     assert weights.loc["synth_t3", "weight"] == 1.0
     assert weights.loc["synth_o1", "weight"] == 0.125 and weights.loc["synth_o1", "rob_tool"] == "ROBINS-E"
     assert weights.loc["synth_mr1", "weight"] == NOT_ASSESSED_WEIGHT
-    assert weights.loc["synth_rev1", "rob_tool"] == "not assessed"
+    assert weights.loc["synth_rev1", "rob_tool"] == "Not assessed"
 
 
 def test_rob2_wins_over_observational_tool(studies):

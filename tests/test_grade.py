@@ -19,7 +19,7 @@ CLEAN = GradeInput(
     outcome="synthetic outcome",
     design="rct",
     k=5,
-    participants=600,
+    participants=800,
     effect_measure="MD",
     estimate=-3.0,
     ci_low=-5.0,
@@ -76,7 +76,9 @@ def test_rob_weight_shares() -> None:
         pytest.param({"i2": 60.0, "pi_low": -9.0, "pi_high": 2.0}, 1, "serious", id="i2_60_pi_crosses__minus1"),
         pytest.param({"i2": 60.0, "pi_low": None, "pi_high": None}, 1, "serious", id="i2_60_no_pi__minus1"),
         pytest.param({"i2": 80.0, "pi_low": -9.0, "pi_high": 2.0}, 2, "very serious", id="i2_80_pi_crosses__minus2"),
-        pytest.param({"i2": 80.0, "pi_low": -9.0, "pi_high": -0.2}, 0, "not serious", id="i2_80_pi_excludes_null__none"),
+        pytest.param(
+            {"i2": 80.0, "pi_low": -9.0, "pi_high": -0.2}, 0, "not serious", id="i2_80_pi_excludes_null__none"
+        ),
         pytest.param({"k": 1, "i2": None}, 0, "not assessed", id="single_study__not_assessable"),
     ],
 )
@@ -95,9 +97,11 @@ def test_indirectness_is_the_reviewers_judgement_with_reason() -> None:
 @pytest.mark.parametrize(
     ("changes", "levels"),
     [
-        pytest.param({}, 0, id="narrow_ci_400plus__none"),
+        pytest.param({}, 0, id="narrow_ci_ois_met__none"),
+        pytest.param({"participants": 788}, 0, id="continuous_at_ois_788__none"),
         pytest.param({"ci_high": 0.5}, 1, id="ci_crosses_null__minus1"),
-        pytest.param({"participants": 399}, 1, id="continuous_below_400__minus1"),
+        pytest.param({"participants": 787}, 1, id="continuous_below_ois_788__minus1"),
+        pytest.param({"participants": 300, "mid_smd": 0.5}, 0, id="mid_smd_0_5__ois_128_met__none"),
         pytest.param({"ci_high": 0.5, "participants": 120}, 2, id="ci_crosses_and_small__minus2"),
         pytest.param({"k": 1, "i2": None, "pi_low": None, "pi_high": None}, 1, id="single_study__minus1"),
         pytest.param({"k": 1, "participants": 60, "ci_high": 1.0}, 2, id="three_criteria__capped_minus2"),
@@ -105,6 +109,63 @@ def test_indirectness_is_the_reviewers_judgement_with_reason() -> None:
 )
 def test_imprecision_rule_continuous(changes: dict[str, object], levels: int) -> None:
     assert rating(with_(**changes), "imprecision").final == levels
+
+
+def test_optimal_information_size_continuous() -> None:
+    # Textbook normal approximation: n per group = 2 (z_{1-alpha/2} + z_{1-beta})^2 / d^2 =
+    # 2 (1.959964 + 0.841621)^2 / 0.2^2 = 392.44 for d = 0.2; the t-test needs slightly more.
+    z_sum = 1.959964 + 0.841621
+    per_group = 2 * z_sum**2 / 0.2**2
+    assert round(per_group, 2) == 392.44
+    assert grade.optimal_information_size(0.2) == 2 * 394  # t-based 393.4 per group, rounded up
+    assert 2 * per_group < grade.optimal_information_size(0.2) < 2 * (per_group + 2)
+    # Cohen J. Statistical power analysis for the behavioral sciences, 2nd ed., 1988, Table 2.4.1
+    # (two-sided alpha 0.05, power 0.80): 64 per group for d = 0.5 and 26 per group for d = 0.8
+    assert grade.optimal_information_size(0.5) == 2 * 64
+    assert grade.optimal_information_size(0.8) == 2 * 26
+
+
+def test_optimal_information_size_binary() -> None:
+    # Control risk 0.20, relative risk reduction 25% (risk 0.15 with the intervention): by hand,
+    # N = (z_{0.975} + z_{0.80})^2 / w^2 with w = 0.05 / (2 sqrt(0.175 * 0.825)), so
+    # N = 7.848879 * 4 * 0.144375 / 0.0025 = 1813.1 participants in all, 1814 as two equal groups.
+    # GRADE 6 (Guyatt 2011, figure of OIS by control event rate) reads "approximately 2000" for
+    # this case (as quoted by the KCE process book, section 5.5.4).
+    expected = (1.959964 + 0.841621) ** 2 * 4 * 0.175 * 0.825 / 0.05**2
+    assert round(expected, 1) == 1813.1
+    assert grade.optimal_information_size(control_risk=0.2) == 1814
+    assert grade.optimal_information_size(control_risk=0.2, relative_risk_reduction=0.25) == 1814
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        pytest.param({}, "either mid_smd", id="neither"),
+        pytest.param({"mid_smd": 0.2, "control_risk": 0.1}, "either mid_smd", id="both"),
+        pytest.param({"mid_smd": -0.2}, "positive difference", id="negative_smd"),
+        pytest.param({"control_risk": 1.2}, "between 0 and 1", id="risk_above_1"),
+    ],
+)
+def test_optimal_information_size_bad_input(arguments: dict[str, float], message: str) -> None:
+    with pytest.raises(CompendiumError, match=message):
+        grade.optimal_information_size(**arguments)
+
+
+def test_imprecision_rule_binary_with_control_risk() -> None:
+    # OIS 1814 participants for a control risk of 0.2 and a 25% relative risk reduction (above)
+    base = with_(
+        effect_measure="RR",
+        estimate=0.7,
+        ci_low=0.5,
+        ci_high=0.9,
+        events=None,
+        control_risk=0.2,
+        pi_low=None,
+        pi_high=None,
+    )
+    assert rating(dataclasses.replace(base, participants=1814), "imprecision").final == 0
+    below = rating(dataclasses.replace(base, participants=1813), "imprecision")
+    assert below.final == 1 and "optimal information size of 1814" in below.explanation
 
 
 @pytest.mark.parametrize(
@@ -117,7 +178,16 @@ def test_imprecision_rule_continuous(changes: dict[str, object], levels: int) ->
     ],
 )
 def test_imprecision_rule_ratio(events: int | None, ci: tuple[float, float], levels: int) -> None:
-    g = with_(effect_measure="RR", estimate=0.7, ci_low=ci[0], ci_high=ci[1], events=events, participants=2000, pi_low=None, pi_high=None)
+    g = with_(
+        effect_measure="RR",
+        estimate=0.7,
+        ci_low=ci[0],
+        ci_high=ci[1],
+        events=events,
+        participants=2000,
+        pi_low=None,
+        pi_high=None,
+    )
     assert rating(g, "imprecision").final == levels
 
 
@@ -135,7 +205,17 @@ def test_publication_bias_rule(k: int, pval: float | None, levels: int, status: 
     assert (r.final, r.status) == (levels, status)
 
 
-OBSERVATIONAL = with_(design="observational", effect_measure="OR", estimate=1.5, ci_low=1.2, ci_high=1.9, events=400, participants=5000, pi_low=None, pi_high=None)
+OBSERVATIONAL = with_(
+    design="observational",
+    effect_measure="OR",
+    estimate=1.5,
+    ci_low=1.2,
+    ci_high=1.9,
+    events=400,
+    participants=5000,
+    pi_low=None,
+    pi_high=None,
+)
 
 
 @pytest.mark.parametrize(
@@ -167,7 +247,10 @@ def test_effect_text_states_the_confidence_level() -> None:
 
 
 def test_no_upgrade_for_rcts_or_when_rated_down() -> None:
-    assert rating(with_(effect_measure="RR", estimate=3.0, ci_low=2.5, ci_high=3.5, events=400), "large_effect").status == "not applicable"
+    assert (
+        rating(with_(effect_measure="RR", estimate=3.0, ci_low=2.5, ci_high=3.5, events=400), "large_effect").status
+        == "not applicable"
+    )
     downgraded = dataclasses.replace(OBSERVATIONAL, estimate=3.0, ci_low=2.5, ci_high=3.5, share_not_low_rob=0.9)
     r = rating(downgraded, "large_effect")
     assert (r.final, r.explanation.startswith("Not credited")) == (0, True)
@@ -175,21 +258,29 @@ def test_no_upgrade_for_rcts_or_when_rated_down() -> None:
 
 
 def test_dose_response_and_opposing_confounding_upgrades() -> None:
-    g = dataclasses.replace(OBSERVATIONAL, dose_response=True, dose_response_reason="gradient across tertiles (synthetic)")
+    g = dataclasses.replace(
+        OBSERVATIONAL, dose_response=True, dose_response_reason="gradient across tertiles (synthetic)"
+    )
     assert grade_outcome(g).certainty == "Moderate"
-    g = dataclasses.replace(g, opposing_confounding=True, opposing_confounding_reason="healthy-worker bias would reduce it (synthetic)")
+    g = dataclasses.replace(
+        g, opposing_confounding=True, opposing_confounding_reason="healthy-worker bias would reduce it (synthetic)"
+    )
     assert grade_outcome(g).certainty == "High"
     with pytest.raises(CompendiumError, match="dose_response_reason"):
         grade_outcome(dataclasses.replace(OBSERVATIONAL, dose_response=True))
 
 
 def test_levels_are_kept_within_very_low_and_high() -> None:
-    worst = with_(share_not_low_rob=1.0, share_high_rob=1.0, i2=90.0, pi_low=-9.0, pi_high=3.0, ci_high=1.0, participants=50)
+    worst = with_(
+        share_not_low_rob=1.0, share_high_rob=1.0, i2=90.0, pi_low=-9.0, pi_high=3.0, ci_high=1.0, participants=50
+    )
     assert grade_outcome(worst).level == 1
 
 
 def test_publication_bias_override_status() -> None:
-    r = rating(with_(overrides={"publication_bias": (1, "industry-funded small trials only (synthetic)")}), "publication_bias")
+    r = rating(
+        with_(overrides={"publication_bias": (1, "industry-funded small trials only (synthetic)")}), "publication_bias"
+    )
     assert (r.proposed, r.final, r.status) == (0, 1, "strongly suspected")
 
 
@@ -236,10 +327,17 @@ def test_from_dict_and_summary_of_findings_table() -> None:
     values = {f.name: getattr(CLEAN, f.name) for f in dataclasses.fields(CLEAN)}
     result = grade_outcome({**values, "ci_high": 0.5})
     table = grade.summary_of_findings([result])
-    assert list(table.columns) == ["outcome", "effect", "participants_studies", "certainty", "certainty_symbols", "footnotes"]
+    assert list(table.columns) == [
+        "outcome",
+        "effect",
+        "participants_studies",
+        "certainty",
+        "certainty_symbols",
+        "footnotes",
+    ]
     row = table.iloc[0]
     assert row["effect"] == "MD -3.00 (95% CI -5.00 to 0.50)"
-    assert row["participants_studies"] == "600 (5 RCTs)"
+    assert row["participants_studies"] == "800 (5 RCTs)"
     assert (row["certainty"], row["certainty_symbols"]) == ("Moderate", "⊕⊕⊕◯")
     assert row["footnotes"].startswith("a. Imprecision (-1): The 95% CI (-5.00 to 0.50) includes no effect (0).")
     with pytest.raises(CompendiumError, match="unknown field"):

@@ -126,7 +126,7 @@ def test_consensus_meter_is_shown_plain_and_weighted(html, rendered):
 def test_methods_and_provenance_are_printed(html, rendered):
     _, raw, _ = rendered
     assert "REML" in html and "knha" in html  # compendium.meta.DEFAULTS
-    assert "OIS_CONTINUOUS_PARTICIPANTS" in html and "n_bootstrap" in html  # GRADE thresholds, MR defaults
+    assert "OIS_MID_SMD" in html and "n_bootstrap" in html  # GRADE thresholds, MR defaults
     assert "tau2_method" in html  # parameters read from the executed stage notebook
     assert "<td>grade.thresholds.OIS_EVENTS</td><td>300</td>" in html and "<td>a; b</td>" in html  # 03 methods.json
     for path in raw.iterdir():

@@ -168,7 +168,7 @@ def test_triangulation_table(evidence):
     assert (t.loc["observational_general", ["direction", "strength"]] == ["both directions", "inconsistent"]).all()
     assert t.loc["observational_general", "rows_p_only"] == 1 and t.loc["observational_general", "rows"] == 4
     assert t.loc["preclinical", "direction"] == "both directions"
-    assert "male: harm 1, no effect 1; female: benefit 1" in t.loc["preclinical", "sex_differences"]
+    assert "female: benefit 1; male: harm 1, no effect 1" in t.loc["preclinical", "sex_differences"]
     assert "No estimates for women alone" in t.loc["observational_athletes", "sex_differences"]
     assert all(t["main_bias"].str.len() > 20)
 
@@ -177,8 +177,8 @@ def test_preclinical_counts():
     counts = preclinical_counts(preclinical())
     assert list(counts.columns) == PRECLINICAL_COUNT_COLUMNS
     assert counts.values.tolist() == [
-        ["male", "moderate", "no_effect", 1], ["male", "high", "harm", 1],
-        ["female", "moderate", "benefit", 1], ["not_reported", "high", "harm", 1],
+        ["female", "moderate", "benefit", 1], ["male", "moderate", "no_effect", 1],
+        ["male", "high", "harm", 1], ["not_reported", "high", "harm", 1],
     ]
 
 

@@ -37,6 +37,7 @@ from compendium.bias.grade import (
     rob_weight_shares,
     summary_of_findings,
 )
+from compendium.bias.vocabulary import DOMAIN_NOT_ASSESSED
 from compendium.meta.small_study import egger_test
 
 SURROGATE_OUTCOMES = ("mep", "mip", "fvc", "pef", "snip", "mvv")
@@ -76,7 +77,7 @@ def _mark(result: GradeResult, rob_note: str, absent: bool) -> GradeResult:
     domains = []
     for d in result.domains:
         if d.domain == "risk_of_bias":
-            d = (replace(d, proposed=0, final=0, status="not assessed", explanation=f"Not assessed: {ROB_ABSENT_REASON}.")
+            d = (replace(d, proposed=0, final=0, status=DOMAIN_NOT_ASSESSED, explanation=f"Not assessed: {ROB_ABSENT_REASON}.")
                  if absent else replace(d, explanation=(d.explanation + " " if d.explanation else "") + f"{rob_note}."))
         domains.append(d)
     return replace(result, domains=tuple(domains))

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from compendium.results_io import read_table
+from compendium.shared import study_labels
+from compendium.vocabulary import INGEST, RISK_OF_BIAS
 
-INGEST = "01_ingest"
-RISK_OF_BIAS = "02_risk_of_bias"
 #: stage-01 tables that stage 03 reads
 TABLES = ("studies", "sources", "trials", "arms", "continuous_outcomes", "rct_effects", "observational", "review_results")
 #: the text used wherever risk of bias could not be looked up because stage 02 has not run
@@ -32,8 +32,7 @@ class StageInputs:
 
     def labels(self) -> dict[str, str]:
         """study_id -> short label ('Braga 2018')."""
-        studies = self.tables["studies"]
-        return dict(zip(studies["study_id"].astype(str), studies["label"].astype(str)))
+        return study_labels(self.tables["studies"])
 
 
 def as_bool(values: pd.Series) -> pd.Series:

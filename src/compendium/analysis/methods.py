@@ -74,7 +74,7 @@ def methods_record(*, method: str, test: str, level: float, subgroup: str | None
             "engine": "compendium.bias.grade (rules in its docstring)",
             "thresholds": {name: getattr(grade, name) for name in (
                 "RISK_OF_BIAS_SERIOUS_SHARE", "RISK_OF_BIAS_VERY_SERIOUS_SHARE", "INCONSISTENCY_I2_SERIOUS",
-                "INCONSISTENCY_I2_VERY_SERIOUS", "OIS_CONTINUOUS_PARTICIPANTS", "OIS_EVENTS", "PUBLICATION_BIAS_MIN_K",
+                "INCONSISTENCY_I2_VERY_SERIOUS", "OIS_MID_SMD", "OIS_EVENTS", "PUBLICATION_BIAS_MIN_K",
                 "PUBLICATION_BIAS_PVAL", "LARGE_EFFECT_RATIO", "VERY_LARGE_EFFECT_RATIO")},
             "indirectness": {"surrogate_outcomes": list(grading.SURROGATE_OUTCOMES),
                              "indirect_exposures": list(grading.INDIRECT_EXPOSURES),

@@ -12,7 +12,6 @@ log scale.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +36,7 @@ from compendium.meta import SENSITIVITY, MetaResult, rma
 from compendium.meta.diagnostics import leave_one_out
 from compendium.meta.regression import SubgroupResult, subgroup_analysis
 from compendium.meta.settings import METHODS
+from compendium.shared import slug
 
 #: analysis-set labels of pooled rows
 WITH_ACTIVE = "with active comparators (sensitivity analysis)"
@@ -100,11 +100,6 @@ class AnalysisFit:
     subgroups: SubgroupResult | None
     subgroup_note: str
     subgroup_column: str | None
-
-
-def slug(text: str) -> str:
-    """File- and id-safe lower-case text."""
-    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
 
 
 def _display(values: np.ndarray | float, log_scale: bool) -> np.ndarray | float:

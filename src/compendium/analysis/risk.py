@@ -29,6 +29,7 @@ import pandas as pd
 
 from compendium.analysis.inputs import StageInputs, as_bool
 from compendium.effects import DEFAULT_CI_LEVEL, yi_vi_from_ci
+from compendium.shared import slug
 
 #: reports whose study populations overlap (our judgement from the population descriptions in
 #: observational.csv and studies.notes); at most one report per population enters an analysis
@@ -72,10 +73,6 @@ def population_group(study_id: str) -> str:
     return ""
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
 def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
     """Every observational row with ``yi``, ``vi`` (log scale), its contrast, its analysis key and
     whether it is pooled or shown, with the reason (:data:`RISK_COLUMNS`)."""
@@ -113,7 +110,7 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
         "adjusted": obs["adjusted_for"].notna(),
     })
     out["analysis_key"] = [
-        "-".join(filter(None, ("risk", _slug(p), _slug(e), _slug(m), _slug(unit) and f"per_{_slug(unit)}")))
+        "-".join(filter(None, ("risk", slug(p), slug(e), slug(m), slug(unit) and f"per_{slug(unit)}")))
         for p, e, m, (_, unit) in zip(out["population_type"], out["exposure_category"], measure, contrasts)
     ]
     reasons = pd.Series("", index=out.index, dtype=object)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from compendium.analysis.inputs import StageInputs
-from compendium.bias.vocabulary import HIGH, VERY_HIGH
+from compendium.bias.vocabulary import HIGH, NOT_ASSESSED, VERY_HIGH
 
-NOT_ASSESSED = "Not assessed"
 #: overall judgements excluded by the "excluding high risk of bias" analyses
 HIGH_RISK = (HIGH, VERY_HIGH)
 

@@ -21,10 +21,16 @@ cited GRADE guidance):
 * **Indirectness** (Guyatt GH et al. GRADE 8. J Clin Epidemiol 2011;64:1303-1310): the reviewer's
   judgement (0, 1 or 2 levels) with a reason; no rule can see population or intervention fit.
 * **Imprecision** (Guyatt GH et al. GRADE 6. J Clin Epidemiol 2011;64:1283-1293): criteria are
-  (i) the 95% CI includes the null value, (ii) the optimal information size is not met, using the
-  rule of thumb of ``OIS_CONTINUOUS_PARTICIPANTS`` (400) participants for continuous outcomes and
-  ``OIS_EVENTS`` (300) events for binary and time-to-event outcomes (events unknown counts as not
-  met), (iii) a single study. One criterion -1; two or more -2.
+  (i) the 95% CI includes the null value, (ii) the optimal information size (OIS) is not met,
+  (iii) a single study. One criterion -1; two or more -2. The OIS is the number of participants
+  of one trial adequately powered (two-sided alpha ``OIS_ALPHA`` 0.05, power ``OIS_POWER`` 0.8)
+  to detect a stated effect, computed with pingouin's power functions
+  (:func:`optimal_information_size`): for continuous outcomes a difference of ``mid_smd``
+  standard deviations (default ``OIS_MID_SMD``, 0.2, a "small" effect in Cohen's terms); for
+  binary outcomes with a stated ``control_risk``, a relative risk reduction of
+  ``relative_risk_reduction`` (default ``OIS_RRR``, 25%, within GRADE 6's suggested 20-30%).
+  A binary or time-to-event outcome without a control risk falls back on GRADE 6's rule of thumb
+  of ``OIS_EVENTS`` (300) events (events unknown counts as not met).
 * **Publication bias** (Guyatt GH et al. GRADE 5. J Clin Epidemiol 2011;64:1277-1282; Sterne JAC
   et al. BMJ 2011;343:d4002): "not assessed" with fewer than ``PUBLICATION_BIAS_MIN_K`` (10)
   studies or no small-study test; -1 if the test's p < ``PUBLICATION_BIAS_PVAL`` (0.10).
@@ -39,6 +45,7 @@ Tested rule by rule in ``tests/test_grade.py``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -49,17 +56,23 @@ from compendium.bias.vocabulary import (
     CERTAINTY_LEVELS,
     CERTAINTY_SYMBOLS,
     CONCERN_LEVELS,
+    DOMAIN_NOT_ASSESSED,
     HIGH,
     LOW,
     VERY_HIGH,
 )
 from compendium.errors import CompendiumError
+from compendium.shared import clean_json
+from compendium.vocabulary import CONTINUOUS_MEASURES, RATIO_MEASURES, null_value
 
 RISK_OF_BIAS_SERIOUS_SHARE = 0.5
 RISK_OF_BIAS_VERY_SERIOUS_SHARE = 0.5
 INCONSISTENCY_I2_SERIOUS = 50.0
 INCONSISTENCY_I2_VERY_SERIOUS = 75.0
-OIS_CONTINUOUS_PARTICIPANTS = 400
+OIS_ALPHA = 0.05
+OIS_POWER = 0.8
+OIS_MID_SMD = 0.2
+OIS_RRR = 0.25
 OIS_EVENTS = 300
 PUBLICATION_BIAS_MIN_K = 10
 PUBLICATION_BIAS_PVAL = 0.10
@@ -68,11 +81,17 @@ VERY_LARGE_EFFECT_RATIO = 5.0
 
 #: starting level by design
 START_LEVELS: dict[str, int] = {"rct": 4, "observational": 2}
-DESIGN_LABELS: dict[str, tuple[str, str]] = {"rct": ("RCT", "RCTs"), "observational": ("observational study", "observational studies")}
-#: effect measures on the ratio scale (null 1, large-effect rule applies); others are differences
-RATIO_MEASURES: frozenset[str] = frozenset({"RR", "OR", "HR", "IRR", "SMR", "SIR", "PMR"})
-CONTINUOUS_MEASURES: frozenset[str] = frozenset({"MD", "SMD"})
-DOWNGRADE_DOMAINS: tuple[str, ...] = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+DESIGN_LABELS: dict[str, tuple[str, str]] = {
+    "rct": ("RCT", "RCTs"),
+    "observational": ("observational study", "observational studies"),
+}
+DOWNGRADE_DOMAINS: tuple[str, ...] = (
+    "risk_of_bias",
+    "inconsistency",
+    "indirectness",
+    "imprecision",
+    "publication_bias",
+)
 UPGRADE_DOMAINS: tuple[str, ...] = ("large_effect", "dose_response", "opposing_confounding")
 DOMAIN_LABELS: dict[str, str] = {
     "risk_of_bias": "Risk of bias",
@@ -93,7 +112,9 @@ class GradeInput:
     ``share_not_low_rob`` / ``share_high_rob``: fractions (0-1) of the meta-analysis weight from
     results not at Low / at High or Very high overall risk of bias (see :func:`rob_weight_shares`).
     ``overrides`` maps a domain name to ``(levels, reason)``; levels count down for downgrade
-    domains and up for upgrade domains.
+    domains and up for upgrade domains. ``mid_smd`` (continuous outcomes) and ``control_risk``
+    with ``relative_risk_reduction`` (binary outcomes) set the effect the optimal information size
+    is powered for.
     """
 
     outcome: str
@@ -120,6 +141,9 @@ class GradeInput:
     opposing_confounding_reason: str = ""
     overrides: Mapping[str, tuple[int, str]] = field(default_factory=dict)
     ci_level: float = 95.0
+    mid_smd: float = OIS_MID_SMD
+    control_risk: float | None = None
+    relative_risk_reduction: float = OIS_RRR
 
     @classmethod
     def from_dict(cls, values: Mapping[str, object]) -> GradeInput:
@@ -127,16 +151,15 @@ class GradeInput:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(values) - known)
         if unknown:
-            raise CompendiumError(f"GRADE input for outcome {values.get('outcome')!r}: unknown field(s) {', '.join(unknown)}")
-        cleaned = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in values.items()}
-        return cls(**cleaned)  # type: ignore[arg-type]
+            raise CompendiumError(
+                f"GRADE input for outcome {values.get('outcome')!r}: unknown field(s) {', '.join(unknown)}"
+            )
+        return cls(**clean_json(dict(values)))  # type: ignore[arg-type]
 
     @property
     def null(self) -> float:
         """The no-effect value: ``null_value`` if given, else 1 for ratio measures and 0 otherwise."""
-        if self.null_value is not None:
-            return self.null_value
-        return 1.0 if self.effect_measure in RATIO_MEASURES else 0.0
+        return self.null_value if self.null_value is not None else null_value(self.effect_measure)
 
 
 @dataclass(frozen=True)
@@ -235,7 +258,11 @@ def _num(value: float, digits: int = 2) -> str:
 def rule_risk_of_bias(g: GradeInput) -> tuple[int, str]:
     """Proposed downgrade for risk of bias and its explanation (module docstring)."""
     if g.share_high_rob > RISK_OF_BIAS_VERY_SERIOUS_SHARE:
-        return 2, f"{_pct(g.share_high_rob)} of the weight from results at high risk of bias (rule: more than {_pct(RISK_OF_BIAS_VERY_SERIOUS_SHARE)})."
+        return (
+            2,
+            f"{_pct(g.share_high_rob)} of the weight from results at high risk of bias "
+            f"(rule: more than {_pct(RISK_OF_BIAS_VERY_SERIOUS_SHARE)}).",
+        )
     if g.share_not_low_rob > RISK_OF_BIAS_SERIOUS_SHARE:
         return 1, (
             f"{_pct(g.share_not_low_rob)} of the weight from results with some concerns or high risk of bias "
@@ -273,14 +300,100 @@ def rule_indirectness(g: GradeInput) -> tuple[int, str]:
     return g.indirectness, (g.indirectness_reason if g.indirectness else "")
 
 
+@functools.lru_cache(maxsize=64)
+def optimal_information_size(
+    mid_smd: float | None = None,
+    *,
+    control_risk: float | None = None,
+    relative_risk_reduction: float = OIS_RRR,
+    alpha: float = OIS_ALPHA,
+    power: float = OIS_POWER,
+) -> int:
+    """Participants (both groups) of one two-arm trial, 1:1, adequately powered for an effect.
+
+    Give ``mid_smd`` for a continuous outcome (two-sample t-test, :func:`pingouin.power_ttest`)
+    or ``control_risk`` for a binary one (chi-square test of the 2x2 table without continuity
+    correction, :func:`pingouin.power_chi2`, with Cohen's effect size
+    ``w = |p_c - p_i| / (2 sqrt(p (1 - p)))``, ``p`` the mean of the two risks and
+    ``p_i = p_c (1 - relative_risk_reduction)``). Groups are rounded up to whole participants.
+
+    Parameters
+    ----------
+    mid_smd : float, optional
+        The difference to detect, in standard deviations (a standardised mean difference).
+    control_risk : float, optional
+        Risk of the event without the intervention, between 0 and 1 (exclusive).
+    relative_risk_reduction : float
+        Relative reduction of ``control_risk`` to detect (default 0.25).
+    alpha : float
+        Two-sided significance level (default 0.05).
+    power : float
+        Power, 1 - beta (default 0.8).
+
+    Returns
+    -------
+    int
+        The optimal information size: total participants, an even number.
+
+    References
+    ----------
+    Guyatt GH et al. GRADE guidelines 6: imprecision. J Clin Epidemiol 2011;64:1283-1293.
+    Cohen J. Statistical power analysis for the behavioral sciences, 2nd ed. 1988 (Table 2.4.1,
+    sections 2.4 and 7.4).
+
+    Examples
+    --------
+    >>> optimal_information_size(0.5)  # 64 per group (Cohen 1988, Table 2.4.1)
+    128
+    """
+    import pingouin
+
+    if (mid_smd is None) == (control_risk is None):
+        raise CompendiumError("optimal information size: give either mid_smd (continuous) or control_risk (binary)")
+    if not (0 < alpha < 1 and 0 < power < 1):
+        raise CompendiumError(f"optimal information size: alpha {alpha!r} and power {power!r} must lie between 0 and 1")
+    if mid_smd is not None:
+        if not mid_smd > 0:
+            raise CompendiumError(
+                f"optimal information size: mid_smd {mid_smd!r}; expected a positive difference in SD"
+            )
+        per_group = pingouin.power_ttest(d=mid_smd, power=power, alpha=alpha, contrast="two-samples")
+        return 2 * math.ceil(per_group)
+    assert control_risk is not None
+    if not (0 < control_risk < 1 and 0 < relative_risk_reduction < 1):
+        raise CompendiumError(
+            f"optimal information size: control_risk {control_risk!r} and relative_risk_reduction "
+            f"{relative_risk_reduction!r} must lie between 0 and 1"
+        )
+    treated_risk = control_risk * (1 - relative_risk_reduction)
+    mean_risk = (control_risk + treated_risk) / 2
+    w = (control_risk - treated_risk) / (2 * math.sqrt(mean_risk * (1 - mean_risk)))
+    total = pingouin.power_chi2(dof=1, w=w, power=power, alpha=alpha)
+    return 2 * math.ceil(total / 2)
+
+
 def rule_imprecision(g: GradeInput) -> tuple[int, str]:
     """Proposed downgrade for imprecision: one level per criterion met, at most two."""
     reasons = []
     if g.ci_low <= g.null <= g.ci_high:
-        reasons.append(f"the {g.ci_level:g}% CI ({_num(g.ci_low)} to {_num(g.ci_high)}) includes no effect ({_num(g.null, 0)})")
+        reasons.append(
+            f"the {g.ci_level:g}% CI ({_num(g.ci_low)} to {_num(g.ci_high)}) includes no effect ({_num(g.null, 0)})"
+        )
     if g.effect_measure in CONTINUOUS_MEASURES:
-        if g.participants < OIS_CONTINUOUS_PARTICIPANTS:
-            reasons.append(f"{g.participants} participants, fewer than the optimal information size of {OIS_CONTINUOUS_PARTICIPANTS}")
+        ois = optimal_information_size(g.mid_smd)
+        if g.participants < ois:
+            reasons.append(
+                f"{g.participants} participants, fewer than the optimal information size of {ois} "
+                f"(one trial powered at {OIS_POWER:.0%} to detect {g.mid_smd:g} SD, two-sided alpha {OIS_ALPHA:g})"
+            )
+    elif g.control_risk is not None:
+        ois = optimal_information_size(control_risk=g.control_risk, relative_risk_reduction=g.relative_risk_reduction)
+        if g.participants < ois:
+            reasons.append(
+                f"{g.participants} participants, fewer than the optimal information size of {ois} "
+                f"(one trial powered at {OIS_POWER:.0%} to detect a {g.relative_risk_reduction:.0%} relative risk "
+                f"reduction from a control risk of {g.control_risk:g}, two-sided alpha {OIS_ALPHA:g})"
+            )
     elif g.events is None:
         reasons.append("number of events not available, so the optimal information size is taken as not met")
     elif g.events < OIS_EVENTS:
@@ -310,9 +423,17 @@ def rule_large_effect(g: GradeInput) -> tuple[int, str]:
         return 0, ""
     size = max(g.estimate, 1 / g.estimate)
     if size > VERY_LARGE_EFFECT_RATIO:
-        return 2, f"{g.effect_measure} {_num(g.estimate)} (rule: above {VERY_LARGE_EFFECT_RATIO:g} or below 1/{VERY_LARGE_EFFECT_RATIO:g})."
+        return (
+            2,
+            f"{g.effect_measure} {_num(g.estimate)} "
+            f"(rule: above {VERY_LARGE_EFFECT_RATIO:g} or below 1/{VERY_LARGE_EFFECT_RATIO:g}).",
+        )
     if size > LARGE_EFFECT_RATIO:
-        return 1, f"{g.effect_measure} {_num(g.estimate)} (rule: above {LARGE_EFFECT_RATIO:g} or below 1/{LARGE_EFFECT_RATIO:g})."
+        return (
+            1,
+            f"{g.effect_measure} {_num(g.estimate)} "
+            f"(rule: above {LARGE_EFFECT_RATIO:g} or below 1/{LARGE_EFFECT_RATIO:g}).",
+        )
     return 0, ""
 
 
@@ -342,7 +463,7 @@ def _status(domain: str, levels: int, explanation: str) -> str:
     if domain in UPGRADE_DOMAINS:
         return f"+{levels}" if levels else "none"
     if levels == 0 and explanation.startswith("Not assess"):
-        return "not assessed"
+        return DOMAIN_NOT_ASSESSED
     if domain == "publication_bias":
         return "strongly suspected" if levels else "undetected"
     return CONCERN_LEVELS[levels]
@@ -350,7 +471,9 @@ def _status(domain: str, levels: int, explanation: str) -> str:
 
 def _validate(g: GradeInput) -> None:
     def fail(name: str, expected: str) -> CompendiumError:
-        return CompendiumError(f"GRADE input for outcome {g.outcome!r}, field {name!r}: {getattr(g, name)!r}; expected {expected}")
+        return CompendiumError(
+            f"GRADE input for outcome {g.outcome!r}, field {name!r}: {getattr(g, name)!r}; expected {expected}"
+        )
 
     if g.design not in START_LEVELS:
         raise fail("design", " or ".join(START_LEVELS))
@@ -369,26 +492,47 @@ def _validate(g: GradeInput) -> None:
         raise fail("share_high_rob", "no more than share_not_low_rob")
     if g.i2 is not None and not 0.0 <= g.i2 <= 100.0:
         raise fail("i2", "a percentage between 0 and 100")
+    if not g.mid_smd > 0:
+        raise fail("mid_smd", "a positive difference in standard deviations")
+    if g.control_risk is not None and not 0.0 < g.control_risk < 1.0:
+        raise fail("control_risk", "a risk between 0 and 1 (exclusive)")
+    if not 0.0 < g.relative_risk_reduction < 1.0:
+        raise fail("relative_risk_reduction", "a fraction between 0 and 1 (exclusive)")
     if g.indirectness not in (0, 1, 2):
         raise fail("indirectness", "0, 1 or 2 levels")
-    for flag, reason in (("indirectness", "indirectness_reason"), ("dose_response", "dose_response_reason"), ("opposing_confounding", "opposing_confounding_reason")):
+    for flag, reason in (
+        ("indirectness", "indirectness_reason"),
+        ("dose_response", "dose_response_reason"),
+        ("opposing_confounding", "opposing_confounding_reason"),
+    ):
         if getattr(g, flag) and not getattr(g, reason).strip():
             raise fail(reason, f"a written reason because {flag} is set")
     for domain, value in g.overrides.items():
         if domain in UPGRADE_DOMAINS and g.design != "observational":
-            raise CompendiumError(f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: upgrades apply only to observational evidence")
+            raise CompendiumError(
+                f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: "
+                "upgrades apply only to observational evidence"
+            )
         if domain not in RULES:
-            raise CompendiumError(f"GRADE input for outcome {g.outcome!r}, overrides: unknown domain {domain!r}; expected one of {', '.join(RULES)}")
+            raise CompendiumError(
+                f"GRADE input for outcome {g.outcome!r}, overrides: unknown domain {domain!r}; "
+                f"expected one of {', '.join(RULES)}"
+            )
         levels, reason = value
         if levels not in (0, 1, 2):
-            raise CompendiumError(f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: {levels!r} levels; expected 0, 1 or 2")
+            raise CompendiumError(
+                f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: {levels!r} levels; expected 0, 1 or 2"
+            )
         if not str(reason).strip():
-            raise CompendiumError(f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: an override needs a written reason")
+            raise CompendiumError(
+                f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: an override needs a written reason"
+            )
 
 
 def effect_text(g: GradeInput, digits: int = 2) -> str:
     """e.g. ``MD -1.20 (95% CI -3.10 to 0.70)``."""
-    return f"{g.effect_measure} {_num(g.estimate, digits)} ({g.ci_level:g}% CI {_num(g.ci_low, digits)} to {_num(g.ci_high, digits)})"
+    interval = f"{g.ci_level:g}% CI {_num(g.ci_low, digits)} to {_num(g.ci_high, digits)}"
+    return f"{g.effect_measure} {_num(g.estimate, digits)} ({interval})"
 
 
 def grade_outcome(g: GradeInput | Mapping[str, object]) -> GradeResult:
@@ -407,7 +551,11 @@ def grade_outcome(g: GradeInput | Mapping[str, object]) -> GradeResult:
         rating = _rate(g, domain, "up")
         if rated_down and rating.proposed and not rating.override_reason:
             rating = DomainRating(
-                domain, "up", 0, 0, "none",
+                domain,
+                "up",
+                0,
+                0,
+                "none",
                 f"Not credited because the evidence was rated down ({rating.explanation.rstrip('.')}).",
             )
         ratings.append(rating)
@@ -431,7 +579,10 @@ def _rate(g: GradeInput, domain: str, direction: str) -> DomainRating:
     if domain in g.overrides:
         final, reason = g.overrides[domain][0], str(g.overrides[domain][1]).strip()
         if final == proposed:
-            raise CompendiumError(f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: equals the proposed {proposed}; remove it")
+            raise CompendiumError(
+                f"GRADE input for outcome {g.outcome!r}, overrides[{domain!r}]: "
+                f"equals the proposed {proposed}; remove it"
+            )
         explanation = explanation or "Rule proposed no change."
     return DomainRating(domain, direction, proposed, final, _status(domain, final, explanation), explanation, reason)
 

@@ -28,17 +28,13 @@ from compendium.bias.robvis import to_robvis
 from compendium.bias.tables import cell
 from compendium.bias.vocabulary import NO_INFORMATION, ROB2, TOOL_DOMAINS, TOOL_JUDGEMENTS
 from compendium.errors import CompendiumError
+from compendium.shared import study_labels
 
 #: function outcomes in order of preference for the one-result-per-trial robvis table
 FUNCTION_OUTCOMES: tuple[str, ...] = ("alsfrs_r", "alsfrs")
 WEIGHT_FROM_ARMS = "sum of arms.n_randomised"
 WEIGHT_FROM_TRIALS = "trials.n_randomised_total"
 WEIGHT_MISSING = "number randomised not reported: weight 0"
-
-
-def study_labels(studies: pd.DataFrame) -> dict[str, str]:
-    """``study_id`` -> ``label`` from the studies table."""
-    return {cell(s): cell(label) for s, label in zip(studies["study_id"], studies["label"])}
 
 
 def _label(labels: Mapping[str, str], study_id: str) -> str:

@@ -43,6 +43,8 @@ SOME_CONCERNS = "Some concerns"
 HIGH = "High"
 VERY_HIGH = "Very high"
 NO_INFORMATION = "No information"
+#: the judgement of a study or result that no risk-of-bias tool assessed (not a judgement a tool reaches)
+NOT_ASSESSED = "Not assessed"
 
 #: RoB 2 judgements, least to most severe
 ROB2_JUDGEMENTS: tuple[str, ...] = (LOW, SOME_CONCERNS, HIGH)
@@ -108,3 +110,5 @@ CERTAINTY_LEVELS: dict[int, str] = {4: "High", 3: "Moderate", 2: "Low", 1: "Very
 CERTAINTY_SYMBOLS: dict[int, str] = {4: "⊕⊕⊕⊕", 3: "⊕⊕⊕◯", 2: "⊕⊕◯◯", 1: "⊕◯◯◯"}
 #: concern levels for each GRADE downgrade domain, by number of levels rated down
 CONCERN_LEVELS: dict[int, str] = {0: "not serious", 1: "serious", 2: "very serious"}
+#: status of a downgrade domain that could not be assessed (too few studies, missing input)
+DOMAIN_NOT_ASSESSED = "not assessed"

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: order in which evidence streams are shown everywhere
-STREAM_ORDER = [
-    "rct", "non_randomised", "review",
-    "observational_athletes", "observational_general", "mendelian_randomization",
-    "mr_meta_analysis", "preclinical",
-]
+from compendium.shared import study_labels
+from compendium.vocabulary import STREAM_ORDER
 
 #: the two questions of the compendium, as worded in the report
 QUESTIONS = {
@@ -94,11 +90,11 @@ def coverage_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         kind = "effect" if pd.notna(row.estimate) else ("p only" if pd.notna(row.p_value) else "direction only")
         parts.setdefault((row.study_id, row.outcome), set()).add(kind)
     trials = primary_trials(tables)
-    labels = tables["studies"].set_index("study_id")["label"]
+    labels = study_labels(tables["studies"])
     outcome_names = sorted({outcome for _, outcome in parts})
     records = []
     for trial in trials.itertuples():
-        record = {"study_id": trial.study_id, "study": labels.get(trial.study_id, trial.study_id),
+        record = {"study_id": trial.study_id, "study": labels.get(str(trial.study_id), str(trial.study_id)),
                   "set": "primary" if trial.primary else trial.exclusion_reason}
         for outcome in outcome_names:
             record[outcome] = " + ".join(sorted(parts.get((trial.study_id, outcome), set())))

@@ -30,8 +30,9 @@ def main(args: argparse.Namespace) -> int:
 
     flags = check_reported(args.directory, ranges=outcome_ranges(args.review) if args.review else None)
     if args.json:
-        records = [{k: (None if v != v else v) for k, v in record.items()} for record in flags.to_dict(orient="records")]
-        print(json.dumps([{k: (int(v) if k == "row" else v) for k, v in r.items()} for r in records], indent=2, sort_keys=False))
+        from compendium.shared import clean_json
+
+        print(json.dumps(clean_json(flags.to_dict(orient="records")), indent=2, sort_keys=False))
         return 0
     for flag in flags.itertuples(index=False):
         print(f"{flag.file} row {flag.row} ({flag.study_id}): {flag.reason} [{flag.field}]: {flag.details}")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compendium.bias.vocabulary import HIGH, LOW, NO_INFORMATION, SOME_CONCERNS, VERY_HIGH
+from compendium.bias.vocabulary import HIGH, LOW, NO_INFORMATION, NOT_ASSESSED, SOME_CONCERNS, VERY_HIGH
 from compendium.data.summary import STREAM_ORDER
 from compendium.errors import CompendiumError
 
@@ -39,7 +39,6 @@ QUALITY_WEIGHTS: dict[str, float] = {
 }
 #: weight of a study that no risk-of-bias tool assessed (as "No information")
 NOT_ASSESSED_WEIGHT = QUALITY_WEIGHTS[NO_INFORMATION]
-NOT_ASSESSED = "not assessed"
 
 #: stated conclusions per question, in the order the meter shows them
 CONCLUSIONS: dict[str, tuple[str, ...]] = {

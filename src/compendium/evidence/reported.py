@@ -41,6 +41,7 @@ from compendium.data.plausibility import out_of_range, outcome_ranges, review_fi
 from compendium.data.validate import read_text_table
 from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.errors import CompendiumError
+from compendium.vocabulary import RATIO_MEASURES
 
 #: columns of the table returned by :func:`check_reported`
 COLUMNS = ["file", "row", "study_id", "field", "reason", "details"]

@@ -76,6 +76,8 @@ from compendium.evidence.direction import (
     combine_directions,
 )
 from compendium.mr.published import CRITICAL_ITEMS, EXPOSURE_LABELS, META_ANALYSIS, PRIMARY, YES
+from compendium.shared import labels_of
+from compendium.vocabulary import MOUSE_SEX_ORDER
 
 MR, MR_META = "mendelian_randomization", "mr_meta_analysis"
 ATHLETES, GENERAL, PRECLINICAL = "observational_athletes", "observational_general", "preclinical"
@@ -134,7 +136,6 @@ TRIANGULATION_COLUMNS = [
     "estimate_min", "estimate_max",
 ]
 PRECLINICAL_COUNT_COLUMNS = ["sex", "intensity", "direction", "results"]
-PRECLINICAL_SEX_ORDER = ("male", "female", "both", "not_reported")
 PRECLINICAL_INTENSITY_ORDER = ("voluntary", "moderate", "high", "mixed", "not_reported")
 
 ANSWERS: dict[str, str] = {
@@ -151,11 +152,7 @@ ANSWERS: dict[str, str] = {
 
 
 def _label(studies: pd.DataFrame, ids: pd.Series) -> pd.Series:
-    labels = studies.set_index("study_id")["label"]
-    missing = sorted(set(ids) - set(labels.index))
-    if missing:
-        raise CompendiumError(f"triangulation: study_id {', '.join(missing)} not found in studies")
-    return ids.map(labels)
+    return pd.Series(labels_of(studies, ids, source="triangulation"), index=ids.index)
 
 
 def evidence_rows(
@@ -246,7 +243,7 @@ def preclinical_counts(preclinical: pd.DataFrame) -> pd.DataFrame:
     """Number of mouse results per sex, intensity and direction (all combinations that occur)."""
     counts = preclinical.groupby(["sex", "intensity", "direction"]).size().rename("results").reset_index()
     keys = pd.DataFrame({
-        "sex": counts["sex"].map({s: i for i, s in enumerate(PRECLINICAL_SEX_ORDER)}),
+        "sex": counts["sex"].map({s: i for i, s in enumerate(MOUSE_SEX_ORDER)}),
         "intensity": counts["intensity"].map({s: i for i, s in enumerate(PRECLINICAL_INTENSITY_ORDER)}),
         "direction": counts["direction"].map({d: i for i, d in enumerate(PRECLINICAL_DIRECTIONS)}),
     })
@@ -261,7 +258,7 @@ def _sex_differences(stream: str, rows: pd.DataFrame) -> str:
     names = {"harm": "harm", "benefit": "benefit", "null": "no effect", "both": "mixed"}
     if stream == PRECLINICAL:
         parts = []
-        for sex in PRECLINICAL_SEX_ORDER:
+        for sex in MOUSE_SEX_ORDER:
             group = counted[counted["sex"] == sex]
             if len(group):
                 counts = group["direction"].value_counts().reindex(DIRECTIONS, fill_value=0)

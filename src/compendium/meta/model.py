@@ -27,6 +27,7 @@ from compendium.errors import CompendiumError
 from compendium.meta.gls import Batch, Fit
 from compendium.meta.settings import DEFAULTS, METHODS, TESTS
 from compendium.meta.tau2 import estimate_tau2, fit_at, solve_q, tau2_standard_error
+from compendium.shared import clean_json
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,21 +202,6 @@ class MetaResult:
 
     def __str__(self) -> str:
         return format_result(self)
-
-
-def clean_json(obj: object) -> object:
-    """Plain Python types for ``json.dumps``: numpy scalars to float/int, NaN/inf to None."""
-    if isinstance(obj, dict):
-        return {key: clean_json(value) for key, value in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [clean_json(value) for value in obj]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if np.isfinite(obj) else None
-    return obj
 
 
 def _fmt_p(p: float | None) -> str:

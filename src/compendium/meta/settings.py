@@ -17,8 +17,6 @@ METHODS = ("FE", "DL", "REML", "ML", "PM", "SJ", "HE", "EB")
 TESTS = ("z", "knha", "adhoc")
 #: effect measures computed by compendium.effects
 MEASURES = ("MD", "SMD", "ROM", "OR", "RR", "RD")
-#: measures analysed on the log scale and shown back-transformed
-RATIO_MEASURES = ("ROM", "OR", "RR")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from compendium.mr.defaults import MRDefaults
+from compendium.shared import finite_or_none
 
 #: methods of a full run, in reporting order, with their readable labels
 METHOD_LABELS: dict[str, str] = {
@@ -31,12 +32,6 @@ FRAME_COLUMNS = ["method", "estimate", "se", "ci_low", "ci_high", "pval", "n_snp
 RESULT_FIELDS = ("estimate", "se", "ci_low", "ci_high", "pval")
 
 
-def _plain(value: float) -> float | None:
-    """A float for JSON: ``NaN``/infinite values become ``None``."""
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 @dataclass(frozen=True)
 class EstimateResult:
     """A causal estimate with its standard error, confidence interval and p-value."""
@@ -51,7 +46,7 @@ class EstimateResult:
 
     def to_dict(self) -> dict[str, float | None]:
         """``{estimate, se, ci_low, ci_high, pval}`` with ``NaN`` as ``None``."""
-        return {name: _plain(getattr(self, name)) for name in RESULT_FIELDS}
+        return {name: finite_or_none(getattr(self, name)) for name in RESULT_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -92,9 +87,9 @@ class MREggerResult(EstimateResult):
         """The slope's fields plus ``intercept``, ``intercept_se``, ``intercept_pval``."""
         out = super().to_dict()
         out.update(
-            intercept=_plain(self.intercept),
-            intercept_se=_plain(self.intercept_se),
-            intercept_pval=_plain(self.intercept_pval),
+            intercept=finite_or_none(self.intercept),
+            intercept_se=finite_or_none(self.intercept_se),
+            intercept_pval=finite_or_none(self.intercept_pval),
         )
         return out
 
@@ -134,7 +129,7 @@ class Heterogeneity:
     def to_dict(self) -> dict[str, float | None]:
         """``{q_ivw, q_ivw_pval, q_egger, q_egger_pval, i2gx}`` (the CLI contract)."""
         names = ("q_ivw", "q_ivw_pval", "q_egger", "q_egger_pval", "i2gx")
-        return {name: _plain(getattr(self, name)) for name in names}
+        return {name: finite_or_none(getattr(self, name)) for name in names}
 
 
 @dataclass(frozen=True)
@@ -151,10 +146,10 @@ class SteigerResult:
     def to_dict(self) -> dict[str, float | bool | str | None]:
         """All fields as plain Python values."""
         return {
-            "r2_exposure": _plain(self.r2_exposure),
-            "r2_outcome": _plain(self.r2_outcome),
-            "z": _plain(self.z),
-            "pval": _plain(self.pval),
+            "r2_exposure": finite_or_none(self.r2_exposure),
+            "r2_outcome": finite_or_none(self.r2_outcome),
+            "z": finite_or_none(self.z),
+            "pval": finite_or_none(self.pval),
             "correct_direction": bool(self.correct_direction),
             "r2_method": self.r2_method,
         }
@@ -203,7 +198,7 @@ class MRResults:
             result = self.method(name)
             out[name] = None if result is None else result.to_dict()
         out["heterogeneity"] = self.heterogeneity.to_dict()
-        out["f_mean"] = _plain(self.f_mean)
+        out["f_mean"] = finite_or_none(self.f_mean)
         out["notes"] = dict(self.notes)
         return out
 

@@ -2,29 +2,40 @@
 
 from __future__ import annotations
 
-import matplotlib
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+from compendium.plots.canvas import figure_and_axes
+from compendium.vocabulary import QUESTION_COLOURS
 
 
-def studies_per_stream(counts: pd.DataFrame):
+def studies_per_stream(counts: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     """Horizontal bars: number of studies per evidence stream, coloured by question.
 
-    ``counts`` has the columns of :func:`compendium.data.summary.stream_counts`.
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        The columns of :func:`compendium.data.summary.stream_counts` (``stream``, ``question``,
+        ``studies``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; by default a new figure sized to the number of streams.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     data = counts.assign(stream=counts["stream"].str.replace("_", " "))
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(data) + 1.2))
-    sns.barplot(data=data, y="stream", x="studies", hue="question", dodge=False, ax=ax,
-                palette={"risk": "#0072B2", "treatment": "#E69F00"})
+    figure, ax, owned = figure_and_axes(ax, (7, 0.45 * len(data) + 1.2))
+    sns.barplot(data=data, y="stream", x="studies", hue="question", dodge=False, ax=ax, palette=QUESTION_COLOURS)
     for container in ax.containers:
-        ax.bar_label(container, padding=3)
+        ax.bar_label(container, padding=3)  # type: ignore[arg-type]
     ax.set_title("Studies in the evidence base, by stream")
     ax.set_xlabel("Number of studies")
     ax.set_ylabel("")
     ax.legend(title="Question", loc="lower right")
     sns.despine(ax=ax)
-    fig.tight_layout()
-    return fig
+    if owned:
+        figure.tight_layout()
+    return figure

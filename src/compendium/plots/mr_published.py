@@ -9,6 +9,9 @@ Returns the Figure (no pyplot state).
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -20,27 +23,34 @@ from compendium.evidence.direction import BENEFIT, DIRECTION_TEXT, HARM, NONE, N
 from compendium.mr.published import EXPOSURE_LABELS, METHOD_LABELS, NULL_VALUES, ROLE_LABELS
 
 #: colour of a result by direction (Okabe-Ito), shared by the stage-04 figures
-DIRECTION_COLOURS: dict[str, str] = {HARM: "#D55E00", BENEFIT: "#0072B2", NULL: "#555555", NONE: "#999999",
-                                     "both": "#CC79A7"}
+DIRECTION_COLOURS: dict[str, str] = {
+    HARM: "#D55E00",
+    BENEFIT: "#0072B2",
+    NULL: "#555555",
+    NONE: "#999999",
+    "both": "#CC79A7",
+}
 
 
-def _lines(rows: pd.DataFrame) -> list[tuple[str, object]]:
-    """Header and data lines of one panel, top to bottom."""
-    lines: list[tuple[str, object]] = []
+def _lines(rows: pd.DataFrame) -> list[str | dict[str, Any]]:
+    """Lines of one panel, top to bottom: an exposure header (text) or a result row (a record)."""
+    lines: list[str | dict[str, Any]] = []
     for exposure, group in rows.groupby("exposure_category", sort=False):
         header = EXPOSURE_LABELS.get(str(exposure), str(exposure))
         if group["role"].iloc[0] == "user_supplied":
             header = str(group["exposure"].iloc[0])
-        lines.append(("header", header))
-        lines += [("row", row) for _, row in group.iterrows()]
+        lines.append(header)
+        lines += [{str(key): value for key, value in row.items()} for row in group.to_dict(orient="records")]
     return lines
 
 
-def _has_ci(row: pd.Series) -> bool:
+def _has_ci(row: Mapping[str, Any]) -> bool:
     return bool(pd.notna(row["estimate"]) and pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]))
 
 
-def published_mr_forest(estimates: pd.DataFrame, *, title: str = "Published MR estimates: physical activity and ALS") -> Figure:
+def published_mr_forest(
+    estimates: pd.DataFrame, *, title: str = "Published MR estimates: physical activity and ALS"
+) -> Figure:
     """Forest plot of the MR summary (:func:`compendium.mr.published.published_estimates`, plus
     any user-supplied rows); columns used: role, exposure_category, exposure, study, method, main,
     measure, estimate, ci_low, ci_high, direction_code, effect."""
@@ -48,34 +58,65 @@ def published_mr_forest(estimates: pd.DataFrame, *, title: str = "Published MR e
     panels = [(role, _lines(estimates[estimates["role"] == role])) for role in roles]
     heights = [len(lines) + 1.2 for _, lines in panels]
     figure = Figure(figsize=(12.5, 0.34 * sum(heights) + 1.6))
-    grid = figure.add_gridspec(len(panels), 1, height_ratios=heights, hspace=0.55,
-                               left=0.30, right=0.70, top=1 - 0.75 / figure.get_figheight(), bottom=0.9 / figure.get_figheight())
+    grid = figure.add_gridspec(
+        len(panels),
+        1,
+        height_ratios=heights,
+        hspace=0.55,
+        left=0.30,
+        right=0.70,
+        top=1 - 0.75 / figure.get_figheight(),
+        bottom=0.9 / figure.get_figheight(),
+    )
     for index, (role, lines) in enumerate(panels):
         axes = figure.add_subplot(grid[index])
         text_transform = blended_transform_factory(axes.transAxes, axes.transData)
         data = estimates[estimates["role"] == role]
-        with_ci = data[data.apply(_has_ci, axis=1)]
+        with_ci = data[data[["estimate", "ci_low", "ci_high"]].notna().all(axis=1)]
         log_scale = bool(len(with_ci) == 0 or (with_ci["measure"] == "OR").all())
         null = 1.0 if log_scale else NULL_VALUES["beta"]
         labels, positions = [], []
-        for position, (kind, content) in zip(range(len(lines), 0, -1), lines):
-            if kind == "header":
-                axes.text(-0.01, position, str(content), transform=text_transform, ha="right", va="center",
-                          fontweight="bold", fontsize=9)
+        for position, row in zip(range(len(lines), 0, -1), lines):
+            if isinstance(row, str):
+                axes.text(
+                    -0.01,
+                    position,
+                    row,
+                    transform=text_transform,
+                    ha="right",
+                    va="center",
+                    fontweight="bold",
+                    fontsize=9,
+                )
                 continue
-            row = content
-            labels.append(f"{row['study']}, {METHOD_LABELS.get(row['method'], row['method'])}"
-                          + ("" if row["main"] else " (sensitivity)"))
+            labels.append(
+                f"{row['study']}, {METHOD_LABELS.get(row['method'], row['method'])}"
+                + ("" if row["main"] else " (sensitivity)")
+            )
             positions.append(position)
             colour = DIRECTION_COLOURS[row["direction_code"]]
             if _has_ci(row):
                 axes.plot([row["ci_low"], row["ci_high"]], [position, position], color=colour, linewidth=1.6)
-                axes.plot(row["estimate"], position, marker="s" if row["main"] else "o", markersize=7 if row["main"] else 5,
-                          color=colour, markerfacecolor=colour if row["main"] else "white")
+                axes.plot(
+                    row["estimate"],
+                    position,
+                    marker="s" if row["main"] else "o",
+                    markersize=7 if row["main"] else 5,
+                    color=colour,
+                    markerfacecolor=colour if row["main"] else "white",
+                )
                 axes.text(1.02, position, row["effect"], transform=text_transform, va="center", fontsize=8.5)
             else:
-                axes.text(0.02, position, f"{row['effect']} (no estimate with CI printed)", transform=text_transform,
-                          va="center", fontsize=8.5, style="italic", color=colour)
+                axes.text(
+                    0.02,
+                    position,
+                    f"{row['effect']} (no estimate with CI printed)",
+                    transform=text_transform,
+                    va="center",
+                    fontsize=8.5,
+                    style="italic",
+                    color=colour,
+                )
         axes.set_yticks(positions, labels, fontsize=8.5)
         axes.set_ylim(0.3, len(lines) + 0.7)
         axes.axvline(null, color="#777777", linestyle="--", linewidth=0.8)
@@ -86,32 +127,63 @@ def published_mr_forest(estimates: pd.DataFrame, *, title: str = "Published MR e
             axes.xaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
             axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
             axes.xaxis.set_minor_formatter(NullFormatter())
-            axes.set_xlabel("Odds ratio for ALS per unit of genetically predicted exposure (log scale, 95% CI)"
-                            if role != "user_supplied" else "Odds ratio (log scale, 95% CI)", fontsize=9)
+            axes.set_xlabel(
+                "Odds ratio for ALS per unit of genetically predicted exposure (log scale, 95% CI)"
+                if role != "user_supplied"
+                else "Odds ratio (log scale, 95% CI)",
+                fontsize=9,
+            )
         else:
             axes.set_xlabel("Causal estimate (outcome units per exposure unit, 95% CI)", fontsize=9)
         axes.set_title(ROLE_LABELS[role], loc="left", fontsize=10)
         axes.spines[["top", "right"]].set_visible(False)
     present = [code for code in DIRECTION_COLOURS if (estimates["direction_code"] == code).any()]
-    figure.legend(handles=[Line2D([], [], color=DIRECTION_COLOURS[code], marker="s", label=DIRECTION_TEXT["human"][code])
-                           for code in present]
-                  + [Line2D([], [], color="#555555", marker="o", markerfacecolor="white", linestyle="none",
-                            label="sensitivity analysis (open circle)")],
-                  loc="upper right", fontsize=8, frameon=False, title="Direction (colour)", title_fontsize=8)
+    figure.legend(
+        handles=[
+            Line2D([], [], color=DIRECTION_COLOURS[code], marker="s", label=DIRECTION_TEXT["human"][code])
+            for code in present
+        ]
+        + [
+            Line2D(
+                [],
+                [],
+                color="#555555",
+                marker="o",
+                markerfacecolor="white",
+                linestyle="none",
+                label="sensitivity analysis (open circle)",
+            )
+        ],
+        loc="upper right",
+        fontsize=8,
+        frameon=False,
+        title="Direction (colour)",
+        title_fontsize=8,
+    )
     figure.suptitle(title, x=0.02, ha="left", fontsize=12, fontweight="bold")
     return figure
 
 
 def published_mr_forest_alt(estimates: pd.DataFrame) -> str:
     """Alt text of :func:`published_mr_forest`: every row with its printed result, by panel."""
-    parts = ["Forest plot of Mendelian randomization results for physical activity and ALS, odds ratios on a "
-             "log axis with 95% CIs; rows without an estimate are shown as text."]
+    parts = [
+        "Forest plot of Mendelian randomization results for physical activity and ALS, odds ratios on a "
+        "log axis with 95% CIs; rows without an estimate are shown as text."
+    ]
     for role in ROLE_LABELS:
         rows = estimates[estimates["role"] == role]
         if len(rows):
             items = "; ".join(
-                f"{row.study}, {EXPOSURE_LABELS.get(row.exposure_category, row.exposure_category) if role != 'user_supplied' else row.exposure}, "
-                f"{METHOD_LABELS.get(row.method, row.method)}: {row.effect}"
-                for row in rows.itertuples())
+                f"{row['study']}, {_exposure_text(row, role)}, {METHOD_LABELS.get(row['method'], row['method'])}: "
+                f"{row['effect']}"
+                for row in rows.to_dict(orient="records")
+            )
             parts.append(f"{ROLE_LABELS[role]}: {items}.")
     return " ".join(parts)
+
+
+def _exposure_text(row: Mapping[Hashable, Any], role: str) -> str:
+    """The exposure as shown: its category's label, or a user-supplied row's own wording."""
+    if role == "user_supplied":
+        return str(row["exposure"])
+    return EXPOSURE_LABELS.get(str(row["exposure_category"]), str(row["exposure_category"]))

@@ -3,31 +3,27 @@
 Both take a robvis table (``Study, D1 .. Dk, Overall, Weight``; see
 :func:`compendium.bias.robvis.to_robvis`) so the figures match what robvis draws from the exported
 file. Colours come from :data:`compendium.bias.vocabulary.PALETTES` (``palette="cochrane"`` or
-``"colourblind"``); judgements are also marked by symbol. The functions return a Figure and do not
-save it: use ``results_io.save_figure``.
+``"colourblind"``); judgements are also marked by symbol. The functions draw on ``ax`` when given
+(else on a new figure), return the Figure and do not save it: use ``results_io.save_figure``.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from compendium.bias.robvis import robvis_judgements
 from compendium.bias.vocabulary import DEFAULT_PALETTE, PALETTES, ROB2, SYMBOLS, TOOL_DOMAINS
 from compendium.errors import CompendiumError
+from compendium.plots.canvas import figure_and_axes, judgement_marker
 
 
 def _colours(palette: str) -> dict[str, str]:
     if palette not in PALETTES:
         raise CompendiumError(f"palette {palette!r} is not defined; expected one of {', '.join(PALETTES)}")
     return PALETTES[palette]
-
-
-def _symbol_colour(fill: str) -> str:
-    """Black on light fills, white on dark ones (relative luminance of the sRGB hex colour)."""
-    red, green, blue = (int(fill[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    return "black" if 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.4 else "white"
 
 
 def _check_judgements(frame: pd.DataFrame, columns: list[str], tool: str) -> None:
@@ -39,10 +35,7 @@ def _check_judgements(frame: pd.DataFrame, columns: list[str], tool: str) -> Non
 
 
 def _legend_handles(colours: dict[str, str], present: list[str]) -> list[Patch]:
-    return [
-        Patch(facecolor=colours[j], edgecolor="black", linewidth=0.5, label=f"{SYMBOLS[j]}  {j}")
-        for j in present
-    ]
+    return [Patch(facecolor=colours[j], edgecolor="black", linewidth=0.5, label=f"{SYMBOLS[j]}  {j}") for j in present]
 
 
 def _domain_key(tool: str) -> str:
@@ -50,23 +43,40 @@ def _domain_key(tool: str) -> str:
 
 
 def traffic_light_plot(
-    frame: pd.DataFrame, *, tool: str = ROB2, palette: str = DEFAULT_PALETTE, title: str | None = None
+    frame: pd.DataFrame,
+    *,
+    tool: str = ROB2,
+    palette: str = DEFAULT_PALETTE,
+    title: str | None = None,
+    ax: Axes | None = None,
 ) -> Figure:
-    """One row per study, one coloured circle (with symbol) per domain and overall."""
+    """One row per study, one coloured circle (with symbol) per domain and overall.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A robvis table (``Study, D1 .. Dk, Overall``).
+    tool : str
+        ``"ROB2"`` or ``"ROBINS-E"`` (its domains and judgements).
+    palette : str
+        A palette of :data:`compendium.bias.vocabulary.PALETTES`.
+    title : str, optional
+        Title; by default it names the tool.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (the title and domain key then go on the axes); by default a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     colours = _colours(palette)
     columns = [*TOOL_DOMAINS[tool], "Overall"]
     _check_judgements(frame, columns, tool)
     n_studies = len(frame)
-    figure = Figure(figsize=(4.2 + 0.6 * len(columns), 1.4 + 0.42 * max(n_studies, 1)))
-    axes = figure.subplots()
+    figure, axes, owned = figure_and_axes(ax, (4.2 + 0.6 * len(columns), 1.4 + 0.42 * max(n_studies, 1)))
     for row, record in enumerate(frame.to_dict(orient="records")):
         for col, column in enumerate(columns):
-            judgement = record[column]
-            axes.scatter(col, row, s=380, color=colours[judgement], edgecolors="black", linewidths=0.6, zorder=2)
-            axes.text(
-                col, row, SYMBOLS[judgement], ha="center", va="center", fontsize=11, fontweight="bold",
-                color=_symbol_colour(colours[judgement]), zorder=3,
-            )
+            judgement_marker(axes, col, row, str(record[column]), colours, size=380, fontsize=11)
     axes.set_xticks(range(len(columns)), columns)
     axes.set_yticks(range(n_studies), frame["Study"].tolist())
     axes.set_xlim(-0.6, len(columns) - 0.4)
@@ -87,9 +97,14 @@ def traffic_light_plot(
         bbox_to_anchor=(1.02, 1.0),
         frameon=False,
     )
-    figure.text(0.02, 0.0, _domain_key(tool), ha="left", va="top", fontsize=8)
-    figure.suptitle(title or f"Risk of bias by study and domain ({tool})")
-    figure.tight_layout()
+    title = title or f"Risk of bias by study and domain ({tool})"
+    if owned:
+        figure.text(0.02, 0.0, _domain_key(tool), ha="left", va="top", fontsize=8)
+        figure.suptitle(title)
+        figure.tight_layout()
+    else:
+        axes.text(0.0, -0.02, _domain_key(tool), transform=axes.transAxes, ha="left", va="top", fontsize=8)
+        axes.set_title(title, pad=28)
     return figure
 
 
@@ -101,11 +116,31 @@ def summary_plot(
     weighted: bool = True,
     title: str | None = None,
     weight_label: str = "meta-analysis weight",
+    ax: Axes | None = None,
 ) -> Figure:
     """Stacked horizontal bars: share of total weight (or of studies) in each judgement, per domain.
 
-    ``weight_label`` names what ``Weight`` holds, for the x-axis label (e.g. "participants
-    randomised" when the weights are trial sizes)."""
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A robvis table (``Study, D1 .. Dk, Overall, Weight``).
+    tool : str
+        ``"ROB2"`` or ``"ROBINS-E"``.
+    palette : str
+        A palette of :data:`compendium.bias.vocabulary.PALETTES`.
+    weighted : bool
+        Shares of total ``Weight`` (True) or of studies (False).
+    title : str, optional
+        Title; by default it names the tool and the weighting.
+    weight_label : str
+        What ``Weight`` holds, for the x-axis label (e.g. "participants randomised").
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (the title then goes on the axes); by default a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     colours = _colours(palette)
     domains = TOOL_DOMAINS[tool]
     columns = [*domains, "Overall"]
@@ -119,8 +154,7 @@ def summary_plot(
         {j: [100.0 * weight[frame[c] == j].sum() / weight.sum() for c in columns] for j in judgements}, index=labels
     )
     present = [j for j in judgements if shares[j].sum() > 0]
-    figure = Figure(figsize=(9.0, 1.4 + 0.45 * len(columns)))
-    axes = figure.subplots()
+    figure, axes, owned = figure_and_axes(ax, (9.0, 1.4 + 0.45 * len(columns)))
     positions = list(range(len(columns)))[::-1]
     left = pd.Series(0.0, index=labels)
     for judgement in present:
@@ -138,6 +172,10 @@ def summary_plot(
         ncol=len(present),
         frameon=False,
     )
-    figure.suptitle(title or f"Risk of bias summary ({tool}, {'weighted' if weighted else 'unweighted'})")
-    figure.tight_layout()
+    title = title or f"Risk of bias summary ({tool}, {'weighted' if weighted else 'unweighted'})"
+    if owned:
+        figure.suptitle(title)
+        figure.tight_layout()
+    else:
+        axes.set_title(title)
     return figure

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from compendium import vocabulary
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
 from compendium.data.summary import QUESTIONS, STREAM_ORDER
 from compendium.evidence import consensus
@@ -33,23 +34,12 @@ CERTAINTY_MEANINGS: dict[str, str] = {
     "low": "the true effect may be substantially different from the estimate",
     "very low": "the true effect is likely to be substantially different from the estimate",
 }
-STREAM_LABELS: dict[str, str] = {
-    "rct": "randomised trials",
-    "non_randomised": "non-randomised intervention studies",
-    "review": "published reviews",
-    "observational_athletes": "observational studies of athletes",
-    "observational_general": "observational studies of the general population",
-    "mendelian_randomization": "Mendelian randomization studies",
-    "mr_meta_analysis": "meta-analyses of MR studies",
-    "preclinical": "mouse studies",
-    consensus.ALL_STREAMS: "all studies",
-}
-MOUSE_SEXES = ("female", "male", "both", "not_reported")
+STREAM_LABELS: dict[str, str] = {**vocabulary.STREAM_LABELS, consensus.ALL_STREAMS: "all studies"}
 MOUSE_DIRECTIONS = ("benefit", "no_effect", "harm", "mixed")
 #: GRADE rule thresholds printed in the methods (names of compendium.bias.grade constants)
 GRADE_THRESHOLDS = (
     "RISK_OF_BIAS_SERIOUS_SHARE", "RISK_OF_BIAS_VERY_SERIOUS_SHARE", "INCONSISTENCY_I2_SERIOUS",
-    "INCONSISTENCY_I2_VERY_SERIOUS", "OIS_CONTINUOUS_PARTICIPANTS", "OIS_EVENTS", "PUBLICATION_BIAS_MIN_K",
+    "INCONSISTENCY_I2_VERY_SERIOUS", "OIS_MID_SMD", "OIS_EVENTS", "PUBLICATION_BIAS_MIN_K",
     "PUBLICATION_BIAS_PVAL", "LARGE_EFFECT_RATIO", "VERY_LARGE_EFFECT_RATIO",
 )
 
@@ -73,7 +63,7 @@ def mouse_by_sex(preclinical: pd.DataFrame) -> pd.DataFrame:
     """Mouse results (rows of ``preclinical``) by sex and direction of effect: counts of results
     and of distinct studies."""
     rows = []
-    for sex in MOUSE_SEXES:
+    for sex in vocabulary.MOUSE_SEX_ORDER:
         of_sex = preclinical[preclinical["sex"] == sex]
         for direction in MOUSE_DIRECTIONS:
             chosen = of_sex[of_sex["direction"] == direction]

@@ -17,11 +17,10 @@ import pandas as pd
 
 from compendium.errors import CompendiumError
 from compendium.results_io import read_table
+from compendium.vocabulary import INGEST, RISK_OF_BIAS
+from compendium.vocabulary import MENDELIAN_RANDOMIZATION as MR
+from compendium.vocabulary import META_ANALYSIS as META
 
-INGEST = "01_ingest"
-RISK_OF_BIAS = "02_risk_of_bias"
-META = "03_meta_analysis"
-MR = "04_mendelian_randomization"
 #: the earlier stages and the results of each that the report uses (CONTRIBUTING.md, stage outputs)
 EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
     INGEST: ("studies", "sources", "conclusions", "trials", "observational", "preclinical", "rct_effects",

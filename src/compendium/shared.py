@@ -1,0 +1,95 @@
+"""Small jobs that several areas do, written once: study labels, JSON-safe values, slugs.
+
+Examples
+--------
+>>> import math
+>>> clean_json({"k": 3, "tau2": math.nan, "ci": (0.1, math.inf)})
+{'k': 3, 'tau2': None, 'ci': [0.1, None]}
+>>> slug("ALSFRS-R (0-4 months)")
+'alsfrs_r_0_4_months'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from compendium.errors import CompendiumError
+
+
+def study_labels(studies: pd.DataFrame) -> dict[str, str]:
+    """``study_id`` -> short label (``"Braga 2018"``) from the ``studies`` table.
+
+    Parameters
+    ----------
+    studies : pandas.DataFrame
+        The ``studies`` resource, with columns ``study_id`` and ``label``.
+
+    Returns
+    -------
+    dict of str to str
+        Identifiers and labels as text with surrounding white space removed.
+    """
+    return {str(s).strip(): str(label).strip() for s, label in zip(studies["study_id"], studies["label"])}
+
+
+def labels_of(studies: pd.DataFrame, ids: Iterable[str], *, source: str) -> list[str]:
+    """The labels of ``ids``, in order; an id missing from ``studies`` is an error.
+
+    Parameters
+    ----------
+    studies : pandas.DataFrame
+        The ``studies`` resource (``study_id``, ``label``).
+    ids : iterable of str
+        Study identifiers to look up.
+    source : str
+        What refers to the studies (a table or a step), named in the error message.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    CompendiumError
+        When an id is not in ``studies``; the message lists every missing id.
+    """
+    labels = study_labels(studies)
+    ids = [str(i) for i in ids]
+    missing = sorted(set(ids) - set(labels))
+    if missing:
+        raise CompendiumError(f"{source}: study_id {', '.join(missing)} not found in studies")
+    return [labels[i] for i in ids]
+
+
+def finite_or_none(value: float) -> float | None:
+    """``value`` as a float, or ``None`` when it is NaN or infinite (JSON has no NaN)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def clean_json(obj: object) -> object:
+    """Plain Python types for ``json.dumps``: numpy scalars to int/float/bool, NaN and infinities
+    (and pandas' missing values) to ``None``, tuples to lists, recursively through dicts and lists."""
+    if isinstance(obj, dict):
+        return {key: clean_json(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [clean_json(value) for value in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return finite_or_none(float(obj))
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return obj
+
+
+def slug(text: str) -> str:
+    """File- and id-safe text: lower case, every run of other characters than a-z and 0-9 an underscore."""
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
