@@ -88,10 +88,9 @@ def outcome_vocabulary(raw_dir: str | Path, review_file: str | Path = REVIEW_FIL
             raise CompendiumError(f"{review_file}: expected a list 'outcomes' of {{id: ..., label: ...}} entries")
         codes = [str(o["id"]) for o in outcomes if isinstance(o, dict) and "id" in o]
         return tuple(dict.fromkeys(codes)), str(review_file.name)
-    descriptor = Path(raw_dir) / "datapackage.yaml"
-    if not descriptor.exists():
-        raise CompendiumError(f"{descriptor}: not found; the outcome codes of parameter 'outcomes' are checked against it")
-    package = read_yaml(descriptor)
+    from compendium.data.validate import read_descriptor
+
+    package = read_descriptor(raw_dir)
     codes: list[str] = []
     for resource in package.get("resources", []) if isinstance(package, dict) else []:
         for field in resource.get("schema", {}).get("fields", []):
