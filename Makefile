@@ -121,7 +121,6 @@ lock: ## Re-resolve the newest versions of pyproject's dependencies into require
 
 clean: ## Remove generated reports (keeps the environment)
 	@if [ -d reports ]; then find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +; fi
-	rm -f $(STAGES_MK)
 
 distclean: clean ## Remove generated reports and the environment
 	rm -rf $(VENV) build .make

@@ -22,7 +22,9 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +45,17 @@ FAILED_DIR = ".failed"
 
 
 class IPCKernelManager(AsyncKernelManager):
-    """Kernel reached over local IPC sockets: no TCP ports on the machine (and no warning about them)."""
+    """Kernel reached over local IPC sockets: no TCP ports on the machine (and no warning about them).
+
+    Each kernel gets its own socket path prefix in the temporary folder: with jupyter_client's
+    default (``kernel-ipc`` in the working directory) two stages started side by side (``make -j``)
+    picked the same sockets and talked to each other's kernels.
+    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.transport = "ipc"
+        self.ip = os.path.join(tempfile.gettempdir(), f"compendium-kernel-{uuid.uuid4().hex[:12]}")
 
 
 @dataclass(frozen=True)
