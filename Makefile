@@ -29,20 +29,22 @@ PARAMS_ARG := $(if $(PARAMS),--params '$(subst ','\'',$(PARAMS))')
 # stages run side by side where the DAG allows; JOBS=1 runs them one after another
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
-RAW_FILES := $(sort $(wildcard data/raw/*))
-SRC_FILES := $(sort $(shell find src -name '*.py' -o -name '*.html' -o -name '*.css' 2>/dev/null))
+RAW_FILES = $(sort $(wildcard data/raw/*))
+# (wildcards, not `find`: `make report` with nothing changed starts no process but the stage check)
+SRC_FILES = $(sort $(foreach d,src/compendium src/compendium/* src/compendium/*/*,$(wildcard $(d)/*.py $(d)/*.html $(d)/*.css)))
 # the parameter values in force (params.yaml + PARAMS file): rewritten only when they change,
 # so `make report PARAMS=my.yaml` re-runs the stages even when my.yaml is older than reports/
 PARAMS_SIGNATURE := .make/params-signature
-STAGE_INPUTS := $(RAW_FILES) $(wildcard review.yaml) $(SRC_FILES) $(PARAMS_SIGNATURE) $(ENV_STAMP)
+STAGE_INPUTS = $(RAW_FILES) $(wildcard review.yaml) $(SRC_FILES) $(PARAMS_SIGNATURE) $(ENV_STAMP)
 # one run at a time per checkout: `make report` holds reports/.lock for all its stage commands and
 # tells them so (compendium.pipeline.lock); a second `make report` or `compendium run` waits for it
 RUN_LOCK := reports/.lock
 LOCKED_MAKE := env COMPENDIUM_RUN_LOCKED='$(CURDIR)/$(RUN_LOCK)' $(MAKE) --no-print-directory -j$(JOBS) stages
 # the stage rules (STAGES, STAGE_OUTPUTS, one rule per stage), generated from the pipeline graph;
-# read only for the goals that run stages, so `make help` or `make clean` never need the environment
+# read only by the goals that run stages (`make report` runs `make stages` under the lock), so
+# `make help` or `make clean` never need the environment
 STAGES_MK := .make/stages.mk
-ifneq ($(filter report stages reports/%,$(MAKECMDGOALS)),)
+ifneq ($(filter stages reports/%,$(MAKECMDGOALS)),)
 include $(STAGES_MK)
 endif
 
@@ -71,10 +73,19 @@ report: $(ENV_STAMP) ## Run every stage notebook that is out of date and write r
 
 stages: $(STAGE_OUTPUTS)
 
+# written by Make itself, only when the text changes (no process: `make report` with nothing changed
+# stays in milliseconds); a PARAMS file name may contain spaces
+empty :=
+space := $(empty) $(empty)
+define newline
+
+
+endef
+same_text = $(and $(findstring $(1),$(2)),$(findstring $(2),$(1)))
+PARAMS_TEXT = $(file <params.yaml)$(newline)\# PARAMS=$(PARAMS)$(if $(PARAMS),$(newline)$(file <$(PARAMS)))
 $(PARAMS_SIGNATURE): FORCE
-	@mkdir -p $(@D)
-	@{ cat params.yaml; echo "# PARAMS=$(PARAMS)"; $(if $(PARAMS),cat -- '$(subst ','\'',$(PARAMS))';) } > $@.new
-	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+	$(if $(PARAMS),$(if $(wildcard $(subst $(space),\$(space),$(PARAMS))),,$(error PARAMS file '$(PARAMS)' not found)))
+	$(if $(call same_text,$(file <$@),$(PARAMS_TEXT)),,$(file >$@,$(PARAMS_TEXT)))
 
 $(STAGES_MK): $(wildcard review.yaml) $(wildcard notebooks/[0-9][0-9]_*.ipynb) src/compendium/pipeline/graph.py $(ENV_STAMP)
 	@mkdir -p $(@D)
@@ -89,7 +100,7 @@ test: $(ENV_STAMP) browser ## Run the whole test suite
 
 # the report's browser test drives Debian's chromium (tests/test_report_browser.py)
 CHROMIUM := /usr/bin/chromium
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 
 browser: ## Install Debian's chromium for the report's browser test (only when it is missing)
 	@if [ ! -x $(CHROMIUM) ]; then \
