@@ -83,7 +83,7 @@ define newline
 endef
 same_text = $(and $(findstring $(1),$(2)),$(findstring $(2),$(1)))
 PARAMS_TEXT = $(file <params.yaml)$(newline)\# PARAMS=$(PARAMS)$(if $(PARAMS),$(newline)$(file <$(PARAMS)))
-$(PARAMS_SIGNATURE): FORCE
+$(PARAMS_SIGNATURE): FORCE | .make
 	$(if $(PARAMS),$(if $(wildcard $(subst $(space),\$(space),$(PARAMS))),,$(error PARAMS file '$(PARAMS)' not found)))
 	$(if $(call same_text,$(file <$@),$(PARAMS_TEXT)),,$(file >$@,$(PARAMS_TEXT)))
 
@@ -92,6 +92,9 @@ $(STAGES_MK): $(wildcard review.yaml) $(wildcard notebooks/[0-9][0-9]_*.ipynb) s
 	$(BIN)/compendium run --print-make-rules > $@.new && mv $@.new $@
 
 FORCE:
+
+.make:
+	mkdir -p $@
 
 .PRECIOUS: $(STAGE_OUTPUTS)
 
