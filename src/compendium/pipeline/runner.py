@@ -287,7 +287,8 @@ def _stage_failed(stage: Stage, final_dir: Path, executed: Path, inputs: dict[st
                     "(marked as built from the previous inputs)")
     else:
         previous = f"no outputs were written to {display_path(final_dir)}"
-    where = f"The failed notebook is at {display_path(kept)}; " if kept else "No failed notebook could be kept; "
+    incomplete = " (it may be cut short: it was being written when the error happened)" if "No space left" in reason else ""
+    where = f"The failed notebook is at {display_path(kept)}{incomplete}; " if kept else "No failed notebook could be kept; "
     return CompendiumError(f"stage {stage.name} failed in notebook {display_path(stage.path)}: {reason}\n{where}{previous}.")
 
 
