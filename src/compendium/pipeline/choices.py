@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from compendium.errors import CompendiumError
-from compendium.paths import ROOT
+from compendium.paths import ROOT, display_path
 from compendium.yaml_io import read_yaml
 
 #: the review declaration (its ``outcomes`` list is the outcome vocabulary)
@@ -96,7 +96,7 @@ def outcome_vocabulary(raw_dir: str | Path, review_file: str | Path = REVIEW_FIL
         for field in resource.get("schema", {}).get("fields", []):
             if field.get("name") == "outcome":
                 codes.extend(str(code) for code in field.get("constraints", {}).get("enum", []))
-    return tuple(dict.fromkeys(codes)), f"the outcome vocabulary of {Path(raw_dir, 'datapackage.yaml').as_posix()}"
+    return tuple(dict.fromkeys(codes)), f"the outcome vocabulary of {display_path(Path(raw_dir, 'datapackage.yaml'))}"
 
 
 def _unknown_word(name: str, origin: str, value: object, allowed: tuple[str, ...], source: str = "") -> str:

@@ -22,14 +22,10 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from jupyter_client.manager import AsyncKernelManager
 
 from compendium.errors import CompendiumError
 from compendium.paths import NOTEBOOKS_DIR, PARAMS_FILE, ROOT, display_path
@@ -42,20 +38,6 @@ STAGE_PATTERN = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 PUBLISH_DIR = "publish"
 TMP_DIR = ".tmp"
 FAILED_DIR = ".failed"
-
-
-class IPCKernelManager(AsyncKernelManager):
-    """Kernel reached over local IPC sockets: no TCP ports on the machine (and no warning about them).
-
-    Each kernel gets its own socket path prefix in the temporary folder: with jupyter_client's
-    default (``kernel-ipc`` in the working directory) two stages started side by side (``make -j``)
-    picked the same sockets and talked to each other's kernels.
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.transport = "ipc"
-        self.ip = os.path.join(tempfile.gettempdir(), f"compendium-kernel-{uuid.uuid4().hex[:12]}")
 
 
 @dataclass(frozen=True)
@@ -243,7 +225,7 @@ def run_stage(stage: Stage, params: ParameterSet, upstream: dict[str, str | None
             papermill.execute_notebook(
                 str(input_path), str(executed), parameters=values, cwd=str(ROOT),
                 kernel_name="python3", progress_bar=False, log_output=False,
-                kernel_manager_class="compendium.pipeline.runner.IPCKernelManager",
+                kernel_manager_class="compendium.pipeline.kernel.IPCKernelManager",
             )
         except papermill.PapermillExecutionError as error:
             raise _stage_failed(stage, final_dir, executed, inputs,
