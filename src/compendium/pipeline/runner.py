@@ -17,6 +17,7 @@ cell succeeded does that folder replace ``<results_dir>/NN_name`` (and files the
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -149,18 +150,15 @@ def _results_dir(values: dict[str, object]) -> Path:
     return ROOT / str(values.get("results_dir", "reports"))
 
 
-def _holding(results_dirs: list[Path], log: Callable[[str], None]):
+def _holding(results_dirs: list[Path], log: Callable[[str], None]) -> contextlib.ExitStack:
     """Hold the lock of every results folder the selected stages write to."""
-    import contextlib
-
     stack = contextlib.ExitStack()
     for results_dir in results_dirs:
         stack.enter_context(results_lock(results_dir, log=log))
     return stack
 
 
-def expected_inputs(stage: Stage, by_name: dict[str, Stage], names: list[str], params: ParameterSet,
-                    review_file: str | Path) -> dict[str, object]:
+def expected_inputs(stage: Stage, names: list[str], params: ParameterSet, review_file: str | Path) -> dict[str, object]:
     """The inputs ``stage``'s outputs would record if it ran now (upstream fingerprints as found on disk)."""
     values = params.for_stage(stage.parameters)
     results_dir = _results_dir(values)
@@ -194,7 +192,7 @@ def _checked_upstream(stage: Stage, by_name: dict[str, Stage], names: list[str],
         if upstream_stage.problem:
             raise CompendiumError(upstream_stage.problem)
         _checked_upstream(upstream_stage, by_name, names, params, review_file)
-        expected = expected_inputs(upstream_stage, by_name, names, params, review_file)
+        expected = expected_inputs(upstream_stage, names, params, review_file)
         found[name] = refuse_stale(name, folder, expected, reader=stage.name)
     return found
 
