@@ -134,7 +134,7 @@ lock: ## Re-resolve the newest versions of pyproject's dependencies into require
 	mv requirements.lock.new requirements.lock && rm -rf build/lock-venv
 
 clean: ## Remove generated reports (keeps the environment)
-	@if [ -d reports ]; then find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +; fi
+	@if [ -d reports ]; then find reports -mindepth 1 -maxdepth 1 ! -name README.md ! -name .lock -exec rm -rf {} +; fi
 
 distclean: clean ## Remove generated reports and the environment
 	rm -rf $(VENV) build .make
