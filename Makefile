@@ -5,11 +5,17 @@
 #   make lint     check style (ruff) and types (mypy)
 #   make help     list every target
 #
-# The analysis is a DAG: data/raw + params -> 01 -> 02 -> 03 -> 04 -> 05 -> reports/.
-# Each stage's executed notebook is its target, so Make re-runs only what is stale.
+# The analysis is a DAG: data/raw + params -> 01 -> {02, 04}; 02 -> 03; 01-04 -> 05 -> reports/.
+# Each stage's executed notebook is its target, so Make re-runs only what is stale, and `make report`
+# runs independent stages side by side (-j, one job per core). The stages and their prerequisites come
+# from the pipeline graph (`compendium run --print-make-rules`: review.yaml's `stages:` list when it
+# has one, else every notebook) into .make/stages.mk.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+# a failed recipe deletes a half-written target (environment.yml, ...). Stage notebooks are exempt
+# (.PRECIOUS below): the runner swaps a stage folder into place only when the stage succeeded, so the
+# file Make sees after a failure is the previous good output, never a half-written one.
 .DELETE_ON_ERROR:
 
 PYTHON ?= python3
@@ -18,20 +24,32 @@ BIN := $(VENV)/bin
 # the environment is (re)built whenever the pins or the package metadata change
 ENV_STAMP := $(VENV)/.installed
 
-# optional user parameter file: make report PARAMS=my.yaml
+# optional user parameter file: make report PARAMS=my.yaml (a name with spaces works: PARAMS='my params.yaml')
 PARAMS ?=
-PARAMS_ARG := $(if $(PARAMS),--params $(PARAMS))
+PARAMS_ARG := $(if $(PARAMS),--params '$(subst ','\'',$(PARAMS))')
+# stages run side by side where the DAG allows; JOBS=1 runs them one after another
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
-STAGES := $(sort $(basename $(notdir $(wildcard notebooks/[0-9][0-9]_*.ipynb))))
-STAGE_OUTPUTS := $(foreach s,$(STAGES),reports/$(s)/$(s).ipynb)
-RAW_FILES := $(sort $(wildcard data/raw/*))
-SRC_FILES := $(sort $(shell find src -name '*.py' -o -name '*.html' -o -name '*.css' 2>/dev/null))
+RAW_FILES = $(sort $(wildcard data/raw/*))
+# (wildcards, not `find`: `make report` with nothing changed starts no process but the stage check)
+SRC_FILES = $(sort $(foreach d,src/compendium src/compendium/* src/compendium/*/*,$(wildcard $(d)/*.py $(d)/*.html $(d)/*.css)))
 # the parameter values in force (params.yaml + PARAMS file): rewritten only when they change,
 # so `make report PARAMS=my.yaml` re-runs the stages even when my.yaml is older than reports/
 PARAMS_SIGNATURE := .make/params-signature
-STAGE_INPUTS := $(RAW_FILES) $(SRC_FILES) $(PARAMS_SIGNATURE) $(ENV_STAMP)
+STAGE_INPUTS = $(RAW_FILES) $(wildcard review.yaml) $(SRC_FILES) $(PARAMS_SIGNATURE) $(ENV_STAMP)
+# one run at a time per checkout: `make report` holds reports/.lock for all its stage commands and
+# tells them so (compendium.pipeline.lock); a second `make report` or `compendium run` waits for it
+RUN_LOCK := reports/.lock
+LOCKED_MAKE := env COMPENDIUM_RUN_LOCKED='$(CURDIR)/$(RUN_LOCK)' $(MAKE) --no-print-directory -j$(JOBS) stages
+# the stage rules (STAGES, STAGE_OUTPUTS, one rule per stage), generated from the pipeline graph;
+# read only by the goals that run stages (`make report` runs `make stages` under the lock), so
+# `make help` or `make clean` never need the environment
+STAGES_MK := .make/stages.mk
+ifneq ($(filter stages reports/%,$(MAKECMDGOALS)),)
+include $(STAGES_MK)
+endif
 
-.PHONY: help setup report test lint browser lab benchmark validate check-reported clean distclean lock FORCE
+.PHONY: help setup report stages test lint browser lab benchmark validate check-reported clean distclean lock FORCE
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}'
@@ -46,23 +64,40 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e '.[dev]'
 	touch $@
 
-report: $(STAGE_OUTPUTS) ## Run every stage notebook that is out of date and write reports/
+report: $(ENV_STAMP) ## Run every stage notebook that is out of date and write reports/
+	@mkdir -p reports .make
+	@flock -n -E 75 $(RUN_LOCK) $(LOCKED_MAKE); status=$$?; \
+	if [ $$status = 75 ]; then \
+		echo "[make] another run is using reports/ in this checkout; waiting for it to finish ..."; \
+		flock -E 75 $(RUN_LOCK) $(LOCKED_MAKE); status=$$?; \
+	fi; exit $$status
 
-$(PARAMS_SIGNATURE): FORCE
+stages: $(STAGE_OUTPUTS)
+
+# written by Make itself, only when the text changes (no process: `make report` with nothing changed
+# stays in milliseconds); a PARAMS file name may contain spaces
+empty :=
+space := $(empty) $(empty)
+define newline
+
+
+endef
+same_text = $(and $(findstring $(1),$(2)),$(findstring $(2),$(1)))
+PARAMS_TEXT = $(file <params.yaml)$(newline)\# PARAMS=$(PARAMS)$(if $(PARAMS),$(newline)$(file <$(PARAMS)))
+$(PARAMS_SIGNATURE): FORCE | .make
+	$(if $(PARAMS),$(if $(wildcard $(subst $(space),\$(space),$(PARAMS))),,$(error PARAMS file '$(PARAMS)' not found)))
+	$(if $(call same_text,$(file <$@),$(PARAMS_TEXT)),,$(file >$@,$(PARAMS_TEXT)))
+
+$(STAGES_MK): $(wildcard review.yaml) $(wildcard notebooks/[0-9][0-9]_*.ipynb) src/compendium/pipeline/graph.py $(ENV_STAMP)
 	@mkdir -p $(@D)
-	@{ cat params.yaml; echo "# PARAMS=$(PARAMS)"; $(if $(PARAMS),cat $(PARAMS);) } > $@.new
-	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+	$(BIN)/compendium run --print-make-rules > $@.new && mv $@.new $@
 
 FORCE:
 
-# one rule per stage: it depends on its notebook, the inputs and the stage before it
-PREVIOUS_STAGE :=
-define STAGE_RULE
-reports/$(1)/$(1).ipynb: notebooks/$(1).ipynb $$(STAGE_INPUTS) $(PREVIOUS_STAGE)
-	$$(BIN)/compendium run --only $(1) $$(PARAMS_ARG)
-PREVIOUS_STAGE := reports/$(1)/$(1).ipynb
-endef
-$(foreach s,$(STAGES),$(eval $(call STAGE_RULE,$(s))))
+.make:
+	mkdir -p $@
+
+.PRECIOUS: $(STAGE_OUTPUTS)
 
 test: $(ENV_STAMP) browser ## Run the whole test suite
 	$(BIN)/python -m pytest
@@ -76,7 +111,7 @@ lint: $(ENV_STAMP) ## Check style and types: ruff lint, ruff format --check, myp
 
 # the report's browser test drives Debian's chromium (tests/test_report_browser.py)
 CHROMIUM := /usr/bin/chromium
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 
 browser: ## Install Debian's chromium for the report's browser test (only when it is missing)
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -107,7 +142,7 @@ lock: ## Re-resolve the newest versions of pyproject's dependencies (with the de
 	mv requirements.lock.new requirements.lock && rm -rf build/lock-venv
 
 clean: ## Remove generated reports (keeps the environment)
-	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +
+	@if [ -d reports ]; then find reports -mindepth 1 -maxdepth 1 ! -name README.md ! -name .lock -exec rm -rf {} +; fi
 
 distclean: clean ## Remove generated reports and the environment
 	rm -rf $(VENV) build .make

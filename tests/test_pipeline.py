@@ -16,6 +16,10 @@ from compendium.paths import NOTEBOOKS_DIR
 from compendium.pipeline import discover_stages, notebook_parameters, resolve_parameters, run_pipeline
 
 
+#: a review declaration that does not exist: the toy pipelines run all their notebooks
+NO_REVIEW = Path("/nonexistent/review.yaml")
+
+
 def write_notebook(path: Path, parameters: str, *cells: str) -> Path:
     notebook = nbformat.v4.new_notebook()
     first = nbformat.v4.new_code_cell(parameters)
@@ -30,9 +34,12 @@ def write_notebook(path: Path, parameters: str, *cells: str) -> Path:
 def toy_stages(tmp_path: Path) -> Path:
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    params = 'results_dir = "reports"\noutput_dir = "reports/x"\nscale = 1.0\nlabel = "a"\n'
-    write_notebook(notebooks / "01_first.ipynb", params,
-                   "import pathlib\np = pathlib.Path(output_dir) / 'tables'\np.mkdir(parents=True)\n(p / 'out.csv').write_text(f'{scale},{label}\\n')")
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "data.csv").write_text("x\n1\n")
+    params = f'raw_dir = "{tmp_path / "raw"}"\nresults_dir = "reports"\noutput_dir = "reports/x"\nscale = 1.0\nlabel = "a"\n'
+    write_notebook(notebooks / "01_first.ipynb", params + "fail_first = False\n",
+                   "import pathlib\np = pathlib.Path(output_dir) / 'tables'\np.mkdir(parents=True)\n(p / 'out.csv').write_text(f'{scale},{label}\\n')",
+                   "assert not fail_first, 'stage 01 asked to fail'")
     write_notebook(notebooks / "02_second.ipynb", params + "fail = False\n",
                    "import pathlib\n(pathlib.Path(output_dir) / 'done.txt').write_text('ok')",
                    "assert not fail, 'asked to fail'")
@@ -40,7 +47,9 @@ def toy_stages(tmp_path: Path) -> Path:
 
 
 def test_notebook_parameters_reads_literal_defaults(toy_stages):
-    assert notebook_parameters(toy_stages / "01_first.ipynb") == {"results_dir": "reports", "output_dir": "reports/x", "scale": 1.0, "label": "a"}
+    assert notebook_parameters(toy_stages / "01_first.ipynb") == {
+        "raw_dir": str(toy_stages.parent / "raw"), "results_dir": "reports", "output_dir": "reports/x", "scale": 1.0,
+        "label": "a", "fail_first": False}
 
 
 def test_unknown_parameter_is_named_with_a_suggestion():
@@ -72,14 +81,14 @@ def test_output_dir_cannot_be_overridden():
 def test_bad_parameter_stops_before_any_stage_runs(toy_stages, tmp_path):
     results = tmp_path / "results"
     with pytest.raises(CompendiumError, match="unknown parameter"):
-        run_pipeline(overrides=[f"results_dir={results}", "nope=1"], notebooks_dir=toy_stages, defaults_file=None)
+        run_pipeline(overrides=[f"results_dir={results}", "nope=1"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW)
     assert not results.exists()
 
 
 def test_stages_run_in_order_with_parameters_and_a_visible_parameters_cell(toy_stages, tmp_path):
     results = tmp_path / "results"
-    executed = run_pipeline(overrides=[f"results_dir={results}", "scale=2.5"], notebooks_dir=toy_stages, defaults_file=None, log=lambda _: None)
-    assert [p.name for p in executed] == ["01_first.ipynb", "02_second.ipynb"]
+    executed = run_pipeline(overrides=[f"results_dir={results}", "scale=2.5"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW, log=lambda _: None)
+    assert [run.notebook.name for run in executed] == ["01_first.ipynb", "02_second.ipynb"]
     assert (results / "01_first" / "tables" / "out.csv").read_text() == "2.5,a\n"
     cells = json.loads((results / "01_first" / "01_first.ipynb").read_text())["cells"]
     used = [c for c in cells if "parameters-used" in c["metadata"].get("tags", [])]
@@ -88,10 +97,10 @@ def test_stages_run_in_order_with_parameters_and_a_visible_parameters_cell(toy_s
 
 def test_failing_cell_reports_stage_and_cell_and_keeps_previous_outputs(toy_stages, tmp_path):
     results = tmp_path / "results"
-    run_pipeline(overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None, log=lambda _: None)
+    run_pipeline(overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW, log=lambda _: None)
     before = (results / "02_second" / "done.txt").stat().st_mtime_ns
     with pytest.raises(CompendiumError) as raised:
-        run_pipeline(only=["02"], overrides=[f"results_dir={results}", "fail=true"], notebooks_dir=toy_stages, defaults_file=None, log=lambda _: None)
+        run_pipeline(only=["02"], overrides=[f"results_dir={results}", "fail=true"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW, log=lambda _: None)
     message = str(raised.value)
     assert "02_second" in message and "cell" in message and "asked to fail" in message
     assert (results / "02_second" / "done.txt").stat().st_mtime_ns == before
@@ -100,7 +109,7 @@ def test_failing_cell_reports_stage_and_cell_and_keeps_previous_outputs(toy_stag
 
 def test_unknown_stage_is_an_error(toy_stages):
     with pytest.raises(CompendiumError, match="unknown stage"):
-        run_pipeline(only=["07"], notebooks_dir=toy_stages, defaults_file=None)
+        run_pipeline(only=["07"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW)
 
 
 def test_every_committed_notebook_is_a_thin_stage_without_outputs():
@@ -114,3 +123,284 @@ def test_every_committed_notebook_is_a_thin_stage_without_outputs():
             assert not any(line.startswith(("def ", "class ")) for line in lines), f"{stage.name}: logic belongs in src/compendium/"
         for name in ("raw_dir", "results_dir", "output_dir"):
             assert name in stage.parameters, f"{stage.name} must declare {name}"
+
+
+# --- notebooks that cannot be read ------------------------------------------------------------
+
+def test_syntax_error_in_a_parameters_cell_names_the_notebook_and_does_not_block_the_others(toy_stages, tmp_path):
+    write_notebook(toy_stages / "03_broken.ipynb", 'results_dir = "reports"\nscale = (1.0\n')
+    stages = {s.name: s for s in discover_stages(toy_stages)}
+    assert stages["01_first"].problem is None and stages["01_first"].parameters["scale"] == 1.0
+    assert "03_broken.ipynb: parameters cell line" in stages["03_broken"].problem
+    assert "not valid Python" in stages["03_broken"].problem
+    results = tmp_path / "results"
+    runs = run_pipeline(only=["01"], overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None,
+                        review_file=NO_REVIEW, log=lambda _: None)
+    assert [run.stage for run in runs] == ["01_first"]
+    with pytest.raises(CompendiumError, match="03_broken.ipynb: parameters cell line"):
+        run_pipeline(only=["03"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW, log=lambda _: None)
+
+
+def test_stages_come_from_the_review_declaration_when_it_lists_them(toy_stages, tmp_path):
+    review = tmp_path / "review.yaml"
+    review.write_text("stages: [01_first]\n")
+    results = tmp_path / "results"
+    runs = run_pipeline(overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None,
+                        review_file=review, log=lambda _: None)
+    assert [run.stage for run in runs] == ["01_first"]
+    review.write_text("stages: [01_first, 09_missing]\n")
+    with pytest.raises(CompendiumError, match="09_missing, which have no notebook"):
+        run_pipeline(notebooks_dir=toy_stages, defaults_file=None, review_file=review)
+
+
+# --- parameter values ---------------------------------------------------------------------------
+
+DECLARED = {"03_meta_analysis": {"raw_dir": "data/raw", "tau2_method": "REML", "test": "knha", "level": 95.0, "outcomes": None},
+            "02_risk_of_bias": {"palette": "cochrane"}, "04_mr": {"seed": 1, "n_bootstrap": 10, "snp_table": None}}
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("tau2_method=RELM", "'tau2_method' \\(from -p\\) = 'RELM' is not one of .*did you mean 'REML'"),
+    ("test=knah", "'test' \\(from -p\\) = 'knah' is not one of .*did you mean 'knha'"),
+    ("palette=colorblind", "did you mean 'colourblind'"),
+    ("outcomes=[alsfrs_rr]", "'outcomes' \\(from -p\\) = 'alsfrs_rr' is not one of .*did you mean 'alsfrs_r'"),
+    ("outcomes=[]", "empty list"),
+    ("outcomes=alsfrs_r", "expected a list of outcome codes"),
+    ("level=0.95", "confidence level in percent"),
+    ("level=.nan", "confidence level in percent"),
+    ("n_bootstrap=1000000000", "from 1 to 1,000,000"),
+    ("seed=-1", "a seed from 0"),
+    ("snp_table=2024-01-31", "is a date"),
+    ("outcomes=[a, b", "-p outcomes: not valid YAML"),
+    ("outcomes=!!python/object/apply:os.system [echo]", "-p outcomes: not valid YAML.*python/object"),
+    ("outcomes=[&a x, *a]", "anchors .* are not allowed"),
+])
+def test_bad_parameter_values_are_refused_with_the_reason(override, message):
+    with pytest.raises(CompendiumError, match=message):
+        resolve_parameters(DECLARED, [], [override])
+
+
+def test_good_enumerated_values_pass():
+    params = resolve_parameters(DECLARED, [], ["tau2_method=DL", "test=z", "palette=colourblind", "outcomes=[alsfrs_r, fvc]",
+                                               "level=90", "seed=0", "n_bootstrap=1000"])
+    assert params.values["outcomes"] == ["alsfrs_r", "fvc"]
+
+
+def test_outcome_vocabulary_comes_from_the_review_declaration_first(tmp_path):
+    from compendium.pipeline.choices import outcome_vocabulary
+
+    review = tmp_path / "review.yaml"
+    review.write_text("outcomes:\n  - {id: pain, label: Pain}\n  - {id: mobility, label: Mobility}\n")
+    assert outcome_vocabulary("data/raw", review) == (("pain", "mobility"), "review.yaml")
+    codes, source = outcome_vocabulary(NOTEBOOKS_DIR.parent / "data" / "raw", tmp_path / "absent.yaml")
+    assert "alsfrs_r" in codes and "datapackage.yaml" in source
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"level: [1, 2\n", "not valid YAML"),
+    (b"level: !!python/object/apply:os.system ['echo hi']\n", "not valid YAML"),
+    ("level: 90\n".encode("utf-16"), "not UTF-8"),
+    (b"a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", "anchors"),
+    (b"- level\n- 90\n", "expected a mapping of parameter names"),
+])
+def test_bad_parameter_files_are_refused(tmp_path, content, message):
+    path = tmp_path / "my params.yaml"
+    path.write_bytes(content)
+    with pytest.raises(CompendiumError, match=message):
+        resolve_parameters(DECLARED, [path], [])
+
+
+def test_a_directory_as_parameter_file_is_refused(tmp_path):
+    with pytest.raises(CompendiumError, match="is a directory"):
+        resolve_parameters(DECLARED, [tmp_path], [])
+
+
+# --- faults during a stage ----------------------------------------------------------------------
+
+def test_disk_full_inside_a_stage_keeps_the_failed_notebook_and_leaves_no_tmp(toy_stages, tmp_path):
+    results = tmp_path / "results"
+    write_notebook(toy_stages / "03_full.ipynb", 'results_dir = "reports"\noutput_dir = "x"\n',
+                   "import errno, os\nraise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), 'tables/big.csv')")
+    with pytest.raises(CompendiumError) as raised:
+        run_pipeline(overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None,
+                     review_file=NO_REVIEW, log=lambda _: None)
+    assert "stage 03_full failed" in str(raised.value) and "No space left on device" in str(raised.value)
+    assert (results / ".failed" / "03_full" / "03_full.ipynb").exists()
+    assert not (results / ".tmp").exists()
+
+
+def test_os_error_in_the_runner_is_a_clear_error_and_leaves_no_tmp(toy_stages, tmp_path, monkeypatch):
+    import errno
+
+    import papermill
+
+    results = tmp_path / "results"
+    run_pipeline(overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW,
+                 log=lambda _: None)
+    before = (results / "02_second" / "done.txt").read_text()
+
+    def disk_full(input_path, output_path, **kwargs):
+        Path(output_path).write_text("{}")
+        raise OSError(errno.ENOSPC, "No space left on device", output_path)
+
+    monkeypatch.setattr(papermill, "execute_notebook", disk_full)
+    with pytest.raises(CompendiumError, match=r"stage 02_second failed .*No space left on device \(free some space"):
+        run_pipeline(only=["02"], overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None,
+                     review_file=NO_REVIEW, log=lambda _: None)
+    assert (results / "02_second" / "done.txt").read_text() == before
+    assert not (results / ".tmp").exists()
+
+
+def test_a_killed_kernel_is_named_and_leaves_no_tmp(toy_stages, tmp_path):
+    results = tmp_path / "results"
+    write_notebook(toy_stages / "03_killed.ipynb", 'results_dir = "reports"\noutput_dir = "x"\n',
+                   "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    with pytest.raises(CompendiumError, match="stage 03_killed failed.*the kernel died"):
+        run_pipeline(overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None,
+                     review_file=NO_REVIEW, log=lambda _: None)
+    assert not (results / ".tmp").exists()
+
+
+def test_unwritable_results_folder_is_a_clear_error(toy_stages, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(CompendiumError, match="cannot write stage outputs here"):
+        run_pipeline(overrides=[f"results_dir={blocker / 'results'}"], notebooks_dir=toy_stages, defaults_file=None,
+                     review_file=NO_REVIEW, log=lambda _: None)
+
+
+# --- stale outputs (fingerprints) ----------------------------------------------------------------
+
+def _run(toy_stages, results, *overrides, only=None):
+    return run_pipeline(only=only, overrides=[f"results_dir={results}", *overrides], notebooks_dir=toy_stages,
+                        defaults_file=None, review_file=NO_REVIEW, log=lambda _: None)
+
+
+def test_a_stage_refuses_upstream_outputs_built_from_other_data(toy_stages, tmp_path):
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    record = json.loads((results / "01_first" / "fingerprint.json").read_text())
+    assert record["stage"] == "01_first" and "data.csv" in " ".join(record["inputs"]["data"])
+    (toy_stages.parent / "raw" / "data.csv").write_text("x\n2\n")
+    with pytest.raises(CompendiumError) as raised:
+        _run(toy_stages, results, only=["02"])
+    message = str(raised.value)
+    assert "refuses the outputs of stage 01_first" in message and "data files changed" in message
+    assert "compendium run --only 01" in message
+    _run(toy_stages, results, only=["01"])
+    _run(toy_stages, results, only=["02"])
+
+
+def test_a_stage_refuses_upstream_outputs_built_with_other_parameters(toy_stages, tmp_path):
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    with pytest.raises(CompendiumError, match="parameter 'label' was 'a', is now 'b'"):
+        _run(toy_stages, results, "label=b", only=["02"])
+
+
+def test_after_a_failed_stage_its_old_outputs_are_refused_downstream(toy_stages, tmp_path):
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    (toy_stages.parent / "raw" / "data.csv").write_text("x\n3\n")
+    with pytest.raises(CompendiumError, match="stage 01_first failed"):
+        _run(toy_stages, results, "fail_first=true", only=["01"])
+    assert (results / "01_first" / "failed_attempt.json").exists()
+    with pytest.raises(CompendiumError, match="refuses the outputs of stage 01_first.*last run failed"):
+        _run(toy_stages, results, only=["02"])
+
+
+def test_missing_required_upstream_outputs_name_the_stage_to_run(tmp_path):
+    from compendium.pipeline.graph import upstream_of
+
+    assert upstream_of("03_meta_analysis", ["01_ingest", "02_risk_of_bias", "03_meta_analysis"]).required == ("01_ingest",)
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    params = 'results_dir = "reports"\noutput_dir = "x"\n'
+    write_notebook(notebooks / "01_ingest.ipynb", params)
+    write_notebook(notebooks / "04_mendelian_randomization.ipynb", params)
+    with pytest.raises(CompendiumError, match="needs the outputs of stage 01_ingest.*compendium run --only 01"):
+        run_pipeline(only=["04"], overrides=[f"results_dir={tmp_path / 'results'}"], notebooks_dir=notebooks,
+                     defaults_file=None, review_file=NO_REVIEW)
+
+
+def test_make_rules_follow_the_stage_graph():
+    from compendium.pipeline.graph import make_rules
+
+    names = ["01_ingest", "02_risk_of_bias", "03_meta_analysis", "04_mendelian_randomization", "05_consensus_report"]
+    rules = {line.split(":")[0]: line for line in make_rules(names).splitlines() if line.startswith("reports/")}
+    assert "02_risk_of_bias" not in rules["reports/04_mendelian_randomization/04_mendelian_randomization.ipynb"]
+    assert "reports/02_risk_of_bias/02_risk_of_bias.ipynb" in rules["reports/03_meta_analysis/03_meta_analysis.ipynb"]
+    assert all(f"reports/{n}/{n}.ipynb" in rules["reports/05_consensus_report/05_consensus_report.ipynb"] for n in names[:4])
+
+
+# --- one run at a time ---------------------------------------------------------------------------
+
+def test_a_second_run_waits_for_the_lock_and_gives_up_clearly(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from compendium.pipeline.lock import HELD_BY_CALLER, results_lock
+
+    results = tmp_path / "results"
+    results.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, sys, time\nf = open(sys.argv[1], 'a+')\nfcntl.flock(f, fcntl.LOCK_EX)\n"
+        "print('locked', flush=True)\ntime.sleep(30)"), str(results / ".lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        said = []
+        with pytest.raises(CompendiumError, match="still in use .* nothing was changed"):
+            with results_lock(results, log=said.append, wait_seconds=0.3):
+                pass
+        assert "waiting for it to finish" in said[0]
+        monkeypatch.setenv(HELD_BY_CALLER, str((results / ".lock").resolve()))
+        with results_lock(results, log=said.append, wait_seconds=0.3):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    monkeypatch.delenv(HELD_BY_CALLER)
+    with results_lock(results, wait_seconds=5):
+        pass
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+def test_every_unexpected_failure_is_one_error_line_with_exit_code_2(monkeypatch, capsys):
+    from compendium import cli
+    from compendium.pipeline import cli as run_cli
+
+    def crash(args):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(run_cli, "main", crash)
+    assert cli.main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unexpected ZeroDivisionError: division by zero") and "Traceback" not in err
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["--debug", "run"])
+
+
+def test_run_list_shows_a_broken_notebook_and_exits_2(toy_stages, capsys):
+    from compendium.pipeline.cli import _list
+
+    write_notebook(toy_stages / "03_broken.ipynb", "x = = 1\n")
+    assert _list(discover_stages(toy_stages), as_json=False) == 2
+    captured = capsys.readouterr()
+    assert "01_first" in captured.out and "scale = 1.0" in captured.out
+    assert "error: " in captured.err and "03_broken.ipynb" in captured.err
+
+
+def test_make_clean_without_reports_and_params_with_a_space(tmp_path):
+    import shutil
+    import subprocess
+
+    shutil.copy(NOTEBOOKS_DIR.parent / "Makefile", tmp_path / "Makefile")
+    done = subprocess.run(["make", "-s", "clean"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "params.yaml").write_text("results_dir: reports\n")
+    (tmp_path / "my params.yaml").write_text("level: 90\n")
+    done = subprocess.run(["make", "-s", ".make/params-signature", "PARAMS=my params.yaml"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "level: 90" in (tmp_path / ".make" / "params-signature").read_text()

@@ -2,14 +2,19 @@
 
 Each sub-command lives beside the code it drives, in a ``cli`` module that defines
 ``add_parser(subparsers)``; that function registers the sub-command and sets
-``func`` to a ``main(args) -> int``. Heavy imports happen inside ``main`` so that
-``compendium --help`` stays fast.
+``func`` to a ``main(args) -> int``. Heavy imports (numpy, pandas, papermill) happen inside
+``main`` so that ``compendium --help`` and ``compendium <cmd> --help`` start in a blink.
+
+Every failure of every sub-command ends the same way: one ``error: ...`` line (or a few, for a
+list of problems) on stderr and exit code 2; the traceback is printed only with the global
+``--debug`` option (``compendium --debug run ...``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from compendium.errors import CompendiumError
@@ -24,25 +29,65 @@ SUBCOMMAND_MODULES = [
     "compendium.evidence.cli",
 ]
 
+#: exit code of every failure (bad input, failed stage, unexpected error), as argparse uses for usage errors
+FAILURE_EXIT_CODE = 2
+#: exit code after Ctrl-C (128 + SIGINT), the shell convention
+INTERRUPTED_EXIT_CODE = 130
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="compendium",
         description="Exercise and ALS research compendium: run the pipeline and its analyses.",
     )
+    parser.add_argument("--debug", action="store_true", help="print the full traceback when a command fails")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in SUBCOMMAND_MODULES:
         importlib.import_module(module_name).add_parser(subparsers)
     return parser
 
 
+def describe_failure(error: BaseException) -> str:
+    """The one-line explanation printed after ``error:`` for an exception a command raised.
+
+    Our own :class:`CompendiumError` already says what went wrong and where; an operating-system
+    error names the file and the system's reason (``No space left on device``); anything else is
+    a bug, shown by type and message with a pointer to ``--debug``.
+
+    Examples
+    --------
+    >>> describe_failure(CompendiumError("data.csv, row 2 (line 3), column 'n': expected an integer, got 'x'"))
+    "data.csv, row 2 (line 3), column 'n': expected an integer, got 'x'"
+    >>> describe_failure(OSError(28, "No space left on device", "reports/01_ingest/tables/arms.csv"))
+    'reports/01_ingest/tables/arms.csv: No space left on device'
+    """
+    if isinstance(error, CompendiumError):
+        return str(error)
+    if isinstance(error, OSError) and error.strerror:
+        where = f"{error.filename}: " if error.filename is not None else ""
+        return f"{where}{error.strerror}"
+    return f"unexpected {type(error).__name__}: {error} (this is a bug; run with --debug for the traceback and report it)"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except CompendiumError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
+    except BrokenPipeError:
+        # the reader went away (`compendium run --list | head`): not a failure of the command; as the
+        # Python documentation advises, stop writing to the closed pipe and exit with status 1
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("error: interrupted", file=sys.stderr)
+        return INTERRUPTED_EXIT_CODE
+    except Exception as error:  # noqa: BLE001 - the one place where every failure becomes a message
+        if args.debug:
+            raise
+        print(f"error: {describe_failure(error)}", file=sys.stderr)
+        return FAILURE_EXIT_CODE
 
 
 if __name__ == "__main__":

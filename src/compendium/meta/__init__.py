@@ -6,7 +6,16 @@ Public entry points: :func:`rma` (fit), :mod:`~compendium.meta.regression` (subg
 :mod:`~compendium.meta.settings`.
 """
 
-from compendium.meta.model import Coefficient, MetaResult, rma
-from compendium.meta.settings import DEFAULTS, SENSITIVITY, MetaSettings
+import importlib
 
-__all__ = ["DEFAULTS", "SENSITIVITY", "Coefficient", "MetaResult", "MetaSettings", "rma"]
+# imported on first use, so that `compendium --help` (which imports compendium.meta.cli) skips numpy/scipy
+_EXPORTS = {"DEFAULTS": "settings", "SENSITIVITY": "settings", "MetaSettings": "settings",
+            "Coefficient": "model", "MetaResult": "model", "rma": "model"}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'compendium.meta' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"compendium.meta.{_EXPORTS[name]}"), name)

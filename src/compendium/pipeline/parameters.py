@@ -6,7 +6,9 @@ not check names or types, so this module does, for every stage, before anything 
 
 * a name that no stage notebook declares is an error (with the closest known name);
 * a value whose type differs from the notebook default's type is an error (an int is accepted
-  where a float is declared; a default of ``None`` accepts anything).
+  where a float is declared; a default of ``None`` accepts any plain value);
+* words, numbers and outcome codes outside their allowed values are errors with a "did you mean"
+  (the allowed values are declared once, in :mod:`compendium.pipeline.choices`).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from compendium.errors import CompendiumError
+from compendium.paths import ROOT, display_path
+from compendium.pipeline.choices import check_choices
+from compendium.yaml_io import parse_yaml, read_yaml
 
 #: parameters the runner sets itself; users cannot override them
 RUNNER_PARAMETERS = ("output_dir",)
@@ -41,24 +44,36 @@ def notebook_parameters(path: str | Path) -> dict[str, object]:
     """Return ``{name: default}`` from the notebook's cell tagged ``parameters``.
 
     Every statement of that cell must be an assignment of a literal (number, string, bool,
-    None, list, dict), so the defaults can be read without running code.
+    None, list, dict), so the defaults can be read without running code. A notebook that is not
+    valid JSON, or a parameters cell that is not valid Python, is a :class:`CompendiumError`
+    naming the notebook and the line.
     """
     path = Path(path)
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    cells = [c for c in notebook["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    where = display_path(path)
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        cells = [c for c in notebook["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise CompendiumError(f"{where}: not a readable notebook (.ipynb JSON with 'cells'): {error}") from None
     if len(cells) != 1:
-        raise CompendiumError(f"{path}: expected exactly one cell tagged 'parameters', found {len(cells)}")
+        raise CompendiumError(f"{where}: expected exactly one cell tagged 'parameters', found {len(cells)}")
     source = "".join(cells[0]["source"]) if isinstance(cells[0]["source"], list) else cells[0]["source"]
+    try:
+        statements = ast.parse(source).body
+    except SyntaxError as error:
+        raise CompendiumError(
+            f"{where}: parameters cell line {error.lineno}: not valid Python ({error.msg}): {(error.text or '').strip()!r}"
+        ) from None
     declared: dict[str, object] = {}
-    for statement in ast.parse(source).body:
+    for statement in statements:
         target = statement.targets[0] if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else getattr(statement, "target", None)
         value = getattr(statement, "value", None)
         if not isinstance(target, ast.Name) or value is None:
-            raise CompendiumError(f"{path}: parameters cell line {statement.lineno}: expected 'name = literal value'")
+            raise CompendiumError(f"{where}: parameters cell line {statement.lineno}: expected 'name = literal value'")
         try:
             declared[target.id] = ast.literal_eval(value)
-        except ValueError as error:
-            raise CompendiumError(f"{path}: parameters cell line {statement.lineno}: default of '{target.id}' is not a literal") from error
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            raise CompendiumError(f"{where}: parameters cell line {statement.lineno}: default of '{target.id}' is not a literal") from None
     return declared
 
 
@@ -67,20 +82,17 @@ def parse_override(text: str) -> tuple[str, object]:
     name, sep, raw = text.partition("=")
     if not sep or not name.strip():
         raise CompendiumError(f"-p {text!r}: expected name=value")
-    return name.strip(), yaml.safe_load(raw) if raw.strip() else None
+    name = name.strip()
+    return name, parse_yaml(raw, source=f"-p {name}") if raw.strip() else None
 
 
 def read_parameter_file(path: str | Path) -> dict[str, object]:
-    """Read a flat YAML mapping ``name: value``."""
-    path = Path(path)
-    if not path.exists():
-        raise CompendiumError(f"{path}: parameter file not found")
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise CompendiumError(f"{path}: not valid YAML: {error}") from error
-    if not isinstance(loaded, dict):
-        raise CompendiumError(f"{path}: expected a mapping of parameter names to values")
+    """Read a flat YAML mapping ``name: value`` (safe YAML: see :func:`compendium.yaml_io.read_yaml`)."""
+    loaded = read_yaml(path)
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict) or not all(isinstance(name, str) for name in loaded):
+        raise CompendiumError(f"{path}: expected a mapping of parameter names to values (name: value, one a line)")
     return loaded
 
 
@@ -123,6 +135,9 @@ def resolve_parameters(
                         f"parameter '{name}' (from {origins[name]}) = {value!r} is {type(value).__name__}; "
                         f"stage {stage} declares it as {type(default).__name__} (default {default!r})"
                     )
+    if not problems:
+        raw_dir = values.get("raw_dir", next((d for stage, d in known.get("raw_dir", [])), "data/raw"))
+        problems = check_choices(values, origins, ROOT / str(raw_dir))
     if problems:
         raise CompendiumError("invalid parameters:\n  " + "\n  ".join(problems))
     return ParameterSet(values=values, origins=origins)
