@@ -62,7 +62,7 @@ def make_synthetic_results(root: Path, *, with_figures: bool = True) -> tuple[Pa
         "summary": ["synthetic"] * 8, "source_id": ["synth_src1"] * 8, "locator": ["synthetic"] * 8,
     }), ingest, "conclusions")
     write_table(pd.DataFrame({"study_id": ["synth_t1", "synth_t2", "synth_t3"], "randomised": [True, True, True],
-                              "exercise_type": ["aerobic", "resistance", "combined"], "intervention": ["synthetic"] * 3,
+                              "intervention_type": ["aerobic", "resistance", "combined"], "intervention": ["synthetic"] * 3,
                               "comparator_type": ["usual_care"] * 3, "comparator": ["synthetic"] * 3,
                               "duration_weeks": [12, 24, 26.1], "n_randomised_total": [20, 30, 40]}), ingest, "trials")
     write_table(pd.DataFrame({"study_id": ["synth_o1", "synth_o2"], "estimate_label": ["overall"] * 2,

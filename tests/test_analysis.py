@@ -31,8 +31,8 @@ Z95 = stats.norm.isf(0.025)
 
 # --- synthetic fixtures (labelled; not evidence) ------------------------------------------------
 
-def _trial(study_id, *, exercise_type="aerobic", comparator="usual_care", randomised=True, duration=26.1):
-    return {"study_id": study_id, "randomised": randomised, "exercise_type": exercise_type, "intervention": "fixture",
+def _trial(study_id, *, intervention_type="aerobic", comparator="usual_care", randomised=True, duration=26.1):
+    return {"study_id": study_id, "randomised": randomised, "intervention_type": intervention_type, "intervention": "fixture",
             "comparator_type": comparator, "comparator": "fixture", "duration_weeks": duration, "source_id": "fixture_src",
             "locator": "fixture", "notes": np.nan}
 
@@ -62,9 +62,9 @@ def synthetic_inputs(trials, outcomes, effects=(), observational=(), reviews=(),
     sources = pd.DataFrame([{"source_id": "fixture_src", "source_type": "full_text"},
                             {"source_id": "fixture_news", "source_type": "news_report"}])
     arms = pd.DataFrame([{"study_id": t["study_id"], "arm": arm, "role": role, "n_randomised": 20, "n_analysed": np.nan}
-                         for t in trials for arm, role in (("ex", "exercise"), ("ctl", "control"))])
+                         for t in trials for arm, role in (("ex", "intervention"), ("ctl", "control"))])
     effect_columns = ["study_id", "outcome", "outcome_measure", "timepoint_weeks", "comparison", "measure", "estimate",
-                      "ci_low", "ci_high", "ci_level", "se", "p_value", "p_relation", "n_exercise", "n_control", "direction",
+                      "ci_low", "ci_high", "ci_level", "se", "p_value", "p_relation", "n_intervention", "n_control", "direction",
                       "verified_as_printed", "source_id", "locator", "notes"]
     obs_columns = risk.RISK_COLUMNS
     review_columns = ["study_id", "outcome", "outcome_label", "subgroup", "k", "n", "measure", "estimate", "ci_low",
@@ -137,7 +137,7 @@ def test_two_comparable_trials_are_pooled_as_md_with_inverse_variance_weights():
     assert len(built.analyses) == 1 and built.singles.empty
     analysis = built.analyses[0]
     assert analysis.measure == "MD" and analysis.k == 2
-    fit = pooling.fit_analysis(analysis, method="FE", test="z", level=95.0, subgroup="exercise_type")
+    fit = pooling.fit_analysis(analysis, method="FE", test="z", level=95.0, subgroup="intervention_type")
     w = 1 / analysis.data["vi"]
     assert fit.result.estimate == pytest.approx(float((w * analysis.data["yi"]).sum() / w.sum()))
     table = pooling.pooled_table([fit])
@@ -145,7 +145,7 @@ def test_two_comparable_trials_are_pooled_as_md_with_inverse_variance_weights():
                                         "participants", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "pval", "tau2",
                                         "i2", "q", "q_pval", "method", "test", "notes"]
     assert table.loc[0, "participants"] == 72
-    assert "no subgroup analysis by exercise_type" in table.loc[0, "notes"]
+    assert "no subgroup analysis by intervention_type" in table.loc[0, "notes"]
 
 
 def test_k2_notes_from_the_engine_reach_the_notes_column():
@@ -182,7 +182,7 @@ def test_follow_up_after_the_intervention_is_not_the_analysed_time_point():
     assert excluded["reason"].str.startswith("not the analysed time point").sum() == 2
 
 
-def test_different_instruments_give_an_smd_oriented_so_positive_favours_exercise():
+def test_different_instruments_give_an_smd_oriented_so_positive_favours_intervention():
     trials = [_trial("t1"), _trial("t2")]
     outcomes = (_arm_rows("t1", "fatigue", "Scale A (higher better)", 12, "final", {"n": 20, "mean": 10, "sd": 2}, {"n": 20, "mean": 9, "sd": 2})
                 + _arm_rows("t2", "fatigue", "Scale B (lower better)", 12, "final", {"n": 20, "mean": 40, "sd": 10},
@@ -197,7 +197,7 @@ def test_different_instruments_give_an_smd_oriented_so_positive_favours_exercise
 
 
 def test_active_comparator_and_non_randomised_stay_out_of_the_primary_analysis():
-    trials = [_trial("t1"), _trial("t2"), _trial("a1", comparator="active_exercise"), _trial("n1", randomised=False)]
+    trials = [_trial("t1"), _trial("t2"), _trial("a1", comparator="active_intervention"), _trial("n1", randomised=False)]
     rows = []
     for i, sid in enumerate(("t1", "t2", "a1", "n1")):
         rows += _arm_rows(sid, "alsfrs_r", ALS, 26.1, "final", {"n": 20, "mean": 34.0 + i, "sd": 6}, {"n": 20, "mean": 31.0, "sd": 6})
@@ -228,7 +228,7 @@ def test_exclude_high_rob_needs_stage_02_and_uses_it_when_present():
 
 def test_subgroups_with_q_between_when_two_subgroups_have_two_trials():
     types = {"r1": "resistance", "r2": "resistance", "a1": "aerobic", "a2": "aerobic"}
-    trials = [_trial(s, exercise_type=t) for s, t in types.items()]
+    trials = [_trial(s, intervention_type=t) for s, t in types.items()]
     means = {"r1": 36, "r2": 37, "a1": 32, "a2": 31}
     rows = []
     for sid, mean in means.items():
@@ -236,7 +236,7 @@ def test_subgroups_with_q_between_when_two_subgroups_have_two_trials():
     inputs = synthetic_inputs(trials, rows)
     effects, _ = _effects(inputs)
     analysis = pooling.build_treatment_analyses(effects, RobLookup(inputs)).analyses[0]
-    fit = pooling.fit_analysis(analysis, method="FE", test="z", level=95.0, subgroup="exercise_type")
+    fit = pooling.fit_analysis(analysis, method="FE", test="z", level=95.0, subgroup="intervention_type")
     table = pooling.pooled_table([fit])
     assert table["subgroup"].tolist() == ["all", "aerobic", "resistance"]
     # equal variances: subgroup means 0.5 and 5.5, each with variance v/2 -> Q_between = sum w (m - mean)^2
@@ -249,7 +249,7 @@ def test_subgroups_with_q_between_when_two_subgroups_have_two_trials():
 def test_trial_reported_effects_pool_only_with_the_same_instrument_and_per_protocol_is_dropped():
     trials = [_trial("t1"), _trial("t2"), _trial("t3")]
     base = {"comparison": "fixture", "measure": "MD", "ci_level": 95, "se": np.nan, "p_value": np.nan, "p_relation": np.nan,
-            "n_exercise": 10, "n_control": 10, "direction": np.nan, "verified_as_printed": np.nan, "source_id": "fixture_src",
+            "n_intervention": 10, "n_control": 10, "direction": np.nan, "verified_as_printed": np.nan, "source_id": "fixture_src",
             "locator": "fixture", "notes": np.nan, "timepoint_weeks": 12, "outcome": "mip"}
     effects = [
         {**base, "study_id": "t1", "outcome_measure": "MIP change (cmH2O)", "estimate": 5, "ci_low": 1, "ci_high": 9},
@@ -413,7 +413,7 @@ def test_curated_stage_tables_are_deterministic(curated):
     inputs, _, _, built, table = curated
     def run():
         analyses = built.analyses + pooling.build_risk_analyses(table)
-        fits = [pooling.fit_analysis(a, method="REML", test="knha", level=95.0, subgroup="exercise_type") for a in analyses]
+        fits = [pooling.fit_analysis(a, method="REML", test="knha", level=95.0, subgroup="intervention_type") for a in analyses]
         sof, _ = grading.grade_tables(fits, built.singles, RobLookup(inputs))
         return pooling.pooled_table(fits).to_csv(), sof.to_csv()
     assert run() == run()

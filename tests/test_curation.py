@@ -148,7 +148,7 @@ def test_non_randomised_and_active_comparator_studies_are_flagged():
         assert studies.loc[study_id, "stream"] == "non_randomised"
     assert set(trials.index[trials["randomised"] == "false"]) == {"kitano2018", "pinto1999", "vicentecampos2022"}
     for study_id in ("zucchi2019", "mirenayat2025"):
-        assert trials.loc[study_id, "comparator_type"] == "active_exercise"
+        assert trials.loc[study_id, "comparator_type"] == "active_intervention"
         assert studies.loc[study_id, "stream"] == "rct"
 
 
@@ -157,7 +157,7 @@ def test_drory_is_2001_and_braga_arm_labels_come_from_braga():
     assert studies.loc["drory2001", "year"] == "2001" and "drory1998" not in studies.index
     arms = table("arms")
     braga = arms[arms["study_id"] == "braga2018"].set_index("arm")
-    assert braga.loc["exercise", "role"] == "exercise" and braga.loc["exercise", "description"].startswith("G1")
+    assert braga.loc["exercise", "role"] == "intervention" and braga.loc["exercise", "description"].startswith("G1")
     assert braga.loc["control", "description"].startswith("G2")
     assert set(braga["source_id"]) == {"braga2018_pmc"}
 

@@ -30,7 +30,7 @@ def test_primary_trials_exclude_non_randomised_and_active_comparators(tmp_path):
     tables = fixture_tables(tmp_path)
     extra = pd.DataFrame([
         {**tables["trials"].iloc[0].to_dict(), "study_id": "synthetic_nr", "randomised": False},
-        {**tables["trials"].iloc[0].to_dict(), "study_id": "synthetic_active", "comparator_type": "active_exercise"},
+        {**tables["trials"].iloc[0].to_dict(), "study_id": "synthetic_active", "comparator_type": "active_intervention"},
     ])
     tables["trials"] = pd.concat([tables["trials"], extra], ignore_index=True).astype(tables["trials"].dtypes.to_dict())
     trials = primary_trials(tables).set_index("study_id")

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from compendium.errors import CompendiumError
+from compendium.review import fill_vocabularies, review_for
 
 DESCRIPTOR_NAME = "datapackage.yaml"
 
@@ -60,9 +61,11 @@ def read_descriptor(raw_dir: str | Path) -> dict:
     if not path.exists():
         raise CompendiumError(f"{path}: not found; a data folder needs its {DESCRIPTOR_NAME} (see data/README.md)")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        descriptor = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise CompendiumError(f"{path}: not valid YAML: {error}") from error
+    # review-specific vocabularies (outcome codes, intervention types) come from review.yaml
+    return fill_vocabularies(descriptor, review_for(raw_dir)) if isinstance(descriptor, dict) else descriptor
 
 
 def validate_package(raw_dir: str | Path) -> list[Problem]:

@@ -309,7 +309,7 @@ def _trial_totals(tables: dict) -> list[dict]:
 
 
 def _review_totals(reviews: pd.DataFrame | None) -> list[dict]:
-    """Per-outcome k and n may not exceed the review's whole-review totals; n_exercise + n_control = n."""
+    """Per-outcome k and n may not exceed the review's whole-review totals; n_intervention + n_control = n."""
     if reviews is None or "study_id" not in reviews.columns:
         return []
     out = []
@@ -326,9 +326,9 @@ def _review_totals(reviews: pd.DataFrame | None) -> list[dict]:
                 if value is not None and value > max(totals):
                     out.append(_record("review_results", index, study_id, column, "review_count_exceeds_total", f"{column} = {value} for '{_cell(row, 'outcome_label')}' exceeds the review's total {column} = {max(totals)}"))
         for index, row in rows.iterrows():
-            n, n_e, n_c = (_integer(_cell(row, c)) for c in ("n", "n_exercise", "n_control"))
+            n, n_e, n_c = (_integer(_cell(row, c)) for c in ("n", "n_intervention", "n_control"))
             if None not in (n, n_e, n_c) and n_e + n_c != n:
-                out.append(_record("review_results", index, study_id, "n", "review_split_mismatch", f"n_exercise + n_control = {n_e} + {n_c} = {n_e + n_c}, but n = {n}"))
+                out.append(_record("review_results", index, study_id, "n", "review_split_mismatch", f"n_intervention + n_control = {n_e} + {n_c} = {n_e + n_c}, but n = {n}"))
     return out
 
 
