@@ -356,10 +356,14 @@ def find_review(start: str | Path) -> Path | None:
 
 
 def review_for(raw_dir: str | Path) -> Review:
-    """The declaration that governs a data package folder (:func:`find_review`); CompendiumError when none."""
-    path = find_review(raw_dir)
+    """The declaration that governs a data package folder: the nearest ``review.yaml`` in it or
+    above it (:func:`find_review`), else this compendium's own (``review.yaml`` at the repository
+    root); CompendiumError when there is none."""
+    from compendium.paths import ROOT
+
+    path = find_review(raw_dir) or (ROOT / REVIEW_FILE if (ROOT / REVIEW_FILE).is_file() else None)
     if path is None:
-        raise CompendiumError(f"{raw_dir}: no {REVIEW_FILE} in this folder or any folder above it")
+        raise CompendiumError(f"{raw_dir}: no {REVIEW_FILE} in this folder, any folder above it, or at {ROOT}")
     return load_review(path)
 
 

@@ -78,7 +78,7 @@ def evidence_flow(tables: dict[str, pd.DataFrame], intervention: str = "interven
     return pd.DataFrame(rows, columns=["question", "step", "studies", "note"])
 
 
-def coverage_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def coverage_table(tables: dict[str, pd.DataFrame], intervention: str = "intervention") -> pd.DataFrame:
     """For each trial and outcome, what data exist.
 
     Cell values: ``arm-level final``, ``arm-level change`` (or both, joined by ``+``),
@@ -92,7 +92,7 @@ def coverage_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for row in tables["rct_effects"].itertuples():
         kind = "effect" if pd.notna(row.estimate) else ("p only" if pd.notna(row.p_value) else "direction only")
         parts.setdefault((row.study_id, row.outcome), set()).add(kind)
-    trials = primary_trials(tables)
+    trials = primary_trials(tables, intervention)
     labels = tables["studies"].set_index("study_id")["label"]
     outcome_names = sorted({outcome for _, outcome in parts})
     records = []

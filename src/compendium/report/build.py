@@ -508,6 +508,14 @@ def _shown_sections(results: ResultSet, guidance: list[dict]) -> tuple[dict[str,
     return shown, [text for key, text in absent.items() if not shown[key]]
 
 
+def _lead_sentence(text: str) -> tuple[str, str] | None:
+    """A notice split into its first sentence (shown in bold) and the rest; None when empty."""
+    if not text:
+        return None
+    first, stop, rest = text.partition(". ")
+    return (first + stop.strip(), rest) if stop else (text, "")
+
+
 def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, pd.DataFrame], review: Review) -> dict:
     """Everything the template shows, as plain values."""
     meter = tables["consensus_meter"]
@@ -521,8 +529,8 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
     return {
         "title": review.title,
         "description": review.description,
-        "notice": review.report.notice,
-        "guidance_notice": review.report.guidance_notice,
+        "notice": _lead_sentence(review.report.notice),
+        "guidance_notice": _lead_sentence(review.report.guidance_notice),
         "review_limitations": list(review.report.limitations),
         "questions_heading": "The question" if count == 1 else ("The two questions" if count == 2 else f"The {count} questions"),
         "no_studies": results.table(INGEST, "studies").empty,

@@ -34,6 +34,6 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
     else:
         result.notes.append("no studies in data/raw/studies.csv yet: the evidence base is empty")
     result.table(output_dir, "evidence_flow", evidence_flow(tables, review.intervention))
-    result.table(output_dir, "coverage", coverage_table(tables))
+    result.table(output_dir, "coverage", coverage_table(tables, review.intervention))
     result.table(output_dir, "reported_checks", check_reported(raw_dir))
     return result.finish(output_dir)
