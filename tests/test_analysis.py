@@ -22,10 +22,10 @@ from compendium.analysis import grading, pooling, risk, treatment, windows
 from compendium.analysis.inputs import ROB_ABSENT_REASON, StageInputs
 from compendium.analysis.reviews import review_comparison
 from compendium.analysis.rob import RobLookup
-from compendium.data import load_tables
 from compendium.errors import CompendiumError
+from synthetic_review import SYNTHETIC_REVIEW
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+WINDOWS = SYNTHETIC_REVIEW.time_windows
 Z95 = stats.norm.isf(0.025)
 
 
@@ -52,7 +52,8 @@ def _arm_rows(study_id, outcome, measure_text, timepoint, value_type, exercise, 
     return rows
 
 
-def synthetic_inputs(trials, outcomes, effects=(), observational=(), reviews=(), rob2=None, observational_rob=None):
+def synthetic_inputs(trials, outcomes, effects=(), observational=(), reviews=(), rob2=None, observational_rob=None,
+                     review=SYNTHETIC_REVIEW):
     """A StageInputs from fixture rows; every trial gets arms 'ex' (exercise) and 'ctl' (control)."""
     ids = [t["study_id"] for t in trials] + [o["study_id"] for o in observational] + [r["study_id"] for r in reviews]
     ids = list(dict.fromkeys(ids))
@@ -78,7 +79,7 @@ def synthetic_inputs(trials, outcomes, effects=(), observational=(), reviews=(),
         else pd.DataFrame(columns=["study_id"]),
         "review_results": pd.DataFrame(list(reviews), columns=review_columns),
     }
-    return StageInputs(tables=tables, rob2=rob2, observational_rob=observational_rob)
+    return StageInputs(tables=tables, rob2=rob2, observational_rob=observational_rob, review=review)
 
 
 def _effects(inputs):
@@ -102,12 +103,12 @@ def two_trial_inputs(**kw):
 # --- time windows ---------------------------------------------------------------------------------
 
 def test_time_window_boundaries_are_inclusive():
-    assert windows.time_window(17.4) == "0-4 months"
-    assert windows.time_window(17.5) == "5-8 months"
-    assert windows.time_window(26.1) == "5-8 months"
-    assert windows.time_window(52.1) == "9-12 months"
-    assert windows.time_window(78.2) == "over 12 months"
-    assert windows.time_window(float("nan")) == windows.NO_TIMEPOINT
+    assert windows.time_window(17.4, WINDOWS) == "0-4 months"
+    assert windows.time_window(17.5, WINDOWS) == "5-8 months"
+    assert windows.time_window(26.1, WINDOWS) == "5-8 months"
+    assert windows.time_window(52.1, WINDOWS) == "9-12 months"
+    assert windows.time_window(78.2, WINDOWS) == "over 12 months"
+    assert windows.time_window(float("nan"), WINDOWS) == windows.NO_TIMEPOINT
 
 
 def test_select_timepoint_nearest_to_end_of_intervention_ties_to_later_and_no_duration_earliest():
@@ -334,7 +335,8 @@ def test_grade_marks_risk_of_bias_not_assessed_without_stage_02():
 
 
 def test_indirectness_rules():
-    assert grading.indirectness("mep", set(), 0.0)[0] == 1
+    assert grading.indirectness("mep", set(), 0.0, SYNTHETIC_REVIEW.surrogates)[0] == 1
+    assert grading.indirectness("mep", set(), 0.0) == (0, "")  # a review that declares no surrogate
     assert grading.indirectness("alsfrs_r", set(), 0.0) == (0, "")
     levels, reason = grading.indirectness("", {"professional_sport"}, 0.8)
     assert levels == 2 and "secondary source" in reason
@@ -354,66 +356,3 @@ def test_review_comparison_states_trial_sets_and_measures():
     assert list(table.columns[:5]) == ["outcome", "ours", "review", "theirs", "reasons"]
     assert "included 12 studies (n = 430)" in row["reasons"] and "we pooled k = 2" in row["reasons"]
     assert "measure differs: theirs SMD, ours MD" in row["reasons"]
-
-
-# --- the curated data ---------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def curated():
-    inputs = StageInputs(tables=load_tables(RAW), rob2=None, observational_rob=None)
-    effects, excluded = _effects(inputs)
-    built = pooling.build_treatment_analyses(effects, RobLookup(inputs), include_active_comparators=True, unusable=excluded)
-    return inputs, effects, excluded, built, risk.risk_estimates(inputs)
-
-
-def test_curated_braga_md_and_lunetta_without_n(curated):
-    _, effects, excluded, _, _ = curated
-    braga = effects[(effects["study_id"] == "braga2018") & (effects["outcome"] == "alsfrs_r") & (effects["value_type"] == "final")].iloc[0]
-    assert braga["yi"] == pytest.approx(34.1 - 29.5)  # Braga 2018 Table 2, T2
-    assert braga["vi"] == pytest.approx(7.1**2 / 24 + 7.7**2 / 24)
-    lunetta = excluded[(excluded["study_id"] == "lunetta2016") & (excluded["timepoint_weeks"] == 25.7)
-                       & (excluded["source_table"] == "continuous_outcomes")]
-    assert len(lunetta) and lunetta["reason"].str.contains("n missing").all()
-
-
-def test_curated_primary_analyses_hold_only_randomised_non_exercise_controlled_trials(curated):
-    _, effects, _, built, _ = curated
-    for analysis in built.analyses:
-        if analysis.analysis_set != pooling.WITH_ACTIVE:
-            assert (analysis.data["analysis_set"] == treatment.PRIMARY).all()
-        assert analysis.k >= 2 and not analysis.data["study_id"].duplicated().any()
-    never_primary = {"zucchi2019", "mirenayat2025", "kitano2018", "pinto1999", "vicentecampos2022"}
-    assert not never_primary & set(effects.loc[effects["analysis_set"] == treatment.PRIMARY, "study_id"])
-
-
-def test_curated_risk_analyses_never_double_count(curated):
-    inputs, _, _, _, table = curated
-    pooled = table[table["status"] == "pooled"]
-    for _, rows in pooled.groupby("analysis_key"):
-        assert not rows["study_id"].duplicated().any()
-        groups = rows.loc[rows["population_group"] != "", "population_group"]
-        assert not groups.duplicated().any()
-        assert (rows["design"] != "meta_analysis").all()
-    ids = set(inputs.tables["studies"]["study_id"])
-    assert all(i in ids for members in risk.OVERLAPPING_POPULATIONS.values() for i in members)
-
-
-def test_curated_overlap_notes_are_covered_by_the_declared_populations(curated):
-    inputs, *_ = curated
-    labels = dict(zip(inputs.tables["studies"]["label"], inputs.tables["studies"]["study_id"]))
-    notes = pd.concat([inputs.tables["studies"][["study_id", "notes"]], inputs.tables["observational"][["study_id", "notes"]]])
-    for study_id, text in zip(notes["study_id"], notes["notes"].fillna("")):
-        if re.search(r"overlap|same .*cohort", str(text), re.IGNORECASE):
-            for label, other in labels.items():
-                if label in str(text) and other != study_id:
-                    assert risk.population_group(study_id) and risk.population_group(study_id) == risk.population_group(other), (study_id, other)
-
-
-def test_curated_stage_tables_are_deterministic(curated):
-    inputs, _, _, built, table = curated
-    def run():
-        analyses = built.analyses + pooling.build_risk_analyses(table)
-        fits = [pooling.fit_analysis(a, method="REML", test="knha", level=95.0, subgroup="intervention_type") for a in analyses]
-        sof, _ = grading.grade_tables(fits, built.singles, RobLookup(inputs))
-        return pooling.pooled_table(fits).to_csv(), sof.to_csv()
-    assert run() == run()

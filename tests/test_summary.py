@@ -33,15 +33,15 @@ def test_primary_trials_exclude_non_randomised_and_active_comparators(tmp_path):
         {**tables["trials"].iloc[0].to_dict(), "study_id": "synthetic_active", "comparator_type": "active_intervention"},
     ])
     tables["trials"] = pd.concat([tables["trials"], extra], ignore_index=True).astype(tables["trials"].dtypes.to_dict())
-    trials = primary_trials(tables).set_index("study_id")
+    trials = primary_trials(tables, "exercise").set_index("study_id")
     assert trials.loc["fixture_trial", "primary"]
     assert trials.loc["synthetic_nr", "exclusion_reason"] == "not randomised"
     assert trials.loc["synthetic_active", "exclusion_reason"] == "active comparator (both arms exercise)"
 
 
 def test_evidence_flow_counts_the_fixture(tmp_path):
-    flow = evidence_flow(fixture_tables(tmp_path)).set_index("step")["studies"]
-    assert flow["intervention studies of exercise in ALS recorded"] == 1
+    flow = evidence_flow(fixture_tables(tmp_path), "exercise").set_index("step")["studies"]
+    assert flow["intervention studies of exercise recorded"] == 1
     assert flow["primary set with arm-level continuous data"] == 1
     assert flow["primary set with a reported between-group effect"] == 1
     assert flow["observational athletes with a numeric estimate and CI"] == 1
