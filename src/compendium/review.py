@@ -12,7 +12,11 @@ Fields (``*`` = required)
 ``description``             one paragraph under the title
 ``intervention.noun``\\*     word for the intervention in labels ("exercise")
 ``comparator.noun``\\*       word for the comparator in labels ("control")
-``questions``\\*             list of ``{id, text, streams}``; ``streams`` are ``studies.stream`` values
+``condition.noun``          the condition of the risk question in labels ("ALS": "exercise increases ALS risk")
+``questions``\\*             list of ``{id, text, streams}``; ``id`` is the question's role, ``treatment``
+                            (answered from trials by stage 03) or ``risk`` (answered by triangulation in
+                            stage 04), and the value of ``studies.question``; ``streams`` are
+                            ``studies.stream`` values
 ``intervention_types``      vocabulary of ``trials.intervention_type`` (filled into the data package)
 ``outcomes``\\*              list of ``{id, label, unit, higher_is_better, surrogate, surrogate_note, safety, range}``:
                             the outcome vocabulary (filled into every outcome column of the data package);
@@ -34,7 +38,7 @@ Examples
 --------
 >>> from compendium.review import parse_review
 >>> review = parse_review({"title": "T", "intervention": {"noun": "education"}, "comparator": {"noun": "usual care"},
-...                        "questions": [{"id": "q", "text": "Does it work?", "streams": ["rct"]}],
+...                        "questions": [{"id": "treatment", "text": "Does it work?", "streams": ["rct"]}],
 ...                        "outcomes": [{"id": "days_off", "label": "days off work", "unit": "days",
 ...                                      "higher_is_better": False}]})
 >>> review.vs
@@ -54,9 +58,8 @@ from compendium.errors import CompendiumError
 from compendium.yaml_io import read_yaml
 
 REVIEW_FILE = "review.yaml"
-#: evidence streams that make a question play the stage-03 ``treatment`` role or the stage-04 ``risk`` role
-TREATMENT_STREAMS = ("rct", "non_randomised")
-RISK_STREAMS = ("observational_athletes", "observational_general", "mendelian_randomization", "mr_meta_analysis", "preclinical")
+#: the question roles the stages answer: ``treatment`` from trials (stage 03), ``risk`` by triangulation (stage 04)
+QUESTION_ROLES = ("treatment", "risk")
 CONTINUOUS_MEASURES = ("auto", "MD", "SMD")
 DICHOTOMOUS_MEASURES = ("RR", "OR")
 DEFAULT_STAGES = ("01_ingest", "02_risk_of_bias", "03_meta_analysis", "04_mendelian_randomization", "05_consensus_report")
@@ -111,6 +114,7 @@ class Review:
     description: str
     intervention: str
     comparator: str
+    condition: str
     questions: tuple[Question, ...]
     intervention_types: tuple[str, ...]
     outcomes: tuple[Outcome, ...]
@@ -133,9 +137,6 @@ class Review:
         """question id -> text, in declared order."""
         return {q.id: q.text for q in self.questions}
 
-    def question_of_stream(self, stream: str) -> str | None:
-        return next((q.id for q in self.questions if stream in q.streams), None)
-
     @property
     def outcome_ids(self) -> tuple[str, ...]:
         return tuple(o.id for o in self.outcomes)
@@ -153,11 +154,8 @@ class Review:
         return {o.id: o.surrogate_note for o in self.outcomes if o.surrogate}
 
     def question_for_role(self, role: str) -> Question | None:
-        """The declared question that plays a stage role: ``treatment`` (answered by stage 03 from
-        trials: the question with the ``rct`` stream) or ``risk`` (answered by stage 04: the question
-        with observational or Mendelian randomization streams)."""
-        streams = TREATMENT_STREAMS if role == "treatment" else RISK_STREAMS
-        return next((q for q in self.questions if set(q.streams) & set(streams)), None)
+        """The declared question with id ``role`` (``treatment`` or ``risk``), None when the review does not ask it."""
+        return next((q for q in self.questions if q.id == role), None)
 
     @property
     def safety_outcomes(self) -> tuple[str, ...]:
@@ -232,7 +230,7 @@ class _Checker:
                 raise self.fail(f"{field}.{key}" if field else str(key), "one of the known keys " + ", ".join(allowed), key)
 
 
-REVIEW_KEYS = ("title", "description", "intervention", "comparator", "questions", "intervention_types", "outcomes",
+REVIEW_KEYS = ("title", "description", "intervention", "comparator", "condition", "questions", "intervention_types", "outcomes",
                "time_windows", "subgroup", "continuous_measure", "dichotomous_measure", "stages", "report",
                "rob_summary_outcomes")
 OUTCOME_KEYS = ("id", "label", "unit", "higher_is_better", "surrogate", "surrogate_note", "safety", "range")
@@ -285,6 +283,8 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         raise CompendiumError(f"{source}: expected a mapping of the review's fields, got {type(data).__name__}")
     c.keys(data, REVIEW_KEYS, "")
     nouns = {}
+    condition = c.mapping(data.get("condition") or {"noun": "the outcome"}, "condition")
+    c.keys(condition, ("noun",), "condition")
     for side in ("intervention", "comparator"):
         item = c.mapping(data.get(side), side)
         c.keys(item, ("noun",), side)
@@ -295,7 +295,10 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         item = c.mapping(entry, field)
         c.keys(item, ("id", "text", "streams"), field)
         streams = tuple(c.identifier(s, f"{field}.streams[{j}]") for j, s in enumerate(c.sequence(item.get("streams"), f"{field}.streams")))
-        questions.append(Question(c.identifier(item.get("id"), f"{field}.id"), c.text(item.get("text"), f"{field}.text"), streams))
+        question_id = c.choice(item.get("id"), f"{field}.id", QUESTION_ROLES, "")
+        if not question_id:
+            raise c.fail(f"{field}.id", "one of " + ", ".join(QUESTION_ROLES), None)
+        questions.append(Question(question_id, c.text(item.get("text"), f"{field}.text"), streams))
     c.unique([q.id for q in questions], "questions")
     outcomes = [_outcome(c, entry, f"outcomes[{i}]")
                 for i, entry in enumerate(c.sequence(data.get("outcomes"), "outcomes", required=True))]
@@ -329,7 +332,8 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
             raise c.fail(f"rob_summary_outcomes[{i}]", "an outcome id declared under outcomes", code)
     return Review(
         title=c.text(data.get("title"), "title"), description=c.text(data.get("description"), "description", required=False),
-        intervention=nouns["intervention"], comparator=nouns["comparator"], questions=tuple(questions),
+        intervention=nouns["intervention"], comparator=nouns["comparator"],
+        condition=c.text(condition.get("noun"), "condition.noun"), questions=tuple(questions),
         intervention_types=types, outcomes=tuple(outcomes), time_windows=_windows(c, data.get("time_windows")),
         subgroup=subgroup, continuous_measure=c.choice(data.get("continuous_measure"), "continuous_measure", CONTINUOUS_MEASURES, "auto"),
         dichotomous_measure=c.choice(data.get("dichotomous_measure"), "dichotomous_measure", DICHOTOMOUS_MEASURES, "RR"),
@@ -372,10 +376,11 @@ VOCABULARY_PROPERTY = "vocabulary"
 
 
 def fill_vocabularies(descriptor: dict, review: Review) -> dict:
-    """Set ``constraints.enum`` of every field marked ``vocabulary: outcomes`` or
-    ``vocabulary: intervention_types`` in a data-package descriptor from the declaration (in place;
+    """Set ``constraints.enum`` of every field marked ``vocabulary: outcomes``, ``intervention_types``
+    or ``questions`` in a data-package descriptor from the declaration (in place;
     returned for chaining). An unknown vocabulary name is a CompendiumError."""
-    vocabularies = {"outcomes": list(review.outcome_ids), "intervention_types": list(review.intervention_types)}
+    vocabularies = {"outcomes": list(review.outcome_ids), "intervention_types": list(review.intervention_types),
+                    "questions": [q.id for q in review.questions]}
     for resource in descriptor.get("resources") or []:
         for field in (resource.get("schema") or {}).get("fields") or []:
             name = field.pop(VOCABULARY_PROPERTY, None) if isinstance(field, dict) else None

@@ -141,7 +141,7 @@ def _missing(stage: str, name: str) -> str:
 
 # --- sections --------------------------------------------------------------------------------------
 
-def _meter_view(meter: pd.DataFrame, question: str) -> dict:
+def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str]) -> dict:
     """Bars (plain and weighted) per stream for one question, plus the sentence with the leading conclusion."""
     rows = meter[meter["question"] == question]
     bars = []
@@ -151,7 +151,7 @@ def _meter_view(meter: pd.DataFrame, question: str) -> dict:
         for weighted in (False, True):
             column = "weighted_share" if weighted else "share"
             segments = [
-                {"conclusion": r.conclusion, "label": consensus.CONCLUSION_LABELS[r.conclusion], "width": f"{100 * getattr(r, column):.1f}",
+                {"conclusion": r.conclusion, "label": labels[r.conclusion], "width": f"{100 * getattr(r, column):.1f}",
                  "count": int(r.studies), "weight": format_value(r.weight)}
                 for r in group.itertuples() if getattr(r, column) > 0
             ]
@@ -164,13 +164,13 @@ def _meter_view(meter: pd.DataFrame, question: str) -> dict:
     if lead is not None:
         sentence = (
             f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, the most common conclusion is "
-            f"“{consensus.CONCLUSION_LABELS[lead.conclusion]}”: {int(lead.studies)} studies ({100 * lead.share:.0f}%). "
-            f"Weighted by study quality, the largest share is “{consensus.CONCLUSION_LABELS[lead_weighted.conclusion]}” "
+            f"“{labels[lead.conclusion]}”: {int(lead.studies)} studies ({100 * lead.share:.0f}%). "
+            f"Weighted by study quality, the largest share is “{labels[lead_weighted.conclusion]}” "
             f"({100 * lead_weighted.weighted_share:.0f}% of the weight)."
         )
-    legend = [{"conclusion": c, "label": consensus.CONCLUSION_LABELS[c]} for c in consensus.CONCLUSIONS[question]]
+    legend = [{"conclusion": c, "label": labels[c]} for c in consensus.CONCLUSIONS[question]]
     table = rows.assign(stream=rows["stream"].map(lambda s: STREAM_LABELS.get(s, s)),
-                        conclusion=rows["conclusion"].map(consensus.CONCLUSION_LABELS))
+                        conclusion=rows["conclusion"].map(labels))
     return {"bars": bars, "sentence": sentence, "legend": legend,
             "table": table_view(table, ["stream", "conclusion", "studies", "share", "weight", "weighted_share"],
                                 caption="Consensus meter in numbers (shares are fractions of 1)", anchor=f"table-consensus-{question}")}
@@ -183,12 +183,12 @@ def _sof_by_question(results: ResultSet, questions: list[str]) -> dict[str, pd.D
     if sof is None:
         return {q: None for q in questions}
     if "question" in sof.columns:
-        questions = sof["question"]
+        of_row = sof["question"]
     else:
         pooled = results.table(META, "pooled")
         lookup = {} if pooled is None else dict(zip(pooled["outcome"].astype(str), pooled["question"].astype(str)))
-        questions = sof["outcome"].astype(str).map(lambda o: lookup.get(o, "treatment"))
-    return {q: sof[questions.values == q] for q in questions}
+        of_row = sof["outcome"].astype(str).map(lambda o: lookup.get(o, "treatment"))
+    return {q: sof[of_row.values == q] for q in questions}
 
 
 def _certainty_lines(sof: pd.DataFrame | None) -> list[dict]:
@@ -250,7 +250,7 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                       "no_answer": "No stage wrote an answer to this question (no conclusion.json names it): "
                                    "its evidence streams have no studies in the data, or the stage that answers it did not run.",
                       "certainty_summary": certainty_summary(certainty), "safety": safety,
-                      "meter": _meter_view(meter, key), "certainty": certainty, "sof_missing": sof[key] is None})
+                      "meter": _meter_view(meter, key, consensus.conclusion_labels(review.intervention, review.condition)), "certainty": certainty, "sof_missing": sof[key] is None})
     return views
 
 
@@ -306,10 +306,7 @@ def _findings(results: ResultSet, review: Review) -> dict:
     for question in ("treatment", "risk"):
         view, ids = _pooled_view(pooled, question)
         matched, leftover = _figures_for(leftover, ids)
-        stream = "rct" if question == "treatment" else "observational_general"
-        asked = review.question_of_stream(stream) or review.question_of_stream("observational_athletes")
-        sections[question] = {"pooled": view, "figures": matched,
-                              "question": review.question_texts.get(asked, "") if asked else ""}
+        sections[question] = {"pooled": view, "figures": matched, "question": review.question_texts.get(question, "")}
     single = results.table(META, "single_trial_results")
     sensitivity = results.table(META, "sensitivity")
     mr_estimates = results.table(MR, "mr_estimates")
