@@ -110,3 +110,13 @@ def test_accounting_check():
     assert account("03_meta_analysis", "continuous_outcomes", 5, 3, 2)["balanced"]
     with pytest.raises(CompendiumError, match="every row must be used or excluded"):
         account("03_meta_analysis", "continuous_outcomes", 5, 3, 1)
+
+
+@pytest.mark.parametrize(("n", "rule", "answer"), [(40, "T2", "Possibly, for days_off"), (300, "T1", "Probably yes, for days_off")])
+def test_rules_t1_and_t2_are_reached(tmp_path, n, rule, answer):
+    """Three consistent synthetic trials: small ones give Low certainty (T2), large ones Moderate (T1)."""
+    _, results, html = build(tmp_path, RCT_ONLY_REVIEW, rct_only_rows(n))
+    conclusion = json.loads((results / "03_meta_analysis" / "tables" / "conclusion.json").read_text(encoding="utf-8"))
+    assert conclusion["rule"] == rule and conclusion["answer"].startswith(answer)
+    assert conclusion["safety"] == ""  # the synthetic review declares no safety outcome
+    assert "<strong>Safety:</strong>" not in html
