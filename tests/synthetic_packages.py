@@ -30,6 +30,7 @@ intervention_types: [group, individual]
 outcomes:
   - {id: days_off, label: "days off work", unit: days, higher_is_better: false}
   - {id: symptom_score, label: "symptom score", unit: points, higher_is_better: true, range: [0, 10]}
+  - {id: admission, label: "hospital admission", unit: "", higher_is_better: false}
 time_windows: []
 subgroup: intervention_type
 """
@@ -107,3 +108,17 @@ questions:
 outcomes:
   - {id: primary_outcome, label: "primary outcome"}
 """
+
+
+def dichotomous_rows(events: tuple[tuple[int, int, int, int], ...] = ((4, 40, 10, 40), (6, 50, 12, 50))) -> dict[str, list[dict]]:
+    """Synthetic trials d1, d2 with events/total per arm (intervention, then control) of 'admission'."""
+    rows: dict[str, list[dict]] = {"sources": [SOURCE]}
+    for i, (a, n1, c, n2) in enumerate(events):
+        study_id = f"d{i + 1}"
+        for name, items in _trial(study_id, "group", n1, 2015 + i).items():
+            rows.setdefault(name, []).extend(items)
+        rows.setdefault("dichotomous_outcomes", []).extend(
+            {"study_id": study_id, "arm": arm, "outcome": "admission", "outcome_measure": "hospital admission (synthetic)",
+             "timepoint_weeks": 26 if i == 0 else "", "events": e, "total": t, "source_id": "synthetic_src", "locator": "synthetic"}
+            for arm, e, t in (("edu", a, n1), ("uc", c, n2)))
+    return rows

@@ -120,3 +120,31 @@ def test_rules_t1_and_t2_are_reached(tmp_path, n, rule, answer):
     assert conclusion["rule"] == rule and conclusion["answer"].startswith(answer)
     assert conclusion["safety"] == ""  # the synthetic review declares no safety outcome
     assert "<strong>Safety:</strong>" not in html
+
+
+@pytest.mark.parametrize("measure", ["RR", "OR"])
+def test_dichotomous_outcomes_are_pooled_as_the_declared_ratio(tmp_path, measure):
+    """Two synthetic trials with events per arm; reference: escalc's log RR / log OR and their
+    variances (Cochrane Handbook 6.4.1) pooled by inverse variance (fixed-effect check of the REML fit: tau2 = 0 here)."""
+    import math
+
+    from synthetic_packages import dichotomous_rows
+
+    review = RCT_ONLY_REVIEW + f"dichotomous_measure: {measure}\n"
+    outputs, results, _ = build(tmp_path, review, dichotomous_rows())
+    pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
+    row = pooled[(pooled["outcome"] == "admission") & (pooled["subgroup"] == "all")].iloc[0]
+    assert row["measure"] == measure and row["k"] == 2 and row["log_scale"]
+    cells = ((4, 40, 10, 40), (6, 50, 12, 50))
+    if measure == "RR":
+        yi = [math.log((a / n1) / (c / n2)) for a, n1, c, n2 in cells]
+        vi = [1 / a - 1 / n1 + 1 / c - 1 / n2 for a, n1, c, n2 in cells]
+    else:
+        yi = [math.log((a * (n2 - c)) / ((n1 - a) * c)) for a, n1, c, n2 in cells]
+        vi = [1 / a + 1 / (n1 - a) + 1 / c + 1 / (n2 - c) for a, n1, c, n2 in cells]
+    weights = [1 / v for v in vi]
+    fixed = sum(w * y for w, y in zip(weights, yi)) / sum(weights)
+    if row["tau2"] == 0:
+        assert row["estimate"] == pytest.approx(math.exp(fixed), rel=1e-9)
+    assert row["estimate"] < 1  # fewer admissions with education in both trials
+    assert all(record["balanced"] for record in outputs["03_meta_analysis"].accounting)

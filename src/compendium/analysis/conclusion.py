@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compendium.analysis.treatment import PRIMARY
+from compendium.analysis.treatment import PRIMARY, RATIO_MEASURES
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
 from compendium.review import Review
 
@@ -34,8 +34,11 @@ PROBABLY_YES_CERTAINTY = ("High", "Moderate")
 POSSIBLY_CERTAINTY = ("Low",)
 
 
-def favours(row: pd.Series, null: float = 0.0) -> str:
-    """``"intervention"``, ``"control"``, ``"unclear"`` (CI excludes no effect, better side unknown) or ``"neither"``."""
+def favours(row: pd.Series, null: float | None = None) -> str:
+    """``"intervention"``, ``"control"``, ``"unclear"`` (CI excludes no effect, better side unknown) or ``"neither"``;
+    no effect is 1 for ratio measures (RR, OR: shown back-transformed), else 0, unless ``null`` is given."""
+    if null is None:
+        null = 1.0 if row.get("measure") in RATIO_MEASURES and row.get("log_scale", True) is not False else 0.0
     if row["ci_low"] <= null <= row["ci_high"]:
         return NEITHER
     better = row.get("higher_is_better")

@@ -13,7 +13,8 @@ from compendium.review import Review
 INGEST = "01_ingest"
 RISK_OF_BIAS = "02_risk_of_bias"
 #: stage-01 tables that stage 03 reads
-TABLES = ("studies", "sources", "trials", "arms", "continuous_outcomes", "rct_effects", "observational", "review_results")
+TABLES = ("studies", "sources", "trials", "arms", "continuous_outcomes", "dichotomous_outcomes", "rct_effects", "observational",
+          "review_results")
 #: the text used wherever risk of bias could not be looked up because stage 02 has not run
 ROB_ABSENT_REASON = "stage 02 output (rob2_judgements) absent"
 ROB_ABSENT = f"risk of bias not assessed: {ROB_ABSENT_REASON}"

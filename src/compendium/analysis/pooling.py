@@ -23,10 +23,12 @@ from compendium.analysis.rob import HIGH_RISK, RobLookup
 from compendium.analysis.windows import NO_TIMEPOINT
 from compendium.analysis.treatment import (
     ACTIVE_COMPARATOR,
+    ARM_EVENTS,
     ARM_LEVEL,
     EXCLUDED_COLUMNS,
     NON_RANDOMISED,
     PRIMARY,
+    RATIO_MEASURES,
     WITH_ACTIVE,
     WITHOUT_HIGH_ROB,
     comparability_key,
@@ -134,6 +136,9 @@ def _treatment_id(key: tuple[str, ...]) -> str:
 
 def _label(rows: pd.DataFrame, measure: str) -> str:
     first = rows.iloc[0]
+    if first["data_source"] == ARM_EVENTS:
+        event = first["outcome_measure"] if rows["outcome_measure"].nunique() == 1 else str(first["outcome"])
+        return f"{event}, events, {first['window']} ({measure})"
     if first["data_source"] == ARM_LEVEL:
         instrument = first["outcome_measure"] if rows["outcome_measure"].nunique() == 1 else str(first["outcome"])
         return f"{instrument}, {str(first['value_type']).replace('_', ' ')}, {first['window']} ({measure})"
@@ -162,9 +167,13 @@ def _analysis(key: tuple[str, ...], rows: pd.DataFrame, analysis_set: str, extra
     if rows["secondary_source"].any():
         notes.append("numbers read in a secondary source for " + ", ".join(rows.loc[rows["secondary_source"], "study"]))
     data = rows.reset_index(drop=True)
+    ratio = measure in RATIO_MEASURES
+    if ratio:
+        notes.append(f"{measure} of {intervention} vs control from events per arm, pooled on the log scale")
+    events = pd.to_numeric(data["m1i"]).sum() + pd.to_numeric(data["m2i"]).sum() if ratio else None
     return Analysis(analysis_id=_treatment_id(key), question="treatment", outcome=str(rows["outcome"].iloc[0]),
-                    label=_label(rows, measure), analysis_set=analysis_set, measure=measure, log_scale=False,
-                    data=data, notes=tuple(notes))
+                    label=_label(rows, measure), analysis_set=analysis_set, measure=measure, log_scale=ratio,
+                    data=data, notes=tuple(notes), events=float(events) if events is not None else None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,7 +250,7 @@ def build_treatment_analyses(
 
 
 def _exclusion(row: pd.Series, reason: str) -> dict:
-    table = "continuous_outcomes" if row["data_source"] == ARM_LEVEL else "rct_effects"
+    table = {ARM_LEVEL: "continuous_outcomes", ARM_EVENTS: "dichotomous_outcomes"}.get(row["data_source"], "rct_effects")
     return {**{c: row.get(c) for c in EXCLUDED_COLUMNS}, "source_table": table, "reason": reason}
 
 
@@ -252,6 +261,7 @@ def single_results(rows: pd.DataFrame, all_effects: pd.DataFrame, excluded: pd.D
     records = []
     for _, row in rows.iterrows():
         res = rma([row["yi"]], [row["vi"]], method="FE", test="z")
+        show = np.exp if row["measure"] in RATIO_MEASURES and row["data_source"] == ARM_EVENTS else (lambda x: x)
         same = all_effects[(all_effects["outcome"] == row["outcome"]) & (all_effects["study_id"] != row["study_id"])]
         if row["analysis_set"] != PRIMARY:
             why = f"{set_label(row['analysis_set'], intervention)}: not in the primary analysis"
@@ -271,7 +281,7 @@ def single_results(rows: pd.DataFrame, all_effects: pd.DataFrame, excluded: pd.D
         notes = "; ".join(n for n in (why, str(row["notes"]) if pd.notna(row["notes"]) else "") if n)
         records.append({
             **{c: row.get(c) for c in SINGLE_COLUMNS if c in row.index},
-            "estimate": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high, "pval": res.pval, "notes": notes,
+            "estimate": show(res.estimate), "ci_low": show(res.ci_low), "ci_high": show(res.ci_high), "pval": res.pval, "notes": notes,
         })
     table = pd.DataFrame.from_records(records, columns=SINGLE_COLUMNS)
     return table.sort_values(["question", "outcome", "analysis_set", "study_id", "outcome_measure"], kind="mergesort").reset_index(drop=True)

@@ -55,7 +55,12 @@ def set_label(analysis_set: str, intervention: str) -> str:
     label = SET_LABELS.get(analysis_set, str(analysis_set).replace("_", " "))
     return label.format(intervention=intervention)
 ARM_LEVEL = "arm-level"
+ARM_EVENTS = "arm-level events"
 TRIAL_REPORTED = "trial-reported"
+#: value type of arm-level dichotomous results
+EVENTS_VALUE_TYPE = "events"
+#: ratio measures of dichotomous outcomes (pooled on the log scale)
+RATIO_MEASURES = ("RR", "OR")
 #: value type recorded for trial-reported between-group effects (their value type is in outcome_measure)
 REPORTED_VALUE_TYPE = "between-group effect as reported"
 #: continuous between-group measures that can be pooled by generic inverse variance
@@ -293,6 +298,57 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
             pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS))
 
 
+def dichotomous_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Log RR or log OR (the review's ``dichotomous_measure``) of intervention vs control from
+    ``dichotomous_outcomes`` (events and totals per arm), one per trial, outcome, event definition
+    and time point; escalc's zero-cell rule applies. Returns (effects, excluded) like
+    :func:`arm_level_effects`; ``yi``/``vi`` on the log scale."""
+    tables = inputs.tables
+    review = inputs.review
+    measure = review.dichotomous_measure
+    rows = tables.get("dichotomous_outcomes", pd.DataFrame()).copy()
+    if rows.empty:
+        return pd.DataFrame(columns=EFFECT_COLUMNS), pd.DataFrame(columns=EXCLUDED_COLUMNS)
+    rows["study_id"] = rows["study_id"].astype(str)
+    arms = tables["arms"][["study_id", "arm", "role"]].astype({"study_id": str, "arm": str})
+    rows = rows.astype({"arm": str}).merge(arms, on=["study_id", "arm"], how="left", validate="many_to_one")
+    sets = trial_sets(inputs).set_index("study_id")
+    labels = inputs.labels()
+    years = dict(zip(tables["studies"]["study_id"].astype(str), tables["studies"]["year"]))
+    secondary = _secondary_sources(inputs)
+    windows = review.time_windows
+    records, excluded = [], []
+    keys = ["study_id", "outcome", "outcome_measure", "timepoint_weeks"]
+    for (study_id, outcome, measure_text, timepoint), group in rows.groupby(keys, sort=True, dropna=False):
+        intervention = group[group["role"] == INTERVENTION_ROLE]
+        control = group[group["role"] == CONTROL_ROLE]
+        if len(intervention) != 1 or len(control) != 1 or len(group) != 2:
+            reason = (f"{len(intervention)} {review.intervention} and {len(control)} control arm rows "
+                      f"(of {len(group)}); one of each is needed (combining arms is not implemented)")
+            excluded += [_excluded(inputs, row, "dichotomous_outcomes", reason, EVENTS_VALUE_TYPE) for _, row in group.iterrows()]
+            continue
+        a, c = intervention.iloc[0], control.iloc[0]
+        declared = review.outcome(str(outcome))
+        records.append({
+            "question": "treatment", "study_id": study_id, "study": labels.get(study_id, study_id),
+            "year": years.get(study_id), "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
+            "intervention_type": sets["intervention_type"].get(study_id, "unclear"), "data_source": ARM_EVENTS,
+            "outcome": outcome, "outcome_measure": measure_text, "value_type": EVENTS_VALUE_TYPE,
+            "timepoint_weeks": timepoint, "window": time_window(timepoint, windows),
+            "higher_is_better": declared.higher_is_better if declared and declared.higher_is_better is not None else np.nan,
+            "measure": measure, "n1i": float(a["total"]), "n2i": float(c["total"]),
+            "participants": float(a["total"] + c["total"]), "m1i": float(a["events"]), "sd1i": np.nan,
+            "m2i": float(c["events"]), "sd2i": np.nan, "sd_method": "",
+            "secondary_source": bool({str(a["source_id"]), str(c["source_id"])} & secondary),
+            "source_id": str(a["source_id"]), "notes": f"events {int(a['events'])}/{int(a['total'])} vs {int(c['events'])}/{int(c['total'])}",
+        })
+    effects = pd.DataFrame.from_records(records, columns=EFFECT_COLUMNS)
+    if len(effects):
+        computed = escalc(measure, effects, ai="m1i", n1i="n1i", ci="m2i", n2i="n2i", source="dichotomous_outcomes")
+        effects["yi"], effects["vi"] = computed["yi"].to_numpy(), computed["vi"].to_numpy()
+    return effects, pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS)
+
+
 def comparability_key(row: pd.Series) -> tuple[str, ...]:
     """The key of the analysis a trial effect belongs to.
 
@@ -302,6 +358,8 @@ def comparability_key(row: pd.Series) -> tuple[str, ...]:
     """
     if row["data_source"] == ARM_LEVEL:
         return (str(row["outcome"]), str(row["value_type"]), str(row["window"]))
+    if row["data_source"] == ARM_EVENTS:
+        return (str(row["outcome"]), str(row["measure"]), EVENTS_VALUE_TYPE, str(row["window"]))
     return (str(row["outcome"]), str(row["measure"]), str(row["outcome_measure"]), str(row["window"]))
 
 

@@ -31,7 +31,13 @@ from compendium.analysis.pooling import (
 from compendium.analysis.reviews import review_comparison
 from compendium.analysis.risk import risk_estimates
 from compendium.analysis.rob import RobLookup
-from compendium.analysis.treatment import EFFECT_COLUMNS, EXCLUDED_COLUMNS, arm_level_effects, reported_effects
+from compendium.analysis.treatment import (
+    EFFECT_COLUMNS,
+    EXCLUDED_COLUMNS,
+    arm_level_effects,
+    dichotomous_effects,
+    reported_effects,
+)
 from compendium.review import Review
 from compendium.stages import StageResult, account
 
@@ -53,13 +59,16 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
 
     arm_effects, arm_excluded = arm_level_effects(inputs)
     trial_effects, trial_excluded = reported_effects(inputs)
+    event_effects, event_excluded = dichotomous_effects(inputs)
     result.accounting += [
         account(STAGE, "continuous_outcomes", len(inputs.tables["continuous_outcomes"]), 2 * len(arm_effects), len(arm_excluded)),
+        account(STAGE, "dichotomous_outcomes", len(inputs.tables["dichotomous_outcomes"]), 2 * len(event_effects), len(event_excluded)),
         account(STAGE, "rct_effects", len(inputs.tables["rct_effects"]), len(trial_effects), len(trial_excluded)),
     ]
-    effects = pd.concat([arm_effects, trial_effects], ignore_index=True) if len(arm_effects) or len(trial_effects) \
-        else pd.DataFrame(columns=EFFECT_COLUMNS)
-    unusable = pd.concat([arm_excluded, trial_excluded], ignore_index=True)
+    parts = [frame for frame in (arm_effects, trial_effects, event_effects) if len(frame)]
+    effects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EFFECT_COLUMNS)
+    unusable = pd.concat([frame for frame in (arm_excluded, trial_excluded, event_excluded) if len(frame)]
+                         or [pd.DataFrame(columns=EXCLUDED_COLUMNS)], ignore_index=True)
     treatment = build_treatment_analyses(effects, rob, include_active_comparators=include_active_comparators,
                                          exclude_high_rob=exclude_high_rob, outcomes=outcomes, unusable=unusable,
                                          intervention=review.intervention, continuous_measure=review.continuous_measure)
