@@ -10,8 +10,6 @@ Q-between: Borenstein et al. 2009, ch. 19; log-scale SE from a 95% CI: Cochrane 
 from __future__ import annotations
 
 import math
-import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

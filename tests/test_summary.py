@@ -1,7 +1,7 @@
 """Stage-01 summaries: studies per stream, evidence flow and coverage.
 
-Synthetic checks use the labelled fixture package (tests/fixtures/valid_package); the last test
-ties stage 01's counts on the committed data to data/raw/studies.csv and data/README.md.
+Synthetic checks use the labelled fixture package (tests/fixtures/valid_package); the counts of the
+committed data are checked in tests/review/test_als_curation.py.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import pandas as pd
 
 from compendium.data import load_tables
 from compendium.data.summary import coverage_table, evidence_flow, primary_trials, stream_counts
-from compendium.paths import RAW_DIR
-from test_curation import readme_counts
 from test_validate import make_package
 
 
@@ -51,9 +49,3 @@ def test_coverage_names_what_each_trial_provides(tmp_path):
     coverage = coverage_table(fixture_tables(tmp_path)).set_index("study_id")
     assert coverage.loc["fixture_trial", "alsfrs_r"] == "arm-level final + effect"
     assert coverage.loc["fixture_trial", "set"] == "primary"
-
-
-def test_stage_01_counts_match_the_committed_files_and_readme():
-    tables = load_tables(RAW_DIR)
-    counts = stream_counts(tables).groupby("stream")["studies"].sum().to_dict()
-    assert counts == tables["studies"]["stream"].value_counts().to_dict() == readme_counts()

@@ -25,10 +25,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from compendium.analysis.treatment import PRIMARY
 from compendium.analysis.inputs import ROB_ABSENT, ROB_ABSENT_REASON
 from compendium.analysis.pooling import AnalysisFit
 from compendium.analysis.rob import NOT_ASSESSED, RobLookup
+from compendium.analysis.treatment import PRIMARY
 from compendium.bias.grade import (
     PUBLICATION_BIAS_MIN_K,
     GradeInput,

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compendium.analysis.treatment import PRIMARY
 from compendium.analysis.inputs import StageInputs, as_bool
+from compendium.analysis.treatment import PRIMARY
 
 #: review outcome codes that cover several of our outcome codes
 REVIEW_OUTCOMES: dict[str, tuple[str, ...]] = {"function_any_scale": ("alsfrs_r", "alsfrs"), "alsfrs": ("alsfrs", "alsfrs_r")}

@@ -74,8 +74,8 @@ from compendium.evidence.direction import (
     classify_frame,
     combine_directions,
 )
-from compendium.review import Question
 from compendium.mr.published import CRITICAL_ITEMS, EXPOSURE_LABELS, META_ANALYSIS, PRIMARY, YES
+from compendium.review import Question
 
 MR, MR_META = "mendelian_randomization", "mr_meta_analysis"
 ATHLETES, GENERAL, PRECLINICAL = "observational_athletes", "observational_general", "preclinical"

@@ -10,6 +10,8 @@ import re
 import pandas as pd
 import pytest
 
+from compendium.data import load_tables
+from compendium.data.summary import stream_counts
 from compendium.data.validate import validate_package
 from compendium.evidence.reported import check_reported
 from compendium.paths import RAW_DIR, ROOT
@@ -196,3 +198,9 @@ def test_studies_without_a_conclusion_are_listed_in_the_readme():
 def test_conclusion_codes_match_the_question():
     conclusions = table("conclusions").merge(table("studies")[["study_id", "question"]], on="study_id", suffixes=("", "_study"))
     assert (conclusions["question"] == conclusions["question_study"]).all()
+
+
+def test_stage_01_counts_match_the_committed_files_and_readme():
+    tables = load_tables(RAW_DIR)
+    counts = stream_counts(tables).groupby("stream")["studies"].sum().to_dict()
+    assert counts == tables["studies"]["stream"].value_counts().to_dict() == readme_counts()
