@@ -53,10 +53,10 @@ def test_safety_counts_only_randomised_trials():
 
 def test_the_answer_uses_the_declared_question_and_nouns():
     review = synthetic_review(intervention={"noun": "education"}, questions=[
-        {"id": "days_off", "text": "Does education reduce days off?", "streams": ["rct"]}])
+        {"id": "treatment", "text": "Does education reduce days off?", "streams": ["rct"]}])
     singles = pd.DataFrame([single(4.6, 0.4, 8.8, True)])
     result = treatment_conclusion(NO_POOLED, singles, sof("Very low"), EFFECTS, TRIALS, review)
-    assert result["question_id"] == "days_off" and result["question"] == "Does education reduce days off?"
+    assert result["question_id"] == "treatment" and result["question"] == "Does education reduce days off?"
     assert any("favour education" in r for r in result["reasons"])
     assert "with education" in result["safety"]
 
