@@ -42,12 +42,34 @@ def _figure(title: str, xlabel: str):
     return fig
 
 
+#: the SYNTHETIC review declaration of the fixture (written next to its raw folder)
+SYNTHETIC_REVIEW_YAML = """\
+title: "Synthetic review: consensus report (test fixture)"
+description: "A synthetic fixture; not evidence."
+intervention: {noun: exercise}
+comparator: {noun: control}
+condition: {noun: ALS}
+questions:
+  - {id: risk, text: "Synthetic risk question: does exercise cause the synthetic condition?", streams: [observational_athletes, observational_general, mendelian_randomization, mr_meta_analysis, preclinical]}
+  - {id: treatment, text: "Synthetic treatment question: does exercise help?", streams: [rct, non_randomised, review]}
+outcomes:
+  - {id: function, label: "function (synthetic)", higher_is_better: true}
+  - {id: adverse_events, label: "adverse events", safety: true}
+report:
+  notice: "This report is not medical advice. It is a synthetic test fixture."
+  guidance_notice: "Not medical advice. Synthetic guidance."
+  guidance_topics:
+    - {id: safety, title: "Synthetic safety topic"}
+"""
+
+
 def make_synthetic_results(root: Path, *, with_figures: bool = True) -> tuple[Path, Path]:
     """Write synthetic ``raw`` and ``results`` folders under ``root``; return (raw_dir, results_dir)."""
     raw = root / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     (raw / "studies.csv").write_text(STUDIES.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
     (raw / "datapackage.yaml").write_text("name: synthetic-test-fixture\n", encoding="utf-8")
+    (root / "review.yaml").write_text(SYNTHETIC_REVIEW_YAML, encoding="utf-8")
     results = root / "results"
     ingest, rob, meta, mr = (results / s for s in ("01_ingest", "02_risk_of_bias", "03_meta_analysis", "04_mendelian_randomization"))
 
@@ -62,7 +84,7 @@ def make_synthetic_results(root: Path, *, with_figures: bool = True) -> tuple[Pa
         "summary": ["synthetic"] * 8, "source_id": ["synth_src1"] * 8, "locator": ["synthetic"] * 8,
     }), ingest, "conclusions")
     write_table(pd.DataFrame({"study_id": ["synth_t1", "synth_t2", "synth_t3"], "randomised": [True, True, True],
-                              "exercise_type": ["aerobic", "resistance", "combined"], "intervention": ["synthetic"] * 3,
+                              "intervention_type": ["aerobic", "resistance", "combined"], "intervention": ["synthetic"] * 3,
                               "comparator_type": ["usual_care"] * 3, "comparator": ["synthetic"] * 3,
                               "duration_weeks": [12, 24, 26.1], "n_randomised_total": [20, 30, 40]}), ingest, "trials")
     write_table(pd.DataFrame({"study_id": ["synth_o1", "synth_o2"], "estimate_label": ["overall"] * 2,
@@ -115,9 +137,13 @@ def make_synthetic_results(root: Path, *, with_figures: bool = True) -> tuple[Pa
                               "main_bias": ["synthetic confounding", "synthetic pleiotropy", "synthetic indirectness"],
                               "sex_differences": ["men only", "not reported", "males more affected (synthetic)"]}), mr, "triangulation")
     write_json({"tau2": "REML (synthetic)", "grade": {"thresholds": {"OIS_EVENTS": 300}}, "order": ["a", "b"]}, meta, "methods")
-    write_json({"question": "risk", "answer": f"Synthetic answer {SCRIPT_PAYLOAD}: probably not causal.",
+    write_table(pd.DataFrame({"statement_id": ["synthetic_safety", "synthetic_unknown"], "topic": ["safety", "safety"],
+                              "status": ["limited", "unknown"],
+                              "statement": [f"Synthetic guidance statement {HTML_PAYLOAD}.", "Synthetic: the data do not answer this."],
+                              "evidence": ["01_ingest/studies [study_id=synth_t1]", "03_meta_analysis/pooled"]}), ingest, "guidance")
+    write_json({"question_id": "risk", "question": "risk", "answer": f"Synthetic answer {SCRIPT_PAYLOAD}: probably not causal.",
                 "reasons": ["synthetic reason one", "synthetic reason two"]}, mr, "conclusion")
-    write_json({"question": "treatment", "answer": "Synthetic treatment answer: not established.",
+    write_json({"question_id": "treatment", "question": "treatment", "answer": "Synthetic treatment answer: not established.",
                 "reasons": ["synthetic treatment reason"], "rule": "T3", "safety": "synthetic safety"}, meta, "conclusion")
 
     if with_figures:

@@ -10,8 +10,6 @@ Q-between: Borenstein et al. 2009, ch. 19; log-scale SE from a 95% CI: Cochrane 
 from __future__ import annotations
 
 import math
-import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,17 +20,17 @@ from compendium.analysis import grading, pooling, risk, treatment, windows
 from compendium.analysis.inputs import ROB_ABSENT_REASON, StageInputs
 from compendium.analysis.reviews import review_comparison
 from compendium.analysis.rob import RobLookup
-from compendium.data import load_tables
 from compendium.errors import CompendiumError
+from synthetic_review import SYNTHETIC_REVIEW
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+WINDOWS = SYNTHETIC_REVIEW.time_windows
 Z95 = stats.norm.isf(0.025)
 
 
 # --- synthetic fixtures (labelled; not evidence) ------------------------------------------------
 
-def _trial(study_id, *, exercise_type="aerobic", comparator="usual_care", randomised=True, duration=26.1):
-    return {"study_id": study_id, "randomised": randomised, "exercise_type": exercise_type, "intervention": "fixture",
+def _trial(study_id, *, intervention_type="aerobic", comparator="usual_care", randomised=True, duration=26.1):
+    return {"study_id": study_id, "randomised": randomised, "intervention_type": intervention_type, "intervention": "fixture",
             "comparator_type": comparator, "comparator": "fixture", "duration_weeks": duration, "source_id": "fixture_src",
             "locator": "fixture", "notes": np.nan}
 
@@ -52,7 +50,8 @@ def _arm_rows(study_id, outcome, measure_text, timepoint, value_type, exercise, 
     return rows
 
 
-def synthetic_inputs(trials, outcomes, effects=(), observational=(), reviews=(), rob2=None, observational_rob=None):
+def synthetic_inputs(trials, outcomes, effects=(), observational=(), reviews=(), rob2=None, observational_rob=None,
+                     review=SYNTHETIC_REVIEW):
     """A StageInputs from fixture rows; every trial gets arms 'ex' (exercise) and 'ctl' (control)."""
     ids = [t["study_id"] for t in trials] + [o["study_id"] for o in observational] + [r["study_id"] for r in reviews]
     ids = list(dict.fromkeys(ids))
@@ -62,9 +61,9 @@ def synthetic_inputs(trials, outcomes, effects=(), observational=(), reviews=(),
     sources = pd.DataFrame([{"source_id": "fixture_src", "source_type": "full_text"},
                             {"source_id": "fixture_news", "source_type": "news_report"}])
     arms = pd.DataFrame([{"study_id": t["study_id"], "arm": arm, "role": role, "n_randomised": 20, "n_analysed": np.nan}
-                         for t in trials for arm, role in (("ex", "exercise"), ("ctl", "control"))])
+                         for t in trials for arm, role in (("ex", "intervention"), ("ctl", "control"))])
     effect_columns = ["study_id", "outcome", "outcome_measure", "timepoint_weeks", "comparison", "measure", "estimate",
-                      "ci_low", "ci_high", "ci_level", "se", "p_value", "p_relation", "n_exercise", "n_control", "direction",
+                      "ci_low", "ci_high", "ci_level", "se", "p_value", "p_relation", "n_intervention", "n_control", "direction",
                       "verified_as_printed", "source_id", "locator", "notes"]
     obs_columns = risk.RISK_COLUMNS
     review_columns = ["study_id", "outcome", "outcome_label", "subgroup", "k", "n", "measure", "estimate", "ci_low",
@@ -78,7 +77,7 @@ def synthetic_inputs(trials, outcomes, effects=(), observational=(), reviews=(),
         else pd.DataFrame(columns=["study_id"]),
         "review_results": pd.DataFrame(list(reviews), columns=review_columns),
     }
-    return StageInputs(tables=tables, rob2=rob2, observational_rob=observational_rob)
+    return StageInputs(tables=tables, rob2=rob2, observational_rob=observational_rob, review=review)
 
 
 def _effects(inputs):
@@ -102,12 +101,12 @@ def two_trial_inputs(**kw):
 # --- time windows ---------------------------------------------------------------------------------
 
 def test_time_window_boundaries_are_inclusive():
-    assert windows.time_window(17.4) == "0-4 months"
-    assert windows.time_window(17.5) == "5-8 months"
-    assert windows.time_window(26.1) == "5-8 months"
-    assert windows.time_window(52.1) == "9-12 months"
-    assert windows.time_window(78.2) == "over 12 months"
-    assert windows.time_window(float("nan")) == windows.NO_TIMEPOINT
+    assert windows.time_window(17.4, WINDOWS) == "0-4 months"
+    assert windows.time_window(17.5, WINDOWS) == "5-8 months"
+    assert windows.time_window(26.1, WINDOWS) == "5-8 months"
+    assert windows.time_window(52.1, WINDOWS) == "9-12 months"
+    assert windows.time_window(78.2, WINDOWS) == "over 12 months"
+    assert windows.time_window(float("nan"), WINDOWS) == windows.NO_TIMEPOINT
 
 
 def test_select_timepoint_nearest_to_end_of_intervention_ties_to_later_and_no_duration_earliest():
@@ -137,7 +136,7 @@ def test_two_comparable_trials_are_pooled_as_md_with_inverse_variance_weights():
     assert len(built.analyses) == 1 and built.singles.empty
     analysis = built.analyses[0]
     assert analysis.measure == "MD" and analysis.k == 2
-    fit = pooling.fit_analysis(analysis, method="FE", test="z", level=95.0, subgroup="exercise_type")
+    fit = pooling.fit_analysis(analysis, method="FE", test="z", level=95.0, subgroup="intervention_type")
     w = 1 / analysis.data["vi"]
     assert fit.result.estimate == pytest.approx(float((w * analysis.data["yi"]).sum() / w.sum()))
     table = pooling.pooled_table([fit])
@@ -145,7 +144,7 @@ def test_two_comparable_trials_are_pooled_as_md_with_inverse_variance_weights():
                                         "participants", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "pval", "tau2",
                                         "i2", "q", "q_pval", "method", "test", "notes"]
     assert table.loc[0, "participants"] == 72
-    assert "no subgroup analysis by exercise_type" in table.loc[0, "notes"]
+    assert "no subgroup analysis by intervention_type" in table.loc[0, "notes"]
 
 
 def test_k2_notes_from_the_engine_reach_the_notes_column():
@@ -182,7 +181,7 @@ def test_follow_up_after_the_intervention_is_not_the_analysed_time_point():
     assert excluded["reason"].str.startswith("not the analysed time point").sum() == 2
 
 
-def test_different_instruments_give_an_smd_oriented_so_positive_favours_exercise():
+def test_different_instruments_give_an_smd_oriented_so_positive_favours_intervention():
     trials = [_trial("t1"), _trial("t2")]
     outcomes = (_arm_rows("t1", "fatigue", "Scale A (higher better)", 12, "final", {"n": 20, "mean": 10, "sd": 2}, {"n": 20, "mean": 9, "sd": 2})
                 + _arm_rows("t2", "fatigue", "Scale B (lower better)", 12, "final", {"n": 20, "mean": 40, "sd": 10},
@@ -197,7 +196,7 @@ def test_different_instruments_give_an_smd_oriented_so_positive_favours_exercise
 
 
 def test_active_comparator_and_non_randomised_stay_out_of_the_primary_analysis():
-    trials = [_trial("t1"), _trial("t2"), _trial("a1", comparator="active_exercise"), _trial("n1", randomised=False)]
+    trials = [_trial("t1"), _trial("t2"), _trial("a1", comparator="active_intervention"), _trial("n1", randomised=False)]
     rows = []
     for i, sid in enumerate(("t1", "t2", "a1", "n1")):
         rows += _arm_rows(sid, "alsfrs_r", ALS, 26.1, "final", {"n": 20, "mean": 34.0 + i, "sd": 6}, {"n": 20, "mean": 31.0, "sd": 6})
@@ -228,7 +227,7 @@ def test_exclude_high_rob_needs_stage_02_and_uses_it_when_present():
 
 def test_subgroups_with_q_between_when_two_subgroups_have_two_trials():
     types = {"r1": "resistance", "r2": "resistance", "a1": "aerobic", "a2": "aerobic"}
-    trials = [_trial(s, exercise_type=t) for s, t in types.items()]
+    trials = [_trial(s, intervention_type=t) for s, t in types.items()]
     means = {"r1": 36, "r2": 37, "a1": 32, "a2": 31}
     rows = []
     for sid, mean in means.items():
@@ -236,7 +235,7 @@ def test_subgroups_with_q_between_when_two_subgroups_have_two_trials():
     inputs = synthetic_inputs(trials, rows)
     effects, _ = _effects(inputs)
     analysis = pooling.build_treatment_analyses(effects, RobLookup(inputs)).analyses[0]
-    fit = pooling.fit_analysis(analysis, method="FE", test="z", level=95.0, subgroup="exercise_type")
+    fit = pooling.fit_analysis(analysis, method="FE", test="z", level=95.0, subgroup="intervention_type")
     table = pooling.pooled_table([fit])
     assert table["subgroup"].tolist() == ["all", "aerobic", "resistance"]
     # equal variances: subgroup means 0.5 and 5.5, each with variance v/2 -> Q_between = sum w (m - mean)^2
@@ -249,7 +248,7 @@ def test_subgroups_with_q_between_when_two_subgroups_have_two_trials():
 def test_trial_reported_effects_pool_only_with_the_same_instrument_and_per_protocol_is_dropped():
     trials = [_trial("t1"), _trial("t2"), _trial("t3")]
     base = {"comparison": "fixture", "measure": "MD", "ci_level": 95, "se": np.nan, "p_value": np.nan, "p_relation": np.nan,
-            "n_exercise": 10, "n_control": 10, "direction": np.nan, "verified_as_printed": np.nan, "source_id": "fixture_src",
+            "n_intervention": 10, "n_control": 10, "direction": np.nan, "verified_as_printed": np.nan, "source_id": "fixture_src",
             "locator": "fixture", "notes": np.nan, "timepoint_weeks": 12, "outcome": "mip"}
     effects = [
         {**base, "study_id": "t1", "outcome_measure": "MIP change (cmH2O)", "estimate": 5, "ci_low": 1, "ci_high": 9},
@@ -334,7 +333,8 @@ def test_grade_marks_risk_of_bias_not_assessed_without_stage_02():
 
 
 def test_indirectness_rules():
-    assert grading.indirectness("mep", set(), 0.0)[0] == 1
+    assert grading.indirectness("mep", set(), 0.0, SYNTHETIC_REVIEW.surrogates)[0] == 1
+    assert grading.indirectness("mep", set(), 0.0) == (0, "")  # a review that declares no surrogate
     assert grading.indirectness("alsfrs_r", set(), 0.0) == (0, "")
     levels, reason = grading.indirectness("", {"professional_sport"}, 0.8)
     assert levels == 2 and "secondary source" in reason
@@ -354,66 +354,3 @@ def test_review_comparison_states_trial_sets_and_measures():
     assert list(table.columns[:5]) == ["outcome", "ours", "review", "theirs", "reasons"]
     assert "included 12 studies (n = 430)" in row["reasons"] and "we pooled k = 2" in row["reasons"]
     assert "measure differs: theirs SMD, ours MD" in row["reasons"]
-
-
-# --- the curated data ---------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def curated():
-    inputs = StageInputs(tables=load_tables(RAW), rob2=None, observational_rob=None)
-    effects, excluded = _effects(inputs)
-    built = pooling.build_treatment_analyses(effects, RobLookup(inputs), include_active_comparators=True, unusable=excluded)
-    return inputs, effects, excluded, built, risk.risk_estimates(inputs)
-
-
-def test_curated_braga_md_and_lunetta_without_n(curated):
-    _, effects, excluded, _, _ = curated
-    braga = effects[(effects["study_id"] == "braga2018") & (effects["outcome"] == "alsfrs_r") & (effects["value_type"] == "final")].iloc[0]
-    assert braga["yi"] == pytest.approx(34.1 - 29.5)  # Braga 2018 Table 2, T2
-    assert braga["vi"] == pytest.approx(7.1**2 / 24 + 7.7**2 / 24)
-    lunetta = excluded[(excluded["study_id"] == "lunetta2016") & (excluded["timepoint_weeks"] == 25.7)
-                       & (excluded["source_table"] == "continuous_outcomes")]
-    assert len(lunetta) and lunetta["reason"].str.contains("n missing").all()
-
-
-def test_curated_primary_analyses_hold_only_randomised_non_exercise_controlled_trials(curated):
-    _, effects, _, built, _ = curated
-    for analysis in built.analyses:
-        if analysis.analysis_set != pooling.WITH_ACTIVE:
-            assert (analysis.data["analysis_set"] == treatment.PRIMARY).all()
-        assert analysis.k >= 2 and not analysis.data["study_id"].duplicated().any()
-    never_primary = {"zucchi2019", "mirenayat2025", "kitano2018", "pinto1999", "vicentecampos2022"}
-    assert not never_primary & set(effects.loc[effects["analysis_set"] == treatment.PRIMARY, "study_id"])
-
-
-def test_curated_risk_analyses_never_double_count(curated):
-    inputs, _, _, _, table = curated
-    pooled = table[table["status"] == "pooled"]
-    for _, rows in pooled.groupby("analysis_key"):
-        assert not rows["study_id"].duplicated().any()
-        groups = rows.loc[rows["population_group"] != "", "population_group"]
-        assert not groups.duplicated().any()
-        assert (rows["design"] != "meta_analysis").all()
-    ids = set(inputs.tables["studies"]["study_id"])
-    assert all(i in ids for members in risk.OVERLAPPING_POPULATIONS.values() for i in members)
-
-
-def test_curated_overlap_notes_are_covered_by_the_declared_populations(curated):
-    inputs, *_ = curated
-    labels = dict(zip(inputs.tables["studies"]["label"], inputs.tables["studies"]["study_id"]))
-    notes = pd.concat([inputs.tables["studies"][["study_id", "notes"]], inputs.tables["observational"][["study_id", "notes"]]])
-    for study_id, text in zip(notes["study_id"], notes["notes"].fillna("")):
-        if re.search(r"overlap|same .*cohort", str(text), re.IGNORECASE):
-            for label, other in labels.items():
-                if label in str(text) and other != study_id:
-                    assert risk.population_group(study_id) and risk.population_group(study_id) == risk.population_group(other), (study_id, other)
-
-
-def test_curated_stage_tables_are_deterministic(curated):
-    inputs, _, _, built, table = curated
-    def run():
-        analyses = built.analyses + pooling.build_risk_analyses(table)
-        fits = [pooling.fit_analysis(a, method="REML", test="knha", level=95.0, subgroup="exercise_type") for a in analyses]
-        sof, _ = grading.grade_tables(fits, built.singles, RobLookup(inputs))
-        return pooling.pooled_table(fits).to_csv(), sof.to_csv()
-    assert run() == run()

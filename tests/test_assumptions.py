@@ -384,7 +384,7 @@ def _poolable_md(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """ALSFRS-R final values at about 6 months (5-8 months: 21.7-34.8 weeks) with mean, SD and n in
     both arms, for randomised trials with a non-exercise control: the trials that can join an MD."""
     trials = tables["trials"]
-    primary = trials.loc[trials["randomised"].astype(bool) & (trials["comparator_type"] != "active_exercise"), "study_id"]
+    primary = trials.loc[trials["randomised"].astype(bool) & (trials["comparator_type"] != "active_intervention"), "study_id"]
     co = tables["continuous_outcomes"].merge(tables["arms"][["study_id", "arm", "role"]], on=["study_id", "arm"])
     co = co[co["study_id"].isin(primary) & (co["outcome"] == "alsfrs_r") & (co["value_type"] == "final")
             & co["timepoint_weeks"].between(21.7, 34.8)].dropna(subset=["mean", "sd", "n"])
@@ -424,7 +424,7 @@ def _complete_comparisons(tables: dict[str, pd.DataFrame]) -> dict[tuple[str, st
     """(outcome, value_type, window) -> randomised non-exercise-control trials with mean, SD (printed
     or derived by fill_sd from an SE or CI) and n in both arms at one post-baseline time point."""
     trials = tables["trials"]
-    primary = trials.loc[trials["randomised"].astype(bool) & (trials["comparator_type"] != "active_exercise"), "study_id"]
+    primary = trials.loc[trials["randomised"].astype(bool) & (trials["comparator_type"] != "active_intervention"), "study_id"]
     co = tables["continuous_outcomes"].merge(tables["arms"][["study_id", "arm", "role"]], on=["study_id", "arm"])
     co = co[co["study_id"].isin(primary) & (co["value_type"] != "baseline")]
     co = fill_sd(co.reset_index(drop=True), n="n", sd="sd", se="se", ci_low="ci_low", ci_high="ci_high", mean="mean",

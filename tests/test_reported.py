@@ -130,8 +130,8 @@ def test_arms_that_do_not_add_up_are_flagged(tmp_path):
 
 def test_review_counts_and_splits_are_checked(tmp_path):
     write(tmp_path, "review_results", [
-        {"study_id": "fixture", "outcome": "all_outcomes", "outcome_label": "whole review", "k": "5", "n": "100", "n_exercise": "40", "n_control": "50"},
-        {"study_id": "fixture", "outcome": "fvc", "outcome_label": "FVC", "k": "6", "n": "", "n_exercise": "", "n_control": ""},
+        {"study_id": "fixture", "outcome": "all_outcomes", "outcome_label": "whole review", "k": "5", "n": "100", "n_intervention": "40", "n_control": "50"},
+        {"study_id": "fixture", "outcome": "fvc", "outcome_label": "FVC", "k": "6", "n": "", "n_intervention": "", "n_control": ""},
     ])
     found = set(check_reported(tmp_path)["reason"])
     assert found == {"review_split_mismatch", "review_count_exceeds_total"}

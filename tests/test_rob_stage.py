@@ -73,7 +73,7 @@ def test_rob2_wide_without_overrides_has_no_override_columns() -> None:
 
 
 def test_one_result_per_study_prefers_alsfrs_r_then_alsfrs(judgements: pd.DataFrame) -> None:
-    chosen = stage.one_result_per_study(judgements)
+    chosen = stage.one_result_per_study(judgements, ("alsfrs_r", "alsfrs"))
     assert list(zip(chosen["study_id"], chosen["outcome"])) == [("t1", "alsfrs_r"), ("t3", "alsfrs")]
 
 
@@ -85,7 +85,7 @@ def test_trial_weights_arms_then_trials_then_zero() -> None:
 
 
 def test_robvis_table_uses_labels_and_weights(judgements: pd.DataFrame) -> None:
-    chosen = stage.one_result_per_study(judgements)
+    chosen = stage.one_result_per_study(judgements, ("alsfrs_r", "alsfrs"))
     frame = stage.robvis_table(chosen, stage.trial_weights(ARMS, TRIALS, chosen["study_id"].tolist()))
     assert list(frame.columns) == ["Study", "D1", "D2", "D3", "D4", "D5", "Overall", "Weight"]
     assert frame[["Study", "Overall", "Weight"]].values.tolist() == [["Trial One 2001", LOW, 22.0], ["Trial Three 2003", SOME_CONCERNS, 0.0]]

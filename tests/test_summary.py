@@ -1,7 +1,7 @@
 """Stage-01 summaries: studies per stream, evidence flow and coverage.
 
-Synthetic checks use the labelled fixture package (tests/fixtures/valid_package); the last test
-ties stage 01's counts on the committed data to data/raw/studies.csv and data/README.md.
+Synthetic checks use the labelled fixture package (tests/fixtures/valid_package); the counts of the
+committed data are checked in tests/review/test_als_curation.py.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import pandas as pd
 
 from compendium.data import load_tables
 from compendium.data.summary import coverage_table, evidence_flow, primary_trials, stream_counts
-from compendium.paths import RAW_DIR
-from test_curation import readme_counts
 from test_validate import make_package
 
 
@@ -30,18 +28,18 @@ def test_primary_trials_exclude_non_randomised_and_active_comparators(tmp_path):
     tables = fixture_tables(tmp_path)
     extra = pd.DataFrame([
         {**tables["trials"].iloc[0].to_dict(), "study_id": "synthetic_nr", "randomised": False},
-        {**tables["trials"].iloc[0].to_dict(), "study_id": "synthetic_active", "comparator_type": "active_exercise"},
+        {**tables["trials"].iloc[0].to_dict(), "study_id": "synthetic_active", "comparator_type": "active_intervention"},
     ])
     tables["trials"] = pd.concat([tables["trials"], extra], ignore_index=True).astype(tables["trials"].dtypes.to_dict())
-    trials = primary_trials(tables).set_index("study_id")
+    trials = primary_trials(tables, "exercise").set_index("study_id")
     assert trials.loc["fixture_trial", "primary"]
     assert trials.loc["synthetic_nr", "exclusion_reason"] == "not randomised"
     assert trials.loc["synthetic_active", "exclusion_reason"] == "active comparator (both arms exercise)"
 
 
 def test_evidence_flow_counts_the_fixture(tmp_path):
-    flow = evidence_flow(fixture_tables(tmp_path)).set_index("step")["studies"]
-    assert flow["intervention studies of exercise in ALS recorded"] == 1
+    flow = evidence_flow(fixture_tables(tmp_path), "exercise").set_index("step")["studies"]
+    assert flow["intervention studies of exercise recorded"] == 1
     assert flow["primary set with arm-level continuous data"] == 1
     assert flow["primary set with a reported between-group effect"] == 1
     assert flow["observational athletes with a numeric estimate and CI"] == 1
@@ -51,9 +49,3 @@ def test_coverage_names_what_each_trial_provides(tmp_path):
     coverage = coverage_table(fixture_tables(tmp_path)).set_index("study_id")
     assert coverage.loc["fixture_trial", "alsfrs_r"] == "arm-level final + effect"
     assert coverage.loc["fixture_trial", "set"] == "primary"
-
-
-def test_stage_01_counts_match_the_committed_files_and_readme():
-    tables = load_tables(RAW_DIR)
-    counts = stream_counts(tables).groupby("stream")["studies"].sum().to_dict()
-    assert counts == tables["studies"]["stream"].value_counts().to_dict() == readme_counts()

@@ -32,6 +32,7 @@ from compendium.mr.published import (
 )
 from compendium.plots.mr_published import published_mr_forest, published_mr_forest_alt
 from compendium.plots.triangulation import triangulation_alt, triangulation_plot
+from synthetic_review import SYNTHETIC_REVIEW
 from test_mr_published import lipid_user_table, mr_estimates, studies as mr_study_rows
 
 
@@ -189,9 +190,9 @@ def appraisal(judgement: str, study_ids=("a", "b", "c")) -> pd.DataFrame:
 
 def test_conclusion_r5_lists_unmet_conditions(evidence):
     _, rows, table = evidence
-    answer = conclusion(table, rows, appraisal("Not reported"))
-    assert set(answer) == {"question", "answer", "rule", "reasons"}
-    assert answer["question"] == "Does exercise cause ALS?"
+    answer = conclusion(table, rows, appraisal("Not reported"), SYNTHETIC_REVIEW.question_for_role("risk"))
+    assert set(answer) == {"question_id", "question", "answer", "rule", "reasons"}
+    assert answer["question_id"] == "risk" and answer["question"] == "Synthetic risk question?"
     assert answer["rule"] == "R5" and answer["answer"] == ANSWERS["R5"]
     text = " ".join(answer["reasons"])
     assert "1 of 3 primary MR studies do not point the same way (C 2022: no clear association)" in text

@@ -1,43 +1,52 @@
-"""The stage-03 answer to "does exercise help people who have ALS, and is it safe?", by stated rules.
+"""The stage-03 answer to the review's trial question (in the ALS review "does exercise help people
+who have ALS, and is it safe?"), by stated rules.
 
 The answer follows from the result tables, never from prose written ahead of time:
 
-* **T1 "Probably yes"**: a pooled analysis of the primary set (randomised, non-exercise
-  control, k >= 2) whose CI excludes no effect in favour of exercise, with GRADE certainty
+* **T1 "Probably yes"**: a pooled analysis of the primary set (randomised, non-intervention
+  control, k >= 2) whose CI excludes no effect in favour of the intervention, with GRADE certainty
   Moderate or High.
 * **T2 "Possibly"**: the same, with Low certainty.
 * **T3 "Not established"**: otherwise. The reasons then say how many outcomes could be pooled,
-  which single-trial results (primary set) favour exercise with a CI that excludes no effect,
-  which do not, and the best GRADE certainty.
+  which single-trial results (primary set) favour the intervention with a CI that excludes no
+  effect, which do not, and the best GRADE certainty.
 
-A result "favours exercise" when its CI lies entirely on the better side of no effect, the better
-side given by ``higher_is_better``; a CI that excludes no effect with an unknown better side is
-reported as "direction unclear". Safety is answered separately from the trials' adverse-event
-rows (``rct_effects`` with outcome ``adverse_events``): how many randomised trials reported on
-adverse events and how many found more harm with exercise.
+A result "favours the intervention" when its CI lies entirely on the better side of no effect, the
+better side given by ``higher_is_better``; a CI that excludes no effect with an unknown better side
+is reported as "direction unclear". Safety is answered separately from the trials' rows of the
+review's safety outcomes (``safety: true`` in ``review.yaml``; ``adverse_events`` in the ALS
+review): how many randomised trials reported on them and how many found more harm with the
+intervention. The words come from the declaration (``intervention.noun``).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from compendium.analysis.treatment import PRIMARY
+from compendium.vocabulary import RATIO_MEASURES
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
+from compendium.review import Review
 
-QUESTION = "Does exercise help people who have ALS, and is it safe?"
+#: sides of a result: favours the intervention, the control, neither, or unclear
+INTERVENTION, CONTROL, NEITHER, UNCLEAR = "intervention", "control", "neither", "unclear"
 #: GRADE certainty needed for each positive answer
 PROBABLY_YES_CERTAINTY = ("High", "Moderate")
 POSSIBLY_CERTAINTY = ("Low",)
 
 
-def favours(row: pd.Series, null: float = 0.0) -> str:
-    """``"exercise"``, ``"control"``, ``"unclear"`` (CI excludes no effect, better side unknown) or ``"neither"``."""
+def favours(row: pd.Series, null: float | None = None) -> str:
+    """``"intervention"``, ``"control"``, ``"unclear"`` (CI excludes no effect, better side unknown) or ``"neither"``;
+    no effect is 1 for ratio measures (RR, OR: shown back-transformed), else 0, unless ``null`` is given."""
+    if null is None:
+        null = 1.0 if row.get("measure") in RATIO_MEASURES and row.get("log_scale", True) is not False else 0.0
     if row["ci_low"] <= null <= row["ci_high"]:
-        return "neither"
+        return NEITHER
     better = row.get("higher_is_better")
     if pd.isna(better):
-        return "unclear"
+        return UNCLEAR
     above = row["ci_low"] > null
-    return "exercise" if above == bool(better) else "control"
+    return INTERVENTION if above == bool(better) else CONTROL
 
 
 def _label(row: pd.Series) -> str:
@@ -51,20 +60,25 @@ def treatment_conclusion(
     summary_of_findings: pd.DataFrame,
     rct_effects: pd.DataFrame,
     trials: pd.DataFrame,
+    review: Review,
 ) -> dict:
-    """``{"question", "answer", "rule", "reasons", "safety"}`` from stage 03's tables (module docstring)."""
+    """``{"question_id", "question", "answer", "rule", "reasons", "safety"}`` from stage 03's tables
+    (module docstring); the question is the review's trial question (:meth:`Review.question_for_role`)."""
+    noun = review.intervention
     if "question" in summary_of_findings:
         summary_of_findings = summary_of_findings[summary_of_findings["question"] == "treatment"]
     certainty_of = dict(zip(summary_of_findings.get("analysis_id", pd.Series(dtype=str)), summary_of_findings["certainty"]))
-    primary_pooled = pooled[(pooled["question"] == "treatment") & (pooled["analysis_set"] == "primary")]
+    primary_pooled = pooled[(pooled["question"] == "treatment") & (pooled["analysis_set"] == PRIMARY)]
+    if "subgroup" in primary_pooled.columns:
+        primary_pooled = primary_pooled[primary_pooled["subgroup"] == "all"]
     positive = []
     for _, row in primary_pooled.iterrows():
-        if favours(row) == "exercise":
+        if favours(row) == INTERVENTION:
             positive.append((row["outcome_label"], certainty_of.get(row["analysis_id"], "not rated")))
     strong = [outcome for outcome, certainty in positive if certainty in PROBABLY_YES_CERTAINTY]
     moderate = [outcome for outcome, certainty in positive if certainty in POSSIBLY_CERTAINTY]
 
-    singles = single_trial_results[single_trial_results["analysis_set"] == "primary"]
+    singles = single_trial_results[single_trial_results["analysis_set"] == PRIMARY]
     directions = singles.apply(favours, axis=1) if len(singles) else pd.Series(dtype=str)
     level_of = {label: level for level, label in CERTAINTY_LEVELS.items()}
     ratings = [c for c in summary_of_findings["certainty"] if c in level_of]
@@ -75,8 +89,8 @@ def treatment_conclusion(
         + ("" if len(primary_pooled) else "; every other outcome rests on a single trial or on trials that print no usable numbers"),
     ]
     if len(singles):
-        for side, text in (("exercise", "favour exercise (CI excludes no effect)"), ("neither", "show no clear difference"),
-                           ("control", "favour the control"), ("unclear", "exclude no effect, better side not recorded")):
+        for side, text in ((INTERVENTION, f"favour {noun} (CI excludes no effect)"), (NEITHER, "show no clear difference"),
+                           (CONTROL, "favour the control"), (UNCLEAR, "exclude no effect, better side not recorded")):
             hits = singles[directions == side]
             if len(hits):
                 reasons.append(f"single-trial results that {text}: " + "; ".join(_label(r) for _, r in hits.iterrows()))
@@ -88,19 +102,24 @@ def treatment_conclusion(
         answer, rule = f"Possibly, for {', '.join(moderate)}; the certainty of the evidence is low.", "T2"
     else:
         answer, rule = ("Not established. Single small trials suggest benefits on some outcomes, but no benefit is shown "
-                        "with at least low certainty." if (directions == "exercise").any()
+                        "with at least low certainty." if (directions == INTERVENTION).any()
                         else "Not established: no benefit is shown with at least low certainty."), "T3"
-    return {"question": QUESTION, "answer": answer, "rule": rule, "reasons": reasons,
-            "safety": safety_summary(rct_effects, trials)}
+    question = review.question_for_role("treatment")
+    return {"question_id": question.id if question else "", "question": question.text if question else "",
+            "answer": answer, "rule": rule, "reasons": reasons, "safety": safety_summary(rct_effects, trials, review)}
 
 
-def safety_summary(rct_effects: pd.DataFrame, trials: pd.DataFrame) -> str:
-    """One sentence on adverse events from the randomised trials that reported on them."""
+def safety_summary(rct_effects: pd.DataFrame, trials: pd.DataFrame, review: Review) -> str:
+    """One sentence on the review's safety outcomes (``safety: true``) from the randomised trials
+    that reported on them; empty when the review declares no safety outcome."""
+    if not review.safety_outcomes:
+        return ""
+    what = " or ".join(review.outcome_label(o) for o in review.safety_outcomes)
     randomised = set(trials.loc[trials["randomised"].astype(bool), "study_id"])
-    events = rct_effects[(rct_effects["outcome"] == "adverse_events") & rct_effects["study_id"].isin(randomised)]
+    events = rct_effects[rct_effects["outcome"].isin(review.safety_outcomes) & rct_effects["study_id"].isin(randomised)]
     if events.empty:
-        return "No randomised trial in the data reported on adverse events."
+        return f"No randomised trial in the data reported on {what}."
     harmful = events[events["direction"] == "favours_control"]["study_id"].nunique()
     reporting = events["study_id"].nunique()
-    return (f"{reporting} of {len(randomised)} randomised trials reported on adverse events; {harmful} found more adverse events "
-            f"with exercise. The trials were small and short, so rare harms cannot be ruled out.")
+    return (f"{reporting} of {len(randomised)} randomised trials reported on {what}; {harmful} found more {what} "
+            f"with {review.intervention}. The trials were small and short, so rare harms cannot be ruled out.")

@@ -20,15 +20,15 @@ from compendium.results_io import save_figure
 FUNNEL_MIN_K = PUBLICATION_BIAS_MIN_K
 
 
-def axis_label(fit: AnalysisFit) -> str:
-    """x-axis label with the measure and its unit or scale."""
+def axis_label(fit: AnalysisFit, intervention: str = "intervention") -> str:
+    """x-axis label with the measure and its unit or scale (``intervention``: the review's noun)."""
     a = fit.analysis
     if a.log_scale:
         return f"{a.measure} (log scale; 1 = no difference from the comparison)"
     if a.measure == "SMD":
-        return "Standardised mean difference (Hedges' g); positive favours exercise"
+        return f"Standardised mean difference (Hedges' g); positive favours {intervention}"
     instrument = str(a.data["outcome_measure"].iloc[0]) if "outcome_measure" in a.data else a.outcome
-    return f"Mean difference, exercise minus control ({instrument})"
+    return f"Mean difference, {intervention} minus control ({instrument})"
 
 
 def summary_text(fit: AnalysisFit) -> str:
@@ -42,13 +42,13 @@ def summary_text(fit: AnalysisFit) -> str:
     return text
 
 
-def forest_figures(fits: list[AnalysisFit], rob: RobLookup, output_dir: str | Path) -> list[str]:
+def forest_figures(fits: list[AnalysisFit], rob: RobLookup, output_dir: str | Path, intervention: str = "intervention") -> list[str]:
     """Save a forest plot per analysis (with a risk-of-bias column when stage 02 has run); returns the names."""
     names = []
     for fit in fits:
         a = fit.analysis
         extra = [j or "" for j in rob.column(a.data, a.question)] if rob.available else None
-        figure = forest_plot(fit.result, title=a.label, xlabel=axis_label(fit), log_scale=a.log_scale, extra=extra,
+        figure = forest_plot(fit.result, title=a.label, xlabel=axis_label(fit, intervention), log_scale=a.log_scale, extra=extra,
                              extra_label="Risk of bias")
         name = f"forest-{a.analysis_id}"
         studies = ", ".join(a.data["study"].astype(str))
@@ -60,7 +60,7 @@ def forest_figures(fits: list[AnalysisFit], rob: RobLookup, output_dir: str | Pa
     return names
 
 
-def funnel_figures(fits: list[AnalysisFit], output_dir: str | Path) -> list[str]:
+def funnel_figures(fits: list[AnalysisFit], output_dir: str | Path, intervention: str = "intervention") -> list[str]:
     """Save a contour-enhanced funnel plot where k >= 10; returns one line per analysis saying what was done."""
     lines = []
     for fit in fits:
@@ -68,7 +68,7 @@ def funnel_figures(fits: list[AnalysisFit], output_dir: str | Path) -> list[str]
         if res.k < FUNNEL_MIN_K:
             lines.append(f"{a.analysis_id}: no funnel plot (k = {res.k}, fewer than {FUNNEL_MIN_K})")
             continue
-        figure = funnel_plot(res, title=f"Funnel plot: {a.label}", xlabel=axis_label(fit))
+        figure = funnel_plot(res, title=f"Funnel plot: {a.label}", xlabel=axis_label(fit, intervention))
         save_figure(figure, output_dir, f"funnel-{a.analysis_id}", title=f"Contour-enhanced funnel plot: {a.label}",
                     alt=f"Contour-enhanced funnel plot of {res.k} studies: {summary_text(fit)}.")
         plt.close(figure)

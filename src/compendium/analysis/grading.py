@@ -7,9 +7,9 @@ When stage 02 has not run, the risk-of-bias domain is marked "not assessed" (nev
 did not make). Stated indirectness rules (ours; GRADE 8, Guyatt GH et al. J Clin Epidemiol
 2011;64:1303-1310), one level each, at most two:
 
-* **surrogate outcome**: respiratory-muscle strength and lung-function measures
-  (:data:`SURROGATE_OUTCOMES`) stand in for patient-important outcomes (function, ventilation,
-  survival);
+* **surrogate outcome**: outcomes the review declares ``surrogate`` (``review.yaml``; in the ALS
+  review respiratory-muscle strength and lung-function measures, which stand in for
+  patient-important outcomes: function, ventilation, survival), with the declared ``surrogate_note``;
 * **indirect exposure**: professional-sport cohorts (:data:`INDIRECT_EXPOSURES`) measure
   participation in a sport (with head impacts, doping and selection), not physical activity;
 * **secondary source**: more than :data:`SECONDARY_SOURCE_SHARE` of the weight comes from
@@ -28,6 +28,7 @@ import pandas as pd
 from compendium.analysis.inputs import ROB_ABSENT, ROB_ABSENT_REASON
 from compendium.analysis.pooling import AnalysisFit
 from compendium.analysis.rob import NOT_ASSESSED, RobLookup
+from compendium.analysis.treatment import PRIMARY
 from compendium.bias.grade import (
     PUBLICATION_BIAS_MIN_K,
     GradeInput,
@@ -40,17 +41,20 @@ from compendium.bias.grade import (
 from compendium.bias.vocabulary import DOMAIN_NOT_ASSESSED
 from compendium.meta.small_study import egger_test
 
-SURROGATE_OUTCOMES = ("mep", "mip", "fvc", "pef", "snip", "mvv")
 INDIRECT_EXPOSURES = ("professional_sport",)
 SECONDARY_SOURCE_SHARE = 0.5
 SOF_EXTRA_COLUMNS = ["question", "analysis_id", "design", "k"]
 
 
-def indirectness(outcome: str, exposure_categories: set[str], secondary_share: float) -> tuple[int, str]:
-    """Levels (0-2) and reason by the stated rules (module docstring)."""
+def indirectness(outcome: str, exposure_categories: set[str], secondary_share: float,
+                 surrogates: dict[str, str] | None = None) -> tuple[int, str]:
+    """Levels (0-2) and reason by the stated rules (module docstring); ``surrogates`` maps the
+    review's surrogate outcome codes to their note (may be empty)."""
     reasons = []
-    if outcome in SURROGATE_OUTCOMES:
-        reasons.append(f"{outcome.upper()} is a surrogate (respiratory-muscle or lung-function measure) for patient-important outcomes")
+    surrogates = surrogates or {}
+    if outcome in surrogates:
+        note = f" ({surrogates[outcome]})" if surrogates[outcome] else ""
+        reasons.append(f"{outcome.upper()} is a surrogate{note} for patient-important outcomes")
     indirect = sorted(exposure_categories & set(INDIRECT_EXPOSURES))
     if indirect:
         reasons.append("professional-sport participation is an indirect measure of physical activity (head impacts and other exposures differ)")
@@ -87,7 +91,7 @@ def _grade(values: dict, rob_note: str, absent: bool) -> GradeResult:
     return _mark(grade_outcome(GradeInput(**values)), rob_note, absent)
 
 
-def grade_pooled(fit: AnalysisFit, rob: RobLookup) -> GradeResult:
+def grade_pooled(fit: AnalysisFit, rob: RobLookup, surrogates: dict[str, str] | None = None) -> GradeResult:
     """GRADE for one pooled analysis."""
     a, res = fit.analysis, fit.result
     data = a.data
@@ -95,7 +99,7 @@ def grade_pooled(fit: AnalysisFit, rob: RobLookup) -> GradeResult:
     shares, rob_note = _shares(rob.column(data, a.question), weights)
     secondary = float(weights[data["secondary_source"].astype(bool).to_numpy()].sum())
     categories = set(data["exposure_category"].astype(str)) if "exposure_category" in data else set()
-    levels, reason = indirectness(a.outcome if a.question == "treatment" else "", categories, secondary)
+    levels, reason = indirectness(a.outcome if a.question == "treatment" else "", categories, secondary, surrogates)
     participants = pd.to_numeric(data["participants"])
     show = np.exp if a.log_scale else (lambda x: x)
     small_study = None
@@ -113,11 +117,11 @@ def grade_pooled(fit: AnalysisFit, rob: RobLookup) -> GradeResult:
     return _grade(values, rob_note, rob_note == ROB_ABSENT)
 
 
-def grade_single(row: pd.Series, rob: RobLookup) -> GradeResult:
+def grade_single(row: pd.Series, rob: RobLookup, surrogates: dict[str, str] | None = None) -> GradeResult:
     """GRADE for one single-trial result (a row of ``single_trial_results``)."""
     judgement = rob.judgement("treatment", str(row["study_id"]), str(row["outcome"]))
     shares, rob_note = _shares([judgement], np.array([1.0]))
-    levels, reason = indirectness(str(row["outcome"]), set(), 1.0 if bool(row["secondary_source"]) else 0.0)
+    levels, reason = indirectness(str(row["outcome"]), set(), 1.0 if bool(row["secondary_source"]) else 0.0, surrogates)
     participants = row["participants"]
     values = dict(
         outcome=single_label(row), design="rct", k=1, participants=int(participants) if pd.notna(participants) else 0,
@@ -132,22 +136,24 @@ def single_label(row: pd.Series) -> str:
     return f"{row['outcome_measure']}, {value_type}, {row['window']} ({row['study']})"
 
 
-def grade_tables(fits: list[AnalysisFit], singles: pd.DataFrame, rob: RobLookup) -> tuple[pd.DataFrame, pd.DataFrame]:
+def grade_tables(fits: list[AnalysisFit], singles: pd.DataFrame, rob: RobLookup,
+                 surrogates: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary_of_findings, grade_domains) for every pooled analysis (the 'all' row) and every
-    primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k."""
+    primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k.
+    ``surrogates``: the review's surrogate outcomes and their notes (:attr:`compendium.review.Review.surrogates`)."""
     results: list[GradeResult] = []
     extra: list[dict] = []
     counts: list[str] = []
     for fit in fits:
-        results.append(grade_pooled(fit, rob))
+        results.append(grade_pooled(fit, rob, surrogates))
         a = fit.analysis
         extra.append({"question": a.question, "analysis_id": a.analysis_id,
                       "design": "rct" if a.question == "treatment" else "observational", "k": fit.result.k})
         _, missing = a.participants()
         counts.append(f"Participants: {missing}; the count is of the other studies." if missing else "")
-    primary = singles[singles["analysis_set"] == "primary"]
+    primary = singles[singles["analysis_set"] == PRIMARY]
     for _, row in primary.iterrows():
-        results.append(grade_single(row, rob))
+        results.append(grade_single(row, rob, surrogates))
         extra.append({"question": "treatment", "analysis_id": "", "design": "rct", "k": 1})
         counts.append("" if pd.notna(row["participants"]) else "Participants not reported.")
     sof = summary_of_findings(results)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from compendium.analysis import grading, pooling, risk, treatment
 from compendium.analysis.inputs import ROB_ABSENT
-from compendium.analysis.windows import TIME_WINDOWS, window_rule
+from compendium.analysis.windows import window_rule
 from compendium.bias import grade
 from compendium.effects import DEFAULT_CI_LEVEL, SD_METHODS, SMALL_SAMPLE_N, ZERO_CELL_ADD
 from compendium.meta import SENSITIVITY
 from compendium.meta.settings import METHODS, MetaSettings
+from compendium.review import Review
 
 
 def methods_record(*, method: str, test: str, level: float, subgroup: str | None, exclude_high_rob: bool,
-                   include_active_comparators: bool, outcomes: list[str] | None, rob_available: bool) -> dict:
+                   include_active_comparators: bool, outcomes: list[str] | None, rob_available: bool,
+                   review: Review) -> dict:
     """The methods as run (parameters) and every rule, with the module that implements it."""
     settings = MetaSettings(method=method, test=test, level=level)
+    noun = review.intervention
     return {
         "parameters": {"tau2_method": method, "test": test, "level": level, "subgroup": subgroup,
                        "exclude_high_rob": exclude_high_rob, "include_active_comparators": include_active_comparators,
@@ -34,8 +37,9 @@ def methods_record(*, method: str, test: str, level: float, subgroup: str | None
             "zero_cell_correction": f"{ZERO_CELL_ADD} added to every cell of a 2x2 table with a zero cell (escalc add=1/2, to='only0'); no binary outcome was pooled",
         },
         "effect_sizes": {
-            "md": "exercise minus control, escalc 'MD' (vi = sd1^2/n1 + sd2^2/n2)",
-            "smd": "Hedges' g, escalc 'SMD' with the exact small-sample correction; used when trials of one analysis use different instruments; oriented so that positive favours exercise",
+            "md": f"{noun} minus control, escalc 'MD' (vi = sd1^2/n1 + sd2^2/n2)",
+            "smd": f"Hedges' g, escalc 'SMD' with the exact small-sample correction; used when trials of one analysis use different instruments; oriented so that positive favours {noun}",
+            "continuous_measure": f"{review.continuous_measure} (review.yaml: auto = MD on one instrument, else SMD)",
             "sd_derivation": {
                 "order": list(SD_METHODS),
                 "se": "SD = SE sqrt(n)",
@@ -46,12 +50,13 @@ def methods_record(*, method: str, test: str, level: float, subgroup: str | None
             },
             "trial_reported": "between-group MD/SMD with a CI (or SE) by generic inverse variance (Cochrane Handbook 6.3.2); pooled only with results of the same outcome, measure and outcome_measure in one time window; per-protocol results dropped when an ITT result exists",
         },
-        "time_windows": {"rule": window_rule(), "windows_weeks": [[label, upper if upper != float("inf") else None] for label, upper in TIME_WINDOWS]},
+        "time_windows": {"rule": window_rule(review.time_windows),
+                         "windows_weeks": [[w.label, w.upper_weeks if w.upper_weeks != float("inf") else None] for w in review.time_windows]},
         "trial_sets": {
-            "primary": treatment.SET_LABELS[treatment.PRIMARY],
-            "excluded_from_primary": [treatment.SET_LABELS[treatment.ACTIVE_COMPARATOR], treatment.SET_LABELS[treatment.NON_RANDOMISED]],
+            "primary": treatment.set_label(treatment.PRIMARY, noun),
+            "excluded_from_primary": [treatment.set_label(treatment.ACTIVE_COMPARATOR, noun), treatment.set_label(treatment.NON_RANDOMISED, noun)],
             "include_active_comparators": "adds active-comparator trials as a sensitivity analysis",
-            "multi_arm": "a trial with more than one exercise arm reporting the same outcome is shown, not pooled",
+            "multi_arm": f"a trial with more than one {noun} arm reporting the same outcome is shown, not pooled",
         },
         "pooling": {
             "min_k": pooling.MIN_POOLED_K,
@@ -76,7 +81,7 @@ def methods_record(*, method: str, test: str, level: float, subgroup: str | None
                 "RISK_OF_BIAS_SERIOUS_SHARE", "RISK_OF_BIAS_VERY_SERIOUS_SHARE", "INCONSISTENCY_I2_SERIOUS",
                 "INCONSISTENCY_I2_VERY_SERIOUS", "OIS_MID_SMD", "OIS_EVENTS", "PUBLICATION_BIAS_MIN_K",
                 "PUBLICATION_BIAS_PVAL", "LARGE_EFFECT_RATIO", "VERY_LARGE_EFFECT_RATIO")},
-            "indirectness": {"surrogate_outcomes": list(grading.SURROGATE_OUTCOMES),
+            "indirectness": {"surrogate_outcomes": list(review.surrogates),
                              "indirect_exposures": list(grading.INDIRECT_EXPOSURES),
                              "secondary_source_share": grading.SECONDARY_SOURCE_SHARE},
             "publication_bias": f"Egger's test when k >= {grade.PUBLICATION_BIAS_MIN_K}; otherwise not assessed",

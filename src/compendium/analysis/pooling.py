@@ -20,15 +20,19 @@ import pandas as pd
 from compendium.analysis.inputs import ROB_ABSENT
 from compendium.analysis.rob import HIGH_RISK, RobLookup
 from compendium.analysis.windows import NO_TIMEPOINT
+from compendium.vocabulary import RATIO_MEASURES
 from compendium.analysis.treatment import (
     ACTIVE_COMPARATOR,
+    ARM_EVENTS,
     ARM_LEVEL,
     EXCLUDED_COLUMNS,
     NON_RANDOMISED,
     PRIMARY,
-    SET_LABELS,
+    WITH_ACTIVE,
+    WITHOUT_HIGH_ROB,
     comparability_key,
     poolable,
+    set_label,
 )
 from compendium.effects import OUTCOME_TYPES, escalc
 from compendium.errors import CompendiumError
@@ -38,9 +42,6 @@ from compendium.meta.regression import SubgroupResult, subgroup_analysis
 from compendium.meta.settings import METHODS
 from compendium.shared import slug
 
-#: analysis-set labels of pooled rows
-WITH_ACTIVE = "with active comparators (sensitivity analysis)"
-WITHOUT_HIGH_ROB = "randomised, non-exercise control, excluding high risk of bias"
 #: minimum studies for a pooled analysis, for a subgroup to count, and for leave-one-out
 MIN_POOLED_K = 2
 MIN_SUBGROUP_K = 2
@@ -49,7 +50,7 @@ MIN_LEAVE_ONE_OUT_K = 3
 POOLED_COLUMNS = [
     "analysis_id", "question", "outcome", "subgroup", "analysis_set", "measure", "k", "participants", "estimate",
     "ci_low", "ci_high", "pi_low", "pi_high", "pval", "tau2", "i2", "q", "q_pval", "method", "test", "notes",
-    "outcome_label", "q_between", "df_between", "pval_between", "log_scale", "higher_is_better",
+    "outcome_label", "q_between", "df_between", "pval_between", "log_scale", "higher_is_better", "analysis_set_label",
 ]
 STUDY_COLUMNS = ["analysis_id", "study_id", "study", "yi", "vi", "ci_low", "ci_high", "weight", "rob_overall",
                  "estimate", "subgroup", "participants", "data_source", "sd_method", "secondary_source", "notes"]
@@ -57,7 +58,7 @@ SENSITIVITY_COLUMNS = ["analysis_id", "variant", "estimate", "ci_low", "ci_high"
                        "pi_low", "pi_high", "method", "test", "notes"]
 SINGLE_COLUMNS = [
     "question", "outcome", "outcome_measure", "value_type", "timepoint_weeks", "window", "study_id", "study",
-    "analysis_set", "exercise_type", "data_source", "measure", "estimate", "ci_low", "ci_high", "pval", "n1i", "n2i",
+    "analysis_set", "intervention_type", "data_source", "measure", "estimate", "ci_low", "ci_high", "pval", "n1i", "n2i",
     "participants", "sd_method", "higher_is_better", "secondary_source", "notes",
 ]
 
@@ -65,7 +66,7 @@ SINGLE_COLUMNS = [
 @dataclass(frozen=True, eq=False)
 class Analysis:
     """One set of comparable study results; ``data`` has study_id, study, outcome, yi, vi,
-    participants, data_source, sd_method, secondary_source, notes (and exercise_type for trials)."""
+    participants, data_source, sd_method, secondary_source, notes (and intervention_type for trials)."""
 
     analysis_id: str
     question: str
@@ -108,8 +109,8 @@ def _display(values: np.ndarray | float, log_scale: bool) -> np.ndarray | float:
 
 # --- building analyses ----------------------------------------------------------------------------
 
-def _smd_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Hedges' g from the arms (escalc "SMD"), oriented so that positive values favour exercise."""
+def _smd_rows(rows: pd.DataFrame, intervention: str) -> tuple[pd.DataFrame, list[str]]:
+    """Hedges' g from the arms (escalc "SMD"), oriented so that positive values favour the intervention."""
     types = rows["value_type"] if rows["value_type"].isin(OUTCOME_TYPES).all() else None
     smd = escalc("SMD", rows, m1i="m1i", sd1i="sd1i", n1i="n1i", m2i="m2i", sd2i="sd2i", n2i="n2i",
                  outcome_type=types.name if types is not None else None, source="continuous_outcomes")
@@ -118,7 +119,7 @@ def _smd_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     out["yi"] = np.where(flip, -smd["yi"].to_numpy(), smd["yi"].to_numpy())
     out["vi"] = smd["vi"].to_numpy()
     out["measure"] = "SMD"
-    notes = ["SMD (Hedges' g) because the trials use different instruments; oriented so that positive values favour exercise"]
+    notes = [f"SMD (Hedges' g) because the trials use different instruments; oriented so that positive values favour {intervention}"]
     if flip.any():
         notes.append("sign reversed for instruments where lower is better: " + ", ".join(rows.loc[flip, "study"]))
     return out, notes
@@ -130,31 +131,44 @@ def _treatment_id(key: tuple[str, ...]) -> str:
 
 def _label(rows: pd.DataFrame, measure: str) -> str:
     first = rows.iloc[0]
+    if first["data_source"] == ARM_EVENTS:
+        event = first["outcome_measure"] if rows["outcome_measure"].nunique() == 1 else str(first["outcome"])
+        return f"{event}, events, {first['window']} ({measure})"
     if first["data_source"] == ARM_LEVEL:
         instrument = first["outcome_measure"] if rows["outcome_measure"].nunique() == 1 else str(first["outcome"])
         return f"{instrument}, {str(first['value_type']).replace('_', ' ')}, {first['window']} ({measure})"
     return f"{first['outcome_measure']}, {first['window']} ({measure}, as reported by the trials)"
 
 
-def _analysis(key: tuple[str, ...], rows: pd.DataFrame, analysis_set: str, extra_notes: list[str]) -> Analysis:
+def _analysis(key: tuple[str, ...], rows: pd.DataFrame, analysis_set: str, extra_notes: list[str],
+              intervention: str, continuous_measure: str) -> Analysis:
     notes = list(extra_notes)
     measure = str(rows["measure"].iloc[0])
-    if rows["data_source"].iloc[0] == ARM_LEVEL and rows["outcome_measure"].nunique() > 1:
-        rows, smd_notes = _smd_rows(rows)
+    arm_level = rows["data_source"].iloc[0] == ARM_LEVEL
+    if arm_level and continuous_measure == "SMD" or (continuous_measure == "auto" and arm_level and rows["outcome_measure"].nunique() > 1):
+        rows, smd_notes = _smd_rows(rows, intervention)
         measure = "SMD"
-        notes += smd_notes
-    elif rows["data_source"].iloc[0] == ARM_LEVEL:
+        notes += smd_notes if continuous_measure == "auto" else [f"SMD (Hedges' g) as the review declares (continuous_measure: SMD); "
+                                                                 f"oriented so that positive values favour {intervention}"]
+    elif arm_level:
         direction = "higher" if bool(rows["higher_is_better"].iloc[0]) else "lower"
-        notes.append(f"MD exercise minus control on one instrument ({direction} is better)")
+        notes.append(f"MD {intervention} minus control on one instrument ({direction} is better)")
+        if continuous_measure == "MD" and rows["outcome_measure"].nunique() > 1:
+            notes.append("MD across different instruments as the review declares (continuous_measure: MD); "
+                         "the instruments must share one scale and unit")
     derived = rows.loc[rows["sd_method"].astype(str).str.contains("se|ci|wan", regex=True), "study"]
     if len(derived):
         notes.append("SDs derived by code for " + ", ".join(derived) + " (sd_method in study_effects)")
     if rows["secondary_source"].any():
         notes.append("numbers read in a secondary source for " + ", ".join(rows.loc[rows["secondary_source"], "study"]))
     data = rows.reset_index(drop=True)
+    ratio = measure in RATIO_MEASURES
+    if ratio:
+        notes.append(f"{measure} of {intervention} vs control from events per arm, pooled on the log scale")
+    events = pd.to_numeric(data["m1i"]).sum() + pd.to_numeric(data["m2i"]).sum() if ratio else None
     return Analysis(analysis_id=_treatment_id(key), question="treatment", outcome=str(rows["outcome"].iloc[0]),
-                    label=_label(rows, measure), analysis_set=analysis_set, measure=measure, log_scale=False,
-                    data=data, notes=tuple(notes))
+                    label=_label(rows, measure), analysis_set=analysis_set, measure=measure, log_scale=ratio,
+                    data=data, notes=tuple(notes), events=float(events) if events is not None else None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,6 +184,7 @@ class TreatmentAnalyses:
 def build_treatment_analyses(
     effects: pd.DataFrame, rob: RobLookup, *, include_active_comparators: bool = False,
     exclude_high_rob: bool = False, outcomes: list[str] | None = None, unusable: pd.DataFrame | None = None,
+    intervention: str = "intervention", continuous_measure: str = "auto",
 ) -> TreatmentAnalyses:
     """Group trial effects by :func:`~compendium.analysis.treatment.comparability_key` and decide
     what is pooled: the primary set when it has at least two trials; with
@@ -196,7 +211,7 @@ def build_treatment_analyses(
         rows = rows[~duplicate]
         primary = rows[rows["analysis_set"] == PRIMARY]
         notes: list[str] = []
-        analysis_set = SET_LABELS[PRIMARY]
+        analysis_set = PRIMARY
         if exclude_high_rob:
             high = primary[[rob.judgement("treatment", s, o) in HIGH_RISK for s, o in zip(primary["study_id"], primary["outcome"])]]
             for _, row in high.iterrows():
@@ -210,36 +225,41 @@ def build_treatment_analyses(
             shown.extend(row for _, row in primary.iterrows())
             continue
         if len(primary) >= MIN_POOLED_K:
-            analysis = _analysis(key, primary, analysis_set, notes)
+            analysis = _analysis(key, primary, analysis_set, notes, intervention, continuous_measure)
             analyses.append(analysis)
             if include_active_comparators and len(active):
-                with_active[analysis.analysis_id] = _analysis(key, pd.concat([primary, active]), WITH_ACTIVE, [])
+                with_active[analysis.analysis_id] = _analysis(key, pd.concat([primary, active]), WITH_ACTIVE, [],
+                                                              intervention, continuous_measure)
         elif include_active_comparators and len(primary) + len(active) >= MIN_POOLED_K:
             shown.extend(row for _, row in primary.iterrows())
             analyses.append(_analysis(key, pd.concat([primary, active]), WITH_ACTIVE,
-                                      ["fewer than two primary trials: pooled only with active-comparator trials"]))
+                                      ["fewer than two primary trials: pooled only with active-comparator trials"],
+                                      intervention, continuous_measure))
         else:
             shown.extend(row for _, row in primary.iterrows())
     excluded_frame = pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS)
     singles = single_results(pd.DataFrame(shown, columns=effects.columns) if shown else effects.iloc[0:0], effects,
-                             pd.concat([excluded_frame, unusable]) if unusable is not None else excluded_frame)
+                             pd.concat([excluded_frame, unusable]) if unusable is not None else excluded_frame,
+                             intervention=intervention)
     return TreatmentAnalyses(analyses, with_active, singles, excluded_frame)
 
 
 def _exclusion(row: pd.Series, reason: str) -> dict:
-    table = "continuous_outcomes" if row["data_source"] == ARM_LEVEL else "rct_effects"
+    table = {ARM_LEVEL: "continuous_outcomes", ARM_EVENTS: "dichotomous_outcomes"}.get(row["data_source"], "rct_effects")
     return {**{c: row.get(c) for c in EXCLUDED_COLUMNS}, "source_table": table, "reason": reason}
 
 
-def single_results(rows: pd.DataFrame, all_effects: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
+def single_results(rows: pd.DataFrame, all_effects: pd.DataFrame, excluded: pd.DataFrame,
+                   intervention: str = "intervention") -> pd.DataFrame:
     """Shown (not pooled) trial results with a z-based 95% CI and p (:data:`SINGLE_COLUMNS`);
     notes say why each is not pooled."""
     records = []
     for _, row in rows.iterrows():
         res = rma([row["yi"]], [row["vi"]], method="FE", test="z")
+        show = np.exp if row["measure"] in RATIO_MEASURES and row["data_source"] == ARM_EVENTS else (lambda x: x)
         same = all_effects[(all_effects["outcome"] == row["outcome"]) & (all_effects["study_id"] != row["study_id"])]
         if row["analysis_set"] != PRIMARY:
-            why = f"{SET_LABELS[row['analysis_set']]}: not in the primary analysis"
+            why = f"{set_label(row['analysis_set'], intervention)}: not in the primary analysis"
         elif row["window"] == NO_TIMEPOINT:
             why = "time point not recorded: not pooled"
         elif len(same[same["analysis_set"] == PRIMARY]):
@@ -256,7 +276,7 @@ def single_results(rows: pd.DataFrame, all_effects: pd.DataFrame, excluded: pd.D
         notes = "; ".join(n for n in (why, str(row["notes"]) if pd.notna(row["notes"]) else "") if n)
         records.append({
             **{c: row.get(c) for c in SINGLE_COLUMNS if c in row.index},
-            "estimate": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high, "pval": res.pval, "notes": notes,
+            "estimate": show(res.estimate), "ci_low": show(res.ci_low), "ci_high": show(res.ci_high), "pval": res.pval, "notes": notes,
         })
     table = pd.DataFrame.from_records(records, columns=SINGLE_COLUMNS)
     return table.sort_values(["question", "outcome", "analysis_set", "study_id", "outcome_measure"], kind="mergesort").reset_index(drop=True)
@@ -295,7 +315,7 @@ def build_risk_analyses(estimates: pd.DataFrame, outcomes: list[str] | None = No
                  f"({str(first['population_type']).replace('_', ' ')}), {first['measure']}")
         analyses.append(Analysis(
             analysis_id=str(key), question="risk", outcome="als_risk", label=label,
-            analysis_set=str(first["population_type"]).replace("_", " "), measure=str(first["measure"]),
+            analysis_set=str(first["population_type"]), measure=str(first["measure"]),
             log_scale=True, data=data, notes=tuple(notes), events=float(cases.sum()) if cases.notna().all() else None))
     return analyses
 
@@ -304,7 +324,7 @@ def build_risk_analyses(estimates: pd.DataFrame, outcomes: list[str] | None = No
 
 def fit_analysis(analysis: Analysis, *, method: str, test: str, level: float, subgroup: str | None) -> AnalysisFit:
     """Fit ``analysis``; a subgroup analysis by ``subgroup`` (a column of the study rows, e.g.
-    exercise_type) when at least two subgroups have two or more studies, else a note saying why not."""
+    intervention_type) when at least two subgroups have two or more studies, else a note saying why not."""
     data = analysis.data
     res = rma("yi", "vi", data=data, slab="study", method=method, test=test, level=level,
               source=analysis.analysis_id)
@@ -323,7 +343,7 @@ def fit_analysis(analysis: Analysis, *, method: str, test: str, level: float, su
     return AnalysisFit(analysis, res, sub, "", subgroup)
 
 
-def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.DataFrame) -> dict:
+def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.DataFrame, intervention: str) -> dict:
     a = fit.analysis
     log = a.log_scale
     participants = pd.to_numeric(k_data["participants"])
@@ -342,7 +362,7 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
         "pval": res.pval, "tau2": res.tau2, "i2": res.i2, "q": res.q, "q_pval": res.q_pval,
         "method": res.method, "test": res.test, "notes": "; ".join(notes), "outcome_label": a.label,
         "q_between": np.nan, "df_between": np.nan, "pval_between": np.nan, "log_scale": log,
-        "higher_is_better": _higher_is_better(a),
+        "higher_is_better": _higher_is_better(a), "analysis_set_label": set_label(a.analysis_set, intervention),
     }
 
 
@@ -355,16 +375,17 @@ def _higher_is_better(a: Analysis) -> object:
     return bool(values[0]) if len(values) == 1 else np.nan
 
 
-def pooled_table(fits: list[AnalysisFit]) -> pd.DataFrame:
-    """The contract ``pooled`` table: one 'all' row per analysis plus one row per subgroup."""
+def pooled_table(fits: list[AnalysisFit], intervention: str = "intervention") -> pd.DataFrame:
+    """The contract ``pooled`` table: one 'all' row per analysis plus one row per subgroup.
+    ``analysis_set`` holds the set's code (``primary``), ``analysis_set_label`` its readable name."""
     rows = []
     for fit in fits:
-        rows.append(_result_row(fit, fit.result, "all", fit.analysis.data))
+        rows.append(_result_row(fit, fit.result, "all", fit.analysis.data, intervention))
         if fit.subgroups is not None:
             s = fit.subgroups
             for name, res in s.results.items():
                 data = fit.analysis.data
-                row = _result_row(fit, res, name, data[data[fit.subgroup_column].astype(str) == name])
+                row = _result_row(fit, res, name, data[data[fit.subgroup_column].astype(str) == name], intervention)
                 row.update(q_between=s.q_between, df_between=s.df_between, pval_between=s.pval_between)
                 rows.append(row)
     table = pd.DataFrame.from_records(rows, columns=POOLED_COLUMNS)

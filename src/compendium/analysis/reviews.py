@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from compendium.analysis.inputs import StageInputs, as_bool
+from compendium.analysis.treatment import PRIMARY
 
 #: review outcome codes that cover several of our outcome codes
 REVIEW_OUTCOMES: dict[str, tuple[str, ...]] = {"function_any_scale": ("alsfrs_r", "alsfrs"), "alsfrs": ("alsfrs", "alsfrs_r")}
@@ -80,7 +81,7 @@ def _ours(row: pd.Series, pooled: pd.DataFrame, singles: pd.DataFrame, risk: pd.
         return (f"{_effect(best['measure'], best['estimate'], best['ci_low'], best['ci_high'])}; k = {int(best['k'])}, "
                 f"{best['outcome_label']}", {"k": int(best["k"]), "measure": best["measure"], "model": f"{best['method']}, {best['test']}",
                                              "window": best["outcome_label"]})
-    single = singles[(singles["analysis_set"] == "primary") & singles["outcome"].isin(codes)]
+    single = singles[(singles["analysis_set"] == PRIMARY) & singles["outcome"].isin(codes)]
     if len(single):
         texts = [f"{s['study']}: {_effect(s['measure'], s['estimate'], s['ci_low'], s['ci_high'])}, {s['outcome_measure']}, {s['window']}"
                  for _, s in single.iterrows()]

@@ -31,17 +31,34 @@ from compendium.analysis.windows import NO_TIMEPOINT, select_timepoint, time_win
 from compendium.data.summary import primary_trials
 from compendium.effects import DEFAULT_CI_LEVEL, escalc, fill_sd, generic_inverse_variance
 
+#: analysis-set codes (stored in the tables; conclusion, reviews and grading compare codes)
 PRIMARY = "primary"
 ACTIVE_COMPARATOR = "active_comparator"
 NON_RANDOMISED = "non_randomised"
-#: readable names of the trial sets
+WITH_ACTIVE = "with_active_comparators"
+WITHOUT_HIGH_ROB = "primary_without_high_rob"
+#: readable names of the analysis sets ({intervention} is the review's noun)
 SET_LABELS = {
-    PRIMARY: "randomised, non-exercise control",
-    ACTIVE_COMPARATOR: "active comparator (both arms exercise)",
+    PRIMARY: "randomised, non-{intervention} control",
+    ACTIVE_COMPARATOR: "active comparator (both arms {intervention})",
     NON_RANDOMISED: "not randomised",
+    WITH_ACTIVE: "with active comparators (sensitivity analysis)",
+    WITHOUT_HIGH_ROB: "randomised, non-{intervention} control, excluding high risk of bias",
 }
+#: arm roles of arms.csv
+INTERVENTION_ROLE, CONTROL_ROLE = "intervention", "control"
+
+
+def set_label(analysis_set: str, intervention: str) -> str:
+    """The readable name of an analysis set with the review's intervention noun (other codes, such as
+    the populations of the risk analyses, with '_' read as a space)."""
+    label = SET_LABELS.get(analysis_set, str(analysis_set).replace("_", " "))
+    return label.format(intervention=intervention)
 ARM_LEVEL = "arm-level"
+ARM_EVENTS = "arm-level events"
 TRIAL_REPORTED = "trial-reported"
+#: value type of arm-level dichotomous results
+EVENTS_VALUE_TYPE = "events"
 #: value type recorded for trial-reported between-group effects (their value type is in outcome_measure)
 REPORTED_VALUE_TYPE = "between-group effect as reported"
 #: continuous between-group measures that can be pooled by generic inverse variance
@@ -51,7 +68,7 @@ SECONDARY_SOURCE_TYPES = ("secondary_review", "news_report")
 PER_PROTOCOL_MARK = "per-protocol"
 
 EFFECT_COLUMNS = [
-    "question", "study_id", "study", "year", "analysis_set", "exercise_type", "data_source", "outcome",
+    "question", "study_id", "study", "year", "analysis_set", "intervention_type", "data_source", "outcome",
     "outcome_measure", "value_type", "timepoint_weeks", "window", "higher_is_better", "measure", "yi", "vi",
     "n1i", "n2i", "participants", "m1i", "sd1i", "m2i", "sd2i", "sd_method", "secondary_source", "source_id",
     "notes",
@@ -62,13 +79,13 @@ EXCLUDED_COLUMNS = ["question", "study_id", "study", "source_table", "outcome", 
 
 def trial_sets(inputs: StageInputs) -> pd.DataFrame:
     """One row per trial: study_id, analysis_set (primary / active_comparator / non_randomised),
-    exercise_type, duration_weeks."""
-    trials = primary_trials(inputs.tables)
+    intervention_type, duration_weeks."""
+    trials = primary_trials(inputs.tables, inputs.review.intervention)
     randomised = as_bool(trials["randomised"])
-    active = trials["comparator_type"].astype(str) == "active_exercise"
+    active = trials["comparator_type"].astype(str) == "active_intervention"
     sets = np.where(~randomised, NON_RANDOMISED, np.where(active, ACTIVE_COMPARATOR, PRIMARY))
     return pd.DataFrame({"study_id": trials["study_id"].astype(str).to_numpy(), "analysis_set": sets,
-                         "exercise_type": trials["exercise_type"].astype(str).to_numpy(),
+                         "intervention_type": trials["intervention_type"].astype(str).to_numpy(),
                          "duration_weeks": pd.to_numeric(trials["duration_weeks"]).to_numpy()})
 
 
@@ -129,38 +146,54 @@ def arm_level_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
         excluded.append(_excluded(inputs, row, "continuous_outcomes", "baseline value (not an outcome)"))
     outcomes = _fill_sds(outcomes[~baseline].copy())
     records = []
-    for (study_id, outcome, value_type), group in outcomes.groupby(["study_id", "outcome", "value_type"], sort=True):
+    windows = inputs.review.time_windows
+    noun = inputs.review.intervention
+    for (study_id, outcome, value_type), group in outcomes.groupby(["study_id", "outcome", "value_type"], sort=True, dropna=False):
         duration = sets["duration_weeks"].get(study_id, np.nan)
         chosen = select_timepoint(group["timepoint_weeks"].tolist(), duration)
-        for timepoint, at in group.groupby("timepoint_weeks", sort=True):
-            if timepoint != chosen:
-                end = f"the end of the {duration:g}-week intervention" if pd.notna(duration) else "the first post-baseline assessment (duration not recorded)"
+        for timepoint, at in group.groupby("timepoint_weeks", sort=True, dropna=False):
+            if pd.isna(timepoint) and (windows or chosen is not None):
+                reason = (f"{NO_TIMEPOINT}: the review declares time windows, so the row cannot be placed in one" if windows
+                          else f"{NO_TIMEPOINT}: the trial reports this outcome at a recorded time point, which is used")
                 for _, row in at.iterrows():
-                    excluded.append(_excluded(inputs, row, "continuous_outcomes",
-                                              f"not the analysed time point: {chosen:g} weeks is nearest to {end}"))
+                    excluded.append(_excluded(inputs, row, "continuous_outcomes", reason))
                 continue
-            for measure_text, rows in at.groupby("outcome_measure", sort=True):
-                exercise, control = rows[rows["role"] == "exercise"], rows[rows["role"] == "control"]
+            if pd.notna(timepoint) and timepoint != chosen:
+                end = f"the end of the {duration:g}-week intervention" if pd.notna(duration) else "the first post-baseline assessment (duration not recorded)"
+                why = (f"not the analysed time point: {chosen:g} weeks is nearest to {end}" if chosen is not None
+                       else "no post-baseline time point (weeks > 0) to analyse")
+                for _, row in at.iterrows():
+                    excluded.append(_excluded(inputs, row, "continuous_outcomes", why))
+                continue
+            for measure_text, rows in at.groupby("outcome_measure", sort=True, dropna=False):
+                exercise, control = rows[rows["role"] == INTERVENTION_ROLE], rows[rows["role"] == CONTROL_ROLE]
+                unknown = rows[~rows["role"].isin([INTERVENTION_ROLE, CONTROL_ROLE])]
                 problem = ""
-                if len(exercise) != 1 or len(control) != 1:
-                    problem = (f"{len(exercise)} exercise and {len(control)} control arm rows; one of each is needed "
+                if len(unknown):
+                    arms_named = ", ".join(f"'{a}'" for a in unknown["arm"])
+                    problem = (f"arm {arms_named} is not in arms.csv for this study (no role: {INTERVENTION_ROLE} or "
+                               f"{CONTROL_ROLE}); the arm must be listed in arms.csv" if unknown["role"].isna().all()
+                               else f"arm {arms_named} has role {', '.join(map(str, unknown['role'].unique()))}; "
+                                    f"expected {INTERVENTION_ROLE} or {CONTROL_ROLE}")
+                elif len(exercise) != 1 or len(control) != 1:
+                    problem = (f"{len(exercise)} {noun} and {len(control)} control arm rows; one of each is needed "
                                "(combining arms is not implemented)")
                 else:
-                    problem = _arm_problem(exercise.iloc[0], "exercise") or _arm_problem(control.iloc[0], "control")
+                    problem = _arm_problem(exercise.iloc[0], noun) or _arm_problem(control.iloc[0], "control")
                 if problem:
                     for _, row in rows.iterrows():
                         excluded.append(_excluded(inputs, row, "continuous_outcomes", problem))
                     continue
                 e, c = exercise.iloc[0], control.iloc[0]
                 methods = {e["filled_sd_method"], c["filled_sd_method"]}
-                sd_method = methods.pop() if len(methods) == 1 else f"exercise: {e['filled_sd_method']}; control: {c['filled_sd_method']}"
+                sd_method = methods.pop() if len(methods) == 1 else f"{noun}: {e['filled_sd_method']}; control: {c['filled_sd_method']}"
                 notes = [str(n) for n in (e.get("notes"), c.get("notes")) if pd.notna(n) and str(n)]
                 records.append({
                     "question": "treatment", "study_id": study_id, "study": labels.get(study_id, study_id),
                     "year": years.get(study_id), "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
-                    "exercise_type": sets["exercise_type"].get(study_id, "unclear"), "data_source": ARM_LEVEL,
+                    "intervention_type": sets["intervention_type"].get(study_id, "unclear"), "data_source": ARM_LEVEL,
                     "outcome": outcome, "outcome_measure": measure_text, "value_type": value_type,
-                    "timepoint_weeks": float(timepoint), "window": time_window(timepoint),
+                    "timepoint_weeks": float(timepoint), "window": time_window(timepoint, windows),
                     "higher_is_better": bool(e["higher_is_better"]), "measure": "MD",
                     "n1i": float(e["n"]), "n2i": float(c["n"]), "participants": float(e["n"] + c["n"]),
                     "m1i": float(e["filled_mean"]), "sd1i": float(e["filled_sd"]),
@@ -176,11 +209,11 @@ def arm_level_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     return effects, pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS)
 
 
-def _participants(inputs: StageInputs, study_id: str, n_exercise: float, n_control: float) -> tuple[float, str]:
+def _participants(inputs: StageInputs, study_id: str, n_intervention: float, n_control: float) -> tuple[float, str]:
     """Participants of a trial-reported effect: its own group sizes, else the arms' numbers analysed,
     else randomised (the note says which)."""
-    if pd.notna(n_exercise) and pd.notna(n_control):
-        return float(n_exercise + n_control), ""
+    if pd.notna(n_intervention) and pd.notna(n_control):
+        return float(n_intervention + n_control), ""
     arms = inputs.tables["arms"]
     arms = arms[arms["study_id"].astype(str) == study_id]
     for column, what in (("n_analysed", "analysed"), ("n_randomised", "randomised")):
@@ -214,7 +247,7 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
         excluded.append(_excluded(inputs, row, "rct_effects", reason, REPORTED_VALUE_TYPE))
     rows = effects_table[usable].copy()
     per_protocol = rows["outcome_measure"].astype(str).str.lower().str.contains(PER_PROTOCOL_MARK, regex=False)
-    has_itt = rows.groupby(["study_id", "outcome"])["outcome_measure"].transform(
+    has_itt = rows.groupby(["study_id", "outcome"], dropna=False)["outcome_measure"].transform(
         lambda s: (~s.astype(str).str.lower().str.contains(PER_PROTOCOL_MARK, regex=False)).any())
     dropped = per_protocol & has_itt
     for _, row in rows[dropped].iterrows():
@@ -222,7 +255,7 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
                                   "per-protocol result; the trial's intention-to-treat result is used", REPORTED_VALUE_TYPE))
     rows = rows[~dropped]
     keep = []
-    for (study_id, _, _), group in rows.groupby(["study_id", "outcome", "outcome_measure"], sort=True):
+    for (study_id, _, _), group in rows.groupby(["study_id", "outcome", "outcome_measure"], sort=True, dropna=False):
         timed = group[group["timepoint_weeks"].notna()]
         if timed.empty:
             keep.extend(group.index)
@@ -233,7 +266,8 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
                 keep.append(index)
             else:
                 excluded.append(_excluded(inputs, row, "rct_effects",
-                                          f"not the analysed time point ({chosen:g} weeks)", REPORTED_VALUE_TYPE))
+                                          f"not the analysed time point ({chosen:g} weeks)" if chosen is not None
+                                          else "no post-baseline time point (weeks > 0) to analyse", REPORTED_VALUE_TYPE))
     rows = rows.loc[sorted(keep)]
     parts = []
     for level, part in rows.groupby(pd.to_numeric(rows["ci_level"]).fillna(DEFAULT_CI_LEVEL), sort=True):
@@ -243,23 +277,74 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     records = []
     for _, row in rows.iterrows():
         study_id = row["study_id"]
-        participants, note = _participants(inputs, study_id, row["n_exercise"], row["n_control"])
+        participants, note = _participants(inputs, study_id, row["n_intervention"], row["n_control"])
         notes = [n for n in (str(row["notes"]) if pd.notna(row["notes"]) else "", note,
                              f"variance from the {'printed CI' if str(row['vi_method']).startswith('ci') else 'printed SE'}") if n]
         records.append({
             "question": "treatment", "study_id": study_id, "study": labels.get(study_id, study_id),
             "year": years.get(study_id), "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
-            "exercise_type": sets["exercise_type"].get(study_id, "unclear"), "data_source": TRIAL_REPORTED,
+            "intervention_type": sets["intervention_type"].get(study_id, "unclear"), "data_source": TRIAL_REPORTED,
             "outcome": row["outcome"], "outcome_measure": row["outcome_measure"], "value_type": REPORTED_VALUE_TYPE,
-            "timepoint_weeks": row["timepoint_weeks"], "window": time_window(row["timepoint_weeks"]),
+            "timepoint_weeks": row["timepoint_weeks"], "window": time_window(row["timepoint_weeks"], inputs.review.time_windows),
             "higher_is_better": np.nan, "measure": str(row["measure"]), "yi": float(row["yi"]), "vi": float(row["vi"]),
-            "n1i": row["n_exercise"], "n2i": row["n_control"], "participants": participants,
+            "n1i": row["n_intervention"], "n2i": row["n_control"], "participants": participants,
             "m1i": np.nan, "sd1i": np.nan, "m2i": np.nan, "sd2i": np.nan, "sd_method": "",
             "secondary_source": str(row["source_id"]) in secondary, "source_id": str(row["source_id"]),
             "notes": "; ".join(notes),
         })
     return (pd.DataFrame.from_records(records, columns=EFFECT_COLUMNS),
             pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS))
+
+
+def dichotomous_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Log RR or log OR (the review's ``dichotomous_measure``) of intervention vs control from
+    ``dichotomous_outcomes`` (events and totals per arm), one per trial, outcome, event definition
+    and time point; escalc's zero-cell rule applies. Returns (effects, excluded) like
+    :func:`arm_level_effects`; ``yi``/``vi`` on the log scale."""
+    tables = inputs.tables
+    review = inputs.review
+    measure = review.dichotomous_measure
+    rows = tables.get("dichotomous_outcomes", pd.DataFrame()).copy()
+    if rows.empty:
+        return pd.DataFrame(columns=EFFECT_COLUMNS), pd.DataFrame(columns=EXCLUDED_COLUMNS)
+    rows["study_id"] = rows["study_id"].astype(str)
+    arms = tables["arms"][["study_id", "arm", "role"]].astype({"study_id": str, "arm": str})
+    rows = rows.astype({"arm": str}).merge(arms, on=["study_id", "arm"], how="left", validate="many_to_one")
+    sets = trial_sets(inputs).set_index("study_id")
+    labels = inputs.labels()
+    years = dict(zip(tables["studies"]["study_id"].astype(str), tables["studies"]["year"]))
+    secondary = _secondary_sources(inputs)
+    windows = review.time_windows
+    records, excluded = [], []
+    keys = ["study_id", "outcome", "outcome_measure", "timepoint_weeks"]
+    for (study_id, outcome, measure_text, timepoint), group in rows.groupby(keys, sort=True, dropna=False):
+        intervention = group[group["role"] == INTERVENTION_ROLE]
+        control = group[group["role"] == CONTROL_ROLE]
+        if len(intervention) != 1 or len(control) != 1 or len(group) != 2:
+            reason = (f"{len(intervention)} {review.intervention} and {len(control)} control arm rows "
+                      f"(of {len(group)}); one of each is needed (combining arms is not implemented)")
+            excluded += [_excluded(inputs, row, "dichotomous_outcomes", reason, EVENTS_VALUE_TYPE) for _, row in group.iterrows()]
+            continue
+        a, c = intervention.iloc[0], control.iloc[0]
+        declared = review.outcome(str(outcome))
+        records.append({
+            "question": "treatment", "study_id": study_id, "study": labels.get(study_id, study_id),
+            "year": years.get(study_id), "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
+            "intervention_type": sets["intervention_type"].get(study_id, "unclear"), "data_source": ARM_EVENTS,
+            "outcome": outcome, "outcome_measure": measure_text, "value_type": EVENTS_VALUE_TYPE,
+            "timepoint_weeks": timepoint, "window": time_window(timepoint, windows),
+            "higher_is_better": declared.higher_is_better if declared and declared.higher_is_better is not None else np.nan,
+            "measure": measure, "n1i": float(a["total"]), "n2i": float(c["total"]),
+            "participants": float(a["total"] + c["total"]), "m1i": float(a["events"]), "sd1i": np.nan,
+            "m2i": float(c["events"]), "sd2i": np.nan, "sd_method": "",
+            "secondary_source": bool({str(a["source_id"]), str(c["source_id"])} & secondary),
+            "source_id": str(a["source_id"]), "notes": f"events {int(a['events'])}/{int(a['total'])} vs {int(c['events'])}/{int(c['total'])}",
+        })
+    effects = pd.DataFrame.from_records(records, columns=EFFECT_COLUMNS)
+    if len(effects):
+        computed = escalc(measure, effects, ai="m1i", n1i="n1i", ci="m2i", n2i="n2i", source="dichotomous_outcomes")
+        effects["yi"], effects["vi"] = computed["yi"].to_numpy(), computed["vi"].to_numpy()
+    return effects, pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS)
 
 
 def comparability_key(row: pd.Series) -> tuple[str, ...]:
@@ -271,6 +356,8 @@ def comparability_key(row: pd.Series) -> tuple[str, ...]:
     """
     if row["data_source"] == ARM_LEVEL:
         return (str(row["outcome"]), str(row["value_type"]), str(row["window"]))
+    if row["data_source"] == ARM_EVENTS:
+        return (str(row["outcome"]), str(row["measure"]), EVENTS_VALUE_TYPE, str(row["window"]))
     return (str(row["outcome"]), str(row["measure"]), str(row["outcome_measure"]), str(row["window"]))
 
 

@@ -11,8 +11,8 @@ identifiers; this module adds what the stage needs around it:
   neither weighs 0 (drawn in the traffic-light plot, absent from the weighted bars) and
   ``weight_source`` says so;
 * **one result per trial** for the robvis file and figures (robvis needs unique studies): the
-  first outcome of ``outcomes`` in preference order (default: ALSFRS-R, then ALSFRS, the
-  function outcome).
+  first outcome of ``outcomes`` in preference order (the review's ``rob_summary_outcomes``; in the
+  ALS review ALSFRS-R, then ALSFRS, the function outcome).
 
 Tested in ``tests/test_rob_stage.py`` on synthetic tables.
 """
@@ -30,8 +30,6 @@ from compendium.bias.vocabulary import NO_INFORMATION, ROB2, TOOL_DOMAINS, TOOL_
 from compendium.errors import CompendiumError
 from compendium.shared import study_labels
 
-#: function outcomes in order of preference for the one-result-per-trial robvis table
-FUNCTION_OUTCOMES: tuple[str, ...] = ("alsfrs_r", "alsfrs")
 WEIGHT_FROM_ARMS = "sum of arms.n_randomised"
 WEIGHT_FROM_TRIALS = "trials.n_randomised_total"
 WEIGHT_MISSING = "number randomised not reported: weight 0"
@@ -101,7 +99,7 @@ def overrides_shown(judgements: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["study", "outcome", "target", "proposed", "final", "reason"])
 
 
-def one_result_per_study(judgements: pd.DataFrame, outcomes: Sequence[str] = FUNCTION_OUTCOMES) -> pd.DataFrame:
+def one_result_per_study(judgements: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
     """Rows of ``judgements`` for one outcome per study: the first of ``outcomes`` the study has
     (studies with none of them are left out), in the order of ``judgements``."""
     rank = {outcome: i for i, outcome in enumerate(outcomes)}

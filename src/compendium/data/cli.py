@@ -28,10 +28,11 @@ def main(args: argparse.Namespace) -> int:
     import json
 
     from compendium.data.plausibility import outcome_ranges
+    from compendium.review import load_review
     from compendium.data.validate import ValidationFailed, read_descriptor, validate_package
     from compendium.errors import CompendiumError
 
-    ranges = outcome_ranges(args.review) if args.review else None
+    ranges = outcome_ranges(load_review(args.review)) if args.review else None
     problems = validate_package(args.directory, ranges=ranges)
     if args.json:
         print(json.dumps([problem.to_dict() for problem in problems], indent=2, ensure_ascii=False))

@@ -19,11 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from compendium.errors import CompendiumError
-from compendium.yaml_io import read_yaml
-
-#: the review declaration's file name; found next to the data folder's parent (repo/data/raw -> repo/review.yaml)
-REVIEW_FILE = "review.yaml"
+from compendium.review import Review
 
 #: arm-level columns holding values on the instrument's scale (spreads such as sd and se are not)
 LOCATION_COLUMNS = ("mean", "median", "q1", "q3", "min", "max", "ci_low", "ci_high")
@@ -45,39 +41,10 @@ class RangeFlag:
     outcome: str
 
 
-def review_file_for(raw_dir: str | Path) -> Path:
-    """Where the review declaration of a data folder lives: ``<repo>/review.yaml`` for ``<repo>/data/raw``.
-
-    Examples
-    --------
-    >>> review_file_for("/project/data/raw").as_posix()
-    '/project/review.yaml'
-    """
-    return Path(raw_dir).absolute().parent.parent / REVIEW_FILE
-
-
-def outcome_ranges(review_path: str | Path) -> dict[str, tuple[float, float]]:
-    """``{outcome id: (low, high)}`` for every outcome of ``review.yaml`` that declares a ``range``.
-
-    Raises :class:`CompendiumError` naming the file and outcome when a range is not two finite
-    numbers with low < high.
-    """
-    declaration = read_yaml(review_path)
-    outcomes = declaration.get("outcomes") if isinstance(declaration, dict) else None
-    if outcomes is None:
-        return {}
-    if not isinstance(outcomes, list):
-        raise CompendiumError(f"{review_path}: 'outcomes': expected a list of outcome declarations, got {type(outcomes).__name__}")
-    ranges: dict[str, tuple[float, float]] = {}
-    for position, outcome in enumerate(outcomes, start=1):
-        if not isinstance(outcome, dict) or outcome.get("range") is None:
-            continue
-        bounds = outcome["range"]
-        where = f"{review_path}: outcome {outcome.get('id', position)!r}, 'range'"
-        if not (isinstance(bounds, list) and len(bounds) == 2 and all(_is_finite_number(b) for b in bounds) and bounds[0] < bounds[1]):
-            raise CompendiumError(f"{where}: expected [low, high], two finite numbers with low < high, got {bounds!r}")
-        ranges[str(outcome["id"])] = (float(bounds[0]), float(bounds[1]))
-    return ranges
+def outcome_ranges(review: Review) -> dict[str, tuple[float, float]]:
+    """``{outcome id: (low, high)}`` for every outcome of the declaration that has a ``range``
+    (:func:`compendium.review.load_review` checks that each is two finite numbers, low < high)."""
+    return {outcome.id: outcome.range for outcome in review.outcomes if outcome.range is not None}
 
 
 def out_of_range(table: pd.DataFrame, ranges: Mapping[str, tuple[float, float]], *, file: str = "continuous_outcomes.csv") -> list[RangeFlag]:
@@ -134,7 +101,3 @@ def _number(cell: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return value if math.isfinite(value) else None
-
-
-def _is_finite_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -8,13 +8,6 @@ import pandas as pd
 from compendium.shared import study_labels
 from compendium.vocabulary import STREAM_ORDER
 
-#: the two questions of the compendium, as worded in the report
-QUESTIONS = {
-    "risk": "Does exercise cause ALS?",
-    "treatment": "Does exercise help people who have ALS, and is it safe?",
-}
-
-
 def stream_counts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Number of studies per question and evidence stream (from ``studies``)."""
     studies = tables["studies"]
@@ -23,37 +16,43 @@ def stream_counts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return counts.sort_values(["order", "question"]).drop(columns="order").reset_index(drop=True)
 
 
-def primary_trials(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+#: why a trial is not in the primary set
+ACTIVE_COMPARATOR_REASON = "active comparator (both arms {intervention})"
+NOT_RANDOMISED_REASON = "not randomised"
+
+
+def primary_trials(tables: dict[str, pd.DataFrame], intervention: str = "intervention") -> pd.DataFrame:
     """Trials eligible for the primary analysis: randomised and compared with a non-exercise control.
 
     Returns ``trials`` with a boolean column ``primary`` and ``exclusion_reason`` (empty when eligible).
     """
     trials = tables["trials"].copy()
     reasons = pd.Series("", index=trials.index, dtype="string")
-    reasons[trials["comparator_type"] == "active_exercise"] = "active comparator (both arms exercise)"
-    reasons[trials["randomised"] == False] = "not randomised"  # noqa: E712 (nullable boolean)
+    reasons[trials["comparator_type"] == "active_intervention"] = ACTIVE_COMPARATOR_REASON.format(intervention=intervention)
+    reasons[trials["randomised"] == False] = NOT_RANDOMISED_REASON  # noqa: E712 (nullable boolean)
     trials["exclusion_reason"] = reasons
     trials["primary"] = reasons == ""
     return trials
 
 
-def evidence_flow(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def evidence_flow(tables: dict[str, pd.DataFrame], intervention: str = "intervention") -> pd.DataFrame:
     """PRISMA-style flow: how many studies reach each step, per question.
 
     Columns: ``question, step, studies, note``. Treatment: intervention studies recorded ->
-    excluded (not randomised; active comparator) -> randomised vs non-exercise control -> with
+    excluded (not randomised; active comparator) -> randomised vs non-intervention control -> with
     arm-level continuous data -> with a trial-reported between-group effect. Risk: studies per
     stream and those with a numeric estimate.
     """
-    trials = primary_trials(tables)
+    trials = primary_trials(tables, intervention)
+    active = ACTIVE_COMPARATOR_REASON.format(intervention=intervention)
     primary_ids = set(trials.loc[trials["primary"], "study_id"])
     arm_level = set(tables["continuous_outcomes"].dropna(subset=["mean"])["study_id"])
     effects = set(tables["rct_effects"].dropna(subset=["estimate"])["study_id"])
     rows = [
-        ("treatment", "intervention studies of exercise in ALS recorded", len(trials), ""),
-        ("treatment", "excluded: not randomised", int((trials["exclusion_reason"] == "not randomised").sum()), "shown, not pooled"),
-        ("treatment", "excluded: active comparator", int((trials["exclusion_reason"] == "active comparator (both arms exercise)").sum()), "shown, not pooled"),
-        ("treatment", "randomised vs non-exercise control (primary set)", len(primary_ids), ""),
+        ("treatment", f"intervention studies of {intervention} recorded", len(trials), ""),
+        ("treatment", "excluded: not randomised", int((trials["exclusion_reason"] == NOT_RANDOMISED_REASON).sum()), "shown, not pooled"),
+        ("treatment", "excluded: active comparator", int((trials["exclusion_reason"] == active).sum()), "shown, not pooled"),
+        ("treatment", f"randomised vs non-{intervention} control (primary set)", len(primary_ids), ""),
         ("treatment", "primary set with arm-level continuous data", len(primary_ids & arm_level), "mean with n and a dispersion, for pooling"),
         ("treatment", "primary set with a reported between-group effect", len(primary_ids & effects), ""),
         ("treatment", "published reviews / meta-analyses (comparison)", int((tables["studies"]["stream"] == "review").sum()), "not pooled with trials"),
@@ -75,7 +74,7 @@ def evidence_flow(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["question", "step", "studies", "note"])
 
 
-def coverage_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def coverage_table(tables: dict[str, pd.DataFrame], intervention: str = "intervention") -> pd.DataFrame:
     """For each trial and outcome, what data exist.
 
     Cell values: ``arm-level final``, ``arm-level change`` (or both, joined by ``+``),
@@ -89,7 +88,7 @@ def coverage_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for row in tables["rct_effects"].itertuples():
         kind = "effect" if pd.notna(row.estimate) else ("p only" if pd.notna(row.p_value) else "direction only")
         parts.setdefault((row.study_id, row.outcome), set()).add(kind)
-    trials = primary_trials(tables)
+    trials = primary_trials(tables, intervention)
     labels = study_labels(tables["studies"])
     outcome_names = sorted({outcome for _, outcome in parts})
     records = []

@@ -35,10 +35,11 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from compendium.bias.grade import RATIO_MEASURES
-from compendium.data.plausibility import out_of_range, outcome_ranges, review_file_for
+from compendium.data.plausibility import out_of_range, outcome_ranges
 from compendium.errors import CompendiumError, cell_problem
 from compendium.yaml_io import read_yaml
+from compendium.review import fill_vocabularies, review_for
+from compendium.vocabulary import RATIO_MEASURES
 
 DESCRIPTOR_NAME = "datapackage.yaml"
 
@@ -98,7 +99,8 @@ def read_descriptor(raw_dir: str | Path) -> dict:
     resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
     if not isinstance(resources, list) or not all(isinstance(r, dict) and "path" in r and "name" in r and "schema" in r for r in resources):
         raise CompendiumError(f"{path}: expected a data package with a list of 'resources', each with a name, path and schema")
-    return descriptor
+    # review-specific vocabularies (outcome codes, intervention types) come from review.yaml
+    return fill_vocabularies(descriptor, review_for(raw_dir))
 
 
 def missing_values(resource: dict) -> list[str]:
@@ -130,8 +132,7 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
         raise CompendiumError(f"{raw_dir}: not a directory; expected a data folder such as data/raw")
     descriptor = read_descriptor(raw_dir)
     if ranges is None:
-        review = review_file_for(raw_dir)
-        ranges = outcome_ranges(review) if review.is_file() else {}
+        ranges = outcome_ranges(review_for(raw_dir))
     problems: list[Problem] = []
     declared = {resource["path"] for resource in descriptor["resources"]}
     for extra in sorted(p.name for p in raw_dir.glob("*.csv") if p.name not in declared):

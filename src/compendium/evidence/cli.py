@@ -26,9 +26,10 @@ def main(args: argparse.Namespace) -> int:
     import json
 
     from compendium.data.plausibility import outcome_ranges
+    from compendium.review import load_review
     from compendium.evidence.reported import check_reported
 
-    flags = check_reported(args.directory, ranges=outcome_ranges(args.review) if args.review else None)
+    flags = check_reported(args.directory, ranges=outcome_ranges(load_review(args.review)) if args.review else None)
     if args.json:
         from compendium.shared import clean_json
 

@@ -45,16 +45,21 @@ CONCLUSIONS: dict[str, tuple[str, ...]] = {
     "risk": ("increases", "mixed", "no_association", "decreases"),
     "treatment": ("benefit", "mixed", "no_effect", "harm"),
 }
-#: plain-language names of the conclusions
+#: plain-language names of the conclusions; {intervention} and {condition} are the review's nouns
 CONCLUSION_LABELS: dict[str, str] = {
-    "increases": "exercise increases ALS risk",
+    "increases": "{intervention} increases {condition} risk",
     "no_association": "no association",
-    "decreases": "exercise decreases ALS risk",
+    "decreases": "{intervention} decreases {condition} risk",
     "mixed": "mixed or inconclusive",
-    "benefit": "exercise helps",
+    "benefit": "{intervention} helps",
     "no_effect": "no effect",
-    "harm": "exercise harms",
+    "harm": "{intervention} harms",
 }
+
+
+def conclusion_labels(intervention: str, condition: str) -> dict[str, str]:
+    """:data:`CONCLUSION_LABELS` in a review's words (``review.intervention``, ``review.condition``)."""
+    return {code: label.format(intervention=intervention, condition=condition) for code, label in CONCLUSION_LABELS.items()}
 #: the group that pools every stream of a question
 ALL_STREAMS = "all"
 

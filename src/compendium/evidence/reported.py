@@ -36,8 +36,8 @@ from pathlib import Path
 import pandas as pd
 from scipy.stats import norm
 
-from compendium.bias.grade import RATIO_MEASURES
-from compendium.data.plausibility import out_of_range, outcome_ranges, review_file_for
+from compendium.data.plausibility import out_of_range, outcome_ranges
+from compendium.review import review_for
 from compendium.data.validate import read_text_table
 from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.errors import CompendiumError
@@ -255,8 +255,7 @@ def check_reported(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, flo
     if not raw_dir.is_dir():
         raise CompendiumError(f"{raw_dir}: not a directory; expected a data folder such as data/raw")
     if ranges is None:
-        review = review_file_for(raw_dir)
-        ranges = outcome_ranges(review) if review.is_file() else {}
+        ranges = outcome_ranges(review_for(raw_dir))
     tables = {name: _read(raw_dir, name) for name in TABLES}
     records: list[dict] = []
 
@@ -317,7 +316,7 @@ def _trial_totals(tables: dict) -> list[dict]:
 
 
 def _review_totals(reviews: pd.DataFrame | None) -> list[dict]:
-    """Per-outcome k and n may not exceed the review's whole-review totals; n_exercise + n_control = n."""
+    """Per-outcome k and n may not exceed the review's whole-review totals; n_intervention + n_control = n."""
     if reviews is None or "study_id" not in reviews.columns:
         return []
     out = []
@@ -334,9 +333,9 @@ def _review_totals(reviews: pd.DataFrame | None) -> list[dict]:
                 if value is not None and value > max(totals):
                     out.append(_record("review_results", index, study_id, column, "review_count_exceeds_total", f"{column} = {value} for '{_cell(row, 'outcome_label')}' exceeds the review's total {column} = {max(totals)}"))
         for index, row in rows.iterrows():
-            n, n_e, n_c = (_integer(_cell(row, c)) for c in ("n", "n_exercise", "n_control"))
+            n, n_e, n_c = (_integer(_cell(row, c)) for c in ("n", "n_intervention", "n_control"))
             if None not in (n, n_e, n_c) and n_e + n_c != n:
-                out.append(_record("review_results", index, study_id, "n", "review_split_mismatch", f"n_exercise + n_control = {n_e} + {n_c} = {n_e + n_c}, but n = {n}"))
+                out.append(_record("review_results", index, study_id, "n", "review_split_mismatch", f"n_intervention + n_control = {n_e} + {n_c} = {n_e + n_c}, but n = {n}"))
     return out
 
 

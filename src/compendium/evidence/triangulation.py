@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compendium.data.summary import QUESTIONS
 from compendium.errors import CompendiumError
 from compendium.evidence.direction import (
     BENEFIT,
@@ -78,6 +77,7 @@ from compendium.evidence.direction import (
 from compendium.mr.published import CRITICAL_ITEMS, EXPOSURE_LABELS, META_ANALYSIS, PRIMARY, YES
 from compendium.shared import labels_of
 from compendium.vocabulary import MOUSE_SEX_ORDER
+from compendium.review import Question
 
 MR, MR_META = "mendelian_randomization", "mr_meta_analysis"
 ATHLETES, GENERAL, PRECLINICAL = "observational_athletes", "observational_general", "preclinical"
@@ -395,12 +395,15 @@ def _unmet(way: str, mr: pd.Series, mr_studies: pd.DataFrame, rows: pd.DataFrame
     return unmet
 
 
-def conclusion(triangulation: pd.DataFrame, rows: pd.DataFrame, appraisal: pd.DataFrame) -> dict[str, object]:
-    """The stage's answer to "does exercise cause ALS?" by rules R1-R7 (module docstring).
+def conclusion(triangulation: pd.DataFrame, rows: pd.DataFrame, appraisal: pd.DataFrame,
+               question: Question | None = None) -> dict[str, object]:
+    """The stage's answer to the review's risk question (the ALS review: "does exercise cause ALS?")
+    by rules R1-R7 (module docstring).
 
     ``triangulation`` from :func:`triangulation_table`, ``rows`` from :func:`evidence_rows`,
-    ``appraisal`` from :func:`compendium.mr.published.strobe_mr_appraisal`. Returns
-    ``{"question", "answer", "rule", "reasons"}``; the reasons state the counts behind the rule.
+    ``appraisal`` from :func:`compendium.mr.published.strobe_mr_appraisal`, ``question`` the
+    declared question (:meth:`compendium.review.Review.question_for_role`). Returns
+    ``{"question_id", "question", "answer", "rule", "reasons"}``; the reasons state the counts behind the rule.
     """
     mr = _stream(triangulation, MR)
     if mr is None:
@@ -441,4 +444,5 @@ def conclusion(triangulation: pd.DataFrame, rows: pd.DataFrame, appraisal: pd.Da
         "conclusion; the observational and mouse evidence is set beside it, not pooled with it "
         f"(rule {rule} of compendium.evidence.triangulation)."
     )
-    return {"question": QUESTIONS["risk"], "answer": ANSWERS[rule], "rule": rule, "reasons": reasons}
+    return {"question_id": question.id if question else "", "question": question.text if question else "",
+            "answer": ANSWERS[rule], "rule": rule, "reasons": reasons}

@@ -15,12 +15,13 @@ import pandas as pd
 
 from compendium import vocabulary
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
-from compendium.data.summary import QUESTIONS, STREAM_ORDER
+from compendium.data.summary import STREAM_ORDER
 from compendium.evidence import consensus
 from compendium.report import guidance as guidance_data
 from compendium.report.inputs import INGEST, META, MR, RISK_OF_BIAS, Figure, ResultSet, load_results
 from compendium.report.provenance import Provenance, collect
 from compendium.results_io import FLOAT_FORMAT, write_table
+from compendium.review import Review, review_for
 
 REPORT_FILE = "consensus_report.html"
 TEMPLATE = "consensus_report.html"
@@ -52,7 +53,8 @@ def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
     weights = consensus.study_weights(studies, results.table(RISK_OF_BIAS, "rob2_judgements"),
                                       results.table(RISK_OF_BIAS, "observational_rob"))
     meter = consensus.consensus_meter(results.table(INGEST, "conclusions"), studies, weights)
-    tables = {"consensus_meter": meter, "study_weights": weights, "guidance": guidance_data.guidance_table()}
+    statements = guidance_data.statements(results.table(INGEST, "guidance"))
+    tables = {"consensus_meter": meter, "study_weights": weights, "guidance": guidance_data.guidance_table(statements)}
     preclinical = results.table(INGEST, "preclinical")
     if preclinical is not None:
         tables["sex_differences_mouse"] = mouse_by_sex(preclinical)
@@ -129,7 +131,7 @@ def _missing(stage: str, name: str) -> str:
 
 # --- sections --------------------------------------------------------------------------------------
 
-def _meter_view(meter: pd.DataFrame, question: str) -> dict:
+def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str]) -> dict:
     """Bars (plain and weighted) per stream for one question, plus the sentence with the leading conclusion."""
     rows = meter[meter["question"] == question]
     bars = []
@@ -139,7 +141,7 @@ def _meter_view(meter: pd.DataFrame, question: str) -> dict:
         for weighted in (False, True):
             column = "weighted_share" if weighted else "share"
             segments = [
-                {"conclusion": r.conclusion, "label": consensus.CONCLUSION_LABELS[r.conclusion], "width": f"{100 * getattr(r, column):.1f}",
+                {"conclusion": r.conclusion, "label": labels[r.conclusion], "width": f"{100 * getattr(r, column):.1f}",
                  "count": int(r.studies), "weight": format_value(r.weight)}
                 for r in group.itertuples() if getattr(r, column) > 0
             ]
@@ -152,31 +154,31 @@ def _meter_view(meter: pd.DataFrame, question: str) -> dict:
     if lead is not None:
         sentence = (
             f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, the most common conclusion is "
-            f"“{consensus.CONCLUSION_LABELS[lead.conclusion]}”: {int(lead.studies)} studies ({100 * lead.share:.0f}%). "
-            f"Weighted by study quality, the largest share is “{consensus.CONCLUSION_LABELS[lead_weighted.conclusion]}” "
+            f"“{labels[lead.conclusion]}”: {int(lead.studies)} studies ({100 * lead.share:.0f}%). "
+            f"Weighted by study quality, the largest share is “{labels[lead_weighted.conclusion]}” "
             f"({100 * lead_weighted.weighted_share:.0f}% of the weight)."
         )
-    legend = [{"conclusion": c, "label": consensus.CONCLUSION_LABELS[c]} for c in consensus.CONCLUSIONS[question]]
+    legend = [{"conclusion": c, "label": labels[c]} for c in consensus.CONCLUSIONS[question]]
     table = rows.assign(stream=rows["stream"].map(lambda s: STREAM_LABELS.get(s, s)),
-                        conclusion=rows["conclusion"].map(consensus.CONCLUSION_LABELS))
+                        conclusion=rows["conclusion"].map(labels))
     return {"bars": bars, "sentence": sentence, "legend": legend,
             "table": table_view(table, ["stream", "conclusion", "studies", "share", "weight", "weighted_share"],
                                 caption="Consensus meter in numbers (shares are fractions of 1)", anchor=f"table-consensus-{question}")}
 
 
-def _sof_by_question(results: ResultSet) -> dict[str, pd.DataFrame | None]:
+def _sof_by_question(results: ResultSet, questions: list[str]) -> dict[str, pd.DataFrame | None]:
     """Summary-of-findings rows per question: its own ``question`` column if present, else the
     question of the pooled analysis with the same outcome, else treatment (the trials)."""
     sof = results.table(META, "summary_of_findings")
     if sof is None:
-        return {q: None for q in QUESTIONS}
+        return {q: None for q in questions}
     if "question" in sof.columns:
-        questions = sof["question"]
+        of_row = sof["question"]
     else:
         pooled = results.table(META, "pooled")
         lookup = {} if pooled is None else dict(zip(pooled["outcome"].astype(str), pooled["question"].astype(str)))
-        questions = sof["outcome"].astype(str).map(lambda o: lookup.get(o, "treatment"))
-    return {q: sof[questions.values == q] for q in QUESTIONS}
+        of_row = sof["outcome"].astype(str).map(lambda o: lookup.get(o, "treatment"))
+    return {q: sof[of_row.values == q] for q in questions}
 
 
 def _certainty_lines(sof: pd.DataFrame | None) -> list[dict]:
@@ -193,8 +195,6 @@ def _certainty_lines(sof: pd.DataFrame | None) -> list[dict]:
 
 #: GRADE levels, best first (compendium.bias.vocabulary.CERTAINTY_LEVELS, highest level first)
 CERTAINTY_ORDER: tuple[str, ...] = tuple(CERTAINTY_LEVELS[level] for level in sorted(CERTAINTY_LEVELS, reverse=True))
-#: the guidance statement quoted as the safety part of the treatment answer
-SAFETY_STATEMENT = "adverse_events"
 
 
 def certainty_summary(lines: list[dict]) -> str:
@@ -210,25 +210,37 @@ def certainty_summary(lines: list[dict]) -> str:
     return f"{len(rated)} outcomes were rated with GRADE ({counts} certainty); the best-rated evidence has {best.lower()} certainty."
 
 
-#: which stage's conclusion.json answers which question
-CONCLUSION_STAGES = {"risk": MR, "treatment": META}
+#: the stages that write a conclusion.json, and how the report names their rules
+CONCLUSION_STAGES: dict[str, str] = {META: "pooled results and GRADE, stage 03", MR: "triangulation, stage 04"}
 
 
-def _question_views(results: ResultSet, meter: pd.DataFrame) -> list[dict]:
-    sof = _sof_by_question(results)
+def _conclusion_for(results: ResultSet, question_id: str, text: str) -> tuple[str, dict | None]:
+    """The stage and conclusion.json that answer a question (matched by ``question_id``, else by its text)."""
+    for stage in CONCLUSION_STAGES:
+        conclusion = results.json.get((stage, "conclusion"))
+        if isinstance(conclusion, dict) and (conclusion.get("question_id") == question_id or conclusion.get("question") == text):
+            return stage, conclusion
+    return "", None
+
+
+def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> list[dict]:
+    sof = _sof_by_question(results, [q.id for q in review.questions])
     views = []
-    for key, text in QUESTIONS.items():
-        conclusion = results.json.get((CONCLUSION_STAGES[key], "conclusion"))
-        answer, reasons = "", []
-        if isinstance(conclusion, dict):
+    for question in review.questions:
+        key, text = question.id, question.text
+        stage, conclusion = _conclusion_for(results, key, text)
+        answer, reasons, safety = "", [], ""
+        if conclusion is not None:
             answer = str(conclusion.get("answer", ""))
             reasons = [str(r) for r in conclusion.get("reasons", [])]
+            safety = str(conclusion.get("safety") or "")
         certainty = _certainty_lines(sof[key])
-        safety = next((g for g in guidance_data.GUIDANCE if g.id == SAFETY_STATEMENT), None) if key == "treatment" else None
         views.append({"key": key, "question": text, "answer": answer, "reasons": reasons,
-                      "reasons_stage": CONCLUSION_STAGES[key],
+                      "reasons_by": CONCLUSION_STAGES.get(stage, ""),
+                      "no_answer": "No stage wrote an answer to this question (no conclusion.json names it): "
+                                   "its evidence streams have no studies in the data, or the stage that answers it did not run.",
                       "certainty_summary": certainty_summary(certainty), "safety": safety,
-                      "meter": _meter_view(meter, key), "certainty": certainty, "sof_missing": sof[key] is None})
+                      "meter": _meter_view(meter, key, consensus.conclusion_labels(review.intervention, review.condition)), "certainty": certainty, "sof_missing": sof[key] is None})
     return views
 
 
@@ -263,6 +275,8 @@ def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list
     rows = pooled[pooled["question"] == question] if "question" in pooled.columns else pooled
     if "outcome_label" in rows.columns:
         rows = rows.assign(outcome=rows["outcome_label"].fillna(rows["outcome"]))
+    if "analysis_set_label" in rows.columns:
+        rows = rows.assign(analysis_set=rows["analysis_set_label"].fillna(rows["analysis_set"]))
     shown = rows.assign(effect_ci=[interval(r.estimate, r.ci_low, r.ci_high) for r in rows.itertuples()],
                         prediction_interval=[bounds(r.pi_low, r.pi_high) for r in rows.itertuples()])
     view = table_view(shown, ["outcome", "subgroup", "analysis_set", "measure", "k", "participants", "effect_ci",
@@ -274,15 +288,15 @@ def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list
     return view, [str(a) for a in rows["analysis_id"]]
 
 
-def _findings(results: ResultSet) -> dict:
+def _findings(results: ResultSet, review: Review) -> dict:
     pooled = results.table(META, "pooled")
     meta_figures = results.figures.get(META, [])
     sections = {}
     leftover = meta_figures
-    for question in QUESTIONS:
+    for question in ("treatment", "risk"):
         view, ids = _pooled_view(pooled, question)
         matched, leftover = _figures_for(leftover, ids)
-        sections[question] = {"pooled": view, "figures": matched}
+        sections[question] = {"pooled": view, "figures": matched, "question": review.question_texts.get(question, "")}
     single = results.table(META, "single_trial_results")
     sensitivity = results.table(META, "sensitivity")
     mr_estimates = results.table(MR, "mr_estimates")
@@ -309,7 +323,7 @@ def _findings(results: ResultSet) -> dict:
                                     missing=_missing(MR, "triangulation")),
         "mr_figures": results.figures.get(MR, []),
         "mr_conclusion": conclusion if isinstance(conclusion, dict) else None,
-        "mouse": table_view(mouse_intensity, caption="Mouse results by exercise intensity and direction of effect (number of results)",
+        "mouse": table_view(mouse_intensity, caption=f"Animal results by {review.intervention} intensity and direction of effect (number of results)",
                             anchor="table-mouse-intensity", missing=_missing(INGEST, "preclinical")),
     }
 
@@ -351,12 +365,15 @@ def _sex_differences(results: ResultSet, tables: dict[str, pd.DataFrame]) -> dic
     }
 
 
-def _guidance(results: ResultSet) -> list[dict]:
+def _guidance(results: ResultSet, review: Review) -> list[dict]:
     labels = results.table(INGEST, "studies").set_index("study_id")["label"]
+    every = guidance_data.statements(results.table(INGEST, "guidance"))
+    titles = {t.id: t.title for t in review.report.guidance_topics}
+    titles.update({s.topic: s.topic.replace("_", " ").capitalize() for s in every if s.topic not in titles})
     topics = []
-    for topic, title in guidance_data.TOPICS.items():
+    for topic, title in titles.items():
         statements = []
-        for statement in (s for s in guidance_data.GUIDANCE if s.topic == topic):
+        for statement in (s for s in every if s.topic == topic):
             links, seen = [], set()
             for evidence in statement.evidence:
                 key = evidence.study_id or evidence.table
@@ -372,7 +389,8 @@ def _guidance(results: ResultSet) -> list[dict]:
                                   "title": evidence.describe()})
             statements.append({"id": statement.id, "status": statement.status, "status_label": guidance_data.STATUSES[statement.status],
                                "text": statement.text, "links": links})
-        topics.append({"title": title, "statements": statements})
+        if statements:
+            topics.append({"title": title, "statements": statements})
     return topics
 
 
@@ -451,26 +469,71 @@ def _evidence_index(results: ResultSet) -> list[dict]:
     return index
 
 
-def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, pd.DataFrame]) -> dict:
+def _has_rows(table: pd.DataFrame | None) -> bool:
+    return table is not None and not table.empty
+
+
+def _shown_sections(results: ResultSet, guidance: list[dict]) -> tuple[dict[str, bool], list[str]]:
+    """Which optional sections have results (the template renders only those) and a phrase for each absent one."""
+    studies = results.table(INGEST, "studies")
+    streams = set(studies["stream"].astype(str)) if studies is not None else set()
+    pooled = results.table(META, "pooled")
+    risk_pooled = pooled is not None and "question" in pooled.columns and (pooled["question"] == "risk").any()
+    observational = _has_rows(results.table(INGEST, "observational"))
+    shown = {
+        "trials": bool(streams & {"rct", "non_randomised"}) or _has_rows(results.table(INGEST, "trials")),
+        "observational": observational or risk_pooled,
+        "mr": bool(streams & {"mendelian_randomization", "mr_meta_analysis"}) or _has_rows(results.table(MR, "mr_estimates")),
+        "mouse": _has_rows(results.table(INGEST, "preclinical")),
+        "reviews": _has_rows(results.table(META, "review_comparison")),
+        "guidance": bool(guidance),
+    }
+    shown["sex"] = shown["mouse"] or observational
+    absent = {"trials": "intervention trials", "observational": "observational studies",
+              "mr": "Mendelian randomization studies", "mouse": "animal studies",
+              "reviews": "published reviews to compare with", "guidance": "practical guidance statements"}
+    return shown, [text for key, text in absent.items() if not shown[key]]
+
+
+def _lead_sentence(text: str) -> tuple[str, str] | None:
+    """A notice split into its first sentence (shown in bold) and the rest; None when empty."""
+    if not text:
+        return None
+    first, stop, rest = text.partition(". ")
+    return (first + stop.strip(), rest) if stop else (text, "")
+
+
+def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, pd.DataFrame], review: Review) -> dict:
     """Everything the template shows, as plain values."""
     meter = tables["consensus_meter"]
     rob2 = results.table(RISK_OF_BIAS, "rob2_judgements")
     obs_rob = results.table(RISK_OF_BIAS, "observational_rob")
     weights = tables["study_weights"]
     labels = results.table(INGEST, "studies").set_index("study_id")["label"]
+    guidance = _guidance(results, review)
+    shown, absent = _shown_sections(results, guidance)
+    count = len(review.questions)
     return {
-        "title": "Exercise and ALS: consensus report",
-        "questions": _question_views(results, meter),
+        "title": review.title,
+        "description": review.description,
+        "notice": _lead_sentence(review.report.notice),
+        "guidance_notice": _lead_sentence(review.report.guidance_notice),
+        "review_limitations": list(review.report.limitations),
+        "questions_heading": "The question" if count == 1 else ("The two questions" if count == 2 else f"The {count} questions"),
+        "no_studies": results.table(INGEST, "studies").empty,
+        "shown": shown,
+        "absent": absent,
+        "questions": _question_views(results, meter, review),
         "evidence_base": {
             "figures": results.figures.get(INGEST, []),
             "flow": table_view(results.table(INGEST, "evidence_flow"), caption="Evidence flow: which studies reach which analysis",
                                anchor="table-evidence-flow", missing=_missing(INGEST, "evidence_flow")),
-            "trials": table_view(results.table(INGEST, "trials"), ["study_id", "randomised", "exercise_type", "intervention", "comparator",
+            "trials": table_view(results.table(INGEST, "trials"), ["study_id", "randomised", "intervention_type", "intervention", "comparator",
                                                                    "duration_weeks", "n_randomised_total"],
                                  caption="Intervention studies: what was tested", anchor="table-trials",
                                  missing=_missing(INGEST, "trials")),
         },
-        "findings": _findings(results),
+        "findings": _findings(results, review),
         "sof": table_view(results.table(META, "summary_of_findings"),
                           ["outcome", "effect", "participants_studies", "certainty", "certainty_symbols", "footnotes"],
                           caption="GRADE Summary of Findings", anchor="table-sof", missing=_missing(META, "summary_of_findings"),
@@ -492,7 +555,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
         "comparison": table_view(results.table(META, "review_comparison"), ["outcome", "ours", "review", "theirs", "reasons"],
                                  caption="Our pooled results beside the published reviews'", anchor="table-review-comparison",
                                  missing=_missing(META, "review_comparison")),
-        "guidance": _guidance(results),
+        "guidance": guidance,
         "guidance_statuses": guidance_data.STATUSES,
         "limitations": {
             "coverage": table_view(results.table(INGEST, "coverage"), caption="Coverage: what outcome data each trial provides",
@@ -521,14 +584,17 @@ def render_html(context: dict) -> str:
     return environment.get_template(TEMPLATE).render(**context)
 
 
-def write_report(raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path) -> Path:
+def write_report(raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path,
+                 review: Review | None = None) -> Path:
     """Stage 05: write the report's own tables to ``output_dir/tables`` and the report to
-    ``output_dir/publish/consensus_report.html`` (the runner moves it up to ``results_dir``)."""
+    ``output_dir/publish/consensus_report.html`` (the runner moves it up to ``results_dir``).
+    ``review`` defaults to the declaration that governs ``raw_dir``. Returns the report's path."""
+    review = review or review_for(raw_dir)
     results = load_results(results_dir)
     tables = report_tables(results)
     for name, table in tables.items():
         write_table(table, output_dir, name)
-    html = render_html(build_context(results, collect(raw_dir), tables))
+    html = render_html(build_context(results, collect(raw_dir), tables, review))
     path = Path(output_dir) / "publish" / REPORT_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8", newline="\n")

@@ -24,7 +24,7 @@ from compendium.vocabulary import META_ANALYSIS as META
 #: the earlier stages and the results of each that the report uses (CONTRIBUTING.md, stage outputs)
 EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
     INGEST: ("studies", "sources", "conclusions", "trials", "observational", "preclinical", "rct_effects",
-             "stream_counts", "evidence_flow", "coverage", "reported_checks"),
+             "stream_counts", "evidence_flow", "coverage", "reported_checks", "guidance"),
     RISK_OF_BIAS: ("rob2_judgements", "observational_rob"),
     META: ("pooled", "study_effects", "single_trial_results", "sensitivity", "review_comparison", "summary_of_findings"),
     MR: ("mr_estimates", "triangulation"),

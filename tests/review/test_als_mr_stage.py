@@ -1,4 +1,5 @@
-"""Stage 04 end to end through the package functions (what notebooks/04_mendelian_randomization.ipynb calls).
+"""Stage 04 end to end through its entry point (compendium.stages.mendelian_randomization.run, what
+notebooks/04_mendelian_randomization.ipynb calls), on the ALS review's curated data.
 
 * the summary, design, appraisal, triangulation and conclusion on the curated data package
   (``data/raw``), checked for the stage contract and for rules, not for particular numbers;
@@ -14,29 +15,15 @@ import pandas as pd
 import pytest
 
 from compendium.data import load_tables
-from compendium.evidence.triangulation import (
-    ANSWERS,
-    conclusion,
-    evidence_rows,
-    preclinical_counts,
-    triangulation_table,
-)
-from compendium.mr.published import (
-    analyse_user_table,
-    combine,
-    design_table,
-    published_estimates,
-    sensitivity_table,
-    strobe_mr_appraisal,
-)
-from compendium.paths import NOTEBOOKS_DIR, RAW_DIR
+from compendium.evidence.triangulation import ANSWERS
+from compendium.paths import NOTEBOOKS_DIR, RAW_DIR, ROOT
 from compendium.pipeline.parameters import notebook_parameters
-from compendium.plots.mr import leave_one_out_plot, mr_funnel_plot, scatter_plot
-from compendium.plots.mr_published import published_mr_forest, published_mr_forest_alt
-from compendium.plots.triangulation import triangulation_alt, triangulation_plot
-from compendium.results_io import save_figure, write_json, write_table
+from compendium.results_io import write_table
+from compendium.review import load_review
+from compendium.stages import mendelian_randomization
 from test_mr_published import lipid_user_table
 
+REVIEW = load_review(ROOT / "review.yaml")
 NOTEBOOK = NOTEBOOKS_DIR / "04_mendelian_randomization.ipynb"
 
 
@@ -45,29 +32,14 @@ def tables():
     return load_tables(RAW_DIR)
 
 
-def run_stage(tables, output_dir, user=None):
-    """The notebook's calls, in order; returns the written tables."""
-    estimates = published_estimates(tables["mr_estimates"], tables["studies"])
-    design = design_table(tables["mr_studies"], tables["studies"], estimates)
-    intercepts = None
-    if user is not None:
-        estimates, design, intercepts = combine(estimates, user.estimates), combine(design, user.design), user.intercepts
-    sensitivity = sensitivity_table(estimates, design, intercepts)
-    appraisal = strobe_mr_appraisal(design, estimates)
-    rows = evidence_rows(estimates, tables["observational"], tables["preclinical"], tables["studies"])
-    triangulation = triangulation_table(rows)
-    counts = preclinical_counts(tables["preclinical"])
-    answer = conclusion(triangulation, rows, appraisal)
-    out = {"mr_estimates": estimates, "mr_design": design, "mr_sensitivity": sensitivity, "mr_appraisal": appraisal,
-           "triangulation": triangulation, "triangulation_rows": rows, "preclinical_counts": counts}
-    for name, table in out.items():
-        write_table(table, output_dir, name)
-    write_json(answer, output_dir, "conclusion")
-    save_figure(published_mr_forest(estimates), output_dir, "mr_published_forest", title="forest",
-                alt=published_mr_forest_alt(estimates))
-    save_figure(triangulation_plot(rows, triangulation, counts), output_dir, "triangulation", title="triangulation",
-                alt=triangulation_alt(triangulation, counts))
-    return out, answer
+def run_stage(tables, output_dir, snp_table=None):
+    """The stage entry point the notebook calls (stage 01's tables written under a results folder); returns
+    the written tables and the answer."""
+    results = output_dir / "results"
+    for name in mendelian_randomization.INPUTS:
+        write_table(tables[name], results / "01_ingest", name)
+    stage = mendelian_randomization.run(REVIEW, RAW_DIR, results, output_dir, snp_table=snp_table, n_bootstrap=500)
+    return stage.tables, stage.records.get("conclusion")
 
 
 def test_notebook_parameters():
@@ -104,6 +76,7 @@ def test_stage_on_curated_data(tables, tmp_path):
             assert appraisal[study.study_id, "sample_overlap"] == "Not reported"
     saved = json.loads((tmp_path / "tables" / "conclusion.json").read_text(encoding="utf-8"))
     assert saved["question"] == "Does exercise cause ALS?" and saved["answer"] == ANSWERS[saved["rule"]]
+    assert saved["question_id"] == "risk"
     assert saved == answer and len(saved["reasons"]) >= 3
     figures = json.loads((tmp_path / "figures.json").read_text(encoding="utf-8"))
     assert set(figures) == {"mr_published_forest", "triangulation"} and all(f["alt"] for f in figures.values())
@@ -117,15 +90,11 @@ def test_stage_is_deterministic(tables, tmp_path):
 
 
 def test_user_table_path(tables, tmp_path):
-    """The lipid table (LDL-c -> CHD; a demonstration input, not ALS evidence) through the notebook's path."""
+    """The lipid table (LDL-c -> CHD; a demonstration input, not ALS evidence) through the stage's user-table path."""
     frame = lipid_user_table()[["snp", "beta_exposure", "se_exposure", "beta_outcome", "se_outcome"]]
-    user = analyse_user_table(frame, source="lipids demonstration (not ALS evidence)", seed=314159265, n_bootstrap=500)
-    labels = {"exposure_label": "exposure (user-supplied)", "outcome_label": "outcome (log odds)"}
-    for name, figure in (("user_mr_scatter", scatter_plot(frame, user.results, **labels)),
-                         ("user_mr_funnel", mr_funnel_plot(frame, user.results, **labels)),
-                         ("user_mr_leave_one_out", leave_one_out_plot(user.leave_one_out, user.results, **labels))):
-        save_figure(figure, tmp_path, name, title=name, alt="user-supplied; not published evidence")
-    out, answer = run_stage(tables, tmp_path, user)
+    snp_table = tmp_path / "lipids.csv"
+    frame.to_csv(snp_table, index=False)
+    out, answer = run_stage(tables, tmp_path / "with", str(snp_table))
     estimates = out["mr_estimates"]
     user_rows = estimates[estimates["role"] == "user_supplied"]
     assert len(user_rows) == 6 and (user_rows["study_id"] == "user_snp_table").all()
@@ -135,6 +104,6 @@ def test_user_table_path(tables, tmp_path):
     # the conclusion does not change with a user table
     _, without = run_stage(tables, tmp_path / "without")
     assert answer == without
-    figures = json.loads((tmp_path / "figures.json").read_text(encoding="utf-8"))
+    figures = json.loads((tmp_path / "with" / "figures.json").read_text(encoding="utf-8"))
     assert {"user_mr_scatter", "user_mr_funnel", "user_mr_leave_one_out", "mr_published_forest"} <= set(figures)
     assert "User-supplied SNP table" in figures["mr_published_forest"]["alt"]

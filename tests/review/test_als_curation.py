@@ -10,6 +10,8 @@ import re
 import pandas as pd
 import pytest
 
+from compendium.data import load_tables
+from compendium.data.summary import stream_counts
 from compendium.data.validate import validate_package
 from compendium.evidence.reported import check_reported
 from compendium.paths import RAW_DIR, ROOT
@@ -148,7 +150,7 @@ def test_non_randomised_and_active_comparator_studies_are_flagged():
         assert studies.loc[study_id, "stream"] == "non_randomised"
     assert set(trials.index[trials["randomised"] == "false"]) == {"kitano2018", "pinto1999", "vicentecampos2022"}
     for study_id in ("zucchi2019", "mirenayat2025"):
-        assert trials.loc[study_id, "comparator_type"] == "active_exercise"
+        assert trials.loc[study_id, "comparator_type"] == "active_intervention"
         assert studies.loc[study_id, "stream"] == "rct"
 
 
@@ -157,7 +159,7 @@ def test_drory_is_2001_and_braga_arm_labels_come_from_braga():
     assert studies.loc["drory2001", "year"] == "2001" and "drory1998" not in studies.index
     arms = table("arms")
     braga = arms[arms["study_id"] == "braga2018"].set_index("arm")
-    assert braga.loc["exercise", "role"] == "exercise" and braga.loc["exercise", "description"].startswith("G1")
+    assert braga.loc["exercise", "role"] == "intervention" and braga.loc["exercise", "description"].startswith("G1")
     assert braga.loc["control", "description"].startswith("G2")
     assert set(braga["source_id"]) == {"braga2018_pmc"}
 
@@ -196,3 +198,9 @@ def test_studies_without_a_conclusion_are_listed_in_the_readme():
 def test_conclusion_codes_match_the_question():
     conclusions = table("conclusions").merge(table("studies")[["study_id", "question"]], on="study_id", suffixes=("", "_study"))
     assert (conclusions["question"] == conclusions["question_study"]).all()
+
+
+def test_stage_01_counts_match_the_committed_files_and_readme():
+    tables = load_tables(RAW_DIR)
+    counts = stream_counts(tables).groupby("stream")["studies"].sum().to_dict()
+    assert counts == tables["studies"]["stream"].value_counts().to_dict() == readme_counts()

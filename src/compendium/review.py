@@ -1,0 +1,394 @@
+"""The review declaration: everything specific to one review, read from ``review.yaml``.
+
+The pipeline's code is generic; the question, the words used in labels, the outcome vocabulary,
+the time windows, the subgroup variable, the effect measures and the report's prose come from the
+declaration. :func:`load_review` reads it (through :func:`compendium.yaml_io.read_yaml`) and checks
+every field, naming the field in the message (``review.yaml, field 'outcomes[3].range': expected
+..., got ...``).
+
+Fields (``*`` = required)
+-------------------------
+``title``\\*                 report title
+``description``             one paragraph under the title
+``intervention.noun``\\*     word for the intervention in labels ("exercise")
+``comparator.noun``\\*       word for the comparator in labels ("control")
+``condition.noun``          the condition of the risk question in labels ("ALS": "exercise increases ALS risk")
+``questions``\\*             list of ``{id, text, streams}``; ``id`` is the question's role, ``treatment``
+                            (answered from trials by stage 03) or ``risk`` (answered by triangulation in
+                            stage 04), and the value of ``studies.question``; ``streams`` are
+                            ``studies.stream`` values
+``intervention_types``      vocabulary of ``trials.intervention_type`` (filled into the data package)
+``outcomes``\\*              list of ``{id, label, unit, higher_is_better, surrogate, surrogate_note, safety, range}``:
+                            the outcome vocabulary (filled into every outcome column of the data package);
+                            ``higher_is_better`` may be omitted (direction given per data row);
+                            ``safety: true`` marks the adverse-event outcome of the safety sentence;
+                            ``range: [low, high]`` only where the outcome is one instrument
+``time_windows``            list of ``{label, upper_weeks}`` (inclusive upper bound; the last may omit it:
+                            open); ``[]`` or omitted: no windows, every time point pooled together
+``subgroup``                subgroup variable of the trial analyses (a ``trials`` column) or empty
+``continuous_measure``      ``auto`` (MD on one instrument, else SMD) | ``MD`` | ``SMD``
+``dichotomous_measure``     ``RR`` | ``OR``
+``stages``                  the stage notebooks to run, in order
+``rob_summary_outcomes``    outcomes, in order of preference, of the one-result-per-trial risk-of-bias
+                            figures (default: every outcome, in declared order)
+``report``                  ``notice``, ``guidance_notice``, ``limitations`` (list of sentences),
+                            ``guidance_topics`` (list of ``{id, title}`` for ``data/raw/guidance.csv``)
+
+Examples
+--------
+>>> from compendium.review import parse_review
+>>> review = parse_review({"title": "T", "intervention": {"noun": "education"}, "comparator": {"noun": "usual care"},
+...                        "questions": [{"id": "treatment", "text": "Does it work?", "streams": ["rct"]}],
+...                        "outcomes": [{"id": "days_off", "label": "days off work", "unit": "days",
+...                                      "higher_is_better": False}]})
+>>> review.vs
+'education vs usual care'
+>>> review.time_windows
+()
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from compendium.errors import CompendiumError
+from compendium.yaml_io import read_yaml
+
+REVIEW_FILE = "review.yaml"
+#: the question roles the stages answer: ``treatment`` from trials (stage 03), ``risk`` by triangulation (stage 04)
+QUESTION_ROLES = ("treatment", "risk")
+CONTINUOUS_MEASURES = ("auto", "MD", "SMD")
+DICHOTOMOUS_MEASURES = ("RR", "OR")
+DEFAULT_STAGES = ("01_ingest", "02_risk_of_bias", "03_meta_analysis", "04_mendelian_randomization", "05_consensus_report")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_STAGE = re.compile(r"^[0-9]{2}_[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    streams: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    label: str
+    unit: str = ""
+    higher_is_better: bool | None = None
+    surrogate: bool = False
+    surrogate_note: str = ""
+    safety: bool = False
+    range: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    label: str
+    upper_weeks: float  # inclusive; math.inf for the open last window
+
+
+@dataclass(frozen=True)
+class GuidanceTopic:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ReportText:
+    notice: str = ""
+    guidance_notice: str = ""
+    limitations: tuple[str, ...] = ()
+    guidance_topics: tuple[GuidanceTopic, ...] = ()
+
+
+@dataclass(frozen=True)
+class Review:
+    """A validated review declaration (module docstring lists the fields)."""
+
+    title: str
+    description: str
+    intervention: str
+    comparator: str
+    condition: str
+    questions: tuple[Question, ...]
+    intervention_types: tuple[str, ...]
+    outcomes: tuple[Outcome, ...]
+    time_windows: tuple[TimeWindow, ...]
+    subgroup: str | None
+    continuous_measure: str
+    dichotomous_measure: str
+    stages: tuple[str, ...]
+    report: ReportText
+    rob_summary_outcomes: tuple[str, ...] = ()
+    source: str = REVIEW_FILE
+
+    @property
+    def vs(self) -> str:
+        """``"exercise vs control"``."""
+        return f"{self.intervention} vs {self.comparator}"
+
+    @property
+    def question_texts(self) -> dict[str, str]:
+        """question id -> text, in declared order."""
+        return {q.id: q.text for q in self.questions}
+
+    @property
+    def outcome_ids(self) -> tuple[str, ...]:
+        return tuple(o.id for o in self.outcomes)
+
+    def outcome(self, outcome_id: str) -> Outcome | None:
+        return next((o for o in self.outcomes if o.id == outcome_id), None)
+
+    def outcome_label(self, outcome_id: str) -> str:
+        found = self.outcome(outcome_id)
+        return found.label if found else str(outcome_id).replace("_", " ")
+
+    @property
+    def surrogates(self) -> dict[str, str]:
+        """surrogate outcome code -> its note (GRADE indirectness)."""
+        return {o.id: o.surrogate_note for o in self.outcomes if o.surrogate}
+
+    def question_for_role(self, role: str) -> Question | None:
+        """The declared question with id ``role`` (``treatment`` or ``risk``), None when the review does not ask it."""
+        return next((q for q in self.questions if q.id == role), None)
+
+    @property
+    def safety_outcomes(self) -> tuple[str, ...]:
+        return tuple(o.id for o in self.outcomes if o.safety)
+
+    def has_stage(self, stage: str) -> bool:
+        return stage in self.stages
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+class _Checker:
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, field: str, expected: str, got: object) -> CompendiumError:
+        return CompendiumError(f"{self.source}, field {field!r}: expected {expected}, got {got!r}")
+
+    def text(self, value: object, field: str, *, required: bool = True) -> str:
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(field, "a non-empty text" if required else "a text", value)
+        return value.strip()
+
+    def identifier(self, value: object, field: str) -> str:
+        if not isinstance(value, str) or not _ID.match(value):
+            raise self.fail(field, "an identifier of lower-case letters, digits and '_' starting with a letter", value)
+        return value
+
+    def mapping(self, value: object, field: str) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(field, "a mapping (key: value)", value)
+        return value
+
+    def sequence(self, value: object, field: str, *, required: bool = False) -> list:
+        if value is None and not required:
+            return []
+        if not isinstance(value, list) or (required and not value):
+            raise self.fail(field, "a non-empty list" if required else "a list", value)
+        return value
+
+    def flag(self, value: object, field: str, default: bool | None) -> bool | None:
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(field, "true or false", value)
+        return value
+
+    def number(self, value: object, field: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
+            raise self.fail(field, "a finite number", value)
+        return float(value)
+
+    def choice(self, value: object, field: str, options: tuple[str, ...], default: str) -> str:
+        if value is None:
+            return default
+        if value not in options:
+            raise self.fail(field, "one of " + ", ".join(options), value)
+        return str(value)
+
+    def unique(self, ids: list[str], field: str) -> None:
+        seen = set()
+        for i, item in enumerate(ids):
+            if item in seen:
+                raise self.fail(f"{field}[{i}].id", "an id not used before in the list", item)
+            seen.add(item)
+
+    def keys(self, mapping: dict, allowed: tuple[str, ...], field: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                raise self.fail(f"{field}.{key}" if field else str(key), "one of the known keys " + ", ".join(allowed), key)
+
+
+REVIEW_KEYS = ("title", "description", "intervention", "comparator", "condition", "questions", "intervention_types", "outcomes",
+               "time_windows", "subgroup", "continuous_measure", "dichotomous_measure", "stages", "report",
+               "rob_summary_outcomes")
+OUTCOME_KEYS = ("id", "label", "unit", "higher_is_better", "surrogate", "surrogate_note", "safety", "range")
+REPORT_KEYS = ("notice", "guidance_notice", "limitations", "guidance_topics")
+
+
+def _outcome(c: _Checker, raw: object, field: str) -> Outcome:
+    item = c.mapping(raw, field)
+    c.keys(item, OUTCOME_KEYS, field)
+    value_range = None
+    if item.get("range") is not None:
+        bounds = item["range"]
+        if not isinstance(bounds, list) or len(bounds) != 2:
+            raise c.fail(f"{field}.range", "[low, high], two numbers", bounds)
+        low, high = (c.number(b, f"{field}.range") for b in bounds)
+        if not low < high:
+            raise c.fail(f"{field}.range", "low < high", bounds)
+        value_range = (low, high)
+    return Outcome(id=c.identifier(item.get("id"), f"{field}.id"), label=c.text(item.get("label"), f"{field}.label"),
+                   unit=c.text(item.get("unit"), f"{field}.unit", required=False),
+                   higher_is_better=c.flag(item.get("higher_is_better"), f"{field}.higher_is_better", None),
+                   surrogate=bool(c.flag(item.get("surrogate"), f"{field}.surrogate", False)),
+                   surrogate_note=c.text(item.get("surrogate_note"), f"{field}.surrogate_note", required=False),
+                   safety=bool(c.flag(item.get("safety"), f"{field}.safety", False)), range=value_range)
+
+
+def _windows(c: _Checker, raw: object) -> tuple[TimeWindow, ...]:
+    windows: list[TimeWindow] = []
+    items = c.sequence(raw, "time_windows")
+    for i, entry in enumerate(items):
+        field = f"time_windows[{i}]"
+        item = c.mapping(entry, field)
+        c.keys(item, ("label", "upper_weeks"), field)
+        last = i == len(items) - 1
+        if item.get("upper_weeks") is None and not last:
+            raise c.fail(f"{field}.upper_weeks", "an upper bound in weeks (only the last window may be open)", None)
+        upper = math.inf if item.get("upper_weeks") is None else c.number(item["upper_weeks"], f"{field}.upper_weeks")
+        if windows and upper <= windows[-1].upper_weeks:
+            raise c.fail(f"{field}.upper_weeks", f"a bound above the previous window's {windows[-1].upper_weeks:g}", item["upper_weeks"])
+        windows.append(TimeWindow(c.text(item.get("label"), f"{field}.label"), upper))
+    if windows and math.isfinite(windows[-1].upper_weeks):
+        windows.append(TimeWindow(f"over {windows[-1].upper_weeks:g} weeks", math.inf))
+    return tuple(windows)
+
+
+def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
+    """A :class:`Review` from the parsed YAML of a declaration; CompendiumError naming the field otherwise."""
+    c = _Checker(source)
+    if not isinstance(data, dict):
+        raise CompendiumError(f"{source}: expected a mapping of the review's fields, got {type(data).__name__}")
+    c.keys(data, REVIEW_KEYS, "")
+    nouns = {}
+    condition = c.mapping(data.get("condition") or {"noun": "the outcome"}, "condition")
+    c.keys(condition, ("noun",), "condition")
+    for side in ("intervention", "comparator"):
+        item = c.mapping(data.get(side), side)
+        c.keys(item, ("noun",), side)
+        nouns[side] = c.text(item.get("noun"), f"{side}.noun")
+    questions = []
+    for i, entry in enumerate(c.sequence(data.get("questions"), "questions", required=True)):
+        field = f"questions[{i}]"
+        item = c.mapping(entry, field)
+        c.keys(item, ("id", "text", "streams"), field)
+        streams = tuple(c.identifier(s, f"{field}.streams[{j}]") for j, s in enumerate(c.sequence(item.get("streams"), f"{field}.streams")))
+        question_id = c.choice(item.get("id"), f"{field}.id", QUESTION_ROLES, "")
+        if not question_id:
+            raise c.fail(f"{field}.id", "one of " + ", ".join(QUESTION_ROLES), None)
+        questions.append(Question(question_id, c.text(item.get("text"), f"{field}.text"), streams))
+    c.unique([q.id for q in questions], "questions")
+    outcomes = [_outcome(c, entry, f"outcomes[{i}]")
+                for i, entry in enumerate(c.sequence(data.get("outcomes"), "outcomes", required=True))]
+    c.unique([o.id for o in outcomes], "outcomes")
+    types = tuple(c.identifier(t, f"intervention_types[{i}]") for i, t in enumerate(c.sequence(data.get("intervention_types"), "intervention_types")))
+    subgroup = data.get("subgroup")
+    if subgroup is not None:
+        subgroup = c.identifier(subgroup, "subgroup")
+    stages = tuple(data.get("stages") or DEFAULT_STAGES)
+    for i, stage in enumerate(c.sequence(list(stages), "stages")):
+        if not isinstance(stage, str) or not _STAGE.match(stage):
+            raise c.fail(f"stages[{i}]", "a stage notebook name such as 03_meta_analysis", stage)
+    report_raw = c.mapping(data.get("report") or {}, "report")
+    c.keys(report_raw, REPORT_KEYS, "report")
+    topics = []
+    for i, entry in enumerate(c.sequence(report_raw.get("guidance_topics"), "report.guidance_topics")):
+        field = f"report.guidance_topics[{i}]"
+        item = c.mapping(entry, field)
+        c.keys(item, ("id", "title"), field)
+        topics.append(GuidanceTopic(c.identifier(item.get("id"), f"{field}.id"), c.text(item.get("title"), f"{field}.title")))
+    report = ReportText(
+        notice=c.text(report_raw.get("notice"), "report.notice", required=False),
+        guidance_notice=c.text(report_raw.get("guidance_notice"), "report.guidance_notice", required=False),
+        limitations=tuple(c.text(s, f"report.limitations[{i}]") for i, s in enumerate(c.sequence(report_raw.get("limitations"), "report.limitations"))),
+        guidance_topics=tuple(topics),
+    )
+    summary = tuple(c.identifier(o, f"rob_summary_outcomes[{i}]") for i, o in enumerate(c.sequence(data.get("rob_summary_outcomes"), "rob_summary_outcomes")))
+    known = {o.id for o in outcomes}
+    for i, code in enumerate(summary):
+        if code not in known:
+            raise c.fail(f"rob_summary_outcomes[{i}]", "an outcome id declared under outcomes", code)
+    return Review(
+        title=c.text(data.get("title"), "title"), description=c.text(data.get("description"), "description", required=False),
+        intervention=nouns["intervention"], comparator=nouns["comparator"],
+        condition=c.text(condition.get("noun"), "condition.noun"), questions=tuple(questions),
+        intervention_types=types, outcomes=tuple(outcomes), time_windows=_windows(c, data.get("time_windows")),
+        subgroup=subgroup, continuous_measure=c.choice(data.get("continuous_measure"), "continuous_measure", CONTINUOUS_MEASURES, "auto"),
+        dichotomous_measure=c.choice(data.get("dichotomous_measure"), "dichotomous_measure", DICHOTOMOUS_MEASURES, "RR"),
+        stages=stages, report=report, rob_summary_outcomes=summary or tuple(o.id for o in outcomes), source=source,
+    )
+
+
+def load_review(path: str | Path = REVIEW_FILE) -> Review:
+    """Read and validate a review declaration (``review.yaml``)."""
+    path = Path(path)
+    if not path.exists():
+        raise CompendiumError(f"{path}: review declaration not found (every compendium has a review.yaml at its root)")
+    return parse_review(read_yaml(path), source=str(path))
+
+
+def find_review(start: str | Path) -> Path | None:
+    """The ``review.yaml`` of the compendium that holds ``start`` (a data folder): the nearest one
+    in ``start`` or its parents, None when there is none."""
+    folder = Path(start).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / REVIEW_FILE).is_file():
+            return candidate / REVIEW_FILE
+    return None
+
+
+def review_for(raw_dir: str | Path) -> Review:
+    """The declaration that governs a data package folder: the nearest ``review.yaml`` in it or
+    above it (:func:`find_review`), else this compendium's own (``review.yaml`` at the repository
+    root); CompendiumError when there is none."""
+    from compendium.paths import ROOT
+
+    path = find_review(raw_dir) or (ROOT / REVIEW_FILE if (ROOT / REVIEW_FILE).is_file() else None)
+    if path is None:
+        raise CompendiumError(f"{raw_dir}: no {REVIEW_FILE} in this folder, any folder above it, or at {ROOT}")
+    return load_review(path)
+
+
+#: data-package field property naming the declaration's vocabulary that fills the field's enum
+VOCABULARY_PROPERTY = "vocabulary"
+
+
+def fill_vocabularies(descriptor: dict, review: Review) -> dict:
+    """Set ``constraints.enum`` of every field marked ``vocabulary: outcomes``, ``intervention_types``
+    or ``questions`` in a data-package descriptor from the declaration (in place;
+    returned for chaining). An unknown vocabulary name is a CompendiumError."""
+    vocabularies = {"outcomes": list(review.outcome_ids), "intervention_types": list(review.intervention_types),
+                    "questions": [q.id for q in review.questions]}
+    for resource in descriptor.get("resources") or []:
+        for field in (resource.get("schema") or {}).get("fields") or []:
+            name = field.pop(VOCABULARY_PROPERTY, None) if isinstance(field, dict) else None
+            if name is None:
+                continue
+            if name not in vocabularies:
+                raise CompendiumError(f"datapackage.yaml, resource {resource.get('name')!r}, field {field.get('name')!r}: "
+                                      f"expected vocabulary one of {', '.join(vocabularies)}, got {name!r}")
+            if vocabularies[name]:
+                field.setdefault("constraints", {})["enum"] = vocabularies[name]
+    return descriptor

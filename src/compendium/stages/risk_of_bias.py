@@ -1,0 +1,108 @@
+"""Stage 02, risk of bias: RoB 2 for the randomised trial results (proposed and final judgements,
+overrides, NI counts, robvis table and figures for one result per trial) and the ROBINS-E domains
+of the observational studies. With no answers in the data the stage writes its tables empty and
+says so; later stages then report risk of bias as not assessed for those studies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from compendium.bias import observational, rob2
+from compendium.bias import stage as rob_tables
+from compendium.bias.vocabulary import ROBINS_E, TOOL_DOMAINS
+from compendium.plots.rob import summary_plot, traffic_light_plot
+from compendium.results_io import read_table, save_figure
+from compendium.review import Review
+from compendium.stages import StageResult, account
+
+STAGE = "02_risk_of_bias"
+INGEST = "01_ingest"
+PALETTES = ("cochrane", "colourblind")
+JUDGEMENT_COLUMNS = ["study_id", "study", "outcome", "d1", "d2", "d3", "d4", "d5", "overall"]
+NI_COLUMNS = ["study_id", "study", "outcome", "n_asked", "n_ni", "pct_ni", "ni_d1", "ni_d2", "ni_d3", "ni_d4", "ni_d5"]
+OBSERVATIONAL_COLUMNS = ["study_id", "study", *observational.DOMAINS, "overall"]
+WEIGHT_COLUMNS = ["study_id", "n_randomised", "weight", "weight_source"]
+
+
+def _robvis_columns(tool: str) -> list[str]:
+    return ["Study", *TOOL_DOMAINS[tool], "Overall", "Weight"]
+
+
+def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path, *,
+        palette: str = "cochrane") -> StageResult:
+    """Stage 02 (module docstring); ``palette`` colours the observational figure."""
+    result = StageResult()
+    read = {name: read_table(results_dir, INGEST, name)
+            for name in ("rob2_answers", "rob2_overrides", "observational_rob", "studies", "trials", "arms")}
+    _rob2(review, read, result, output_dir)
+    _observational(read, result, output_dir, palette)
+    return result.finish(output_dir)
+
+
+def _rob2(review: Review, read: dict[str, pd.DataFrame], result: StageResult, output_dir: str | Path) -> None:
+    answers, studies = read["rob2_answers"], read["studies"]
+    if answers.empty:
+        result.notes.append("RoB 2: no signalling answers in rob2_answers.csv; trial results are not assessed")
+        result.table(output_dir, "rob2_judgements", pd.DataFrame(columns=JUDGEMENT_COLUMNS))
+        result.table(output_dir, "rob_no_information", pd.DataFrame(columns=NI_COLUMNS))
+        result.table(output_dir, "rob2_robvis", pd.DataFrame(columns=_robvis_columns("ROB2")))
+        result.table(output_dir, "rob2_weights", pd.DataFrame(columns=WEIGHT_COLUMNS))
+        result.accounting.append(account(STAGE, "rob2_answers", 0, 0, 0))
+        return
+    wide = rob_tables.rob2_wide(answers, read["rob2_overrides"])
+    judgements = result.table(output_dir, "rob2_judgements", rob_tables.rob2_judgements(rob2.assess(wide, source="rob2_answers"), studies))
+    result.tables["overrides"] = rob_tables.overrides_shown(judgements)
+    result.table(output_dir, "rob_no_information", rob_tables.no_information(rob2.count_no_information(wide), studies))
+    result.accounting.append(account(STAGE, "rob2_answers", len(answers), len(answers), 0))
+    function = rob_tables.one_result_per_study(judgements, review.rob_summary_outcomes)
+    weights = rob_tables.trial_weights(read["arms"], read["trials"], function["study_id"].tolist())
+    result.table(output_dir, "rob2_weights", weights)
+    if function.empty:
+        result.notes.append("RoB 2 figures: no trial has a judgement for the outcomes of rob_summary_outcomes")
+        result.table(output_dir, "rob2_robvis", pd.DataFrame(columns=_robvis_columns("ROB2")))
+        return
+    robvis = result.table(output_dir, "rob2_robvis", rob_tables.robvis_table(function, weights))
+    summary_text = rob_tables.describe_judgements(robvis)
+    labels = rob_tables.study_labels(studies)
+    zero_weight = [labels.get(s, s) for s in weights.loc[weights["weight"] == 0, "study_id"]]
+    weight_note = f" Weighted by the number randomised; weight 0 (not reported): {', '.join(zero_weight) or 'none'}."
+    outcome_names = " / ".join(review.outcome_label(o) for o in review.rob_summary_outcomes if o in set(function["outcome"]))
+    for colours in PALETTES:
+        figure = traffic_light_plot(robvis, palette=colours, title=f"RoB 2 by trial: {outcome_names}")
+        save_figure(figure, output_dir, f"rob2_traffic_light_{colours}",
+                    title=f"RoB 2 traffic-light plot, {outcome_names} ({colours} palette)",
+                    alt=f"Traffic-light plot of RoB 2 judgements per trial and domain for {outcome_names}. " + summary_text)
+        result.figures.append(f"rob2_traffic_light_{colours}")
+        if float(weights["weight"].sum()) <= 0:
+            if colours == PALETTES[0]:
+                result.notes.append("RoB 2 weighted summary not drawn: no trial reports its number randomised")
+            continue
+        figure = summary_plot(robvis, palette=colours, weighted=True, weight_label="participants randomised",
+                              title=f"RoB 2 summary, {outcome_names} (weighted by number randomised)")
+        save_figure(figure, output_dir, f"rob2_summary_weighted_{colours}",
+                    title=f"RoB 2 weighted summary, {outcome_names} ({colours} palette)",
+                    alt="Stacked bars of the share of randomised participants in each RoB 2 judgement, per domain and overall, "
+                        f"for {outcome_names}. " + summary_text + weight_note)
+        result.figures.append(f"rob2_summary_weighted_{colours}")
+
+
+def _observational(read: dict[str, pd.DataFrame], result: StageResult, output_dir: str | Path, palette: str) -> None:
+    answers = read["observational_rob"]
+    if answers.empty:
+        result.notes.append("ROBINS-E: no domain judgements in observational_rob.csv; observational studies are not assessed")
+        result.table(output_dir, "observational_rob", pd.DataFrame(columns=OBSERVATIONAL_COLUMNS))
+        result.accounting.append(account(STAGE, "observational_rob", 0, 0, 0))
+        return
+    table = result.table(output_dir, "observational_rob", rob_tables.observational_judgements(
+        observational.assess_observational(observational.pivot_judgements(answers, source="observational_rob")), read["studies"]))
+    result.accounting.append(account(STAGE, "observational_rob", len(answers), len(answers), 0))
+    robvis = rob_tables.robvis_table(table, tool=ROBINS_E)
+    figure = traffic_light_plot(robvis, tool=ROBINS_E, palette=palette,
+                                title="ROBINS-E domains by observational study")
+    save_figure(figure, output_dir, "observational_traffic_light",
+                title="Risk of bias in observational studies (ROBINS-E domains)",
+                alt="Traffic-light plot of ROBINS-E domain judgements per observational study. "
+                    + rob_tables.describe_judgements(robvis, tool=ROBINS_E))
+    result.figures.append("observational_traffic_light")

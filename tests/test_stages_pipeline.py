@@ -1,0 +1,150 @@
+"""The stage layer end to end on SYNTHETIC packages (tests/synthetic_packages.py; not evidence):
+an RCT-only review (no observational, MR, animal or risk-of-bias data) and a review with no
+studies yet both build a complete report; the answer rules see the pooled primary analyses
+(issue 11: analysis_set codes); every input row is accounted for."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from compendium.errors import CompendiumError
+from compendium.review import load_review
+from compendium.stages import account, consensus_report, ingest, meta_analysis, mendelian_randomization, risk_of_bias
+from synthetic_packages import EMPTY_REVIEW, RCT_ONLY_REVIEW, rct_only_rows, write_package
+
+STAGES = (("01_ingest", ingest), ("02_risk_of_bias", risk_of_bias), ("03_meta_analysis", meta_analysis),
+          ("04_mendelian_randomization", mendelian_randomization), ("05_consensus_report", consensus_report))
+
+
+def build(root, review_yaml, rows):
+    raw = write_package(root, review_yaml, rows)
+    review = load_review(root / "review.yaml")
+    results = root / "reports"
+    outputs = {}
+    for name, module in STAGES:
+        outputs[name] = module.run(review, raw, results, results / name)
+    html = (results / "05_consensus_report" / "publish" / "consensus_report.html").read_text(encoding="utf-8")
+    return outputs, results, html
+
+
+@pytest.fixture(scope="module")
+def rct_only(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("rct_only"), RCT_ONLY_REVIEW, rct_only_rows())
+
+
+def test_rct_only_review_builds_a_complete_report(rct_only):
+    outputs, results, html = rct_only
+    assert "Synthetic self-management review (test fixture)" in html
+    assert "Does education reduce days off work (synthetic)?" in html
+    for word in ("ALS", "amyotrophic", "exercise", "Exercise", "mouse"):
+        assert word not in html, word
+    assert 'id="findings-mr"' not in html and 'id="findings-mouse"' not in html
+    assert "Not in this review: observational studies; Mendelian randomization studies; animal studies" in html
+    # empty streams: tables written with their header, and a note saying why
+    for stage, table in (("02_risk_of_bias", "rob2_judgements"), ("04_mendelian_randomization", "mr_estimates"),
+                         ("04_mendelian_randomization", "triangulation")):
+        frame = pd.read_csv(results / stage / "tables" / f"{table}.csv")
+        assert frame.empty and len(frame.columns) > 3, table
+    assert any("no signalling answers" in n for n in outputs["02_risk_of_bias"].notes)
+    assert any("no Mendelian randomization estimates" in n for n in outputs["04_mendelian_randomization"].notes)
+    assert "conclusion" not in outputs["04_mendelian_randomization"].records
+
+
+def test_answer_rules_see_the_pooled_primary_analysis(rct_only):
+    outputs, results, html = rct_only
+    pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
+    days = pooled[(pooled["outcome"] == "days_off") & (pooled["subgroup"] == "all")].iloc[0]
+    assert days["analysis_set"] == "primary" and days["analysis_set_label"] == "randomised, non-education control"
+    assert days["k"] == 3 and days["ci_high"] < 0  # fewer days off with education in all three trials
+    answer = json.loads((results / "03_meta_analysis" / "tables" / "conclusion.json").read_text(encoding="utf-8"))
+    assert answer["question_id"] == "treatment"
+    assert answer["reasons"][0].startswith("1 outcome(s) had at least two comparable randomised trials")
+    sof = pd.read_csv(results / "03_meta_analysis" / "tables" / "summary_of_findings.csv").set_index("analysis_id")
+    certainty = sof.loc[days["analysis_id"], "certainty"]
+    expected = {"High": "T1", "Moderate": "T1", "Low": "T2"}.get(certainty, "T3")
+    assert answer["rule"] == expected, (certainty, answer)
+    assert answer["answer"] in html
+
+
+def test_rows_without_a_time_point_are_pooled_when_no_windows_are_declared(rct_only):
+    outputs, results, _ = rct_only
+    effects = pd.read_csv(results / "03_meta_analysis" / "tables" / "single_trial_results.csv")
+    excluded = pd.read_csv(results / "03_meta_analysis" / "tables" / "excluded_data.csv")
+    symptom = effects[effects["outcome"] == "symptom_score"]
+    assert len(symptom) == 1 and symptom["window"].iloc[0] == "all time points"
+    assert excluded.empty
+    assert all(record["balanced"] for record in outputs["03_meta_analysis"].accounting)
+
+
+def test_rows_without_a_time_point_are_shown_not_pooled_when_windows_are_declared(tmp_path):
+    review = RCT_ONLY_REVIEW.replace("time_windows: []", "time_windows: [{label: 'up to 26 weeks', upper_weeks: 26}]")
+    outputs, results, _ = build(tmp_path, review, rct_only_rows())
+    shown = pd.read_csv(results / "03_meta_analysis" / "tables" / "single_trial_results.csv")
+    row = shown[shown["outcome"] == "symptom_score"].iloc[0]
+    assert row["window"] == "time point not recorded" and row["notes"].startswith("time point not recorded: not pooled")
+    assert all(record["balanced"] for record in outputs["03_meta_analysis"].accounting)
+
+
+def test_an_arm_with_an_unrecognised_role_gets_a_correct_reason(tmp_path):
+    rows = rct_only_rows()
+    rows["arms"] = [a if not (a["study_id"] == "s3" and a["role"] == "intervention") else {**a, "arm": "edu2"}
+                    for a in rows["arms"]] + [{**rows["arms"][0], "study_id": "s3", "arm": "edu", "role": "control"}]
+    outputs, results, _ = build(tmp_path, RCT_ONLY_REVIEW, rows)
+    excluded = pd.read_csv(results / "03_meta_analysis" / "tables" / "excluded_data.csv")
+    s3 = excluded[excluded["study_id"] == "s3"]
+    assert len(s3) == 2 and s3["reason"].str.contains("0 education and 2 control arm rows").all()
+
+
+def test_an_empty_review_says_there_are_no_studies_yet(tmp_path):
+    outputs, results, html = build(tmp_path, EMPTY_REVIEW, {})
+    assert "There are no studies in this review yet" in html
+    assert "A new review (test fixture)" in html
+    assert any("no studies" in n for n in outputs["01_ingest"].notes)
+    assert pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv").empty
+
+
+def test_accounting_check():
+    assert account("03_meta_analysis", "continuous_outcomes", 5, 3, 2)["balanced"]
+    with pytest.raises(CompendiumError, match="every row must be used or excluded"):
+        account("03_meta_analysis", "continuous_outcomes", 5, 3, 1)
+
+
+@pytest.mark.parametrize(("n", "rule", "answer"), [(40, "T2", "Possibly, for days_off"), (300, "T1", "Probably yes, for days_off")])
+def test_rules_t1_and_t2_are_reached(tmp_path, n, rule, answer):
+    """Three consistent synthetic trials: small ones give Low certainty (T2), large ones Moderate (T1)."""
+    _, results, html = build(tmp_path, RCT_ONLY_REVIEW, rct_only_rows(n))
+    conclusion = json.loads((results / "03_meta_analysis" / "tables" / "conclusion.json").read_text(encoding="utf-8"))
+    assert conclusion["rule"] == rule and conclusion["answer"].startswith(answer)
+    assert conclusion["safety"] == ""  # the synthetic review declares no safety outcome
+    assert "<strong>Safety:</strong>" not in html
+
+
+@pytest.mark.parametrize("measure", ["RR", "OR"])
+def test_dichotomous_outcomes_are_pooled_as_the_declared_ratio(tmp_path, measure):
+    """Two synthetic trials with events per arm; reference: escalc's log RR / log OR and their
+    variances (Cochrane Handbook 6.4.1) pooled by inverse variance (fixed-effect check of the REML fit: tau2 = 0 here)."""
+    import math
+
+    from synthetic_packages import dichotomous_rows
+
+    review = RCT_ONLY_REVIEW + f"dichotomous_measure: {measure}\n"
+    outputs, results, _ = build(tmp_path, review, dichotomous_rows())
+    pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
+    row = pooled[(pooled["outcome"] == "admission") & (pooled["subgroup"] == "all")].iloc[0]
+    assert row["measure"] == measure and row["k"] == 2 and row["log_scale"]
+    cells = ((4, 40, 10, 40), (6, 50, 12, 50))
+    if measure == "RR":
+        yi = [math.log((a / n1) / (c / n2)) for a, n1, c, n2 in cells]
+        vi = [1 / a - 1 / n1 + 1 / c - 1 / n2 for a, n1, c, n2 in cells]
+    else:
+        yi = [math.log((a * (n2 - c)) / ((n1 - a) * c)) for a, n1, c, n2 in cells]
+        vi = [1 / a + 1 / (n1 - a) + 1 / c + 1 / (n2 - c) for a, n1, c, n2 in cells]
+    weights = [1 / v for v in vi]
+    fixed = sum(w * y for w, y in zip(weights, yi)) / sum(weights)
+    if row["tau2"] == 0:
+        assert row["estimate"] == pytest.approx(math.exp(fixed), rel=1e-9)
+    assert row["estimate"] < 1  # fewer admissions with education in both trials
+    assert all(record["balanced"] for record in outputs["03_meta_analysis"].accounting)
