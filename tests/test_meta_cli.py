@@ -87,8 +87,8 @@ def test_readable_summary(bcg_csv: Path, capsys: pytest.CaptureFixture) -> None:
     ("edit", "args", "message"),
     [
         (None, ["--yi", "yi", "--vi", "nope"], "missing column 'nope'"),
-        ("text", ["--yi", "yi", "--vi", "vi"], "row 3, column 'vi'"),
-        ("zero", ["--yi", "yi", "--vi", "vi"], "row 2, column 'vi'"),
+        ("text", ["--yi", "yi", "--vi", "vi"], "row 3 (line 4), column 'vi': expected a number, got 'abc'"),
+        ("zero", ["--yi", "yi", "--vi", "vi"], "row 2 (line 3), column 'vi': expected a sampling variance > 0"),
         ("empty", ["--yi", "yi", "--vi", "vi"], "k = 0"),
         (None, ["--yi", "yi"], "exactly one of --vi or --sei"),
         (None, ["--measure", "OR", "--ai", "tpos"], "needs --bi --ci --di"),

@@ -188,7 +188,7 @@ def test_adhoc_never_narrower_than_z() -> None:
     [
         ({"yi": [], "vi": []}, "k = 0"),
         ({"yi": [0.1, 0.2], "vi": [0.1, 0.0]}, "row 2"),
-        ({"yi": [0.1, None], "vi": [0.1, 0.2]}, "row 2"),
+        ({"yi": [0.1, None], "vi": [0.1, 0.2], "na_action": "fail"}, "row 2"),
         ({"yi": [0.1, "a"], "vi": [0.1, 0.2]}, "row 2"),
         ({"yi": [0.1, 0.2], "vi": [0.1, 0.2], "method": "XX"}, "method"),
         ({"yi": [0.1, 0.2], "vi": [0.1, 0.2], "test": "t"}, "test"),

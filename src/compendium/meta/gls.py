@@ -100,6 +100,13 @@ class Fit:
         """y'PPy = sum w^2 r^2 (because Py = W r)."""
         return np.einsum("mk,mk->m", self.w**2, self.resid**2)
 
+    @cached_property
+    def yppp_y(self) -> np.ndarray:
+        """y'PPPy = z'Pz with z = Py = W r: ``sum w^3 r^2 - (X'W^2 r)' A (X'W^2 r)``."""
+        w2r = self.w**2 * self.resid
+        xw2r = w2r @ self.batch.X
+        return np.einsum("mk,mk->m", self.w**3, self.resid**2) - np.einsum("mi,mij,mj->m", xw2r, self.a, xw2r)
+
     def leverage(self) -> np.ndarray:
         """Hat values w_i x_i' A x_i, shape (m, k)."""
         return self.w * np.einsum("ki,mij,kj->mk", self.batch.X, self.a, self.batch.X)
