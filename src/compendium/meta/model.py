@@ -222,10 +222,10 @@ class MetaResult:
         Examples
         --------
         >>> res = rma([0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03], method="DL", test="z")
-        >>> res.summary_frame().round(4).iloc[0].to_dict()["estimate"]
-        0.2966
-        >>> float(res.summary_frame(transf=np.exp)["estimate"].round(4).iloc[0])
-        1.3453
+        >>> float(res.summary_frame()["estimate"].round(4).iloc[0])  # metafor 3.8: 0.3089
+        0.3089
+        >>> float(res.summary_frame(transf=np.exp)["estimate"].round(4).iloc[0])  # predict(transf=exp)
+        1.3619
         """
         import pandas as pd
 
@@ -502,7 +502,8 @@ def prepare_inputs(
     return y, v, X, tuple(coef_names), tuple(labels[i] for i in rows), omitted, notes
 
 
-def _notes(k: int, p: int, method: str, test: str, tau2: float, v: np.ndarray, s2w: float) -> list[str]:
+def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v: np.ndarray,
+           s2w: float) -> list[str]:
     notes = []
     if k == 1:
         notes.append("k = 1: a single study, no pooling; the result is that study's own estimate "
@@ -516,6 +517,9 @@ def _notes(k: int, p: int, method: str, test: str, tau2: float, v: np.ndarray, s
     elif method != "FE" and tau2 == 0.0:
         notes.append("tau2 was estimated at 0: the random-effects model equals the equal-effects "
                      "(fixed-effect) model.")
+    if np.ptp(y) == 0.0:
+        notes.append("All studies have the same effect size: there is no variation, so heterogeneity "
+                     "is 0 and t-based (knha) standard errors and tests are not defined.")
     if np.ptp(v) == 0.0:
         notes.append("All studies have the same sampling variance: every study gets the same weight, "
                      "so random-effects and equal-effects estimates coincide.")
@@ -583,8 +587,8 @@ def rma(
     Examples
     --------
     >>> res = rma([0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03], method="DL", test="z")
-    >>> round(res.estimate, 4), round(res.tau2, 4), round(res.i2, 2)
-    (0.2966, 0.0181, 52.91)
+    >>> round(res.estimate, 4), round(res.tau2, 4), round(res.i2, 2)  # metafor 3.8 gives the same
+    (0.3089, 0.0224, 57.07)
     """
     if method not in METHODS:
         raise CompendiumError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -653,7 +657,10 @@ def _fit_arrays(
         has_intercept = bool(np.all(X[:, 0] == 1.0))
         btt = np.arange(1 if has_intercept else 0, p)
         b, vbb = beta[btt], vb[np.ix_(btt, btt)]
-        qm = float(b @ np.linalg.solve(vbb, b))
+        try:
+            qm = float(b @ np.linalg.solve(vbb, b))
+        except np.linalg.LinAlgError:  # a zero covariance: knha with no residual variation
+            qm = float("nan")
         if s.ddf[0] == s.ddf[0]:  # t-based: F test
             qm /= len(btt)
             qm_df = (len(btt), df_resid)
@@ -669,7 +676,7 @@ def _fit_arrays(
         pi_se = np.sqrt(se[0] ** 2 + tau2)
         pi_low, pi_high = float(beta[0] - crit * pi_se), float(beta[0] + crit * pi_se)
     w = s.fit.w[0]
-    all_notes = _notes(k, p, method, test, tau2, v, float(s.s2w[0])) + list(notes)
+    all_notes = _notes(k, p, method, test, tau2, y, v, float(s.s2w[0])) + list(notes)
     if p > 1:
         all_notes.append("Meta-regression: 'estimate' is the intercept (all moderators at 0); "
                          "no prediction interval is reported.")

@@ -55,7 +55,8 @@ def solve_q(batch: Batch, target: np.ndarray) -> np.ndarray:
     for _ in range(MAX_ITER):
         fit = fit_at(batch, tau2)
         gap = fit.rss - target
-        step = np.where(active & (gap > 0), gap / fit.ypp_y, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(active & (gap > 0), gap / fit.ypp_y, 0.0)
         tau2 = tau2 + step
         active = np.abs(step) > TOLERANCE * np.maximum(1.0, tau2)
         if not active.any():
