@@ -87,7 +87,42 @@ def escalc(
     Arguments are column names of ``data`` or arrays. Binary measures accept ``ai, bi, ci, di``
     or ``ai, n1i, ci, n2i``; a column ``zero_cell_corrected`` says which studies got ``add``
     in every cell. For SMD, ``outcome_type`` (values "final"/"change") is checked by
-    :func:`check_outcome_types`. Rows with missing inputs get missing ``yi``/``vi``.
+    :func:`check_outcome_types`. Rows with missing inputs get missing ``yi``/``vi`` (which
+    :func:`compendium.meta.rma` then omits with a note, as metafor). Two SDs of 0 in a row are
+    an error naming the SD columns.
+
+    Parameters
+    ----------
+    measure : str
+        MD, SMD (Hedges' g), ROM (log ratio of means), OR and RR (log scale), RD.
+    data : pandas.DataFrame, optional
+        Table holding the named columns; its columns are kept in the output.
+    m1i, sd1i, n1i, m2i, sd2i, n2i : str or array-like
+        Arm-level means, SDs and sizes (continuous measures).
+    ai, bi, ci, di : str or array-like
+        2x2 counts (binary measures); ``n1i``/``n2i`` may replace ``bi``/``di``.
+    add : float
+        Added to every cell of a table with a zero cell (metafor's ``add=1/2, to="only0"``).
+    outcome_type, allow_mixed
+        SMD only: refuse to mix change and final values unless allowed.
+    source : str
+        File named in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data`` plus ``measure``, ``yi``, ``vi``, ``sei`` (and ``zero_cell_corrected``).
+
+    References
+    ----------
+    Viechtbauer W (2010). J Stat Softw 36(3); Hedges LV (1981). J Educ Stat 6:107-128.
+    Tested against metafor 3.8 ``escalc`` (tests/test_effects.py).
+
+    Examples
+    --------
+    >>> out = escalc("SMD", m1i=[1.0], sd1i=[1.0], n1i=[10], m2i=[0.0], sd2i=[1.0], n2i=[12])
+    >>> round(float(out["yi"][0]), 4), round(float(out["vi"][0]), 4)  # metafor 3.8: 0.9619, 0.2044
+    (0.9619, 0.2044)
     """
     if measure not in MEASURES:
         raise CompendiumError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
@@ -105,6 +140,13 @@ def escalc(
         for name in ("n1i", "n2i"):
             _require(~(x[name] < 2), "group size must be >= 2", labels[name], source)
         n1, n2 = x["n1i"], x["n2i"]
+        both_zero = (x["sd1i"] == 0) & (x["sd2i"] == 0)
+        if both_zero.any():
+            row = int(np.flatnonzero(both_zero)[0]) + 1
+            raise CompendiumError(
+                f"{source or 'input'}, row {row} (line {row + 1}), columns {labels['sd1i']!r} and "
+                f"{labels['sd2i']!r}: expected at least one standard deviation > 0 ({measure} has no "
+                "sampling variance when both are 0), got 0 and 0")
         if measure == "MD":
             yi = x["m1i"] - x["m2i"]
             vi = x["sd1i"] ** 2 / n1 + x["sd2i"] ** 2 / n2

@@ -45,7 +45,8 @@ def _chunks(res: MetaResult, kind: str, order: np.ndarray) -> Iterator[tuple[np.
 def _pooled_columns(s: BatchSummary, level: float) -> dict[str, np.ndarray]:
     est = s.fit.beta[:, 0]
     se = np.sqrt(s.vb[:, 0, 0])
-    stat = est / se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = est / se
     crit = s.crit(level)
     return {
         "estimate": est, "se": se, "stat": stat, "pval": s.pvalues(stat),

@@ -42,6 +42,11 @@ class Batch:
         """Row-wise outer products x_i x_i', flattened to shape (k, p*p)."""
         return (self.X[:, :, None] * self.X[:, None, :]).reshape(len(self.y), -1)
 
+    @cached_property
+    def xy(self) -> np.ndarray:
+        """Rows x_i y_i, shape (k, p)."""
+        return self.X * self.y[:, None]
+
     def cross(self, w: np.ndarray) -> np.ndarray:
         """X' diag(w_j) X for every problem j: shape (m, p, p)."""
         p = self.p
@@ -54,7 +59,7 @@ class Batch:
     def fit(self, w: np.ndarray) -> "Fit":
         """Weighted least-squares fit of every problem with weights ``w`` (zero outside the mask)."""
         a = np.linalg.inv(self.cross(w))
-        xwy = w @ (self.X * self.y[:, None])
+        xwy = w @ self.xy
         beta = np.einsum("mij,mj->mi", a, xwy)
         resid = self.y[None, :] - beta @ self.X.T
         return Fit(batch=self, w=w, a=a, beta=beta, resid=resid)

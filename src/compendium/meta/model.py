@@ -155,7 +155,7 @@ class MetaResult:
     vi: np.ndarray = field(repr=False)
     X: np.ndarray = field(repr=False)
     weights: np.ndarray = field(repr=False)
-    slab: tuple[str, ...] = field(repr=False)
+    slab: Sequence[str] = field(repr=False)
     notes: tuple[str, ...] = ()
     omitted_rows: tuple[int, ...] = ()
 
@@ -346,6 +346,21 @@ def format_result(res: MetaResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+class DefaultLabels(Sequence[str]):
+    """The labels "Study N" of the given 1-based rows, made only when asked for (k may be 10^6)."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self._rows = np.asarray(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
+        if isinstance(index, slice):
+            return [f"Study {int(r)}" for r in self._rows[index]]
+        return f"Study {int(self._rows[index])}"
+
+
 #: effect sizes beyond this magnitude and sampling variances outside [1/LIMIT, LIMIT] are refused:
 #: no effect scale reaches them, and the weighted sums (up to w^3 r^2) overflow double precision
 MAGNITUDE_LIMIT = 1e50
@@ -357,7 +372,13 @@ def _where(source: str) -> str:
 
 def _numeric(values: object, name: str, n: int | None, source: str) -> np.ndarray:
     """Float array of ``values``; None and empty text become NaN (missing), other text is refused."""
-    seq = values.tolist() if hasattr(values, "tolist") else list(values)  # type: ignore[attr-defined]
+    array = np.asarray(values)
+    if array.dtype.kind in "fiub":  # already numeric: no conversion cell by cell
+        arr = array.astype(float).reshape(-1)
+        if n is not None and len(arr) != n:
+            raise CompendiumError(f"{_where(source)}: column {name!r} has {len(arr)} values, expected {n}")
+        return arr
+    seq = array.reshape(-1).tolist()
     try:
         arr = np.asarray(seq, dtype=float).reshape(-1)
     except (TypeError, ValueError):
@@ -379,10 +400,15 @@ def _columns(data: object) -> list[str]:
     return [str(c) for c in (data.columns if hasattr(data, "columns") else data)]  # type: ignore[attr-defined]
 
 
-def _omit_missing(
+def omit_missing(
     arrays: dict[str, np.ndarray], na_action: str, source: str, labels: Sequence[str] | None,
 ) -> tuple[np.ndarray, list[str]]:
-    """Rows to keep, and the notes naming the rows left out (metafor's na.action)."""
+    """Rows to keep, and the notes naming the rows left out (metafor's na.action).
+
+    ``arrays`` maps column names to float arrays (NaN = missing). With ``na_action="omit"`` a
+    warning and a note list every row left out and its missing columns; ``"fail"`` raises for the
+    first one.
+    """
     missing = np.zeros(len(next(iter(arrays.values()))), dtype=bool)
     for values in arrays.values():
         missing |= np.isnan(values)
@@ -410,7 +436,7 @@ def prepare_inputs(
     yi: object, vi: object = None, *, sei: object = None, mods: object = None,
     data: object = None, slab: object = None, intercept: bool = True,
     source: str = "", na_action: str = "omit",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...], tuple[int, ...], list[str]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], Sequence[str], tuple[int, ...], list[str]]:
     """Validate inputs; returns y, v, X, coefficient names, study labels, omitted rows and notes.
 
     With ``data`` (a DataFrame or a mapping of column name to values), ``yi``/``vi``/``sei``/
@@ -458,10 +484,11 @@ def prepare_inputs(
                 f"mod{j + 1}" for j in range(len(columns))]
         for name, values in zip(mod_cols, columns):
             arrays[name] = _numeric(values, name, k, source)
-    labels = tuple(str(s) for s in slab) if slab is not None else tuple(f"Study {i + 1}" for i in range(k))  # type: ignore[attr-defined]
+    labels: Sequence[str] = (tuple(str(s) for s in slab) if slab is not None  # type: ignore[attr-defined]
+                             else DefaultLabels(np.arange(1, k + 1)))
     if len(labels) != k:
         raise CompendiumError(f"{_where(source)}: slab has {len(labels)} labels, expected {k}")
-    keep, notes = _omit_missing(arrays, na_action, source, labels if slab is not None else None)
+    keep, notes = omit_missing(arrays, na_action, source, labels if slab is not None else None)
     omitted = tuple(int(i) + 1 for i in np.flatnonzero(~keep))
     rows = np.flatnonzero(keep)
     if len(rows) == 0:
@@ -495,11 +522,13 @@ def prepare_inputs(
     if not columns_x:
         raise CompendiumError(f"{_where(source)}: the model has no coefficients (no intercept and no moderators)")
     X = np.column_stack(columns_x)
-    if np.linalg.matrix_rank(X) < X.shape[1]:
+    if not X.any(axis=0).all() or (X.shape[1] > 1 and np.linalg.matrix_rank(X) < X.shape[1]):
         raise CompendiumError(f"{_where(source)}: moderators are collinear (design matrix not of full rank)")
     if k < X.shape[1]:
         raise CompendiumError(f"{_where(source)}: k = {k} studies cannot estimate {X.shape[1]} coefficients")
-    return y, v, X, tuple(coef_names), tuple(labels[i] for i in rows), omitted, notes
+    kept_labels = (DefaultLabels(rows + 1) if isinstance(labels, DefaultLabels)
+                   else tuple(labels[i] for i in rows))
+    return y, v, X, tuple(coef_names), kept_labels, omitted, notes
 
 
 def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v: np.ndarray,
@@ -603,7 +632,7 @@ def rma(
 
 
 def fit_model(
-    y: np.ndarray, v: np.ndarray, X: np.ndarray, names: tuple[str, ...], labels: tuple[str, ...],
+    y: np.ndarray, v: np.ndarray, X: np.ndarray, names: tuple[str, ...], labels: Sequence[str],
     *, method: str, test: str, level: float, notes: Sequence[str] = (),
     omitted_rows: tuple[int, ...] = (),
 ) -> MetaResult:
@@ -618,7 +647,7 @@ def fit_model(
 
 
 def _fit_arrays(
-    y: np.ndarray, v: np.ndarray, X: np.ndarray, names: tuple[str, ...], labels: tuple[str, ...],
+    y: np.ndarray, v: np.ndarray, X: np.ndarray, names: tuple[str, ...], labels: Sequence[str],
     *, method: str, test: str, level: float, notes: Sequence[str], omitted_rows: tuple[int, ...],
 ) -> MetaResult:
     k, p = X.shape
