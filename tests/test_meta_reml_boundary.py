@@ -27,15 +27,15 @@ def test_reml_and_leave1out_match_metafor_where_fisher_scoring_fails(k: int) -> 
     res = rma("yi", "vi", data=data, method="REML", test="knha")
     model = ref["model"]
     assert_close(res.tau2, model["tau2"], 1e-8, 1e-12, "tau2")
-    assert_close(res.estimate, model["beta"], 1e-10, 0.0, "beta")
-    assert_close(res.se, model["se"], 1e-10, 0.0, "se")
-    assert_close([res.ci_low, res.ci_high], [model["ci.lb"], model["ci.ub"]], 1e-10, 0.0, "ci")
+    assert_close(res.estimate, model["beta"], 1e-8, 0.0, "beta")
+    assert_close(res.se, model["se"], 1e-8, 0.0, "se")
+    assert_close([res.ci_low, res.ci_high], [model["ci.lb"], model["ci.ub"]], 1e-8, 0.0, "ci")
     assert_close(res.i2, model["I2"], 1e-8, 1e-10, "I2")
     loo = leave1out(res)
     expected = ref["leave1out"]
     assert_close(loo["tau2"], expected["tau2"], 1e-8, 1e-12, "leave1out tau2")
-    assert_close(loo["estimate"], expected["estimate"], 1e-10, 0.0, "leave1out estimate")
-    assert_close(loo["se"], expected["se"], 1e-10, 0.0, "leave1out se")
+    assert_close(loo["estimate"], expected["estimate"], 1e-8, 0.0, "leave1out estimate")
+    assert_close(loo["se"], expected["se"], 1e-8, 0.0, "leave1out se")
     assert_close(loo["i2"], expected["I2"], 1e-8, 1e-7, "leave1out I2 (percent)")
 
 

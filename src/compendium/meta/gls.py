@@ -76,6 +76,16 @@ class Fit:
     resid: np.ndarray
 
     @cached_property
+    def w2(self) -> np.ndarray:
+        """Squared weights."""
+        return self.w * self.w
+
+    @cached_property
+    def w2r(self) -> np.ndarray:
+        """w^2 r = W Py, shape (m, k)."""
+        return self.w2 * self.resid
+
+    @cached_property
     def rss(self) -> np.ndarray:
         """Weighted residual sum of squares y'Py = sum w r^2 (the generalised Q statistic)."""
         return np.einsum("mk,mk->m", self.w, self.resid**2)
@@ -83,7 +93,7 @@ class Fit:
     @cached_property
     def a_b2(self) -> np.ndarray:
         """A X'W^2X, shape (m, p, p)."""
-        return self.a @ self.batch.cross(self.w**2)
+        return self.a @ self.batch.cross(self.w2)
 
     @cached_property
     def trace_p(self) -> np.ndarray:
@@ -93,9 +103,9 @@ class Fit:
     @cached_property
     def trace_pp(self) -> np.ndarray:
         """tr(PP)."""
-        a_b3 = self.a @ self.batch.cross(self.w**3)
+        a_b3 = self.a @ self.batch.cross(self.w2 * self.w)
         return (
-            (self.w**2).sum(axis=1)
+            self.w2.sum(axis=1)
             - 2.0 * np.trace(a_b3, axis1=1, axis2=2)
             + np.einsum("mij,mji->m", self.a_b2, self.a_b2)
         )
@@ -103,14 +113,14 @@ class Fit:
     @cached_property
     def ypp_y(self) -> np.ndarray:
         """y'PPy = sum w^2 r^2 (because Py = W r)."""
-        return np.einsum("mk,mk->m", self.w**2, self.resid**2)
+        return np.einsum("mk,mk->m", self.w2r, self.resid)
 
     @cached_property
     def yppp_y(self) -> np.ndarray:
         """y'PPPy = z'Pz with z = Py = W r: ``sum w^3 r^2 - (X'W^2 r)' A (X'W^2 r)``."""
-        w2r = self.w**2 * self.resid
-        xw2r = w2r @ self.batch.X
-        return np.einsum("mk,mk->m", self.w**3, self.resid**2) - np.einsum("mi,mij,mj->m", xw2r, self.a, xw2r)
+        xw2r = self.w2r @ self.batch.X
+        return np.einsum("mk,mk->m", self.w2r * self.w2r, 1.0 / self.w) - np.einsum(
+            "mi,mij,mj->m", xw2r, self.a, xw2r)
 
     def leverage(self) -> np.ndarray:
         """Hat values w_i x_i' A x_i, shape (m, k)."""

@@ -671,7 +671,8 @@ def _fit_arrays(
     if method != "FE" and df_resid > 0:
         alpha = alpha_of(level)
         bounds = solve_q(batch, np.array([chi2_quantile_upper(alpha / 2, df_resid)]))
-        upper = solve_q(batch, np.array([chi2_quantile_upper(1.0 - alpha / 2, df_resid)]))
+        # Q decreases in tau2, so the upper limit's root lies above the lower limit's: start there
+        upper = solve_q(batch, np.array([chi2_quantile_upper(1.0 - alpha / 2, df_resid)]), start=bounds)
         tau2_ci = (float(bounds[0]), float(upper[0]))
         vt = float(s.vt[0])
         i2_ci = tuple(100.0 * t / (vt + t) for t in tau2_ci)

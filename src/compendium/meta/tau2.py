@@ -44,13 +44,14 @@ def _sidik_jonkman_start(batch: Batch) -> np.ndarray:
     return (batch.mask * (batch.y[None, :] - mean[:, None]) ** 2).sum(axis=1) / batch.k
 
 
-def solve_q(batch: Batch, target: np.ndarray) -> np.ndarray:
+def solve_q(batch: Batch, target: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
     """tau2 >= 0 with generalised Q(tau2) = target (0 where Q(0) <= target), by Newton's method.
 
-    Q is decreasing and convex in tau2, so Newton steps from 0 approach the root from below.
+    Q is decreasing and convex in tau2, so Newton steps from 0 (or from any ``start`` known to be
+    at or below the root) approach the root from below.
     """
     target = np.broadcast_to(np.asarray(target, dtype=float), batch.k.shape)
-    tau2 = np.zeros(batch.k.shape)
+    tau2 = np.zeros(batch.k.shape) if start is None else np.array(start, dtype=float)
     active = np.ones(tau2.shape, dtype=bool)
     for _ in range(MAX_ITER):
         fit = fit_at(batch, tau2)
@@ -75,7 +76,7 @@ def _score_and_information(fit: Fit, method: str) -> tuple[np.ndarray, np.ndarra
         expected = fit.trace_pp
     else:  # ML
         score = fit.ypp_y - fit.w.sum(axis=1)
-        expected = (fit.w**2).sum(axis=1)
+        expected = fit.w2.sum(axis=1)
     return score, 2.0 * fit.yppp_y - expected, expected
 
 
@@ -154,7 +155,7 @@ def tau2_standard_error(batch: Batch, method: str, tau2: np.ndarray) -> np.ndarr
             if method == "REML":
                 return np.sqrt(2.0 / fit.trace_pp)
             if method == "ML":
-                return np.sqrt(2.0 / (fit.w**2).sum(axis=1))
+                return np.sqrt(2.0 / fit.w2.sum(axis=1))
             return np.sqrt(2.0 * batch.k**2 / df / fit.w.sum(axis=1) ** 2)
         if method == "DL":
             fit0 = fit_at(batch, np.zeros(batch.k.shape))
