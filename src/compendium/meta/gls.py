@@ -119,7 +119,7 @@ class Fit:
     def yppp_y(self) -> np.ndarray:
         """y'PPPy = z'Pz with z = Py = W r: ``sum w^3 r^2 - (X'W^2 r)' A (X'W^2 r)``."""
         xw2r = self.w2r @ self.batch.X
-        return np.einsum("mk,mk->m", self.w2r * self.w2r, 1.0 / self.w) - np.einsum(
+        return np.einsum("mk,mk->m", self.w2r * self.w, self.resid) - np.einsum(
             "mi,mij,mj->m", xw2r, self.a, xw2r)
 
     def leverage(self) -> np.ndarray:
