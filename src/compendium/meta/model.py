@@ -670,13 +670,13 @@ def _fit_arrays(
     df_resid = k - p
     if method != "FE" and df_resid > 0:
         alpha = alpha_of(level)
-        bounds = solve_q(batch, np.array([chi2_quantile_upper(alpha / 2, df_resid)]))
-        # Q decreases in tau2, so the upper limit's root lies above the lower limit's: start there
-        upper = solve_q(batch, np.array([chi2_quantile_upper(1.0 - alpha / 2, df_resid)]), start=bounds)
+        # Newton from the estimate: the limits are near it when k is large (see solve_q)
+        bounds = solve_q(batch, np.array([chi2_quantile_upper(alpha / 2, df_resid)]), start=s.tau2)
+        upper = solve_q(batch, np.array([chi2_quantile_upper(1.0 - alpha / 2, df_resid)]), start=s.tau2)
         tau2_ci = (float(bounds[0]), float(upper[0]))
         vt = float(s.vt[0])
         i2_ci = tuple(100.0 * t / (vt + t) for t in tau2_ci)
-        tau2_se = float(tau2_standard_error(batch, method, s.tau2)[0])
+        tau2_se = float(tau2_standard_error(batch, method, s.tau2, s.fit)[0])
     else:
         tau2_ci = i2_ci = (float("nan"), float("nan"))
         tau2_se = float("nan")

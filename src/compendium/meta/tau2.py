@@ -47,20 +47,22 @@ def _sidik_jonkman_start(batch: Batch) -> np.ndarray:
 def solve_q(batch: Batch, target: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
     """tau2 >= 0 with generalised Q(tau2) = target (0 where Q(0) <= target), by Newton's method.
 
-    Q is decreasing and convex in tau2, so Newton steps from 0 (or from any ``start`` known to be
-    at or below the root) approach the root from below.
+    Q is decreasing and convex in tau2: from below the root Newton steps approach it
+    monotonically, and from above (a ``start`` such as the tau2 estimate) the first step lands
+    below it (or at 0), so the iteration converges from any start.
     """
     target = np.broadcast_to(np.asarray(target, dtype=float), batch.k.shape)
     tau2 = np.zeros(batch.k.shape) if start is None else np.array(start, dtype=float)
-    active = np.ones(tau2.shape, dtype=bool)
+    done = np.zeros(tau2.shape, dtype=bool)
     for _ in range(MAX_ITER):
         fit = fit_at(batch, tau2)
-        gap = fit.rss - target
         with np.errstate(divide="ignore", invalid="ignore"):
-            step = np.where(active & (gap > 0), gap / fit.ypp_y, 0.0)
-        tau2 = tau2 + step
-        active = np.abs(step) > TOLERANCE * np.maximum(1.0, tau2)
-        if not active.any():
+            step = (fit.rss - target) / fit.ypp_y
+        new = np.maximum(tau2 + np.where(np.isfinite(step), step, 0.0), 0.0)
+        converged = np.abs(new - tau2) <= TOLERANCE * np.maximum(1.0, tau2)
+        tau2 = np.where(done, tau2, new)
+        done |= converged
+        if done.all():
             break
     return tau2
 
@@ -142,16 +144,17 @@ def estimate_tau2(batch: Batch, method: str) -> np.ndarray:
     return np.where(enough & np.isfinite(tau2), np.maximum(0.0, tau2), 0.0)
 
 
-def tau2_standard_error(batch: Batch, method: str, tau2: np.ndarray) -> np.ndarray:
+def tau2_standard_error(batch: Batch, method: str, tau2: np.ndarray, fit: Fit | None = None) -> np.ndarray:
     """Standard error of tau2 as metafor 3.8 reports it, for DL, PM, EB, ML and REML (NaN otherwise).
 
     REML sqrt(2 / tr(PP)); ML sqrt(2 / sum w^2); PM and EB sqrt(2 k^2 / (k - p) / (sum w)^2);
-    DL sqrt((2 (k-p) + 4 tau2 tr(P_0) + 2 tau2^2 tr(P_0 P_0)) / tr(P_0)^2).
+    DL sqrt((2 (k-p) + 4 tau2 tr(P_0) + 2 tau2^2 tr(P_0 P_0)) / tr(P_0)^2). ``fit``: the fit at
+    ``tau2`` when the caller has it.
     """
     df = batch.k - batch.p
     with np.errstate(divide="ignore", invalid="ignore"):
         if method in ("REML", "ML", "PM", "EB"):
-            fit = fit_at(batch, tau2)
+            fit = fit_at(batch, tau2) if fit is None else fit
             if method == "REML":
                 return np.sqrt(2.0 / fit.trace_pp)
             if method == "ML":
