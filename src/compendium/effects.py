@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import integrate, special, stats
 
 from compendium.errors import CompendiumError
-from compendium.meta.settings import MEASURES
+from compendium.meta.settings import MEASURES, level_percent
 
 #: escalc's default continuity correction: added to every cell of a 2x2 table with a zero cell
 ZERO_CELL_ADD = 0.5
@@ -291,11 +291,11 @@ def sd_from_ci(
 ) -> tuple[np.ndarray, np.ndarray]:
     """SD of a group from the CI of its mean: sqrt(n) (upper - lower) / (2 crit) (Handbook 6.5.2.2).
 
-    ``dist="auto"`` takes the CI as t-based (n - 1 df) when n < 60 and z-based otherwise;
+    ``level`` is read as metafor reads it (95, 0.95 and 0.05 mean 95%). ``dist="auto"`` takes the CI as t-based (n - 1 df) when n < 60 and z-based otherwise;
     ``"t"`` or ``"z"`` force one. Returns (sd, method) with method "ci_t" or "ci_z".
     """
     n = np.asarray(n, float)
-    alpha = 1 - level / 100
+    alpha = 1 - level_percent(level) / 100
     use_t = np.full(n.shape, dist == "t") if dist != "auto" else n < SMALL_SAMPLE_N
     with np.errstate(invalid="ignore"):
         crit = np.where(use_t, stats.t.isf(alpha / 2, np.maximum(n - 1, 1)), stats.norm.isf(alpha / 2))
@@ -354,7 +354,7 @@ def yi_vi_from_ci(
     if ratio:
         with np.errstate(divide="ignore", invalid="ignore"):
             est, lo, hi = np.log(est), np.log(lo), np.log(hi)
-    z = stats.norm.isf((1 - level / 100) / 2)
+    z = stats.norm.isf((1 - level_percent(level) / 100) / 2)
     se = (hi - lo) / (2 * z)
     return est, se**2
 
@@ -378,6 +378,6 @@ def generic_inverse_variance(
     out["yi"] = yi
     out["vi"] = np.where(use_ci, vi_ci, given_se**2)
     out["sei"] = np.sqrt(out["vi"])
-    out["vi_method"] = np.where(use_ci, f"ci{level:g}", np.where(np.isfinite(given_se), "se", ""))
+    out["vi_method"] = np.where(use_ci, f"ci{level_percent(level):g}", np.where(np.isfinite(given_se), "se", ""))
     return out
 
