@@ -52,16 +52,22 @@ class Batch:
         p = self.p
         return (w @ self.xx).reshape(-1, p, p)
 
+    @cached_property
+    def full(self) -> bool:
+        """True when every problem holds every study (an ordinary fit): no masking needed."""
+        return bool(self.mask.all())
+
     def weights(self, tau2: np.ndarray) -> np.ndarray:
         """Masked random-effects weights 1 / (v + tau2_j), shape (m, k)."""
-        return self.mask / (self.v[None, :] + np.asarray(tau2, dtype=float)[:, None])
+        w = 1.0 / (self.v[None, :] + np.asarray(tau2, dtype=float)[:, None])
+        return w if self.full else w * self.mask
 
     def fit(self, w: np.ndarray) -> "Fit":
         """Weighted least-squares fit of every problem with weights ``w`` (zero outside the mask)."""
         a = np.linalg.inv(self.cross(w))
         xwy = w @ self.xy
         beta = np.einsum("mij,mj->mi", a, xwy)
-        resid = self.y[None, :] - beta @ self.X.T
+        resid = self.y[None, :] - np.einsum("kp,mp->mk", self.X, beta)
         return Fit(batch=self, w=w, a=a, beta=beta, resid=resid)
 
 

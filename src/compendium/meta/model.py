@@ -477,7 +477,10 @@ def prepare_inputs(
             columns = list(mods)  # type: ignore[call-overload]
         else:
             matrix = np.asarray(mods.to_numpy() if hasattr(mods, "to_numpy") else mods, dtype=object)  # type: ignore[attr-defined]
-            matrix = matrix.reshape(k, -1) if matrix.size == k * (matrix.size // max(k, 1)) else matrix
+            if matrix.ndim == 1:
+                matrix = matrix.reshape(-1, 1)
+            if matrix.ndim != 2 or matrix.shape[0] != k:
+                raise CompendiumError(f"{_where(source)}: mods has {matrix.shape[0]} rows, expected {k} (one per study)")
             columns = [matrix[:, j] for j in range(matrix.shape[1])]
             given = list(mods.columns) if hasattr(mods, "columns") else []  # type: ignore[attr-defined]
             mod_cols = [str(c) if isinstance(c, str) else f"mod{j + 1}" for j, c in enumerate(given)] or [
