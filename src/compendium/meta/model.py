@@ -17,7 +17,7 @@ Tested against metafor 3.8 on published datasets (tests/test_meta_model.py).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
