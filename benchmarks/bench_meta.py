@@ -219,7 +219,7 @@ def plot_whole_process(rows: list[dict]) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("number of studies k (log scale)")
     ax.set_ylabel("whole-process wall time, seconds (log scale)")
-    ax.set_title("compendium meta vs R + metafor vs reading the CSV (REML, knha)")
+    ax.set_title("Whole-process time of a REML fit (knha) against k")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(RESULTS / "meta_whole_process.png", dpi=100)
