@@ -674,8 +674,10 @@ def _fit_arrays(
     if method != "FE" and df_resid > 0:
         alpha = alpha_of(level)
         # Newton from the estimate: the limits are near it when k is large (see solve_q)
-        bounds = solve_q(batch, np.array([chi2_quantile_upper(alpha / 2, df_resid)]), start=s.tau2)
-        upper = solve_q(batch, np.array([chi2_quantile_upper(1.0 - alpha / 2, df_resid)]), start=s.tau2)
+        bounds = solve_q(batch, np.array([chi2_quantile_upper(alpha / 2, df_resid)]), start=s.tau2,
+                         start_fit=s.fit)
+        upper = solve_q(batch, np.array([chi2_quantile_upper(1.0 - alpha / 2, df_resid)]), start=s.tau2,
+                         start_fit=s.fit)
         tau2_ci = (float(bounds[0]), float(upper[0]))
         vt = float(s.vt[0])
         i2_ci = tuple(100.0 * t / (vt + t) for t in tau2_ci)

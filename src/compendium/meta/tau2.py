@@ -44,18 +44,20 @@ def _sidik_jonkman_start(batch: Batch) -> np.ndarray:
     return (batch.mask * (batch.y[None, :] - mean[:, None]) ** 2).sum(axis=1) / batch.k
 
 
-def solve_q(batch: Batch, target: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+def solve_q(batch: Batch, target: np.ndarray, start: np.ndarray | None = None,
+            start_fit: Fit | None = None) -> np.ndarray:
     """tau2 >= 0 with generalised Q(tau2) = target (0 where Q(0) <= target), by Newton's method.
 
     Q is decreasing and convex in tau2: from below the root Newton steps approach it
     monotonically, and from above (a ``start`` such as the tau2 estimate) the first step lands
-    below it (or at 0), so the iteration converges from any start.
+    below it (or at 0), so the iteration converges from any start. ``start_fit``: the fit at
+    ``start`` when the caller has it.
     """
     target = np.broadcast_to(np.asarray(target, dtype=float), batch.k.shape)
     tau2 = np.zeros(batch.k.shape) if start is None else np.array(start, dtype=float)
     done = np.zeros(tau2.shape, dtype=bool)
+    fit = start_fit if start_fit is not None and start is not None else fit_at(batch, tau2)
     for _ in range(MAX_ITER):
-        fit = fit_at(batch, tau2)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = (fit.rss - target) / fit.ypp_y
         new = np.maximum(tau2 + np.where(np.isfinite(step), step, 0.0), 0.0)
@@ -64,6 +66,7 @@ def solve_q(batch: Batch, target: np.ndarray, start: np.ndarray | None = None) -
         done |= converged
         if done.all():
             break
+        fit = fit_at(batch, tau2)
     return tau2
 
 
