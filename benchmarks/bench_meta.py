@@ -1,6 +1,17 @@
 """Benchmark of the meta-analysis engine against R's metafor on the same simulated data.
 
-Run: ``python benchmarks/bench_meta.py`` (from the repository root, with ``src`` importable).
+Run: ``python benchmarks/bench_meta.py [--quick]`` (from the repository root, with ``src``
+importable). Three parts, each printing whether its target is met:
+
+1. the engine in-process against metafor (fit and leave-one-out);
+2. leave-one-out at k = 1000 where REML tau2 is near 0 against the tau2 ~ 0.1 case
+   (issue 15: within 3x);
+3. whole processes (issue 12): ``compendium meta FILE --yi yi --vi vi`` against ``Rscript``
+   with metafor (k = 1000: at most 0.2x) and against the read-only floor, a fresh Python that
+   imports pandas and reads the CSV (k = 10^6: at most 2x). Wall-clock and CPU (user + sys)
+   times are both reported; on a shared machine CPU time is the steadier of the two. The table
+   goes to ``benchmarks/results/meta_whole_process.csv`` and a log-log figure of time against k
+   to ``meta_whole_process.png`` (git-ignored: results belong to the machine that made them).
 
 Data are SIMULATED (seeded): vi ~ U(0.01, 0.5), yi ~ N(0.3, vi + 0.1). Times are wall-clock
 medians (best of ``repeat`` runs for small k); peak memory is tracemalloc's peak for Python and
@@ -11,7 +22,11 @@ k = 1000, extrapolated from 10 of the 1000 refits, as stated in the table).
 
 from __future__ import annotations
 
+import argparse
+import csv
 import json
+import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -24,8 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from compendium.meta import rma  # noqa: E402
-from compendium.meta.diagnostics import leave_one_out  # noqa: E402
+from compendium.meta import leave1out, rma  # noqa: E402
 
 SEED = 20240501
 SIZES = (100, 1_000, 10_000, 100_000, 1_000_000)
@@ -91,8 +105,142 @@ def time_r(yi: np.ndarray, vi: np.ndarray, task: str, method: str, workdir: Path
     return result["seconds"], result["peak_mb"]
 
 
+RESULTS = Path(__file__).resolve().parent / "results"
+WHOLE_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000)
+R_WHOLE_MAX_K = 2_000
+R_WHOLE = "suppressMessages(library(metafor)); d <- read.csv(commandArgs(TRUE)[1]); print(rma(d$yi, d$vi, test = 'knha'))"
+FLOOR = "import sys, pandas; pandas.read_csv(sys.argv[1])"
+#: the meta sub-command registered alone: what `compendium meta` costs once the top-level command
+#: stops importing the other sub-commands' dependencies (src/compendium/cli.py, issue 12.2)
+META_ALONE = ("import argparse, sys; from compendium.meta import cli; p = argparse.ArgumentParser(); "
+              "cli.add_parser(p.add_subparsers()); sys.exit(cli.main(p.parse_args(sys.argv[1:])))")
+
+
+def near_zero_data(k: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Issue 15's data: tau2 near 0 (effects gauss(0.3, 0.2), variances uniform(0.01, 0.2)); SIMULATED."""
+    draw = random.Random(seed)
+    yi = np.array([draw.gauss(0.3, 0.2) for _ in range(k)])
+    vi = np.array([draw.uniform(0.01, 0.2) for _ in range(k)])
+    return yi, vi
+
+
+def leave1out_boundary() -> bool:
+    """Leave-one-out at k = 1000: tau2 near 0 against tau2 ~ 0.1; target ratio <= 3."""
+    times = {}
+    for label, (yi, vi) in (("tau2 ~ 0.1", simulate(1_000)), ("tau2 near 0", near_zero_data(1_000))):
+        fit = rma(yi, vi, method="REML", test="knha")
+        seconds, _ = time_python(lambda: leave1out(fit), 3)
+        times[label] = seconds
+        print(f"leave1out REML knha k=1000, {label:<12} (tau2 = {fit.tau2:.4f}): {seconds:.3f} s")
+    ratio = times["tau2 near 0"] / times["tau2 ~ 0.1"]
+    met = ratio <= 3.0
+    print(f"target leave1out near-0 / tau2 0.1 <= 3: ratio {ratio:.2f} -> {'MET' if met else 'NOT MET'}")
+    return met
+
+
+def run_process(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child: user + sys) of one whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def best_of(argv: list[str], repeat: int) -> tuple[float, float]:
+    """The fastest of ``repeat`` runs (wall and CPU taken from their own minimum)."""
+    runs = [run_process(argv) for _ in range(repeat)]
+    return min(r[0] for r in runs), min(r[1] for r in runs)
+
+
+def whole_process(sizes: tuple[int, ...], r_ok: bool, workdir: Path) -> bool:
+    """``compendium meta`` against Rscript + metafor and against reading the CSV with pandas."""
+    compendium = str(Path(sys.executable).with_name("compendium"))
+    rows = []
+    for k in sizes:
+        yi, vi = simulate(k)
+        data = workdir / f"whole_{k}.csv"
+        np.savetxt(data, np.column_stack([yi, vi]), delimiter=",", header="yi,vi", comments="", fmt="%.17g")
+        repeat = 3 if k <= 100_000 else 2
+        timings = {
+            "compendium meta": best_of([compendium, "meta", str(data), "--yi", "yi", "--vi", "vi"], repeat),
+            "meta sub-command alone": best_of(
+                [sys.executable, "-c", META_ALONE, "meta", str(data), "--yi", "yi", "--vi", "vi"], repeat),
+            "read-only floor (python + pandas.read_csv)": best_of([sys.executable, "-c", FLOOR, str(data)], repeat),
+        }
+        if r_ok and k <= R_WHOLE_MAX_K:
+            timings["Rscript + metafor"] = best_of(["Rscript", "-e", R_WHOLE, str(data)], repeat)
+        for tool, (wall, cpu) in timings.items():
+            rows.append({"tool": tool, "k": k, "wall_s": round(wall, 4), "cpu_s": round(cpu, 4)})
+            print(f"{tool:<44}{k:>10}{wall:10.3f} s wall{cpu:10.3f} s CPU")
+    RESULTS.mkdir(exist_ok=True)
+    with (RESULTS / "meta_whole_process.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["tool", "k", "wall_s", "cpu_s"])
+        writer.writeheader()
+        writer.writerows(rows)
+    plot_whole_process(rows)
+    return report_targets(rows)
+
+
+def report_targets(rows: list[dict]) -> bool:
+    """Print and return whether the issue-12 targets are met (wall and CPU separately)."""
+    def get(tool: str, k: int, what: str) -> float | None:
+        found = [r[what] for r in rows if r["tool"].startswith(tool) and r["k"] == k]
+        return found[0] if found else None
+
+    all_met = True
+    for k, other, limit in ((1_000, "Rscript", 0.2), (1_000_000, "read-only", 2.0)):
+        for tool in ("compendium meta", "meta sub-command alone"):
+            for what in ("wall_s", "cpu_s"):
+                ours, ref = get(tool, k, what), get(other, k, what)
+                if ours is None or ref is None:
+                    print(f"target k={k} {tool} / {other} <= {limit} ({what}): not measured")
+                    continue
+                met = ours / ref <= limit
+                if tool == "compendium meta":
+                    all_met &= met
+                print(f"target k={k} {tool} / {other} <= {limit} ({what}): ratio {ours / ref:.2f} "
+                      f"-> {'MET' if met else 'NOT MET'}")
+    return all_met
+
+
+def plot_whole_process(rows: list[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for tool in dict.fromkeys(r["tool"] for r in rows):
+        points = [(r["k"], r["wall_s"]) for r in rows if r["tool"] == tool]
+        ax.plot(*zip(*points), marker="o", label=tool)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of studies k (log scale)")
+    ax.set_ylabel("whole-process wall time, seconds (log scale)")
+    ax.set_title("Whole-process time of a REML fit (knha) against k")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(RESULTS / "meta_whole_process.png", dpi=100)
+    plt.close(fig)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="whole-process part only, k = 1000 and 10^6")
+    options = parser.parse_args()
     r_ok = have_metafor()
+    met = leave1out_boundary()
+    with tempfile.TemporaryDirectory() as tmp:
+        sizes = (1_000, 1_000_000) if options.quick else WHOLE_SIZES
+        met &= whole_process(sizes, r_ok, Path(tmp))
+    if not options.quick:
+        engine_table(r_ok)
+    print("all targets met" if met else "some targets NOT met (see above)")
+
+
+def engine_table(r_ok: bool) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -111,7 +259,7 @@ def main() -> None:
         for k, task in ((200, "l1o"), (1_000, "l1o10")):
             yi, vi = simulate(k)
             fit = rma(yi, vi, method="REML", test="knha")
-            py_t, py_mem = time_python(lambda: leave_one_out(fit), 3)
+            py_t, py_mem = time_python(lambda: leave1out(fit), 3)
             r_t = r_mem = None
             note = "metafor time extrapolated from 10 of the 1000 refits" if task == "l1o10" else ""
             if r_ok:

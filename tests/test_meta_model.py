@@ -188,7 +188,7 @@ def test_adhoc_never_narrower_than_z() -> None:
     [
         ({"yi": [], "vi": []}, "k = 0"),
         ({"yi": [0.1, 0.2], "vi": [0.1, 0.0]}, "row 2"),
-        ({"yi": [0.1, None], "vi": [0.1, 0.2]}, "row 2"),
+        ({"yi": [0.1, None], "vi": [0.1, 0.2], "na_action": "fail"}, "row 2"),
         ({"yi": [0.1, "a"], "vi": [0.1, 0.2]}, "row 2"),
         ({"yi": [0.1, 0.2], "vi": [0.1, 0.2], "method": "XX"}, "method"),
         ({"yi": [0.1, 0.2], "vi": [0.1, 0.2], "test": "t"}, "test"),
@@ -212,3 +212,88 @@ def test_matches_metafor_default_convergence(dataset: str, method: str) -> None:
     assert_close(res.tau2, expected["tau2"], 0.0, 2e-5 if method in ("REML", "ML", "EB") else 2e-4)
     assert_close(res.estimate, expected["beta"], 1e-3, 1e-8)
     assert_close(res.se, expected["se"], 1e-3, 1e-8)
+
+
+# --- confidence level (metafor's rule), missing values, numerical edge cases, API --------------
+
+def test_level_is_read_as_metafor_reads_it() -> None:
+    # metafor 3.8 .level(): >= 1 percent, (0.5, 1) proportion, (0, 0.5] alpha; all three mean 95%
+    ref = load("dat.bcg")
+    y, v = arr(ref["yi"]), arr(ref["vi"])
+    percent = rma(y, v, level=95)
+    for level in (0.95, 0.05):
+        res = rma(y, v, level=level)
+        assert res.level == 95.0
+        assert (res.ci_low, res.ci_high, res.pi_low, res.tau2_ci_high) == (
+            percent.ci_low, percent.ci_high, percent.pi_low, percent.tau2_ci_high)
+    assert rma(y, v, level=0.9).ci_low == rma(y, v, level=90).ci_low
+
+
+@pytest.mark.parametrize("level", [0, 100, 150, -5, float("nan"), "high"])
+def test_level_without_an_interval_is_refused(level: object) -> None:
+    with pytest.raises(CompendiumError, match="level must be"):
+        rma([0.1, 0.2, 0.3], [0.1, 0.1, 0.2], level=level)
+
+
+def test_missing_values_are_omitted_with_a_warning_and_listed() -> None:
+    y = [0.1, None, 0.3, 0.5, float("nan")]
+    v = [0.1, 0.2, None, 0.1, 0.2]
+    with pytest.warns(UserWarning, match="3 of 5 studies omitted"):
+        res = rma(y, v, slab=["A", "B", "C", "D", "E"])
+    assert res.k == 2 and res.omitted_rows == (2, 3, 5)
+    assert res.slab == ("A", "D")
+    note = next(n for n in res.notes if "omitted" in n)
+    assert "row 2 (B): 'yi'" in note and "row 3 (C): 'vi'" in note and "na.omit" in note
+    assert rma([0.1, 0.5], [0.1, 0.1]).estimate == pytest.approx(res.estimate, rel=1e-12)
+
+
+def test_missing_values_fail_on_request() -> None:
+    with pytest.raises(CompendiumError, match=r"row 3 \(line 4\), column 'vi'"):
+        rma([0.1, 0.2, 0.3], [0.1, 0.2, None], na_action="fail")
+    with pytest.raises(CompendiumError, match="na_action must be"):
+        rma([0.1, 0.2], [0.1, 0.2], na_action="drop")
+
+
+@pytest.mark.parametrize(
+    ("yi", "vi", "message"),
+    [
+        ([1e300, 0.2, 0.3], [0.1, 0.1, 0.2], r"row 1 \(line 2\), column 'yi': expected a value of magnitude"),
+        ([0.1, 0.2, 0.3], [1e-300, 0.1, 0.2], r"row 1 \(line 2\), column 'vi': expected a sampling variance > 0"),
+        ([0.1, 0.2, 0.3], [0.1, float("inf"), 0.2], r"row 2 \(line 3\), column 'vi': expected a finite number"),
+    ],
+)
+def test_absurd_magnitudes_are_refused_not_linalg_errors(yi: list, vi: list, message: str) -> None:
+    with pytest.raises(CompendiumError, match=message):
+        rma(yi, vi)
+
+
+def test_identical_effects_give_notes_not_errors() -> None:
+    res = rma([0.3] * 50, [0.1] * 50)
+    assert res.tau2 == 0.0 and res.estimate == pytest.approx(0.3)
+    assert any("same effect size" in n for n in res.notes)
+
+
+def test_summary_frame_repr_and_names() -> None:
+    ref = load("dat.bcg")
+    res = rma(arr(ref["yi"]), arr(ref["vi"]))
+    frame = res.summary_frame()
+    assert list(frame.columns) == ["k", "estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high", "tau2",
+                                   "i2", "q", "pval"]
+    assert len(frame) == 1 and frame["estimate"].iloc[0] == res.estimate
+    ratio = res.summary_frame(transf=np.exp)
+    assert ratio["estimate"].iloc[0] == pytest.approx(np.exp(res.estimate))
+    assert ratio["pi_high"].iloc[0] == pytest.approx(np.exp(res.pi_high))
+    assert np.isnan(ratio["se"].iloc[0])
+    assert repr(res) == str(res) and repr(res).startswith("Random-Effects Model (k = 13")
+    shown: list[str] = []
+    res._repr_pretty_(type("Printer", (), {"text": lambda self, t: shown.append(t)})(), False)
+    assert shown == [str(res)]
+    assert res.to_dict()["level"] == 95.0
+
+
+def test_old_import_paths_still_work() -> None:
+    from compendium.meta.diagnostics import cumulative, leave1out, leave_one_out
+    from compendium.meta.small_study import egger_test, rank_test, regtest, trim_and_fill, trimfill
+
+    assert leave_one_out is leave1out and egger_test is regtest and trim_and_fill is trimfill
+    assert cumulative.__name__ == "cumul" and rank_test.__name__ == "ranktest"

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import integrate, special, stats
 
 from compendium.errors import CompendiumError
-from compendium.meta.settings import MEASURES
+from compendium.meta.settings import MEASURES, level_percent
 
 #: escalc's default continuity correction: added to every cell of a 2x2 table with a zero cell
 ZERO_CELL_ADD = 0.5
@@ -87,7 +87,42 @@ def escalc(
     Arguments are column names of ``data`` or arrays. Binary measures accept ``ai, bi, ci, di``
     or ``ai, n1i, ci, n2i``; a column ``zero_cell_corrected`` says which studies got ``add``
     in every cell. For SMD, ``outcome_type`` (values "final"/"change") is checked by
-    :func:`check_outcome_types`. Rows with missing inputs get missing ``yi``/``vi``.
+    :func:`check_outcome_types`. Rows with missing inputs get missing ``yi``/``vi`` (which
+    :func:`compendium.meta.rma` then omits with a note, as metafor). Two SDs of 0 in a row are
+    an error naming the SD columns.
+
+    Parameters
+    ----------
+    measure : str
+        MD, SMD (Hedges' g), ROM (log ratio of means), OR and RR (log scale), RD.
+    data : pandas.DataFrame, optional
+        Table holding the named columns; its columns are kept in the output.
+    m1i, sd1i, n1i, m2i, sd2i, n2i : str or array-like
+        Arm-level means, SDs and sizes (continuous measures).
+    ai, bi, ci, di : str or array-like
+        2x2 counts (binary measures); ``n1i``/``n2i`` may replace ``bi``/``di``.
+    add : float
+        Added to every cell of a table with a zero cell (metafor's ``add=1/2, to="only0"``).
+    outcome_type, allow_mixed
+        SMD only: refuse to mix change and final values unless allowed.
+    source : str
+        File named in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data`` plus ``measure``, ``yi``, ``vi``, ``sei`` (and ``zero_cell_corrected``).
+
+    References
+    ----------
+    Viechtbauer W (2010). J Stat Softw 36(3); Hedges LV (1981). J Educ Stat 6:107-128.
+    Tested against metafor 3.8 ``escalc`` (tests/test_effects.py).
+
+    Examples
+    --------
+    >>> out = escalc("SMD", m1i=[1.0], sd1i=[1.0], n1i=[10], m2i=[0.0], sd2i=[1.0], n2i=[12])
+    >>> round(float(out["yi"][0]), 4), round(float(out["vi"][0]), 4)  # metafor 3.8: 0.9619, 0.2044
+    (0.9619, 0.2044)
     """
     if measure not in MEASURES:
         raise CompendiumError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
@@ -105,6 +140,13 @@ def escalc(
         for name in ("n1i", "n2i"):
             _require(~(x[name] < 2), "group size must be >= 2", labels[name], source)
         n1, n2 = x["n1i"], x["n2i"]
+        both_zero = (x["sd1i"] == 0) & (x["sd2i"] == 0)
+        if both_zero.any():
+            row = int(np.flatnonzero(both_zero)[0]) + 1
+            raise CompendiumError(
+                f"{source or 'input'}, row {row} (line {row + 1}), columns {labels['sd1i']!r} and "
+                f"{labels['sd2i']!r}: expected at least one standard deviation > 0 ({measure} has no "
+                "sampling variance when both are 0), got 0 and 0")
         if measure == "MD":
             yi = x["m1i"] - x["m2i"]
             vi = x["sd1i"] ** 2 / n1 + x["sd2i"] ** 2 / n2
@@ -249,11 +291,11 @@ def sd_from_ci(
 ) -> tuple[np.ndarray, np.ndarray]:
     """SD of a group from the CI of its mean: sqrt(n) (upper - lower) / (2 crit) (Handbook 6.5.2.2).
 
-    ``dist="auto"`` takes the CI as t-based (n - 1 df) when n < 60 and z-based otherwise;
+    ``level`` is read as metafor reads it (95, 0.95 and 0.05 mean 95%). ``dist="auto"`` takes the CI as t-based (n - 1 df) when n < 60 and z-based otherwise;
     ``"t"`` or ``"z"`` force one. Returns (sd, method) with method "ci_t" or "ci_z".
     """
     n = np.asarray(n, float)
-    alpha = 1 - level / 100
+    alpha = 1 - level_percent(level) / 100
     use_t = np.full(n.shape, dist == "t") if dist != "auto" else n < SMALL_SAMPLE_N
     with np.errstate(invalid="ignore"):
         crit = np.where(use_t, stats.t.isf(alpha / 2, np.maximum(n - 1, 1)), stats.norm.isf(alpha / 2))
@@ -312,7 +354,7 @@ def yi_vi_from_ci(
     if ratio:
         with np.errstate(divide="ignore", invalid="ignore"):
             est, lo, hi = np.log(est), np.log(lo), np.log(hi)
-    z = stats.norm.isf((1 - level / 100) / 2)
+    z = stats.norm.isf((1 - level_percent(level) / 100) / 2)
     se = (hi - lo) / (2 * z)
     return est, se**2
 
@@ -336,7 +378,7 @@ def generic_inverse_variance(
     out["yi"] = yi
     out["vi"] = np.where(use_ci, vi_ci, given_se**2)
     out["sei"] = np.sqrt(out["vi"])
-    out["vi_method"] = np.where(use_ci, f"ci{level:g}", np.where(np.isfinite(given_se), "se", ""))
+    out["vi_method"] = np.where(use_ci, f"ci{level_percent(level):g}", np.where(np.isfinite(given_se), "se", ""))
     return out
 
 

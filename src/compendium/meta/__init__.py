@@ -1,21 +1,85 @@
-"""Meta-analysis engine reproducing R's metafor 3.8 (rma.uni and its companions).
+"""Meta-analysis engine reproducing R's metafor 3.8 (rma.uni and its companions), metafor's names.
 
-Public entry points: :func:`rma` (fit), :mod:`~compendium.meta.regression` (subgroups),
-:mod:`~compendium.meta.diagnostics` (leave-one-out, cumulative, influence),
-:mod:`~compendium.meta.small_study` (Egger, Begg, trim-and-fill) and the defaults in
-:mod:`~compendium.meta.settings`.
+Everything a student needs is importable from here (loaded on first use, so that
+``import compendium.meta`` and ``compendium meta`` stay fast):
+
+* effect sizes: :func:`escalc` (from :mod:`compendium.effects`)
+* fitting: :func:`rma` -> :class:`MetaResult` (metafor's print as its repr, ``summary_frame()``,
+  ``to_dict()``)
+* sensitivity: :func:`leave1out`, :func:`cumul`, :func:`influence`
+* small-study effects: :func:`regtest` (Egger), :func:`ranktest` (Begg), :func:`trimfill`
+* subgroups: :func:`subgroup_analysis`, :func:`moderator_dummies`
+* defaults: :data:`DEFAULTS`, :data:`SENSITIVITY`, :class:`MetaSettings`, :func:`level_percent`
+
+Confidence levels are percentages everywhere (``level=95``), read with metafor's rule
+(0.95 and 0.05 also mean 95%).
+
+Examples
+--------
+Quick start (effect sizes, fit, print) on the first four trials of metafor's BCG vaccine data
+(Colditz et al. 1994, JAMA 271:698; metadat ``dat.bcg``); metafor 3.8 prints the same numbers:
+
+>>> from compendium.meta import escalc, rma
+>>> dat = escalc("RR", ai=[4, 6, 3, 62], bi=[119, 300, 228, 13536], ci=[11, 29, 11, 248], di=[128, 274, 209, 12619])
+>>> print(rma("yi", "vi", data=dat))  # doctest: +ELLIPSIS
+Random-Effects Model (k = 4; tau^2 estimator: REML)
+...
+Q(df = 3) = 1.0410, p-val = 0.7913
+...
+ estimate     se     tval df   pval   ci.lb   ci.ub
+  -1.4220 0.0757 -18.7915  3 0.0003 -1.6629 -1.1812
+...
 """
 
+from __future__ import annotations
+
 import importlib
+from typing import TYPE_CHECKING
 
-# imported on first use, so that `compendium --help` (which imports compendium.meta.cli) skips numpy/scipy
-_EXPORTS = {"DEFAULTS": "settings", "SENSITIVITY": "settings", "MetaSettings": "settings",
-            "Coefficient": "model", "MetaResult": "model", "rma": "model"}
+#: public name -> module defining it
+_EXPORTS = {
+    "escalc": "compendium.effects",
+    "rma": "compendium.meta.model",
+    "MetaResult": "compendium.meta.model",
+    "Coefficient": "compendium.meta.model",
+    "leave1out": "compendium.meta.diagnostics",
+    "cumul": "compendium.meta.diagnostics",
+    "influence": "compendium.meta.diagnostics",
+    "regtest": "compendium.meta.small_study",
+    "ranktest": "compendium.meta.small_study",
+    "trimfill": "compendium.meta.small_study",
+    "EggerResult": "compendium.meta.small_study",
+    "RankResult": "compendium.meta.small_study",
+    "TrimFillResult": "compendium.meta.small_study",
+    "subgroup_analysis": "compendium.meta.regression",
+    "moderator_dummies": "compendium.meta.regression",
+    "SubgroupResult": "compendium.meta.regression",
+    "DEFAULTS": "compendium.meta.settings",
+    "SENSITIVITY": "compendium.meta.settings",
+    "MetaSettings": "compendium.meta.settings",
+    "level_percent": "compendium.meta.settings",
+}
 
-__all__ = list(_EXPORTS)
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from compendium.effects import escalc
+    from compendium.meta.diagnostics import cumul, influence, leave1out
+    from compendium.meta.model import Coefficient, MetaResult, rma
+    from compendium.meta.regression import SubgroupResult, moderator_dummies, subgroup_analysis
+    from compendium.meta.settings import DEFAULTS, SENSITIVITY, MetaSettings, level_percent
+    from compendium.meta.small_study import (
+        EggerResult, RankResult, TrimFillResult, ranktest, regtest, trimfill)
 
 
 def __getattr__(name: str) -> object:
+    """Import a public name's module on first use (PEP 562)."""
     if name not in _EXPORTS:
         raise AttributeError(f"module 'compendium.meta' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"compendium.meta.{_EXPORTS[name]}"), name)
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

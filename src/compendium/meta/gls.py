@@ -42,21 +42,32 @@ class Batch:
         """Row-wise outer products x_i x_i', flattened to shape (k, p*p)."""
         return (self.X[:, :, None] * self.X[:, None, :]).reshape(len(self.y), -1)
 
+    @cached_property
+    def xy(self) -> np.ndarray:
+        """Rows x_i y_i, shape (k, p)."""
+        return self.X * self.y[:, None]
+
     def cross(self, w: np.ndarray) -> np.ndarray:
         """X' diag(w_j) X for every problem j: shape (m, p, p)."""
         p = self.p
         return (w @ self.xx).reshape(-1, p, p)
 
+    @cached_property
+    def full(self) -> bool:
+        """True when every problem holds every study (an ordinary fit): no masking needed."""
+        return bool(self.mask.all())
+
     def weights(self, tau2: np.ndarray) -> np.ndarray:
         """Masked random-effects weights 1 / (v + tau2_j), shape (m, k)."""
-        return self.mask / (self.v[None, :] + np.asarray(tau2, dtype=float)[:, None])
+        w = 1.0 / (self.v[None, :] + np.asarray(tau2, dtype=float)[:, None])
+        return w if self.full else w * self.mask
 
     def fit(self, w: np.ndarray) -> "Fit":
         """Weighted least-squares fit of every problem with weights ``w`` (zero outside the mask)."""
         a = np.linalg.inv(self.cross(w))
-        xwy = w @ (self.X * self.y[:, None])
+        xwy = w @ self.xy
         beta = np.einsum("mij,mj->mi", a, xwy)
-        resid = self.y[None, :] - beta @ self.X.T
+        resid = self.y[None, :] - np.einsum("kp,mp->mk", self.X, beta)
         return Fit(batch=self, w=w, a=a, beta=beta, resid=resid)
 
 
@@ -71,6 +82,16 @@ class Fit:
     resid: np.ndarray
 
     @cached_property
+    def w2(self) -> np.ndarray:
+        """Squared weights."""
+        return self.w * self.w
+
+    @cached_property
+    def w2r(self) -> np.ndarray:
+        """w^2 r = W Py, shape (m, k)."""
+        return self.w2 * self.resid
+
+    @cached_property
     def rss(self) -> np.ndarray:
         """Weighted residual sum of squares y'Py = sum w r^2 (the generalised Q statistic)."""
         return np.einsum("mk,mk->m", self.w, self.resid**2)
@@ -78,7 +99,7 @@ class Fit:
     @cached_property
     def a_b2(self) -> np.ndarray:
         """A X'W^2X, shape (m, p, p)."""
-        return self.a @ self.batch.cross(self.w**2)
+        return self.a @ self.batch.cross(self.w2)
 
     @cached_property
     def trace_p(self) -> np.ndarray:
@@ -88,9 +109,9 @@ class Fit:
     @cached_property
     def trace_pp(self) -> np.ndarray:
         """tr(PP)."""
-        a_b3 = self.a @ self.batch.cross(self.w**3)
+        a_b3 = self.a @ self.batch.cross(self.w2 * self.w)
         return (
-            (self.w**2).sum(axis=1)
+            self.w2.sum(axis=1)
             - 2.0 * np.trace(a_b3, axis1=1, axis2=2)
             + np.einsum("mij,mji->m", self.a_b2, self.a_b2)
         )
@@ -98,7 +119,14 @@ class Fit:
     @cached_property
     def ypp_y(self) -> np.ndarray:
         """y'PPy = sum w^2 r^2 (because Py = W r)."""
-        return np.einsum("mk,mk->m", self.w**2, self.resid**2)
+        return np.einsum("mk,mk->m", self.w2r, self.resid)
+
+    @cached_property
+    def yppp_y(self) -> np.ndarray:
+        """y'PPPy = z'Pz with z = Py = W r: ``sum w^3 r^2 - (X'W^2 r)' A (X'W^2 r)``."""
+        xw2r = self.w2r @ self.batch.X
+        return np.einsum("mk,mk->m", self.w2r * self.w, self.resid) - np.einsum(
+            "mi,mij,mj->m", xw2r, self.a, xw2r)
 
     def leverage(self) -> np.ndarray:
         """Hat values w_i x_i' A x_i, shape (m, k)."""

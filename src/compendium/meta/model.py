@@ -16,18 +16,23 @@ Tested against metafor 3.8 on published datasets (tests/test_meta_model.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
-from compendium.errors import CompendiumError
+from compendium.errors import CompendiumError, cell_problem
+from compendium.meta.distributions import (
+    alpha_of, chi2_quantile_upper, chi2_upper, f_upper, t_critical, t_pvalue, z_critical, z_pvalue)
 from compendium.meta.gls import Batch, Fit
-from compendium.meta.settings import DEFAULTS, METHODS, TESTS
+from compendium.meta.settings import DEFAULTS, METHODS, NA_ACTIONS, TESTS, level_percent
 from compendium.meta.tau2 import estimate_tau2, fit_at, solve_q, tau2_standard_error
 from compendium.shared import clean_json
+
+if TYPE_CHECKING:  # pandas is imported only where a DataFrame is built (fast `compendium meta`)
+    import pandas as pd
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,18 +55,16 @@ class BatchSummary:
 
     def crit(self, level: float) -> np.ndarray:
         """Critical values: t with ddf where finite, z elsewhere."""
-        alpha = 1.0 - level / 100.0
-        z = stats.norm.isf(alpha / 2)
         with np.errstate(invalid="ignore"):
-            t = stats.t.isf(alpha / 2, np.where(np.isfinite(self.ddf), self.ddf, 1.0))
-        return np.where(np.isfinite(self.ddf), t, z)
+            t = t_critical(level, np.where(np.isfinite(self.ddf), self.ddf, 1.0))
+        return np.where(np.isfinite(self.ddf), t, z_critical(level))
 
     def pvalues(self, stat: np.ndarray) -> np.ndarray:
         """Two-sided p-values of ``stat`` (shape (m,) or (m, p))."""
         ddf = self.ddf if stat.ndim == 1 else self.ddf[:, None]
         with np.errstate(invalid="ignore"):
-            t = 2.0 * stats.t.sf(np.abs(stat), np.where(np.isfinite(ddf), ddf, 1.0))
-        return np.where(np.isfinite(ddf), t, 2.0 * stats.norm.sf(np.abs(stat)))
+            t = t_pvalue(stat, np.where(np.isfinite(ddf), ddf, 1.0))
+        return np.where(np.isfinite(ddf), t, z_pvalue(stat))
 
 
 def summarise(batch: Batch, method: str, test: str) -> BatchSummary:
@@ -74,7 +77,7 @@ def summarise(batch: Batch, method: str, test: str) -> BatchSummary:
     has_df = df > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         qe = np.where(has_df, np.maximum(0.0, fit0.rss), 0.0)
-        qe_pval = np.where(has_df, stats.chi2.sf(qe, np.maximum(df, 1)), 1.0)
+        qe_pval = np.where(has_df, chi2_upper(qe, np.maximum(df, 1)), 1.0)
         vt = np.where(has_df, df / fit0.trace_p, 0.0)
         if method == "FE":
             i2 = np.where(has_df, np.maximum(0.0, 100.0 * (qe - df) / qe), 0.0)
@@ -110,9 +113,20 @@ class Coefficient:
     ci_high: float
 
 
-@dataclass(frozen=True, eq=False)
+#: the columns of :meth:`MetaResult.summary_frame`, in order
+SUMMARY_COLUMNS = ("k", "estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "q",
+                   "pval")
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class MetaResult:
-    """A fitted meta-analysis. ``estimate`` etc. refer to the first coefficient (the pooled effect)."""
+    """A fitted meta-analysis, as metafor's ``rma.uni`` object (returned by :func:`rma`).
+
+    ``estimate``, ``se``, ``pval``, ``ci_low`` and ``ci_high`` refer to the first coefficient (the
+    pooled effect). Typing the result in Jupyter or the Python prompt shows metafor's print;
+    :meth:`summary_frame` gives the one-row table, :meth:`to_dict` plain Python values.
+    ``omitted_rows`` lists the 1-based input rows left out for missing values (``notes`` says why).
+    """
 
     k: int
     method: str
@@ -142,8 +156,9 @@ class MetaResult:
     vi: np.ndarray = field(repr=False)
     X: np.ndarray = field(repr=False)
     weights: np.ndarray = field(repr=False)
-    slab: tuple[str, ...] = field(repr=False)
+    slab: Sequence[str] = field(repr=False)
     notes: tuple[str, ...] = ()
+    omitted_rows: tuple[int, ...] = ()
 
     @property
     def estimate(self) -> float:
@@ -177,7 +192,7 @@ class MetaResult:
             "ci_high": self.ci_high, "pval": self.pval, "tau2": self.tau2,
             "tau2_ci_low": self.tau2_ci_low, "tau2_ci_high": self.tau2_ci_high,
             "i2": self.i2, "h2": self.h2, "q": self.q, "q_pval": self.q_pval,
-            "pi_low": self.pi_low, "pi_high": self.pi_high,
+            "pi_low": self.pi_low, "pi_high": self.pi_high, "level": self.level,
         }
         if self.has_mods:
             out["coefficients"] = [
@@ -189,12 +204,55 @@ class MetaResult:
         out["notes"] = list(self.notes)
         return clean_json(out)
 
+    def summary_frame(self, transf: Callable[[np.ndarray], np.ndarray] | None = None) -> pd.DataFrame:
+        """The pooled result as a one-row table (statsmodels' ``summary_frame``).
+
+        Parameters
+        ----------
+        transf : callable, optional
+            Back-transformation of the estimate and its interval limits, as metafor's
+            ``predict(res, transf=exp)``: ``numpy.exp`` for ratio measures (log OR, log RR, ROM)
+            gives the ratio scale. ``se`` is then missing (it is on the analysis scale only).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row with columns k, estimate, se, ci_low, ci_high, pi_low, pi_high, tau2, i2, q,
+            pval (the prediction interval is missing for equal-effects models and meta-regressions).
+
+        Examples
+        --------
+        >>> res = rma([0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03], method="DL", test="z")
+        >>> float(res.summary_frame()["estimate"].round(4).iloc[0])  # metafor 3.8: 0.3089
+        0.3089
+        >>> float(res.summary_frame(transf=np.exp)["estimate"].round(4).iloc[0])  # predict(transf=exp)
+        1.3619
+        """
+        import pandas as pd
+
+        row: dict[str, float] = {
+            "k": self.k, "estimate": self.estimate, "se": self.se, "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "pi_low": np.nan if self.pi_low is None else self.pi_low,
+            "pi_high": np.nan if self.pi_high is None else self.pi_high,
+            "tau2": self.tau2, "i2": self.i2, "q": self.q, "pval": self.pval,
+        }
+        if transf is not None:
+            for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
+                row[key] = float(transf(np.asarray(row[key], dtype=float)))
+            row["se"] = np.nan
+        return pd.DataFrame([row], columns=list(SUMMARY_COLUMNS))
+
     def to_frame(self) -> pd.DataFrame:
         """One row per coefficient: name, estimate, se, stat, pval, ci_low, ci_high."""
+        import pandas as pd
+
         return pd.DataFrame([c.__dict__ for c in self.coefficients])
 
     def study_frame(self) -> pd.DataFrame:
         """One row per study: slab, yi, vi, sei and weight (percent)."""
+        import pandas as pd
+
         return pd.DataFrame(
             {"slab": list(self.slab), "yi": self.yi, "vi": self.vi, "sei": np.sqrt(self.vi),
              "weight": self.weights}
@@ -203,11 +261,28 @@ class MetaResult:
     def __str__(self) -> str:
         return format_result(self)
 
+    def __repr__(self) -> str:
+        return format_result(self)
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        """IPython/Jupyter display: metafor's print."""
+        printer.text(format_result(self))  # type: ignore[attr-defined]
+
 
 def _fmt_p(p: float | None) -> str:
     if p is None or not np.isfinite(p):
         return "NA"
     return "< .0001" if p < 1e-4 else f"= {p:.4f}"
+
+
+def _aligned_table(header: list[str], labels: list[str], rows: list[list[str]]) -> str:
+    """Right-aligned text columns under their names, row labels left-aligned (as R prints)."""
+    widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(header)]
+    label_width = max(len(label) for label in labels)
+    lines = [" " * label_width + "".join(f" {h:>{w}}" for h, w in zip(header, widths))]
+    lines += [f"{label:<{label_width}}" + "".join(f" {cell:>{w}}" for cell, w in zip(row, widths))
+              for label, row in zip(labels, rows)]
+    return "\n".join(lines)
 
 
 def format_result(res: MetaResult) -> str:
@@ -243,16 +318,13 @@ def format_result(res: MetaResult) -> str:
         lines += ["", f"Test of Moderators (coefficients 2:{len(res.coefficients)}):",
                   f"{stat}, p-val {_fmt_p(res.qm_pval)}"]
     stat_name = "tval" if res.df is not None else "zval"
-    table = pd.DataFrame({
-        "estimate": [c.estimate for c in res.coefficients],
-        "se": [c.se for c in res.coefficients],
-        stat_name: [c.stat for c in res.coefficients],
-        **({"df": [int(res.df)] * len(res.coefficients)} if res.df is not None else {}),
-        "pval": [_fmt_p(c.pval).replace("= ", "").replace("< ", "<") for c in res.coefficients],
-        "ci.lb": [c.ci_low for c in res.coefficients],
-        "ci.ub": [c.ci_high for c in res.coefficients],
-    }, index=[c.name if res.has_mods else "" for c in res.coefficients])
-    lines += ["", "Model Results:", "", table.to_string(float_format=lambda x: f"{x:.4f}")]
+    header = ["estimate", "se", stat_name] + (["df"] if res.df is not None else []) + ["pval", "ci.lb", "ci.ub"]
+    rows = [[f"{c.estimate:.4f}", f"{c.se:.4f}", f"{c.stat:.4f}"]
+            + ([str(int(res.df))] if res.df is not None else [])
+            + [_fmt_p(c.pval).replace("= ", "").replace("< ", "<"), f"{c.ci_low:.4f}", f"{c.ci_high:.4f}"]
+            for c in res.coefficients]
+    labels = [c.name if res.has_mods else "" for c in res.coefficients]
+    lines += ["", "Model Results:", "", _aligned_table(header, labels, rows)]
     if res.pi_low is not None and random:
         lines += ["", f"Prediction interval ({res.level:g}%): {res.pi_low:.4f} to {res.pi_high:.4f}"]
     if res.notes:
@@ -260,92 +332,196 @@ def format_result(res: MetaResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _numeric(values: object, name: str, n: int | None, where: str) -> np.ndarray:
+class DefaultLabels(Sequence[str]):
+    """The labels "Study N" of the given 1-based rows, made only when asked for (k may be 10^6)."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self._rows = np.asarray(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
+        if isinstance(index, slice):
+            return [f"Study {int(r)}" for r in self._rows[index]]
+        return f"Study {int(self._rows[index])}"
+
+
+#: effect sizes beyond this magnitude and sampling variances outside [1/LIMIT, LIMIT] are refused:
+#: no effect scale reaches them, and the weighted sums (up to w^3 r^2) overflow double precision
+MAGNITUDE_LIMIT = 1e50
+
+
+def _where(source: str) -> str:
+    return source or "input"
+
+
+def _numeric(values: object, name: str, n: int | None, source: str) -> np.ndarray:
+    """Float array of ``values``; None and empty text become NaN (missing), other text is refused."""
+    array = np.asarray(values)
+    if array.dtype.kind in "fiub":  # already numeric: no conversion cell by cell
+        arr = array.astype(float).reshape(-1)
+        if n is not None and len(arr) != n:
+            raise CompendiumError(f"{_where(source)}: column {name!r} has {len(arr)} values, expected {n}")
+        return arr
+    seq = array.reshape(-1).tolist()
     try:
-        arr = np.asarray(values, dtype=float).reshape(-1)
+        arr = np.asarray(seq, dtype=float).reshape(-1)
     except (TypeError, ValueError):
-        series = pd.Series(list(values) if not isinstance(values, pd.Series) else values)
-        bad = pd.to_numeric(series, errors="coerce").isna() & series.notna()
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1 if bad.any() else 0
-        raise CompendiumError(f"{where}row {row}, column {name!r}: expected a number, got {series.iloc[row - 1]!r}") from None
+        arr = np.empty(len(seq))
+        for i, value in enumerate(seq):
+            if value is None or (isinstance(value, str) and not value.strip()):
+                arr[i] = np.nan
+                continue
+            try:
+                arr[i] = float(value)
+            except (TypeError, ValueError):
+                raise CompendiumError(cell_problem(_where(source), i + 1, name, "a number", value)) from None
     if n is not None and len(arr) != n:
-        raise CompendiumError(f"{where}column {name!r} has {len(arr)} values, expected {n}")
+        raise CompendiumError(f"{_where(source)}: column {name!r} has {len(arr)} values, expected {n}")
     return arr
+
+
+def _columns(data: object) -> list[str]:
+    return [str(c) for c in (data.columns if hasattr(data, "columns") else data)]  # type: ignore[attr-defined]
+
+
+def omit_missing(
+    arrays: dict[str, np.ndarray], na_action: str, source: str, labels: Sequence[str] | None,
+) -> tuple[np.ndarray, list[str]]:
+    """Rows to keep, and the notes naming the rows left out (metafor's na.action).
+
+    ``arrays`` maps column names to float arrays (NaN = missing). With ``na_action="omit"`` a
+    warning and a note list every row left out and its missing columns; ``"fail"`` raises for the
+    first one.
+    """
+    missing = np.zeros(len(next(iter(arrays.values()))), dtype=bool)
+    for values in arrays.values():
+        missing |= np.isnan(values)
+    if not missing.any():
+        return ~missing, []
+    rows = np.flatnonzero(missing)
+    if na_action == "fail":
+        first = int(rows[0])
+        column = next(name for name, values in arrays.items() if np.isnan(values[first]))
+        raise CompendiumError(cell_problem(_where(source), first + 1, column,
+                                           "a number (na_action='fail' refuses missing values)", ""))
+    described = []
+    for i in rows[:20]:
+        cols = ", ".join(repr(name) for name, values in arrays.items() if np.isnan(values[i]))
+        label = f" ({labels[i]})" if labels is not None else ""
+        described.append(f"row {i + 1}{label}: {cols}")
+    more = f"; and {len(rows) - 20} more" if len(rows) > 20 else ""
+    note = (f"{len(rows)} of {len(missing)} studies omitted for a missing value (na_action='omit', "
+            f"as metafor's na.omit): " + "; ".join(described) + more + ".")
+    warnings.warn(note, stacklevel=3)
+    return ~missing, [note]
 
 
 def prepare_inputs(
     yi: object, vi: object = None, *, sei: object = None, mods: object = None,
-    data: pd.DataFrame | None = None, slab: object = None, intercept: bool = True,
-    source: str = "",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
-    """Validate inputs; returns y, v, X, coefficient names and study labels.
+    data: object = None, slab: object = None, intercept: bool = True,
+    source: str = "", na_action: str = "omit",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], Sequence[str], tuple[int, ...], list[str]]:
+    """Validate inputs; returns y, v, X, coefficient names, study labels, omitted rows and notes.
 
-    With ``data``, ``yi``/``vi``/``sei``/``slab`` are column names and ``mods`` a list of column
-    names. Errors name ``source`` (a file), the row (1-based data row) and the column.
+    With ``data`` (a DataFrame or a mapping of column name to values), ``yi``/``vi``/``sei``/
+    ``slab`` are column names and ``mods`` a list of column names. Errors name ``source`` (a
+    file), the 1-based data row and the column. Rows with a missing value in yi, vi/sei or a
+    moderator are left out with a warning and a note (``na_action="omit"``) or refused
+    (``"fail"``).
     """
-    where = f"{source}: " if source else ""
-    names = {"yi": "yi", "vi": "vi", "sei": "sei", "slab": "slab"}
+    if na_action not in NA_ACTIONS:
+        raise CompendiumError(f"na_action must be one of {', '.join(NA_ACTIONS)}, got {na_action!r}")
+    names = {"yi": "yi", "vi": "vi", "sei": "sei"}
+    mod_cols: list[str] = []
     if data is not None:
-        columns = [c for c in (yi, vi, sei, slab) if c is not None] + list(mods or [])
-        for col in columns:
-            if col not in data.columns:
-                raise CompendiumError(f"{where}missing column {col!r} (columns: {', '.join(map(str, data.columns))})")
-        names.update({"yi": yi, "vi": vi, "sei": sei, "slab": slab})
-        yi = data[yi]
-        vi = data[vi] if vi is not None else None
-        sei = data[sei] if sei is not None else None
-        slab = data[slab] if slab is not None else None
-        mod_cols = list(mods or [])
-        mods = data[mod_cols] if mod_cols else None
-    else:
-        mod_cols = []
-    y = _numeric(yi, str(names["yi"]), None, where)
+        available = _columns(data)
+        wanted = [c for c in (yi, vi, sei, slab) if c is not None] + list(mods or [])  # type: ignore[call-overload]
+        for col in wanted:
+            if str(col) not in available:
+                raise CompendiumError(f"{_where(source)}: missing column {col!r} (columns: {', '.join(available)})")
+        names.update({"yi": str(yi), "vi": str(vi), "sei": str(sei)})
+        get = data.__getitem__  # type: ignore[attr-defined]
+        yi = get(yi)
+        vi = get(vi) if vi is not None else None
+        sei = get(sei) if sei is not None else None
+        slab = get(slab) if slab is not None else None
+        mod_cols = [str(c) for c in (mods or [])]  # type: ignore[attr-defined]
+        mods = [get(c) for c in mod_cols] if mod_cols else None
+    y = _numeric(yi, names["yi"], None, source)
     k = len(y)
     if k == 0:
-        raise CompendiumError(f"{where}no studies (k = 0): nothing to meta-analyse")
+        raise CompendiumError(f"{_where(source)}: no studies (k = 0): nothing to meta-analyse")
     if (vi is None) == (sei is None):
-        raise CompendiumError(f"{where}give exactly one of vi or sei")
-    if vi is not None:
-        v = _numeric(vi, str(names["vi"]), k, where)
-        vname = str(names["vi"])
-    else:
-        v = _numeric(sei, str(names["sei"]), k, where) ** 2
-        vname = str(names["sei"])
-    for arr, name in ((y, str(names["yi"])), (v, vname)):
-        missing = ~np.isfinite(arr)
-        if missing.any():
-            row = int(np.flatnonzero(missing)[0]) + 1
-            raise CompendiumError(f"{where}row {row}, column {name!r}: missing or non-finite value")
-    nonpos = v <= 0
-    if nonpos.any():
-        row = int(np.flatnonzero(nonpos)[0]) + 1
-        raise CompendiumError(f"{where}row {row}, column {vname!r}: sampling variance must be > 0, got {v[row - 1]:g}")
-    columns = [np.ones(k)] if intercept else []
-    coef_names = ["intrcpt"] if intercept else []
+        raise CompendiumError(f"{_where(source)}: give exactly one of vi or sei")
+    vname = names["vi"] if vi is not None else names["sei"]
+    v = _numeric(vi if vi is not None else sei, vname, k, source)
+    arrays = {names["yi"]: y, vname: v}
     if mods is not None:
-        frame = mods if isinstance(mods, pd.DataFrame) else pd.DataFrame(np.asarray(mods, dtype=object).reshape(k, -1))
-        for j, col in enumerate(frame.columns):
-            name = str(mod_cols[j]) if mod_cols else (str(col) if isinstance(col, str) else f"mod{j + 1}")
-            values = _numeric(frame.iloc[:, j].to_numpy(), name, k, where)
-            missing = ~np.isfinite(values)
-            if missing.any():
-                raise CompendiumError(f"{where}row {int(np.flatnonzero(missing)[0]) + 1}, column {name!r}: missing moderator value")
-            columns.append(values)
-            coef_names.append(name)
-    if not columns:
-        raise CompendiumError(f"{where}the model has no coefficients (no intercept and no moderators)")
-    X = np.column_stack(columns)
-    if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise CompendiumError(f"{where}moderators are collinear (design matrix not of full rank)")
-    if k < X.shape[1]:
-        raise CompendiumError(f"{where}k = {k} studies cannot estimate {X.shape[1]} coefficients")
-    labels = tuple(str(s) for s in slab) if slab is not None else tuple(f"Study {i + 1}" for i in range(k))
+        if mod_cols:
+            columns = list(mods)  # type: ignore[call-overload]
+        else:
+            matrix = np.asarray(mods.to_numpy() if hasattr(mods, "to_numpy") else mods, dtype=object)  # type: ignore[attr-defined]
+            if matrix.ndim == 1:
+                matrix = matrix.reshape(-1, 1)
+            if matrix.ndim != 2 or matrix.shape[0] != k:
+                raise CompendiumError(f"{_where(source)}: mods has {matrix.shape[0]} rows, expected {k} (one per study)")
+            columns = [matrix[:, j] for j in range(matrix.shape[1])]
+            given = list(mods.columns) if hasattr(mods, "columns") else []  # type: ignore[attr-defined]
+            mod_cols = [str(c) if isinstance(c, str) else f"mod{j + 1}" for j, c in enumerate(given)] or [
+                f"mod{j + 1}" for j in range(len(columns))]
+        for name, values in zip(mod_cols, columns):
+            arrays[name] = _numeric(values, name, k, source)
+    labels: Sequence[str] = (tuple(str(s) for s in slab) if slab is not None  # type: ignore[attr-defined]
+                             else DefaultLabels(np.arange(1, k + 1)))
     if len(labels) != k:
-        raise CompendiumError(f"{where}slab has {len(labels)} labels, expected {k}")
-    return y, v, X, tuple(coef_names), labels
+        raise CompendiumError(f"{_where(source)}: slab has {len(labels)} labels, expected {k}")
+    keep, notes = omit_missing(arrays, na_action, source, labels if slab is not None else None)
+    omitted = tuple(int(i) + 1 for i in np.flatnonzero(~keep))
+    rows = np.flatnonzero(keep)
+    if len(rows) == 0:
+        raise CompendiumError(f"{_where(source)}: no studies left (k = 0): every row has a missing value")
+    for name, values in arrays.items():
+        bad = ~np.isfinite(values) & keep
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise CompendiumError(cell_problem(_where(source), i + 1, name, "a finite number", values[i]))
+        if name == vname and vi is not None:
+            bad = (values <= 0) | (values < 1 / MAGNITUDE_LIMIT) | (values > MAGNITUDE_LIMIT)
+            expected = f"a sampling variance > 0 (between {1 / MAGNITUDE_LIMIT:g} and {MAGNITUDE_LIMIT:g})"
+        elif name == vname:
+            bad = (values <= 0) | (values**2 < 1 / MAGNITUDE_LIMIT) | (values**2 > MAGNITUDE_LIMIT)
+            expected = f"a standard error > 0 (squared between {1 / MAGNITUDE_LIMIT:g} and {MAGNITUDE_LIMIT:g})"
+        else:
+            bad = np.abs(values) > MAGNITUDE_LIMIT
+            expected = f"a value of magnitude at most {MAGNITUDE_LIMIT:g}"
+        bad &= keep
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise CompendiumError(cell_problem(_where(source), i + 1, name, expected, values[i]))
+    y = y[rows]
+    v = (v if vi is not None else v**2)[rows]
+    k = len(rows)
+    columns_x = [np.ones(k)] if intercept else []
+    coef_names = ["intrcpt"] if intercept else []
+    for name in mod_cols:
+        columns_x.append(arrays[name][rows])
+        coef_names.append(name)
+    if not columns_x:
+        raise CompendiumError(f"{_where(source)}: the model has no coefficients (no intercept and no moderators)")
+    X = np.column_stack(columns_x)
+    if not X.any(axis=0).all() or (X.shape[1] > 1 and np.linalg.matrix_rank(X) < X.shape[1]):
+        raise CompendiumError(f"{_where(source)}: moderators are collinear (design matrix not of full rank)")
+    if k < X.shape[1]:
+        raise CompendiumError(f"{_where(source)}: k = {k} studies cannot estimate {X.shape[1]} coefficients")
+    kept_labels = (DefaultLabels(rows + 1) if isinstance(labels, DefaultLabels)
+                   else tuple(labels[i] for i in rows))
+    return y, v, X, tuple(coef_names), kept_labels, omitted, notes
 
 
-def _notes(k: int, p: int, method: str, test: str, tau2: float, v: np.ndarray, s2w: float) -> list[str]:
+def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v: np.ndarray,
+           s2w: float) -> list[str]:
     notes = []
     if k == 1:
         notes.append("k = 1: a single study, no pooling; the result is that study's own estimate "
@@ -359,6 +535,9 @@ def _notes(k: int, p: int, method: str, test: str, tau2: float, v: np.ndarray, s
     elif method != "FE" and tau2 == 0.0:
         notes.append("tau2 was estimated at 0: the random-effects model equals the equal-effects "
                      "(fixed-effect) model.")
+    if np.ptp(y) == 0.0:
+        notes.append("All studies have the same effect size: there is no variation, so heterogeneity "
+                     "is 0 and t-based (knha) standard errors and tests are not defined.")
     if np.ptp(v) == 0.0:
         notes.append("All studies have the same sampling variance: every study gets the same weight, "
                      "so random-effects and equal-effects estimates coincide.")
@@ -376,31 +555,90 @@ KNHA_FACTOR_TOLERANCE = 1e-9
 
 def rma(
     yi: object, vi: object = None, *, sei: object = None, mods: object = None,
-    data: pd.DataFrame | None = None, slab: object = None, method: str = DEFAULTS.method,
+    data: object = None, slab: object = None, method: str = DEFAULTS.method,
     test: str = DEFAULTS.test, level: float = DEFAULTS.level, intercept: bool = True,
-    notes: Sequence[str] = (), source: str = "",
+    na_action: str = "omit", notes: Sequence[str] = (), source: str = "",
 ) -> MetaResult:
     """Fit an equal-effects, random-effects or mixed-effects (meta-regression) model as metafor's rma.
 
-    ``method`` in FE, DL, REML, ML, PM, SJ, HE, EB; ``test`` in z, knha, adhoc; ``level`` in
-    percent. Defaults: :data:`compendium.meta.settings.DEFAULTS` (REML, knha, 95).
+    Parameters
+    ----------
+    yi, vi : array-like or str
+        Effect sizes and sampling variances (column names when ``data`` is given).
+    sei : array-like or str, optional
+        Standard errors instead of ``vi``.
+    mods : array-like or list of str, optional
+        Moderators (meta-regression); column names when ``data`` is given.
+    data : pandas.DataFrame or mapping, optional
+        The table holding the named columns (e.g. the output of :func:`escalc`).
+    slab : array-like or str, optional
+        Study labels.
+    method : str
+        tau2 estimator: FE (equal effects), DL, REML (default), ML, PM, SJ, HE, EB.
+    test : str
+        ``"z"``, ``"knha"`` (Hartung-Knapp-Sidik-Jonkman, default) or ``"adhoc"``.
+    level : float
+        Confidence level, read as metafor does (:func:`~compendium.meta.settings.level_percent`):
+        95, 0.95 and 0.05 all mean a 95% interval. Stored in percent.
+    intercept : bool
+        Include an intercept (default True).
+    na_action : str
+        ``"omit"`` (default, metafor's ``na.omit``): studies with a missing yi, vi/sei or
+        moderator are left out with a warning, listed in ``notes`` and ``omitted_rows``;
+        ``"fail"``: a missing value is an error naming its row and column.
+    notes : sequence of str
+        Extra notes to carry in the result.
+    source : str
+        The file the inputs came from, named in error messages.
+
+    Returns
+    -------
+    MetaResult
+        Coefficients, tau2 with its Q-profile CI, I2, H2, Q, the prediction interval and notes.
+
+    References
+    ----------
+    Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. J Stat Softw
+    36(3):1-48. Tested against metafor 3.8 (tests/test_meta_model.py, pinned values from
+    tests/r/metafor_reference.R).
+
+    Examples
+    --------
+    >>> res = rma([0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03], method="DL", test="z")
+    >>> round(res.estimate, 4), round(res.tau2, 4), round(res.i2, 2)  # metafor 3.8 gives the same
+    (0.3089, 0.0224, 57.07)
     """
     if method not in METHODS:
         raise CompendiumError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if test not in TESTS:
         raise CompendiumError(f"test must be one of {', '.join(TESTS)}, got {test!r}")
-    if not 0.0 < level < 100.0:
-        raise CompendiumError(f"level must be a percentage between 0 and 100, got {level!r}")
-    y, v, X, names, labels = prepare_inputs(
-        yi, vi, sei=sei, mods=mods, data=data, slab=slab, intercept=intercept, source=source)
-    return fit_model(y, v, X, names, labels, method=method, test=test, level=level, notes=notes)
+    level = level_percent(level)
+    y, v, X, names, labels, omitted, na_notes = prepare_inputs(
+        yi, vi, sei=sei, mods=mods, data=data, slab=slab, intercept=intercept, source=source,
+        na_action=na_action)
+    return fit_model(y, v, X, names, labels, method=method, test=test, level=level,
+                     notes=list(notes) + na_notes, omitted_rows=omitted)
 
 
 def fit_model(
-    y: np.ndarray, v: np.ndarray, X: np.ndarray, names: tuple[str, ...], labels: tuple[str, ...],
+    y: np.ndarray, v: np.ndarray, X: np.ndarray, names: tuple[str, ...], labels: Sequence[str],
     *, method: str, test: str, level: float, notes: Sequence[str] = (),
+    omitted_rows: tuple[int, ...] = (),
 ) -> MetaResult:
-    """Fit validated arrays (see :func:`rma`)."""
+    """Fit validated arrays (see :func:`rma`); a numerically singular problem is a clear error."""
+    try:
+        return _fit_arrays(y, v, X, names, labels, method=method, test=test, level=level, notes=notes,
+                           omitted_rows=omitted_rows)
+    except np.linalg.LinAlgError:
+        raise CompendiumError(
+            "the weighted design matrix is singular: the moderators (or the standard errors used as "
+            "a moderator) do not vary enough across studies to be estimated") from None
+
+
+def _fit_arrays(
+    y: np.ndarray, v: np.ndarray, X: np.ndarray, names: tuple[str, ...], labels: Sequence[str],
+    *, method: str, test: str, level: float, notes: Sequence[str], omitted_rows: tuple[int, ...],
+) -> MetaResult:
     k, p = X.shape
     if k == 1:
         test = "z"  # as metafor: no degrees of freedom for t
@@ -420,13 +658,16 @@ def fit_model(
     tau2 = float(s.tau2[0])
     df_resid = k - p
     if method != "FE" and df_resid > 0:
-        alpha = 1.0 - level / 100.0
-        bounds = solve_q(batch, np.array([stats.chi2.isf(alpha / 2, df_resid)]))
-        upper = solve_q(batch, np.array([stats.chi2.ppf(alpha / 2, df_resid)]))
+        alpha = alpha_of(level)
+        # Newton from the estimate: the limits are near it when k is large (see solve_q)
+        bounds = solve_q(batch, np.array([chi2_quantile_upper(alpha / 2, df_resid)]), start=s.tau2,
+                         start_fit=s.fit)
+        upper = solve_q(batch, np.array([chi2_quantile_upper(1.0 - alpha / 2, df_resid)]), start=s.tau2,
+                         start_fit=s.fit)
         tau2_ci = (float(bounds[0]), float(upper[0]))
         vt = float(s.vt[0])
         i2_ci = tuple(100.0 * t / (vt + t) for t in tau2_ci)
-        tau2_se = float(tau2_standard_error(batch, method, s.tau2)[0])
+        tau2_se = float(tau2_standard_error(batch, method, s.tau2, s.fit)[0])
     else:
         tau2_ci = i2_ci = (float("nan"), float("nan"))
         tau2_se = float("nan")
@@ -437,14 +678,17 @@ def fit_model(
         has_intercept = bool(np.all(X[:, 0] == 1.0))
         btt = np.arange(1 if has_intercept else 0, p)
         b, vbb = beta[btt], vb[np.ix_(btt, btt)]
-        qm = float(b @ np.linalg.solve(vbb, b))
+        try:
+            qm = float(b @ np.linalg.solve(vbb, b))
+        except np.linalg.LinAlgError:  # a zero covariance: knha with no residual variation
+            qm = float("nan")
         if s.ddf[0] == s.ddf[0]:  # t-based: F test
             qm /= len(btt)
             qm_df = (len(btt), df_resid)
-            qm_pval = float(stats.f.sf(qm, len(btt), df_resid)) if df_resid > 0 else float("nan")
+            qm_pval = f_upper(qm, len(btt), df_resid) if df_resid > 0 else float("nan")
         else:
             qm_df = (len(btt),)
-            qm_pval = float(stats.chi2.sf(qm, len(btt)))
+            qm_pval = float(chi2_upper(qm, len(btt)))
         if has_intercept and method != "FE":
             base = summarise(Batch(y=y, v=v, X=X[:, :1], mask=batch.mask), method, test)
             tau2_re = float(base.tau2[0])
@@ -453,7 +697,7 @@ def fit_model(
         pi_se = np.sqrt(se[0] ** 2 + tau2)
         pi_low, pi_high = float(beta[0] - crit * pi_se), float(beta[0] + crit * pi_se)
     w = s.fit.w[0]
-    all_notes = _notes(k, p, method, test, tau2, v, float(s.s2w[0])) + list(notes)
+    all_notes = _notes(k, p, method, test, tau2, y, v, float(s.s2w[0])) + list(notes)
     if p > 1:
         all_notes.append("Meta-regression: 'estimate' is the intercept (all moderators at 0); "
                          "no prediction interval is reported.")
@@ -466,6 +710,7 @@ def fit_model(
         qm=qm, qm_df=qm_df, qm_pval=qm_pval, r2=r2, pi_low=pi_low, pi_high=pi_high,
         s2w=float(s.s2w[0]), yi=_frozen(y), vi=_frozen(v), X=_frozen(X),
         weights=_frozen(100.0 * w / w.sum()), slab=labels, notes=tuple(all_notes),
+        omitted_rows=omitted_rows,
     )
 
 

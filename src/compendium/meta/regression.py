@@ -14,15 +14,21 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
 from compendium.errors import CompendiumError
+from compendium.meta.distributions import chi2_upper
 from compendium.meta.model import MetaResult, clean_json, rma
 from compendium.meta.settings import DEFAULTS
 
 
 def moderator_dummies(data: pd.DataFrame, column: str, reference: str | None = None) -> pd.DataFrame:
-    """0/1 indicator columns ``<column>=<level>`` for every level but ``reference`` (default: first sorted)."""
+    """0/1 indicator columns ``<column>=<level>`` for every level but ``reference`` (default: first sorted).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> list(moderator_dummies(pd.DataFrame({"kind": ["a", "b", "c"]}), "kind").columns)
+    ['kind=b', 'kind=c']
+    """
     if column not in data.columns:
         raise CompendiumError(f"missing column {column!r}")
     values = data[column].astype(str)
@@ -69,7 +75,40 @@ def subgroup_analysis(
     method: str = DEFAULTS.method, test: str = DEFAULTS.test, level: float = DEFAULTS.level,
     common_tau2: bool = False,
 ) -> SubgroupResult:
-    """Meta-analyse each level of ``group`` separately and test for subgroup differences."""
+    """Meta-analyse each level of ``group`` separately and test for subgroup differences.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per study with ``yi``, ``vi`` and the ``group`` column.
+    group : str
+        Column whose levels are the subgroups.
+    yi, vi, slab : str
+        Column names of effect sizes, sampling variances and (optional) study labels.
+    method, test, level
+        As :func:`compendium.meta.rma` (level in percent; metafor's rule for 0.95).
+    common_tau2 : bool
+        False (default, as RevMan): each subgroup has its own tau2 and Q_between compares the
+        subgroup estimates; True: a meta-regression on subgroup indicators, whose QM is the test.
+
+    Returns
+    -------
+    SubgroupResult
+        The per-subgroup models (``to_frame()``) and Q_between with its df and p-value.
+
+    References
+    ----------
+    Borenstein M et al. (2009). Introduction to Meta-Analysis, ch. 19. Wiley.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"yi": [0.1, 0.3, 0.35, 0.6], "vi": [0.01, 0.02, 0.015, 0.03],
+    ...                      "kind": ["a", "a", "b", "b"]})
+    >>> sub = subgroup_analysis(data, "kind", method="DL", test="z")
+    >>> sub.df_between, round(sub.q_between, 4)  # metafor 3.8, FE model of the two subgroup estimates: QE = 3.0249
+    (1, 3.0249)
+    """
     if group not in data.columns:
         raise CompendiumError(f"missing column {group!r}")
     if data[group].isna().any():
@@ -89,6 +128,6 @@ def subgroup_analysis(
         w = 1 / np.array([r.se for r in results.values()]) ** 2
         q = float(np.sum(w * (est - np.sum(w * est) / w.sum()) ** 2))
         df = len(levels) - 1
-        pval = float(stats.chi2.sf(q, df))
+        pval = float(chi2_upper(q, df))
     return SubgroupResult(group=group, results=results, q_between=q, df_between=df,
                           pval_between=pval, common_tau2=common_tau2)

@@ -16,12 +16,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from compendium.errors import CompendiumError
 from compendium.meta.model import MetaResult, clean_json, fit_model
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _require_varying_variances(res: MetaResult, what: str) -> None:
+    """Refuse a method that regresses on the standard error when every study has the same one."""
+    if np.ptp(res.vi) <= 1e-12 * float(np.max(res.vi)):
+        raise CompendiumError(
+            f"{what} is not defined when every study has the same sampling variance "
+            f"(all {res.k} vi = {float(res.vi[0]):g}): the standard error does not vary, so the "
+            "funnel plot has no asymmetry to measure")
 
 
 @dataclass(frozen=True)
@@ -42,18 +54,50 @@ class EggerResult:
                            "limit_estimate": self.limit_estimate})
 
 
-def egger_test(res: MetaResult, model: str = "rma") -> EggerResult:
-    """Egger's regression test for funnel-plot asymmetry (metafor regtest, predictor sei)."""
+def regtest(res: MetaResult, model: str = "rma") -> EggerResult:
+    """Egger's regression test for funnel-plot asymmetry (metafor ``regtest``, predictor sei).
+
+    Parameters
+    ----------
+    res : MetaResult
+        The fitted model; its moderators are kept and ``sei`` is added.
+    model : str
+        ``"rma"`` (default: same tau2 method and test as ``res``) or ``"lm"`` (classic weighted
+        regression with a t test).
+
+    Returns
+    -------
+    EggerResult
+        The test statistic (z, or t under knha), its p-value and the limit estimate (sei -> 0).
+
+    References
+    ----------
+    Egger M et al. (1997). Bias in meta-analysis detected by a simple, graphical test. BMJ
+    315:629-634. Tested against metafor 3.8 ``regtest``.
+
+    Examples
+    --------
+    >>> from compendium.meta import rma
+    >>> res = rma([0.1, 0.3, 0.35, 0.6, 0.2], [0.01, 0.02, 0.015, 0.03, 0.012], method="DL", test="z")
+    >>> round(regtest(res).stat, 4)  # metafor 3.8 regtest(res): z = 2.5312
+    2.5312
+    """
     if model not in ("rma", "lm"):
         raise CompendiumError(f"Egger model must be 'rma' or 'lm', got {model!r}")
     p = res.X.shape[1]
     if res.k - p - 1 < 1:
         raise CompendiumError(f"Egger's test needs k >= {p + 2} studies, got k = {res.k}")
+    _require_varying_variances(res, "Egger's regression test")
     X = np.column_stack([res.X, np.sqrt(res.vi)])
     names = tuple(c.name for c in res.coefficients) + ("sei",)
     method, test = (res.method, res.test) if model == "rma" else ("FE", "knha")
     fit = fit_model(res.yi, res.vi, X, names, res.slab, method=method, test=test, level=res.level)
     coef = fit.coefficients[-1]
+    if not (np.isfinite(coef.stat) and coef.se > 0):
+        raise CompendiumError(
+            "Egger's regression test is not defined for these data: the regression on the standard "
+            "error has no residual variation (e.g. all effect sizes are identical), so its "
+            "test statistic would be infinite or undefined")
     limit = fit.coefficients[0] if not res.has_mods else None
     return EggerResult(
         model=model, stat=coef.stat, pval=coef.pval, df=fit.df,
@@ -71,8 +115,33 @@ class RankResult:
     exact: bool
 
 
-def rank_test(res: MetaResult) -> RankResult:
-    """Begg and Mazumdar's rank correlation test (metafor ranktest)."""
+def ranktest(res: MetaResult) -> RankResult:
+    """Begg and Mazumdar's rank correlation test (metafor ``ranktest``).
+
+    Parameters
+    ----------
+    res : MetaResult
+        The fitted model (no moderators needed).
+
+    Returns
+    -------
+    RankResult
+        Kendall's tau between standardised effects and variances, its p-value and whether it is exact.
+
+    References
+    ----------
+    Begg CB, Mazumdar M (1994). Operating characteristics of a rank correlation test for
+    publication bias. Biometrics 50:1088-1101. Tested against metafor 3.8 ``ranktest``.
+
+    Examples
+    --------
+    >>> from compendium.meta import rma
+    >>> res = rma([0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03], method="DL", test="z")
+    >>> round(ranktest(res).tau, 4)  # metafor 3.8 ranktest(res): Kendall's tau = 0.6667
+    0.6667
+    """
+    from scipy import stats
+
     w = 1 / res.vi
     theta = np.sum(w * res.yi) / w.sum()
     star = (res.yi - theta) / np.sqrt(res.vi - 1 / w.sum())
@@ -104,8 +173,40 @@ class TrimFillResult:
         return clean_json({"k0": self.k0, "side": self.side, "estimate": self.estimate, "se": self.se})
 
 
-def trim_and_fill(res: MetaResult, side: str | None = None, test: str = "z", max_iter: int = 100) -> TrimFillResult:
-    """Duval and Tweedie's trim-and-fill with the L0 estimator (metafor trimfill)."""
+def trimfill(res: MetaResult, side: str | None = None, test: str = "z", max_iter: int = 100) -> TrimFillResult:
+    """Duval and Tweedie's trim-and-fill with the L0 estimator (metafor ``trimfill``).
+
+    Parameters
+    ----------
+    res : MetaResult
+        A model without moderators, k >= 3.
+    side : str, optional
+        ``"left"`` or ``"right"``: where studies are missing. Default: from the sign of the
+        slope on sqrt(vi), as metafor (refused when all variances are equal: give it).
+    test : str
+        Test of the filled model (metafor 3.8 uses z).
+    max_iter : int
+        Iteration limit of the L0 estimator.
+
+    Returns
+    -------
+    TrimFillResult
+        k0, the side, the filled studies and the model with them added.
+
+    References
+    ----------
+    Duval S, Tweedie R (2000). Trim and fill. Biometrics 56:455-463. Tested against metafor 3.8.
+
+    Examples
+    --------
+    >>> from compendium.meta import rma
+    >>> res = rma([0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03], method="DL", test="z")
+    >>> trimfill(res).side
+    'left'
+    """
+    import pandas as pd
+    from scipy import stats
+
     if res.has_mods:
         raise CompendiumError("trim-and-fill is only available for models without moderators")
     if res.k < 3:
@@ -114,6 +215,7 @@ def trim_and_fill(res: MetaResult, side: str | None = None, test: str = "z", max
     k = len(y)
     ones = np.ones((k, 1))
     if side is None:
+        _require_varying_variances(res, "Choosing the side for trim-and-fill")
         slope = fit_model(y, v, np.column_stack([ones, np.sqrt(v)]), ("intrcpt", "sei"), res.slab,
                           method=res.method, test="z", level=res.level).coefficients[1].estimate
         side = "right" if slope < 0 else "left"
@@ -147,3 +249,9 @@ def trim_and_fill(res: MetaResult, side: str | None = None, test: str = "z", max
                        tuple(res.slab) + tuple(filled["slab"]), method=res.method, test=test,
                        level=res.level, notes=(f"Trim-and-fill added {k0} studies on the {side}.",))
     return TrimFillResult(k0=k0, side=side, result=result, filled=filled)
+
+
+#: the names used before the API took metafor's names; kept so existing callers keep working
+egger_test = regtest
+rank_test = ranktest
+trim_and_fill = trimfill

@@ -7,8 +7,9 @@ Formulas (with moderators, X of rank p; k studies per problem):
 * SJ  Sidik-Jonkman (2005): ``tau0 * Q(tau0) / (k - p)`` with ``tau0 = mean((y - ybar)^2)``.
 * PM  Paule-Mandel (1982): root of ``Q(tau2) = k - p``; EB (Morris 1983) has the same root,
   as metafor's documentation notes, so both use this solver.
-* ML, REML  Fisher scoring from the HE value (Viechtbauer 2005), step halving at 0,
-  convergence |change| < 1e-10 (metafor 3.8 uses 1e-5).
+* ML, REML  the root of the likelihood score by Newton steps from the HE value, safeguarded by
+  a bracket (see :func:`_maximise_likelihood`); convergence |change| < 1e-10 (metafor 3.8
+  uses Fisher scoring with threshold 1e-5).
 
 All estimates are truncated at 0. Tested against metafor 3.8 (tests/test_meta_model.py).
 """
@@ -43,44 +44,81 @@ def _sidik_jonkman_start(batch: Batch) -> np.ndarray:
     return (batch.mask * (batch.y[None, :] - mean[:, None]) ** 2).sum(axis=1) / batch.k
 
 
-def solve_q(batch: Batch, target: np.ndarray) -> np.ndarray:
+def solve_q(batch: Batch, target: np.ndarray, start: np.ndarray | None = None,
+            start_fit: Fit | None = None) -> np.ndarray:
     """tau2 >= 0 with generalised Q(tau2) = target (0 where Q(0) <= target), by Newton's method.
 
-    Q is decreasing and convex in tau2, so Newton steps from 0 approach the root from below.
+    Q is decreasing and convex in tau2: from below the root Newton steps approach it
+    monotonically, and from above (a ``start`` such as the tau2 estimate) the first step lands
+    below it (or at 0), so the iteration converges from any start. ``start_fit``: the fit at
+    ``start`` when the caller has it.
     """
     target = np.broadcast_to(np.asarray(target, dtype=float), batch.k.shape)
-    tau2 = np.zeros(batch.k.shape)
-    active = np.ones(tau2.shape, dtype=bool)
+    tau2 = np.zeros(batch.k.shape) if start is None else np.array(start, dtype=float)
+    done = np.zeros(tau2.shape, dtype=bool)
+    fit = start_fit if start_fit is not None and start is not None else fit_at(batch, tau2)
     for _ in range(MAX_ITER):
-        fit = fit_at(batch, tau2)
-        gap = fit.rss - target
-        step = np.where(active & (gap > 0), gap / fit.ypp_y, 0.0)
-        tau2 = tau2 + step
-        active = np.abs(step) > TOLERANCE * np.maximum(1.0, tau2)
-        if not active.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = (fit.rss - target) / fit.ypp_y
+        new = np.maximum(tau2 + np.where(np.isfinite(step), step, 0.0), 0.0)
+        converged = np.abs(new - tau2) <= TOLERANCE * np.maximum(1.0, tau2)
+        tau2 = np.where(done, tau2, new)
+        done |= converged
+        if done.all():
             break
+        fit = fit_at(batch, tau2)
     return tau2
 
 
-def _fisher_scoring(batch: Batch, method: str) -> np.ndarray:
+def _score_and_information(fit: Fit, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Twice the ML/REML score in tau2 and twice its observed and expected information.
+
+    REML: score ``y'PPy - tr(P)``, expected ``tr(PP)``; ML: ``y'PPy - sum w``, expected
+    ``sum w^2``; observed = ``2 y'PPPy - expected`` in both (Viechtbauer 2005).
+    """
+    if method == "REML":
+        score = fit.ypp_y - fit.trace_p
+        expected = fit.trace_pp
+    else:  # ML
+        score = fit.ypp_y - fit.w.sum(axis=1)
+        expected = fit.w2.sum(axis=1)
+    return score, 2.0 * fit.yppp_y - expected, expected
+
+
+def _maximise_likelihood(batch: Batch, method: str) -> np.ndarray:
+    """ML or REML tau2: the root of the score, or 0 when the score is <= 0 at tau2 = 0.
+
+    Newton steps (observed information; Fisher scoring where the observed information is not
+    positive) from the Hedges value, kept inside a bracket [low, high] of tau2 values whose
+    scores are > 0 and < 0; a step that leaves the bracket is replaced by bisection, and a step
+    below 0 first tries the boundary itself. Plain Fisher scoring (metafor's algorithm)
+    oscillates without converging when tau2 is small relative to the sampling variances and k
+    is large (metafor then stops with "Fisher scoring algorithm did not converge"); the bracket
+    makes every problem converge, in a handful of iterations.
+    """
+    shape = batch.k.shape
     tau2 = np.maximum(0.0, _hedges(batch))
-    jumped = np.zeros(tau2.shape, dtype=bool)
+    tau2 = np.where(np.isfinite(tau2), tau2, 0.0)
+    low, high = np.zeros(shape), np.full(shape, np.inf)
+    zero_tried = tau2 <= 0.0
+    done = np.zeros(shape, dtype=bool)
     for _ in range(MAX_ITER):
-        fit = fit_at(batch, tau2)
-        if method == "REML":
-            step = (fit.ypp_y - fit.trace_p) / fit.trace_pp
-        else:  # ML
-            step = (fit.ypp_y - fit.w.sum(axis=1)) / (fit.w**2).sum(axis=1)
-        step = np.where(np.isfinite(step), step, 0.0)
-        step = np.where((tau2 <= 0.0) & (step < 0.0), 0.0, step)  # maximum on the boundary
-        # a step below 0 first tries the boundary itself, later ones are halved (as metafor)
-        crossing = tau2 + step < 0.0
-        step = np.where(crossing & ~jumped, -tau2, step)
-        jumped |= crossing
-        while np.any(tau2 + step < 0.0):
-            step = np.where(tau2 + step < 0.0, step / 2.0, step)
-        tau2 = np.maximum(tau2 + step, 0.0)
-        if np.all(np.abs(step) <= TOLERANCE * np.maximum(1.0, tau2)):
+        score, observed, expected = _score_and_information(fit_at(batch, tau2), method)
+        low = np.where(score > 0.0, np.maximum(low, tau2), low)
+        high = np.where(score < 0.0, np.minimum(high, tau2), high)
+        done |= (tau2 <= 0.0) & (score <= 0.0)  # the maximum is on the boundary
+        done |= score == 0.0
+        info = np.where(observed > 0.0, observed, expected)
+        proposal = tau2 + score / info
+        inside = np.isfinite(proposal) & (proposal > low) & (proposal < high)
+        try_zero = ~inside & ~zero_tried & (low <= 0.0) & (score < 0.0)
+        zero_tried |= try_zero
+        bisect = np.where(np.isfinite(high), 0.5 * (low + high), 2.0 * np.maximum(low, tau2) + 1.0)
+        proposal = np.where(inside, proposal, np.where(try_zero, 0.0, bisect))
+        converged = np.abs(proposal - tau2) <= TOLERANCE * np.maximum(1.0, tau2)
+        tau2 = np.where(done, tau2, proposal)
+        done |= converged
+        if done.all():
             break
     return tau2
 
@@ -103,26 +141,27 @@ def estimate_tau2(batch: Batch, method: str) -> np.ndarray:
         elif method in ("PM", "EB"):
             tau2 = solve_q(batch, df)
         elif method in ("ML", "REML"):
-            tau2 = _fisher_scoring(batch, method)
+            tau2 = _maximise_likelihood(batch, method)
         else:
             raise ValueError(f"unknown tau2 method {method!r}")
     return np.where(enough & np.isfinite(tau2), np.maximum(0.0, tau2), 0.0)
 
 
-def tau2_standard_error(batch: Batch, method: str, tau2: np.ndarray) -> np.ndarray:
+def tau2_standard_error(batch: Batch, method: str, tau2: np.ndarray, fit: Fit | None = None) -> np.ndarray:
     """Standard error of tau2 as metafor 3.8 reports it, for DL, PM, EB, ML and REML (NaN otherwise).
 
     REML sqrt(2 / tr(PP)); ML sqrt(2 / sum w^2); PM and EB sqrt(2 k^2 / (k - p) / (sum w)^2);
-    DL sqrt((2 (k-p) + 4 tau2 tr(P_0) + 2 tau2^2 tr(P_0 P_0)) / tr(P_0)^2).
+    DL sqrt((2 (k-p) + 4 tau2 tr(P_0) + 2 tau2^2 tr(P_0 P_0)) / tr(P_0)^2). ``fit``: the fit at
+    ``tau2`` when the caller has it.
     """
     df = batch.k - batch.p
     with np.errstate(divide="ignore", invalid="ignore"):
         if method in ("REML", "ML", "PM", "EB"):
-            fit = fit_at(batch, tau2)
+            fit = fit_at(batch, tau2) if fit is None else fit
             if method == "REML":
                 return np.sqrt(2.0 / fit.trace_pp)
             if method == "ML":
-                return np.sqrt(2.0 / (fit.w**2).sum(axis=1))
+                return np.sqrt(2.0 / fit.w2.sum(axis=1))
             return np.sqrt(2.0 * batch.k**2 / df / fit.w.sum(axis=1) ** 2)
         if method == "DL":
             fit0 = fit_at(batch, np.zeros(batch.k.shape))
