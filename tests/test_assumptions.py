@@ -89,7 +89,7 @@ def synthetic_tables() -> dict[str, pd.DataFrame]:
     arms = pd.DataFrame({
         "study_id": ["alpha", "alpha", "beta", "beta", "gamma", "gamma"],
         "arm": ["ex", "ctl", "ex", "ctl", "ex", "ctl"],
-        "role": ["exercise", "control"] * 3,
+        "role": ["intervention", "control"] * 3,
         "n_randomised": pd.array([25, 24, 20, 20, 15, 16], dtype="Int64"),
         "n_analysed": pd.array([pd.NA] * 6, dtype="Int64"),
     })
@@ -388,7 +388,7 @@ def _poolable_md(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     co = tables["continuous_outcomes"].merge(tables["arms"][["study_id", "arm", "role"]], on=["study_id", "arm"])
     co = co[co["study_id"].isin(primary) & (co["outcome"] == "alsfrs_r") & (co["value_type"] == "final")
             & co["timepoint_weeks"].between(21.7, 34.8)].dropna(subset=["mean", "sd", "n"])
-    ex = co[co["role"] == "exercise"].set_index("study_id")
+    ex = co[co["role"] == "intervention"].set_index("study_id")
     ctl = co[co["role"] == "control"].set_index("study_id")
     both = ex.index.intersection(ctl.index).sort_values()
     data = pd.DataFrame({"study": both, "m1i": ex.loc[both, "mean"].to_numpy(), "sd1i": ex.loc[both, "sd"].to_numpy(),
@@ -431,7 +431,7 @@ def _complete_comparisons(tables: dict[str, pd.DataFrame]) -> dict[tuple[str, st
                  prefix="filled_").dropna(subset=["filled_mean", "filled_sd", "n"])
     out: dict[tuple[str, str, str], list[str]] = {}
     for (study, outcome, value_type, weeks), rows in co.groupby(["study_id", "outcome", "value_type", "timepoint_weeks"]):
-        if set(rows["role"]) == {"exercise", "control"}:
+        if set(rows["role"]) == {"intervention", "control"}:
             window = next(label for upper, label in WINDOWS if weeks <= upper)
             out.setdefault((outcome, value_type, window), []).append(study)
     return out
