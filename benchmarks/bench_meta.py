@@ -99,8 +99,7 @@ def time_r(yi: np.ndarray, vi: np.ndarray, task: str, method: str, workdir: Path
         np.savetxt(data, np.column_stack([yi, vi]), delimiter=",", header="yi,vi", comments="", fmt="%.17g")
     script = workdir / "bench.R"
     script.write_text(R_SCRIPT)
-    out = subprocess.run(["Rscript", str(script), str(data), task, method], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(["Rscript", str(script), str(data), task, method], capture_output=True, text=True, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     return result["seconds"], result["peak_mb"]
 
@@ -108,12 +107,16 @@ def time_r(yi: np.ndarray, vi: np.ndarray, task: str, method: str, workdir: Path
 RESULTS = Path(__file__).resolve().parent / "results"
 WHOLE_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000)
 R_WHOLE_MAX_K = 2_000
-R_WHOLE = "suppressMessages(library(metafor)); d <- read.csv(commandArgs(TRUE)[1]); print(rma(d$yi, d$vi, test = 'knha'))"
+R_WHOLE = (
+    "suppressMessages(library(metafor)); d <- read.csv(commandArgs(TRUE)[1]); print(rma(d$yi, d$vi, test = 'knha'))"
+)
 FLOOR = "import sys, pandas; pandas.read_csv(sys.argv[1])"
 #: the meta sub-command registered alone: what `compendium meta` costs once the top-level command
 #: stops importing the other sub-commands' dependencies (src/compendium/cli.py, issue 12.2)
-META_ALONE = ("import argparse, sys; from compendium.meta import cli; p = argparse.ArgumentParser(); "
-              "cli.add_parser(p.add_subparsers()); sys.exit(cli.main(p.parse_args(sys.argv[1:])))")
+META_ALONE = (
+    "import argparse, sys; from compendium.meta import cli; p = argparse.ArgumentParser(); "
+    "cli.add_parser(p.add_subparsers()); sys.exit(cli.main(p.parse_args(sys.argv[1:])))"
+)
 
 
 def near_zero_data(k: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -166,7 +169,8 @@ def whole_process(sizes: tuple[int, ...], r_ok: bool, workdir: Path) -> bool:
         timings = {
             "compendium meta": best_of([compendium, "meta", str(data), "--yi", "yi", "--vi", "vi"], repeat),
             "meta sub-command alone": best_of(
-                [sys.executable, "-c", META_ALONE, "meta", str(data), "--yi", "yi", "--vi", "vi"], repeat),
+                [sys.executable, "-c", META_ALONE, "meta", str(data), "--yi", "yi", "--vi", "vi"], repeat
+            ),
             "read-only floor (python + pandas.read_csv)": best_of([sys.executable, "-c", FLOOR, str(data)], repeat),
         }
         if r_ok and k <= R_WHOLE_MAX_K:
@@ -185,6 +189,7 @@ def whole_process(sizes: tuple[int, ...], r_ok: bool, workdir: Path) -> bool:
 
 def report_targets(rows: list[dict]) -> bool:
     """Print and return whether the issue-12 targets are met (wall and CPU separately)."""
+
     def get(tool: str, k: int, what: str) -> float | None:
         found = [r[what] for r in rows if r["tool"].startswith(tool) and r["k"] == k]
         return found[0] if found else None
@@ -200,8 +205,10 @@ def report_targets(rows: list[dict]) -> bool:
                 met = ours / ref <= limit
                 if tool == "compendium meta":
                     all_met &= met
-                print(f"target k={k} {tool} / {other} <= {limit} ({what}): ratio {ours / ref:.2f} "
-                      f"-> {'MET' if met else 'NOT MET'}")
+                print(
+                    f"target k={k} {tool} / {other} <= {limit} ({what}): ratio {ours / ref:.2f} "
+                    f"-> {'MET' if met else 'NOT MET'}"
+                )
     return all_met
 
 
@@ -267,7 +274,9 @@ def engine_table(r_ok: bool) -> None:
             rows.append(("leave1out REML knha", k, py_t, py_mem, r_t, r_mem, note))
     print("Meta-analysis engine vs metafor -- SIMULATED data (seed %d)" % SEED)
     print(f"metafor available: {r_ok}")
-    header = f"{'task':<22}{'k':>10}{'python s':>12}{'py peak MiB':>13}{'metafor s':>12}{'R max MB':>10}{'ratio':>9}  note"
+    header = (
+        f"{'task':<22}{'k':>10}{'python s':>12}{'py peak MiB':>13}{'metafor s':>12}{'R max MB':>10}{'ratio':>9}  note"
+    )
     print(header)
     print("-" * len(header))
     for task, k, py_t, py_mem, r_t, r_mem, note in rows:

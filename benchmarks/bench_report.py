@@ -81,7 +81,8 @@ def _phase(source: str) -> str:
     imports_only = statements and all(
         isinstance(s, (ast.Import, ast.ImportFrom))
         or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and _call_name(s.value) in SETUP_CALLS)
-        for s in statements)
+        for s in statements
+    )
     return "imports" if imports_only else "computation"
 
 
@@ -94,12 +95,20 @@ def stage_breakdown(notebook: Path) -> dict[str, float]:
     """Seconds per phase of one executed notebook, from papermill's cell timings."""
     executed = json.loads(notebook.read_text(encoding="utf-8"))
     started = datetime.fromisoformat(executed["metadata"]["papermill"]["start_time"])
-    cells = [c for c in executed["cells"] if c["cell_type"] == "code" and c["metadata"].get("papermill", {}).get("start_time")]
+    cells = [
+        c
+        for c in executed["cells"]
+        if c["cell_type"] == "code" and c["metadata"].get("papermill", {}).get("start_time")
+    ]
     times = dict.fromkeys(PHASES, 0.0)
     if cells:
-        times["kernel_start"] = (datetime.fromisoformat(cells[0]["metadata"]["papermill"]["start_time"]) - started).total_seconds()
+        times["kernel_start"] = (
+            datetime.fromisoformat(cells[0]["metadata"]["papermill"]["start_time"]) - started
+        ).total_seconds()
     for cell in cells:
-        if "parameters" in cell["metadata"].get("tags", []) or "injected-parameters" in cell["metadata"].get("tags", []):
+        if "parameters" in cell["metadata"].get("tags", []) or "injected-parameters" in cell["metadata"].get(
+            "tags", []
+        ):
             continue
         times[_phase("".join(cell["source"]))] += cell["metadata"]["papermill"]["duration"]
     times["total"] = executed["metadata"]["papermill"]["duration"]
@@ -135,7 +144,9 @@ def import_profile(notebook: Path, python: Path, top: int = 6) -> tuple[float, l
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--in-place", action="store_true", help="time the repository itself (wipes reports/ first)")
-    parser.add_argument("--csv", type=Path, default=ROOT / "build" / "bench_report.csv", help="where to write the breakdown")
+    parser.add_argument(
+        "--csv", type=Path, default=ROOT / "build" / "bench_report.csv", help="where to write the breakdown"
+    )
     parser.add_argument("--no-serial", action="store_true", help="skip the one-stage-at-a-time comparison run")
     args = parser.parse_args()
     if not (ROOT / ".venv" / ".installed").exists():
@@ -161,33 +172,52 @@ def main() -> int:
         for stage in stages:
             times = stage_breakdown(repo / "reports" / stage / f"{stage}.ipynb")
             fresh, packages = import_profile(repo / "notebooks" / f"{stage}.ipynb", ROOT / ".venv" / "bin" / "python")
-            rows.append({"stage": stage, **{k: round(v, 2) for k, v in times.items()},
-                         "imports_fresh_process": round(fresh, 2),
-                         "top_imports": "; ".join(f"{name} {seconds:.2f}" for name, seconds in packages)})
+            rows.append(
+                {
+                    "stage": stage,
+                    **{k: round(v, 2) for k, v in times.items()},
+                    "imports_fresh_process": round(fresh, 2),
+                    "top_imports": "; ".join(f"{name} {seconds:.2f}" for name, seconds in packages),
+                }
+            )
         report = repo / "reports" / "consensus_report.html"
-        print(f"{len(stages)} stages, {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}; "
-              f"working copy: {'in place' if args.in_place else repo}")
+        print(
+            f"{len(stages)} stages, {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}; "
+            f"working copy: {'in place' if args.in_place else repo}"
+        )
         if serial is not None:
             print(f"make clean report, JOBS=1 (one stage at a time): {serial:6.1f} s")
-        print(f"make clean report, JOBS={jobs} (side by side):      {full:6.1f} s  (target < {FULL_TARGET_S:g} s) "
-              f"{'ok' if full < FULL_TARGET_S else 'SLOW'}")
-        print(f"make report, nothing changed:              {rerun:6.3f} s  (target < {RERUN_TARGET_S:g} s) "
-              f"{'ok' if rerun < RERUN_TARGET_S else 'SLOW'}")
+        print(
+            f"make clean report, JOBS={jobs} (side by side):      {full:6.1f} s  (target < {FULL_TARGET_S:g} s) "
+            f"{'ok' if full < FULL_TARGET_S else 'SLOW'}"
+        )
+        print(
+            f"make report, nothing changed:              {rerun:6.3f} s  (target < {RERUN_TARGET_S:g} s) "
+            f"{'ok' if rerun < RERUN_TARGET_S else 'SLOW'}"
+        )
         if "compendium run" in output:
             print("warning: the re-run executed a stage; something is always out of date")
         header = ["stage", *PHASES, "total", "imports_fresh_process"]
-        print("\nper stage, seconds (phases from papermill's cell timings; imports_fresh_process: the stage's "
-              "import lines alone in a new Python)")
+        print(
+            "\nper stage, seconds (phases from papermill's cell timings; imports_fresh_process: the stage's "
+            "import lines alone in a new Python)"
+        )
         print("  ".join(f"{h:>14}" if h != "stage" else f"{h:<28}" for h in header))
         for row in rows:
             print("  ".join(f"{row[h]:>14}" if h != "stage" else f"{row[h]:<28}" for h in header))
         print("\nwhere each stage's import time goes (seconds per package, all its modules, fresh process):")
         for row in rows:
             print(f"  {row['stage']:<28} {row['top_imports']}")
-        print(f"report: {report.stat().st_size / 1024:.0f} kB" if report.exists() else "report: not written (no stage 05?)")
+        print(
+            f"report: {report.stat().st_size / 1024:.0f} kB"
+            if report.exists()
+            else "report: not written (no stage 05?)"
+        )
         args.csv.parent.mkdir(parents=True, exist_ok=True)
-        totals = [{"stage": "make clean report", "total": round(full, 2)},
-                  {"stage": "make report nothing changed", "total": round(rerun, 3)}]
+        totals = [
+            {"stage": "make clean report", "total": round(full, 2)},
+            {"stage": "make report nothing changed", "total": round(rerun, 3)},
+        ]
         if serial is not None:
             totals.insert(0, {"stage": "make clean report JOBS=1", "total": round(serial, 2)})
         with args.csv.open("w", newline="", encoding="utf-8") as handle:

@@ -37,8 +37,14 @@ def arr(values: object) -> np.ndarray:
 
 def assert_close(actual: object, expected: object, rtol: float, atol: float = 1e-12, what: str = "") -> None:
     """``actual`` agrees with the metafor value ``expected`` (NaN/null must match)."""
-    np.testing.assert_allclose(arr(list(np.atleast_1d(np.asarray(actual, dtype=float)))), arr(expected),
-                               rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+    np.testing.assert_allclose(
+        arr(list(np.atleast_1d(np.asarray(actual, dtype=float)))),
+        arr(expected),
+        rtol=rtol,
+        atol=atol,
+        equal_nan=True,
+        err_msg=what,
+    )
 
 
 #: (dataset, fit) pairs of the diagnostics references: REML + knha and DL + z per dataset

@@ -15,8 +15,14 @@ import yaml
 
 from compendium.paths import RAW_DIR
 
-SOURCE = {"source_id": "synthetic_src", "citation": "SYNTHETIC test fixture, not a publication", "year": 2020,
-          "url": "https://example.org/synthetic", "source_type": "other", "notes": "synthetic test fixture"}
+SOURCE = {
+    "source_id": "synthetic_src",
+    "citation": "SYNTHETIC test fixture, not a publication",
+    "year": 2020,
+    "url": "https://example.org/synthetic",
+    "source_type": "other",
+    "notes": "synthetic test fixture",
+}
 
 RCT_ONLY_REVIEW = """\
 # SYNTHETIC review declaration (test fixture)
@@ -59,22 +65,66 @@ def write_package(root: Path, review_yaml: str, rows: dict[str, list[dict]]) -> 
 
 def _trial(study_id: str, kind: str, n: int, year: int) -> dict[str, list[dict]]:
     return {
-        "studies": [{"study_id": study_id, "label": f"Synthetic {study_id} {year}", "year": year, "question": "treatment",
-                     "stream": "rct", "design": "parallel RCT (synthetic)", "source_id": "synthetic_src"}],
-        "trials": [{"study_id": study_id, "randomised": "true", "intervention_type": kind, "intervention": "education (synthetic)",
-                    "comparator_type": "usual_care", "comparator": "usual care", "duration_weeks": 12,
-                    "n_randomised_total": 2 * n, "source_id": "synthetic_src", "locator": "synthetic"}],
-        "arms": [{"study_id": study_id, "arm": arm, "role": role, "description": "synthetic", "n_randomised": n,
-                  "source_id": "synthetic_src", "locator": "synthetic"}
-                 for arm, role in (("edu", "intervention"), ("uc", "control"))],
+        "studies": [
+            {
+                "study_id": study_id,
+                "label": f"Synthetic {study_id} {year}",
+                "year": year,
+                "question": "treatment",
+                "stream": "rct",
+                "design": "parallel RCT (synthetic)",
+                "source_id": "synthetic_src",
+            }
+        ],
+        "trials": [
+            {
+                "study_id": study_id,
+                "randomised": "true",
+                "intervention_type": kind,
+                "intervention": "education (synthetic)",
+                "comparator_type": "usual_care",
+                "comparator": "usual care",
+                "duration_weeks": 12,
+                "n_randomised_total": 2 * n,
+                "source_id": "synthetic_src",
+                "locator": "synthetic",
+            }
+        ],
+        "arms": [
+            {
+                "study_id": study_id,
+                "arm": arm,
+                "role": role,
+                "description": "synthetic",
+                "n_randomised": n,
+                "source_id": "synthetic_src",
+                "locator": "synthetic",
+            }
+            for arm, role in (("edu", "intervention"), ("uc", "control"))
+        ],
     }
 
 
-def _arm_values(study_id: str, outcome: str, timepoint: object, values: tuple[tuple[int, float, float], ...]) -> list[dict]:
-    return [{"study_id": study_id, "arm": arm, "outcome": outcome, "outcome_measure": f"{outcome} (synthetic)",
-             "higher_is_better": "false" if outcome == "days_off" else "true", "timepoint_weeks": timepoint,
-             "value_type": "final", "n": n, "mean": mean, "sd": sd, "source_id": "synthetic_src", "locator": "synthetic"}
-            for arm, (n, mean, sd) in zip(("edu", "uc"), values)]
+def _arm_values(
+    study_id: str, outcome: str, timepoint: object, values: tuple[tuple[int, float, float], ...]
+) -> list[dict]:
+    return [
+        {
+            "study_id": study_id,
+            "arm": arm,
+            "outcome": outcome,
+            "outcome_measure": f"{outcome} (synthetic)",
+            "higher_is_better": "false" if outcome == "days_off" else "true",
+            "timepoint_weeks": timepoint,
+            "value_type": "final",
+            "n": n,
+            "mean": mean,
+            "sd": sd,
+            "source_id": "synthetic_src",
+            "locator": "synthetic",
+        }
+        for arm, (n, mean, sd) in zip(("edu", "uc"), values)
+    ]
 
 
 def rct_only_rows(n: int = 40) -> dict[str, list[dict]]:
@@ -86,15 +136,38 @@ def rct_only_rows(n: int = 40) -> dict[str, list[dict]]:
             rows.setdefault(name, []).extend(items)
     effects = {"s1": (5.0, 8.0), "s2": (4.5, 7.8), "s3": (5.2, 8.1)}
     rows["continuous_outcomes"] = [
-        row for study_id, (edu, uc) in effects.items()
+        row
+        for study_id, (edu, uc) in effects.items()
         for row in _arm_values(study_id, "days_off", 12, ((n, edu, 3.0), (n, uc, 3.2)))
     ]
-    rows["rct_effects"] = [{"study_id": "s1", "outcome": "symptom_score", "outcome_measure": "symptom score (synthetic)",
-                            "comparison": "education vs usual care", "measure": "MD", "estimate": 1.0, "ci_low": 0.3,
-                            "ci_high": 1.7, "ci_level": 95, "n_intervention": n, "n_control": n,
-                            "source_id": "synthetic_src", "locator": "synthetic"}]
-    rows["conclusions"] = [{"study_id": s, "question": "treatment", "conclusion": "benefit", "summary": "synthetic",
-                            "source_id": "synthetic_src", "locator": "synthetic"} for s in effects]
+    rows["rct_effects"] = [
+        {
+            "study_id": "s1",
+            "outcome": "symptom_score",
+            "outcome_measure": "symptom score (synthetic)",
+            "comparison": "education vs usual care",
+            "measure": "MD",
+            "estimate": 1.0,
+            "ci_low": 0.3,
+            "ci_high": 1.7,
+            "ci_level": 95,
+            "n_intervention": n,
+            "n_control": n,
+            "source_id": "synthetic_src",
+            "locator": "synthetic",
+        }
+    ]
+    rows["conclusions"] = [
+        {
+            "study_id": s,
+            "question": "treatment",
+            "conclusion": "benefit",
+            "summary": "synthetic",
+            "source_id": "synthetic_src",
+            "locator": "synthetic",
+        }
+        for s in effects
+    ]
     return rows
 
 
@@ -110,7 +183,9 @@ outcomes:
 """
 
 
-def dichotomous_rows(events: tuple[tuple[int, int, int, int], ...] = ((4, 40, 10, 40), (6, 50, 12, 50))) -> dict[str, list[dict]]:
+def dichotomous_rows(
+    events: tuple[tuple[int, int, int, int], ...] = ((4, 40, 10, 40), (6, 50, 12, 50)),
+) -> dict[str, list[dict]]:
     """Synthetic trials d1, d2 with events/total per arm (intervention, then control) of 'admission'."""
     rows: dict[str, list[dict]] = {"sources": [SOURCE]}
     for i, (a, n1, c, n2) in enumerate(events):
@@ -118,7 +193,17 @@ def dichotomous_rows(events: tuple[tuple[int, int, int, int], ...] = ((4, 40, 10
         for name, items in _trial(study_id, "group", n1, 2015 + i).items():
             rows.setdefault(name, []).extend(items)
         rows.setdefault("dichotomous_outcomes", []).extend(
-            {"study_id": study_id, "arm": arm, "outcome": "admission", "outcome_measure": "hospital admission (synthetic)",
-             "timepoint_weeks": 26 if i == 0 else "", "events": e, "total": t, "source_id": "synthetic_src", "locator": "synthetic"}
-            for arm, e, t in (("edu", a, n1), ("uc", c, n2)))
+            {
+                "study_id": study_id,
+                "arm": arm,
+                "outcome": "admission",
+                "outcome_measure": "hospital admission (synthetic)",
+                "timepoint_weeks": 26 if i == 0 else "",
+                "events": e,
+                "total": t,
+                "source_id": "synthetic_src",
+                "locator": "synthetic",
+            }
+            for arm, e, t in (("edu", a, n1), ("uc", c, n2))
+        )
     return rows

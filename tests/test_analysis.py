@@ -29,51 +29,149 @@ Z95 = stats.norm.isf(0.025)
 
 # --- synthetic fixtures (labelled; not evidence) ------------------------------------------------
 
+
 def _trial(study_id, *, intervention_type="aerobic", comparator="usual_care", randomised=True, duration=26.1):
-    return {"study_id": study_id, "randomised": randomised, "intervention_type": intervention_type, "intervention": "fixture",
-            "comparator_type": comparator, "comparator": "fixture", "duration_weeks": duration, "source_id": "fixture_src",
-            "locator": "fixture", "notes": np.nan}
+    return {
+        "study_id": study_id,
+        "randomised": randomised,
+        "intervention_type": intervention_type,
+        "intervention": "fixture",
+        "comparator_type": comparator,
+        "comparator": "fixture",
+        "duration_weeks": duration,
+        "source_id": "fixture_src",
+        "locator": "fixture",
+        "notes": np.nan,
+    }
 
 
 def _arm_rows(study_id, outcome, measure_text, timepoint, value_type, exercise, control, higher=True):
     """exercise/control: dicts with n, mean and sd (or se / ci_low, ci_high / plus_minus)."""
     rows = []
     for arm, values in (("ex", exercise), ("ctl", control)):
-        row = {"study_id": study_id, "arm": arm, "outcome": outcome, "outcome_measure": measure_text,
-               "higher_is_better": higher, "timepoint_weeks": timepoint, "value_type": value_type,
-               "n": np.nan, "mean": np.nan, "sd": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-               "ci_level": np.nan, "median": np.nan, "q1": np.nan, "q3": np.nan, "min": np.nan, "max": np.nan,
-               "plus_minus": np.nan, "verified_as_printed": np.nan, "source_id": "fixture_src", "locator": "fixture",
-               "notes": np.nan}
+        row = {
+            "study_id": study_id,
+            "arm": arm,
+            "outcome": outcome,
+            "outcome_measure": measure_text,
+            "higher_is_better": higher,
+            "timepoint_weeks": timepoint,
+            "value_type": value_type,
+            "n": np.nan,
+            "mean": np.nan,
+            "sd": np.nan,
+            "se": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "ci_level": np.nan,
+            "median": np.nan,
+            "q1": np.nan,
+            "q3": np.nan,
+            "min": np.nan,
+            "max": np.nan,
+            "plus_minus": np.nan,
+            "verified_as_printed": np.nan,
+            "source_id": "fixture_src",
+            "locator": "fixture",
+            "notes": np.nan,
+        }
         row.update(values)
         rows.append(row)
     return rows
 
 
-def synthetic_inputs(trials, outcomes, effects=(), observational=(), reviews=(), rob2=None, observational_rob=None,
-                     review=SYNTHETIC_REVIEW):
+def synthetic_inputs(
+    trials,
+    outcomes,
+    effects=(),
+    observational=(),
+    reviews=(),
+    rob2=None,
+    observational_rob=None,
+    review=SYNTHETIC_REVIEW,
+):
     """A StageInputs from fixture rows; every trial gets arms 'ex' (exercise) and 'ctl' (control)."""
     ids = [t["study_id"] for t in trials] + [o["study_id"] for o in observational] + [r["study_id"] for r in reviews]
     ids = list(dict.fromkeys(ids))
-    studies = pd.DataFrame({"study_id": ids, "label": [f"Fixture {i}" for i in ids], "year": 2000 + np.arange(len(ids)),
-                            "question": "treatment", "stream": "rct", "design": "fixture design", "source_id": "fixture_src",
-                            "notes": np.nan})
-    sources = pd.DataFrame([{"source_id": "fixture_src", "source_type": "full_text"},
-                            {"source_id": "fixture_news", "source_type": "news_report"}])
-    arms = pd.DataFrame([{"study_id": t["study_id"], "arm": arm, "role": role, "n_randomised": 20, "n_analysed": np.nan}
-                         for t in trials for arm, role in (("ex", "intervention"), ("ctl", "control"))])
-    effect_columns = ["study_id", "outcome", "outcome_measure", "timepoint_weeks", "comparison", "measure", "estimate",
-                      "ci_low", "ci_high", "ci_level", "se", "p_value", "p_relation", "n_intervention", "n_control", "direction",
-                      "verified_as_printed", "source_id", "locator", "notes"]
+    studies = pd.DataFrame(
+        {
+            "study_id": ids,
+            "label": [f"Fixture {i}" for i in ids],
+            "year": 2000 + np.arange(len(ids)),
+            "question": "treatment",
+            "stream": "rct",
+            "design": "fixture design",
+            "source_id": "fixture_src",
+            "notes": np.nan,
+        }
+    )
+    sources = pd.DataFrame(
+        [
+            {"source_id": "fixture_src", "source_type": "full_text"},
+            {"source_id": "fixture_news", "source_type": "news_report"},
+        ]
+    )
+    arms = pd.DataFrame(
+        [
+            {"study_id": t["study_id"], "arm": arm, "role": role, "n_randomised": 20, "n_analysed": np.nan}
+            for t in trials
+            for arm, role in (("ex", "intervention"), ("ctl", "control"))
+        ]
+    )
+    effect_columns = [
+        "study_id",
+        "outcome",
+        "outcome_measure",
+        "timepoint_weeks",
+        "comparison",
+        "measure",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "ci_level",
+        "se",
+        "p_value",
+        "p_relation",
+        "n_intervention",
+        "n_control",
+        "direction",
+        "verified_as_printed",
+        "source_id",
+        "locator",
+        "notes",
+    ]
     obs_columns = risk.RISK_COLUMNS
-    review_columns = ["study_id", "outcome", "outcome_label", "subgroup", "k", "n", "measure", "estimate", "ci_low",
-                      "ci_high", "i2", "p_value", "p_relation", "model", "verified_as_printed"]
+    review_columns = [
+        "study_id",
+        "outcome",
+        "outcome_label",
+        "subgroup",
+        "k",
+        "n",
+        "measure",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "i2",
+        "p_value",
+        "p_relation",
+        "model",
+        "verified_as_printed",
+    ]
     tables = {
-        "studies": studies, "sources": sources, "trials": pd.DataFrame(trials), "arms": arms,
+        "studies": studies,
+        "sources": sources,
+        "trials": pd.DataFrame(trials),
+        "arms": arms,
         "continuous_outcomes": pd.DataFrame(outcomes, columns=list(_arm_rows("x", "x", "x", 1, "final", {}, {})[0])),
         "rct_effects": pd.DataFrame(list(effects), columns=effect_columns),
-        "observational": pd.DataFrame(list(observational)).reindex(columns=sorted(set(obs_columns) | set(
-            ["estimate_label", "ci_level", "controls", "n", "adjusted_for", "verified_as_printed", "notes"]))) if observational
+        "observational": pd.DataFrame(list(observational)).reindex(
+            columns=sorted(
+                set(obs_columns)
+                | set(["estimate_label", "ci_level", "controls", "n", "adjusted_for", "verified_as_printed", "notes"])
+            )
+        )
+        if observational
         else pd.DataFrame(columns=["study_id"]),
         "review_results": pd.DataFrame(list(reviews), columns=review_columns),
     }
@@ -92,13 +190,22 @@ ALS = "ALSFRS-R total (0-48 points)"
 def two_trial_inputs(**kw):
     """Fixture: two aerobic trials with ALSFRS-R final values at 6 months (t1: SDs given; t2: SDs from 95% CIs)."""
     trials = [_trial("t1"), _trial("t2")]
-    outcomes = (_arm_rows("t1", "alsfrs_r", ALS, 26.1, "final", {"n": 20, "mean": 35.0, "sd": 6.0}, {"n": 22, "mean": 31.0, "sd": 7.0})
-                + _arm_rows("t2", "alsfrs_r", ALS, 24.0, "final", {"n": 15, "mean": 33.0, "ci_low": 30.0, "ci_high": 36.0, "ci_level": 95},
-                            {"n": 15, "mean": 32.0, "ci_low": 29.0, "ci_high": 35.0, "ci_level": 95}))
+    outcomes = _arm_rows(
+        "t1", "alsfrs_r", ALS, 26.1, "final", {"n": 20, "mean": 35.0, "sd": 6.0}, {"n": 22, "mean": 31.0, "sd": 7.0}
+    ) + _arm_rows(
+        "t2",
+        "alsfrs_r",
+        ALS,
+        24.0,
+        "final",
+        {"n": 15, "mean": 33.0, "ci_low": 30.0, "ci_high": 36.0, "ci_level": 95},
+        {"n": 15, "mean": 32.0, "ci_low": 29.0, "ci_high": 35.0, "ci_level": 95},
+    )
     return synthetic_inputs(trials, outcomes, **kw)
 
 
 # --- time windows ---------------------------------------------------------------------------------
+
 
 def test_time_window_boundaries_are_inclusive():
     assert windows.time_window(17.4, WINDOWS) == "0-4 months"
@@ -117,6 +224,7 @@ def test_select_timepoint_nearest_to_end_of_intervention_ties_to_later_and_no_du
 
 
 # --- trial effects --------------------------------------------------------------------------------
+
 
 def test_md_and_sd_from_ci_are_derived_by_code_with_the_method_recorded():
     effects, _ = _effects(two_trial_inputs())
@@ -140,9 +248,29 @@ def test_two_comparable_trials_are_pooled_as_md_with_inverse_variance_weights():
     w = 1 / analysis.data["vi"]
     assert fit.result.estimate == pytest.approx(float((w * analysis.data["yi"]).sum() / w.sum()))
     table = pooling.pooled_table([fit])
-    assert list(table.columns[:21]) == ["analysis_id", "question", "outcome", "subgroup", "analysis_set", "measure", "k",
-                                        "participants", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "pval", "tau2",
-                                        "i2", "q", "q_pval", "method", "test", "notes"]
+    assert list(table.columns[:21]) == [
+        "analysis_id",
+        "question",
+        "outcome",
+        "subgroup",
+        "analysis_set",
+        "measure",
+        "k",
+        "participants",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "pi_low",
+        "pi_high",
+        "pval",
+        "tau2",
+        "i2",
+        "q",
+        "q_pval",
+        "method",
+        "test",
+        "notes",
+    ]
     assert table.loc[0, "participants"] == 72
     assert "no subgroup analysis by intervention_type" in table.loc[0, "notes"]
 
@@ -151,16 +279,31 @@ def test_k2_notes_from_the_engine_reach_the_notes_column():
     inputs = two_trial_inputs()
     effects, _ = _effects(inputs)
     analysis = pooling.build_treatment_analyses(effects, RobLookup(inputs)).analyses[0]
-    table = pooling.pooled_table([pooling.fit_analysis(analysis, method="REML", test="knha", level=95.0, subgroup=None)])
+    table = pooling.pooled_table(
+        [pooling.fit_analysis(analysis, method="REML", test="knha", level=95.0, subgroup=None)]
+    )
     assert "k = 2" in table.loc[0, "notes"]
 
 
 def test_arm_without_n_is_not_pooled_and_plus_minus_is_never_an_sd():
     trials = [_trial("t1"), _trial("t2")]
-    outcomes = (_arm_rows("t1", "alsfrs_r", ALS, 26.1, "final", {"n": 20, "mean": 35.0, "sd": 6.0}, {"n": 22, "mean": 31.0, "sd": 7.0})
-                + _arm_rows("t2", "alsfrs_r", ALS, 26.1, "final", {"mean": 33.0, "plus_minus": 6.5}, {"mean": 30.0, "plus_minus": 7.5})
-                + _arm_rows("t2", "mep", "MEP change (cmH2O)", 26.1, "change", {"n": 10, "mean": 5.0, "plus_minus": 2.0},
-                            {"n": 10, "mean": 1.0, "plus_minus": 2.0}))
+    outcomes = (
+        _arm_rows(
+            "t1", "alsfrs_r", ALS, 26.1, "final", {"n": 20, "mean": 35.0, "sd": 6.0}, {"n": 22, "mean": 31.0, "sd": 7.0}
+        )
+        + _arm_rows(
+            "t2", "alsfrs_r", ALS, 26.1, "final", {"mean": 33.0, "plus_minus": 6.5}, {"mean": 30.0, "plus_minus": 7.5}
+        )
+        + _arm_rows(
+            "t2",
+            "mep",
+            "MEP change (cmH2O)",
+            26.1,
+            "change",
+            {"n": 10, "mean": 5.0, "plus_minus": 2.0},
+            {"n": 10, "mean": 1.0, "plus_minus": 2.0},
+        )
+    )
     inputs = synthetic_inputs(trials, outcomes)
     effects, excluded = _effects(inputs)
     assert set(effects["study_id"]) == {"t1"}
@@ -174,8 +317,11 @@ def test_arm_without_n_is_not_pooled_and_plus_minus_is_never_an_sd():
 
 def test_follow_up_after_the_intervention_is_not_the_analysed_time_point():
     trials = [_trial("t1", duration=12)]
-    outcomes = (_arm_rows("t1", "mip", "MIP (cmH2O)", 12, "final", {"n": 10, "mean": 60, "sd": 10}, {"n": 10, "mean": 55, "sd": 10})
-                + _arm_rows("t1", "mip", "MIP (cmH2O)", 52.1, "final", {"n": 8, "mean": 50, "sd": 10}, {"n": 8, "mean": 49, "sd": 10}))
+    outcomes = _arm_rows(
+        "t1", "mip", "MIP (cmH2O)", 12, "final", {"n": 10, "mean": 60, "sd": 10}, {"n": 10, "mean": 55, "sd": 10}
+    ) + _arm_rows(
+        "t1", "mip", "MIP (cmH2O)", 52.1, "final", {"n": 8, "mean": 50, "sd": 10}, {"n": 8, "mean": 49, "sd": 10}
+    )
     effects, excluded = _effects(synthetic_inputs(trials, outcomes))
     assert effects["timepoint_weeks"].tolist() == [12.0]
     assert excluded["reason"].str.startswith("not the analysed time point").sum() == 2
@@ -183,9 +329,24 @@ def test_follow_up_after_the_intervention_is_not_the_analysed_time_point():
 
 def test_different_instruments_give_an_smd_oriented_so_positive_favours_intervention():
     trials = [_trial("t1"), _trial("t2")]
-    outcomes = (_arm_rows("t1", "fatigue", "Scale A (higher better)", 12, "final", {"n": 20, "mean": 10, "sd": 2}, {"n": 20, "mean": 9, "sd": 2})
-                + _arm_rows("t2", "fatigue", "Scale B (lower better)", 12, "final", {"n": 20, "mean": 40, "sd": 10},
-                            {"n": 20, "mean": 45, "sd": 10}, higher=False))
+    outcomes = _arm_rows(
+        "t1",
+        "fatigue",
+        "Scale A (higher better)",
+        12,
+        "final",
+        {"n": 20, "mean": 10, "sd": 2},
+        {"n": 20, "mean": 9, "sd": 2},
+    ) + _arm_rows(
+        "t2",
+        "fatigue",
+        "Scale B (lower better)",
+        12,
+        "final",
+        {"n": 20, "mean": 40, "sd": 10},
+        {"n": 20, "mean": 45, "sd": 10},
+        higher=False,
+    )
     inputs = synthetic_inputs(trials, outcomes)
     effects, _ = _effects(inputs)
     analysis = pooling.build_treatment_analyses(effects, RobLookup(inputs)).analyses[0]
@@ -196,10 +357,17 @@ def test_different_instruments_give_an_smd_oriented_so_positive_favours_interven
 
 
 def test_active_comparator_and_non_randomised_stay_out_of_the_primary_analysis():
-    trials = [_trial("t1"), _trial("t2"), _trial("a1", comparator="active_intervention"), _trial("n1", randomised=False)]
+    trials = [
+        _trial("t1"),
+        _trial("t2"),
+        _trial("a1", comparator="active_intervention"),
+        _trial("n1", randomised=False),
+    ]
     rows = []
     for i, sid in enumerate(("t1", "t2", "a1", "n1")):
-        rows += _arm_rows(sid, "alsfrs_r", ALS, 26.1, "final", {"n": 20, "mean": 34.0 + i, "sd": 6}, {"n": 20, "mean": 31.0, "sd": 6})
+        rows += _arm_rows(
+            sid, "alsfrs_r", ALS, 26.1, "final", {"n": 20, "mean": 34.0 + i, "sd": 6}, {"n": 20, "mean": 31.0, "sd": 6}
+        )
     inputs = synthetic_inputs(trials, rows)
     effects, _ = _effects(inputs)
     plain = pooling.build_treatment_analyses(effects, RobLookup(inputs))
@@ -209,8 +377,9 @@ def test_active_comparator_and_non_randomised_stay_out_of_the_primary_analysis()
     wide = pooling.build_treatment_analyses(effects, RobLookup(inputs), include_active_comparators=True)
     assert set(wide.with_active[wide.analyses[0].analysis_id].data["study_id"]) == {"t1", "t2", "a1"}
     fits = [pooling.fit_analysis(a, method="REML", test="knha", level=95.0, subgroup=None) for a in wide.analyses]
-    sens = pooling.sensitivity_table(fits, RobLookup(inputs), test="knha", level=95.0, with_active=wide.with_active,
-                                     include_active_comparators=True)
+    sens = pooling.sensitivity_table(
+        fits, RobLookup(inputs), test="knha", level=95.0, with_active=wide.with_active, include_active_comparators=True
+    )
     assert sens.loc[sens["variant"] == "including active comparators", "k"].tolist() == [3]
 
 
@@ -231,7 +400,9 @@ def test_subgroups_with_q_between_when_two_subgroups_have_two_trials():
     means = {"r1": 36, "r2": 37, "a1": 32, "a2": 31}
     rows = []
     for sid, mean in means.items():
-        rows += _arm_rows(sid, "alsfrs_r", ALS, 26.1, "final", {"n": 20, "mean": mean, "sd": 6}, {"n": 20, "mean": 31, "sd": 6})
+        rows += _arm_rows(
+            sid, "alsfrs_r", ALS, 26.1, "final", {"n": 20, "mean": mean, "sd": 6}, {"n": 20, "mean": 31, "sd": 6}
+        )
     inputs = synthetic_inputs(trials, rows)
     effects, _ = _effects(inputs)
     analysis = pooling.build_treatment_analyses(effects, RobLookup(inputs)).analyses[0]
@@ -247,13 +418,34 @@ def test_subgroups_with_q_between_when_two_subgroups_have_two_trials():
 
 def test_trial_reported_effects_pool_only_with_the_same_instrument_and_per_protocol_is_dropped():
     trials = [_trial("t1"), _trial("t2"), _trial("t3")]
-    base = {"comparison": "fixture", "measure": "MD", "ci_level": 95, "se": np.nan, "p_value": np.nan, "p_relation": np.nan,
-            "n_intervention": 10, "n_control": 10, "direction": np.nan, "verified_as_printed": np.nan, "source_id": "fixture_src",
-            "locator": "fixture", "notes": np.nan, "timepoint_weeks": 12, "outcome": "mip"}
+    base = {
+        "comparison": "fixture",
+        "measure": "MD",
+        "ci_level": 95,
+        "se": np.nan,
+        "p_value": np.nan,
+        "p_relation": np.nan,
+        "n_intervention": 10,
+        "n_control": 10,
+        "direction": np.nan,
+        "verified_as_printed": np.nan,
+        "source_id": "fixture_src",
+        "locator": "fixture",
+        "notes": np.nan,
+        "timepoint_weeks": 12,
+        "outcome": "mip",
+    }
     effects = [
         {**base, "study_id": "t1", "outcome_measure": "MIP change (cmH2O)", "estimate": 5, "ci_low": 1, "ci_high": 9},
         {**base, "study_id": "t2", "outcome_measure": "MIP change (cmH2O)", "estimate": 3, "ci_low": -1, "ci_high": 7},
-        {**base, "study_id": "t2", "outcome_measure": "MIP change (cmH2O), per-protocol", "estimate": 6, "ci_low": 2, "ci_high": 10},
+        {
+            **base,
+            "study_id": "t2",
+            "outcome_measure": "MIP change (cmH2O), per-protocol",
+            "estimate": 6,
+            "ci_low": 2,
+            "ci_high": 10,
+        },
         {**base, "study_id": "t3", "outcome_measure": "MIP percent change", "estimate": 8, "ci_low": 0, "ci_high": 16},
     ]
     inputs = synthetic_inputs(trials, [], effects=effects)
@@ -268,12 +460,31 @@ def test_trial_reported_effects_pool_only_with_the_same_instrument_and_per_proto
 
 # --- observational ---------------------------------------------------------------------------------
 
+
 def _obs(study_id, label, measure, est, lo, hi, **kw):
-    row = {"study_id": study_id, "estimate_label": label, "population_type": "general_population", "population": "fixture",
-           "design": "case_control", "exposure_category": "sport", "exposure": "organised sport", "comparison": "no sport",
-           "measure": measure, "estimate": est, "ci_low": lo, "ci_high": hi, "ci_level": 95, "cases": 100, "controls": 200,
-           "n": np.nan, "adjusted_for": np.nan, "secondary_source": False, "verified_as_printed": np.nan,
-           "source_id": "fixture_src", "notes": np.nan}
+    row = {
+        "study_id": study_id,
+        "estimate_label": label,
+        "population_type": "general_population",
+        "population": "fixture",
+        "design": "case_control",
+        "exposure_category": "sport",
+        "exposure": "organised sport",
+        "comparison": "no sport",
+        "measure": measure,
+        "estimate": est,
+        "ci_low": lo,
+        "ci_high": hi,
+        "ci_level": 95,
+        "cases": 100,
+        "controls": 200,
+        "n": np.nan,
+        "adjusted_for": np.nan,
+        "secondary_source": False,
+        "verified_as_printed": np.nan,
+        "source_id": "fixture_src",
+        "notes": np.nan,
+    }
     row.update(kw)
     return row
 
@@ -309,10 +520,17 @@ def test_risk_rows_one_per_study_primary_over_secondary_and_never_meta_analyses(
 
 def test_overlapping_populations_enter_an_analysis_once(monkeypatch):
     monkeypatch.setattr(risk, "OVERLAPPING_POPULATIONS", {"fixture cohort": ("c1", "c2")})
-    kw = {"population_type": "athletes", "design": "cohort", "exposure_category": "professional_sport",
-          "comparison": "expected cases"}
-    obs = [_obs("c1", "overall", "SMR", 6.0, 2.0, 15.0, cases=5, **kw), _obs("c2", "extension", "SMR", 6.4, 2.8, 12.7, cases=8, **kw),
-           _obs("c3", "other cohort", "SMR", 4.0, 2.6, 5.7, cases=28, **kw)]
+    kw = {
+        "population_type": "athletes",
+        "design": "cohort",
+        "exposure_category": "professional_sport",
+        "comparison": "expected cases",
+    }
+    obs = [
+        _obs("c1", "overall", "SMR", 6.0, 2.0, 15.0, cases=5, **kw),
+        _obs("c2", "extension", "SMR", 6.4, 2.8, 12.7, cases=8, **kw),
+        _obs("c3", "other cohort", "SMR", 4.0, 2.6, 5.7, cases=28, **kw),
+    ]
     table = risk.risk_estimates(synthetic_inputs([], [], observational=obs))
     assert set(table.loc[table["status"] == "pooled", "study_id"]) == {"c2", "c3"}
     assert "population overlaps Fixture c2" in table.set_index("study_id").loc["c1", "reason"]
@@ -320,13 +538,21 @@ def test_overlapping_populations_enter_an_analysis_once(monkeypatch):
 
 # --- GRADE and review comparison --------------------------------------------------------------------
 
+
 def test_grade_marks_risk_of_bias_not_assessed_without_stage_02():
     inputs = two_trial_inputs()
     effects, _ = _effects(inputs)
     analysis = pooling.build_treatment_analyses(effects, RobLookup(inputs)).analyses[0]
     fit = pooling.fit_analysis(analysis, method="REML", test="knha", level=95.0, subgroup=None)
     sof, domains = grading.grade_tables([fit], pd.DataFrame(columns=pooling.SINGLE_COLUMNS), RobLookup(inputs))
-    assert list(sof.columns[:6]) == ["outcome", "effect", "participants_studies", "certainty", "certainty_symbols", "footnotes"]
+    assert list(sof.columns[:6]) == [
+        "outcome",
+        "effect",
+        "participants_studies",
+        "certainty",
+        "certainty_symbols",
+        "footnotes",
+    ]
     rob_row = domains[domains["domain"] == "risk_of_bias"].iloc[0]
     assert rob_row["status"] == "not assessed" and ROB_ABSENT_REASON in rob_row["explanation"]
     assert ROB_ABSENT_REASON in sof.loc[0, "footnotes"]
@@ -341,15 +567,33 @@ def test_indirectness_rules():
 
 
 def test_review_comparison_states_trial_sets_and_measures():
-    inputs = two_trial_inputs(reviews=[
-        {"study_id": "rv", "outcome": "all_outcomes", "outcome_label": "whole review", "subgroup": "all", "k": 12, "n": 430},
-        {"study_id": "rv", "outcome": "alsfrs_r", "outcome_label": "ALSFRS-R", "subgroup": "exercise vs control",
-         "measure": "SMD", "estimate": 1.0, "ci_low": 0.5, "ci_high": 1.5, "model": "random"}])
+    inputs = two_trial_inputs(
+        reviews=[
+            {
+                "study_id": "rv",
+                "outcome": "all_outcomes",
+                "outcome_label": "whole review",
+                "subgroup": "all",
+                "k": 12,
+                "n": 430,
+            },
+            {
+                "study_id": "rv",
+                "outcome": "alsfrs_r",
+                "outcome_label": "ALSFRS-R",
+                "subgroup": "exercise vs control",
+                "measure": "SMD",
+                "estimate": 1.0,
+                "ci_low": 0.5,
+                "ci_high": 1.5,
+                "model": "random",
+            },
+        ]
+    )
     effects, excluded = _effects(inputs)
     built = pooling.build_treatment_analyses(effects, RobLookup(inputs))
     fits = [pooling.fit_analysis(a, method="REML", test="knha", level=95.0, subgroup=None) for a in built.analyses]
-    table = review_comparison(inputs, pooling.pooled_table(fits), built.singles,
-                              risk.risk_estimates(inputs), excluded)
+    table = review_comparison(inputs, pooling.pooled_table(fits), built.singles, risk.risk_estimates(inputs), excluded)
     row = table.iloc[0]
     assert list(table.columns[:5]) == ["outcome", "ours", "review", "theirs", "reasons"]
     assert "included 12 studies (n = 430)" in row["reasons"] and "we pooled k = 2" in row["reasons"]

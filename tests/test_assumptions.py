@@ -38,6 +38,7 @@ REFERENCE = Path(__file__).parent / "reference" / "assumptions" / "als_alsfrs_r_
 
 # --- SD derivations (Cochrane Handbook v6.4, 6.5.2.3) ---------------------------------------
 
+
 def test_sd_from_p_value_handbook_example() -> None:
     # Handbook 6.5.2.3 worked example: n 25 and 22, MD 3.8, P = 0.008 -> t(45) = 2.78,
     # SE = 3.8 / 2.78 = 1.37, within-group SD = SE / sqrt(1/25 + 1/22) = 4.69 (to 2 decimals).
@@ -69,43 +70,64 @@ def test_sd_derivations_give_nan_without_information() -> None:
 
 # --- synthetic fixtures ---------------------------------------------------------------------
 
+
 def synthetic_tables() -> dict[str, pd.DataFrame]:
     """SYNTHETIC evidence tables: trial 'alpha' (unlabelled ±, no n), 'beta' (printed SD),
     'gamma' (means, n and an exact between-group P value only)."""
-    outcomes = pd.DataFrame({
-        "study_id": ["alpha", "alpha", "beta", "beta", "gamma", "gamma"],
-        "arm": ["ex", "ctl", "ex", "ctl", "ex", "ctl"],
-        "outcome": ["score"] * 6,
-        "timepoint_weeks": [25.7, 25.7, 26.1, 26.1, 12.0, 12.0],
-        "value_type": ["final"] * 6,
-        "n": pd.array([pd.NA, pd.NA, 20, 20, 15, 16], dtype="Int64"),
-        "mean": [30.0, 27.0, 31.0, 28.0, 10.0, 7.0],
-        "sd": [np.nan, np.nan, 6.0, 7.0, np.nan, np.nan],
-        "se": [np.nan] * 6,
-        "ci_low": [np.nan] * 6,
-        "ci_high": [np.nan] * 6,
-        "plus_minus": [5.0, 6.0, np.nan, np.nan, np.nan, np.nan],
-    })
-    arms = pd.DataFrame({
-        "study_id": ["alpha", "alpha", "beta", "beta", "gamma", "gamma"],
-        "arm": ["ex", "ctl", "ex", "ctl", "ex", "ctl"],
-        "role": ["intervention", "control"] * 3,
-        "n_randomised": pd.array([25, 24, 20, 20, 15, 16], dtype="Int64"),
-        "n_analysed": pd.array([pd.NA] * 6, dtype="Int64"),
-    })
-    effects = pd.DataFrame({
-        "study_id": ["gamma", "gamma"], "outcome": ["score", "score"], "timepoint_weeks": [12.0, 12.0],
-        "outcome_measure": ["score at 12 weeks", "score at 12 weeks, other"], "p_value": [0.012, 0.04], "p_relation": ["=", "<"],
-    })
+    outcomes = pd.DataFrame(
+        {
+            "study_id": ["alpha", "alpha", "beta", "beta", "gamma", "gamma"],
+            "arm": ["ex", "ctl", "ex", "ctl", "ex", "ctl"],
+            "outcome": ["score"] * 6,
+            "timepoint_weeks": [25.7, 25.7, 26.1, 26.1, 12.0, 12.0],
+            "value_type": ["final"] * 6,
+            "n": pd.array([pd.NA, pd.NA, 20, 20, 15, 16], dtype="Int64"),
+            "mean": [30.0, 27.0, 31.0, 28.0, 10.0, 7.0],
+            "sd": [np.nan, np.nan, 6.0, 7.0, np.nan, np.nan],
+            "se": [np.nan] * 6,
+            "ci_low": [np.nan] * 6,
+            "ci_high": [np.nan] * 6,
+            "plus_minus": [5.0, 6.0, np.nan, np.nan, np.nan, np.nan],
+        }
+    )
+    arms = pd.DataFrame(
+        {
+            "study_id": ["alpha", "alpha", "beta", "beta", "gamma", "gamma"],
+            "arm": ["ex", "ctl", "ex", "ctl", "ex", "ctl"],
+            "role": ["intervention", "control"] * 3,
+            "n_randomised": pd.array([25, 24, 20, 20, 15, 16], dtype="Int64"),
+            "n_analysed": pd.array([pd.NA] * 6, dtype="Int64"),
+        }
+    )
+    effects = pd.DataFrame(
+        {
+            "study_id": ["gamma", "gamma"],
+            "outcome": ["score", "score"],
+            "timepoint_weeks": [12.0, 12.0],
+            "outcome_measure": ["score at 12 weeks", "score at 12 weeks, other"],
+            "p_value": [0.012, 0.04],
+            "p_relation": ["=", "<"],
+        }
+    )
     return {"continuous_outcomes": outcomes, "arms": arms, "rct_effects": effects}
 
 
 def synthetic_row(**changes: object) -> dict:
     """One SYNTHETIC ledger row (pm_is_sd on alpha's exercise arm) with ``changes``."""
-    row = {"assumption_id": "alpha_ex_sd", "table": "continuous_outcomes", "study_id": "alpha",
-           "row_key": "arm=ex; outcome=score; timepoint_weeks=25.7; value_type=final", "column": "sd",
-           "kind": "pm_is_sd", "value": np.nan, "derive_from": "plus_minus", "justification": "synthetic",
-           "method_source": "Cochrane Handbook 6.5.2", "source_id": "synthetic", "locator": "synthetic"}
+    row = {
+        "assumption_id": "alpha_ex_sd",
+        "table": "continuous_outcomes",
+        "study_id": "alpha",
+        "row_key": "arm=ex; outcome=score; timepoint_weeks=25.7; value_type=final",
+        "column": "sd",
+        "kind": "pm_is_sd",
+        "value": np.nan,
+        "derive_from": "plus_minus",
+        "justification": "synthetic",
+        "method_source": "Cochrane Handbook 6.5.2",
+        "source_id": "synthetic",
+        "locator": "synthetic",
+    }
     row.update(changes)
     return row
 
@@ -115,9 +137,16 @@ def synthetic_ledger(*rows: dict) -> pd.DataFrame:
 
 
 def gamma_p_rows() -> list[dict]:
-    return [synthetic_row(assumption_id=f"gamma_{arm}_sd", study_id="gamma", kind="sd_from_p_value",
-                          row_key=f"arm={arm}; outcome=score; timepoint_weeks=12; value_type=final",
-                          derive_from="outcome_measure=score at 12 weeks") for arm in ("ex", "ctl")]
+    return [
+        synthetic_row(
+            assumption_id=f"gamma_{arm}_sd",
+            study_id="gamma",
+            kind="sd_from_p_value",
+            row_key=f"arm={arm}; outcome=score; timepoint_weeks=12; value_type=final",
+            derive_from="outcome_measure=score at 12 weeks",
+        )
+        for arm in ("ex", "ctl")
+    ]
 
 
 def test_parse_key() -> None:
@@ -131,10 +160,19 @@ def test_apply_direct_assumptions_and_applied_table() -> None:
     tables = synthetic_tables()
     ledger = synthetic_ledger(
         synthetic_row(),
-        synthetic_row(assumption_id="alpha_ctl_sd", row_key="arm=ctl; outcome=score; timepoint_weeks=25.7; value_type=final"),
-        synthetic_row(assumption_id="alpha_ex_n", column="n", kind="n_analysed_is_n_randomised", derive_from="arms.n_randomised"),
-        synthetic_row(assumption_id="alpha_ctl_n", column="n", kind="n_analysed_is_n_randomised", derive_from="arms.n_randomised",
-                      row_key="arm=ctl; outcome=score; timepoint_weeks=25.7; value_type=final"),
+        synthetic_row(
+            assumption_id="alpha_ctl_sd", row_key="arm=ctl; outcome=score; timepoint_weeks=25.7; value_type=final"
+        ),
+        synthetic_row(
+            assumption_id="alpha_ex_n", column="n", kind="n_analysed_is_n_randomised", derive_from="arms.n_randomised"
+        ),
+        synthetic_row(
+            assumption_id="alpha_ctl_n",
+            column="n",
+            kind="n_analysed_is_n_randomised",
+            derive_from="arms.n_randomised",
+            row_key="arm=ctl; outcome=score; timepoint_weeks=25.7; value_type=final",
+        ),
     )
     out, applied = apply_ledger(tables, ledger)
     alpha = out["continuous_outcomes"].iloc[:2]
@@ -164,12 +202,28 @@ def test_sd_from_p_value_uses_both_arms() -> None:
 
 def test_sd_from_t_statistic_and_borrowed_and_nominal_timepoint() -> None:
     ledger = synthetic_ledger(
-        synthetic_row(assumption_id="gamma_ex_sd", study_id="gamma", kind="sd_from_t_statistic", value=2.5, derive_from=np.nan,
-                      row_key="arm=ex; outcome=score; timepoint_weeks=12; value_type=final"),
-        synthetic_row(assumption_id="gamma_ctl_sd", study_id="gamma", kind="sd_borrowed", derive_from=(
-            "study_id=beta; arm=ctl; outcome=score; timepoint_weeks=26.1; value_type=final"),
-            row_key="arm=ctl; outcome=score; timepoint_weeks=12; value_type=final"),
-        synthetic_row(assumption_id="alpha_ex_time", column="timepoint_weeks", kind="timepoint_is_nominal", value=26.1, derive_from=np.nan),
+        synthetic_row(
+            assumption_id="gamma_ex_sd",
+            study_id="gamma",
+            kind="sd_from_t_statistic",
+            value=2.5,
+            derive_from=np.nan,
+            row_key="arm=ex; outcome=score; timepoint_weeks=12; value_type=final",
+        ),
+        synthetic_row(
+            assumption_id="gamma_ctl_sd",
+            study_id="gamma",
+            kind="sd_borrowed",
+            derive_from=("study_id=beta; arm=ctl; outcome=score; timepoint_weeks=26.1; value_type=final"),
+            row_key="arm=ctl; outcome=score; timepoint_weeks=12; value_type=final",
+        ),
+        synthetic_row(
+            assumption_id="alpha_ex_time",
+            column="timepoint_weeks",
+            kind="timepoint_is_nominal",
+            value=26.1,
+            derive_from=np.nan,
+        ),
     )
     out, applied = apply_ledger(synthetic_tables(), ledger)
     table = out["continuous_outcomes"]
@@ -182,8 +236,10 @@ def test_sd_from_t_statistic_and_borrowed_and_nominal_timepoint() -> None:
 def test_ledger_switch_off_and_empty_ledger_leave_tables_byte_identical() -> None:
     tables = synthetic_tables()
     before = {name: t.to_csv(index=False) for name, t in tables.items()}
-    for out, applied in (apply_ledger(tables, synthetic_ledger(synthetic_row()), enabled=False),
-                         apply_ledger(tables, synthetic_ledger())):
+    for out, applied in (
+        apply_ledger(tables, synthetic_ledger(synthetic_row()), enabled=False),
+        apply_ledger(tables, synthetic_ledger()),
+    ):
         assert {name: t.to_csv(index=False) for name, t in out.items()} == before
         assert applied.empty and list(applied.columns) == APPLIED_COLUMNS
 
@@ -193,27 +249,51 @@ ERRORS = [
     ({"row_key": "arm=nope; outcome=score; timepoint_weeks=25.7; value_type=final"}, "row_key", "points at 0 rows"),
     ({"row_key": "arm=ex; outcome=score"}, "row_key", "exactly the key columns"),
     ({"row_key": "arm ex"}, "row_key", "'column=value' pairs"),
-    ({"study_id": "beta", "row_key": "arm=ex; outcome=score; timepoint_weeks=26.1; value_type=final"}, "column",
-     "never replaces a printed number; sd = 6.0 is printed"),
-    ({"kind": "pm_is_sd", "study_id": "gamma", "row_key": "arm=ex; outcome=score; timepoint_weeks=12; value_type=final"}, "row_key",
-     "printed '±' value"),
+    (
+        {"study_id": "beta", "row_key": "arm=ex; outcome=score; timepoint_weeks=26.1; value_type=final"},
+        "column",
+        "never replaces a printed number; sd = 6.0 is printed",
+    ),
+    (
+        {
+            "kind": "pm_is_sd",
+            "study_id": "gamma",
+            "row_key": "arm=ex; outcome=score; timepoint_weeks=12; value_type=final",
+        },
+        "row_key",
+        "printed '±' value",
+    ),
     ({"kind": "guess"}, "kind", "one of pm_is_sd"),
     ({"column": "se"}, "column", "'sd' for kind pm_is_sd"),
     ({"value": 3.0}, "value", "empty for kind pm_is_sd"),
     ({"derive_from": "se"}, "derive_from", "'plus_minus' for kind pm_is_sd"),
     ({"justification": ""}, "justification", "a value (required)"),
     ({"table": "arms"}, "table", "one of continuous_outcomes"),
-    ({"kind": "timepoint_is_nominal", "column": "timepoint_weeks", "value": 52.1, "derive_from": np.nan}, "value", "at most 4.345 weeks"),
-    ({"kind": "sd_from_p_value", "study_id": "gamma", "row_key": "arm=ex; outcome=score; timepoint_weeks=12; value_type=final",
-      "derive_from": "outcome_measure=score at 12 weeks, other"}, "derive_from", "exact P value"),
+    (
+        {"kind": "timepoint_is_nominal", "column": "timepoint_weeks", "value": 52.1, "derive_from": np.nan},
+        "value",
+        "at most 4.345 weeks",
+    ),
+    (
+        {
+            "kind": "sd_from_p_value",
+            "study_id": "gamma",
+            "row_key": "arm=ex; outcome=score; timepoint_weeks=12; value_type=final",
+            "derive_from": "outcome_measure=score at 12 weeks, other",
+        },
+        "derive_from",
+        "exact P value",
+    ),
     ({"kind": "sd_from_t_statistic", "value": np.nan, "derive_from": np.nan}, "value", "a printed number"),
 ]
 
 
 @pytest.mark.parametrize("change, column, words", ERRORS, ids=[e[2][:30] for e in ERRORS])
 def test_check_ledger_names_the_ledger_row(change: dict, column: str, words: str) -> None:
-    ledger = synthetic_ledger(synthetic_row(assumption_id="fine", row_key="arm=ctl; outcome=score; timepoint_weeks=25.7; value_type=final"),
-                              synthetic_row(**change))
+    ledger = synthetic_ledger(
+        synthetic_row(assumption_id="fine", row_key="arm=ctl; outcome=score; timepoint_weeks=25.7; value_type=final"),
+        synthetic_row(**change),
+    )
     with pytest.raises(CompendiumError) as err:
         check_ledger(ledger, synthetic_tables())
     message = str(err.value)
@@ -252,13 +332,16 @@ def test_every_kind_has_a_checker() -> None:
 
 # --- GRADE rule -----------------------------------------------------------------------------
 
+
 def test_assumption_downgrade_rule() -> None:
     applied = pd.DataFrame({"study_id": ["lun", "lun"], "assumption_id": ["lun_sd", "lun_n"]})
     weights = {"bra": 40.0, "lun": 60.0}
     levels, reason = assumption_downgrade(applied, weights, primary_agrees=None)
     assert levels == 1
-    assert reason == ("Rated down 1 level (risk of bias): 60% of the weight from studies whose numbers rest on stated "
-                      "assumptions (lun: lun_sd, lun_n); there is no pooled result from printed numbers alone.")
+    assert reason == (
+        "Rated down 1 level (risk of bias): 60% of the weight from studies whose numbers rest on stated "
+        "assumptions (lun: lun_sd, lun_n); there is no pooled result from printed numbers alone."
+    )
     assert assumption_downgrade(applied, weights, primary_agrees=False)[0] == 1
     levels, reason = assumption_downgrade(applied, weights, primary_agrees=True)
     assert levels == 0 and reason.startswith("Not rated down for assumptions: 60%")
@@ -267,16 +350,25 @@ def test_assumption_downgrade_rule() -> None:
 
 # --- Ren 2025 comparison --------------------------------------------------------------------
 
+
 def synthetic_review_results() -> pd.DataFrame:
     """SYNTHETIC Ren-2025-like rows (the real ones are tested below)."""
-    return pd.DataFrame({
-        "study_id": ["ren2025"] * 4 + ["other"],
-        "outcome": ["all_outcomes", "function_any_scale", "mep", "fvc", "mep"],
-        "outcome_label": ["whole review", "overall function", "maximum expiratory pressure", "forced vital capacity", "x"],
-        "k": [12, np.nan, np.nan, np.nan, 3],
-        "p_value": [np.nan, 0.05, 0.05, 0.05, 0.01],
-        "p_relation": [np.nan, "<", "<", ">", "="],
-    })
+    return pd.DataFrame(
+        {
+            "study_id": ["ren2025"] * 4 + ["other"],
+            "outcome": ["all_outcomes", "function_any_scale", "mep", "fvc", "mep"],
+            "outcome_label": [
+                "whole review",
+                "overall function",
+                "maximum expiratory pressure",
+                "forced vital capacity",
+                "x",
+            ],
+            "k": [12, np.nan, np.nan, np.nan, 3],
+            "p_value": [np.nan, 0.05, 0.05, 0.05, 0.01],
+            "p_relation": [np.nan, "<", "<", ">", "="],
+        }
+    )
 
 
 def synthetic_pooled(rows: list[tuple]) -> pd.DataFrame:
@@ -286,12 +378,28 @@ def synthetic_pooled(rows: list[tuple]) -> pd.DataFrame:
 
 
 def test_ren2025_comparison_synthetic() -> None:
-    primary = synthetic_pooled([("mep", "all", 2, 5.0, 1.0, 9.0, 0.03), ("mep", "respiratory", 2, -5.0, -9.0, -1.0, 0.03),
-                                ("fvc", "all", 1, 2.0, -1.0, 5.0, 0.2)])
-    sensitivity = synthetic_pooled([("mep", "all", 2, 5.0, 1.0, 9.0, 0.03), ("alsfrs", "all", 3, 1.0, -1.0, 3.0, 0.3),
-                                    ("alsfrs_r", "all", 2, 4.3, 1.2, 7.4, 0.036), ("fvc", "all", 2, 2.0, 0.5, 3.5, 0.02)])
-    applied = pd.DataFrame({"assumption_id": ["lun_sd"], "study_id": ["lun"],
-                            "row_key": ["arm=a; outcome=alsfrs_r; timepoint_weeks=25.7; value_type=final"]})
+    primary = synthetic_pooled(
+        [
+            ("mep", "all", 2, 5.0, 1.0, 9.0, 0.03),
+            ("mep", "respiratory", 2, -5.0, -9.0, -1.0, 0.03),
+            ("fvc", "all", 1, 2.0, -1.0, 5.0, 0.2),
+        ]
+    )
+    sensitivity = synthetic_pooled(
+        [
+            ("mep", "all", 2, 5.0, 1.0, 9.0, 0.03),
+            ("alsfrs", "all", 3, 1.0, -1.0, 3.0, 0.3),
+            ("alsfrs_r", "all", 2, 4.3, 1.2, 7.4, 0.036),
+            ("fvc", "all", 2, 2.0, 0.5, 3.5, 0.02),
+        ]
+    )
+    applied = pd.DataFrame(
+        {
+            "assumption_id": ["lun_sd"],
+            "study_id": ["lun"],
+            "row_key": ["arm=a; outcome=alsfrs_r; timepoint_weeks=25.7; value_type=final"],
+        }
+    )
     table = ren2025_comparison(primary, sensitivity, synthetic_review_results(), applied=applied)
     assert list(table.columns) == REN2025_COLUMNS
     assert table["outcome"].tolist() == ["function_any_scale", "mep", "fvc"]
@@ -310,6 +418,7 @@ def test_ren2025_comparison_synthetic() -> None:
 
 
 # --- the real ALS ledger --------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def als() -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
@@ -331,8 +440,11 @@ def test_als_ledger_is_the_validated_resource(als) -> None:
 def test_als_ledger_changes_only_lunetta_t180(als) -> None:
     tables, out, applied = als
     assert applied[["assumption_id", "column", "value_after"]].values.tolist() == [
-        ["lunetta2016_t180_smep_sd", "sd", 6.5], ["lunetta2016_t180_usual_care_sd", "sd", 7.5],
-        ["lunetta2016_t180_smep_n", "n", 30.0], ["lunetta2016_t180_usual_care_n", "n", 30.0]]
+        ["lunetta2016_t180_smep_sd", "sd", 6.5],
+        ["lunetta2016_t180_usual_care_sd", "sd", 7.5],
+        ["lunetta2016_t180_smep_n", "n", 30.0],
+        ["lunetta2016_t180_usual_care_n", "n", 30.0],
+    ]
     for name, table in tables.items():
         if name != "continuous_outcomes":
             assert out[name] is table
@@ -349,8 +461,12 @@ def test_als_ledger_switch_off_is_byte_identical(als) -> None:
 
 
 def _arms(table: pd.DataFrame, study: str, weeks: float) -> pd.DataFrame:
-    rows = table[(table["study_id"] == study) & (table["outcome"] == "alsfrs_r") & (table["value_type"] == "final")
-                 & np.isclose(table["timepoint_weeks"].astype(float), weeks)]
+    rows = table[
+        (table["study_id"] == study)
+        & (table["outcome"] == "alsfrs_r")
+        & (table["value_type"] == "final")
+        & np.isclose(table["timepoint_weeks"].astype(float), weeks)
+    ]
     return rows.set_index("arm")
 
 
@@ -360,9 +476,17 @@ def test_als_lunetta_sd_reading_fits_the_printed_p_and_se_reading_does_not_fit_t
     # read as SEs the SDs would exceed 30 points on a 0-48 scale.
     tables, out, _ = als
     arms = _arms(out["continuous_outcomes"], "lunetta2016", 25.7)
-    printed_p = float(tables["rct_effects"].query("study_id == 'lunetta2016' and timepoint_weeks == 25.7")["p_value"].iloc[0])
-    t, p = stats.ttest_ind_from_stats(arms.loc["smep", "mean"], arms.loc["smep", "sd"], int(arms.loc["smep", "n"]),
-                                      arms.loc["usual_care", "mean"], arms.loc["usual_care", "sd"], int(arms.loc["usual_care", "n"]))
+    printed_p = float(
+        tables["rct_effects"].query("study_id == 'lunetta2016' and timepoint_weeks == 25.7")["p_value"].iloc[0]
+    )
+    t, p = stats.ttest_ind_from_stats(
+        arms.loc["smep", "mean"],
+        arms.loc["smep", "sd"],
+        int(arms.loc["smep", "n"]),
+        arms.loc["usual_care", "mean"],
+        arms.loc["usual_care", "sd"],
+        int(arms.loc["usual_care", "n"]),
+    )
     assert printed_p == 0.0298
     assert abs(p - printed_p) < 0.005
     assert float(np.min(arms["plus_minus"] * np.sqrt(30))) > 30
@@ -373,7 +497,12 @@ def test_als_ferri_sd_reading_rejected_by_the_printed_p(als) -> None:
     # '±' read as SD gives a p far below the printed 0.007; read as SE it is of the printed order.
     tables, _, _ = als
     rows = tables["continuous_outcomes"].query("study_id == 'ferri2019' and outcome == 'alsfrs_r'").set_index("arm")
-    m1, m2, pm1, pm2 = rows.loc["train", "mean"], rows.loc["uc", "mean"], rows.loc["train", "plus_minus"], rows.loc["uc", "plus_minus"]
+    m1, m2, pm1, pm2 = (
+        rows.loc["train", "mean"],
+        rows.loc["uc", "mean"],
+        rows.loc["train", "plus_minus"],
+        rows.loc["uc", "plus_minus"],
+    )
     _, p_sd = stats.ttest_ind_from_stats(m1, pm1, 8, m2, pm2, 8)
     _, p_se = stats.ttest_ind_from_stats(m1, pm1 * np.sqrt(8), 8, m2, pm2 * np.sqrt(8), 8)
     assert p_sd < 0.007 / 50
@@ -384,16 +513,30 @@ def _poolable_md(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """ALSFRS-R final values at about 6 months (5-8 months: 21.7-34.8 weeks) with mean, SD and n in
     both arms, for randomised trials with a non-exercise control: the trials that can join an MD."""
     trials = tables["trials"]
-    primary = trials.loc[trials["randomised"].astype(bool) & (trials["comparator_type"] != "active_intervention"), "study_id"]
+    primary = trials.loc[
+        trials["randomised"].astype(bool) & (trials["comparator_type"] != "active_intervention"), "study_id"
+    ]
     co = tables["continuous_outcomes"].merge(tables["arms"][["study_id", "arm", "role"]], on=["study_id", "arm"])
-    co = co[co["study_id"].isin(primary) & (co["outcome"] == "alsfrs_r") & (co["value_type"] == "final")
-            & co["timepoint_weeks"].between(21.7, 34.8)].dropna(subset=["mean", "sd", "n"])
+    co = co[
+        co["study_id"].isin(primary)
+        & (co["outcome"] == "alsfrs_r")
+        & (co["value_type"] == "final")
+        & co["timepoint_weeks"].between(21.7, 34.8)
+    ].dropna(subset=["mean", "sd", "n"])
     ex = co[co["role"] == "intervention"].set_index("study_id")
     ctl = co[co["role"] == "control"].set_index("study_id")
     both = ex.index.intersection(ctl.index).sort_values()
-    data = pd.DataFrame({"study": both, "m1i": ex.loc[both, "mean"].to_numpy(), "sd1i": ex.loc[both, "sd"].to_numpy(),
-                         "n1i": ex.loc[both, "n"].astype(float).to_numpy(), "m2i": ctl.loc[both, "mean"].to_numpy(),
-                         "sd2i": ctl.loc[both, "sd"].to_numpy(), "n2i": ctl.loc[both, "n"].astype(float).to_numpy()})
+    data = pd.DataFrame(
+        {
+            "study": both,
+            "m1i": ex.loc[both, "mean"].to_numpy(),
+            "sd1i": ex.loc[both, "sd"].to_numpy(),
+            "n1i": ex.loc[both, "n"].astype(float).to_numpy(),
+            "m2i": ctl.loc[both, "mean"].to_numpy(),
+            "sd2i": ctl.loc[both, "sd"].to_numpy(),
+            "n2i": ctl.loc[both, "n"].astype(float).to_numpy(),
+        }
+    )
     return escalc("MD", data, m1i="m1i", sd1i="sd1i", n1i="n1i", m2i="m2i", sd2i="sd2i", n2i="n2i")
 
 
@@ -424,13 +567,25 @@ def _complete_comparisons(tables: dict[str, pd.DataFrame]) -> dict[tuple[str, st
     """(outcome, value_type, window) -> randomised non-exercise-control trials with mean, SD (printed
     or derived by fill_sd from an SE or CI) and n in both arms at one post-baseline time point."""
     trials = tables["trials"]
-    primary = trials.loc[trials["randomised"].astype(bool) & (trials["comparator_type"] != "active_intervention"), "study_id"]
+    primary = trials.loc[
+        trials["randomised"].astype(bool) & (trials["comparator_type"] != "active_intervention"), "study_id"
+    ]
     co = tables["continuous_outcomes"].merge(tables["arms"][["study_id", "arm", "role"]], on=["study_id", "arm"])
     co = co[co["study_id"].isin(primary) & (co["value_type"] != "baseline")]
-    co = fill_sd(co.reset_index(drop=True), n="n", sd="sd", se="se", ci_low="ci_low", ci_high="ci_high", mean="mean",
-                 prefix="filled_").dropna(subset=["filled_mean", "filled_sd", "n"])
+    co = fill_sd(
+        co.reset_index(drop=True),
+        n="n",
+        sd="sd",
+        se="se",
+        ci_low="ci_low",
+        ci_high="ci_high",
+        mean="mean",
+        prefix="filled_",
+    ).dropna(subset=["filled_mean", "filled_sd", "n"])
     out: dict[tuple[str, str, str], list[str]] = {}
-    for (study, outcome, value_type, weeks), rows in co.groupby(["study_id", "outcome", "value_type", "timepoint_weeks"]):
+    for (study, outcome, value_type, weeks), rows in co.groupby(
+        ["study_id", "outcome", "value_type", "timepoint_weeks"]
+    ):
         if set(rows["role"]) == {"intervention", "control"}:
             window = next(label for upper, label in WINDOWS if weeks <= upper)
             out.setdefault((outcome, value_type, window), []).append(study)

@@ -21,29 +21,43 @@ from compendium.evidence.consensus import (
 
 @pytest.fixture
 def studies() -> pd.DataFrame:
-    return pd.DataFrame({
-        "study_id": ["synth_t1", "synth_t2", "synth_t3", "synth_o1", "synth_o2", "synth_mr1", "synth_rev1"],
-        "stream": ["rct", "rct", "rct", "observational_general", "observational_general", "mendelian_randomization", "review"],
-    })
+    return pd.DataFrame(
+        {
+            "study_id": ["synth_t1", "synth_t2", "synth_t3", "synth_o1", "synth_o2", "synth_mr1", "synth_rev1"],
+            "stream": [
+                "rct",
+                "rct",
+                "rct",
+                "observational_general",
+                "observational_general",
+                "mendelian_randomization",
+                "review",
+            ],
+        }
+    )
 
 
 @pytest.fixture
 def conclusions() -> pd.DataFrame:
-    return pd.DataFrame({
-        "study_id": ["synth_t1", "synth_t2", "synth_t3", "synth_rev1", "synth_o1", "synth_o2", "synth_mr1"],
-        "question": ["treatment"] * 4 + ["risk"] * 3,
-        "conclusion": ["benefit", "benefit", "no_effect", "benefit", "increases", "no_association", "increases"],
-    })
+    return pd.DataFrame(
+        {
+            "study_id": ["synth_t1", "synth_t2", "synth_t3", "synth_rev1", "synth_o1", "synth_o2", "synth_mr1"],
+            "question": ["treatment"] * 4 + ["risk"] * 3,
+            "conclusion": ["benefit", "benefit", "no_effect", "benefit", "increases", "no_association", "increases"],
+        }
+    )
 
 
 @pytest.fixture
 def rob2() -> pd.DataFrame:
     # synth_t1 has two assessed outcomes: Low and High -> the lower weight (High, 0.25) counts
-    return pd.DataFrame({
-        "study_id": ["synth_t1", "synth_t1", "synth_t2", "synth_t3"],
-        "outcome": ["function", "fvc", "function", "function"],
-        "overall": ["Low", "High", "Some concerns", "Low"],
-    })
+    return pd.DataFrame(
+        {
+            "study_id": ["synth_t1", "synth_t1", "synth_t2", "synth_t3"],
+            "outcome": ["function", "fvc", "function", "function"],
+            "overall": ["Low", "High", "Some concerns", "Low"],
+        }
+    )
 
 
 @pytest.fixture
@@ -113,7 +127,9 @@ def test_meter_is_deterministic(studies, conclusions, rob2, tmp_path):
 
     weights = study_weights(studies, rob2)
     first = write_table(consensus_meter(conclusions, studies, weights), tmp_path / "a", "consensus_meter").read_bytes()
-    second = write_table(consensus_meter(conclusions.iloc[::-1], studies, weights), tmp_path / "b", "consensus_meter").read_bytes()
+    second = write_table(
+        consensus_meter(conclusions.iloc[::-1], studies, weights), tmp_path / "b", "consensus_meter"
+    ).read_bytes()
     assert first == second
 
 
@@ -139,4 +155,9 @@ def test_leading_conclusion_plain_and_weighted(studies, conclusions, rob2, obser
 
 
 def test_quality_weights_are_ordered_by_severity():
-    assert QUALITY_WEIGHTS["Low"] > QUALITY_WEIGHTS["Some concerns"] > QUALITY_WEIGHTS["High"] > QUALITY_WEIGHTS["Very high"]
+    assert (
+        QUALITY_WEIGHTS["Low"]
+        > QUALITY_WEIGHTS["Some concerns"]
+        > QUALITY_WEIGHTS["High"]
+        > QUALITY_WEIGHTS["Very high"]
+    )

@@ -39,7 +39,12 @@ def test_render_dictionary_layout() -> None:
                     "primaryKey": ["a", "b"],
                     "fields": [
                         {"name": "a", "type": "string", "constraints": {"required": True, "enum": ["x", "y"]}},
-                        {"name": "b", "type": "number", "constraints": {"minimum": 0, "maximum": 1}, "description": "B | C"},
+                        {
+                            "name": "b",
+                            "type": "number",
+                            "constraints": {"minimum": 0, "maximum": 1},
+                            "description": "B | C",
+                        },
                     ],
                 },
                 "x-row-rules": [{"rule": "a before b", "typo_guard": True}, {"rule": "b positive"}],

@@ -7,8 +7,17 @@ import pandas as pd
 import pytest
 
 from compendium.effects import (
-    check_outcome_types, escalc, fill_sd, generic_inverse_variance, mean_sd_from_quantiles,
-    sd_from_ci, sd_from_se, smd_correction, wan_eta, wan_xi, yi_vi_from_ci,
+    check_outcome_types,
+    escalc,
+    fill_sd,
+    generic_inverse_variance,
+    mean_sd_from_quantiles,
+    sd_from_ci,
+    sd_from_se,
+    smd_correction,
+    wan_eta,
+    wan_xi,
+    yi_vi_from_ci,
 )
 from compendium.errors import CompendiumError
 from metafor_ref import CLOSED, arr, assert_close, load
@@ -63,8 +72,17 @@ def test_smd_exact_correction() -> None:
 
 
 def test_change_and_final_not_mixed_silently() -> None:
-    data = pd.DataFrame({"m1i": [1.0, 2.0], "sd1i": [1.0, 1.0], "n1i": [10, 10], "m2i": [0.0, 0.0],
-                         "sd2i": [1.0, 1.0], "n2i": [10, 10], "type": ["change", "final"]})
+    data = pd.DataFrame(
+        {
+            "m1i": [1.0, 2.0],
+            "sd1i": [1.0, 1.0],
+            "n1i": [10, 10],
+            "m2i": [0.0, 0.0],
+            "sd2i": [1.0, 1.0],
+            "n2i": [10, 10],
+            "type": ["change", "final"],
+        }
+    )
     with pytest.raises(CompendiumError, match="mixes change-from-baseline and final"):
         escalc("SMD", data, outcome_type="type", **ARMS)
     out = escalc("SMD", data, outcome_type="type", allow_mixed=True, **ARMS)
@@ -93,8 +111,13 @@ def test_wan_constants() -> None:
 def test_wan_scenarios() -> None:
     n = np.array([25.0, 25.0, 25.0])
     mean, sd, method = mean_sd_from_quantiles(
-        n, np.array([10.0, 10.0, 10.0]), q1=np.array([8.0, 8.0, np.nan]), q3=np.array([13.0, 13.0, np.nan]),
-        minimum=np.array([2.0, np.nan, 2.0]), maximum=np.array([20.0, np.nan, 20.0]))
+        n,
+        np.array([10.0, 10.0, 10.0]),
+        q1=np.array([8.0, 8.0, np.nan]),
+        q3=np.array([13.0, 13.0, np.nan]),
+        minimum=np.array([2.0, np.nan, 2.0]),
+        maximum=np.array([20.0, np.nan, 20.0]),
+    )
     assert list(method) == ["wan_range_iqr", "wan_iqr", "wan_range"]
     assert mean[0] == pytest.approx((2 + 16 + 20 + 26 + 20) / 8)  # Wan eq. (10)
     assert mean[1] == pytest.approx(31 / 3)  # eq. (14)
@@ -104,10 +127,18 @@ def test_wan_scenarios() -> None:
 
 
 def test_fill_sd_records_method_per_row() -> None:
-    data = pd.DataFrame({"n": [25, 25, 25, 25, 25], "sd": [3.0, None, None, None, None],
-                         "se": [None, 0.6, None, None, None], "lo": [None, None, 30.0, None, None],
-                         "hi": [None, None, 34.2, None, None], "med": [None, None, None, 10.0, None],
-                         "q1": [None, None, None, 8.0, None], "q3": [None, None, None, 13.0, None]})
+    data = pd.DataFrame(
+        {
+            "n": [25, 25, 25, 25, 25],
+            "sd": [3.0, None, None, None, None],
+            "se": [None, 0.6, None, None, None],
+            "lo": [None, None, 30.0, None, None],
+            "hi": [None, None, 34.2, None, None],
+            "med": [None, None, None, 10.0, None],
+            "q1": [None, None, None, 8.0, None],
+            "q3": [None, None, None, 13.0, None],
+        }
+    )
     out = fill_sd(data, n="n", sd="sd", se="se", ci_low="lo", ci_high="hi", median="med", q1="q1", q3="q3")
     assert list(out["sd_method"]) == ["reported", "se", "ci_t", "wan_iqr", ""]
     assert out["sd"].iloc[1] == pytest.approx(3.0)
@@ -127,8 +158,9 @@ def test_generic_inverse_variance() -> None:
     y, v = yi_vi_from_ci(np.array([1.0]), np.array([0.0]), np.array([2.0]))
     assert v[0] == pytest.approx((2 / 3.919927969) ** 2, rel=1e-9)
     with pytest.raises(CompendiumError, match="row 1"):
-        generic_inverse_variance(pd.DataFrame({"e": [0.0], "l": [0.1], "h": [2.0]}), estimate="e",
-                                 ci_low="l", ci_high="h", ratio=True)
+        generic_inverse_variance(
+            pd.DataFrame({"e": [0.0], "l": [0.1], "h": [2.0]}), estimate="e", ci_low="l", ci_high="h", ratio=True
+        )
 
 
 @pytest.mark.parametrize(

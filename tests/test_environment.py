@@ -25,7 +25,18 @@ def test_every_pin_is_exact_and_core_packages_are_pinned():
     pins = read_pins(ROOT / "requirements.lock")
     assert all("==" in pin for pin in pins)
     names = {pin.split("==")[0].lower() for pin in pins}
-    for core in ("jupyterlab", "papermill", "pandas", "seaborn", "pingouin", "numpy", "scipy", "statsmodels", "matplotlib", "frictionless"):
+    for core in (
+        "jupyterlab",
+        "papermill",
+        "pandas",
+        "seaborn",
+        "pingouin",
+        "numpy",
+        "scipy",
+        "statsmodels",
+        "matplotlib",
+        "frictionless",
+    ):
         assert core in names
 
 

@@ -71,12 +71,22 @@ def test_pooled_ratio_equals_metafor(tables, reference, measure: str, trials: st
     events = _events(tables)
     if trials == "random":
         events = events[events["randomised"]]
-    effects = escalc(measure, events, ai="events_intervention", n1i="total_intervention",
-                     ci="events_control", n2i="total_control")
+    effects = escalc(
+        measure, events, ai="events_intervention", n1i="total_intervention", ci="events_control", n2i="total_control"
+    )
     pinned = reference["models"][measure] if trials == "all" else reference["subgroups"][measure]["random"]
     res = rma(effects["yi"], effects["vi"], method="REML", test="knha")
     assert res.k == pinned["k"]
-    for ours, key in ((res.estimate, "beta"), (res.se, "se"), (res.ci_low, "ci.lb"), (res.ci_high, "ci.ub"),
-                      (res.pval, "pval"), (res.tau2, "tau2"), (res.i2, "I2"), (res.q, "QE"),
-                      (res.pi_low, "pi.lb"), (res.pi_high, "pi.ub")):
+    for ours, key in (
+        (res.estimate, "beta"),
+        (res.se, "se"),
+        (res.ci_low, "ci.lb"),
+        (res.ci_high, "ci.ub"),
+        (res.pval, "pval"),
+        (res.tau2, "tau2"),
+        (res.i2, "I2"),
+        (res.q, "QE"),
+        (res.pi_low, "pi.lb"),
+        (res.pi_high, "pi.ub"),
+    ):
         assert_close(ours, pinned[key], RTOL, what=f"{measure} {trials} {key}")

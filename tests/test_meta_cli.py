@@ -12,8 +12,25 @@ import pytest
 from compendium.cli import main
 from metafor_ref import CLOSED, ITERATIVE, arr, assert_close, load
 
-KEYS = ["k", "method", "test", "estimate", "se", "ci_low", "ci_high", "pval", "tau2", "tau2_ci_low",
-        "tau2_ci_high", "i2", "h2", "q", "q_pval", "pi_low", "pi_high"]
+KEYS = [
+    "k",
+    "method",
+    "test",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "pval",
+    "tau2",
+    "tau2_ci_low",
+    "tau2_ci_high",
+    "i2",
+    "h2",
+    "q",
+    "q_pval",
+    "pi_low",
+    "pi_high",
+]
 
 
 @pytest.fixture
@@ -33,9 +50,29 @@ def _run(capsys: pytest.CaptureFixture, argv: list[str]) -> tuple[int, str, str]
 
 
 def test_json_contract_and_values(bcg_csv: Path, capsys: pytest.CaptureFixture) -> None:
-    code, out, _ = _run(capsys, ["meta", str(bcg_csv), "--measure", "RR", "--ai", "tpos", "--bi", "tneg",
-                                 "--ci", "cpos", "--di", "cneg", "--slab", "author", "--leave1out",
-                                 "--egger", "--trimfill", "--json"])
+    code, out, _ = _run(
+        capsys,
+        [
+            "meta",
+            str(bcg_csv),
+            "--measure",
+            "RR",
+            "--ai",
+            "tpos",
+            "--bi",
+            "tneg",
+            "--ci",
+            "cpos",
+            "--di",
+            "cneg",
+            "--slab",
+            "author",
+            "--leave1out",
+            "--egger",
+            "--trimfill",
+            "--json",
+        ],
+    )
     assert code == 0
     result = json.loads(out)
     assert list(result)[: len(KEYS)] == KEYS
@@ -46,15 +83,35 @@ def test_json_contract_and_values(bcg_csv: Path, capsys: pytest.CaptureFixture) 
     assert_close(result["pi_low"], model["pi.lb"], ITERATIVE)
     assert [row["omitted"] for row in result["leave1out"]][0] == "Aronson"
     assert set(result["leave1out"][0]) == {"omitted", "estimate", "se", "tau2", "i2"}
-    assert_close([r["estimate"] for r in result["leave1out"]], ref["diagnostics"]["REML_knha"]["leave1out"]["estimate"], ITERATIVE)
+    assert_close(
+        [r["estimate"] for r in result["leave1out"]],
+        ref["diagnostics"]["REML_knha"]["leave1out"]["estimate"],
+        ITERATIVE,
+    )
     assert set(result["egger"]) == {"z", "pval"}
     assert_close(result["egger"]["z"], ref["diagnostics"]["REML_knha"]["regtest"]["zval"], ITERATIVE)
     assert set(result["trimfill"]) == {"k0", "side", "estimate", "se"}
 
 
 def test_yi_vi_dl_z_and_mods(bcg_csv: Path, capsys: pytest.CaptureFixture) -> None:
-    code, out, _ = _run(capsys, ["meta", str(bcg_csv), "--yi", "yi", "--vi", "vi", "--method", "DL",
-                                 "--test", "z", "--mods", "ablat", "--json"])
+    code, out, _ = _run(
+        capsys,
+        [
+            "meta",
+            str(bcg_csv),
+            "--yi",
+            "yi",
+            "--vi",
+            "vi",
+            "--method",
+            "DL",
+            "--test",
+            "z",
+            "--mods",
+            "ablat",
+            "--json",
+        ],
+    )
     assert code == 0
     result = json.loads(out)
     expected = load("dat.bcg")["metareg"]["ablat"]["DL_z"]
@@ -69,8 +126,10 @@ def test_sei_and_level(bcg_csv: Path, capsys: pytest.CaptureFixture, tmp_path: P
     frame["sei"] = np.sqrt(frame["vi"])
     path = tmp_path / "sei.csv"
     frame.to_csv(path, index=False)
-    code, out, _ = _run(capsys, ["meta", str(path), "--yi", "yi", "--sei", "sei", "--method", "FE",
-                                 "--test", "z", "--level", "90", "--json"])
+    code, out, _ = _run(
+        capsys,
+        ["meta", str(path), "--yi", "yi", "--sei", "sei", "--method", "FE", "--test", "z", "--level", "90", "--json"],
+    )
     result = json.loads(out)
     fe = load("dat.bcg")["models"]["FE_z"]
     assert code == 0 and result["pi_low"] is None and result["tau2_ci_low"] is None
@@ -94,7 +153,9 @@ def test_readable_summary(bcg_csv: Path, capsys: pytest.CaptureFixture) -> None:
         (None, ["--measure", "OR", "--ai", "tpos"], "needs --bi --ci --di"),
     ],
 )
-def test_bad_input(bcg_csv: Path, capsys: pytest.CaptureFixture, edit: str | None, args: list[str], message: str) -> None:
+def test_bad_input(
+    bcg_csv: Path, capsys: pytest.CaptureFixture, edit: str | None, args: list[str], message: str
+) -> None:
     frame = pd.read_csv(bcg_csv)
     if edit == "text":
         frame["vi"] = frame["vi"].astype(object)
@@ -148,8 +209,24 @@ def _arms_csv(tmp_path: Path, rows: list[str]) -> Path:
     return path
 
 
-ARM_ARGS = ["--measure", "SMD", "--m1i", "m1", "--sd1i", "s1", "--n1i", "n1", "--m2i", "m2", "--sd2i", "s2",
-            "--n2i", "n2", "--slab", "study"]
+ARM_ARGS = [
+    "--measure",
+    "SMD",
+    "--m1i",
+    "m1",
+    "--sd1i",
+    "s1",
+    "--n1i",
+    "n1",
+    "--m2i",
+    "m2",
+    "--sd2i",
+    "s2",
+    "--n2i",
+    "n2",
+    "--slab",
+    "study",
+]
 
 
 def test_smd_with_zero_sds_names_the_sd_columns(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -174,7 +251,9 @@ def test_smd_missing_sd_is_named_by_its_column(tmp_path: Path, capsys: pytest.Ca
         (["0.1,1e-300", "0.2,0.1", "0.3,0.2"], "row 1 (line 2), column 'vi': expected a sampling variance > 0"),
     ],
 )
-def test_absurd_values_give_messages(tmp_path: Path, capsys: pytest.CaptureFixture, rows: list[str], message: str) -> None:
+def test_absurd_values_give_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture, rows: list[str], message: str
+) -> None:
     path = tmp_path / "absurd.csv"
     path.write_text("yi,vi\n" + "\n".join(rows) + "\n", encoding="utf-8")
     code, _, err = _run(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi"])
@@ -184,8 +263,9 @@ def test_absurd_values_give_messages(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_identical_studies_give_notes_for_egger_and_trimfill(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     path = tmp_path / "same.csv"
     path.write_text("yi,vi\n" + "0.3,0.1\n" * 50, encoding="utf-8")
-    code, out, _ = _run(capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--egger", "--trimfill",
-                                 "--leave1out", "--json"])
+    code, out, _ = _run(
+        capsys, ["meta", str(path), "--yi", "yi", "--vi", "vi", "--egger", "--trimfill", "--leave1out", "--json"]
+    )
     result = json.loads(out)
     assert code == 0 and result["estimate"] == pytest.approx(0.3)
     assert result["egger"]["z"] is None and "same sampling variance" in result["egger"]["note"]
@@ -196,7 +276,6 @@ def test_cli_module_imports_no_heavy_packages() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, compendium.meta.cli; "
-            "print(sorted(m for m in ('pandas', 'scipy', 'numpy') if m in sys.modules))")
+    code = "import sys, compendium.meta.cli; print(sorted(m for m in ('pandas', 'scipy', 'numpy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

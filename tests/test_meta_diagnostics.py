@@ -18,8 +18,15 @@ def test_leave_one_out(dataset: str, key: str) -> None:
     res, ref, tol = _fit(dataset, key)
     loo = leave_one_out(res)  # metafor leave1out()
     expected = ref["leave1out"]
-    for ours, theirs in [("estimate", "estimate"), ("se", "se"), ("stat", "zval"), ("ci_low", "ci.lb"),
-                         ("ci_high", "ci.ub"), ("q", "Q"), ("h2", "H2")]:
+    for ours, theirs in [
+        ("estimate", "estimate"),
+        ("se", "se"),
+        ("stat", "zval"),
+        ("ci_low", "ci.lb"),
+        ("ci_high", "ci.ub"),
+        ("q", "Q"),
+        ("h2", "H2"),
+    ]:
         assert_close(loo[ours], expected[theirs], tol, 1e-10, f"{dataset} {key} {ours}")
     assert_close(loo["pval"], expected["pval"], tol, 1e-12, f"{dataset} {key} pval")
     assert_close(loo["q_pval"], expected["Qp"], CLOSED, 1e-14)
@@ -32,8 +39,7 @@ def test_cumulative(dataset: str, key: str) -> None:
     res, ref, tol = _fit(dataset, key)
     cum = cumulative(res)  # metafor cumul(), studies in data order
     expected = ref["cumul"]
-    for ours, theirs in [("estimate", "estimate"), ("se", "se"), ("ci_low", "ci.lb"), ("ci_high", "ci.ub"),
-                         ("q", "Q")]:
+    for ours, theirs in [("estimate", "estimate"), ("se", "se"), ("ci_low", "ci.lb"), ("ci_high", "ci.ub"), ("q", "Q")]:
         assert_close(cum[ours], expected[theirs], tol, 1e-10, f"{dataset} {key} {ours}")
     assert_close(cum["tau2"], expected["tau2"], tol, 1e-8)
     assert_close(cum["i2"], expected["I2"], tol, 1e-6)
@@ -44,9 +50,16 @@ def test_influence(dataset: str, key: str) -> None:
     res, ref, tol = _fit(dataset, key)
     inf = influence(res)  # metafor influence.rma.uni()
     expected = ref["influence"]
-    for ours, theirs in [("rstudent", "rstudent"), ("dffits", "dffits"), ("cook_d", "cook.d"),
-                         ("cov_r", "cov.r"), ("qe_del", "QE.del"), ("hat", "hat"), ("weight", "weight"),
-                         ("dfbs_intrcpt", "dfbs")]:
+    for ours, theirs in [
+        ("rstudent", "rstudent"),
+        ("dffits", "dffits"),
+        ("cook_d", "cook.d"),
+        ("cov_r", "cov.r"),
+        ("qe_del", "QE.del"),
+        ("hat", "hat"),
+        ("weight", "weight"),
+        ("dfbs_intrcpt", "dfbs"),
+    ]:
         assert_close(inf[ours], expected[theirs], tol, 1e-9, f"{dataset} {key} {ours}")
     assert_close(inf["tau2_del"], expected["tau2.del"], tol, 1e-8)
 

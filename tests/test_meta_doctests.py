@@ -28,7 +28,18 @@ def test_docstring_examples_run(name: str) -> None:
 def test_public_api_is_discoverable() -> None:
     import compendium.meta as meta
 
-    for name in ("escalc", "rma", "leave1out", "cumul", "influence", "regtest", "ranktest", "trimfill",
-                 "subgroup_analysis", "MetaResult", "level_percent"):
+    for name in (
+        "escalc",
+        "rma",
+        "leave1out",
+        "cumul",
+        "influence",
+        "regtest",
+        "ranktest",
+        "trimfill",
+        "subgroup_analysis",
+        "MetaResult",
+        "level_percent",
+    ):
         assert name in meta.__all__ and name in dir(meta)
         assert getattr(meta, name).__doc__

@@ -55,7 +55,8 @@ def test_intercept_model_matches_metafor(dataset: str, method: str, test: str) -
 
 
 METAREG = [("dat.bcg", "ablat", m, t) for m in METHODS for t in TESTS] + [
-    ("dat.raudenbush1985", "weeks", m, t) for m in METHODS for t in TESTS]
+    ("dat.raudenbush1985", "weeks", m, t) for m in METHODS for t in TESTS
+]
 
 
 @pytest.mark.parametrize(("dataset", "moderator", "method", "test"), METAREG)
@@ -106,8 +107,25 @@ def test_to_dict_keys_and_json() -> None:
     ref = load("dat.bcg")
     res = rma(arr(ref["yi"]), arr(ref["vi"]))
     d = res.to_dict()
-    for key in ("k", "method", "test", "estimate", "se", "ci_low", "ci_high", "pval", "tau2",
-                "tau2_ci_low", "tau2_ci_high", "i2", "h2", "q", "q_pval", "pi_low", "pi_high"):
+    for key in (
+        "k",
+        "method",
+        "test",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "pval",
+        "tau2",
+        "tau2_ci_low",
+        "tau2_ci_high",
+        "i2",
+        "h2",
+        "q",
+        "q_pval",
+        "pi_low",
+        "pi_high",
+    ):
         assert key in d
     json.dumps(d)
     mres = rma(arr(ref["yi"]), arr(ref["vi"]), mods=arr(ref["inputs"]["ablat"]))
@@ -131,16 +149,20 @@ def test_data_frame_interface() -> None:
     import pandas as pd
 
     ref = load("dat.bcg")
-    frame = pd.DataFrame({"y": arr(ref["yi"]), "v": arr(ref["vi"]), "lat": arr(ref["inputs"]["ablat"]),
-                          "name": ref["inputs"]["author"]})
+    frame = pd.DataFrame(
+        {"y": arr(ref["yi"]), "v": arr(ref["vi"]), "lat": arr(ref["inputs"]["ablat"]), "name": ref["inputs"]["author"]}
+    )
     res = rma("y", "v", data=frame, mods=["lat"], slab="name")
     assert res.coefficients[1].name == "lat"
     assert res.slab[0] == "Aronson"
-    assert_close(rma(sei=np.sqrt(frame["v"]), yi=frame["y"]).estimate, res_plain := rma(frame["y"], frame["v"]).estimate, 1e-14)
+    assert_close(
+        rma(sei=np.sqrt(frame["v"]), yi=frame["y"]).estimate, res_plain := rma(frame["y"], frame["v"]).estimate, 1e-14
+    )
     assert np.isfinite(res_plain)
 
 
 # --- edge cases -------------------------------------------------------------------------------
+
 
 def test_k1_no_pooling() -> None:
     res = rma([0.5], [0.1])  # metafor 3.8: tau2 0, test forced to z, estimate 0.5, se 0.3162
@@ -216,6 +238,7 @@ def test_matches_metafor_default_convergence(dataset: str, method: str) -> None:
 
 # --- confidence level (metafor's rule), missing values, numerical edge cases, API --------------
 
+
 def test_level_is_read_as_metafor_reads_it() -> None:
     # metafor 3.8 .level(): >= 1 percent, (0.5, 1) proportion, (0, 0.5] alpha; all three mean 95%
     ref = load("dat.bcg")
@@ -225,7 +248,11 @@ def test_level_is_read_as_metafor_reads_it() -> None:
         res = rma(y, v, level=level)
         assert res.level == 95.0
         assert (res.ci_low, res.ci_high, res.pi_low, res.tau2_ci_high) == (
-            percent.ci_low, percent.ci_high, percent.pi_low, percent.tau2_ci_high)
+            percent.ci_low,
+            percent.ci_high,
+            percent.pi_low,
+            percent.tau2_ci_high,
+        )
     assert rma(y, v, level=0.9).ci_low == rma(y, v, level=90).ci_low
 
 
@@ -277,8 +304,19 @@ def test_summary_frame_repr_and_names() -> None:
     ref = load("dat.bcg")
     res = rma(arr(ref["yi"]), arr(ref["vi"]))
     frame = res.summary_frame()
-    assert list(frame.columns) == ["k", "estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high", "tau2",
-                                   "i2", "q", "pval"]
+    assert list(frame.columns) == [
+        "k",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "pi_low",
+        "pi_high",
+        "tau2",
+        "i2",
+        "q",
+        "pval",
+    ]
     assert len(frame) == 1 and frame["estimate"].iloc[0] == res.estimate
     ratio = res.summary_frame(transf=np.exp)
     assert ratio["estimate"].iloc[0] == pytest.approx(np.exp(res.estimate))

@@ -33,8 +33,9 @@ def test_forest_plot() -> None:
 def test_funnel_plot_with_fill() -> None:
     res = _bcg()
     tf = trim_and_fill(res)
-    fig = funnel_plot(res, title="Funnel", xlabel="log risk ratio",
-                      filled=(tf.filled["yi"].to_numpy(), tf.filled["vi"].to_numpy()))
+    fig = funnel_plot(
+        res, title="Funnel", xlabel="log risk ratio", filled=(tf.filled["yi"].to_numpy(), tf.filled["vi"].to_numpy())
+    )
     ax = fig.axes[0]
     assert ax.get_ylabel() == "Standard error" and ax.get_ylim()[0] > ax.get_ylim()[1]
     assert np.isfinite(ax.get_xlim()).all()

@@ -202,7 +202,9 @@ def test_seed_and_bootstrap_are_checked_by_the_engine(overrides, message):
 def test_repeated_snp_is_refused_not_counted_twice():
     table = lipids()  # real lipid data with one SYNTHETIC duplicated row
     doubled = pd.concat([table, table.iloc[[2]]], ignore_index=True)
-    with pytest.raises(CompendiumError, match=r"row 29 \(line 30\), column 'variant': expected each SNP once.*already in row 3"):
+    with pytest.raises(
+        CompendiumError, match=r"row 29 \(line 30\), column 'variant': expected each SNP once.*already in row 3"
+    ):
         mr_analysis(doubled, *LIPID_COLUMNS, snp="variant", n_bootstrap=100)
     with pytest.raises(CompendiumError, match="same four associations as row 3"):
         mr_analysis(doubled, *LIPID_COLUMNS, snp=None, n_bootstrap=100)

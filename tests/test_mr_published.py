@@ -28,21 +28,54 @@ from compendium.mr.published import (
 )
 from mr_reference import lipids
 
-ESTIMATE_FIELDS = ["study_id", "exposure_category", "exposure", "method", "measure", "estimate", "ci_low", "ci_high",
-                   "ci_level", "p_value", "p_relation", "n_snps", "reported_conclusion", "verified_as_printed",
-                   "source_id", "locator", "notes"]
-STUDY_FIELDS = ["study_id", "exposure_gwas", "exposure_n", "outcome_gwas", "cases", "controls", "ancestry", "n_snps",
-                "p_threshold", "sample_overlap", "f_statistic", "sensitivity_methods", "source_id", "locator", "notes"]
+ESTIMATE_FIELDS = [
+    "study_id",
+    "exposure_category",
+    "exposure",
+    "method",
+    "measure",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "ci_level",
+    "p_value",
+    "p_relation",
+    "n_snps",
+    "reported_conclusion",
+    "verified_as_printed",
+    "source_id",
+    "locator",
+    "notes",
+]
+STUDY_FIELDS = [
+    "study_id",
+    "exposure_gwas",
+    "exposure_n",
+    "outcome_gwas",
+    "cases",
+    "controls",
+    "ancestry",
+    "n_snps",
+    "p_threshold",
+    "sample_overlap",
+    "f_statistic",
+    "sensitivity_methods",
+    "source_id",
+    "locator",
+    "notes",
+]
 
 
 def studies() -> pd.DataFrame:
-    return pd.DataFrame({
-        "study_id": ["a", "b", "c", "m"],
-        "label": ["A 2020", "B 2021", "C 2022", "M 2024"],
-        "year": [2020, 2021, 2022, 2024],
-        "stream": ["mendelian_randomization"] * 3 + ["mr_meta_analysis"],
-        "design": ["two-sample MR"] * 3 + ["MR meta-analysis"],
-    })
+    return pd.DataFrame(
+        {
+            "study_id": ["a", "b", "c", "m"],
+            "label": ["A 2020", "B 2021", "C 2022", "M 2024"],
+            "year": [2020, 2021, 2022, 2024],
+            "stream": ["mendelian_randomization"] * 3 + ["mr_meta_analysis"],
+            "design": ["two-sample MR"] * 3 + ["MR meta-analysis"],
+        }
+    )
 
 
 def mr_estimates() -> pd.DataFrame:
@@ -52,11 +85,37 @@ def mr_estimates() -> pd.DataFrame:
         ["a", "mvpa", "MVPA", "weighted_median", "OR", 1.4, 1.05, 1.9, 95, None, None, 10, None],
         ["a", "mvpa", "MVPA", "mr_egger", "OR", 1.2, 0.8, 1.8, 95, None, None, 10, None],
         # b: only a p-value and a stated conclusion
-        ["b", "vigorous_activity", "vigorous", "ivw_random", None, None, None, None, None, 0.02, "=", None,
-         "causal_increase"],
+        [
+            "b",
+            "vigorous_activity",
+            "vigorous",
+            "ivw_random",
+            None,
+            None,
+            None,
+            None,
+            None,
+            0.02,
+            "=",
+            None,
+            "causal_increase",
+        ],
         # c: stated no causal effect only
-        ["c", "accelerometer_activity", "accelerometer", "not_reported", None, None, None, None, None, None, None,
-         None, "no_causal_effect"],
+        [
+            "c",
+            "accelerometer_activity",
+            "accelerometer",
+            "not_reported",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "no_causal_effect",
+        ],
         # m: the meta-analysis
         ["m", "mvpa", "MVPA", "meta_analysis", "OR", 1.2, 1.1, 1.3, 95, None, None, None, None],
     ]
@@ -100,8 +159,17 @@ def test_published_estimates_roles_main_and_direction(summary):
 
 
 def test_effect_text_without_anything():
-    row = pd.Series({"estimate": None, "ci_low": None, "ci_high": None, "measure": None, "p_value": None,
-                     "p_relation": None, "reported_conclusion": None})
+    row = pd.Series(
+        {
+            "estimate": None,
+            "ci_low": None,
+            "ci_high": None,
+            "measure": None,
+            "p_value": None,
+            "p_relation": None,
+            "reported_conclusion": None,
+        }
+    )
     assert effect_text(row) == "no result printed"
 
 
@@ -167,8 +235,15 @@ def test_multiple_testing_fails_bonferroni_for_recorded_exposures():
 
 def lipid_user_table() -> pd.DataFrame:
     """The Waterworth 2010 lipid table renamed to the user-table columns (demonstration input, not ALS data)."""
-    return lipids().rename(columns={"variant": "snp", "beta_ldlc": "beta_exposure", "se_ldlc": "se_exposure",
-                                    "beta_chd_logodds": "beta_outcome", "se_chd_logodds": "se_outcome"})
+    return lipids().rename(
+        columns={
+            "variant": "snp",
+            "beta_ldlc": "beta_exposure",
+            "se_ldlc": "se_exposure",
+            "beta_chd_logodds": "beta_outcome",
+            "se_chd_logodds": "se_outcome",
+        }
+    )
 
 
 def test_analyse_user_table_reproduces_the_engine():

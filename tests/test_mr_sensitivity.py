@@ -110,8 +110,14 @@ def test_steiger_directionality():
     by_eaf = steiger_directionality(frame, 10_000, 50_000, r2_method="eaf")
     assert by_eaf.r2_exposure == pytest.approx(r2_from_eaf(frame.beta_exposure, frame.eaf_exposure).sum())
     reversed_ = steiger_directionality(
-        frame.rename(columns={"beta_exposure": "beta_outcome", "se_exposure": "se_outcome",
-                              "beta_outcome": "beta_exposure", "se_outcome": "se_exposure"}),
+        frame.rename(
+            columns={
+                "beta_exposure": "beta_outcome",
+                "se_exposure": "se_outcome",
+                "beta_outcome": "beta_exposure",
+                "se_outcome": "se_exposure",
+            }
+        ),
         n_exposure=50_000,
         n_outcome=10_000,
     )

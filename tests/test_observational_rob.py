@@ -28,7 +28,9 @@ def row(**changes: str) -> dict[str, str]:
         pytest.param(["Low"] * 6 + ["Some concerns"], "Some concerns", id="worst_some__some"),
         pytest.param(["Some concerns"] * 7, "Some concerns", id="all_some__some_not_high_automatically"),
         pytest.param(["High", "Some concerns", "Low", "Low", "Low", "Low", "Low"], "High", id="worst_high__high"),
-        pytest.param(["High", "Very high", "Low", "Low", "Low", "Low", "Low"], "Very high", id="any_very_high__very_high"),
+        pytest.param(
+            ["High", "Very high", "Low", "Low", "Low", "Low", "Low"], "Very high", id="any_very_high__very_high"
+        ),
     ],
 )
 def test_overall_rule(domains: list[str], expected: str) -> None:
@@ -43,7 +45,14 @@ def test_case_control_is_flagged_as_adaptation() -> None:
 
 
 def test_overall_override_needs_reason() -> None:
-    result = observational.assess_result(row(d1="High", d2="High", overall_override="Very high", overall_override_reason="two domains at high risk (synthetic)"))
+    result = observational.assess_result(
+        row(
+            d1="High",
+            d2="High",
+            overall_override="Very high",
+            overall_override_reason="two domains at high risk (synthetic)",
+        )
+    )
     assert (result["overall_proposed"], result["overall_final"]) == ("High", "Very high")
     with pytest.raises(CompendiumError, match="column 'overall_override_reason'.*needs a written reason"):
         observational.assess_result(row(overall_override="High"))
@@ -60,15 +69,25 @@ def test_overall_override_needs_reason() -> None:
 )
 def test_bad_input_names_row_and_column(changes: dict[str, str], column: str, message: str) -> None:
     table = pd.DataFrame([row(), row(study="synthetic-2", **changes)])
-    with pytest.raises(CompendiumError, match=rf"row 2 \(line 3\), study 'synthetic-2', column '{column}': .*{message}"):
+    with pytest.raises(
+        CompendiumError, match=rf"row 2 \(line 3\), study 'synthetic-2', column '{column}': .*{message}"
+    ):
         observational.assess_observational(table, source="judgements.csv")
 
 
 def test_pivot_long_judgements() -> None:
     long = pd.DataFrame(
         [
-            {"study": "s", "outcome": "ALS incidence", "design": "cohort", "domain": d, "judgement": "Some concerns" if d == "d1" else "Low",
-             "justification": f"synthetic {d}", "source_id": "synthetic-source", "locator": "synthetic table 1"}
+            {
+                "study": "s",
+                "outcome": "ALS incidence",
+                "design": "cohort",
+                "domain": d,
+                "judgement": "Some concerns" if d == "d1" else "Low",
+                "justification": f"synthetic {d}",
+                "source_id": "synthetic-source",
+                "locator": "synthetic table 1",
+            }
             for d in observational.DOMAINS
         ]
     )

@@ -15,7 +15,6 @@ from compendium.errors import CompendiumError
 from compendium.paths import NOTEBOOKS_DIR
 from compendium.pipeline import discover_stages, notebook_parameters, resolve_parameters, run_pipeline
 
-
 #: a review declaration that does not exist: the toy pipelines run all their notebooks
 NO_REVIEW = Path("/nonexistent/review.yaml")
 
@@ -36,20 +35,33 @@ def toy_stages(tmp_path: Path) -> Path:
     notebooks.mkdir()
     (tmp_path / "raw").mkdir()
     (tmp_path / "raw" / "data.csv").write_text("x\n1\n")
-    params = f'raw_dir = "{tmp_path / "raw"}"\nresults_dir = "reports"\noutput_dir = "reports/x"\nscale = 1.0\nlabel = "a"\n'
-    write_notebook(notebooks / "01_first.ipynb", params + "fail_first = False\n",
-                   "import pathlib\np = pathlib.Path(output_dir) / 'tables'\np.mkdir(parents=True)\n(p / 'out.csv').write_text(f'{scale},{label}\\n')",
-                   "assert not fail_first, 'stage 01 asked to fail'")
-    write_notebook(notebooks / "02_second.ipynb", params + "fail = False\n",
-                   "import pathlib\n(pathlib.Path(output_dir) / 'done.txt').write_text('ok')",
-                   "assert not fail, 'asked to fail'")
+    params = (
+        f'raw_dir = "{tmp_path / "raw"}"\nresults_dir = "reports"\noutput_dir = "reports/x"\nscale = 1.0\nlabel = "a"\n'
+    )
+    write_notebook(
+        notebooks / "01_first.ipynb",
+        params + "fail_first = False\n",
+        "import pathlib\np = pathlib.Path(output_dir) / 'tables'\np.mkdir(parents=True)\n(p / 'out.csv').write_text(f'{scale},{label}\\n')",
+        "assert not fail_first, 'stage 01 asked to fail'",
+    )
+    write_notebook(
+        notebooks / "02_second.ipynb",
+        params + "fail = False\n",
+        "import pathlib\n(pathlib.Path(output_dir) / 'done.txt').write_text('ok')",
+        "assert not fail, 'asked to fail'",
+    )
     return notebooks
 
 
 def test_notebook_parameters_reads_literal_defaults(toy_stages):
     assert notebook_parameters(toy_stages / "01_first.ipynb") == {
-        "raw_dir": str(toy_stages.parent / "raw"), "results_dir": "reports", "output_dir": "reports/x", "scale": 1.0,
-        "label": "a", "fail_first": False}
+        "raw_dir": str(toy_stages.parent / "raw"),
+        "results_dir": "reports",
+        "output_dir": "reports/x",
+        "scale": 1.0,
+        "label": "a",
+        "fail_first": False,
+    }
 
 
 def test_unknown_parameter_is_named_with_a_suggestion():
@@ -81,13 +93,24 @@ def test_output_dir_cannot_be_overridden():
 def test_bad_parameter_stops_before_any_stage_runs(toy_stages, tmp_path):
     results = tmp_path / "results"
     with pytest.raises(CompendiumError, match="unknown parameter"):
-        run_pipeline(overrides=[f"results_dir={results}", "nope=1"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW)
+        run_pipeline(
+            overrides=[f"results_dir={results}", "nope=1"],
+            notebooks_dir=toy_stages,
+            defaults_file=None,
+            review_file=NO_REVIEW,
+        )
     assert not results.exists()
 
 
 def test_stages_run_in_order_with_parameters_and_a_visible_parameters_cell(toy_stages, tmp_path):
     results = tmp_path / "results"
-    executed = run_pipeline(overrides=[f"results_dir={results}", "scale=2.5"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW, log=lambda _: None)
+    executed = run_pipeline(
+        overrides=[f"results_dir={results}", "scale=2.5"],
+        notebooks_dir=toy_stages,
+        defaults_file=None,
+        review_file=NO_REVIEW,
+        log=lambda _: None,
+    )
     assert [run.notebook.name for run in executed] == ["01_first.ipynb", "02_second.ipynb"]
     assert (results / "01_first" / "tables" / "out.csv").read_text() == "2.5,a\n"
     cells = json.loads((results / "01_first" / "01_first.ipynb").read_text())["cells"]
@@ -97,10 +120,23 @@ def test_stages_run_in_order_with_parameters_and_a_visible_parameters_cell(toy_s
 
 def test_failing_cell_reports_stage_and_cell_and_keeps_previous_outputs(toy_stages, tmp_path):
     results = tmp_path / "results"
-    run_pipeline(overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW, log=lambda _: None)
+    run_pipeline(
+        overrides=[f"results_dir={results}"],
+        notebooks_dir=toy_stages,
+        defaults_file=None,
+        review_file=NO_REVIEW,
+        log=lambda _: None,
+    )
     before = (results / "02_second" / "done.txt").stat().st_mtime_ns
     with pytest.raises(CompendiumError) as raised:
-        run_pipeline(only=["02"], overrides=[f"results_dir={results}", "fail=true"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW, log=lambda _: None)
+        run_pipeline(
+            only=["02"],
+            overrides=[f"results_dir={results}", "fail=true"],
+            notebooks_dir=toy_stages,
+            defaults_file=None,
+            review_file=NO_REVIEW,
+            log=lambda _: None,
+        )
     message = str(raised.value)
     assert "02_second" in message and "cell" in message and "asked to fail" in message
     assert (results / "02_second" / "done.txt").stat().st_mtime_ns == before
@@ -118,14 +154,19 @@ def test_every_committed_notebook_is_a_thin_stage_without_outputs():
         for cell in notebook["cells"]:
             if cell["cell_type"] != "code":
                 continue
-            assert cell["outputs"] == [] and cell["execution_count"] is None, f"{stage.name}: clear outputs before committing"
+            assert cell["outputs"] == [] and cell["execution_count"] is None, (
+                f"{stage.name}: clear outputs before committing"
+            )
             lines = "".join(cell["source"]).splitlines()
-            assert not any(line.startswith(("def ", "class ")) for line in lines), f"{stage.name}: logic belongs in src/compendium/"
+            assert not any(line.startswith(("def ", "class ")) for line in lines), (
+                f"{stage.name}: logic belongs in src/compendium/"
+            )
         for name in ("raw_dir", "results_dir", "output_dir"):
             assert name in stage.parameters, f"{stage.name} must declare {name}"
 
 
 # --- notebooks that cannot be read ------------------------------------------------------------
+
 
 def test_syntax_error_in_a_parameters_cell_names_the_notebook_and_does_not_block_the_others(toy_stages, tmp_path):
     write_notebook(toy_stages / "03_broken.ipynb", 'results_dir = "reports"\nscale = (1.0\n')
@@ -134,19 +175,32 @@ def test_syntax_error_in_a_parameters_cell_names_the_notebook_and_does_not_block
     assert "03_broken.ipynb: parameters cell line" in stages["03_broken"].problem
     assert "not valid Python" in stages["03_broken"].problem
     results = tmp_path / "results"
-    runs = run_pipeline(only=["01"], overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None,
-                        review_file=NO_REVIEW, log=lambda _: None)
+    runs = run_pipeline(
+        only=["01"],
+        overrides=[f"results_dir={results}"],
+        notebooks_dir=toy_stages,
+        defaults_file=None,
+        review_file=NO_REVIEW,
+        log=lambda _: None,
+    )
     assert [run.stage for run in runs] == ["01_first"]
     with pytest.raises(CompendiumError, match="03_broken.ipynb: parameters cell line"):
-        run_pipeline(only=["03"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW, log=lambda _: None)
+        run_pipeline(
+            only=["03"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW, log=lambda _: None
+        )
 
 
 def test_stages_come_from_the_review_declaration_when_it_lists_them(toy_stages, tmp_path):
     review = tmp_path / "review.yaml"
     review.write_text("stages: [01_first]\n")
     results = tmp_path / "results"
-    runs = run_pipeline(overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None,
-                        review_file=review, log=lambda _: None)
+    runs = run_pipeline(
+        overrides=[f"results_dir={results}"],
+        notebooks_dir=toy_stages,
+        defaults_file=None,
+        review_file=review,
+        log=lambda _: None,
+    )
     assert [run.stage for run in runs] == ["01_first"]
     review.write_text("stages: [01_first, 09_missing]\n")
     with pytest.raises(CompendiumError, match="09_missing, which have no notebook"):
@@ -155,34 +209,51 @@ def test_stages_come_from_the_review_declaration_when_it_lists_them(toy_stages, 
 
 # --- parameter values ---------------------------------------------------------------------------
 
-DECLARED = {"03_meta_analysis": {"raw_dir": "data/raw", "tau2_method": "REML", "test": "knha", "level": 95.0, "outcomes": None},
-            "02_risk_of_bias": {"palette": "cochrane"}, "04_mr": {"seed": 1, "n_bootstrap": 10, "snp_table": None}}
+DECLARED = {
+    "03_meta_analysis": {"raw_dir": "data/raw", "tau2_method": "REML", "test": "knha", "level": 95.0, "outcomes": None},
+    "02_risk_of_bias": {"palette": "cochrane"},
+    "04_mr": {"seed": 1, "n_bootstrap": 10, "snp_table": None},
+}
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ("tau2_method=RELM", "'tau2_method' \\(from -p\\) = 'RELM' is not one of .*did you mean 'REML'"),
-    ("test=knah", "'test' \\(from -p\\) = 'knah' is not one of .*did you mean 'knha'"),
-    ("palette=colorblind", "did you mean 'colourblind'"),
-    ("outcomes=[alsfrs_rr]", "'outcomes' \\(from -p\\) = 'alsfrs_rr' is not one of .*did you mean 'alsfrs_r'"),
-    ("outcomes=[]", "empty list"),
-    ("outcomes=alsfrs_r", "expected a list of outcome codes"),
-    ("level=0.95", "confidence level in percent"),
-    ("level=.nan", "confidence level in percent"),
-    ("n_bootstrap=1000000000", "from 1 to 1,000,000"),
-    ("seed=-1", "a seed from 0"),
-    ("snp_table=2024-01-31", "is a date"),
-    ("outcomes=[a, b", "-p outcomes: not valid YAML"),
-    ("outcomes=!!python/object/apply:os.system [echo]", "-p outcomes: not valid YAML.*python/object"),
-    ("outcomes=[&a x, *a]", "anchors .* are not allowed"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("tau2_method=RELM", "'tau2_method' \\(from -p\\) = 'RELM' is not one of .*did you mean 'REML'"),
+        ("test=knah", "'test' \\(from -p\\) = 'knah' is not one of .*did you mean 'knha'"),
+        ("palette=colorblind", "did you mean 'colourblind'"),
+        ("outcomes=[alsfrs_rr]", "'outcomes' \\(from -p\\) = 'alsfrs_rr' is not one of .*did you mean 'alsfrs_r'"),
+        ("outcomes=[]", "empty list"),
+        ("outcomes=alsfrs_r", "expected a list of outcome codes"),
+        ("level=0.95", "confidence level in percent"),
+        ("level=.nan", "confidence level in percent"),
+        ("n_bootstrap=1000000000", "from 1 to 1,000,000"),
+        ("seed=-1", "a seed from 0"),
+        ("snp_table=2024-01-31", "is a date"),
+        ("outcomes=[a, b", "-p outcomes: not valid YAML"),
+        ("outcomes=!!python/object/apply:os.system [echo]", "-p outcomes: not valid YAML.*python/object"),
+        ("outcomes=[&a x, *a]", "anchors .* are not allowed"),
+    ],
+)
 def test_bad_parameter_values_are_refused_with_the_reason(override, message):
     with pytest.raises(CompendiumError, match=message):
         resolve_parameters(DECLARED, [], [override])
 
 
 def test_good_enumerated_values_pass():
-    params = resolve_parameters(DECLARED, [], ["tau2_method=DL", "test=z", "palette=colourblind", "outcomes=[alsfrs_r, fvc]",
-                                               "level=90", "seed=0", "n_bootstrap=1000"])
+    params = resolve_parameters(
+        DECLARED,
+        [],
+        [
+            "tau2_method=DL",
+            "test=z",
+            "palette=colourblind",
+            "outcomes=[alsfrs_r, fvc]",
+            "level=90",
+            "seed=0",
+            "n_bootstrap=1000",
+        ],
+    )
     assert params.values["outcomes"] == ["alsfrs_r", "fvc"]
 
 
@@ -196,13 +267,16 @@ def test_outcome_vocabulary_comes_from_the_review_declaration_first(tmp_path):
     assert "alsfrs_r" in codes and "datapackage.yaml" in source
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"level: [1, 2\n", "not valid YAML"),
-    (b"level: !!python/object/apply:os.system ['echo hi']\n", "not valid YAML"),
-    ("level: 90\n".encode("utf-16"), "not UTF-8"),
-    (b"a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", "anchors"),
-    (b"- level\n- 90\n", "expected a mapping of parameter names"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"level: [1, 2\n", "not valid YAML"),
+        (b"level: !!python/object/apply:os.system ['echo hi']\n", "not valid YAML"),
+        ("level: 90\n".encode("utf-16"), "not UTF-8"),
+        (b"a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", "anchors"),
+        (b"- level\n- 90\n", "expected a mapping of parameter names"),
+    ],
+)
 def test_bad_parameter_files_are_refused(tmp_path, content, message):
     path = tmp_path / "my params.yaml"
     path.write_bytes(content)
@@ -217,13 +291,22 @@ def test_a_directory_as_parameter_file_is_refused(tmp_path):
 
 # --- faults during a stage ----------------------------------------------------------------------
 
+
 def test_disk_full_inside_a_stage_keeps_the_failed_notebook_and_leaves_no_tmp(toy_stages, tmp_path):
     results = tmp_path / "results"
-    write_notebook(toy_stages / "03_full.ipynb", 'results_dir = "reports"\noutput_dir = "x"\n',
-                   "import errno, os\nraise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), 'tables/big.csv')")
+    write_notebook(
+        toy_stages / "03_full.ipynb",
+        'results_dir = "reports"\noutput_dir = "x"\n',
+        "import errno, os\nraise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), 'tables/big.csv')",
+    )
     with pytest.raises(CompendiumError) as raised:
-        run_pipeline(overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None,
-                     review_file=NO_REVIEW, log=lambda _: None)
+        run_pipeline(
+            overrides=[f"results_dir={results}"],
+            notebooks_dir=toy_stages,
+            defaults_file=None,
+            review_file=NO_REVIEW,
+            log=lambda _: None,
+        )
     assert "stage 03_full failed" in str(raised.value) and "No space left on device" in str(raised.value)
     assert (results / ".failed" / "03_full" / "03_full.ipynb").exists()
     assert not (results / ".tmp").exists()
@@ -235,8 +318,13 @@ def test_os_error_in_the_runner_is_a_clear_error_and_leaves_no_tmp(toy_stages, t
     import papermill
 
     results = tmp_path / "results"
-    run_pipeline(overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None, review_file=NO_REVIEW,
-                 log=lambda _: None)
+    run_pipeline(
+        overrides=[f"results_dir={results}"],
+        notebooks_dir=toy_stages,
+        defaults_file=None,
+        review_file=NO_REVIEW,
+        log=lambda _: None,
+    )
     before = (results / "02_second" / "done.txt").read_text()
 
     def disk_full(input_path, output_path, **kwargs):
@@ -245,19 +333,33 @@ def test_os_error_in_the_runner_is_a_clear_error_and_leaves_no_tmp(toy_stages, t
 
     monkeypatch.setattr(papermill, "execute_notebook", disk_full)
     with pytest.raises(CompendiumError, match=r"stage 02_second failed .*No space left on device \(free some space"):
-        run_pipeline(only=["02"], overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None,
-                     review_file=NO_REVIEW, log=lambda _: None)
+        run_pipeline(
+            only=["02"],
+            overrides=[f"results_dir={results}"],
+            notebooks_dir=toy_stages,
+            defaults_file=None,
+            review_file=NO_REVIEW,
+            log=lambda _: None,
+        )
     assert (results / "02_second" / "done.txt").read_text() == before
     assert not (results / ".tmp").exists()
 
 
 def test_a_killed_kernel_is_named_and_leaves_no_tmp(toy_stages, tmp_path):
     results = tmp_path / "results"
-    write_notebook(toy_stages / "03_killed.ipynb", 'results_dir = "reports"\noutput_dir = "x"\n',
-                   "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    write_notebook(
+        toy_stages / "03_killed.ipynb",
+        'results_dir = "reports"\noutput_dir = "x"\n',
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+    )
     with pytest.raises(CompendiumError, match="stage 03_killed failed.*the kernel died"):
-        run_pipeline(overrides=[f"results_dir={results}"], notebooks_dir=toy_stages, defaults_file=None,
-                     review_file=NO_REVIEW, log=lambda _: None)
+        run_pipeline(
+            overrides=[f"results_dir={results}"],
+            notebooks_dir=toy_stages,
+            defaults_file=None,
+            review_file=NO_REVIEW,
+            log=lambda _: None,
+        )
     assert not (results / ".tmp").exists()
 
 
@@ -265,15 +367,27 @@ def test_unwritable_results_folder_is_a_clear_error(toy_stages, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     with pytest.raises(CompendiumError, match="cannot write stage outputs here"):
-        run_pipeline(overrides=[f"results_dir={blocker / 'results'}"], notebooks_dir=toy_stages, defaults_file=None,
-                     review_file=NO_REVIEW, log=lambda _: None)
+        run_pipeline(
+            overrides=[f"results_dir={blocker / 'results'}"],
+            notebooks_dir=toy_stages,
+            defaults_file=None,
+            review_file=NO_REVIEW,
+            log=lambda _: None,
+        )
 
 
 # --- stale outputs (fingerprints) ----------------------------------------------------------------
 
+
 def _run(toy_stages, results, *overrides, only=None):
-    return run_pipeline(only=only, overrides=[f"results_dir={results}", *overrides], notebooks_dir=toy_stages,
-                        defaults_file=None, review_file=NO_REVIEW, log=lambda _: None)
+    return run_pipeline(
+        only=only,
+        overrides=[f"results_dir={results}", *overrides],
+        notebooks_dir=toy_stages,
+        defaults_file=None,
+        review_file=NO_REVIEW,
+        log=lambda _: None,
+    )
 
 
 def test_a_stage_refuses_upstream_outputs_built_from_other_data(toy_stages, tmp_path):
@@ -312,15 +426,22 @@ def test_after_a_failed_stage_its_old_outputs_are_refused_downstream(toy_stages,
 def test_missing_required_upstream_outputs_name_the_stage_to_run(tmp_path):
     from compendium.pipeline.graph import upstream_of
 
-    assert upstream_of("03_meta_analysis", ["01_ingest", "02_risk_of_bias", "03_meta_analysis"]).required == ("01_ingest",)
+    assert upstream_of("03_meta_analysis", ["01_ingest", "02_risk_of_bias", "03_meta_analysis"]).required == (
+        "01_ingest",
+    )
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     params = 'results_dir = "reports"\noutput_dir = "x"\n'
     write_notebook(notebooks / "01_ingest.ipynb", params)
     write_notebook(notebooks / "04_mendelian_randomization.ipynb", params)
     with pytest.raises(CompendiumError, match="needs the outputs of stage 01_ingest.*compendium run --only 01"):
-        run_pipeline(only=["04"], overrides=[f"results_dir={tmp_path / 'results'}"], notebooks_dir=notebooks,
-                     defaults_file=None, review_file=NO_REVIEW)
+        run_pipeline(
+            only=["04"],
+            overrides=[f"results_dir={tmp_path / 'results'}"],
+            notebooks_dir=notebooks,
+            defaults_file=None,
+            review_file=NO_REVIEW,
+        )
 
 
 def test_make_rules_follow_the_stage_graph():
@@ -330,10 +451,13 @@ def test_make_rules_follow_the_stage_graph():
     rules = {line.split(":")[0]: line for line in make_rules(names).splitlines() if line.startswith("reports/")}
     assert "02_risk_of_bias" not in rules["reports/04_mendelian_randomization/04_mendelian_randomization.ipynb"]
     assert "reports/02_risk_of_bias/02_risk_of_bias.ipynb" in rules["reports/03_meta_analysis/03_meta_analysis.ipynb"]
-    assert all(f"reports/{n}/{n}.ipynb" in rules["reports/05_consensus_report/05_consensus_report.ipynb"] for n in names[:4])
+    assert all(
+        f"reports/{n}/{n}.ipynb" in rules["reports/05_consensus_report/05_consensus_report.ipynb"] for n in names[:4]
+    )
 
 
 # --- one run at a time ---------------------------------------------------------------------------
+
 
 def test_a_second_run_waits_for_the_lock_and_gives_up_clearly(tmp_path, monkeypatch):
     import subprocess
@@ -343,9 +467,19 @@ def test_a_second_run_waits_for_the_lock_and_gives_up_clearly(tmp_path, monkeypa
 
     results = tmp_path / "results"
     results.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import fcntl, sys, time\nf = open(sys.argv[1], 'a+')\nfcntl.flock(f, fcntl.LOCK_EX)\n"
-        "print('locked', flush=True)\ntime.sleep(30)"), str(results / ".lock")], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import fcntl, sys, time\nf = open(sys.argv[1], 'a+')\nfcntl.flock(f, fcntl.LOCK_EX)\n"
+                "print('locked', flush=True)\ntime.sleep(30)"
+            ),
+            str(results / ".lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         said = []
@@ -365,6 +499,7 @@ def test_a_second_run_waits_for_the_lock_and_gives_up_clearly(tmp_path, monkeypa
 
 
 # --- the command line -----------------------------------------------------------------------------
+
 
 def test_every_unexpected_failure_is_one_error_line_with_exit_code_2(monkeypatch, capsys):
     from compendium import cli
@@ -400,7 +535,8 @@ def test_make_clean_without_reports_and_params_with_a_space(tmp_path):
     assert done.returncode == 0, done.stderr
     (tmp_path / "params.yaml").write_text("results_dir: reports\n")
     (tmp_path / "my params.yaml").write_text("level: 90\n")
-    done = subprocess.run(["make", "-s", ".make/params-signature", "PARAMS=my params.yaml"], cwd=tmp_path,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["make", "-s", ".make/params-signature", "PARAMS=my params.yaml"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert "level: 90" in (tmp_path / ".make" / "params-signature").read_text()

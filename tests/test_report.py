@@ -19,7 +19,6 @@ from compendium.report.build import format_value, interval
 from report_fixtures import HTML_PAYLOAD, SCRIPT_PAYLOAD, make_synthetic_results
 
 
-
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> tuple[Path, Path, Path]:
     root = tmp_path_factory.mktemp("report")
@@ -51,7 +50,12 @@ def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
 def test_report_is_written_to_publish(rendered):
     path, _, out = rendered
     assert path == out / "publish" / REPORT_FILE
-    assert {p.name for p in (out / "tables").iterdir()} >= {"consensus_meter.csv", "study_weights.csv", "guidance.csv", "sex_differences_mouse.csv"}
+    assert {p.name for p in (out / "tables").iterdir()} >= {
+        "consensus_meter.csv",
+        "study_weights.csv",
+        "guidance.csv",
+        "sex_differences_mouse.csv",
+    }
 
 
 def test_data_with_html_is_shown_as_text(html):
@@ -96,7 +100,9 @@ def test_internal_links_resolve(html):
 
 def test_sections_are_fed_by_their_tables(html):
     assert "Synthetic answer &lt;script&gt;" in html  # 04 conclusion.json
-    assert "Synthetic treatment answer: not established." in html and "synthetic treatment reason" in html  # 03 conclusion.json
+    assert (
+        "Synthetic treatment answer: not established." in html and "synthetic treatment reason" in html
+    )  # 03 conclusion.json
     assert "MD 1.23 higher (0.10 to 2.40 higher)" in html  # 03 summary_of_findings
     assert "MD 2.0 (1.0 to 3.0)" in html  # 03 review_comparison
     assert "1.23 (0.1 to 2.4)" in html  # 03 pooled, estimate rounded to 3 significant digits
@@ -147,7 +153,9 @@ def test_two_runs_are_identical_apart_from_the_run_date(tmp_path, monkeypatch):
     assert _without_run_date(first) == _without_run_date(second)  # ... and nothing else
     assert len(first.splitlines()) == len(second.splitlines())
     for name in ("consensus_meter", "study_weights", "guidance", "sex_differences_mouse"):
-        assert (tmp_path / "first" / "tables" / f"{name}.csv").read_bytes() == (tmp_path / "second" / "tables" / f"{name}.csv").read_bytes()
+        assert (tmp_path / "first" / "tables" / f"{name}.csv").read_bytes() == (
+            tmp_path / "second" / "tables" / f"{name}.csv"
+        ).read_bytes()
 
 
 def test_missing_results_are_named_not_hidden(tmp_path):
@@ -173,10 +181,21 @@ def test_missing_studies_table_is_a_clear_error(tmp_path):
         write_report(raw, results, tmp_path / "out")
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (float("nan"), "–"), (None, "–"), (3.0, "3"), (12345, "12,345"), (1.23456, "1.23"), (-0.04567, "-0.0457"),
-    (123.456, "123"), (0.0000123, "1.23e-05"), (True, "yes"), ("a <b>", "a <b>"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (float("nan"), "–"),
+        (None, "–"),
+        (3.0, "3"),
+        (12345, "12,345"),
+        (1.23456, "1.23"),
+        (-0.04567, "-0.0457"),
+        (123.456, "123"),
+        (0.0000123, "1.23e-05"),
+        (True, "yes"),
+        ("a <b>", "a <b>"),
+    ],
+)
 def test_format_value(value, text):
     assert format_value(value) == text
 
@@ -184,9 +203,14 @@ def test_format_value(value, text):
 def test_certainty_summary_names_the_best_level_and_never_a_direction():
     from compendium.report.build import certainty_summary
 
-    assert certainty_summary([{"certainty": "Very low"}] * 3).startswith("We are very uncertain: every outcome rated with GRADE (3)")
+    assert certainty_summary([{"certainty": "Very low"}] * 3).startswith(
+        "We are very uncertain: every outcome rated with GRADE (3)"
+    )
     text = certainty_summary([{"certainty": "Low"}, {"certainty": "Very low"}, {"certainty": "Moderate"}])
-    assert text == "3 outcomes were rated with GRADE (1 moderate, 1 low, 1 very low certainty); the best-rated evidence has moderate certainty."
+    assert (
+        text
+        == "3 outcomes were rated with GRADE (1 moderate, 1 low, 1 very low certainty); the best-rated evidence has moderate certainty."
+    )
     assert certainty_summary([]) == ""
 
 
@@ -197,11 +221,16 @@ def test_interval_omits_missing_bounds():
 
 # --- the stage notebook ----------------------------------------------------------------------------------
 
+
 def test_stage_notebook_is_thin_and_committed_without_outputs():
     notebook = nbformat.read(NOTEBOOKS_DIR / "05_consensus_report.ipynb", as_version=4)
     code = [c for c in notebook.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
-    for name, value in (("raw_dir", "data/raw"), ("results_dir", "reports"), ("output_dir", "reports/05_consensus_report")):
+    for name, value in (
+        ("raw_dir", "data/raw"),
+        ("results_dir", "reports"),
+        ("output_dir", "reports/05_consensus_report"),
+    ):
         assert f'{name} = "{value}"' in code[0].source
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert not any(re.search(r"^\s*def |^\s*class ", c.source, re.M) for c in code)

@@ -21,8 +21,13 @@ from report_fixtures import SCRIPT_PAYLOAD, make_synthetic_results
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -32,13 +37,19 @@ PHONE = {"width": 390, "height": 844}
 def browser_context():
     """A persistent Chromium context with a fresh user-data directory."""
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium package (`make browser` runs apt-get install -y chromium)")
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium package (`make browser` runs apt-get install -y chromium)"
+        )
     from playwright.sync_api import Error, sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="report-browser-") as user_data, sync_playwright() as playwright:
         try:
             context = playwright.chromium.launch_persistent_context(
-                user_data, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, viewport=LAPTOP,
+                user_data,
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=CHROMIUM_ARGS,
+                viewport=LAPTOP,
             )
         except Error as error:
             pytest.fail(f"Chromium at {CHROMIUM} could not start under playwright: {error}")
@@ -80,8 +91,10 @@ def check_report(context, path: Path, screenshot: Path) -> None:
     assert levels.count(1) == 1 and levels[0] == 1, f"heading levels {levels[:5]}...: need exactly one h1, first"
     skips = [(a, b) for a, b in zip(levels, levels[1:]) if b > a + 1]
     assert skips == [], f"heading levels skipped: {skips}"
-    broken = page.evaluate("[...document.querySelectorAll('a[href^=\"#\"]')].map(a => a.getAttribute('href').slice(1))"
-                           ".filter(id => !document.getElementById(id))")
+    broken = page.evaluate(
+        "[...document.querySelectorAll('a[href^=\"#\"]')].map(a => a.getAttribute('href').slice(1))"
+        ".filter(id => !document.getElementById(id))"
+    )
     assert broken == [], f"links to missing anchors: {broken}"
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshot), full_page=False)

@@ -107,48 +107,108 @@ def write(tmp_path, name, rows):
 
 
 def test_check_reported_reports_file_row_and_study(tmp_path):
-    write(tmp_path, "review_results", [
-        {"study_id": "fixture_ok", "outcome": "fvc", "measure": "MD", "estimate": "1.71", "ci_low": "0.10", "ci_high": "3.31", "ci_level": "95", "p_value": "0.04", "p_relation": "="},
-        {"study_id": "fixture_bad", "outcome": "mep", "measure": "SMD", "estimate": "19.5", "ci_low": "", "ci_high": "", "ci_level": "", "p_value": "", "p_relation": ""},
-    ])
+    write(
+        tmp_path,
+        "review_results",
+        [
+            {
+                "study_id": "fixture_ok",
+                "outcome": "fvc",
+                "measure": "MD",
+                "estimate": "1.71",
+                "ci_low": "0.10",
+                "ci_high": "3.31",
+                "ci_level": "95",
+                "p_value": "0.04",
+                "p_relation": "=",
+            },
+            {
+                "study_id": "fixture_bad",
+                "outcome": "mep",
+                "measure": "SMD",
+                "estimate": "19.5",
+                "ci_low": "",
+                "ci_high": "",
+                "ci_level": "",
+                "p_value": "",
+                "p_relation": "",
+            },
+        ],
+    )
     flags = check_reported(tmp_path)
     assert list(flags.columns) == COLUMNS
-    assert flags[["file", "row", "study_id", "reason"]].values.tolist() == [["review_results.csv", 2, "fixture_bad", "smd_implausible"]]
+    assert flags[["file", "row", "study_id", "reason"]].values.tolist() == [
+        ["review_results.csv", 2, "fixture_bad", "smd_implausible"]
+    ]
 
 
 def test_arms_that_do_not_add_up_are_flagged(tmp_path):
-    write(tmp_path, "trials", [{"study_id": "fixture", "n_randomised_total": "50"}, {"study_id": "fixture_ok", "n_randomised_total": "20"}])
-    write(tmp_path, "arms", [
-        {"study_id": "fixture", "arm": "a", "n_randomised": "24", "n_enrolled": ""},
-        {"study_id": "fixture", "arm": "b", "n_randomised": "24", "n_enrolled": ""},
-        {"study_id": "fixture_ok", "arm": "a", "n_randomised": "10", "n_enrolled": ""},
-        {"study_id": "fixture_ok", "arm": "b", "n_randomised": "10", "n_enrolled": ""},
-    ])
+    write(
+        tmp_path,
+        "trials",
+        [{"study_id": "fixture", "n_randomised_total": "50"}, {"study_id": "fixture_ok", "n_randomised_total": "20"}],
+    )
+    write(
+        tmp_path,
+        "arms",
+        [
+            {"study_id": "fixture", "arm": "a", "n_randomised": "24", "n_enrolled": ""},
+            {"study_id": "fixture", "arm": "b", "n_randomised": "24", "n_enrolled": ""},
+            {"study_id": "fixture_ok", "arm": "a", "n_randomised": "10", "n_enrolled": ""},
+            {"study_id": "fixture_ok", "arm": "b", "n_randomised": "10", "n_enrolled": ""},
+        ],
+    )
     flags = check_reported(tmp_path)
     assert flags[["file", "row", "reason"]].values.tolist() == [["trials.csv", 1, "arms_total_mismatch"]]
 
 
 def test_review_counts_and_splits_are_checked(tmp_path):
-    write(tmp_path, "review_results", [
-        {"study_id": "fixture", "outcome": "all_outcomes", "outcome_label": "whole review", "k": "5", "n": "100", "n_intervention": "40", "n_control": "50"},
-        {"study_id": "fixture", "outcome": "fvc", "outcome_label": "FVC", "k": "6", "n": "", "n_intervention": "", "n_control": ""},
-    ])
+    write(
+        tmp_path,
+        "review_results",
+        [
+            {
+                "study_id": "fixture",
+                "outcome": "all_outcomes",
+                "outcome_label": "whole review",
+                "k": "5",
+                "n": "100",
+                "n_intervention": "40",
+                "n_control": "50",
+            },
+            {
+                "study_id": "fixture",
+                "outcome": "fvc",
+                "outcome_label": "FVC",
+                "k": "6",
+                "n": "",
+                "n_intervention": "",
+                "n_control": "",
+            },
+        ],
+    )
     found = set(check_reported(tmp_path)["reason"])
     assert found == {"review_split_mismatch", "review_count_exceeds_total"}
 
 
 def test_smr_must_equal_observed_over_expected(tmp_path):
-    write(tmp_path, "observational", [
-        # Chio 2005: 5 observed, 0.77 expected, SMR 6.5 (consistent)
-        {"study_id": "chio_like", "measure": "SMR", "estimate": "6.5", "cases": "5", "expected_cases": "0.77"},
-        {"study_id": "fixture_bad", "measure": "SMR", "estimate": "9.5", "cases": "5", "expected_cases": "0.77"},
-    ])
+    write(
+        tmp_path,
+        "observational",
+        [
+            # Chio 2005: 5 observed, 0.77 expected, SMR 6.5 (consistent)
+            {"study_id": "chio_like", "measure": "SMR", "estimate": "6.5", "cases": "5", "expected_cases": "0.77"},
+            {"study_id": "fixture_bad", "measure": "SMR", "estimate": "9.5", "cases": "5", "expected_cases": "0.77"},
+        ],
+    )
     flags = check_reported(tmp_path)
     assert flags[["study_id", "reason"]].values.tolist() == [["fixture_bad", "observed_expected_mismatch"]]
 
 
 def test_cli_exit_code_is_zero_with_flags_and_json_is_plain(tmp_path, capsys):
-    write(tmp_path, "review_results", [{"study_id": "fixture", "outcome": "mep", "measure": "SMD", "estimate": "13.96"}])
+    write(
+        tmp_path, "review_results", [{"study_id": "fixture", "outcome": "mep", "measure": "SMD", "estimate": "13.96"}]
+    )
     assert cli_main(["check-reported", str(tmp_path)]) == 0
     assert "smd_implausible" in capsys.readouterr().out
     assert cli_main(["check-reported", str(tmp_path), "--json"]) == 0
@@ -169,10 +229,21 @@ def test_non_finite_printed_numbers_are_not_read_as_numbers():
 
 
 def test_arm_values_outside_the_instrument_range_are_flagged(tmp_path):
-    write(tmp_path, "continuous_outcomes", [
-        {"study_id": "fixture", "arm": "a", "outcome": "alsfrs_r", "value_type": "final", "mean": "1e300", "sd": "1e300"},
-        {"study_id": "fixture", "arm": "b", "outcome": "alsfrs_r", "value_type": "final", "mean": "30", "sd": "60"},
-    ])
+    write(
+        tmp_path,
+        "continuous_outcomes",
+        [
+            {
+                "study_id": "fixture",
+                "arm": "a",
+                "outcome": "alsfrs_r",
+                "value_type": "final",
+                "mean": "1e300",
+                "sd": "1e300",
+            },
+            {"study_id": "fixture", "arm": "b", "outcome": "alsfrs_r", "value_type": "final", "mean": "30", "sd": "60"},
+        ],
+    )
     flags = check_reported(tmp_path, ranges={"alsfrs_r": (0, 48)})
     assert flags[["row", "field", "reason"]].values.tolist() == [[1, "mean", "outside_instrument_range"]]
     assert "mean = 1e+300 lies outside [0, 48]" in flags["details"][0]
@@ -184,6 +255,8 @@ def test_arm_values_outside_the_instrument_range_are_flagged(tmp_path):
 
 def test_a_byte_order_mark_does_not_hide_the_first_column(tmp_path):
     path = tmp_path / "review_results.csv"
-    write(tmp_path, "review_results", [{"study_id": "fixture", "outcome": "mep", "measure": "SMD", "estimate": "13.96"}])
+    write(
+        tmp_path, "review_results", [{"study_id": "fixture", "outcome": "mep", "measure": "SMD", "estimate": "13.96"}]
+    )
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert check_reported(tmp_path)["study_id"].tolist() == ["fixture"]

@@ -12,22 +12,42 @@ from compendium.review import fill_vocabularies, load_review, parse_review
 from synthetic_review import DECLARATION, synthetic_review
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"title": ""}, "field 'title': expected a non-empty text"),
-    ({"intervention": {"word": "x"}}, "field 'intervention.word': expected one of the known keys noun"),
-    ({"questions": []}, "field 'questions': expected a non-empty list"),
-    ({"questions": [{"id": "q1", "text": "x", "streams": ["rct"]}]}, "field 'questions[0].id': expected one of treatment, risk"),
-    ({"outcomes": [{"id": "a", "label": "A"}, {"id": "a", "label": "B"}]}, "field 'outcomes[1].id': expected an id not used before"),
-    ({"outcomes": [{"id": "a", "label": "A", "range": [10, 0]}]}, "field 'outcomes[0].range': expected low < high"),
-    ({"outcomes": [{"id": "a", "label": "A", "higher_is_better": "yes"}]}, "field 'outcomes[0].higher_is_better': expected true or false"),
-    ({"time_windows": [{"label": "late", "upper_weeks": 20}, {"label": "early", "upper_weeks": 10}]},
-     "field 'time_windows[1].upper_weeks': expected a bound above the previous window's 20"),
-    ({"time_windows": [{"label": "open"}, {"label": "x", "upper_weeks": 4}]}, "field 'time_windows[0].upper_weeks'"),
-    ({"continuous_measure": "WMD"}, "field 'continuous_measure': expected one of auto, MD, SMD, got 'WMD'"),
-    ({"dichotomous_measure": "RD"}, "field 'dichotomous_measure': expected one of RR, OR"),
-    ({"rob_summary_outcomes": ["nope"]}, "field 'rob_summary_outcomes[0]': expected an outcome id declared under outcomes"),
-    ({"colour": "red"}, "field 'colour': expected one of the known keys"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"title": ""}, "field 'title': expected a non-empty text"),
+        ({"intervention": {"word": "x"}}, "field 'intervention.word': expected one of the known keys noun"),
+        ({"questions": []}, "field 'questions': expected a non-empty list"),
+        (
+            {"questions": [{"id": "q1", "text": "x", "streams": ["rct"]}]},
+            "field 'questions[0].id': expected one of treatment, risk",
+        ),
+        (
+            {"outcomes": [{"id": "a", "label": "A"}, {"id": "a", "label": "B"}]},
+            "field 'outcomes[1].id': expected an id not used before",
+        ),
+        ({"outcomes": [{"id": "a", "label": "A", "range": [10, 0]}]}, "field 'outcomes[0].range': expected low < high"),
+        (
+            {"outcomes": [{"id": "a", "label": "A", "higher_is_better": "yes"}]},
+            "field 'outcomes[0].higher_is_better': expected true or false",
+        ),
+        (
+            {"time_windows": [{"label": "late", "upper_weeks": 20}, {"label": "early", "upper_weeks": 10}]},
+            "field 'time_windows[1].upper_weeks': expected a bound above the previous window's 20",
+        ),
+        (
+            {"time_windows": [{"label": "open"}, {"label": "x", "upper_weeks": 4}]},
+            "field 'time_windows[0].upper_weeks'",
+        ),
+        ({"continuous_measure": "WMD"}, "field 'continuous_measure': expected one of auto, MD, SMD, got 'WMD'"),
+        ({"dichotomous_measure": "RD"}, "field 'dichotomous_measure': expected one of RR, OR"),
+        (
+            {"rob_summary_outcomes": ["nope"]},
+            "field 'rob_summary_outcomes[0]': expected an outcome id declared under outcomes",
+        ),
+        ({"colour": "red"}, "field 'colour': expected one of the known keys"),
+    ],
+)
 def test_bad_fields_are_named(changes, message):
     with pytest.raises(CompendiumError, match="synthetic review"):
         synthetic_review(**changes)
@@ -49,17 +69,34 @@ def test_defaults_and_derived_values():
 
 
 def test_vocabularies_fill_the_marked_fields():
-    descriptor = {"resources": [{"name": "trials", "schema": {"fields": [
-        {"name": "outcome", "type": "string", "vocabulary": "outcomes", "constraints": {"required": True}},
-        {"name": "intervention_type", "type": "string", "vocabulary": "intervention_types"},
-        {"name": "question", "type": "string", "vocabulary": "questions"}]}}]}
+    descriptor = {
+        "resources": [
+            {
+                "name": "trials",
+                "schema": {
+                    "fields": [
+                        {
+                            "name": "outcome",
+                            "type": "string",
+                            "vocabulary": "outcomes",
+                            "constraints": {"required": True},
+                        },
+                        {"name": "intervention_type", "type": "string", "vocabulary": "intervention_types"},
+                        {"name": "question", "type": "string", "vocabulary": "questions"},
+                    ]
+                },
+            }
+        ]
+    }
     fields = fill_vocabularies(descriptor, synthetic_review())["resources"][0]["schema"]["fields"]
     assert fields[0]["constraints"] == {"required": True, "enum": [o["id"] for o in DECLARATION["outcomes"]]}
     assert "vocabulary" not in fields[0] and fields[1]["constraints"]["enum"][0] == "resistance"
     assert fields[2]["constraints"]["enum"] == ["risk", "treatment"]
     with pytest.raises(CompendiumError, match="expected vocabulary one of"):
-        fill_vocabularies({"resources": [{"name": "x", "schema": {"fields": [{"name": "y", "vocabulary": "colours"}]}}]},
-                          synthetic_review())
+        fill_vocabularies(
+            {"resources": [{"name": "x", "schema": {"fields": [{"name": "y", "vocabulary": "colours"}]}}]},
+            synthetic_review(),
+        )
 
 
 def test_a_declaration_file_is_read_safely(tmp_path):

@@ -26,11 +26,19 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 #: answers that make every domain Low; a test replaces one domain's answers
 ALL_LOW = {
-    "q1_1": "Y", "q1_2": "Y", "q1_3": "N",
-    "q2_1": "N", "q2_2": "N", "q2_6": "Y",
+    "q1_1": "Y",
+    "q1_2": "Y",
+    "q1_3": "N",
+    "q2_1": "N",
+    "q2_2": "N",
+    "q2_6": "Y",
     "q3_1": "Y",
-    "q4_1": "N", "q4_2": "N", "q4_3": "N",
-    "q5_1": "Y", "q5_2": "N", "q5_3": "N",
+    "q4_1": "N",
+    "q4_2": "N",
+    "q4_3": "N",
+    "q5_1": "Y",
+    "q5_2": "N",
+    "q5_3": "N",
 }
 
 
@@ -110,8 +118,16 @@ def test_d2_part2_analysis_paths(answers: dict[str, str], expected: str) -> None
 
 D2_COMBINED = [
     p(LOW, {"q2_1": "N", "q2_2": "N", "q2_6": "Y"}, "part1_low__part2_low__low"),
-    p(SOME_CONCERNS, {"q2_1": "Y", "q2_2": "Y", "q2_3": "NI", "q2_6": "N", "q2_7": "N"}, "part1_some__part2_some__some"),
-    p(HIGH, {"q2_1": "Y", "q2_2": "Y", "q2_3": "Y", "q2_4": "Y", "q2_5": "N", "q2_6": "Y"}, "part1_high__part2_low__high"),
+    p(
+        SOME_CONCERNS,
+        {"q2_1": "Y", "q2_2": "Y", "q2_3": "NI", "q2_6": "N", "q2_7": "N"},
+        "part1_some__part2_some__some",
+    ),
+    p(
+        HIGH,
+        {"q2_1": "Y", "q2_2": "Y", "q2_3": "Y", "q2_4": "Y", "q2_5": "N", "q2_6": "Y"},
+        "part1_high__part2_low__high",
+    ),
     p(HIGH, {"q2_1": "Y", "q2_2": "Y", "q2_3": "NI", "q2_6": "N", "q2_7": "Y"}, "part1_some__part2_high__high"),
 ]
 
@@ -152,13 +168,21 @@ D4_PATHS = [
     p(LOW, {"q4_1": "N", "q4_2": "N", "q4_3": "Y", "q4_4": "N"}, "4.2_N__4.3_Y__4.4_N__low"),
     p(LOW, {"q4_1": "PN", "q4_2": "N", "q4_3": "NI", "q4_4": "PN"}, "4.2_N__4.3_NI__4.4_PN__low"),
     p(SOME_CONCERNS, {"q4_1": "N", "q4_2": "N", "q4_3": "Y", "q4_4": "Y", "q4_5": "N"}, "4.2_N__4.4_Y__4.5_N__some"),
-    p(SOME_CONCERNS, {"q4_1": "N", "q4_2": "N", "q4_3": "PY", "q4_4": "NI", "q4_5": "PN"}, "4.2_N__4.4_NI__4.5_PN__some"),
+    p(
+        SOME_CONCERNS,
+        {"q4_1": "N", "q4_2": "N", "q4_3": "PY", "q4_4": "NI", "q4_5": "PN"},
+        "4.2_N__4.4_NI__4.5_PN__some",
+    ),
     p(HIGH, {"q4_1": "N", "q4_2": "N", "q4_3": "Y", "q4_4": "Y", "q4_5": "Y"}, "4.2_N__4.4_Y__4.5_Y__high"),
     p(HIGH, {"q4_1": "N", "q4_2": "PN", "q4_3": "Y", "q4_4": "PY", "q4_5": "NI"}, "4.2_PN__4.4_PY__4.5_NI__high"),
     # 4.2 NI branch: the low endpoints become Some concerns
     p(SOME_CONCERNS, {"q4_1": "N", "q4_2": "NI", "q4_3": "N"}, "4.2_NI__4.3_N__some"),
     p(SOME_CONCERNS, {"q4_1": "N", "q4_2": "NI", "q4_3": "Y", "q4_4": "N"}, "4.2_NI__4.3_Y__4.4_N__some"),
-    p(SOME_CONCERNS, {"q4_1": "N", "q4_2": "NI", "q4_3": "Y", "q4_4": "Y", "q4_5": "PN"}, "4.2_NI__4.4_Y__4.5_PN__some"),
+    p(
+        SOME_CONCERNS,
+        {"q4_1": "N", "q4_2": "NI", "q4_3": "Y", "q4_4": "Y", "q4_5": "PN"},
+        "4.2_NI__4.4_Y__4.5_PN__some",
+    ),
     p(HIGH, {"q4_1": "N", "q4_2": "NI", "q4_3": "NI", "q4_4": "Y", "q4_5": "PY"}, "4.2_NI__4.4_Y__4.5_PY__high"),
     p(SOME_CONCERNS, {"q4_1": "NI", "q4_2": "NI", "q4_3": "PN"}, "4.1_NI__4.2_NI__4.3_PN__some"),
     p(SOME_CONCERNS, {"q4_1": "PN", "q4_2": "NI", "q4_3": "NI", "q4_4": "PN"}, "4.2_NI__4.3_NI__4.4_PN__some"),
@@ -220,7 +244,9 @@ def test_overall_override_with_reason_is_kept_beside_the_proposal() -> None:
 
 
 def test_override_without_reason_is_an_error() -> None:
-    with pytest.raises(CompendiumError, match=r"row 1 \(line 2\), study 'synthetic', column 'd4_override_reason'.*reason"):
+    with pytest.raises(
+        CompendiumError, match=r"row 1 \(line 2\), study 'synthetic', column 'd4_override_reason'.*reason"
+    ):
         result_with("", {}, d4_override="High")
 
 
@@ -314,7 +340,15 @@ def test_pivot_answers_long_to_wide_matches_the_wide_fixture() -> None:
 
 
 def test_pivot_answers_requires_justification_source_and_locator() -> None:
-    row = {"study": "s", "outcome": "o", "question": "q1_1", "answer": "Y", "justification": "j", "source_id": "src", "locator": ""}
+    row = {
+        "study": "s",
+        "outcome": "o",
+        "question": "q1_1",
+        "answer": "Y",
+        "justification": "j",
+        "source_id": "src",
+        "locator": "",
+    }
     with pytest.raises(CompendiumError, match="column 'locator': required"):
         rob2.pivot_answers(pd.DataFrame([row]))
     with pytest.raises(CompendiumError, match="column 'source_id': required"):
@@ -327,7 +361,9 @@ def test_pivot_answers_requires_justification_source_and_locator() -> None:
 
 def test_pivot_overrides_adds_columns_used_by_assess() -> None:
     wide = pd.DataFrame([{"study": "s", "outcome": "o", **ALL_LOW}])
-    overrides = pd.DataFrame([{"study": "s", "outcome": "o", "target": "overall", "judgement": "Some concerns", "reason": "r"}])
+    overrides = pd.DataFrame(
+        [{"study": "s", "outcome": "o", "target": "overall", "judgement": "Some concerns", "reason": "r"}]
+    )
     result = rob2.assess(rob2.pivot_overrides(wide, overrides))
     assert (result.loc[0, "overall_proposed"], result.loc[0, "overall_final"]) == (LOW, SOME_CONCERNS)
     with pytest.raises(CompendiumError, match="no answers for outcome 'x'"):
@@ -353,7 +389,10 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     src = Path(__file__).resolve().parents[1] / "src"
     return subprocess.run(
         [sys.executable, "-c", "import sys; from compendium.cli import main; sys.exit(main())", *args],
-        capture_output=True, text=True, env={"PYTHONPATH": str(src), "PATH": ""}, check=False,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(src), "PATH": ""},
+        check=False,
     )
 
 
@@ -370,12 +409,16 @@ def test_cli_outcome_is_null_without_outcome_column(tmp_path: Path) -> None:
     path = tmp_path / "answers.csv"
     pd.DataFrame([{"study": "s", **ALL_LOW}]).to_csv(path, index=False)
     payload = json.loads(run_cli("rob2", str(path), "--json").stdout)
-    assert payload == [{"study": "s", "outcome": None, "d1": LOW, "d2": LOW, "d3": LOW, "d4": LOW, "d5": LOW, "overall": LOW}]
+    assert payload == [
+        {"study": "s", "outcome": None, "d1": LOW, "d2": LOW, "d3": LOW, "d4": LOW, "d5": LOW, "overall": LOW}
+    ]
 
 
 def test_cli_empty_outcome_cell_is_null(tmp_path: Path) -> None:
     path = tmp_path / "answers.csv"
-    pd.DataFrame([{"study": "s", "outcome": "o", **ALL_LOW}, {"study": "t", "outcome": "", **ALL_LOW}]).to_csv(path, index=False)
+    pd.DataFrame([{"study": "s", "outcome": "o", **ALL_LOW}, {"study": "t", "outcome": "", **ALL_LOW}]).to_csv(
+        path, index=False
+    )
     payload = json.loads(run_cli("rob2", str(path), "--json").stdout)
     assert [item["outcome"] for item in payload] == ["o", None]
 
@@ -401,7 +444,9 @@ def test_long_format_is_read_as_the_project_stores_it() -> None:
     assert len(merged) == len(long) > 0
     for column in proposed:
         assert merged[f"{column}_wide"].tolist() == merged[f"{column}_long"].tolist()
-    completed = run_cli("rob2", str(Path(__file__).resolve().parents[1] / "data" / "raw" / "rob2_answers.csv"), "--json")
+    completed = run_cli(
+        "rob2", str(Path(__file__).resolve().parents[1] / "data" / "raw" / "rob2_answers.csv"), "--json"
+    )
     assert completed.returncode == 0, completed.stderr
     assert len(json.loads(completed.stdout)) > 0
 

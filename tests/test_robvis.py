@@ -26,7 +26,9 @@ def assessments() -> pd.DataFrame:
 
 
 def test_round_trip(assessments: pd.DataFrame, tmp_path: Path) -> None:
-    frame = robvis.to_robvis(assessments, weights={"synthetic-low": 40.0, "synthetic-mixed": 35.5, "synthetic-override": 24.5})
+    frame = robvis.to_robvis(
+        assessments, weights={"synthetic-low": 40.0, "synthetic-mixed": 35.5, "synthetic-override": 24.5}
+    )
     assert list(frame.columns) == ["Study", "D1", "D2", "D3", "D4", "D5", "Overall", "Weight"]
     path = robvis.write_robvis(frame, tmp_path / "rob2_robvis.csv")
     back = robvis.read_robvis(path)
@@ -36,8 +38,18 @@ def test_round_trip(assessments: pd.DataFrame, tmp_path: Path) -> None:
 
 
 def test_robins_e_round_trip(tmp_path: Path) -> None:
-    judgements = {d: "Low" for d in observational.DOMAINS} | {"d1": "Very high"}
-    table = pd.DataFrame([{"study": "s", "outcome": "o", "design": "cohort", **judgements, **{f"{d}_justification": "synthetic" for d in observational.DOMAINS}}])
+    judgements = dict.fromkeys(observational.DOMAINS, "Low") | {"d1": "Very high"}
+    table = pd.DataFrame(
+        [
+            {
+                "study": "s",
+                "outcome": "o",
+                "design": "cohort",
+                **judgements,
+                **{f"{d}_justification": "synthetic" for d in observational.DOMAINS},
+            }
+        ]
+    )
     frame = robvis.to_robvis(observational.assess_observational(table), tool="ROBINS-E")
     back = robvis.read_robvis(robvis.write_robvis(frame, tmp_path / "e.csv"), tool="ROBINS-E")
     assert list(back.columns) == robvis.robvis_columns("ROBINS-E")
@@ -56,7 +68,9 @@ def test_several_outcomes_need_outcome_choice(assessments: pd.DataFrame) -> None
 def test_reader_rejects_bad_vocabulary_and_weight(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("Study,D1,D2,D3,D4,D5,Overall,Weight\na,Low,Low,Unclear,Low,Low,Low,1\n", encoding="utf-8")
-    with pytest.raises(CompendiumError, match=r"row 1 \(line 2\), study 'a', column 'D3': 'Unclear' is not a robvis judgement"):
+    with pytest.raises(
+        CompendiumError, match=r"row 1 \(line 2\), study 'a', column 'D3': 'Unclear' is not a robvis judgement"
+    ):
         robvis.read_robvis(path)
     path.write_text("Study,D1,D2,D3,D4,D5,Overall,Weight\na,Low,Low,Low,Low,Low,Very high,1\n", encoding="utf-8")
     with pytest.raises(CompendiumError, match="'Very high' is not a robvis judgement"):
@@ -83,7 +97,9 @@ def test_plots_return_titled_figures_with_legends(assessments: pd.DataFrame, pal
 
 
 def test_summary_plot_shares_follow_weights(assessments: pd.DataFrame) -> None:
-    frame = robvis.to_robvis(assessments, weights={"synthetic-low": 3.0, "synthetic-mixed": 1.0, "synthetic-override": 0.0})
+    frame = robvis.to_robvis(
+        assessments, weights={"synthetic-low": 3.0, "synthetic-mixed": 1.0, "synthetic-override": 0.0}
+    )
     figure = rob_plots.summary_plot(frame)
     widths = [round(p.get_width(), 6) for p in figure.axes[0].patches]
     assert 75.0 in widths and 25.0 in widths  # D1: 75% Low, 25% Some concerns

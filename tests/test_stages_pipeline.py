@@ -12,11 +12,16 @@ import pytest
 
 from compendium.errors import CompendiumError
 from compendium.review import load_review
-from compendium.stages import account, consensus_report, ingest, meta_analysis, mendelian_randomization, risk_of_bias
+from compendium.stages import account, consensus_report, ingest, mendelian_randomization, meta_analysis, risk_of_bias
 from synthetic_packages import EMPTY_REVIEW, RCT_ONLY_REVIEW, rct_only_rows, write_package
 
-STAGES = (("01_ingest", ingest), ("02_risk_of_bias", risk_of_bias), ("03_meta_analysis", meta_analysis),
-          ("04_mendelian_randomization", mendelian_randomization), ("05_consensus_report", consensus_report))
+STAGES = (
+    ("01_ingest", ingest),
+    ("02_risk_of_bias", risk_of_bias),
+    ("03_meta_analysis", meta_analysis),
+    ("04_mendelian_randomization", mendelian_randomization),
+    ("05_consensus_report", consensus_report),
+)
 
 
 def build(root, review_yaml, rows):
@@ -44,8 +49,11 @@ def test_rct_only_review_builds_a_complete_report(rct_only):
     assert 'id="findings-mr"' not in html and 'id="findings-mouse"' not in html
     assert "Not in this review: observational studies; Mendelian randomization studies; animal studies" in html
     # empty streams: tables written with their header, and a note saying why
-    for stage, table in (("02_risk_of_bias", "rob2_judgements"), ("04_mendelian_randomization", "mr_estimates"),
-                         ("04_mendelian_randomization", "triangulation")):
+    for stage, table in (
+        ("02_risk_of_bias", "rob2_judgements"),
+        ("04_mendelian_randomization", "mr_estimates"),
+        ("04_mendelian_randomization", "triangulation"),
+    ):
         frame = pd.read_csv(results / stage / "tables" / f"{table}.csv")
         assert frame.empty and len(frame.columns) > 3, table
     assert any("no signalling answers" in n for n in outputs["02_risk_of_bias"].notes)
@@ -90,8 +98,9 @@ def test_rows_without_a_time_point_are_shown_not_pooled_when_windows_are_declare
 
 def test_an_arm_with_an_unrecognised_role_gets_a_correct_reason(tmp_path):
     rows = rct_only_rows()
-    rows["arms"] = [a if not (a["study_id"] == "s3" and a["role"] == "intervention") else {**a, "arm": "edu2"}
-                    for a in rows["arms"]] + [{**rows["arms"][0], "study_id": "s3", "arm": "edu", "role": "control"}]
+    rows["arms"] = [
+        a if not (a["study_id"] == "s3" and a["role"] == "intervention") else {**a, "arm": "edu2"} for a in rows["arms"]
+    ] + [{**rows["arms"][0], "study_id": "s3", "arm": "edu", "role": "control"}]
     outputs, results, _ = build(tmp_path, RCT_ONLY_REVIEW, rows)
     excluded = pd.read_csv(results / "03_meta_analysis" / "tables" / "excluded_data.csv")
     s3 = excluded[excluded["study_id"] == "s3"]
@@ -112,7 +121,9 @@ def test_accounting_check():
         account("03_meta_analysis", "continuous_outcomes", 5, 3, 1)
 
 
-@pytest.mark.parametrize(("n", "rule", "answer"), [(40, "T2", "Possibly, for days_off"), (300, "T1", "Probably yes, for days_off")])
+@pytest.mark.parametrize(
+    ("n", "rule", "answer"), [(40, "T2", "Possibly, for days_off"), (300, "T1", "Probably yes, for days_off")]
+)
 def test_rules_t1_and_t2_are_reached(tmp_path, n, rule, answer):
     """Three consistent synthetic trials: small ones give Low certainty (T2), large ones Moderate (T1)."""
     _, results, html = build(tmp_path, RCT_ONLY_REVIEW, rct_only_rows(n))

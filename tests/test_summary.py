@@ -20,16 +20,28 @@ def fixture_tables(tmp_path):
 def test_stream_counts_follow_the_stream_order(tmp_path):
     counts = stream_counts(fixture_tables(tmp_path))
     assert list(counts.columns) == ["question", "stream", "studies"]
-    assert counts["stream"].tolist() == ["rct", "review", "observational_athletes", "mendelian_randomization", "preclinical"]
+    assert counts["stream"].tolist() == [
+        "rct",
+        "review",
+        "observational_athletes",
+        "mendelian_randomization",
+        "preclinical",
+    ]
     assert counts["studies"].sum() == 5
 
 
 def test_primary_trials_exclude_non_randomised_and_active_comparators(tmp_path):
     tables = fixture_tables(tmp_path)
-    extra = pd.DataFrame([
-        {**tables["trials"].iloc[0].to_dict(), "study_id": "synthetic_nr", "randomised": False},
-        {**tables["trials"].iloc[0].to_dict(), "study_id": "synthetic_active", "comparator_type": "active_intervention"},
-    ])
+    extra = pd.DataFrame(
+        [
+            {**tables["trials"].iloc[0].to_dict(), "study_id": "synthetic_nr", "randomised": False},
+            {
+                **tables["trials"].iloc[0].to_dict(),
+                "study_id": "synthetic_active",
+                "comparator_type": "active_intervention",
+            },
+        ]
+    )
     tables["trials"] = pd.concat([tables["trials"], extra], ignore_index=True).astype(tables["trials"].dtypes.to_dict())
     trials = primary_trials(tables, "exercise").set_index("study_id")
     assert trials.loc["fixture_trial", "primary"]

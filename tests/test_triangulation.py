@@ -33,7 +33,8 @@ from compendium.mr.published import (
 from compendium.plots.mr_published import published_mr_forest, published_mr_forest_alt
 from compendium.plots.triangulation import triangulation_alt, triangulation_plot
 from synthetic_review import SYNTHETIC_REVIEW
-from test_mr_published import lipid_user_table, mr_estimates, studies as mr_study_rows
+from test_mr_published import lipid_user_table, mr_estimates
+from test_mr_published import studies as mr_study_rows
 
 
 @pytest.mark.parametrize(
@@ -65,8 +66,15 @@ def test_classify_frame_uses_the_null_of_each_row():
 
 @pytest.mark.parametrize(
     ("directions", "expected"),
-    [(["harm", "null"], "harm"), (["benefit", "none"], "benefit"), (["harm", "benefit"], "both"),
-     (["both"], "both"), (["null", "null"], "null"), (["none"], "none"), ([], "none")],
+    [
+        (["harm", "null"], "harm"),
+        (["benefit", "none"], "benefit"),
+        (["harm", "benefit"], "both"),
+        (["both"], "both"),
+        (["null", "null"], "null"),
+        (["none"], "none"),
+        ([], "none"),
+    ],
 )
 def test_combine_directions(directions, expected):
     assert combine_directions(directions) == expected
@@ -90,18 +98,32 @@ def test_stream_judgement(counts, expected):
     assert stream_judgement(*counts) == expected
 
 
-OBS_FIELDS = ["study_id", "estimate_label", "population_type", "exposure_category", "measure", "estimate", "ci_low",
-              "ci_high", "p_value", "p_relation", "sex", "secondary_source"]
+OBS_FIELDS = [
+    "study_id",
+    "estimate_label",
+    "population_type",
+    "exposure_category",
+    "measure",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_relation",
+    "sex",
+    "secondary_source",
+]
 
 
 def studies() -> pd.DataFrame:
-    extra = pd.DataFrame({
-        "study_id": ["ath1", "ath2", "gen1", "gen2", "gen3", "mouse1", "mouse2"],
-        "label": ["Ath1", "Ath2", "Gen1", "Gen2", "Gen3", "Mouse1", "Mouse2"],
-        "year": [2001, 2002, 2003, 2004, 2005, 2006, 2007],
-        "stream": ["observational_athletes"] * 2 + ["observational_general"] * 3 + ["preclinical"] * 2,
-        "design": ["cohort"] * 5 + ["mouse experiment"] * 2,
-    })
+    extra = pd.DataFrame(
+        {
+            "study_id": ["ath1", "ath2", "gen1", "gen2", "gen3", "mouse1", "mouse2"],
+            "label": ["Ath1", "Ath2", "Gen1", "Gen2", "Gen3", "Mouse1", "Mouse2"],
+            "year": [2001, 2002, 2003, 2004, 2005, 2006, 2007],
+            "stream": ["observational_athletes"] * 2 + ["observational_general"] * 3 + ["preclinical"] * 2,
+            "design": ["cohort"] * 5 + ["mouse experiment"] * 2,
+        }
+    )
     return pd.concat([mr_study_rows(), extra], ignore_index=True)
 
 
@@ -110,7 +132,20 @@ def observational() -> pd.DataFrame:
         ["ath1", "overall", "athletes", "professional_sport", "SMR", 6.5, 2.1, 15.1, None, None, "male", False],
         ["ath1", "short career", "athletes", "professional_sport", "SMR", 3.5, 0.4, 12.7, None, None, "male", False],
         ["ath2", "overall", "athletes", "professional_sport", "SIR", 1.9, 1.3, 2.7, None, None, None, False],
-        ["gen1", "leisure", "general_population", "leisure_time_activity", "OR", 1.07, None, None, 0.01, "=", None, False],
+        [
+            "gen1",
+            "leisure",
+            "general_population",
+            "leisure_time_activity",
+            "OR",
+            1.07,
+            None,
+            None,
+            0.01,
+            "=",
+            None,
+            False,
+        ],
         ["gen2", "sport", "general_population", "sport", "OR", 0.5, 0.3, 0.8, None, None, None, False],
         ["gen3", "any", "general_population", "total_activity", "HR", 0.9, 0.6, 1.3, None, None, None, False],
         ["gen3", "job type", "general_population", "other", "OR", 4.0, 1.7, 10.0, None, None, None, False],
@@ -119,14 +154,16 @@ def observational() -> pd.DataFrame:
 
 
 def preclinical() -> pd.DataFrame:
-    return pd.DataFrame({
-        "study_id": ["mouse1", "mouse1", "mouse2", "mouse2"],
-        "sex": ["female", "male", "male", "not_reported"],
-        "intensity": ["moderate", "moderate", "high", "high"],
-        "outcome": ["onset", "onset", "survival", "onset"],
-        "direction": ["benefit", "no_effect", "harm", "harm"],
-        "secondary_source": [False, False, False, True],
-    })
+    return pd.DataFrame(
+        {
+            "study_id": ["mouse1", "mouse1", "mouse2", "mouse2"],
+            "sex": ["female", "male", "male", "not_reported"],
+            "intensity": ["moderate", "moderate", "high", "high"],
+            "outcome": ["onset", "onset", "survival", "onset"],
+            "direction": ["benefit", "no_effect", "harm", "harm"],
+            "secondary_source": [False, False, False, True],
+        }
+    )
 
 
 @pytest.fixture
@@ -143,8 +180,17 @@ def test_evidence_rows(evidence):
     assert not rows[rows["label"] == "job type"]["counted"].iloc[0]  # exposure 'other' is listed, not counted
     per_study = study_directions(rows).set_index("study_id")["direction"]
     assert per_study.to_dict() == {
-        "a": "harm", "b": "harm", "c": "null", "m": "harm", "ath1": "harm", "ath2": "harm",
-        "gen1": "harm", "gen2": "benefit", "gen3": "null", "mouse1": "benefit", "mouse2": "harm",
+        "a": "harm",
+        "b": "harm",
+        "c": "null",
+        "m": "harm",
+        "ath1": "harm",
+        "ath2": "harm",
+        "gen1": "harm",
+        "gen2": "benefit",
+        "gen3": "null",
+        "mouse1": "benefit",
+        "mouse2": "harm",
     }
 
 
@@ -158,14 +204,25 @@ def test_user_rows_never_enter_the_triangulation(evidence):
 def test_triangulation_table(evidence):
     _, _, table = evidence
     assert list(table.columns) == TRIANGULATION_COLUMNS
-    assert list(table["stream"]) == ["mendelian_randomization", "mr_meta_analysis", "observational_athletes",
-                                     "observational_general", "preclinical"]
+    assert list(table["stream"]) == [
+        "mendelian_randomization",
+        "mr_meta_analysis",
+        "observational_athletes",
+        "observational_general",
+        "preclinical",
+    ]
     t = table.set_index("stream")
     assert (t.loc["mendelian_randomization", ["direction", "strength"]] == ["higher ALS risk", "consistent"]).all()
     assert t.loc["mendelian_randomization", "rows_counted"] == 3 and t.loc["mendelian_randomization", "rows"] == 5
     assert t.loc["mr_meta_analysis", "strength"] == "insufficient"
-    assert t.loc["observational_athletes", "rows_ci_above"] == 2 and t.loc["observational_athletes", "rows_ci_includes"] == 1
-    assert t.loc["observational_athletes", "estimate_min"] == 1.9 and t.loc["observational_athletes", "estimate_max"] == 6.5
+    assert (
+        t.loc["observational_athletes", "rows_ci_above"] == 2
+        and t.loc["observational_athletes", "rows_ci_includes"] == 1
+    )
+    assert (
+        t.loc["observational_athletes", "estimate_min"] == 1.9
+        and t.loc["observational_athletes", "estimate_max"] == 6.5
+    )
     assert (t.loc["observational_general", ["direction", "strength"]] == ["both directions", "inconsistent"]).all()
     assert t.loc["observational_general", "rows_p_only"] == 1 and t.loc["observational_general", "rows"] == 4
     assert t.loc["preclinical", "direction"] == "both directions"
@@ -178,8 +235,10 @@ def test_preclinical_counts():
     counts = preclinical_counts(preclinical())
     assert list(counts.columns) == PRECLINICAL_COUNT_COLUMNS
     assert counts.values.tolist() == [
-        ["female", "moderate", "benefit", 1], ["male", "moderate", "no_effect", 1],
-        ["male", "high", "harm", 1], ["not_reported", "high", "harm", 1],
+        ["female", "moderate", "benefit", 1],
+        ["male", "moderate", "no_effect", 1],
+        ["male", "high", "harm", 1],
+        ["not_reported", "high", "harm", 1],
     ]
 
 

@@ -26,7 +26,9 @@ from compendium.results_io import read_table, write_table
 
 TESTS = Path(__file__).parent
 VALID = TESTS / "fixtures" / "valid_package"
-CASES = sorted(p for p in (TESTS / "bad_inputs").iterdir() if p.is_dir() and not (p / "command.txt").exists())  # command cases: test_csv_input.py
+CASES = sorted(
+    p for p in (TESTS / "bad_inputs").iterdir() if p.is_dir() and not (p / "command.txt").exists()
+)  # command cases: test_csv_input.py
 
 
 def make_package(tmp_path: Path, case: Path | None = None) -> Path:
@@ -86,7 +88,9 @@ def test_bad_input_is_rejected_with_its_message(case, tmp_path, capsys):
 def test_all_errors_in_a_file_are_reported_at_once(tmp_path):
     package = make_package(tmp_path)
     table = (package / "continuous_outcomes.csv").read_text(encoding="utf-8")
-    (package / "continuous_outcomes.csv").write_text(table.replace(",5.0,", ",-5.0,").replace(",6.0,", ",abc,"), encoding="utf-8")
+    (package / "continuous_outcomes.csv").write_text(
+        table.replace(",5.0,", ",-5.0,").replace(",6.0,", ",abc,"), encoding="utf-8"
+    )
     with pytest.raises(ValidationFailed) as raised:
         check_package(package)
     assert {(p.row, p.column) for p in raised.value.problems} >= {(1, "sd"), (2, "sd")}
@@ -122,7 +126,9 @@ def test_validate_json_is_an_empty_list_for_a_valid_package(tmp_path, capsys):
 def test_every_message_has_the_one_cell_format(tmp_path):
     package = make_package(tmp_path, TESTS / "bad_inputs" / "03_negative_sd")
     problems = [str(p) for p in pytest.raises(ValidationFailed, check_package, package).value.problems]
-    assert problems == ["continuous_outcomes.csv, row 2 (line 3), column 'sd': expected a value keeping the rule: sd must be positive, got '-6.0'"]
+    assert problems == [
+        "continuous_outcomes.csv, row 2 (line 3), column 'sd': expected a value keeping the rule: sd must be positive, got '-6.0'"
+    ]
 
 
 def replace_cell(path: Path, row: int, column: str, value: str) -> None:
@@ -160,7 +166,9 @@ def test_text_that_looks_missing_is_text_for_the_validator_and_the_loaders(tmp_p
 def test_text_that_looks_missing_in_a_number_column_is_refused(tmp_path):
     package = make_package(tmp_path)
     replace_cell(package / "continuous_outcomes.csv", 1, "mean", "NA")
-    with pytest.raises(ValidationFailed, match=r"row 1 \(line 2\), column 'mean': expected a value of type number, got 'NA'"):
+    with pytest.raises(
+        ValidationFailed, match=r"row 1 \(line 2\), column 'mean': expected a value of type number, got 'NA'"
+    ):
         check_package(package)
 
 
@@ -182,15 +190,17 @@ def test_outcome_ranges_are_read_from_review_yaml(tmp_path):
 
 
 def test_out_of_range_checks_locations_not_spreads_and_shifts_the_range_for_changes():
-    table = pd.DataFrame({
-        "study_id": ["s", "s", "s", "s"],
-        "outcome": ["alsfrs_r", "alsfrs_r", "alsfrs_r", "fatigue"],
-        "value_type": ["final", "change", "slope", "final"],
-        "mean": ["49", "-47", "-100", "1e300"],
-        "sd": ["1e300", "", "", ""],
-        "ci_high": ["", "-40", "", ""],
-        "q3": ["48", "", "", ""],
-    })
+    table = pd.DataFrame(
+        {
+            "study_id": ["s", "s", "s", "s"],
+            "outcome": ["alsfrs_r", "alsfrs_r", "alsfrs_r", "fatigue"],
+            "value_type": ["final", "change", "slope", "final"],
+            "mean": ["49", "-47", "-100", "1e300"],
+            "sd": ["1e300", "", "", ""],
+            "ci_high": ["", "-40", "", ""],
+            "q3": ["48", "", "", ""],
+        }
+    )
     flags = out_of_range(table, {"alsfrs_r": (0, 48)})
     assert [(f.row, f.column, f.value, f.range) for f in flags] == [(1, "mean", 49.0, (0.0, 48.0))]
     flags = out_of_range(table.assign(mean=["1", "-49", "0", "0"]), {"alsfrs_r": (0, 48)})
@@ -218,5 +228,7 @@ def test_a_directory_in_place_of_a_table_is_named_as_such(tmp_path):
     package = make_package(tmp_path)
     (package / "rob_facts.csv").unlink()
     (package / "rob_facts.csv").mkdir()
-    with pytest.raises(ValidationFailed, match=r"rob_facts.csv: expected a CSV file with columns .* \(this is a directory\)"):
+    with pytest.raises(
+        ValidationFailed, match=r"rob_facts.csv: expected a CSV file with columns .* \(this is a directory\)"
+    ):
         check_package(package)

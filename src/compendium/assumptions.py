@@ -43,10 +43,32 @@ from compendium.errors import CompendiumError, cell_problem
 
 LEDGER_FILE = "assumptions.csv"
 REJECTED_FILE = "assumptions_rejected.csv"
-LEDGER_COLUMNS = ["assumption_id", "table", "study_id", "row_key", "column", "kind", "value", "derive_from",
-                  "justification", "method_source", "source_id", "locator"]
-APPLIED_COLUMNS = ["assumption_id", "table", "study_id", "row_key", "column", "kind", "value_before",
-                   "value_after", "derivation", "method_source"]
+LEDGER_COLUMNS = [
+    "assumption_id",
+    "table",
+    "study_id",
+    "row_key",
+    "column",
+    "kind",
+    "value",
+    "derive_from",
+    "justification",
+    "method_source",
+    "source_id",
+    "locator",
+]
+APPLIED_COLUMNS = [
+    "assumption_id",
+    "table",
+    "study_id",
+    "row_key",
+    "column",
+    "kind",
+    "value_before",
+    "value_after",
+    "derivation",
+    "method_source",
+]
 #: key columns (besides study_id) that identify one row of each table a ledger row may target
 TABLE_KEYS: dict[str, tuple[str, ...]] = {"continuous_outcomes": ("arm", "outcome", "timepoint_weeks", "value_type")}
 #: columns that hold a printed dispersion; an SD or SE assumption contradicts any of them
@@ -76,21 +98,30 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "pm_is_sd": Kind("sd", "the unlabelled '±' value is read as the SD", derive_from="plus_minus"),
     "pm_is_se": Kind("se", "the unlabelled '±' value is read as the SE", derive_from="plus_minus"),
-    "n_analysed_is_n_randomised": Kind("n", "the number analysed is taken as the number randomised to the arm",
-                                       derive_from="arms.n_randomised"),
+    "n_analysed_is_n_randomised": Kind(
+        "n", "the number analysed is taken as the number randomised to the arm", derive_from="arms.n_randomised"
+    ),
     "sd_borrowed": Kind("sd", "the SD is borrowed from another row (derive_from names it)"),
-    "sd_from_p_value": Kind("sd", "a common SD from the difference in means and the exact P value of the comparison "
-                                  "(derive_from names the rct_effects row)", phase=1),
-    "sd_from_t_statistic": Kind("sd", "a common SD from the difference in means and the printed t statistic (value)",
-                                needs_value=True, phase=1),
-    "timepoint_is_nominal": Kind("timepoint_weeks", "the time point is taken at its nominal value (value, in weeks)",
-                                 needs_value=True, phase=2),
+    "sd_from_p_value": Kind(
+        "sd",
+        "a common SD from the difference in means and the exact P value of the comparison "
+        "(derive_from names the rct_effects row)",
+        phase=1,
+    ),
+    "sd_from_t_statistic": Kind(
+        "sd", "a common SD from the difference in means and the printed t statistic (value)", needs_value=True, phase=1
+    ),
+    "timepoint_is_nominal": Kind(
+        "timepoint_weeks", "the time point is taken at its nominal value (value, in weeks)", needs_value=True, phase=2
+    ),
 }
 VALUE_KINDS = frozenset(k for k, spec in KINDS.items() if spec.column in ("sd", "se", "n"))
 
 
 def _blank(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+    return (
+        value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+    )
 
 
 def parse_key(text: str) -> dict[str, str]:
@@ -137,7 +168,11 @@ def load_ledger(raw_dir: str | Path, name: str = LEDGER_FILE) -> pd.DataFrame:
     ledger = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     missing = [c for c in LEDGER_COLUMNS if c not in ledger.columns]
     if missing:
-        raise CompendiumError(cell_problem(name, None, missing[0], f"a column named {missing[0]!r} (ledger columns: {', '.join(LEDGER_COLUMNS)})"))
+        raise CompendiumError(
+            cell_problem(
+                name, None, missing[0], f"a column named {missing[0]!r} (ledger columns: {', '.join(LEDGER_COLUMNS)})"
+            )
+        )
     return ledger
 
 
@@ -166,13 +201,28 @@ class _Checker:
             self.fail(row, "row_key", f"exactly the key columns {', '.join(TABLE_KEYS[table_name])}", entry["row_key"])
         hits = _matches(self.tables[table_name], str(entry["study_id"]), key)
         if len(hits) != 1:
-            self.fail(row, "row_key", f"a key matching one row of {table_name} for study {entry['study_id']!r} "
-                                      f"(it points at {len(hits)} rows)", entry["row_key"])
+            self.fail(
+                row,
+                "row_key",
+                f"a key matching one row of {table_name} for study {entry['study_id']!r} "
+                f"(it points at {len(hits)} rows)",
+                entry["row_key"],
+            )
         return int(hits[0])
 
     def check(self, row: int, entry: pd.Series) -> None:
-        for column in ("assumption_id", "table", "study_id", "row_key", "column", "kind", "justification", "method_source",
-                       "source_id", "locator"):
+        for column in (
+            "assumption_id",
+            "table",
+            "study_id",
+            "row_key",
+            "column",
+            "kind",
+            "justification",
+            "method_source",
+            "source_id",
+            "locator",
+        ):
             if _blank(entry[column]):
                 self.fail(row, column, "a value (required)", "")
         kind = str(entry["kind"])
@@ -195,12 +245,19 @@ class _Checker:
         index = self.target(row, entry)
         target = self.tables[str(entry["table"])].loc[index]
         if kind in VALUE_KINDS and not _blank(target[spec.column]):
-            self.fail(row, "column", f"a cell that is empty in the table (an assumption never replaces a printed number; "
-                                     f"{spec.column} = {target[spec.column]} is printed)", entry["column"])
+            self.fail(
+                row,
+                "column",
+                f"a cell that is empty in the table (an assumption never replaces a printed number; "
+                f"{spec.column} = {target[spec.column]} is printed)",
+                entry["column"],
+            )
         if spec.column in ("sd", "se"):
             printed = [c for c in PRINTED_DISPERSION if c in target.index and not _blank(target[c])]
             if printed:
-                self.fail(row, "kind", f"no printed dispersion in the target row (it prints {', '.join(printed)})", kind)
+                self.fail(
+                    row, "kind", f"no printed dispersion in the target row (it prints {', '.join(printed)})", kind
+                )
         getattr(self, f"_check_{kind}")(row, entry, target)
 
     def _check_pm_is_sd(self, row: int, entry: pd.Series, target: pd.Series) -> None:
@@ -214,14 +271,21 @@ class _Checker:
         if _blank(arm["n_randomised"]):
             self.fail(row, "derive_from", f"arm {target['arm']!r} with a printed n_randomised", "")
         if not _blank(arm["n_analysed"]) and int(arm["n_analysed"]) != int(arm["n_randomised"]):
-            self.fail(row, "kind", f"no printed n analysed that differs from n randomised (arms prints n_analysed = "
-                                   f"{arm['n_analysed']}, n_randomised = {arm['n_randomised']})", entry["kind"])
+            self.fail(
+                row,
+                "kind",
+                f"no printed n analysed that differs from n randomised (arms prints n_analysed = "
+                f"{arm['n_analysed']}, n_randomised = {arm['n_randomised']})",
+                entry["kind"],
+            )
 
     def _arm(self, row: int, entry: pd.Series, target: pd.Series) -> pd.Series:
         arms = self.tables.get("arms")
         if arms is None:
             self.fail(row, "derive_from", "the arms table loaded with the ledger", entry["derive_from"])
-        hit = arms[(arms["study_id"].astype(str) == str(target["study_id"])) & (arms["arm"].astype(str) == str(target["arm"]))]
+        hit = arms[
+            (arms["study_id"].astype(str) == str(target["study_id"])) & (arms["arm"].astype(str) == str(target["arm"]))
+        ]
         if len(hit) != 1:
             self.fail(row, "row_key", f"an arm listed in arms for study {target['study_id']!r}", target["arm"])
         return hit.iloc[0]
@@ -237,34 +301,60 @@ class _Checker:
         try:
             key = parse_key(entry["derive_from"])
         except ValueError:
-            self.fail(row, "derive_from", "'study_id=...; arm=...; outcome=...; timepoint_weeks=...; value_type=...'", entry["derive_from"])
+            self.fail(
+                row,
+                "derive_from",
+                "'study_id=...; arm=...; outcome=...; timepoint_weeks=...; value_type=...'",
+                entry["derive_from"],
+            )
         table = self.tables["continuous_outcomes"]
         study = key.pop("study_id", None)
         if study is None or set(key) != set(TABLE_KEYS["continuous_outcomes"]):
-            self.fail(row, "derive_from", "study_id and the key columns arm, outcome, timepoint_weeks, value_type", entry["derive_from"])
+            self.fail(
+                row,
+                "derive_from",
+                "study_id and the key columns arm, outcome, timepoint_weeks, value_type",
+                entry["derive_from"],
+            )
         hits = _matches(table, study, key)
         if len(hits) != 1:
-            self.fail(row, "derive_from", f"a key matching one continuous_outcomes row (it points at {len(hits)} rows)", entry["derive_from"])
+            self.fail(
+                row,
+                "derive_from",
+                f"a key matching one continuous_outcomes row (it points at {len(hits)} rows)",
+                entry["derive_from"],
+            )
         return table.loc[hits[0]]
 
     def pair(self, row: int, entry: pd.Series, target: pd.Series) -> pd.Series:
         """The other arm of a two-arm comparison at the same outcome, time point and value type."""
         table = self.tables["continuous_outcomes"]
-        same = table[(table["study_id"].astype(str) == str(target["study_id"]))
-                     & (table["outcome"].astype(str) == str(target["outcome"]))
-                     & np.isclose(pd.to_numeric(table["timepoint_weeks"]).to_numpy(float), float(target["timepoint_weeks"]))
-                     & (table["value_type"].astype(str) == str(target["value_type"]))
-                     & (table["arm"].astype(str) != str(target["arm"]))]
+        same = table[
+            (table["study_id"].astype(str) == str(target["study_id"]))
+            & (table["outcome"].astype(str) == str(target["outcome"]))
+            & np.isclose(pd.to_numeric(table["timepoint_weeks"]).to_numpy(float), float(target["timepoint_weeks"]))
+            & (table["value_type"].astype(str) == str(target["value_type"]))
+            & (table["arm"].astype(str) != str(target["arm"]))
+        ]
         if len(same) != 1:
-            self.fail(row, "row_key", f"a two-arm comparison (found {len(same)} other arms at this outcome and time point)", entry["row_key"])
+            self.fail(
+                row,
+                "row_key",
+                f"a two-arm comparison (found {len(same)} other arms at this outcome and time point)",
+                entry["row_key"],
+            )
         return same.iloc[0]
 
     def _check_sd_from_p_value(self, row: int, entry: pd.Series, target: pd.Series) -> None:
         self.pair(row, entry, target)
         effect = self.effect(row, entry, target)
         if _blank(effect["p_value"]) or str(effect.get("p_relation", "=")) != "=":
-            self.fail(row, "derive_from", "an rct_effects row with an exact P value (p_relation '=')",
-                      f"p {effect.get('p_relation', '')} {effect['p_value']}")
+            self.fail(
+                row,
+                "derive_from",
+                "an rct_effects row with an exact P value (p_relation '=')",
+                f"p {effect.get('p_relation', '')} {effect['p_value']}",
+            )
 
     def effect(self, row: int, entry: pd.Series, target: pd.Series) -> pd.Series:
         effects = self.tables.get("rct_effects")
@@ -273,14 +363,20 @@ class _Checker:
         try:
             key = parse_key(entry["derive_from"])
         except ValueError:
-            self.fail(row, "derive_from", "'column=value' pairs of an rct_effects row of the same study", entry["derive_from"])
+            self.fail(
+                row, "derive_from", "'column=value' pairs of an rct_effects row of the same study", entry["derive_from"]
+            )
         unknown = sorted(set(key) - set(effects.columns))
         if unknown:
             self.fail(row, "derive_from", "columns of rct_effects", ", ".join(unknown))
         hits = _matches(effects, str(target["study_id"]), key)
         if len(hits) != 1:
-            self.fail(row, "derive_from", f"a key matching one rct_effects row of study {target['study_id']!r} "
-                                          f"(it points at {len(hits)} rows)", entry["derive_from"])
+            self.fail(
+                row,
+                "derive_from",
+                f"a key matching one rct_effects row of study {target['study_id']!r} (it points at {len(hits)} rows)",
+                entry["derive_from"],
+            )
         return effects.loc[hits[0]]
 
     def _check_sd_from_t_statistic(self, row: int, entry: pd.Series, target: pd.Series) -> None:
@@ -291,8 +387,13 @@ class _Checker:
     def _check_timepoint_is_nominal(self, row: int, entry: pd.Series, target: pd.Series) -> None:
         shift = abs(float(entry["value"]) - float(target["timepoint_weeks"]))
         if shift == 0 or shift > NOMINAL_TIMEPOINT_TOLERANCE_WEEKS:
-            self.fail(row, "value", f"a nominal time point that differs from the stored {target['timepoint_weeks']} weeks "
-                                    f"by more than 0 and at most {NOMINAL_TIMEPOINT_TOLERANCE_WEEKS} weeks", entry["value"])
+            self.fail(
+                row,
+                "value",
+                f"a nominal time point that differs from the stored {target['timepoint_weeks']} weeks "
+                f"by more than 0 and at most {NOMINAL_TIMEPOINT_TOLERANCE_WEEKS} weeks",
+                entry["value"],
+            )
 
 
 def check_ledger(ledger: pd.DataFrame, tables: Mapping[str, pd.DataFrame], *, file: str = LEDGER_FILE) -> None:
@@ -323,7 +424,12 @@ def check_ledger(ledger: pd.DataFrame, tables: Mapping[str, pd.DataFrame], *, fi
         seen_ids.add(str(entry["assumption_id"]))
         cell = (str(entry["table"]), checker.target(position, entry), str(entry["column"]))
         if cell in seen_cells:
-            checker.fail(position, "row_key", f"one assumption per cell (ledger row {seen_cells[cell]} sets the same cell)", entry["row_key"])
+            checker.fail(
+                position,
+                "row_key",
+                f"one assumption per cell (ledger row {seen_cells[cell]} sets the same cell)",
+                entry["row_key"],
+            )
         seen_cells[cell] = position
 
 
@@ -336,7 +442,11 @@ def _fmt(value: float) -> str:
 
 
 def apply_ledger(
-    tables: Mapping[str, pd.DataFrame], ledger: pd.DataFrame, *, enabled: bool = True, file: str = LEDGER_FILE,
+    tables: Mapping[str, pd.DataFrame],
+    ledger: pd.DataFrame,
+    *,
+    enabled: bool = True,
+    file: str = LEDGER_FILE,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The sensitivity-set tables (printed numbers plus the ledger) and the table of applied assumptions.
 
@@ -385,19 +495,36 @@ def apply_ledger(
             before = table.at[index, spec.column]
             after, derivation = _derive(str(entry["kind"]), pd.Series(entry), table, index, tables, checker, pos)
             table.at[index, spec.column] = after
-            records[pos] = {"assumption_id": entry["assumption_id"], "table": entry["table"], "study_id": entry["study_id"],
-                            "row_key": entry["row_key"], "column": spec.column, "kind": entry["kind"],
-                            "value_before": None if _blank(before) else float(before), "value_after": float(after),
-                            "derivation": derivation, "method_source": entry["method_source"]}
+            records[pos] = {
+                "assumption_id": entry["assumption_id"],
+                "table": entry["table"],
+                "study_id": entry["study_id"],
+                "row_key": entry["row_key"],
+                "column": spec.column,
+                "kind": entry["kind"],
+                "value_before": None if _blank(before) else float(before),
+                "value_after": float(after),
+                "derivation": derivation,
+                "method_source": entry["method_source"],
+            }
     for name in TABLE_KEYS:
         if name in out and out[name].duplicated(["study_id", *TABLE_KEYS[name]]).any():
-            raise CompendiumError(cell_problem(file, None, "value", f"nominal time points that keep the rows of {name} distinct"))
+            raise CompendiumError(
+                cell_problem(file, None, "value", f"nominal time points that keep the rows of {name} distinct")
+            )
     applied = pd.DataFrame([records[pos] for pos, _ in positions], columns=APPLIED_COLUMNS)
     return out, applied
 
 
-def _derive(kind: str, entry: pd.Series, table: pd.DataFrame, index: int, original: Mapping[str, pd.DataFrame],
-            checker: _Checker, pos: int) -> tuple[float, str]:
+def _derive(
+    kind: str,
+    entry: pd.Series,
+    table: pd.DataFrame,
+    index: int,
+    original: Mapping[str, pd.DataFrame],
+    checker: _Checker,
+    pos: int,
+) -> tuple[float, str]:
     """The value a ledger row supplies and a one-line account of how it was obtained."""
     row = table.loc[index]
     if kind in ("pm_is_sd", "pm_is_se"):
@@ -410,12 +537,18 @@ def _derive(kind: str, entry: pd.Series, table: pd.DataFrame, index: int, origin
         donor = checker.donor(pos, entry)
         return float(donor["sd"]), f"sd = {_fmt(float(donor['sd']))} of {donor['study_id']} ({entry['derive_from']})"
     if kind == "timepoint_is_nominal":
-        return float(entry["value"]), f"nominal time point {_fmt(float(entry['value']))} weeks (stored {_fmt(float(row['timepoint_weeks']))})"
+        return float(
+            entry["value"]
+        ), f"nominal time point {_fmt(float(entry['value']))} weeks (stored {_fmt(float(row['timepoint_weeks']))})"
     other = table.loc[checker.pair(pos, entry, row).name]
     m1, n1, m2, n2 = (_number(x) for x in (row["mean"], row["n"], other["mean"], other["n"]))
     if not all(math.isfinite(x) for x in (m1, n1, m2, n2)):
-        checker.fail(pos, "kind", "means and n in both arms (printed or assumed by an earlier ledger row)",
-                     f"means {m1}, {m2}; n {n1}, {n2}")
+        checker.fail(
+            pos,
+            "kind",
+            "means and n in both arms (printed or assumed by an earlier ledger row)",
+            f"means {m1}, {m2}; n {n1}, {n2}",
+        )
     md = m1 - m2
     if kind == "sd_from_p_value":
         p = float(checker.effect(pos, entry, row)["p_value"])
@@ -443,7 +576,10 @@ ASSUMPTION_DOWNGRADE_LEVELS = 1
 
 
 def assumption_downgrade(
-    applied: pd.DataFrame, study_weights: Mapping[str, float], *, primary_agrees: bool | None,
+    applied: pd.DataFrame,
+    study_weights: Mapping[str, float],
+    *,
+    primary_agrees: bool | None,
 ) -> tuple[int, str]:
     """GRADE levels to rate down a pooled sensitivity result for the assumptions it rests on, with the reason.
 
@@ -478,10 +614,19 @@ def assumption_downgrade(
     listed = "; ".join(f"{s}: {', '.join(ids)}" for s, ids in sorted(used.items()))
     rests = f"{share:.0%} of the weight from studies whose numbers rest on stated assumptions ({listed})"
     if primary_agrees:
-        return 0, f"Not rated down for assumptions: {rests}, but the result from printed numbers agrees in direction and significance."
-    why = ("there is no pooled result from printed numbers alone" if primary_agrees is None
-           else "the result from printed numbers differs in direction or significance")
-    return ASSUMPTION_DOWNGRADE_LEVELS, f"Rated down {ASSUMPTION_DOWNGRADE_LEVELS} level (risk of bias): {rests}; {why}."
+        return (
+            0,
+            f"Not rated down for assumptions: {rests}, but the result from printed numbers agrees in direction and significance.",
+        )
+    why = (
+        "there is no pooled result from printed numbers alone"
+        if primary_agrees is None
+        else "the result from printed numbers differs in direction or significance"
+    )
+    return (
+        ASSUMPTION_DOWNGRADE_LEVELS,
+        f"Rated down {ASSUMPTION_DOWNGRADE_LEVELS} level (risk of bias): {rests}; {why}.",
+    )
 
 
 # --- Comparison with Ren 2025 ---------------------------------------------------------------
@@ -489,23 +634,50 @@ def assumption_downgrade(
 REN2025 = "ren2025"
 #: Ren 2025 outcome codes -> our outcome codes that answer them
 REN2025_OUTCOMES: dict[str, tuple[str, ...]] = {
-    "function_any_scale": ("alsfrs_r", "alsfrs"), "walk_test": ("walk_test",), "mep": ("mep",), "fatigue": ("fatigue",),
-    "mip": ("mip",), "fvc": ("fvc",), "pef": ("pef",),
+    "function_any_scale": ("alsfrs_r", "alsfrs"),
+    "walk_test": ("walk_test",),
+    "mep": ("mep",),
+    "fatigue": ("fatigue",),
+    "mip": ("mip",),
+    "fvc": ("fvc",),
+    "pef": ("pef",),
 }
 SIGNIFICANCE_LEVEL = 0.05
 REN2025_COLUMNS = [
-    "outcome", "ren2025_label", "ren2025_significant", "ren2025_p", "ren2025_k_trials",
-    "primary_outcome", "primary_k", "primary_estimate", "primary_ci_low", "primary_ci_high", "primary_pval",
-    "primary_significant", "primary_direction", "primary_agrees",
-    "sensitivity_outcome", "sensitivity_k", "sensitivity_estimate", "sensitivity_ci_low", "sensitivity_ci_high",
-    "sensitivity_pval", "sensitivity_significant", "sensitivity_direction", "sensitivity_agrees", "reasons",
+    "outcome",
+    "ren2025_label",
+    "ren2025_significant",
+    "ren2025_p",
+    "ren2025_k_trials",
+    "primary_outcome",
+    "primary_k",
+    "primary_estimate",
+    "primary_ci_low",
+    "primary_ci_high",
+    "primary_pval",
+    "primary_significant",
+    "primary_direction",
+    "primary_agrees",
+    "sensitivity_outcome",
+    "sensitivity_k",
+    "sensitivity_estimate",
+    "sensitivity_ci_low",
+    "sensitivity_ci_high",
+    "sensitivity_pval",
+    "sensitivity_significant",
+    "sensitivity_direction",
+    "sensitivity_agrees",
+    "reasons",
 ]
 
 
 def assumptions_for_outcomes(applied: pd.DataFrame, outcomes: tuple[str, ...]) -> list[str]:
     """The assumption_ids of ``applied`` whose target row is one of ``outcomes`` (from ``row_key``)."""
-    return [str(ident) for ident, key in zip(applied["assumption_id"], applied["row_key"])
-            if parse_key(str(key)).get("outcome") in outcomes]
+    return [
+        str(ident)
+        for ident, key in zip(applied["assumption_id"], applied["row_key"])
+        if parse_key(str(key)).get("outcome") in outcomes
+    ]
 
 
 def _best(pooled: pd.DataFrame, outcomes: tuple[str, ...]) -> pd.Series | None:
@@ -529,8 +701,11 @@ def _direction(estimate: float, null: float = 0.0) -> str:
 
 
 def ren2025_comparison(
-    pooled_primary: pd.DataFrame, pooled_sensitivity: pd.DataFrame, review_results: pd.DataFrame,
-    *, applied: pd.DataFrame | None = None,
+    pooled_primary: pd.DataFrame,
+    pooled_sensitivity: pd.DataFrame,
+    review_results: pd.DataFrame,
+    *,
+    applied: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """For each outcome Ren 2025 reports, whether our primary and sensitivity results agree with it.
 
@@ -553,34 +728,69 @@ def ren2025_comparison(
     -------
     DataFrame with :data:`REN2025_COLUMNS`, one row per Ren 2025 outcome, in Ren's order.
     """
-    ren = review_results[(review_results["study_id"].astype(str) == REN2025)
-                         & review_results["outcome"].astype(str).isin(list(REN2025_OUTCOMES))]
-    whole = review_results[(review_results["study_id"].astype(str) == REN2025) & (review_results["outcome"].astype(str) == "all_outcomes")]
+    ren = review_results[
+        (review_results["study_id"].astype(str) == REN2025)
+        & review_results["outcome"].astype(str).isin(list(REN2025_OUTCOMES))
+    ]
+    whole = review_results[
+        (review_results["study_id"].astype(str) == REN2025) & (review_results["outcome"].astype(str) == "all_outcomes")
+    ]
     k_trials = pd.to_numeric(whole["k"]).dropna()
     ren_k = int(k_trials.iloc[0]) if len(k_trials) else None
     rows = []
     for _, r in ren.iterrows():
         outcome = str(r["outcome"])
         significant = str(r["p_relation"]).strip() in ("<", "<=") and float(r["p_value"]) <= SIGNIFICANCE_LEVEL
-        record: dict[str, object] = {"outcome": outcome, "ren2025_label": r["outcome_label"], "ren2025_significant": significant,
-                                     "ren2025_p": f"{r['p_relation']} {float(r['p_value']):g}", "ren2025_k_trials": ren_k}
-        reasons = [f"Ren 2025 pooled {ren_k if ren_k is not None else 'an unknown number of'} RCTs whose list is not "
-                   "available (abstract only), so the trial sets cannot be matched"]
+        record: dict[str, object] = {
+            "outcome": outcome,
+            "ren2025_label": r["outcome_label"],
+            "ren2025_significant": significant,
+            "ren2025_p": f"{r['p_relation']} {float(r['p_value']):g}",
+            "ren2025_k_trials": ren_k,
+        }
+        reasons = [
+            f"Ren 2025 pooled {ren_k if ren_k is not None else 'an unknown number of'} RCTs whose list is not "
+            "available (abstract only), so the trial sets cannot be matched"
+        ]
         for label, pooled in (("primary", pooled_primary), ("sensitivity", pooled_sensitivity)):
             best = _best(pooled, REN2025_OUTCOMES[outcome])
             if best is None:
-                record.update({f"{label}_{c}": None for c in ("outcome", "k", "estimate", "ci_low", "ci_high", "pval",
-                                                               "significant", "direction", "agrees")})
+                record.update(
+                    {
+                        f"{label}_{c}": None
+                        for c in (
+                            "outcome",
+                            "k",
+                            "estimate",
+                            "ci_low",
+                            "ci_high",
+                            "pval",
+                            "significant",
+                            "direction",
+                            "agrees",
+                        )
+                    }
+                )
                 reasons.append(f"no {label} pooled result (fewer than two of our trials report it comparably)")
                 continue
             sig = bool(float(best["pval"]) < SIGNIFICANCE_LEVEL)
-            record.update({f"{label}_outcome": best["outcome"], f"{label}_k": int(best["k"]),
-                           f"{label}_estimate": float(best["estimate"]), f"{label}_ci_low": float(best["ci_low"]),
-                           f"{label}_ci_high": float(best["ci_high"]), f"{label}_pval": float(best["pval"]),
-                           f"{label}_significant": sig, f"{label}_direction": _direction(float(best["estimate"])),
-                           f"{label}_agrees": sig == significant})
+            record.update(
+                {
+                    f"{label}_outcome": best["outcome"],
+                    f"{label}_k": int(best["k"]),
+                    f"{label}_estimate": float(best["estimate"]),
+                    f"{label}_ci_low": float(best["ci_low"]),
+                    f"{label}_ci_high": float(best["ci_high"]),
+                    f"{label}_pval": float(best["pval"]),
+                    f"{label}_significant": sig,
+                    f"{label}_direction": _direction(float(best["estimate"])),
+                    f"{label}_agrees": sig == significant,
+                }
+            )
             if "analysis_id" in best.index and not _blank(best["analysis_id"]):
-                reasons.append(f"our {label} result is analysis {best['analysis_id']} (trials pooled only within one time window)")
+                reasons.append(
+                    f"our {label} result is analysis {best['analysis_id']} (trials pooled only within one time window)"
+                )
             if outcome == "function_any_scale":
                 reasons.append(f"Ren 2025's 'function' may combine scales; ours is {best['outcome']} only")
             if label == "sensitivity":

@@ -66,7 +66,9 @@ def describe_failure(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         where = f"{error.filename}: " if error.filename is not None else ""
         return f"{where}{error.strerror}"
-    return f"unexpected {type(error).__name__}: {error} (this is a bug; run with --debug for the traceback and report it)"
+    return (
+        f"unexpected {type(error).__name__}: {error} (this is a bug; run with --debug for the traceback and report it)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

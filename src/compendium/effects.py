@@ -76,10 +76,19 @@ def escalc(
     measure: str,
     data: pd.DataFrame | None = None,
     *,
-    m1i: object = None, sd1i: object = None, n1i: object = None,
-    m2i: object = None, sd2i: object = None, n2i: object = None,
-    ai: object = None, bi: object = None, ci: object = None, di: object = None,
-    add: float = ZERO_CELL_ADD, outcome_type: object = None, allow_mixed: bool = False,
+    m1i: object = None,
+    sd1i: object = None,
+    n1i: object = None,
+    m2i: object = None,
+    sd2i: object = None,
+    n2i: object = None,
+    ai: object = None,
+    bi: object = None,
+    ci: object = None,
+    di: object = None,
+    add: float = ZERO_CELL_ADD,
+    outcome_type: object = None,
+    allow_mixed: bool = False,
     source: str = "",
 ) -> pd.DataFrame:
     """Effect sizes as metafor's escalc: returns ``data`` (or a new frame) plus ``yi``, ``vi``, ``sei``.
@@ -146,13 +155,20 @@ def escalc(
             raise CompendiumError(
                 f"{source or 'input'}, row {row} (line {row + 1}), columns {labels['sd1i']!r} and "
                 f"{labels['sd2i']!r}: expected at least one standard deviation > 0 ({measure} has no "
-                "sampling variance when both are 0), got 0 and 0")
+                "sampling variance when both are 0), got 0 and 0"
+            )
         if measure == "MD":
             yi = x["m1i"] - x["m2i"]
             vi = x["sd1i"] ** 2 / n1 + x["sd2i"] ** 2 / n2
         elif measure == "SMD":
             if outcome_type is not None:
-                types = outcome_type if not isinstance(outcome_type, str) else out[outcome_type] if data is not None else None
+                types = (
+                    outcome_type
+                    if not isinstance(outcome_type, str)
+                    else out[outcome_type]
+                    if data is not None
+                    else None
+                )
                 out["outcome_type"] = check_outcome_types(
                     pd.Series(np.asarray(types, dtype=object)), allow_mixed=allow_mixed, source=source
                 ).to_numpy()
@@ -171,8 +187,12 @@ def escalc(
         c = _column(data, ci, "ci", source)
         b = _column(data, bi, "bi", source) if bi is not None else _column(data, n1i, "n1i", source) - a
         d = _column(data, di, "di", source) if di is not None else _column(data, n2i, "n2i", source) - c
-        for arr, value, name in ((a, ai, "ai"), (b, bi if bi is not None else n1i, "bi"),
-                                 (c, ci, "ci"), (d, di if di is not None else n2i, "di")):
+        for arr, value, name in (
+            (a, ai, "ai"),
+            (b, bi if bi is not None else n1i, "bi"),
+            (c, ci, "ci"),
+            (d, di if di is not None else n2i, "di"),
+        ):
             label = value if isinstance(value, str) else name
             _require(~(arr < 0), "cell counts must be >= 0 (events cannot exceed the group size)", label, source)
         zero = np.minimum.reduce([a, b, c, d]) == 0
@@ -208,7 +228,9 @@ def check_outcome_types(types: pd.Series, *, allow_mixed: bool = False, source: 
     bad = normal.notna() & ~normal.isin(OUTCOME_TYPES)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-        raise CompendiumError(f"{where}row {row}, column 'outcome_type': expected one of {OUTCOME_TYPES}, got {types.iloc[row - 1]!r}")
+        raise CompendiumError(
+            f"{where}row {row}, column 'outcome_type': expected one of {OUTCOME_TYPES}, got {types.iloc[row - 1]!r}"
+        )
     present = set(normal.dropna())
     if len(present) > 1 and not allow_mixed:
         raise CompendiumError(
@@ -223,8 +245,9 @@ def _expected_range(n: int) -> float:
     """2 E(Z_(n)), the expected range of n standard normal values, by numerical integration."""
     if n < 2:
         return 0.0
-    value, _ = integrate.quad(lambda x: x * n * stats.norm.pdf(x) * stats.norm.cdf(x) ** (n - 1), -12, 12,
-                              epsabs=1e-12, epsrel=1e-12)
+    value, _ = integrate.quad(
+        lambda x: x * n * stats.norm.pdf(x) * stats.norm.cdf(x) ** (n - 1), -12, 12, epsabs=1e-12, epsrel=1e-12
+    )
     return 2 * value
 
 
@@ -249,8 +272,13 @@ def wan_eta(n: np.ndarray) -> np.ndarray:
 
 
 def mean_sd_from_quantiles(
-    n: np.ndarray, median: np.ndarray, *, q1: np.ndarray | None = None, q3: np.ndarray | None = None,
-    minimum: np.ndarray | None = None, maximum: np.ndarray | None = None,
+    n: np.ndarray,
+    median: np.ndarray,
+    *,
+    q1: np.ndarray | None = None,
+    q3: np.ndarray | None = None,
+    minimum: np.ndarray | None = None,
+    maximum: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean and SD from the median with range and/or IQR (Wan et al. 2014, scenarios S1-S3).
 
@@ -272,10 +300,12 @@ def mean_sd_from_quantiles(
         s2 = has_range & has_iqr
         s3 = has_iqr & ~s2
         s1 = has_range & ~s2
-        mean = np.select([s2, s3, s1], [(a + 2 * lo + 2 * m + 2 * hi + b) / 8, (lo + m + hi) / 3,
-                                        (a + 2 * m + b) / 4], np.nan)
-        sd = np.select([s2, s3, s1], [(b - a) / (2 * xi) + (hi - lo) / (2 * eta), (hi - lo) / eta,
-                                      (b - a) / xi], np.nan)
+        mean = np.select(
+            [s2, s3, s1], [(a + 2 * lo + 2 * m + 2 * hi + b) / 8, (lo + m + hi) / 3, (a + 2 * m + b) / 4], np.nan
+        )
+        sd = np.select(
+            [s2, s3, s1], [(b - a) / (2 * xi) + (hi - lo) / (2 * eta), (hi - lo) / eta, (b - a) / xi], np.nan
+        )
     method = np.select([s2, s3, s1], ["wan_range_iqr", "wan_iqr", "wan_range"], "")
     return mean, sd, method
 
@@ -286,7 +316,11 @@ def sd_from_se(se: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def sd_from_ci(
-    ci_low: np.ndarray, ci_high: np.ndarray, n: np.ndarray, *, level: float = 95.0,
+    ci_low: np.ndarray,
+    ci_high: np.ndarray,
+    n: np.ndarray,
+    *,
+    level: float = 95.0,
     dist: str = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """SD of a group from the CI of its mean: sqrt(n) (upper - lower) / (2 crit) (Handbook 6.5.2.2).
@@ -304,10 +338,20 @@ def sd_from_ci(
 
 
 def fill_sd(
-    data: pd.DataFrame, *, n: str, sd: str | None = None, se: str | None = None,
-    ci_low: str | None = None, ci_high: str | None = None, median: str | None = None,
-    q1: str | None = None, q3: str | None = None, minimum: str | None = None,
-    maximum: str | None = None, mean: str | None = None, level: float = 95.0,
+    data: pd.DataFrame,
+    *,
+    n: str,
+    sd: str | None = None,
+    se: str | None = None,
+    ci_low: str | None = None,
+    ci_high: str | None = None,
+    median: str | None = None,
+    q1: str | None = None,
+    q3: str | None = None,
+    minimum: str | None = None,
+    maximum: str | None = None,
+    mean: str | None = None,
+    level: float = 95.0,
     prefix: str = "",
 ) -> pd.DataFrame:
     """Add ``{prefix}sd``, ``{prefix}mean`` and ``{prefix}sd_method`` to ``data``, one method per row.
@@ -331,7 +375,8 @@ def fill_sd(
     take = ~np.isfinite(out_sd) & np.isfinite(from_ci)
     out_sd, method = np.where(take, from_ci, out_sd), np.where(take, ci_method, method)
     w_mean, w_sd, w_method = mean_sd_from_quantiles(
-        size, col(median), q1=col(q1), q3=col(q3), minimum=col(minimum), maximum=col(maximum))
+        size, col(median), q1=col(q1), q3=col(q3), minimum=col(minimum), maximum=col(maximum)
+    )
     take = ~np.isfinite(out_sd) & np.isfinite(w_sd)
     out_sd, method = np.where(take, w_sd, out_sd), np.where(take, w_method, method)
     out_mean = np.where(take & ~np.isfinite(out_mean), w_mean, out_mean)
@@ -343,7 +388,11 @@ def fill_sd(
 
 
 def yi_vi_from_ci(
-    estimate: np.ndarray, ci_low: np.ndarray, ci_high: np.ndarray, *, level: float = 95.0,
+    estimate: np.ndarray,
+    ci_low: np.ndarray,
+    ci_high: np.ndarray,
+    *,
+    level: float = 95.0,
     ratio: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(yi, vi) from an estimate and its CI at ``level`` percent; ratios (OR, RR, HR) on the log scale.
@@ -360,8 +409,15 @@ def yi_vi_from_ci(
 
 
 def generic_inverse_variance(
-    data: pd.DataFrame, *, estimate: str, ci_low: str | None = None, ci_high: str | None = None,
-    se: str | None = None, level: float = 95.0, ratio: bool = False, source: str = "",
+    data: pd.DataFrame,
+    *,
+    estimate: str,
+    ci_low: str | None = None,
+    ci_high: str | None = None,
+    se: str | None = None,
+    level: float = 95.0,
+    ratio: bool = False,
+    source: str = "",
 ) -> pd.DataFrame:
     """Add ``yi``, ``vi``, ``sei`` from reported estimates with a CI or an SE (``vi_method`` per row)."""
     est = _column(data, estimate, "estimate", source)
@@ -380,7 +436,6 @@ def generic_inverse_variance(
     out["sei"] = np.sqrt(out["vi"])
     out["vi_method"] = np.where(use_ci, f"ci{level_percent(level):g}", np.where(np.isfinite(given_se), "se", ""))
     return out
-
 
 
 def sd_from_t_statistic(md: np.ndarray, t: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> np.ndarray:

@@ -62,7 +62,13 @@ REVIEW_FILE = "review.yaml"
 QUESTION_ROLES = ("treatment", "risk")
 CONTINUOUS_MEASURES = ("auto", "MD", "SMD")
 DICHOTOMOUS_MEASURES = ("RR", "OR")
-DEFAULT_STAGES = ("01_ingest", "02_risk_of_bias", "03_meta_analysis", "04_mendelian_randomization", "05_consensus_report")
+DEFAULT_STAGES = (
+    "01_ingest",
+    "02_risk_of_bias",
+    "03_meta_analysis",
+    "04_mendelian_randomization",
+    "05_consensus_report",
+)
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _STAGE = re.compile(r"^[0-9]{2}_[a-z0-9_]+$")
 
@@ -167,6 +173,7 @@ class Review:
 
 # --- validation -----------------------------------------------------------------------------------
 
+
 class _Checker:
     def __init__(self, source: str):
         self.source = source
@@ -227,12 +234,28 @@ class _Checker:
     def keys(self, mapping: dict, allowed: tuple[str, ...], field: str) -> None:
         for key in mapping:
             if key not in allowed:
-                raise self.fail(f"{field}.{key}" if field else str(key), "one of the known keys " + ", ".join(allowed), key)
+                raise self.fail(
+                    f"{field}.{key}" if field else str(key), "one of the known keys " + ", ".join(allowed), key
+                )
 
 
-REVIEW_KEYS = ("title", "description", "intervention", "comparator", "condition", "questions", "intervention_types", "outcomes",
-               "time_windows", "subgroup", "continuous_measure", "dichotomous_measure", "stages", "report",
-               "rob_summary_outcomes")
+REVIEW_KEYS = (
+    "title",
+    "description",
+    "intervention",
+    "comparator",
+    "condition",
+    "questions",
+    "intervention_types",
+    "outcomes",
+    "time_windows",
+    "subgroup",
+    "continuous_measure",
+    "dichotomous_measure",
+    "stages",
+    "report",
+    "rob_summary_outcomes",
+)
 OUTCOME_KEYS = ("id", "label", "unit", "higher_is_better", "surrogate", "surrogate_note", "safety", "range")
 REPORT_KEYS = ("notice", "guidance_notice", "limitations", "guidance_topics")
 
@@ -249,12 +272,16 @@ def _outcome(c: _Checker, raw: object, field: str) -> Outcome:
         if not low < high:
             raise c.fail(f"{field}.range", "low < high", bounds)
         value_range = (low, high)
-    return Outcome(id=c.identifier(item.get("id"), f"{field}.id"), label=c.text(item.get("label"), f"{field}.label"),
-                   unit=c.text(item.get("unit"), f"{field}.unit", required=False),
-                   higher_is_better=c.flag(item.get("higher_is_better"), f"{field}.higher_is_better", None),
-                   surrogate=bool(c.flag(item.get("surrogate"), f"{field}.surrogate", False)),
-                   surrogate_note=c.text(item.get("surrogate_note"), f"{field}.surrogate_note", required=False),
-                   safety=bool(c.flag(item.get("safety"), f"{field}.safety", False)), range=value_range)
+    return Outcome(
+        id=c.identifier(item.get("id"), f"{field}.id"),
+        label=c.text(item.get("label"), f"{field}.label"),
+        unit=c.text(item.get("unit"), f"{field}.unit", required=False),
+        higher_is_better=c.flag(item.get("higher_is_better"), f"{field}.higher_is_better", None),
+        surrogate=bool(c.flag(item.get("surrogate"), f"{field}.surrogate", False)),
+        surrogate_note=c.text(item.get("surrogate_note"), f"{field}.surrogate_note", required=False),
+        safety=bool(c.flag(item.get("safety"), f"{field}.safety", False)),
+        range=value_range,
+    )
 
 
 def _windows(c: _Checker, raw: object) -> tuple[TimeWindow, ...]:
@@ -269,7 +296,11 @@ def _windows(c: _Checker, raw: object) -> tuple[TimeWindow, ...]:
             raise c.fail(f"{field}.upper_weeks", "an upper bound in weeks (only the last window may be open)", None)
         upper = math.inf if item.get("upper_weeks") is None else c.number(item["upper_weeks"], f"{field}.upper_weeks")
         if windows and upper <= windows[-1].upper_weeks:
-            raise c.fail(f"{field}.upper_weeks", f"a bound above the previous window's {windows[-1].upper_weeks:g}", item["upper_weeks"])
+            raise c.fail(
+                f"{field}.upper_weeks",
+                f"a bound above the previous window's {windows[-1].upper_weeks:g}",
+                item["upper_weeks"],
+            )
         windows.append(TimeWindow(c.text(item.get("label"), f"{field}.label"), upper))
     if windows and math.isfinite(windows[-1].upper_weeks):
         windows.append(TimeWindow(f"over {windows[-1].upper_weeks:g} weeks", math.inf))
@@ -294,16 +325,24 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         field = f"questions[{i}]"
         item = c.mapping(entry, field)
         c.keys(item, ("id", "text", "streams"), field)
-        streams = tuple(c.identifier(s, f"{field}.streams[{j}]") for j, s in enumerate(c.sequence(item.get("streams"), f"{field}.streams")))
+        streams = tuple(
+            c.identifier(s, f"{field}.streams[{j}]")
+            for j, s in enumerate(c.sequence(item.get("streams"), f"{field}.streams"))
+        )
         question_id = c.choice(item.get("id"), f"{field}.id", QUESTION_ROLES, "")
         if not question_id:
             raise c.fail(f"{field}.id", "one of " + ", ".join(QUESTION_ROLES), None)
         questions.append(Question(question_id, c.text(item.get("text"), f"{field}.text"), streams))
     c.unique([q.id for q in questions], "questions")
-    outcomes = [_outcome(c, entry, f"outcomes[{i}]")
-                for i, entry in enumerate(c.sequence(data.get("outcomes"), "outcomes", required=True))]
+    outcomes = [
+        _outcome(c, entry, f"outcomes[{i}]")
+        for i, entry in enumerate(c.sequence(data.get("outcomes"), "outcomes", required=True))
+    ]
     c.unique([o.id for o in outcomes], "outcomes")
-    types = tuple(c.identifier(t, f"intervention_types[{i}]") for i, t in enumerate(c.sequence(data.get("intervention_types"), "intervention_types")))
+    types = tuple(
+        c.identifier(t, f"intervention_types[{i}]")
+        for i, t in enumerate(c.sequence(data.get("intervention_types"), "intervention_types"))
+    )
     subgroup = data.get("subgroup")
     if subgroup is not None:
         subgroup = c.identifier(subgroup, "subgroup")
@@ -318,26 +357,45 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         field = f"report.guidance_topics[{i}]"
         item = c.mapping(entry, field)
         c.keys(item, ("id", "title"), field)
-        topics.append(GuidanceTopic(c.identifier(item.get("id"), f"{field}.id"), c.text(item.get("title"), f"{field}.title")))
+        topics.append(
+            GuidanceTopic(c.identifier(item.get("id"), f"{field}.id"), c.text(item.get("title"), f"{field}.title"))
+        )
     report = ReportText(
         notice=c.text(report_raw.get("notice"), "report.notice", required=False),
         guidance_notice=c.text(report_raw.get("guidance_notice"), "report.guidance_notice", required=False),
-        limitations=tuple(c.text(s, f"report.limitations[{i}]") for i, s in enumerate(c.sequence(report_raw.get("limitations"), "report.limitations"))),
+        limitations=tuple(
+            c.text(s, f"report.limitations[{i}]")
+            for i, s in enumerate(c.sequence(report_raw.get("limitations"), "report.limitations"))
+        ),
         guidance_topics=tuple(topics),
     )
-    summary = tuple(c.identifier(o, f"rob_summary_outcomes[{i}]") for i, o in enumerate(c.sequence(data.get("rob_summary_outcomes"), "rob_summary_outcomes")))
+    summary = tuple(
+        c.identifier(o, f"rob_summary_outcomes[{i}]")
+        for i, o in enumerate(c.sequence(data.get("rob_summary_outcomes"), "rob_summary_outcomes"))
+    )
     known = {o.id for o in outcomes}
     for i, code in enumerate(summary):
         if code not in known:
             raise c.fail(f"rob_summary_outcomes[{i}]", "an outcome id declared under outcomes", code)
     return Review(
-        title=c.text(data.get("title"), "title"), description=c.text(data.get("description"), "description", required=False),
-        intervention=nouns["intervention"], comparator=nouns["comparator"],
-        condition=c.text(condition.get("noun"), "condition.noun"), questions=tuple(questions),
-        intervention_types=types, outcomes=tuple(outcomes), time_windows=_windows(c, data.get("time_windows")),
-        subgroup=subgroup, continuous_measure=c.choice(data.get("continuous_measure"), "continuous_measure", CONTINUOUS_MEASURES, "auto"),
-        dichotomous_measure=c.choice(data.get("dichotomous_measure"), "dichotomous_measure", DICHOTOMOUS_MEASURES, "RR"),
-        stages=stages, report=report, rob_summary_outcomes=summary or tuple(o.id for o in outcomes), source=source,
+        title=c.text(data.get("title"), "title"),
+        description=c.text(data.get("description"), "description", required=False),
+        intervention=nouns["intervention"],
+        comparator=nouns["comparator"],
+        condition=c.text(condition.get("noun"), "condition.noun"),
+        questions=tuple(questions),
+        intervention_types=types,
+        outcomes=tuple(outcomes),
+        time_windows=_windows(c, data.get("time_windows")),
+        subgroup=subgroup,
+        continuous_measure=c.choice(data.get("continuous_measure"), "continuous_measure", CONTINUOUS_MEASURES, "auto"),
+        dichotomous_measure=c.choice(
+            data.get("dichotomous_measure"), "dichotomous_measure", DICHOTOMOUS_MEASURES, "RR"
+        ),
+        stages=stages,
+        report=report,
+        rob_summary_outcomes=summary or tuple(o.id for o in outcomes),
+        source=source,
     )
 
 
@@ -379,16 +437,21 @@ def fill_vocabularies(descriptor: dict, review: Review) -> dict:
     """Set ``constraints.enum`` of every field marked ``vocabulary: outcomes``, ``intervention_types``
     or ``questions`` in a data-package descriptor from the declaration (in place;
     returned for chaining). An unknown vocabulary name is a CompendiumError."""
-    vocabularies = {"outcomes": list(review.outcome_ids), "intervention_types": list(review.intervention_types),
-                    "questions": [q.id for q in review.questions]}
+    vocabularies = {
+        "outcomes": list(review.outcome_ids),
+        "intervention_types": list(review.intervention_types),
+        "questions": [q.id for q in review.questions],
+    }
     for resource in descriptor.get("resources") or []:
         for field in (resource.get("schema") or {}).get("fields") or []:
             name = field.pop(VOCABULARY_PROPERTY, None) if isinstance(field, dict) else None
             if name is None:
                 continue
             if name not in vocabularies:
-                raise CompendiumError(f"datapackage.yaml, resource {resource.get('name')!r}, field {field.get('name')!r}: "
-                                      f"expected vocabulary one of {', '.join(vocabularies)}, got {name!r}")
+                raise CompendiumError(
+                    f"datapackage.yaml, resource {resource.get('name')!r}, field {field.get('name')!r}: "
+                    f"expected vocabulary one of {', '.join(vocabularies)}, got {name!r}"
+                )
             if vocabularies[name]:
                 field.setdefault("constraints", {})["enum"] = vocabularies[name]
     return descriptor

@@ -30,17 +30,24 @@ def _effects(inputs):
 def curated():
     inputs = StageInputs(tables=load_tables(RAW_DIR), rob2=None, observational_rob=None, review=REVIEW)
     effects, excluded = _effects(inputs)
-    built = pooling.build_treatment_analyses(effects, RobLookup(inputs), include_active_comparators=True, unusable=excluded)
+    built = pooling.build_treatment_analyses(
+        effects, RobLookup(inputs), include_active_comparators=True, unusable=excluded
+    )
     return inputs, effects, excluded, built, risk.risk_estimates(inputs)
 
 
 def test_curated_braga_md_and_lunetta_without_n(curated):
     _, effects, excluded, _, _ = curated
-    braga = effects[(effects["study_id"] == "braga2018") & (effects["outcome"] == "alsfrs_r") & (effects["value_type"] == "final")].iloc[0]
+    braga = effects[
+        (effects["study_id"] == "braga2018") & (effects["outcome"] == "alsfrs_r") & (effects["value_type"] == "final")
+    ].iloc[0]
     assert braga["yi"] == pytest.approx(34.1 - 29.5)  # Braga 2018 Table 2, T2
     assert braga["vi"] == pytest.approx(7.1**2 / 24 + 7.7**2 / 24)
-    lunetta = excluded[(excluded["study_id"] == "lunetta2016") & (excluded["timepoint_weeks"] == 25.7)
-                       & (excluded["source_table"] == "continuous_outcomes")]
+    lunetta = excluded[
+        (excluded["study_id"] == "lunetta2016")
+        & (excluded["timepoint_weeks"] == 25.7)
+        & (excluded["source_table"] == "continuous_outcomes")
+    ]
     assert len(lunetta) and lunetta["reason"].str.contains("n missing").all()
 
 
@@ -69,19 +76,28 @@ def test_curated_risk_analyses_never_double_count(curated):
 def test_curated_overlap_notes_are_covered_by_the_declared_populations(curated):
     inputs, *_ = curated
     labels = dict(zip(inputs.tables["studies"]["label"], inputs.tables["studies"]["study_id"]))
-    notes = pd.concat([inputs.tables["studies"][["study_id", "notes"]], inputs.tables["observational"][["study_id", "notes"]]])
+    notes = pd.concat(
+        [inputs.tables["studies"][["study_id", "notes"]], inputs.tables["observational"][["study_id", "notes"]]]
+    )
     for study_id, text in zip(notes["study_id"], notes["notes"].fillna("")):
         if re.search(r"overlap|same .*cohort", str(text), re.IGNORECASE):
             for label, other in labels.items():
                 if label in str(text) and other != study_id:
-                    assert risk.population_group(study_id) and risk.population_group(study_id) == risk.population_group(other), (study_id, other)
+                    assert risk.population_group(study_id) and risk.population_group(study_id) == risk.population_group(
+                        other
+                    ), (study_id, other)
 
 
 def test_curated_stage_tables_are_deterministic(curated):
     inputs, _, _, built, table = curated
+
     def run():
         analyses = built.analyses + pooling.build_risk_analyses(table)
-        fits = [pooling.fit_analysis(a, method="REML", test="knha", level=95.0, subgroup="intervention_type") for a in analyses]
+        fits = [
+            pooling.fit_analysis(a, method="REML", test="knha", level=95.0, subgroup="intervention_type")
+            for a in analyses
+        ]
         sof, _ = grading.grade_tables(fits, built.singles, RobLookup(inputs), REVIEW.surrogates)
         return pooling.pooled_table(fits).to_csv(), sof.to_csv()
+
     assert run() == run()

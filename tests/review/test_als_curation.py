@@ -18,7 +18,19 @@ from compendium.paths import RAW_DIR, ROOT
 
 README = ROOT / "data" / "README.md"
 #: tables whose rows carry a source_id and a locator
-SOURCED_TABLES = ["trials", "arms", "continuous_outcomes", "rct_effects", "observational", "mr_studies", "mr_estimates", "preclinical", "review_results", "rob_facts", "conclusions"]
+SOURCED_TABLES = [
+    "trials",
+    "arms",
+    "continuous_outcomes",
+    "rct_effects",
+    "observational",
+    "mr_studies",
+    "mr_estimates",
+    "preclinical",
+    "review_results",
+    "rob_facts",
+    "conclusions",
+]
 #: tables that place a study in an evidence stream
 STREAM_TABLES = ["trials", "observational", "mr_studies", "mr_estimates", "preclinical", "review_results"]
 
@@ -70,12 +82,32 @@ PLAUSIBLE = {
     # table: {column: (min, max)}
     "trials": {"duration_weeks": (1, 260), "n_randomised_total": (2, 2000)},
     "arms": {"n_randomised": (1, 1000), "n_enrolled": (1, 1000), "n_analysed": (1, 1000)},
-    "continuous_outcomes": {"timepoint_weeks": (0, 260), "n": (2, 1000), "sd": (0, 100), "ci_level": (80, 99.9), "plus_minus": (0, 100)},
+    "continuous_outcomes": {
+        "timepoint_weeks": (0, 260),
+        "n": (2, 1000),
+        "sd": (0, 100),
+        "ci_level": (80, 99.9),
+        "plus_minus": (0, 100),
+    },
     "rct_effects": {"timepoint_weeks": (0, 260), "p_value": (0, 1), "ci_level": (80, 99.9), "se": (0, 100)},
     "review_results": {"k": (1, 100), "n": (10, 100000), "p_value": (0, 1), "ci_level": (80, 99.9), "i2": (0, 100)},
-    "observational": {"estimate": (0.01, 100), "ci_low": (0.01, 100), "ci_high": (0.01, 500), "p_value": (0, 1), "cases": (0, 100000), "controls": (1, 1000000), "n": (1, 10000000), "expected_cases": (0, 100000)},
+    "observational": {
+        "estimate": (0.01, 100),
+        "ci_low": (0.01, 100),
+        "ci_high": (0.01, 500),
+        "p_value": (0, 1),
+        "cases": (0, 100000),
+        "controls": (1, 1000000),
+        "n": (1, 10000000),
+        "expected_cases": (0, 100000),
+    },
     "mr_estimates": {"estimate": (0.01, 100), "p_value": (0, 1), "n_snps": (1, 1000)},
-    "mr_studies": {"exposure_n": (1000, 10000000), "cases": (100, 1000000), "controls": (100, 10000000), "p_threshold": (0, 1e-4)},
+    "mr_studies": {
+        "exposure_n": (1000, 10000000),
+        "cases": (100, 1000000),
+        "controls": (100, 10000000),
+        "p_threshold": (0, 1e-4),
+    },
     "sources": {"year": (1950, 2026)},
     "studies": {"year": (1990, 2026)},
 }
@@ -100,7 +132,9 @@ def test_scale_scores_are_within_their_scales():
 
 def test_timepoints_use_the_documented_month_conversion():
     # months x 4.345 rounded to 1 decimal (data/README.md): 3, 6, 12 and 24 months
-    weeks = set(numbers(table("continuous_outcomes"), "timepoint_weeks")) | set(numbers(table("rct_effects"), "timepoint_weeks"))
+    weeks = set(numbers(table("continuous_outcomes"), "timepoint_weeks")) | set(
+        numbers(table("rct_effects"), "timepoint_weeks")
+    )
     assert {13.0, 26.1, 52.1, 104.3} <= weeks
     assert not weeks & {13.04, 26.07, 26.0, 52.0, 52.14}
 
@@ -125,10 +159,16 @@ def test_known_inconsistent_rows_stay_flagged():
     assert len(cheng) == 1
     cheng_flags = set(found.loc[(found["file"] == "review_results.csv") & (found["row"] == cheng[0] + 1), "reason"])
     assert {"p_contradicts_ci", "z_contradicts_ci"} <= cheng_flags
-    benzo = reviews.index[(reviews["study_id"] == "benzoiglesias2025") & (reviews["measure"] == "SMD") & (reviews["estimate"].isin(["19.53", "13.96"]))]
+    benzo = reviews.index[
+        (reviews["study_id"] == "benzoiglesias2025")
+        & (reviews["measure"] == "SMD")
+        & (reviews["estimate"].isin(["19.53", "13.96"]))
+    ]
     assert len(benzo) == 2
     for index in benzo:
-        assert "smd_implausible" in set(found.loc[(found["file"] == "review_results.csv") & (found["row"] == index + 1), "reason"])
+        assert "smd_implausible" in set(
+            found.loc[(found["file"] == "review_results.csv") & (found["row"] == index + 1), "reason"]
+        )
     # kept exactly as printed and marked so
     assert set(reviews.loc[benzo, "verified_as_printed"]) == {"true"}
     assert reviews.loc[cheng[0], "verified_as_printed"] == "true"
@@ -168,7 +208,12 @@ def test_julian_reports_only_a_p_value():
     julian = table("mr_estimates").query("study_id == 'julian2021'")
     assert len(julian) == 1
     row = julian.iloc[0]
-    assert row["estimate"] == "" and row["p_value"] == "0.01" and row["p_relation"] == "=" and row["reported_conclusion"] == "causal_increase"
+    assert (
+        row["estimate"] == ""
+        and row["p_value"] == "0.01"
+        and row["p_relation"] == "="
+        and row["reported_conclusion"] == "causal_increase"
+    )
 
 
 def readme_counts() -> dict[str, int]:
@@ -196,7 +241,9 @@ def test_studies_without_a_conclusion_are_listed_in_the_readme():
 
 
 def test_conclusion_codes_match_the_question():
-    conclusions = table("conclusions").merge(table("studies")[["study_id", "question"]], on="study_id", suffixes=("", "_study"))
+    conclusions = table("conclusions").merge(
+        table("studies")[["study_id", "question"]], on="study_id", suffixes=("", "_study")
+    )
     assert (conclusions["question"] == conclusions["question_study"]).all()
 
 

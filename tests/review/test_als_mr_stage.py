@@ -44,20 +44,35 @@ def run_stage(tables, output_dir, snp_table=None):
 
 def test_notebook_parameters():
     declared = notebook_parameters(NOTEBOOK)
-    assert declared == {"raw_dir": "data/raw", "results_dir": "reports", "output_dir": "reports/04_mendelian_randomization",
-                        "snp_table": None, "seed": 314159265, "n_bootstrap": 10000}
+    assert declared == {
+        "raw_dir": "data/raw",
+        "results_dir": "reports",
+        "output_dir": "reports/04_mendelian_randomization",
+        "snp_table": None,
+        "seed": 314159265,
+        "n_bootstrap": 10000,
+    }
 
 
 def test_notebook_has_no_outputs():
     notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    assert all(not cell.get("outputs") and cell.get("execution_count") is None
-               for cell in notebook["cells"] if cell["cell_type"] == "code")
+    assert all(
+        not cell.get("outputs") and cell.get("execution_count") is None
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
+    )
 
 
 def test_stage_on_curated_data(tables, tmp_path):
     out, answer = run_stage(tables, tmp_path)
-    assert list(out["triangulation"].columns[:6]) == ["stream", "evidence", "direction", "strength", "main_bias",
-                                                      "sex_differences"]
+    assert list(out["triangulation"].columns[:6]) == [
+        "stream",
+        "evidence",
+        "direction",
+        "strength",
+        "main_bias",
+        "sex_differences",
+    ]
     # the meta-analysis is shown separately and never counted as separate support
     estimates = out["mr_estimates"]
     meta = set(tables["studies"].query("stream == 'mr_meta_analysis'")["study_id"])

@@ -24,9 +24,9 @@ from __future__ import annotations
 import pandas as pd
 
 from compendium.analysis.treatment import PRIMARY
-from compendium.vocabulary import RATIO_MEASURES
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
 from compendium.review import Review
+from compendium.vocabulary import RATIO_MEASURES
 
 #: sides of a result: favours the intervention, the control, neither, or unclear
 INTERVENTION, CONTROL, NEITHER, UNCLEAR = "intervention", "control", "neither", "unclear"
@@ -50,7 +50,11 @@ def favours(row: pd.Series, null: float | None = None) -> str:
 
 
 def _label(row: pd.Series) -> str:
-    kind = f", {row['value_type']}" if pd.notna(row.get("value_type")) and row.get("value_type") in ("final", "change", "slope") else ""
+    kind = (
+        f", {row['value_type']}"
+        if pd.notna(row.get("value_type")) and row.get("value_type") in ("final", "change", "slope")
+        else ""
+    )
     return f"{row['study']} ({row['outcome']}{kind}: {row['measure']} {row['estimate']:.3g}, {row['ci_low']:.3g} to {row['ci_high']:.3g})"
 
 
@@ -67,7 +71,9 @@ def treatment_conclusion(
     noun = review.intervention
     if "question" in summary_of_findings:
         summary_of_findings = summary_of_findings[summary_of_findings["question"] == "treatment"]
-    certainty_of = dict(zip(summary_of_findings.get("analysis_id", pd.Series(dtype=str)), summary_of_findings["certainty"]))
+    certainty_of = dict(
+        zip(summary_of_findings.get("analysis_id", pd.Series(dtype=str)), summary_of_findings["certainty"])
+    )
     primary_pooled = pooled[(pooled["question"] == "treatment") & (pooled["analysis_set"] == PRIMARY)]
     if "subgroup" in primary_pooled.columns:
         primary_pooled = primary_pooled[primary_pooled["subgroup"] == "all"]
@@ -86,11 +92,19 @@ def treatment_conclusion(
 
     reasons = [
         f"{len(primary_pooled)} outcome(s) had at least two comparable randomised trials with usable numbers to pool"
-        + ("" if len(primary_pooled) else "; every other outcome rests on a single trial or on trials that print no usable numbers"),
+        + (
+            ""
+            if len(primary_pooled)
+            else "; every other outcome rests on a single trial or on trials that print no usable numbers"
+        ),
     ]
     if len(singles):
-        for side, text in ((INTERVENTION, f"favour {noun} (CI excludes no effect)"), (NEITHER, "show no clear difference"),
-                           (CONTROL, "favour the control"), (UNCLEAR, "exclude no effect, better side not recorded")):
+        for side, text in (
+            (INTERVENTION, f"favour {noun} (CI excludes no effect)"),
+            (NEITHER, "show no clear difference"),
+            (CONTROL, "favour the control"),
+            (UNCLEAR, "exclude no effect, better side not recorded"),
+        ):
             hits = singles[directions == side]
             if len(hits):
                 reasons.append(f"single-trial results that {text}: " + "; ".join(_label(r) for _, r in hits.iterrows()))
@@ -101,12 +115,24 @@ def treatment_conclusion(
     elif moderate:
         answer, rule = f"Possibly, for {', '.join(moderate)}; the certainty of the evidence is low.", "T2"
     else:
-        answer, rule = ("Not established. Single small trials suggest benefits on some outcomes, but no benefit is shown "
-                        "with at least low certainty." if (directions == INTERVENTION).any()
-                        else "Not established: no benefit is shown with at least low certainty."), "T3"
+        answer, rule = (
+            (
+                "Not established. Single small trials suggest benefits on some outcomes, but no benefit is shown "
+                "with at least low certainty."
+                if (directions == INTERVENTION).any()
+                else "Not established: no benefit is shown with at least low certainty."
+            ),
+            "T3",
+        )
     question = review.question_for_role("treatment")
-    return {"question_id": question.id if question else "", "question": question.text if question else "",
-            "answer": answer, "rule": rule, "reasons": reasons, "safety": safety_summary(rct_effects, trials, review)}
+    return {
+        "question_id": question.id if question else "",
+        "question": question.text if question else "",
+        "answer": answer,
+        "rule": rule,
+        "reasons": reasons,
+        "safety": safety_summary(rct_effects, trials, review),
+    }
 
 
 def safety_summary(rct_effects: pd.DataFrame, trials: pd.DataFrame, review: Review) -> str:
@@ -121,5 +147,7 @@ def safety_summary(rct_effects: pd.DataFrame, trials: pd.DataFrame, review: Revi
         return f"No randomised trial in the data reported on {what}."
     harmful = events[events["direction"] == "favours_control"]["study_id"].nunique()
     reporting = events["study_id"].nunique()
-    return (f"{reporting} of {len(randomised)} randomised trials reported on {what}; {harmful} found more {what} "
-            f"with {review.intervention}. The trials were small and short, so rare harms cannot be ruled out.")
+    return (
+        f"{reporting} of {len(randomised)} randomised trials reported on {what}; {harmful} found more {what} "
+        f"with {review.intervention}. The trials were small and short, so rare harms cannot be ruled out."
+    )

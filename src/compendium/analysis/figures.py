@@ -35,26 +35,41 @@ def summary_text(fit: AnalysisFit) -> str:
     """'pooled SMR 4.10 (95% CI 2.00 to 8.40), k = 2, I2 = 0%, prediction interval ...'."""
     a, res = fit.analysis, fit.result
     show = (lambda x: float(np.exp(x))) if a.log_scale else float
-    text = (f"pooled {a.measure} {show(res.estimate):.2f} ({res.level:g}% CI {show(res.ci_low):.2f} to "
-            f"{show(res.ci_high):.2f}), k = {res.k}, I2 = {res.i2:.0f}%")
+    text = (
+        f"pooled {a.measure} {show(res.estimate):.2f} ({res.level:g}% CI {show(res.ci_low):.2f} to "
+        f"{show(res.ci_high):.2f}), k = {res.k}, I2 = {res.i2:.0f}%"
+    )
     if res.pi_low is not None:
         text += f", prediction interval {show(res.pi_low):.2f} to {show(res.pi_high):.2f}"
     return text
 
 
-def forest_figures(fits: list[AnalysisFit], rob: RobLookup, output_dir: str | Path, intervention: str = "intervention") -> list[str]:
+def forest_figures(
+    fits: list[AnalysisFit], rob: RobLookup, output_dir: str | Path, intervention: str = "intervention"
+) -> list[str]:
     """Save a forest plot per analysis (with a risk-of-bias column when stage 02 has run); returns the names."""
     names = []
     for fit in fits:
         a = fit.analysis
         extra = [j or "" for j in rob.column(a.data, a.question)] if rob.available else None
-        figure = forest_plot(fit.result, title=a.label, xlabel=axis_label(fit, intervention), log_scale=a.log_scale, extra=extra,
-                             extra_label="Risk of bias")
+        figure = forest_plot(
+            fit.result,
+            title=a.label,
+            xlabel=axis_label(fit, intervention),
+            log_scale=a.log_scale,
+            extra=extra,
+            extra_label="Risk of bias",
+        )
         name = f"forest-{a.analysis_id}"
         studies = ", ".join(a.data["study"].astype(str))
         rob_text = "" if rob.available else " Risk of bias not shown: stage 02 output absent."
-        save_figure(figure, output_dir, name, title=f"Forest plot: {a.label}",
-                    alt=f"Forest plot of {studies}: {summary_text(fit)}.{rob_text}")
+        save_figure(
+            figure,
+            output_dir,
+            name,
+            title=f"Forest plot: {a.label}",
+            alt=f"Forest plot of {studies}: {summary_text(fit)}.{rob_text}",
+        )
         plt.close(figure)
         names.append(name)
     return names
@@ -69,8 +84,13 @@ def funnel_figures(fits: list[AnalysisFit], output_dir: str | Path, intervention
             lines.append(f"{a.analysis_id}: no funnel plot (k = {res.k}, fewer than {FUNNEL_MIN_K})")
             continue
         figure = funnel_plot(res, title=f"Funnel plot: {a.label}", xlabel=axis_label(fit, intervention))
-        save_figure(figure, output_dir, f"funnel-{a.analysis_id}", title=f"Contour-enhanced funnel plot: {a.label}",
-                    alt=f"Contour-enhanced funnel plot of {res.k} studies: {summary_text(fit)}.")
+        save_figure(
+            figure,
+            output_dir,
+            f"funnel-{a.analysis_id}",
+            title=f"Contour-enhanced funnel plot: {a.label}",
+            alt=f"Contour-enhanced funnel plot of {res.k} studies: {summary_text(fit)}.",
+        )
         plt.close(figure)
         lines.append(f"{a.analysis_id}: funnel plot drawn (k = {res.k})")
     return lines

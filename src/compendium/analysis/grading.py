@@ -46,8 +46,9 @@ SECONDARY_SOURCE_SHARE = 0.5
 SOF_EXTRA_COLUMNS = ["question", "analysis_id", "design", "k"]
 
 
-def indirectness(outcome: str, exposure_categories: set[str], secondary_share: float,
-                 surrogates: dict[str, str] | None = None) -> tuple[int, str]:
+def indirectness(
+    outcome: str, exposure_categories: set[str], secondary_share: float, surrogates: dict[str, str] | None = None
+) -> tuple[int, str]:
     """Levels (0-2) and reason by the stated rules (module docstring); ``surrogates`` maps the
     review's surrogate outcome codes to their note (may be empty)."""
     reasons = []
@@ -57,7 +58,9 @@ def indirectness(outcome: str, exposure_categories: set[str], secondary_share: f
         reasons.append(f"{outcome.upper()} is a surrogate{note} for patient-important outcomes")
     indirect = sorted(exposure_categories & set(INDIRECT_EXPOSURES))
     if indirect:
-        reasons.append("professional-sport participation is an indirect measure of physical activity (head impacts and other exposures differ)")
+        reasons.append(
+            "professional-sport participation is an indirect measure of physical activity (head impacts and other exposures differ)"
+        )
     if secondary_share > SECONDARY_SOURCE_SHARE:
         reasons.append(f"{100 * secondary_share:.0f}% of the weight from numbers read in a secondary source")
     if not reasons:
@@ -70,7 +73,11 @@ def _shares(judgements: list[str | None], weights: np.ndarray) -> tuple[dict[str
     if any(j is None for j in judgements):
         return {"share_not_low_rob": 0.0, "share_high_rob": 0.0}, ROB_ABSENT
     missing = sum(j == NOT_ASSESSED for j in judgements)
-    note = f"{missing} of {len(judgements)} studies without a stage-02 judgement, counted as not low risk" if missing else ""
+    note = (
+        f"{missing} of {len(judgements)} studies without a stage-02 judgement, counted as not low risk"
+        if missing
+        else ""
+    )
     return rob_weight_shares(list(judgements), list(weights)), note
 
 
@@ -81,8 +88,17 @@ def _mark(result: GradeResult, rob_note: str, absent: bool) -> GradeResult:
     domains = []
     for d in result.domains:
         if d.domain == "risk_of_bias":
-            d = (replace(d, proposed=0, final=0, status=DOMAIN_NOT_ASSESSED, explanation=f"Not assessed: {ROB_ABSENT_REASON}.")
-                 if absent else replace(d, explanation=(d.explanation + " " if d.explanation else "") + f"{rob_note}."))
+            d = (
+                replace(
+                    d,
+                    proposed=0,
+                    final=0,
+                    status=DOMAIN_NOT_ASSESSED,
+                    explanation=f"Not assessed: {ROB_ABSENT_REASON}.",
+                )
+                if absent
+                else replace(d, explanation=(d.explanation + " " if d.explanation else "") + f"{rob_note}.")
+            )
         domains.append(d)
     return replace(result, domains=tuple(domains))
 
@@ -106,14 +122,24 @@ def grade_pooled(fit: AnalysisFit, rob: RobLookup, surrogates: dict[str, str] | 
     if res.k >= PUBLICATION_BIAS_MIN_K:
         small_study = egger_test(res).pval
     values = dict(
-        outcome=a.label, design="rct" if a.question == "treatment" else "observational", k=res.k,
-        participants=int(participants.sum(skipna=True)), effect_measure=a.measure,
-        estimate=float(show(res.estimate)), ci_low=float(show(res.ci_low)), ci_high=float(show(res.ci_high)),
+        outcome=a.label,
+        design="rct" if a.question == "treatment" else "observational",
+        k=res.k,
+        participants=int(participants.sum(skipna=True)),
+        effect_measure=a.measure,
+        estimate=float(show(res.estimate)),
+        ci_low=float(show(res.ci_low)),
+        ci_high=float(show(res.ci_high)),
         ci_level=float(res.level),
         events=int(a.events) if a.events is not None and a.events <= participants.sum(skipna=True) else None,
-        i2=float(res.i2), pi_low=float(show(res.pi_low)) if res.pi_low is not None else None,
+        i2=float(res.i2),
+        pi_low=float(show(res.pi_low)) if res.pi_low is not None else None,
         pi_high=float(show(res.pi_high)) if res.pi_high is not None else None,
-        indirectness=levels, indirectness_reason=reason, small_study_pval=small_study, **shares)
+        indirectness=levels,
+        indirectness_reason=reason,
+        small_study_pval=small_study,
+        **shares,
+    )
     return _grade(values, rob_note, rob_note == ROB_ABSENT)
 
 
@@ -124,9 +150,18 @@ def grade_single(row: pd.Series, rob: RobLookup, surrogates: dict[str, str] | No
     levels, reason = indirectness(str(row["outcome"]), set(), 1.0 if bool(row["secondary_source"]) else 0.0, surrogates)
     participants = row["participants"]
     values = dict(
-        outcome=single_label(row), design="rct", k=1, participants=int(participants) if pd.notna(participants) else 0,
-        effect_measure=str(row["measure"]), estimate=float(row["estimate"]), ci_low=float(row["ci_low"]),
-        ci_high=float(row["ci_high"]), indirectness=levels, indirectness_reason=reason, **shares)
+        outcome=single_label(row),
+        design="rct",
+        k=1,
+        participants=int(participants) if pd.notna(participants) else 0,
+        effect_measure=str(row["measure"]),
+        estimate=float(row["estimate"]),
+        ci_low=float(row["ci_low"]),
+        ci_high=float(row["ci_high"]),
+        indirectness=levels,
+        indirectness_reason=reason,
+        **shares,
+    )
     return _grade(values, rob_note, rob_note == ROB_ABSENT)
 
 
@@ -136,8 +171,9 @@ def single_label(row: pd.Series) -> str:
     return f"{row['outcome_measure']}, {value_type}, {row['window']} ({row['study']})"
 
 
-def grade_tables(fits: list[AnalysisFit], singles: pd.DataFrame, rob: RobLookup,
-                 surrogates: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def grade_tables(
+    fits: list[AnalysisFit], singles: pd.DataFrame, rob: RobLookup, surrogates: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary_of_findings, grade_domains) for every pooled analysis (the 'all' row) and every
     primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k.
     ``surrogates``: the review's surrogate outcomes and their notes (:attr:`compendium.review.Review.surrogates`)."""
@@ -147,8 +183,14 @@ def grade_tables(fits: list[AnalysisFit], singles: pd.DataFrame, rob: RobLookup,
     for fit in fits:
         results.append(grade_pooled(fit, rob, surrogates))
         a = fit.analysis
-        extra.append({"question": a.question, "analysis_id": a.analysis_id,
-                      "design": "rct" if a.question == "treatment" else "observational", "k": fit.result.k})
+        extra.append(
+            {
+                "question": a.question,
+                "analysis_id": a.analysis_id,
+                "design": "rct" if a.question == "treatment" else "observational",
+                "k": fit.result.k,
+            }
+        )
         _, missing = a.participants()
         counts.append(f"Participants: {missing}; the count is of the other studies." if missing else "")
     primary = singles[singles["analysis_set"] == PRIMARY]

@@ -8,13 +8,22 @@ from pathlib import Path
 import pandas as pd
 
 from compendium.results_io import read_table
+from compendium.review import Review
 from compendium.shared import study_labels
 from compendium.vocabulary import INGEST, RISK_OF_BIAS
-from compendium.review import Review
 
 #: stage-01 tables that stage 03 reads
-TABLES = ("studies", "sources", "trials", "arms", "continuous_outcomes", "dichotomous_outcomes", "rct_effects", "observational",
-          "review_results")
+TABLES = (
+    "studies",
+    "sources",
+    "trials",
+    "arms",
+    "continuous_outcomes",
+    "dichotomous_outcomes",
+    "rct_effects",
+    "observational",
+    "review_results",
+)
 #: the text used wherever risk of bias could not be looked up because stage 02 has not run
 ROB_ABSENT_REASON = "stage 02 output (rob2_judgements) absent"
 ROB_ABSENT = f"risk of bias not assessed: {ROB_ABSENT_REASON}"
@@ -52,5 +61,9 @@ def load_inputs(results_dir: str | Path, review: Review) -> StageInputs:
     """Read the stage-01 tables (required) and stage 02's ``rob2_judgements`` and
     ``observational_rob`` (optional: None when stage 02 has not been run)."""
     tables = {name: read_table(results_dir, INGEST, name) for name in TABLES}
-    return StageInputs(tables=tables, rob2=_optional(results_dir, "rob2_judgements"),
-                       observational_rob=_optional(results_dir, "observational_rob"), review=review)
+    return StageInputs(
+        tables=tables,
+        rob2=_optional(results_dir, "rob2_judgements"),
+        observational_rob=_optional(results_dir, "observational_rob"),
+        review=review,
+    )

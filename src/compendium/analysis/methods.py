@@ -12,21 +12,39 @@ from compendium.meta.settings import METHODS, MetaSettings
 from compendium.review import Review
 
 
-def methods_record(*, method: str, test: str, level: float, subgroup: str | None, exclude_high_rob: bool,
-                   include_active_comparators: bool, outcomes: list[str] | None, rob_available: bool,
-                   review: Review) -> dict:
+def methods_record(
+    *,
+    method: str,
+    test: str,
+    level: float,
+    subgroup: str | None,
+    exclude_high_rob: bool,
+    include_active_comparators: bool,
+    outcomes: list[str] | None,
+    rob_available: bool,
+    review: Review,
+) -> dict:
     """The methods as run (parameters) and every rule, with the module that implements it."""
     settings = MetaSettings(method=method, test=test, level=level)
     noun = review.intervention
     return {
-        "parameters": {"tau2_method": method, "test": test, "level": level, "subgroup": subgroup,
-                       "exclude_high_rob": exclude_high_rob, "include_active_comparators": include_active_comparators,
-                       "outcomes": outcomes},
+        "parameters": {
+            "tau2_method": method,
+            "test": test,
+            "level": level,
+            "subgroup": subgroup,
+            "exclude_high_rob": exclude_high_rob,
+            "include_active_comparators": include_active_comparators,
+            "outcomes": outcomes,
+        },
         "model": {
             "description": settings.describe(),
             "tau2_estimator": method,
-            "ci_method": {"knha": "Hartung-Knapp-Sidik-Jonkman (t with k - 1 df)", "z": "normal (Wald)",
-                          "adhoc": "knha never narrower than z"}.get(test, test),
+            "ci_method": {
+                "knha": "Hartung-Knapp-Sidik-Jonkman (t with k - 1 df)",
+                "z": "normal (Wald)",
+                "adhoc": "knha never narrower than z",
+            }.get(test, test),
             "level_percent": level,
             "prediction_interval": "estimate +/- t(k-1) (knha) or z * sqrt(se^2 + tau2), as metafor predict.rma",
             "i2": settings.i2_definition,
@@ -50,11 +68,18 @@ def methods_record(*, method: str, test: str, level: float, subgroup: str | None
             },
             "trial_reported": "between-group MD/SMD with a CI (or SE) by generic inverse variance (Cochrane Handbook 6.3.2); pooled only with results of the same outcome, measure and outcome_measure in one time window; per-protocol results dropped when an ITT result exists",
         },
-        "time_windows": {"rule": window_rule(review.time_windows),
-                         "windows_weeks": [[w.label, w.upper_weeks if w.upper_weeks != float("inf") else None] for w in review.time_windows]},
+        "time_windows": {
+            "rule": window_rule(review.time_windows),
+            "windows_weeks": [
+                [w.label, w.upper_weeks if w.upper_weeks != float("inf") else None] for w in review.time_windows
+            ],
+        },
         "trial_sets": {
             "primary": treatment.set_label(treatment.PRIMARY, noun),
-            "excluded_from_primary": [treatment.set_label(treatment.ACTIVE_COMPARATOR, noun), treatment.set_label(treatment.NON_RANDOMISED, noun)],
+            "excluded_from_primary": [
+                treatment.set_label(treatment.ACTIVE_COMPARATOR, noun),
+                treatment.set_label(treatment.NON_RANDOMISED, noun),
+            ],
             "include_active_comparators": "adds active-comparator trials as a sensitivity analysis",
             "multi_arm": f"a trial with more than one {noun} arm reporting the same outcome is shown, not pooled",
         },
@@ -67,7 +92,9 @@ def methods_record(*, method: str, test: str, level: float, subgroup: str | None
             "tau2_estimators": list(METHODS),
             "older_review_variant": SENSITIVITY.describe(),
             "leave_one_out_min_k": pooling.MIN_LEAVE_ONE_OUT_K,
-            "excluding_high_risk_of_bias": "refit without studies judged High (or Very high) by stage 02" if rob_available else f"not done: {ROB_ABSENT}",
+            "excluding_high_risk_of_bias": "refit without studies judged High (or Very high) by stage 02"
+            if rob_available
+            else f"not done: {ROB_ABSENT}",
             "including_active_comparators": include_active_comparators,
         },
         "risk_question": {
@@ -77,13 +104,26 @@ def methods_record(*, method: str, test: str, level: float, subgroup: str | None
         "risk_of_bias": "stage 02 judgements used" if rob_available else ROB_ABSENT,
         "grade": {
             "engine": "compendium.bias.grade (rules in its docstring)",
-            "thresholds": {name: getattr(grade, name) for name in (
-                "RISK_OF_BIAS_SERIOUS_SHARE", "RISK_OF_BIAS_VERY_SERIOUS_SHARE", "INCONSISTENCY_I2_SERIOUS",
-                "INCONSISTENCY_I2_VERY_SERIOUS", "OIS_MID_SMD", "OIS_EVENTS", "PUBLICATION_BIAS_MIN_K",
-                "PUBLICATION_BIAS_PVAL", "LARGE_EFFECT_RATIO", "VERY_LARGE_EFFECT_RATIO")},
-            "indirectness": {"surrogate_outcomes": list(review.surrogates),
-                             "indirect_exposures": list(grading.INDIRECT_EXPOSURES),
-                             "secondary_source_share": grading.SECONDARY_SOURCE_SHARE},
+            "thresholds": {
+                name: getattr(grade, name)
+                for name in (
+                    "RISK_OF_BIAS_SERIOUS_SHARE",
+                    "RISK_OF_BIAS_VERY_SERIOUS_SHARE",
+                    "INCONSISTENCY_I2_SERIOUS",
+                    "INCONSISTENCY_I2_VERY_SERIOUS",
+                    "OIS_MID_SMD",
+                    "OIS_EVENTS",
+                    "PUBLICATION_BIAS_MIN_K",
+                    "PUBLICATION_BIAS_PVAL",
+                    "LARGE_EFFECT_RATIO",
+                    "VERY_LARGE_EFFECT_RATIO",
+                )
+            },
+            "indirectness": {
+                "surrogate_outcomes": list(review.surrogates),
+                "indirect_exposures": list(grading.INDIRECT_EXPOSURES),
+                "secondary_source_share": grading.SECONDARY_SOURCE_SHARE,
+            },
             "publication_bias": f"Egger's test when k >= {grade.PUBLICATION_BIAS_MIN_K}; otherwise not assessed",
         },
         "funnel_plots": f"contour-enhanced (p 0.10/0.05/0.01) when k >= {grade.PUBLICATION_BIAS_MIN_K}",

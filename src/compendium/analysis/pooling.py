@@ -19,8 +19,6 @@ import pandas as pd
 
 from compendium.analysis.inputs import ROB_ABSENT
 from compendium.analysis.rob import HIGH_RISK, RobLookup
-from compendium.analysis.windows import NO_TIMEPOINT
-from compendium.vocabulary import RATIO_MEASURES
 from compendium.analysis.treatment import (
     ACTIVE_COMPARATOR,
     ARM_EVENTS,
@@ -34,6 +32,7 @@ from compendium.analysis.treatment import (
     poolable,
     set_label,
 )
+from compendium.analysis.windows import NO_TIMEPOINT
 from compendium.effects import OUTCOME_TYPES, escalc
 from compendium.errors import CompendiumError
 from compendium.meta import SENSITIVITY, MetaResult, rma
@@ -41,6 +40,7 @@ from compendium.meta.diagnostics import leave_one_out
 from compendium.meta.regression import SubgroupResult, subgroup_analysis
 from compendium.meta.settings import METHODS
 from compendium.shared import slug
+from compendium.vocabulary import RATIO_MEASURES
 
 #: minimum studies for a pooled analysis, for a subgroup to count, and for leave-one-out
 MIN_POOLED_K = 2
@@ -48,18 +48,92 @@ MIN_SUBGROUP_K = 2
 MIN_LEAVE_ONE_OUT_K = 3
 
 POOLED_COLUMNS = [
-    "analysis_id", "question", "outcome", "subgroup", "analysis_set", "measure", "k", "participants", "estimate",
-    "ci_low", "ci_high", "pi_low", "pi_high", "pval", "tau2", "i2", "q", "q_pval", "method", "test", "notes",
-    "outcome_label", "q_between", "df_between", "pval_between", "log_scale", "higher_is_better", "analysis_set_label",
+    "analysis_id",
+    "question",
+    "outcome",
+    "subgroup",
+    "analysis_set",
+    "measure",
+    "k",
+    "participants",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pi_low",
+    "pi_high",
+    "pval",
+    "tau2",
+    "i2",
+    "q",
+    "q_pval",
+    "method",
+    "test",
+    "notes",
+    "outcome_label",
+    "q_between",
+    "df_between",
+    "pval_between",
+    "log_scale",
+    "higher_is_better",
+    "analysis_set_label",
 ]
-STUDY_COLUMNS = ["analysis_id", "study_id", "study", "yi", "vi", "ci_low", "ci_high", "weight", "rob_overall",
-                 "estimate", "subgroup", "participants", "data_source", "sd_method", "secondary_source", "notes"]
-SENSITIVITY_COLUMNS = ["analysis_id", "variant", "estimate", "ci_low", "ci_high", "tau2", "i2", "k",
-                       "pi_low", "pi_high", "method", "test", "notes"]
+STUDY_COLUMNS = [
+    "analysis_id",
+    "study_id",
+    "study",
+    "yi",
+    "vi",
+    "ci_low",
+    "ci_high",
+    "weight",
+    "rob_overall",
+    "estimate",
+    "subgroup",
+    "participants",
+    "data_source",
+    "sd_method",
+    "secondary_source",
+    "notes",
+]
+SENSITIVITY_COLUMNS = [
+    "analysis_id",
+    "variant",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "tau2",
+    "i2",
+    "k",
+    "pi_low",
+    "pi_high",
+    "method",
+    "test",
+    "notes",
+]
 SINGLE_COLUMNS = [
-    "question", "outcome", "outcome_measure", "value_type", "timepoint_weeks", "window", "study_id", "study",
-    "analysis_set", "intervention_type", "data_source", "measure", "estimate", "ci_low", "ci_high", "pval", "n1i", "n2i",
-    "participants", "sd_method", "higher_is_better", "secondary_source", "notes",
+    "question",
+    "outcome",
+    "outcome_measure",
+    "value_type",
+    "timepoint_weeks",
+    "window",
+    "study_id",
+    "study",
+    "analysis_set",
+    "intervention_type",
+    "data_source",
+    "measure",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pval",
+    "n1i",
+    "n2i",
+    "participants",
+    "sd_method",
+    "higher_is_better",
+    "secondary_source",
+    "notes",
 ]
 
 
@@ -109,17 +183,30 @@ def _display(values: np.ndarray | float, log_scale: bool) -> np.ndarray | float:
 
 # --- building analyses ----------------------------------------------------------------------------
 
+
 def _smd_rows(rows: pd.DataFrame, intervention: str) -> tuple[pd.DataFrame, list[str]]:
     """Hedges' g from the arms (escalc "SMD"), oriented so that positive values favour the intervention."""
     types = rows["value_type"] if rows["value_type"].isin(OUTCOME_TYPES).all() else None
-    smd = escalc("SMD", rows, m1i="m1i", sd1i="sd1i", n1i="n1i", m2i="m2i", sd2i="sd2i", n2i="n2i",
-                 outcome_type=types.name if types is not None else None, source="continuous_outcomes")
+    smd = escalc(
+        "SMD",
+        rows,
+        m1i="m1i",
+        sd1i="sd1i",
+        n1i="n1i",
+        m2i="m2i",
+        sd2i="sd2i",
+        n2i="n2i",
+        outcome_type=types.name if types is not None else None,
+        source="continuous_outcomes",
+    )
     flip = ~rows["higher_is_better"].astype(bool).to_numpy()
     out = rows.copy()
     out["yi"] = np.where(flip, -smd["yi"].to_numpy(), smd["yi"].to_numpy())
     out["vi"] = smd["vi"].to_numpy()
     out["measure"] = "SMD"
-    notes = [f"SMD (Hedges' g) because the trials use different instruments; oriented so that positive values favour {intervention}"]
+    notes = [
+        f"SMD (Hedges' g) because the trials use different instruments; oriented so that positive values favour {intervention}"
+    ]
     if flip.any():
         notes.append("sign reversed for instruments where lower is better: " + ", ".join(rows.loc[flip, "study"]))
     return out, notes
@@ -140,22 +227,40 @@ def _label(rows: pd.DataFrame, measure: str) -> str:
     return f"{first['outcome_measure']}, {first['window']} ({measure}, as reported by the trials)"
 
 
-def _analysis(key: tuple[str, ...], rows: pd.DataFrame, analysis_set: str, extra_notes: list[str],
-              intervention: str, continuous_measure: str) -> Analysis:
+def _analysis(
+    key: tuple[str, ...],
+    rows: pd.DataFrame,
+    analysis_set: str,
+    extra_notes: list[str],
+    intervention: str,
+    continuous_measure: str,
+) -> Analysis:
     notes = list(extra_notes)
     measure = str(rows["measure"].iloc[0])
     arm_level = rows["data_source"].iloc[0] == ARM_LEVEL
-    if arm_level and continuous_measure == "SMD" or (continuous_measure == "auto" and arm_level and rows["outcome_measure"].nunique() > 1):
+    if (
+        arm_level
+        and continuous_measure == "SMD"
+        or (continuous_measure == "auto" and arm_level and rows["outcome_measure"].nunique() > 1)
+    ):
         rows, smd_notes = _smd_rows(rows, intervention)
         measure = "SMD"
-        notes += smd_notes if continuous_measure == "auto" else [f"SMD (Hedges' g) as the review declares (continuous_measure: SMD); "
-                                                                 f"oriented so that positive values favour {intervention}"]
+        notes += (
+            smd_notes
+            if continuous_measure == "auto"
+            else [
+                f"SMD (Hedges' g) as the review declares (continuous_measure: SMD); "
+                f"oriented so that positive values favour {intervention}"
+            ]
+        )
     elif arm_level:
         direction = "higher" if bool(rows["higher_is_better"].iloc[0]) else "lower"
         notes.append(f"MD {intervention} minus control on one instrument ({direction} is better)")
         if continuous_measure == "MD" and rows["outcome_measure"].nunique() > 1:
-            notes.append("MD across different instruments as the review declares (continuous_measure: MD); "
-                         "the instruments must share one scale and unit")
+            notes.append(
+                "MD across different instruments as the review declares (continuous_measure: MD); "
+                "the instruments must share one scale and unit"
+            )
     derived = rows.loc[rows["sd_method"].astype(str).str.contains("se|ci|wan", regex=True), "study"]
     if len(derived):
         notes.append("SDs derived by code for " + ", ".join(derived) + " (sd_method in study_effects)")
@@ -166,9 +271,18 @@ def _analysis(key: tuple[str, ...], rows: pd.DataFrame, analysis_set: str, extra
     if ratio:
         notes.append(f"{measure} of {intervention} vs control from events per arm, pooled on the log scale")
     events = pd.to_numeric(data["m1i"]).sum() + pd.to_numeric(data["m2i"]).sum() if ratio else None
-    return Analysis(analysis_id=_treatment_id(key), question="treatment", outcome=str(rows["outcome"].iloc[0]),
-                    label=_label(rows, measure), analysis_set=analysis_set, measure=measure, log_scale=ratio,
-                    data=data, notes=tuple(notes), events=float(events) if events is not None else None)
+    return Analysis(
+        analysis_id=_treatment_id(key),
+        question="treatment",
+        outcome=str(rows["outcome"].iloc[0]),
+        label=_label(rows, measure),
+        analysis_set=analysis_set,
+        measure=measure,
+        log_scale=ratio,
+        data=data,
+        notes=tuple(notes),
+        events=float(events) if events is not None else None,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,9 +296,15 @@ class TreatmentAnalyses:
 
 
 def build_treatment_analyses(
-    effects: pd.DataFrame, rob: RobLookup, *, include_active_comparators: bool = False,
-    exclude_high_rob: bool = False, outcomes: list[str] | None = None, unusable: pd.DataFrame | None = None,
-    intervention: str = "intervention", continuous_measure: str = "auto",
+    effects: pd.DataFrame,
+    rob: RobLookup,
+    *,
+    include_active_comparators: bool = False,
+    exclude_high_rob: bool = False,
+    outcomes: list[str] | None = None,
+    unusable: pd.DataFrame | None = None,
+    intervention: str = "intervention",
+    continuous_measure: str = "auto",
 ) -> TreatmentAnalyses:
     """Group trial effects by :func:`~compendium.analysis.treatment.comparability_key` and decide
     what is pooled: the primary set when it has at least two trials; with
@@ -193,8 +313,10 @@ def build_treatment_analyses(
     ``unusable`` (rows excluded earlier, :data:`~compendium.analysis.treatment.EXCLUDED_COLUMNS`)
     lets the notes of shown results name the trials whose data could not be used."""
     if exclude_high_rob and not rob.available:
-        raise CompendiumError("exclude_high_rob=True needs stage 02's rob2_judgements; run stage 02 first "
-                              "(compendium run --only 02) or set exclude_high_rob=False")
+        raise CompendiumError(
+            "exclude_high_rob=True needs stage 02's rob2_judgements; run stage 02 first "
+            "(compendium run --only 02) or set exclude_high_rob=False"
+        )
     effects = effects.copy()
     if outcomes is not None:
         effects = effects[effects["outcome"].isin(outcomes)]
@@ -202,7 +324,9 @@ def build_treatment_analyses(
     analyses: list[Analysis] = []
     with_active: dict[str, Analysis] = {}
     shown: list[pd.Series] = []
-    effects["_key"] = [comparability_key(row) if poolable(row) else ("unpooled", str(i)) for i, row in effects.iterrows()]
+    effects["_key"] = [
+        comparability_key(row) if poolable(row) else ("unpooled", str(i)) for i, row in effects.iterrows()
+    ]
     for key, rows in effects.groupby("_key", sort=True):
         rows = rows.sort_values(["study_id", "outcome_measure"], kind="mergesort")
         duplicate = rows.duplicated("study_id")
@@ -213,7 +337,9 @@ def build_treatment_analyses(
         notes: list[str] = []
         analysis_set = PRIMARY
         if exclude_high_rob:
-            high = primary[[rob.judgement("treatment", s, o) in HIGH_RISK for s, o in zip(primary["study_id"], primary["outcome"])]]
+            high = primary[
+                [rob.judgement("treatment", s, o) in HIGH_RISK for s, o in zip(primary["study_id"], primary["outcome"])]
+            ]
             for _, row in high.iterrows():
                 excluded.append(_exclusion(row, "high risk of bias (exclude_high_rob=True)"))
             primary = primary.drop(high.index)
@@ -228,29 +354,43 @@ def build_treatment_analyses(
             analysis = _analysis(key, primary, analysis_set, notes, intervention, continuous_measure)
             analyses.append(analysis)
             if include_active_comparators and len(active):
-                with_active[analysis.analysis_id] = _analysis(key, pd.concat([primary, active]), WITH_ACTIVE, [],
-                                                              intervention, continuous_measure)
+                with_active[analysis.analysis_id] = _analysis(
+                    key, pd.concat([primary, active]), WITH_ACTIVE, [], intervention, continuous_measure
+                )
         elif include_active_comparators and len(primary) + len(active) >= MIN_POOLED_K:
             shown.extend(row for _, row in primary.iterrows())
-            analyses.append(_analysis(key, pd.concat([primary, active]), WITH_ACTIVE,
-                                      ["fewer than two primary trials: pooled only with active-comparator trials"],
-                                      intervention, continuous_measure))
+            analyses.append(
+                _analysis(
+                    key,
+                    pd.concat([primary, active]),
+                    WITH_ACTIVE,
+                    ["fewer than two primary trials: pooled only with active-comparator trials"],
+                    intervention,
+                    continuous_measure,
+                )
+            )
         else:
             shown.extend(row for _, row in primary.iterrows())
     excluded_frame = pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS)
-    singles = single_results(pd.DataFrame(shown, columns=effects.columns) if shown else effects.iloc[0:0], effects,
-                             pd.concat([excluded_frame, unusable]) if unusable is not None else excluded_frame,
-                             intervention=intervention)
+    singles = single_results(
+        pd.DataFrame(shown, columns=effects.columns) if shown else effects.iloc[0:0],
+        effects,
+        pd.concat([excluded_frame, unusable]) if unusable is not None else excluded_frame,
+        intervention=intervention,
+    )
     return TreatmentAnalyses(analyses, with_active, singles, excluded_frame)
 
 
 def _exclusion(row: pd.Series, reason: str) -> dict:
-    table = {ARM_LEVEL: "continuous_outcomes", ARM_EVENTS: "dichotomous_outcomes"}.get(row["data_source"], "rct_effects")
+    table = {ARM_LEVEL: "continuous_outcomes", ARM_EVENTS: "dichotomous_outcomes"}.get(
+        row["data_source"], "rct_effects"
+    )
     return {**{c: row.get(c) for c in EXCLUDED_COLUMNS}, "source_table": table, "reason": reason}
 
 
-def single_results(rows: pd.DataFrame, all_effects: pd.DataFrame, excluded: pd.DataFrame,
-                   intervention: str = "intervention") -> pd.DataFrame:
+def single_results(
+    rows: pd.DataFrame, all_effects: pd.DataFrame, excluded: pd.DataFrame, intervention: str = "intervention"
+) -> pd.DataFrame:
     """Shown (not pooled) trial results with a z-based 95% CI and p (:data:`SINGLE_COLUMNS`);
     notes say why each is not pooled."""
     records = []
@@ -264,27 +404,51 @@ def single_results(rows: pd.DataFrame, all_effects: pd.DataFrame, excluded: pd.D
             why = "time point not recorded: not pooled"
         elif len(same[same["analysis_set"] == PRIMARY]):
             others = same[same["analysis_set"] == PRIMARY]
-            why = "no comparable trial (other trials with this outcome differ in " + "; ".join(
-                sorted({_difference(row, other) for _, other in others.iterrows()})) + ")"
+            why = (
+                "no comparable trial (other trials with this outcome differ in "
+                + "; ".join(sorted({_difference(row, other) for _, other in others.iterrows()}))
+                + ")"
+            )
         else:
             why = "the only trial with usable data for this outcome"
-            unusable = excluded[(excluded["outcome"] == row["outcome"]) & (excluded["study_id"] != row["study_id"])
-                                & ~excluded["reason"].astype(str).str.startswith(("baseline", "not the analysed", "p value", "direction"))]
+            unusable = excluded[
+                (excluded["outcome"] == row["outcome"])
+                & (excluded["study_id"] != row["study_id"])
+                & ~excluded["reason"]
+                .astype(str)
+                .str.startswith(("baseline", "not the analysed", "p value", "direction"))
+            ]
             if len(unusable):
-                why += " (also reported, not usable: " + "; ".join(
-                    f"{s}: {r}" for s, r in sorted(set(zip(unusable["study"], unusable["reason"])))) + ")"
+                why += (
+                    " (also reported, not usable: "
+                    + "; ".join(f"{s}: {r}" for s, r in sorted(set(zip(unusable["study"], unusable["reason"]))))
+                    + ")"
+                )
         notes = "; ".join(n for n in (why, str(row["notes"]) if pd.notna(row["notes"]) else "") if n)
-        records.append({
-            **{c: row.get(c) for c in SINGLE_COLUMNS if c in row.index},
-            "estimate": show(res.estimate), "ci_low": show(res.ci_low), "ci_high": show(res.ci_high), "pval": res.pval, "notes": notes,
-        })
+        records.append(
+            {
+                **{c: row.get(c) for c in SINGLE_COLUMNS if c in row.index},
+                "estimate": show(res.estimate),
+                "ci_low": show(res.ci_low),
+                "ci_high": show(res.ci_high),
+                "pval": res.pval,
+                "notes": notes,
+            }
+        )
     table = pd.DataFrame.from_records(records, columns=SINGLE_COLUMNS)
-    return table.sort_values(["question", "outcome", "analysis_set", "study_id", "outcome_measure"], kind="mergesort").reset_index(drop=True)
+    return table.sort_values(
+        ["question", "outcome", "analysis_set", "study_id", "outcome_measure"], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def _difference(row: pd.Series, other: pd.Series) -> str:
-    for column, what in (("data_source", "data source"), ("value_type", "value type"), ("window", "time window"),
-                         ("measure", "measure"), ("outcome_measure", "instrument or unit")):
+    for column, what in (
+        ("data_source", "data source"),
+        ("value_type", "value type"),
+        ("window", "time window"),
+        ("measure", "measure"),
+        ("outcome_measure", "instrument or unit"),
+    ):
         if row[column] != other[column]:
             return f"{what}: {other['study']} {other[column]}"
     return f"{other['study']}"
@@ -298,48 +462,78 @@ def build_risk_analyses(estimates: pd.DataFrame, outcomes: list[str] | None = No
     pooled = estimates[estimates["status"] == "pooled"]
     for key, rows in pooled.groupby("analysis_key", sort=True):
         first = rows.iloc[0]
-        data = rows.assign(outcome="als_risk", data_source="observational: " + rows["design"], sd_method="",
-                           notes=rows["estimate_label"].astype(str)).reset_index(drop=True)
-        notes = [f"{first['measure']} pooled on the log scale (generic inverse variance from the printed 95% CIs); "
-                 "study CIs in study_effects and the forest plot are recomputed from the variance (symmetric on the log "
-                 "scale) and can differ from printed exact CIs (printed values: risk_estimates)"]
+        data = rows.assign(
+            outcome="als_risk",
+            data_source="observational: " + rows["design"],
+            sd_method="",
+            notes=rows["estimate_label"].astype(str),
+        ).reset_index(drop=True)
+        notes = [
+            f"{first['measure']} pooled on the log scale (generic inverse variance from the printed 95% CIs); "
+            "study CIs in study_effects and the forest plot are recomputed from the variance (symmetric on the log "
+            "scale) and can differ from printed exact CIs (printed values: risk_estimates)"
+        ]
         if rows["secondary_source"].any():
-            notes.append("numbers read in a secondary source for " + ", ".join(rows.loc[rows["secondary_source"], "study"]))
+            notes.append(
+                "numbers read in a secondary source for " + ", ".join(rows.loc[rows["secondary_source"], "study"])
+            )
         overlap = rows[rows["population_group"] != ""]
         if len(overlap):
             notes.append("one report per overlapping population: " + ", ".join(overlap["study"]))
         if first["measure"] == "SMR":
             notes.append("SMRs may be standardised morbidity or mortality ratios (see each study's design)")
         cases = pd.to_numeric(rows["cases"])
-        label = (f"ALS risk: {str(first['exposure_category']).replace('_', ' ')} "
-                 f"({str(first['population_type']).replace('_', ' ')}), {first['measure']}")
-        analyses.append(Analysis(
-            analysis_id=str(key), question="risk", outcome="als_risk", label=label,
-            analysis_set=str(first["population_type"]), measure=str(first["measure"]),
-            log_scale=True, data=data, notes=tuple(notes), events=float(cases.sum()) if cases.notna().all() else None))
+        label = (
+            f"ALS risk: {str(first['exposure_category']).replace('_', ' ')} "
+            f"({str(first['population_type']).replace('_', ' ')}), {first['measure']}"
+        )
+        analyses.append(
+            Analysis(
+                analysis_id=str(key),
+                question="risk",
+                outcome="als_risk",
+                label=label,
+                analysis_set=str(first["population_type"]),
+                measure=str(first["measure"]),
+                log_scale=True,
+                data=data,
+                notes=tuple(notes),
+                events=float(cases.sum()) if cases.notna().all() else None,
+            )
+        )
     return analyses
 
 
 # --- fitting --------------------------------------------------------------------------------------
 
+
 def fit_analysis(analysis: Analysis, *, method: str, test: str, level: float, subgroup: str | None) -> AnalysisFit:
     """Fit ``analysis``; a subgroup analysis by ``subgroup`` (a column of the study rows, e.g.
     intervention_type) when at least two subgroups have two or more studies, else a note saying why not."""
     data = analysis.data
-    res = rma("yi", "vi", data=data, slab="study", method=method, test=test, level=level,
-              source=analysis.analysis_id)
+    res = rma("yi", "vi", data=data, slab="study", method=method, test=test, level=level, source=analysis.analysis_id)
     if not subgroup:
         return AnalysisFit(analysis, res, None, "", None)
     if subgroup not in data.columns:
-        return AnalysisFit(analysis, res, None, f"no subgroup analysis: {subgroup!r} is not recorded for these studies", None)
+        return AnalysisFit(
+            analysis, res, None, f"no subgroup analysis: {subgroup!r} is not recorded for these studies", None
+        )
     counts = data[subgroup].astype(str).value_counts()
     enough = int((counts >= MIN_SUBGROUP_K).sum())
     if enough < 2:
-        note = (f"no subgroup analysis by {subgroup}: {enough} subgroup(s) with at least {MIN_SUBGROUP_K} studies "
-                f"({', '.join(f'{g} k = {n}' for g, n in sorted(counts.items()))}); at least 2 are needed")
+        note = (
+            f"no subgroup analysis by {subgroup}: {enough} subgroup(s) with at least {MIN_SUBGROUP_K} studies "
+            f"({', '.join(f'{g} k = {n}' for g, n in sorted(counts.items()))}); at least 2 are needed"
+        )
         return AnalysisFit(analysis, res, None, note, subgroup)
-    sub = subgroup_analysis(data.assign(**{subgroup: data[subgroup].astype(str)}), subgroup, slab="study",
-                            method=method, test=test, level=level)
+    sub = subgroup_analysis(
+        data.assign(**{subgroup: data[subgroup].astype(str)}),
+        subgroup,
+        slab="study",
+        method=method,
+        test=test,
+        level=level,
+    )
     return AnalysisFit(analysis, res, sub, "", subgroup)
 
 
@@ -353,16 +547,34 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
     if participants.isna().any():
         notes.append("participants not reported by " + ", ".join(k_data.loc[participants.isna(), "study"].astype(str)))
     return {
-        "analysis_id": a.analysis_id, "question": a.question, "outcome": a.outcome, "subgroup": subgroup,
-        "analysis_set": a.analysis_set, "measure": a.measure, "k": res.k,
+        "analysis_id": a.analysis_id,
+        "question": a.question,
+        "outcome": a.outcome,
+        "subgroup": subgroup,
+        "analysis_set": a.analysis_set,
+        "measure": a.measure,
+        "k": res.k,
         "participants": float(participants.sum()) if participants.notna().all() else np.nan,
-        "estimate": _display(res.estimate, log), "ci_low": _display(res.ci_low, log), "ci_high": _display(res.ci_high, log),
+        "estimate": _display(res.estimate, log),
+        "ci_low": _display(res.ci_low, log),
+        "ci_high": _display(res.ci_high, log),
         "pi_low": _display(res.pi_low, log) if res.pi_low is not None else np.nan,
         "pi_high": _display(res.pi_high, log) if res.pi_high is not None else np.nan,
-        "pval": res.pval, "tau2": res.tau2, "i2": res.i2, "q": res.q, "q_pval": res.q_pval,
-        "method": res.method, "test": res.test, "notes": "; ".join(notes), "outcome_label": a.label,
-        "q_between": np.nan, "df_between": np.nan, "pval_between": np.nan, "log_scale": log,
-        "higher_is_better": _higher_is_better(a), "analysis_set_label": set_label(a.analysis_set, intervention),
+        "pval": res.pval,
+        "tau2": res.tau2,
+        "i2": res.i2,
+        "q": res.q,
+        "q_pval": res.q_pval,
+        "method": res.method,
+        "test": res.test,
+        "notes": "; ".join(notes),
+        "outcome_label": a.label,
+        "q_between": np.nan,
+        "df_between": np.nan,
+        "pval_between": np.nan,
+        "log_scale": log,
+        "higher_is_better": _higher_is_better(a),
+        "analysis_set_label": set_label(a.analysis_set, intervention),
     }
 
 
@@ -390,7 +602,11 @@ def pooled_table(fits: list[AnalysisFit], intervention: str = "intervention") ->
                 rows.append(row)
     table = pd.DataFrame.from_records(rows, columns=POOLED_COLUMNS)
     table["_order"] = table["subgroup"] != "all"
-    return table.sort_values(["question", "analysis_id", "_order", "subgroup"], kind="mergesort").drop(columns="_order").reset_index(drop=True)
+    return (
+        table.sort_values(["question", "analysis_id", "_order", "subgroup"], kind="mergesort")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 
 
 def study_table(fits: list[AnalysisFit], rob: RobLookup, level: float) -> pd.DataFrame:
@@ -403,36 +619,74 @@ def study_table(fits: list[AnalysisFit], rob: RobLookup, level: float) -> pd.Dat
         a, d = fit.analysis, fit.analysis.data
         se = np.sqrt(d["vi"].to_numpy(float))
         judgements = rob.column(d, a.question)
-        parts.append(pd.DataFrame({
-            "analysis_id": a.analysis_id, "study_id": d["study_id"], "study": d["study"], "yi": d["yi"], "vi": d["vi"],
-            "ci_low": _display(d["yi"].to_numpy(float) - z * se, a.log_scale),
-            "ci_high": _display(d["yi"].to_numpy(float) + z * se, a.log_scale),
-            "weight": np.asarray(fit.result.weights),
-            "rob_overall": [j if j is not None else "" for j in judgements],
-            "estimate": _display(d["yi"].to_numpy(float), a.log_scale),
-            "subgroup": d[fit.subgroup_column].astype(str) if fit.subgroup_column else "",
-            "participants": d["participants"], "data_source": d["data_source"], "sd_method": d["sd_method"],
-            "secondary_source": d["secondary_source"].astype(bool), "notes": d["notes"],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "analysis_id": a.analysis_id,
+                    "study_id": d["study_id"],
+                    "study": d["study"],
+                    "yi": d["yi"],
+                    "vi": d["vi"],
+                    "ci_low": _display(d["yi"].to_numpy(float) - z * se, a.log_scale),
+                    "ci_high": _display(d["yi"].to_numpy(float) + z * se, a.log_scale),
+                    "weight": np.asarray(fit.result.weights),
+                    "rob_overall": [j if j is not None else "" for j in judgements],
+                    "estimate": _display(d["yi"].to_numpy(float), a.log_scale),
+                    "subgroup": d[fit.subgroup_column].astype(str) if fit.subgroup_column else "",
+                    "participants": d["participants"],
+                    "data_source": d["data_source"],
+                    "sd_method": d["sd_method"],
+                    "secondary_source": d["secondary_source"].astype(bool),
+                    "notes": d["notes"],
+                }
+            )
+        )
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=STUDY_COLUMNS)
     return table[STUDY_COLUMNS].sort_values(["analysis_id", "study_id"], kind="mergesort").reset_index(drop=True)
 
 
 def _variant(analysis_id: str, variant: str, res: MetaResult | None, log: bool, notes: str) -> dict:
     if res is None:
-        return {"analysis_id": analysis_id, "variant": variant, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                "tau2": np.nan, "i2": np.nan, "k": np.nan, "pi_low": np.nan, "pi_high": np.nan, "method": "", "test": "",
-                "notes": notes}
-    return {"analysis_id": analysis_id, "variant": variant, "estimate": _display(res.estimate, log),
-            "ci_low": _display(res.ci_low, log), "ci_high": _display(res.ci_high, log), "tau2": res.tau2, "i2": res.i2,
-            "k": res.k, "pi_low": _display(res.pi_low, log) if res.pi_low is not None else np.nan,
-            "pi_high": _display(res.pi_high, log) if res.pi_high is not None else np.nan, "method": res.method,
-            "test": res.test, "notes": "; ".join([*res.notes, notes] if notes else res.notes)}
+        return {
+            "analysis_id": analysis_id,
+            "variant": variant,
+            "estimate": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "tau2": np.nan,
+            "i2": np.nan,
+            "k": np.nan,
+            "pi_low": np.nan,
+            "pi_high": np.nan,
+            "method": "",
+            "test": "",
+            "notes": notes,
+        }
+    return {
+        "analysis_id": analysis_id,
+        "variant": variant,
+        "estimate": _display(res.estimate, log),
+        "ci_low": _display(res.ci_low, log),
+        "ci_high": _display(res.ci_high, log),
+        "tau2": res.tau2,
+        "i2": res.i2,
+        "k": res.k,
+        "pi_low": _display(res.pi_low, log) if res.pi_low is not None else np.nan,
+        "pi_high": _display(res.pi_high, log) if res.pi_high is not None else np.nan,
+        "method": res.method,
+        "test": res.test,
+        "notes": "; ".join([*res.notes, notes] if notes else res.notes),
+    }
 
 
 def sensitivity_table(
-    fits: list[AnalysisFit], rob: RobLookup, *, test: str, level: float,
-    with_active: dict[str, Analysis] | None = None, include_active_comparators: bool = False,
+    fits: list[AnalysisFit],
+    rob: RobLookup,
+    *,
+    test: str,
+    level: float,
+    with_active: dict[str, Analysis] | None = None,
+    include_active_comparators: bool = False,
 ) -> pd.DataFrame:
     """The contract ``sensitivity`` table: every tau2 estimator (FE with a z test), the older-review
     variant (DL with z), the z test, leave-one-out (k >= 3), excluding high risk of bias, and (when
@@ -443,39 +697,84 @@ def sensitivity_table(
         log = a.log_scale
 
         def refit(frame: pd.DataFrame, method: str, test_: str) -> MetaResult:
-            return rma("yi", "vi", data=frame, slab="study", method=method, test=test_, level=level, source=a.analysis_id)
+            return rma(
+                "yi", "vi", data=frame, slab="study", method=method, test=test_, level=level, source=a.analysis_id
+            )
 
         for method in METHODS:
             test_ = "z" if method == "FE" else test
             note = "equal-effects model, z test" if method == "FE" else ""
             rows.append(_variant(a.analysis_id, f"tau2 {method}, test {test_}", refit(data, method, test_), log, note))
-        rows.append(_variant(a.analysis_id, f"older-review variant: {SENSITIVITY.describe()}",
-                             refit(data, SENSITIVITY.method, SENSITIVITY.test), log, ""))
+        rows.append(
+            _variant(
+                a.analysis_id,
+                f"older-review variant: {SENSITIVITY.describe()}",
+                refit(data, SENSITIVITY.method, SENSITIVITY.test),
+                log,
+                "",
+            )
+        )
         if test != "z":
             rows.append(_variant(a.analysis_id, f"tau2 {res.method}, test z", refit(data, res.method, "z"), log, ""))
         if res.k >= MIN_LEAVE_ONE_OUT_K:
             loo = leave_one_out(res)
             for _, row in loo.iterrows():
-                rows.append({"analysis_id": a.analysis_id, "variant": f"leave out {row['omitted']}",
-                             "estimate": _display(row["estimate"], log), "ci_low": _display(row["ci_low"], log),
-                             "ci_high": _display(row["ci_high"], log), "tau2": row["tau2"], "i2": row["i2"],
-                             "k": res.k - 1, "pi_low": np.nan, "pi_high": np.nan, "method": res.method,
-                             "test": res.test, "notes": ""})
+                rows.append(
+                    {
+                        "analysis_id": a.analysis_id,
+                        "variant": f"leave out {row['omitted']}",
+                        "estimate": _display(row["estimate"], log),
+                        "ci_low": _display(row["ci_low"], log),
+                        "ci_high": _display(row["ci_high"], log),
+                        "tau2": row["tau2"],
+                        "i2": row["i2"],
+                        "k": res.k - 1,
+                        "pi_low": np.nan,
+                        "pi_high": np.nan,
+                        "method": res.method,
+                        "test": res.test,
+                        "notes": "",
+                    }
+                )
         else:
-            rows.append(_variant(a.analysis_id, "leave-one-out", None, log,
-                                 f"not done: k = {res.k} (needs at least {MIN_LEAVE_ONE_OUT_K})"))
+            rows.append(
+                _variant(
+                    a.analysis_id,
+                    "leave-one-out",
+                    None,
+                    log,
+                    f"not done: k = {res.k} (needs at least {MIN_LEAVE_ONE_OUT_K})",
+                )
+            )
         rows.append(_high_rob_variant(fit, rob, refit, level))
         if a.question == "treatment" and include_active_comparators:
             extra = (with_active or {}).get(a.analysis_id)
             if a.analysis_set == WITH_ACTIVE:
-                rows.append(_variant(a.analysis_id, "including active comparators", None, log,
-                                     "the analysis itself includes active-comparator trials (fewer than two primary trials)"))
+                rows.append(
+                    _variant(
+                        a.analysis_id,
+                        "including active comparators",
+                        None,
+                        log,
+                        "the analysis itself includes active-comparator trials (fewer than two primary trials)",
+                    )
+                )
             elif extra is None:
-                rows.append(_variant(a.analysis_id, "including active comparators", None, log,
-                                     "no active-comparator trial has usable data for this analysis"))
+                rows.append(
+                    _variant(
+                        a.analysis_id,
+                        "including active comparators",
+                        None,
+                        log,
+                        "no active-comparator trial has usable data for this analysis",
+                    )
+                )
             else:
-                rows.append(_variant(a.analysis_id, "including active comparators",
-                                     refit(extra.data, res.method, res.test), log, ""))
+                rows.append(
+                    _variant(
+                        a.analysis_id, "including active comparators", refit(extra.data, res.method, res.test), log, ""
+                    )
+                )
     table = pd.DataFrame.from_records(rows, columns=SENSITIVITY_COLUMNS)
     return table.sort_values(["analysis_id", "variant"], kind="mergesort").reset_index(drop=True)
 
@@ -488,11 +787,17 @@ def _high_rob_variant(fit: AnalysisFit, rob: RobLookup, refit, level: float) -> 
     keep = [rob.judgement(a.question, s, o) not in HIGH_RISK for s, o in zip(data["study_id"], data["outcome"])]
     kept = data[keep]
     if len(kept) == len(data):
-        return _variant(a.analysis_id, variant, res, a.log_scale, "no study at high risk of bias: same as the main analysis")
+        return _variant(
+            a.analysis_id, variant, res, a.log_scale, "no study at high risk of bias: same as the main analysis"
+        )
     if len(kept) < MIN_POOLED_K:
-        return _variant(a.analysis_id, variant, None, a.log_scale,
-                        f"k = {len(kept)} after excluding high risk of bias: not pooled")
-    return _variant(a.analysis_id, variant, refit(kept, res.method, res.test), a.log_scale,
-                    "excluded: " + ", ".join(data.loc[[not k for k in keep], "study"]))
-
-
+        return _variant(
+            a.analysis_id, variant, None, a.log_scale, f"k = {len(kept)} after excluding high risk of bias: not pooled"
+        )
+    return _variant(
+        a.analysis_id,
+        variant,
+        refit(kept, res.method, res.test),
+        a.log_scale,
+        "excluded: " + ", ".join(data.loc[[not k for k in keep], "study"]),
+    )

@@ -45,9 +45,32 @@ PER_UNIT = re.compile(r"\bper (?:unit |extra )?(.+)$", re.IGNORECASE)
 NOT_POOLED_CATEGORY = "other"
 
 RISK_COLUMNS = [
-    "question", "study_id", "study", "year", "estimate_label", "population_type", "population", "design",
-    "exposure_category", "exposure", "comparison", "contrast", "measure", "estimate", "ci_low", "ci_high", "yi", "vi",
-    "cases", "participants", "secondary_source", "population_group", "analysis_key", "status", "reason", "source_id",
+    "question",
+    "study_id",
+    "study",
+    "year",
+    "estimate_label",
+    "population_type",
+    "population",
+    "design",
+    "exposure_category",
+    "exposure",
+    "comparison",
+    "contrast",
+    "measure",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "yi",
+    "vi",
+    "cases",
+    "participants",
+    "secondary_source",
+    "population_group",
+    "analysis_key",
+    "status",
+    "reason",
+    "source_id",
 ]
 
 
@@ -87,28 +110,48 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
     measure = obs["measure"].astype("string").fillna("")
     contrasts = [exposure_contrast(m, e, c) for m, e, c in zip(measure, obs["exposure"], obs["comparison"])]
     has_numbers = obs["estimate"].notna() & obs["ci_low"].notna() & obs["ci_high"].notna()
-    yi, vi = yi_vi_from_ci(obs["estimate"], obs["ci_low"], obs["ci_high"],
-                           level=95.0, ratio=True) if len(obs) else (np.array([]), np.array([]))
+    yi, vi = (
+        yi_vi_from_ci(obs["estimate"], obs["ci_low"], obs["ci_high"], level=95.0, ratio=True)
+        if len(obs)
+        else (np.array([]), np.array([]))
+    )
     levels = pd.to_numeric(obs["ci_level"]).fillna(DEFAULT_CI_LEVEL)
     for level in sorted(set(levels[levels != 95.0])):
         rows = (levels == level).to_numpy()
-        yi[rows], vi[rows] = yi_vi_from_ci(obs.loc[rows, "estimate"], obs.loc[rows, "ci_low"], obs.loc[rows, "ci_high"],
-                                           level=float(level), ratio=True)
+        yi[rows], vi[rows] = yi_vi_from_ci(
+            obs.loc[rows, "estimate"], obs.loc[rows, "ci_low"], obs.loc[rows, "ci_high"], level=float(level), ratio=True
+        )
     design = obs["design"].astype(str)
     case_control = design == "case_control"
     participants = np.where(case_control, obs["cases"] + obs["controls"], obs["n"])
-    out = pd.DataFrame({
-        "question": "risk", "study_id": obs["study_id"], "study": obs["study_id"].map(lambda s: labels.get(s, s)),
-        "year": obs["study_id"].map(years), "estimate_label": obs["estimate_label"],
-        "population_type": obs["population_type"].astype(str), "population": obs["population"], "design": design,
-        "exposure_category": obs["exposure_category"].astype(str), "exposure": obs["exposure"],
-        "comparison": obs["comparison"], "contrast": [c[0] for c in contrasts], "measure": measure.replace("", np.nan),
-        "estimate": obs["estimate"], "ci_low": obs["ci_low"], "ci_high": obs["ci_high"],
-        "yi": np.where(has_numbers, yi, np.nan), "vi": np.where(has_numbers, vi, np.nan),
-        "cases": obs["cases"], "participants": participants, "secondary_source": obs["secondary_source"],
-        "population_group": obs["study_id"].map(population_group), "source_id": obs["source_id"],
-        "adjusted": obs["adjusted_for"].notna(),
-    })
+    out = pd.DataFrame(
+        {
+            "question": "risk",
+            "study_id": obs["study_id"],
+            "study": obs["study_id"].map(lambda s: labels.get(s, s)),
+            "year": obs["study_id"].map(years),
+            "estimate_label": obs["estimate_label"],
+            "population_type": obs["population_type"].astype(str),
+            "population": obs["population"],
+            "design": design,
+            "exposure_category": obs["exposure_category"].astype(str),
+            "exposure": obs["exposure"],
+            "comparison": obs["comparison"],
+            "contrast": [c[0] for c in contrasts],
+            "measure": measure.replace("", np.nan),
+            "estimate": obs["estimate"],
+            "ci_low": obs["ci_low"],
+            "ci_high": obs["ci_high"],
+            "yi": np.where(has_numbers, yi, np.nan),
+            "vi": np.where(has_numbers, vi, np.nan),
+            "cases": obs["cases"],
+            "participants": participants,
+            "secondary_source": obs["secondary_source"],
+            "population_group": obs["study_id"].map(population_group),
+            "source_id": obs["source_id"],
+            "adjusted": obs["adjusted_for"].notna(),
+        }
+    )
     out["analysis_key"] = [
         "-".join(filter(None, ("risk", slug(p), slug(e), slug(m), slug(unit) and f"per_{slug(unit)}")))
         for p, e, m, (_, unit) in zip(out["population_type"], out["exposure_category"], measure, contrasts)
@@ -117,7 +160,10 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
     checks = [
         (out["design"] == "meta_analysis", "a meta-analysis: never pooled with primary studies"),
         (out["contrast"] == "not_stated", "contrast not stated (the comparison names only the controls)"),
-        (out["exposure_category"] == NOT_POOLED_CATEGORY, "exposure category 'other': not a measure of physical activity"),
+        (
+            out["exposure_category"] == NOT_POOLED_CATEGORY,
+            "exposure category 'other': not a measure of physical activity",
+        ),
         (inconsistent, "printed numbers inconsistent (verified_as_printed): shown, not pooled"),
         (~has_numbers, "no estimate with a CI"),
         (measure == "", "ratio type not named (measure empty)"),
@@ -129,11 +175,15 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
     for key, group in candidates.groupby("analysis_key", sort=True):
         chosen = choose_study_estimate(group)
         for index in group.index.difference(chosen.index):
-            out.loc[index, "reason"] = "another estimate of the same study is used in this analysis (rule: primary report, most cases, adjusted, first listed)"
+            out.loc[index, "reason"] = (
+                "another estimate of the same study is used in this analysis (rule: primary report, most cases, adjusted, first listed)"
+            )
         kept = choose_population_report(chosen)
         for index in chosen.index.difference(kept.index):
             other = kept.loc[kept["population_group"] == out.loc[index, "population_group"], "study"].iloc[0]
-            out.loc[index, "reason"] = f"population overlaps {other}, which is used (rule: most cases, then most recent)"
+            out.loc[index, "reason"] = (
+                f"population overlaps {other}, which is used (rule: most cases, then most recent)"
+            )
         if len(kept) >= 2:
             out.loc[kept.index, "status"] = "pooled"
         else:
@@ -143,8 +193,12 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
 
 def choose_study_estimate(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per study: primary report over secondary source, then most cases, then adjusted, then first listed."""
-    order = rows.assign(_secondary=rows["secondary_source"].astype(int), _cases=-rows["cases"].fillna(-1),
-                        _crude=(~rows["adjusted"]).astype(int), _listed=np.arange(len(rows)))
+    order = rows.assign(
+        _secondary=rows["secondary_source"].astype(int),
+        _cases=-rows["cases"].fillna(-1),
+        _crude=(~rows["adjusted"]).astype(int),
+        _listed=np.arange(len(rows)),
+    )
     order = order.sort_values(["study_id", "_secondary", "_cases", "_crude", "_listed"], kind="mergesort")
     return rows.loc[order.drop_duplicates("study_id").index]
 

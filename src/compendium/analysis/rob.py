@@ -25,7 +25,9 @@ class RobLookup:
         self._observational: dict[str, str] = {}
         if inputs.rob2 is not None:
             table = inputs.rob2.dropna(subset=["overall"])
-            self._rob2 = {(str(s), str(o)): str(j) for s, o, j in zip(table["study_id"], table["outcome"], table["overall"])}
+            self._rob2 = {
+                (str(s), str(o)): str(j) for s, o, j in zip(table["study_id"], table["outcome"], table["overall"])
+            }
         if inputs.observational_rob is not None:
             table = inputs.observational_rob.dropna(subset=["overall"])
             self._observational = dict(zip(table["study_id"].astype(str), table["overall"].astype(str)))

@@ -54,6 +54,8 @@ def set_label(analysis_set: str, intervention: str) -> str:
     the populations of the risk analyses, with '_' read as a space)."""
     label = SET_LABELS.get(analysis_set, str(analysis_set).replace("_", " "))
     return label.format(intervention=intervention)
+
+
 ARM_LEVEL = "arm-level"
 ARM_EVENTS = "arm-level events"
 TRIAL_REPORTED = "trial-reported"
@@ -68,13 +70,45 @@ SECONDARY_SOURCE_TYPES = ("secondary_review", "news_report")
 PER_PROTOCOL_MARK = "per-protocol"
 
 EFFECT_COLUMNS = [
-    "question", "study_id", "study", "year", "analysis_set", "intervention_type", "data_source", "outcome",
-    "outcome_measure", "value_type", "timepoint_weeks", "window", "higher_is_better", "measure", "yi", "vi",
-    "n1i", "n2i", "participants", "m1i", "sd1i", "m2i", "sd2i", "sd_method", "secondary_source", "source_id",
+    "question",
+    "study_id",
+    "study",
+    "year",
+    "analysis_set",
+    "intervention_type",
+    "data_source",
+    "outcome",
+    "outcome_measure",
+    "value_type",
+    "timepoint_weeks",
+    "window",
+    "higher_is_better",
+    "measure",
+    "yi",
+    "vi",
+    "n1i",
+    "n2i",
+    "participants",
+    "m1i",
+    "sd1i",
+    "m2i",
+    "sd2i",
+    "sd_method",
+    "secondary_source",
+    "source_id",
     "notes",
 ]
-EXCLUDED_COLUMNS = ["question", "study_id", "study", "source_table", "outcome", "outcome_measure", "value_type",
-                    "timepoint_weeks", "reason"]
+EXCLUDED_COLUMNS = [
+    "question",
+    "study_id",
+    "study",
+    "source_table",
+    "outcome",
+    "outcome_measure",
+    "value_type",
+    "timepoint_weeks",
+    "reason",
+]
 
 
 def trial_sets(inputs: StageInputs) -> pd.DataFrame:
@@ -84,9 +118,14 @@ def trial_sets(inputs: StageInputs) -> pd.DataFrame:
     randomised = as_bool(trials["randomised"])
     active = trials["comparator_type"].astype(str) == "active_intervention"
     sets = np.where(~randomised, NON_RANDOMISED, np.where(active, ACTIVE_COMPARATOR, PRIMARY))
-    return pd.DataFrame({"study_id": trials["study_id"].astype(str).to_numpy(), "analysis_set": sets,
-                         "intervention_type": trials["intervention_type"].astype(str).to_numpy(),
-                         "duration_weeks": pd.to_numeric(trials["duration_weeks"]).to_numpy()})
+    return pd.DataFrame(
+        {
+            "study_id": trials["study_id"].astype(str).to_numpy(),
+            "analysis_set": sets,
+            "intervention_type": trials["intervention_type"].astype(str).to_numpy(),
+            "duration_weeks": pd.to_numeric(trials["duration_weeks"]).to_numpy(),
+        }
+    )
 
 
 def _secondary_sources(inputs: StageInputs) -> set[str]:
@@ -94,22 +133,51 @@ def _secondary_sources(inputs: StageInputs) -> set[str]:
     return set(sources.loc[sources["source_type"].astype(str).isin(SECONDARY_SOURCE_TYPES), "source_id"].astype(str))
 
 
-def _excluded(inputs: StageInputs, row: pd.Series | dict, source_table: str, reason: str, value_type: str | None = None) -> dict:
+def _excluded(
+    inputs: StageInputs, row: pd.Series | dict, source_table: str, reason: str, value_type: str | None = None
+) -> dict:
     labels = inputs.labels()
     get = row.get
-    return {"question": "treatment", "study_id": str(get("study_id")), "study": labels.get(str(get("study_id")), str(get("study_id"))),
-            "source_table": source_table, "outcome": get("outcome"), "outcome_measure": get("outcome_measure"),
-            "value_type": value_type if value_type is not None else get("value_type"),
-            "timepoint_weeks": get("timepoint_weeks"), "reason": reason}
+    return {
+        "question": "treatment",
+        "study_id": str(get("study_id")),
+        "study": labels.get(str(get("study_id")), str(get("study_id"))),
+        "source_table": source_table,
+        "outcome": get("outcome"),
+        "outcome_measure": get("outcome_measure"),
+        "value_type": value_type if value_type is not None else get("value_type"),
+        "timepoint_weeks": get("timepoint_weeks"),
+        "reason": reason,
+    }
 
 
 def _fill_sds(outcomes: pd.DataFrame) -> pd.DataFrame:
     """fill_sd per CI level (rows without a CI level use 95%)."""
     levels = pd.to_numeric(outcomes["ci_level"]).fillna(DEFAULT_CI_LEVEL)
-    parts = [fill_sd(part, n="n", sd="sd", se="se", ci_low="ci_low", ci_high="ci_high", median="median",
-                     q1="q1", q3="q3", minimum="min", maximum="max", mean="mean", level=float(level), prefix="filled_")
-             for level, part in outcomes.groupby(levels, sort=True)]
-    return pd.concat(parts).loc[outcomes.index] if parts else outcomes.assign(filled_sd=np.nan, filled_mean=np.nan, filled_sd_method="")
+    parts = [
+        fill_sd(
+            part,
+            n="n",
+            sd="sd",
+            se="se",
+            ci_low="ci_low",
+            ci_high="ci_high",
+            median="median",
+            q1="q1",
+            q3="q3",
+            minimum="min",
+            maximum="max",
+            mean="mean",
+            level=float(level),
+            prefix="filled_",
+        )
+        for level, part in outcomes.groupby(levels, sort=True)
+    ]
+    return (
+        pd.concat(parts).loc[outcomes.index]
+        if parts
+        else outcomes.assign(filled_sd=np.nan, filled_mean=np.nan, filled_sd_method="")
+    )
 
 
 def _arm_problem(arm: pd.Series, role: str) -> str:
@@ -119,7 +187,9 @@ def _arm_problem(arm: pd.Series, role: str) -> str:
     if pd.isna(arm["filled_mean"]):
         return f"mean missing in the {role} arm ('{arm['arm']}')"
     if pd.isna(arm["filled_sd"]):
-        unlabelled = " (a value after '±' of unstated type is never used as an SD)" if pd.notna(arm.get("plus_minus")) else ""
+        unlabelled = (
+            " (a value after '±' of unstated type is never used as an SD)" if pd.notna(arm.get("plus_minus")) else ""
+        )
         return f"no SD, SE, CI or quantiles in the {role} arm ('{arm['arm']}'){unlabelled}"
     return ""
 
@@ -148,20 +218,32 @@ def arm_level_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     records = []
     windows = inputs.review.time_windows
     noun = inputs.review.intervention
-    for (study_id, outcome, value_type), group in outcomes.groupby(["study_id", "outcome", "value_type"], sort=True, dropna=False):
+    for (study_id, outcome, value_type), group in outcomes.groupby(
+        ["study_id", "outcome", "value_type"], sort=True, dropna=False
+    ):
         duration = sets["duration_weeks"].get(study_id, np.nan)
         chosen = select_timepoint(group["timepoint_weeks"].tolist(), duration)
         for timepoint, at in group.groupby("timepoint_weeks", sort=True, dropna=False):
             if pd.isna(timepoint) and (windows or chosen is not None):
-                reason = (f"{NO_TIMEPOINT}: the review declares time windows, so the row cannot be placed in one" if windows
-                          else f"{NO_TIMEPOINT}: the trial reports this outcome at a recorded time point, which is used")
+                reason = (
+                    f"{NO_TIMEPOINT}: the review declares time windows, so the row cannot be placed in one"
+                    if windows
+                    else f"{NO_TIMEPOINT}: the trial reports this outcome at a recorded time point, which is used"
+                )
                 for _, row in at.iterrows():
                     excluded.append(_excluded(inputs, row, "continuous_outcomes", reason))
                 continue
             if pd.notna(timepoint) and timepoint != chosen:
-                end = f"the end of the {duration:g}-week intervention" if pd.notna(duration) else "the first post-baseline assessment (duration not recorded)"
-                why = (f"not the analysed time point: {chosen:g} weeks is nearest to {end}" if chosen is not None
-                       else "no post-baseline time point (weeks > 0) to analyse")
+                end = (
+                    f"the end of the {duration:g}-week intervention"
+                    if pd.notna(duration)
+                    else "the first post-baseline assessment (duration not recorded)"
+                )
+                why = (
+                    f"not the analysed time point: {chosen:g} weeks is nearest to {end}"
+                    if chosen is not None
+                    else "no post-baseline time point (weeks > 0) to analyse"
+                )
                 for _, row in at.iterrows():
                     excluded.append(_excluded(inputs, row, "continuous_outcomes", why))
                 continue
@@ -171,13 +253,18 @@ def arm_level_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
                 problem = ""
                 if len(unknown):
                     arms_named = ", ".join(f"'{a}'" for a in unknown["arm"])
-                    problem = (f"arm {arms_named} is not in arms.csv for this study (no role: {INTERVENTION_ROLE} or "
-                               f"{CONTROL_ROLE}); the arm must be listed in arms.csv" if unknown["role"].isna().all()
-                               else f"arm {arms_named} has role {', '.join(map(str, unknown['role'].unique()))}; "
-                                    f"expected {INTERVENTION_ROLE} or {CONTROL_ROLE}")
+                    problem = (
+                        f"arm {arms_named} is not in arms.csv for this study (no role: {INTERVENTION_ROLE} or "
+                        f"{CONTROL_ROLE}); the arm must be listed in arms.csv"
+                        if unknown["role"].isna().all()
+                        else f"arm {arms_named} has role {', '.join(map(str, unknown['role'].unique()))}; "
+                        f"expected {INTERVENTION_ROLE} or {CONTROL_ROLE}"
+                    )
                 elif len(exercise) != 1 or len(control) != 1:
-                    problem = (f"{len(exercise)} {noun} and {len(control)} control arm rows; one of each is needed "
-                               "(combining arms is not implemented)")
+                    problem = (
+                        f"{len(exercise)} {noun} and {len(control)} control arm rows; one of each is needed "
+                        "(combining arms is not implemented)"
+                    )
                 else:
                     problem = _arm_problem(exercise.iloc[0], noun) or _arm_problem(control.iloc[0], "control")
                 if problem:
@@ -186,25 +273,54 @@ def arm_level_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
                     continue
                 e, c = exercise.iloc[0], control.iloc[0]
                 methods = {e["filled_sd_method"], c["filled_sd_method"]}
-                sd_method = methods.pop() if len(methods) == 1 else f"{noun}: {e['filled_sd_method']}; control: {c['filled_sd_method']}"
+                sd_method = (
+                    methods.pop()
+                    if len(methods) == 1
+                    else f"{noun}: {e['filled_sd_method']}; control: {c['filled_sd_method']}"
+                )
                 notes = [str(n) for n in (e.get("notes"), c.get("notes")) if pd.notna(n) and str(n)]
-                records.append({
-                    "question": "treatment", "study_id": study_id, "study": labels.get(study_id, study_id),
-                    "year": years.get(study_id), "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
-                    "intervention_type": sets["intervention_type"].get(study_id, "unclear"), "data_source": ARM_LEVEL,
-                    "outcome": outcome, "outcome_measure": measure_text, "value_type": value_type,
-                    "timepoint_weeks": float(timepoint), "window": time_window(timepoint, windows),
-                    "higher_is_better": bool(e["higher_is_better"]), "measure": "MD",
-                    "n1i": float(e["n"]), "n2i": float(c["n"]), "participants": float(e["n"] + c["n"]),
-                    "m1i": float(e["filled_mean"]), "sd1i": float(e["filled_sd"]),
-                    "m2i": float(c["filled_mean"]), "sd2i": float(c["filled_sd"]), "sd_method": sd_method,
-                    "secondary_source": bool({str(e["source_id"]), str(c["source_id"])} & secondary),
-                    "source_id": str(e["source_id"]), "notes": "; ".join(dict.fromkeys(notes)),
-                })
+                records.append(
+                    {
+                        "question": "treatment",
+                        "study_id": study_id,
+                        "study": labels.get(study_id, study_id),
+                        "year": years.get(study_id),
+                        "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
+                        "intervention_type": sets["intervention_type"].get(study_id, "unclear"),
+                        "data_source": ARM_LEVEL,
+                        "outcome": outcome,
+                        "outcome_measure": measure_text,
+                        "value_type": value_type,
+                        "timepoint_weeks": float(timepoint),
+                        "window": time_window(timepoint, windows),
+                        "higher_is_better": bool(e["higher_is_better"]),
+                        "measure": "MD",
+                        "n1i": float(e["n"]),
+                        "n2i": float(c["n"]),
+                        "participants": float(e["n"] + c["n"]),
+                        "m1i": float(e["filled_mean"]),
+                        "sd1i": float(e["filled_sd"]),
+                        "m2i": float(c["filled_mean"]),
+                        "sd2i": float(c["filled_sd"]),
+                        "sd_method": sd_method,
+                        "secondary_source": bool({str(e["source_id"]), str(c["source_id"])} & secondary),
+                        "source_id": str(e["source_id"]),
+                        "notes": "; ".join(dict.fromkeys(notes)),
+                    }
+                )
     effects = pd.DataFrame.from_records(records, columns=EFFECT_COLUMNS)
     if len(effects):
-        md = escalc("MD", effects, m1i="m1i", sd1i="sd1i", n1i="n1i", m2i="m2i", sd2i="sd2i", n2i="n2i",
-                    source="continuous_outcomes")
+        md = escalc(
+            "MD",
+            effects,
+            m1i="m1i",
+            sd1i="sd1i",
+            n1i="n1i",
+            m2i="m2i",
+            sd2i="sd2i",
+            n2i="n2i",
+            source="continuous_outcomes",
+        )
         effects["yi"], effects["vi"] = md["yi"].to_numpy(), md["vi"].to_numpy()
     return effects, pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS)
 
@@ -219,7 +335,9 @@ def _participants(inputs: StageInputs, study_id: str, n_intervention: float, n_c
     for column, what in (("n_analysed", "analysed"), ("n_randomised", "randomised")):
         values = pd.to_numeric(arms[column])
         if len(values) and values.notna().all():
-            return float(values.sum()), f"participants = number {what} in the trial's arms (the effect's own group sizes are not reported)"
+            return float(
+                values.sum()
+            ), f"participants = number {what} in the trial's arms (the effect's own group sizes are not reported)"
     return np.nan, "participants not reported"
 
 
@@ -238,8 +356,13 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     usable = measure.isin(CONTINUOUS_EFFECT_MEASURES).fillna(False) & effects_table["estimate"].notna() & has_interval
     for _, row in effects_table[~usable].iterrows():
         if pd.isna(row["estimate"]):
-            reason = ("p value only (no estimate)" if pd.notna(row["p_value"])
-                      else "direction only (no estimate)" if pd.notna(row["direction"]) else "no estimate")
+            reason = (
+                "p value only (no estimate)"
+                if pd.notna(row["p_value"])
+                else "direction only (no estimate)"
+                if pd.notna(row["direction"])
+                else "no estimate"
+            )
         elif pd.isna(row["measure"]) or str(row["measure"]) not in CONTINUOUS_EFFECT_MEASURES:
             reason = f"measure {row['measure']!s} is not a continuous between-group effect (MD or SMD)"
         else:
@@ -248,11 +371,19 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = effects_table[usable].copy()
     per_protocol = rows["outcome_measure"].astype(str).str.lower().str.contains(PER_PROTOCOL_MARK, regex=False)
     has_itt = rows.groupby(["study_id", "outcome"], dropna=False)["outcome_measure"].transform(
-        lambda s: (~s.astype(str).str.lower().str.contains(PER_PROTOCOL_MARK, regex=False)).any())
+        lambda s: (~s.astype(str).str.lower().str.contains(PER_PROTOCOL_MARK, regex=False)).any()
+    )
     dropped = per_protocol & has_itt
     for _, row in rows[dropped].iterrows():
-        excluded.append(_excluded(inputs, row, "rct_effects",
-                                  "per-protocol result; the trial's intention-to-treat result is used", REPORTED_VALUE_TYPE))
+        excluded.append(
+            _excluded(
+                inputs,
+                row,
+                "rct_effects",
+                "per-protocol result; the trial's intention-to-treat result is used",
+                REPORTED_VALUE_TYPE,
+            )
+        )
     rows = rows[~dropped]
     keep = []
     for (study_id, _, _), group in rows.groupby(["study_id", "outcome", "outcome_measure"], sort=True, dropna=False):
@@ -265,35 +396,80 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
             if row["timepoint_weeks"] == chosen:
                 keep.append(index)
             else:
-                excluded.append(_excluded(inputs, row, "rct_effects",
-                                          f"not the analysed time point ({chosen:g} weeks)" if chosen is not None
-                                          else "no post-baseline time point (weeks > 0) to analyse", REPORTED_VALUE_TYPE))
+                excluded.append(
+                    _excluded(
+                        inputs,
+                        row,
+                        "rct_effects",
+                        f"not the analysed time point ({chosen:g} weeks)"
+                        if chosen is not None
+                        else "no post-baseline time point (weeks > 0) to analyse",
+                        REPORTED_VALUE_TYPE,
+                    )
+                )
     rows = rows.loc[sorted(keep)]
     parts = []
     for level, part in rows.groupby(pd.to_numeric(rows["ci_level"]).fillna(DEFAULT_CI_LEVEL), sort=True):
-        parts.append(generic_inverse_variance(part, estimate="estimate", ci_low="ci_low", ci_high="ci_high", se="se",
-                                              level=float(level), source="rct_effects"))
+        parts.append(
+            generic_inverse_variance(
+                part,
+                estimate="estimate",
+                ci_low="ci_low",
+                ci_high="ci_high",
+                se="se",
+                level=float(level),
+                source="rct_effects",
+            )
+        )
     rows = pd.concat(parts).sort_index() if parts else rows.assign(yi=np.nan, vi=np.nan, vi_method="")
     records = []
     for _, row in rows.iterrows():
         study_id = row["study_id"]
         participants, note = _participants(inputs, study_id, row["n_intervention"], row["n_control"])
-        notes = [n for n in (str(row["notes"]) if pd.notna(row["notes"]) else "", note,
-                             f"variance from the {'printed CI' if str(row['vi_method']).startswith('ci') else 'printed SE'}") if n]
-        records.append({
-            "question": "treatment", "study_id": study_id, "study": labels.get(study_id, study_id),
-            "year": years.get(study_id), "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
-            "intervention_type": sets["intervention_type"].get(study_id, "unclear"), "data_source": TRIAL_REPORTED,
-            "outcome": row["outcome"], "outcome_measure": row["outcome_measure"], "value_type": REPORTED_VALUE_TYPE,
-            "timepoint_weeks": row["timepoint_weeks"], "window": time_window(row["timepoint_weeks"], inputs.review.time_windows),
-            "higher_is_better": np.nan, "measure": str(row["measure"]), "yi": float(row["yi"]), "vi": float(row["vi"]),
-            "n1i": row["n_intervention"], "n2i": row["n_control"], "participants": participants,
-            "m1i": np.nan, "sd1i": np.nan, "m2i": np.nan, "sd2i": np.nan, "sd_method": "",
-            "secondary_source": str(row["source_id"]) in secondary, "source_id": str(row["source_id"]),
-            "notes": "; ".join(notes),
-        })
-    return (pd.DataFrame.from_records(records, columns=EFFECT_COLUMNS),
-            pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS))
+        notes = [
+            n
+            for n in (
+                str(row["notes"]) if pd.notna(row["notes"]) else "",
+                note,
+                f"variance from the {'printed CI' if str(row['vi_method']).startswith('ci') else 'printed SE'}",
+            )
+            if n
+        ]
+        records.append(
+            {
+                "question": "treatment",
+                "study_id": study_id,
+                "study": labels.get(study_id, study_id),
+                "year": years.get(study_id),
+                "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
+                "intervention_type": sets["intervention_type"].get(study_id, "unclear"),
+                "data_source": TRIAL_REPORTED,
+                "outcome": row["outcome"],
+                "outcome_measure": row["outcome_measure"],
+                "value_type": REPORTED_VALUE_TYPE,
+                "timepoint_weeks": row["timepoint_weeks"],
+                "window": time_window(row["timepoint_weeks"], inputs.review.time_windows),
+                "higher_is_better": np.nan,
+                "measure": str(row["measure"]),
+                "yi": float(row["yi"]),
+                "vi": float(row["vi"]),
+                "n1i": row["n_intervention"],
+                "n2i": row["n_control"],
+                "participants": participants,
+                "m1i": np.nan,
+                "sd1i": np.nan,
+                "m2i": np.nan,
+                "sd2i": np.nan,
+                "sd_method": "",
+                "secondary_source": str(row["source_id"]) in secondary,
+                "source_id": str(row["source_id"]),
+                "notes": "; ".join(notes),
+            }
+        )
+    return (
+        pd.DataFrame.from_records(records, columns=EFFECT_COLUMNS),
+        pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS),
+    )
 
 
 def dichotomous_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -321,25 +497,47 @@ def dichotomous_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame
         intervention = group[group["role"] == INTERVENTION_ROLE]
         control = group[group["role"] == CONTROL_ROLE]
         if len(intervention) != 1 or len(control) != 1 or len(group) != 2:
-            reason = (f"{len(intervention)} {review.intervention} and {len(control)} control arm rows "
-                      f"(of {len(group)}); one of each is needed (combining arms is not implemented)")
-            excluded += [_excluded(inputs, row, "dichotomous_outcomes", reason, EVENTS_VALUE_TYPE) for _, row in group.iterrows()]
+            reason = (
+                f"{len(intervention)} {review.intervention} and {len(control)} control arm rows "
+                f"(of {len(group)}); one of each is needed (combining arms is not implemented)"
+            )
+            excluded += [
+                _excluded(inputs, row, "dichotomous_outcomes", reason, EVENTS_VALUE_TYPE) for _, row in group.iterrows()
+            ]
             continue
         a, c = intervention.iloc[0], control.iloc[0]
         declared = review.outcome(str(outcome))
-        records.append({
-            "question": "treatment", "study_id": study_id, "study": labels.get(study_id, study_id),
-            "year": years.get(study_id), "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
-            "intervention_type": sets["intervention_type"].get(study_id, "unclear"), "data_source": ARM_EVENTS,
-            "outcome": outcome, "outcome_measure": measure_text, "value_type": EVENTS_VALUE_TYPE,
-            "timepoint_weeks": timepoint, "window": time_window(timepoint, windows),
-            "higher_is_better": declared.higher_is_better if declared and declared.higher_is_better is not None else np.nan,
-            "measure": measure, "n1i": float(a["total"]), "n2i": float(c["total"]),
-            "participants": float(a["total"] + c["total"]), "m1i": float(a["events"]), "sd1i": np.nan,
-            "m2i": float(c["events"]), "sd2i": np.nan, "sd_method": "",
-            "secondary_source": bool({str(a["source_id"]), str(c["source_id"])} & secondary),
-            "source_id": str(a["source_id"]), "notes": f"events {int(a['events'])}/{int(a['total'])} vs {int(c['events'])}/{int(c['total'])}",
-        })
+        records.append(
+            {
+                "question": "treatment",
+                "study_id": study_id,
+                "study": labels.get(study_id, study_id),
+                "year": years.get(study_id),
+                "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
+                "intervention_type": sets["intervention_type"].get(study_id, "unclear"),
+                "data_source": ARM_EVENTS,
+                "outcome": outcome,
+                "outcome_measure": measure_text,
+                "value_type": EVENTS_VALUE_TYPE,
+                "timepoint_weeks": timepoint,
+                "window": time_window(timepoint, windows),
+                "higher_is_better": declared.higher_is_better
+                if declared and declared.higher_is_better is not None
+                else np.nan,
+                "measure": measure,
+                "n1i": float(a["total"]),
+                "n2i": float(c["total"]),
+                "participants": float(a["total"] + c["total"]),
+                "m1i": float(a["events"]),
+                "sd1i": np.nan,
+                "m2i": float(c["events"]),
+                "sd2i": np.nan,
+                "sd_method": "",
+                "secondary_source": bool({str(a["source_id"]), str(c["source_id"])} & secondary),
+                "source_id": str(a["source_id"]),
+                "notes": f"events {int(a['events'])}/{int(a['total'])} vs {int(c['events'])}/{int(c['total'])}",
+            }
+        )
     effects = pd.DataFrame.from_records(records, columns=EFFECT_COLUMNS)
     if len(effects):
         computed = escalc(measure, effects, ai="m1i", n1i="n1i", ci="m2i", n2i="n2i", source="dichotomous_outcomes")

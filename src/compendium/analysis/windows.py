@@ -55,9 +55,15 @@ def select_timepoint(timepoints: Sequence[float], duration_weeks: float | None) 
 
 def window_rule(windows: Sequence[TimeWindow]) -> str:
     """The rule in one paragraph (for methods.json)."""
-    start = ("Per trial, outcome and value type the analysed time point is the one nearest to the end of the "
-             "intervention (ties: the later); earliest post-baseline time point when the duration is not recorded. ")
+    start = (
+        "Per trial, outcome and value type the analysed time point is the one nearest to the end of the "
+        "intervention (ties: the later); earliest post-baseline time point when the duration is not recorded. "
+    )
     if not windows:
-        return start + "The review declares no time windows: every analysed time point of an outcome is pooled together."
-    listed = ", ".join(f"{w.label} (up to {w.upper_weeks:g} weeks)" if math.isfinite(w.upper_weeks) else w.label for w in windows)
+        return (
+            start + "The review declares no time windows: every analysed time point of an outcome is pooled together."
+        )
+    listed = ", ".join(
+        f"{w.label} (up to {w.upper_weeks:g} weeks)" if math.isfinite(w.upper_weeks) else w.label for w in windows
+    )
     return start + f"Trials are pooled only within one window: {listed}."

@@ -52,7 +52,16 @@ DESIGNS: dict[str, str] = {
     "cohort": "ROBINS-E (follow-up studies) as published",
     "case-control": "ROBINS-E domains applied to a case-control study (adaptation; no published case-control variant)",
 }
-LONG_COLUMNS: tuple[str, ...] = ("study", "outcome", "design", "domain", "judgement", "justification", "source_id", "locator")
+LONG_COLUMNS: tuple[str, ...] = (
+    "study",
+    "outcome",
+    "design",
+    "domain",
+    "judgement",
+    "justification",
+    "source_id",
+    "locator",
+)
 
 
 def overall_judgement(domain_judgements: Sequence[str]) -> str:
@@ -69,14 +78,18 @@ def assessment_columns() -> list[str]:
     return [*columns, "overall_proposed", "overall_final", "overall_override_reason"]
 
 
-def assess_result(raw: Mapping[str, object], *, source: str = "judgements table", row: int = 1) -> dict[str, str | None]:
+def assess_result(
+    raw: Mapping[str, object], *, source: str = "judgements table", row: int = 1
+) -> dict[str, str | None]:
     """Check one result's domain judgements and propose its overall judgement."""
     study = cell(raw.get("study"))
     if not study:
         raise CompendiumError(cell_problem(source, row, "study", "a study identifier", ""))
     design = cell(raw.get("design"))
     if design not in DESIGNS:
-        raise CompendiumError(f"{where(source, row, study, 'design')}: {design!r} is not a design; expected one of {', '.join(DESIGNS)}")
+        raise CompendiumError(
+            f"{where(source, row, study, 'design')}: {design!r} is not a design; expected one of {', '.join(DESIGNS)}"
+        )
     result: dict[str, str | None] = {
         "study": study,
         "outcome": cell(raw.get("outcome")) or None,
@@ -92,7 +105,9 @@ def assess_result(raw: Mapping[str, object], *, source: str = "judgements table"
                 f"{', '.join(ROBINS_E_JUDGEMENTS)}"
             )
         if not justification:
-            raise CompendiumError(f"{where(source, row, study, f'{domain}_justification')}: every domain judgement needs a justification")
+            raise CompendiumError(
+                f"{where(source, row, study, f'{domain}_justification')}: every domain judgement needs a justification"
+            )
         result |= {f"{domain}_final": judgement, f"{domain}_justification": justification}
     proposed = overall_judgement([result[f"{d}_final"] for d in DOMAINS])
     final, reason = override(raw, "overall", proposed, ROBINS_E_JUDGEMENTS, source=source, row=row, study=study)
@@ -119,7 +134,9 @@ def pivot_judgements(long: pd.DataFrame, *, source: str = "judgements table") ->
         row = position + 1
         study, outcome, design, domain = (cell(record[c]) for c in ("study", "outcome", "design", "domain"))
         if domain not in DOMAINS:
-            raise CompendiumError(f"{where(source, row, study, 'domain')}: {domain!r} is not a domain; expected one of d1 .. d7")
+            raise CompendiumError(
+                f"{where(source, row, study, 'domain')}: {domain!r} is not a domain; expected one of d1 .. d7"
+            )
         for column in ("source_id", "locator"):
             if not cell(record[column]):
                 raise CompendiumError(f"{where(source, row, study, column)}: required for every domain judgement")

@@ -113,50 +113,85 @@ QUESTIONS: dict[str, Question] = {
         Question("q2_1", "d2", "Were participants aware of their assigned intervention during the trial?"),
         Question("q2_2", "d2", "Were carers and people delivering the interventions aware of assignment?"),
         Question(
-            "q2_3", "d2", "Were there deviations from the intended intervention that arose because of the trial context?",
-            asked_if=_any_of({"q2_1": Y_PY_NI, "q2_2": Y_PY_NI}), condition="Y/PY/NI to q2_1 or q2_2",
+            "q2_3",
+            "d2",
+            "Were there deviations from the intended intervention that arose because of the trial context?",
+            asked_if=_any_of({"q2_1": Y_PY_NI, "q2_2": Y_PY_NI}),
+            condition="Y/PY/NI to q2_1 or q2_2",
         ),
         Question(
-            "q2_4", "d2", "Were these deviations likely to have affected the outcome?",
-            asked_if=_all_of({"q2_3": Y_PY}), condition="Y/PY to q2_3",
+            "q2_4",
+            "d2",
+            "Were these deviations likely to have affected the outcome?",
+            asked_if=_all_of({"q2_3": Y_PY}),
+            condition="Y/PY to q2_3",
         ),
         Question(
-            "q2_5", "d2", "Were these deviations from intended intervention balanced between groups?",
-            asked_if=_all_of({"q2_4": Y_PY_NI}), condition="Y/PY/NI to q2_4",
+            "q2_5",
+            "d2",
+            "Were these deviations from intended intervention balanced between groups?",
+            asked_if=_all_of({"q2_4": Y_PY_NI}),
+            condition="Y/PY/NI to q2_4",
         ),
         Question("q2_6", "d2", "Was an appropriate analysis used to estimate the effect of assignment?"),
         Question(
-            "q2_7", "d2", "Was there potential for a substantial impact of analysing participants outside their randomised group?",
-            asked_if=_all_of({"q2_6": N_PN_NI}), condition="N/PN/NI to q2_6",
+            "q2_7",
+            "d2",
+            "Was there potential for a substantial impact of analysing participants outside their randomised group?",
+            asked_if=_all_of({"q2_6": N_PN_NI}),
+            condition="N/PN/NI to q2_6",
         ),
         Question("q3_1", "d3", "Were outcome data available for all, or nearly all, participants randomised?"),
         Question(
-            "q3_2", "d3", "Is there evidence that the result was not biased by missing outcome data?",
-            answers=ANSWERS_WITHOUT_NI, asked_if=_all_of({"q3_1": N_PN_NI}), condition="N/PN/NI to q3_1",
+            "q3_2",
+            "d3",
+            "Is there evidence that the result was not biased by missing outcome data?",
+            answers=ANSWERS_WITHOUT_NI,
+            asked_if=_all_of({"q3_1": N_PN_NI}),
+            condition="N/PN/NI to q3_1",
         ),
         Question(
-            "q3_3", "d3", "Could missingness in the outcome depend on its true value?",
-            asked_if=_all_of({"q3_2": N_PN}), condition="N/PN to q3_2",
+            "q3_3",
+            "d3",
+            "Could missingness in the outcome depend on its true value?",
+            asked_if=_all_of({"q3_2": N_PN}),
+            condition="N/PN to q3_2",
         ),
         Question(
-            "q3_4", "d3", "Is it likely that missingness in the outcome depended on its true value?",
-            asked_if=_all_of({"q3_3": Y_PY_NI}), condition="Y/PY/NI to q3_3",
+            "q3_4",
+            "d3",
+            "Is it likely that missingness in the outcome depended on its true value?",
+            asked_if=_all_of({"q3_3": Y_PY_NI}),
+            condition="Y/PY/NI to q3_3",
         ),
         Question("q4_1", "d4", "Was the method of measuring the outcome inappropriate?"),
         Question("q4_2", "d4", "Could measurement or ascertainment of the outcome have differed between groups?"),
         Question(
-            "q4_3", "d4", "Were outcome assessors aware of the intervention received?",
-            asked_if=_all_of({"q4_1": N_PN_NI, "q4_2": N_PN_NI}), condition="N/PN/NI to q4_1 and q4_2",
+            "q4_3",
+            "d4",
+            "Were outcome assessors aware of the intervention received?",
+            asked_if=_all_of({"q4_1": N_PN_NI, "q4_2": N_PN_NI}),
+            condition="N/PN/NI to q4_1 and q4_2",
         ),
         Question(
-            "q4_4", "d4", "Could assessment of the outcome have been influenced by knowledge of intervention received?",
-            asked_if=_all_of({"q4_3": Y_PY_NI}), condition="Y/PY/NI to q4_3",
+            "q4_4",
+            "d4",
+            "Could assessment of the outcome have been influenced by knowledge of intervention received?",
+            asked_if=_all_of({"q4_3": Y_PY_NI}),
+            condition="Y/PY/NI to q4_3",
         ),
         Question(
-            "q4_5", "d4", "Is it likely that assessment of the outcome was influenced by knowledge of intervention received?",
-            asked_if=_all_of({"q4_4": Y_PY_NI}), condition="Y/PY/NI to q4_4",
+            "q4_5",
+            "d4",
+            "Is it likely that assessment of the outcome was influenced by knowledge of intervention received?",
+            asked_if=_all_of({"q4_4": Y_PY_NI}),
+            condition="Y/PY/NI to q4_4",
         ),
-        Question("q5_1", "d5", "Was the result analysed according to a pre-specified plan finalised before unblinded data were available?"),
+        Question(
+            "q5_1",
+            "d5",
+            "Was the result analysed according to a pre-specified plan finalised before unblinded data were available?",
+        ),
         Question("q5_2", "d5", "Was the result likely selected from multiple eligible outcome measurements?"),
         Question("q5_3", "d5", "Was the result likely selected from multiple eligible analyses of the data?"),
     )
@@ -270,7 +305,9 @@ def overall_judgement(domain_judgements: Sequence[str]) -> str:
     return _worst(list(domain_judgements))
 
 
-def validate_answers(raw: Mapping[str, object], *, source: str = "answers table", row: int = 1, study: str = "") -> dict[str, str]:
+def validate_answers(
+    raw: Mapping[str, object], *, source: str = "answers table", row: int = 1, study: str = ""
+) -> dict[str, str]:
     """Check one result's answers against the vocabulary and the tool's conditions.
 
     Returns every question id mapped to its answer, ``NA`` for questions not asked. Raises
@@ -405,7 +442,9 @@ def pivot_answers(long: pd.DataFrame, *, source: str = "answers table") -> pd.Da
         if answer != NOT_APPLICABLE:
             for column in ("justification", "source_id"):
                 if not cell(record[column]):
-                    raise CompendiumError(f"{where(source, row, study, column)}: required for answer {answer!r} to {qid}")
+                    raise CompendiumError(
+                        f"{where(source, row, study, column)}: required for answer {answer!r} to {qid}"
+                    )
             if answer != NO_INFORMATION_ANSWER and not cell(record["locator"]):
                 raise CompendiumError(
                     f"{where(source, row, study, 'locator')}: required for answer {answer!r} to {qid} "
@@ -438,7 +477,9 @@ def pivot_overrides(wide: pd.DataFrame, overrides: pd.DataFrame, *, source: str 
                 f"{where(source, row, study, 'target')}: {target!r} is not a target; expected one of {', '.join(OVERRIDE_TARGETS)}"
             )
         if (study, outcome) not in keys:
-            raise CompendiumError(f"{where(source, row, study, 'outcome')}: no answers for outcome {outcome!r} of this study")
+            raise CompendiumError(
+                f"{where(source, row, study, 'outcome')}: no answers for outcome {outcome!r} of this study"
+            )
         index = out.index[keys[(study, outcome)]]
         out.loc[index, f"{target}_override"] = cell(record["judgement"])
         out.loc[index, f"{target}_override_reason"] = cell(record["reason"])

@@ -121,5 +121,7 @@ def read_robvis(path: str | Path, *, tool: str = ROB2) -> pd.DataFrame:
         raise CompendiumError(cell_problem(path, row + 1, "Weight", "a non-negative number", weights.iloc[row]))
     frame["Weight"] = parsed.astype(float).to_numpy()
     if frame["Study"].duplicated().any():
-        raise CompendiumError(f"{path}: study {frame['Study'][frame['Study'].duplicated()].iloc[0]!r} appears more than once")
+        raise CompendiumError(
+            f"{path}: study {frame['Study'][frame['Study'].duplicated()].iloc[0]!r} appears more than once"
+        )
     return frame

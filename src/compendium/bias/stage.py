@@ -59,7 +59,9 @@ def trial_weights(arms: pd.DataFrame, trials: pd.DataFrame, study_ids: Sequence[
     rows = []
     for study_id in study_ids:
         arm_n = pd.to_numeric(arms.loc[arms["study_id"] == study_id, "n_randomised"], errors="coerce")
-        total = pd.to_numeric(trials.loc[trials["study_id"] == study_id, "n_randomised_total"], errors="coerce").dropna()
+        total = pd.to_numeric(
+            trials.loc[trials["study_id"] == study_id, "n_randomised_total"], errors="coerce"
+        ).dropna()
         if len(arm_n) and arm_n.notna().all():
             n, source = int(arm_n.sum()), WEIGHT_FROM_ARMS
         elif len(total):
@@ -77,8 +79,13 @@ def rob2_judgements(assessments: pd.DataFrame, studies: pd.DataFrame) -> pd.Data
     (final judgements), then ``<x>_proposed`` and ``<x>_override_reason`` for each."""
     labels = study_labels(studies)
     targets = rob2.OVERRIDE_TARGETS
-    frame = pd.DataFrame({"study_id": assessments["study"], "study": [_label(labels, s) for s in assessments["study"]],
-                          "outcome": assessments["outcome"]})
+    frame = pd.DataFrame(
+        {
+            "study_id": assessments["study"],
+            "study": [_label(labels, s) for s in assessments["study"]],
+            "outcome": assessments["outcome"],
+        }
+    )
     for target in targets:
         frame[target] = assessments[f"{target}_final"].to_numpy()
     for target in targets:
@@ -90,8 +97,14 @@ def rob2_judgements(assessments: pd.DataFrame, studies: pd.DataFrame) -> pd.Data
 def overrides_shown(judgements: pd.DataFrame) -> pd.DataFrame:
     """One row per overridden judgement: ``study, outcome, target, proposed, final, reason``."""
     rows = [
-        {"study": row["study"], "outcome": row["outcome"], "target": target, "proposed": row[f"{target}_proposed"],
-         "final": row[target], "reason": row[f"{target}_override_reason"]}
+        {
+            "study": row["study"],
+            "outcome": row["outcome"],
+            "target": target,
+            "proposed": row[f"{target}_proposed"],
+            "final": row[target],
+            "reason": row[f"{target}_override_reason"],
+        }
         for row in judgements.to_dict(orient="records")
         for target in rob2.OVERRIDE_TARGETS
         if cell(row[f"{target}_override_reason"])
@@ -162,7 +175,11 @@ def describe_judgements(frame: pd.DataFrame, *, tool: str = ROB2) -> str:
     )
     domains = "; ".join(
         f"{key} {name.lower()}: "
-        + ", ".join(f"{int((frame[key] == judgement).sum())} {judgement}" for judgement in order if (frame[key] == judgement).any())
+        + ", ".join(
+            f"{int((frame[key] == judgement).sum())} {judgement}"
+            for judgement in order
+            if (frame[key] == judgement).any()
+        )
         for key, name in TOOL_DOMAINS[tool].items()
     )
     return f"{len(frame)} studies. Overall risk of bias: {overall}. By domain: {domains}."

@@ -4,8 +4,13 @@ and the stage-01 summaries of what evidence exists (:mod:`.summary`)."""
 import importlib
 
 # imported on first use, so that `compendium --help` (which imports compendium.data.cli) skips pandas
-_EXPORTS = {"load_tables": "load", "Problem": "validate", "ValidationFailed": "validate",
-            "check_package": "validate", "validate_package": "validate"}
+_EXPORTS = {
+    "load_tables": "load",
+    "Problem": "validate",
+    "ValidationFailed": "validate",
+    "check_package": "validate",
+    "validate_package": "validate",
+}
 
 __all__ = list(_EXPORTS)
 

@@ -18,9 +18,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "the value found; exit code 2 if any.",
     )
     parser.add_argument("directory", nargs="?", default=str(RAW_DIR), metavar="DIR")
-    parser.add_argument("--review", metavar="YAML", help="review declaration with the outcomes' ranges "
-                        "(default: review.yaml next to DIR's parent folder, e.g. ./review.yaml for data/raw, if it exists)")
-    parser.add_argument("--json", action="store_true", help="print the problems as a JSON list (empty when valid) on stdout")
+    parser.add_argument(
+        "--review",
+        metavar="YAML",
+        help="review declaration with the outcomes' ranges "
+        "(default: review.yaml next to DIR's parent folder, e.g. ./review.yaml for data/raw, if it exists)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the problems as a JSON list (empty when valid) on stdout"
+    )
     parser.set_defaults(func=main)
 
 
@@ -28,9 +34,9 @@ def main(args: argparse.Namespace) -> int:
     import json
 
     from compendium.data.plausibility import outcome_ranges
-    from compendium.review import load_review
     from compendium.data.validate import ValidationFailed, read_descriptor, validate_package
     from compendium.errors import CompendiumError
+    from compendium.review import load_review
 
     ranges = outcome_ranges(load_review(args.review)) if args.review else None
     problems = validate_package(args.directory, ranges=ranges)

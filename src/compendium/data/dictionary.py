@@ -38,8 +38,7 @@ def _render_resource(resource: dict) -> str:
     rules = resource.get("x-row-rules")
     if rules:
         text = "; ".join(
-            rule["rule"] + (" (skipped when `verified_as_printed`)" if rule.get("typo_guard") else "")
-            for rule in rules
+            rule["rule"] + (" (skipped when `verified_as_printed`)" if rule.get("typo_guard") else "") for rule in rules
         )
         lines += ["", f"Cross-column rules: {text}."]
     lines.append("")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -47,7 +46,9 @@ def outcome_ranges(review: Review) -> dict[str, tuple[float, float]]:
     return {outcome.id: outcome.range for outcome in review.outcomes if outcome.range is not None}
 
 
-def out_of_range(table: pd.DataFrame, ranges: Mapping[str, tuple[float, float]], *, file: str = "continuous_outcomes.csv") -> list[RangeFlag]:
+def out_of_range(
+    table: pd.DataFrame, ranges: Mapping[str, tuple[float, float]], *, file: str = "continuous_outcomes.csv"
+) -> list[RangeFlag]:
     """Arm-level values of ``table`` (``continuous_outcomes``) outside their outcome's range.
 
     Parameters
@@ -79,7 +80,9 @@ def out_of_range(table: pd.DataFrame, ranges: Mapping[str, tuple[float, float]],
         for column in columns:
             value = _number(row[column])
             if value is not None and not allowed[0] <= value <= allowed[1]:
-                flags.append(RangeFlag(file, position, column, value, allowed, str(row.get("study_id", "")), str(row["outcome"])))
+                flags.append(
+                    RangeFlag(file, position, column, value, allowed, str(row.get("study_id", "")), str(row["outcome"]))
+                )
     return flags
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 from compendium.shared import study_labels
 from compendium.vocabulary import STREAM_ORDER
 
+
 def stream_counts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Number of studies per question and evidence stream (from ``studies``)."""
     studies = tables["studies"]
@@ -28,7 +29,9 @@ def primary_trials(tables: dict[str, pd.DataFrame], intervention: str = "interve
     """
     trials = tables["trials"].copy()
     reasons = pd.Series("", index=trials.index, dtype="string")
-    reasons[trials["comparator_type"] == "active_intervention"] = ACTIVE_COMPARATOR_REASON.format(intervention=intervention)
+    reasons[trials["comparator_type"] == "active_intervention"] = ACTIVE_COMPARATOR_REASON.format(
+        intervention=intervention
+    )
     reasons[trials["randomised"] == False] = NOT_RANDOMISED_REASON  # noqa: E712 (nullable boolean)
     trials["exclusion_reason"] = reasons
     trials["primary"] = reasons == ""
@@ -50,12 +53,32 @@ def evidence_flow(tables: dict[str, pd.DataFrame], intervention: str = "interven
     effects = set(tables["rct_effects"].dropna(subset=["estimate"])["study_id"])
     rows = [
         ("treatment", f"intervention studies of {intervention} recorded", len(trials), ""),
-        ("treatment", "excluded: not randomised", int((trials["exclusion_reason"] == NOT_RANDOMISED_REASON).sum()), "shown, not pooled"),
-        ("treatment", "excluded: active comparator", int((trials["exclusion_reason"] == active).sum()), "shown, not pooled"),
+        (
+            "treatment",
+            "excluded: not randomised",
+            int((trials["exclusion_reason"] == NOT_RANDOMISED_REASON).sum()),
+            "shown, not pooled",
+        ),
+        (
+            "treatment",
+            "excluded: active comparator",
+            int((trials["exclusion_reason"] == active).sum()),
+            "shown, not pooled",
+        ),
         ("treatment", f"randomised vs non-{intervention} control (primary set)", len(primary_ids), ""),
-        ("treatment", "primary set with arm-level continuous data", len(primary_ids & arm_level), "mean with n and a dispersion, for pooling"),
+        (
+            "treatment",
+            "primary set with arm-level continuous data",
+            len(primary_ids & arm_level),
+            "mean with n and a dispersion, for pooling",
+        ),
         ("treatment", "primary set with a reported between-group effect", len(primary_ids & effects), ""),
-        ("treatment", "published reviews / meta-analyses (comparison)", int((tables["studies"]["stream"] == "review").sum()), "not pooled with trials"),
+        (
+            "treatment",
+            "published reviews / meta-analyses (comparison)",
+            int((tables["studies"]["stream"] == "review").sum()),
+            "not pooled with trials",
+        ),
     ]
     studies = tables["studies"]
     numeric = {
@@ -70,7 +93,9 @@ def evidence_flow(tables: dict[str, pd.DataFrame], intervention: str = "interven
             continue
         rows.append(("risk", f"{stream.replace('_', ' ')} studies recorded", len(ids), ""))
         if stream in numeric:
-            rows.append(("risk", f"{stream.replace('_', ' ')} with a numeric estimate and CI", len(ids & numeric[stream]), ""))
+            rows.append(
+                ("risk", f"{stream.replace('_', ' ')} with a numeric estimate and CI", len(ids & numeric[stream]), "")
+            )
     return pd.DataFrame(rows, columns=["question", "step", "studies", "note"])
 
 
@@ -93,8 +118,11 @@ def coverage_table(tables: dict[str, pd.DataFrame], intervention: str = "interve
     outcome_names = sorted({outcome for _, outcome in parts})
     records = []
     for trial in trials.itertuples():
-        record = {"study_id": trial.study_id, "study": labels.get(str(trial.study_id), str(trial.study_id)),
-                  "set": "primary" if trial.primary else trial.exclusion_reason}
+        record = {
+            "study_id": trial.study_id,
+            "study": labels.get(str(trial.study_id), str(trial.study_id)),
+            "set": "primary" if trial.primary else trial.exclusion_reason,
+        }
         for outcome in outcome_names:
             record[outcome] = " + ".join(sorted(parts.get((trial.study_id, outcome), set())))
         records.append(record)

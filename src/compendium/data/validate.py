@@ -37,9 +37,9 @@ import pandas as pd
 
 from compendium.data.plausibility import out_of_range, outcome_ranges
 from compendium.errors import CompendiumError, cell_problem
-from compendium.yaml_io import read_yaml
 from compendium.review import fill_vocabularies, review_for
 from compendium.vocabulary import RATIO_MEASURES
+from compendium.yaml_io import read_yaml
 
 DESCRIPTOR_NAME = "datapackage.yaml"
 
@@ -97,8 +97,12 @@ def read_descriptor(raw_dir: str | Path) -> dict:
         raise CompendiumError(f"{path}: not found; a data folder needs its {DESCRIPTOR_NAME} (see data/README.md)")
     descriptor = read_yaml(path)
     resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
-    if not isinstance(resources, list) or not all(isinstance(r, dict) and "path" in r and "name" in r and "schema" in r for r in resources):
-        raise CompendiumError(f"{path}: expected a data package with a list of 'resources', each with a name, path and schema")
+    if not isinstance(resources, list) or not all(
+        isinstance(r, dict) and "path" in r and "name" in r and "schema" in r for r in resources
+    ):
+        raise CompendiumError(
+            f"{path}: expected a data package with a list of 'resources', each with a name, path and schema"
+        )
     # review-specific vocabularies (outcome codes, intervention types) come from review.yaml
     return fill_vocabularies(descriptor, review_for(raw_dir))
 
@@ -136,7 +140,15 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
     problems: list[Problem] = []
     declared = {resource["path"] for resource in descriptor["resources"]}
     for extra in sorted(p.name for p in raw_dir.glob("*.csv") if p.name not in declared):
-        problems.append(Problem(extra, None, None, None, f"a file described in {DESCRIPTOR_NAME} (this one is not described in {DESCRIPTOR_NAME}; add a resource for it or move it out of {raw_dir})"))
+        problems.append(
+            Problem(
+                extra,
+                None,
+                None,
+                None,
+                f"a file described in {DESCRIPTOR_NAME} (this one is not described in {DESCRIPTOR_NAME}; add a resource for it or move it out of {raw_dir})",
+            )
+        )
 
     readable = []
     for resource in descriptor["resources"]:
@@ -149,7 +161,9 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
     try:
         package = Package(_frictionless_descriptor(descriptor, unreadable), basepath=str(raw_dir))
     except FrictionlessException as error:
-        raise CompendiumError(f"{raw_dir / DESCRIPTOR_NAME}: not a valid data package descriptor: {error.error.message}") from None
+        raise CompendiumError(
+            f"{raw_dir / DESCRIPTOR_NAME}: not a valid data package descriptor: {error.error.message}"
+        ) from None
     for resource_descriptor in descriptor["resources"]:
         if resource_descriptor["name"] not in readable:
             continue
@@ -158,8 +172,13 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
         own = _check_cells(resource_descriptor, table)
         if resource_descriptor["name"] == "continuous_outcomes" and ranges:
             own += [
-                Problem(flag.file, flag.row, flag.column, table.at[flag.row - 1, flag.column],
-                        f"a value inside the range of {flag.outcome} [{flag.range[0]:g}, {flag.range[1]:g}] (from review.yaml)")
+                Problem(
+                    flag.file,
+                    flag.row,
+                    flag.column,
+                    table.at[flag.row - 1, flag.column],
+                    f"a value inside the range of {flag.outcome} [{flag.range[0]:g}, {flag.range[1]:g}] (from review.yaml)",
+                )
                 for flag in out_of_range(table, ranges, file=resource_descriptor["path"])
             ]
         # a cell's own problem says more than what frictionless makes of it (a row rule broken by
@@ -167,7 +186,8 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
         own_cells = {(p.row, p.column) for p in own}
         nonfinite_rows = {p.row for p in own if p.expected.startswith(FINITE)}
         found = [
-            p for p in _check_resource(resource, resource_descriptor)
+            p
+            for p in _check_resource(resource, resource_descriptor)
             if (p.row, p.column) not in own_cells and not (p.row in nonfinite_rows and p.expected.startswith(ROW_RULE))
         ]
         problems.extend(sorted(found + own, key=lambda p: -1 if p.row is None else p.row))
@@ -218,13 +238,23 @@ def _check_cells(resource: dict, table: pd.DataFrame) -> list[Problem]:
             if text in missing:
                 continue
             trouble = finite_number_problem(text)
-            if trouble is None and column in ratio_columns and row["measure"] in RATIO_MEASURES and _float(text) is not None and _float(text) <= 0:
-                trouble = f"a positive number ({row['measure']} is a ratio measure: its estimate and CI limits are above 0)"
+            if (
+                trouble is None
+                and column in ratio_columns
+                and row["measure"] in RATIO_MEASURES
+                and _float(text) is not None
+                and _float(text) <= 0
+            ):
+                trouble = (
+                    f"a positive number ({row['measure']} is a ratio measure: its estimate and CI limits are above 0)"
+                )
             if trouble is not None:
                 problems.append(Problem(name, position, column, text, trouble))
         for column in urls:
             if row[column] not in missing and not is_web_address(row[column]):
-                problems.append(Problem(name, position, column, row[column], "an http(s) address, or a DOI as https://doi.org/..."))
+                problems.append(
+                    Problem(name, position, column, row[column], "an http(s) address, or a DOI as https://doi.org/...")
+                )
     return problems
 
 
@@ -260,9 +290,13 @@ def _frictionless_descriptor(descriptor: dict, unreadable: set[str]) -> dict:
     for resource in descriptor["resources"]:
         resource = {k: v for k, v in resource.items() if not k.startswith("x-")}
         schema = dict(resource["schema"])
-        schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", []) if fk["reference"]["resource"] not in unreadable]
+        schema["foreignKeys"] = [
+            fk for fk in schema.get("foreignKeys", []) if fk["reference"]["resource"] not in unreadable
+        ]
         schema["missingValues"] = missing_values(resource)
-        clean["resources"].append({**resource, "schema": schema, "dialect": {"csv": {"delimiter": ","}}, "encoding": CSV_ENCODING})
+        clean["resources"].append(
+            {**resource, "schema": schema, "dialect": {"csv": {"delimiter": ","}}, "encoding": CSV_ENCODING}
+        )
     return clean
 
 
@@ -282,19 +316,45 @@ def _check_file_format(path: Path, resource: dict) -> list[Problem]:
         text = raw.decode(CSV_ENCODING)
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return [Problem(name, line - 1 if line > 1 else None, None, f"byte 0x{raw[error.start]:02x}", f"UTF-8 text (the byte at offset {error.start}, line {line}, is not UTF-8; save the file as UTF-8)")]
+        return [
+            Problem(
+                name,
+                line - 1 if line > 1 else None,
+                None,
+                f"byte 0x{raw[error.start]:02x}",
+                f"UTF-8 text (the byte at offset {error.start}, line {line}, is not UTF-8; save the file as UTF-8)",
+            )
+        ]
     header = next(csv.reader([text.splitlines()[0]]))
     if len(header) == 1 and len(expected) > 1:
         for delimiter, label in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
             if delimiter in header[0]:
-                return [Problem(name, None, None, None, f"comma-separated values with columns {columns} (the header is {label}-separated)")]
+                return [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        None,
+                        f"comma-separated values with columns {columns} (the header is {label}-separated)",
+                    )
+                ]
     if header != expected:
         duplicated = sorted({column for column in header if header.count(column) > 1})
-        problems = [Problem(name, None, column, None, "a column of this name (missing column; the schema requires it)") for column in expected if column not in header]
-        problems += [Problem(name, None, column, None, "only the schema's columns (unexpected column)") for column in header if column not in expected]
+        problems = [
+            Problem(name, None, column, None, "a column of this name (missing column; the schema requires it)")
+            for column in expected
+            if column not in header
+        ]
+        problems += [
+            Problem(name, None, column, None, "only the schema's columns (unexpected column)")
+            for column in header
+            if column not in expected
+        ]
         problems += [Problem(name, None, column, None, "each column once (duplicated column)") for column in duplicated]
         if not problems:
-            problems = [Problem(name, None, None, None, f"the columns in the order {columns} (columns are out of order)")]
+            problems = [
+                Problem(name, None, None, None, f"the columns in the order {columns} (columns are out of order)")
+            ]
         return problems
     return []
 
@@ -330,7 +390,13 @@ def _check_resource(resource, resource_descriptor: dict) -> list[Problem]:
     # a blank row gets one message, not also a duplicate (empty) key
     blank_rows = {error.row_number for error in errors if error.type == "blank-row"}
     problems = [
-        Problem(name, row_number - 1, None, None, f"{len(field_names)} values, one per column (the row has {cells} values but the header has {len(field_names)} columns)")
+        Problem(
+            name,
+            row_number - 1,
+            None,
+            None,
+            f"{len(field_names)} values, one per column (the row has {cells} values but the header has {len(field_names)} columns)",
+        )
         for row_number, cells in ragged.items()
     ]
     for error in errors:
@@ -361,18 +427,31 @@ def _problem_from_error(name: str, error, rule_by_formula: dict, field_names: li
         return Problem(name, row, column, cell or "", _constraint_rule(error.note))
     if kind in ("primary-key", "unique-error"):
         first = re.search(r"position (\d+)", error.note)
-        return Problem(name, row, column, cell, f"a unique key (duplicate id: the same as row {int(first.group(1)) - 1})" if first else f"a unique key (duplicate id: {error.note})")
+        return Problem(
+            name,
+            row,
+            column,
+            cell,
+            f"a unique key (duplicate id: the same as row {int(first.group(1)) - 1})"
+            if first
+            else f"a unique key (duplicate id: {error.note})",
+        )
     if kind == "foreign-key":
         column = ", ".join(error.field_names)
         cell = ", ".join(str(c) for c in error.field_cells)
         target = f"{error.reference_name or name.removesuffix('.csv')}.csv ({', '.join(error.reference_field_names)})"
         return Problem(name, row, column, cell, f"an id that exists in {target} (refers to an id that does not exist)")
     if kind in ("missing-label", "extra-label", "incorrect-label", "blank-label", "duplicate-label"):
-        return Problem(name, None, getattr(error, "label", None) or column, None, f"a valid header ({kind}: {error.note or error.message})")
+        return Problem(
+            name,
+            None,
+            getattr(error, "label", None) or column,
+            None,
+            f"a valid header ({kind}: {error.note or error.message})",
+        )
     if kind == "blank-row":
         return Problem(name, row, None, None, "a row with values (blank row; remove it)")
     return Problem(name, row, column, cell, f"a valid value ({error.message})")
-
 
 
 def _constraint_rule(note: str) -> str:

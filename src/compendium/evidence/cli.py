@@ -15,9 +15,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "where they disagree beyond rounding. Flags are findings, not errors: the exit code is 0 whenever "
         "the check ran, and flagged rows (e.g. published typos kept as printed) are never corrected.",
     )
-    parser.add_argument("directory", nargs="?", default=str(RAW_DIR), metavar="DIR", help="data folder (default data/raw)")
-    parser.add_argument("--review", metavar="YAML", help="review declaration with the outcomes' ranges "
-                        "(default: review.yaml next to DIR's parent folder, e.g. ./review.yaml for data/raw, if it exists)")
+    parser.add_argument(
+        "directory", nargs="?", default=str(RAW_DIR), metavar="DIR", help="data folder (default data/raw)"
+    )
+    parser.add_argument(
+        "--review",
+        metavar="YAML",
+        help="review declaration with the outcomes' ranges "
+        "(default: review.yaml next to DIR's parent folder, e.g. ./review.yaml for data/raw, if it exists)",
+    )
     parser.add_argument("--json", action="store_true", help="print the flags as JSON")
     parser.set_defaults(func=main)
 
@@ -26,8 +32,8 @@ def main(args: argparse.Namespace) -> int:
     import json
 
     from compendium.data.plausibility import outcome_ranges
-    from compendium.review import load_review
     from compendium.evidence.reported import check_reported
+    from compendium.review import load_review
 
     flags = check_reported(args.directory, ranges=outcome_ranges(load_review(args.review)) if args.review else None)
     if args.json:

@@ -59,14 +59,25 @@ CONCLUSION_LABELS: dict[str, str] = {
 
 def conclusion_labels(intervention: str, condition: str) -> dict[str, str]:
     """:data:`CONCLUSION_LABELS` in a review's words (``review.intervention``, ``review.condition``)."""
-    return {code: label.format(intervention=intervention, condition=condition) for code, label in CONCLUSION_LABELS.items()}
+    return {
+        code: label.format(intervention=intervention, condition=condition) for code, label in CONCLUSION_LABELS.items()
+    }
+
+
 #: the group that pools every stream of a question
 ALL_STREAMS = "all"
 
 WEIGHT_COLUMNS = ["study_id", "stream", "rob_tool", "rob_overall", "weight"]
 METER_COLUMNS = [
-    "question", "stream", "conclusion", "studies", "share", "weight", "weighted_share",
-    "stream_studies", "stream_weight",
+    "question",
+    "stream",
+    "conclusion",
+    "studies",
+    "share",
+    "weight",
+    "weighted_share",
+    "stream_studies",
+    "stream_weight",
 ]
 
 
@@ -104,7 +115,9 @@ def study_weights(
     return pd.DataFrame.from_records(records, columns=WEIGHT_COLUMNS)
 
 
-def consensus_meter(conclusions: pd.DataFrame, studies: pd.DataFrame, weights: pd.DataFrame | None = None) -> pd.DataFrame:
+def consensus_meter(
+    conclusions: pd.DataFrame, studies: pd.DataFrame, weights: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Share of studies per stated conclusion, by question and stream, plain and quality-weighted.
 
     One row per question x stream (``STREAM_ORDER``, then ``"all"``) x conclusion (every
@@ -118,14 +131,23 @@ def consensus_meter(conclusions: pd.DataFrame, studies: pd.DataFrame, weights: p
     records = []
     for position, row in enumerate(conclusions.itertuples(index=False), start=2):
         if row.study_id not in streams.index:
-            raise CompendiumError(f"conclusions.csv: row {position}, column study_id: {row.study_id!r} is not in studies.csv")
+            raise CompendiumError(
+                f"conclusions.csv: row {position}, column study_id: {row.study_id!r} is not in studies.csv"
+            )
         if row.question not in CONCLUSIONS or row.conclusion not in CONCLUSIONS[row.question]:
             allowed = CONCLUSIONS.get(row.question, ())
             raise CompendiumError(
                 f"conclusions.csv: row {position}, column conclusion: {row.conclusion!r} is not a conclusion of question "
                 f"{row.question!r}; expected one of {', '.join(allowed) or 'risk/treatment questions'}"
             )
-        records.append((row.question, streams[row.study_id], row.conclusion, float(weight_of.get(row.study_id, NOT_ASSESSED_WEIGHT))))
+        records.append(
+            (
+                row.question,
+                streams[row.study_id],
+                row.conclusion,
+                float(weight_of.get(row.study_id, NOT_ASSESSED_WEIGHT)),
+            )
+        )
     coded = pd.DataFrame.from_records(records, columns=["question", "stream", "conclusion", "weight"])
     rows = []
     for question, categories in CONCLUSIONS.items():
@@ -138,11 +160,25 @@ def consensus_meter(conclusions: pd.DataFrame, studies: pd.DataFrame, weights: p
             for conclusion in categories:
                 chosen = group[group["conclusion"] == conclusion]
                 n, w = len(chosen), float(chosen["weight"].sum())
-                rows.append((question, stream, conclusion, n, n / n_total, w, w / w_total if w_total else float("nan"), n_total, w_total))
+                rows.append(
+                    (
+                        question,
+                        stream,
+                        conclusion,
+                        n,
+                        n / n_total,
+                        w,
+                        w / w_total if w_total else float("nan"),
+                        n_total,
+                        w_total,
+                    )
+                )
     return pd.DataFrame.from_records(rows, columns=METER_COLUMNS)
 
 
-def leading_conclusion(meter: pd.DataFrame, question: str, stream: str = ALL_STREAMS, *, weighted: bool = False) -> pd.Series | None:
+def leading_conclusion(
+    meter: pd.DataFrame, question: str, stream: str = ALL_STREAMS, *, weighted: bool = False
+) -> pd.Series | None:
     """The meter row with the largest (weighted) share for ``question`` and ``stream``; ties go to
     the earlier conclusion in ``CONCLUSIONS`` order. ``None`` when the question has no studies."""
     rows = meter[(meter["question"] == question) & (meter["stream"] == stream)]
@@ -155,4 +191,6 @@ def leading_conclusion(meter: pd.DataFrame, question: str, stream: str = ALL_STR
 def _require_columns(table: pd.DataFrame, columns: list[str], name: str) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise CompendiumError(f"{name}.csv: missing column(s) {', '.join(missing)}; expected at least {', '.join(columns)}")
+        raise CompendiumError(
+            f"{name}.csv: missing column(s) {', '.join(missing)}; expected at least {', '.join(columns)}"
+        )

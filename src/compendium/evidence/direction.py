@@ -39,14 +39,23 @@ NO_ESTIMATE = "no_estimate"
 
 #: category of one result -> direction of the exposure's effect
 CATEGORY_DIRECTION: dict[str, str] = {
-    CI_ABOVE: HARM, CI_BELOW: BENEFIT, CI_INCLUDES: NULL,
-    P_ABOVE: HARM, P_BELOW: BENEFIT, P_NS: NULL, P_UNCLEAR: NONE,
-    STATED_INCREASE: HARM, STATED_NULL: NULL, STATED_DECREASE: BENEFIT,
+    CI_ABOVE: HARM,
+    CI_BELOW: BENEFIT,
+    CI_INCLUDES: NULL,
+    P_ABOVE: HARM,
+    P_BELOW: BENEFIT,
+    P_NS: NULL,
+    P_UNCLEAR: NONE,
+    STATED_INCREASE: HARM,
+    STATED_NULL: NULL,
+    STATED_DECREASE: BENEFIT,
     NO_ESTIMATE: NONE,
 }
 #: ``reported_conclusion`` (mr_estimates) -> category
 STATED_CATEGORY: dict[str, str] = {
-    "causal_increase": STATED_INCREASE, "no_causal_effect": STATED_NULL, "causal_decrease": STATED_DECREASE,
+    "causal_increase": STATED_INCREASE,
+    "no_causal_effect": STATED_NULL,
+    "causal_decrease": STATED_DECREASE,
 }
 
 
@@ -93,8 +102,15 @@ def classify_frame(frame: pd.DataFrame, null: float | pd.Series = 1.0, *, alpha:
     def column(name: str) -> pd.Series:
         return frame[name] if name in frame.columns else pd.Series(None, index=frame.index, dtype=object)
 
-    values = zip(column("estimate"), column("ci_low"), column("ci_high"), column("p_value"),
-                 column("p_relation"), column("reported_conclusion"), nulls)
+    values = zip(
+        column("estimate"),
+        column("ci_low"),
+        column("ci_high"),
+        column("p_value"),
+        column("p_relation"),
+        column("reported_conclusion"),
+        nulls,
+    )
     categories = [classify_estimate(*row[:6], null=float(row[6]), alpha=alpha) for row in values]
     return pd.Series(categories, index=frame.index, dtype=object)
 
@@ -114,8 +130,18 @@ def combine_directions(directions: list[str] | pd.Series) -> str:
 
 #: direction -> display text, for human evidence (ALS risk) and for mouse experiments (disease course)
 DIRECTION_TEXT: dict[str, dict[str, str]] = {
-    "human": {HARM: "higher ALS risk", BENEFIT: "lower ALS risk", NULL: "no clear association",
-              BOTH: "both directions", NONE: "not estimable"},
-    "mouse": {HARM: "harm (earlier onset or shorter survival)", BENEFIT: "benefit (later onset or longer survival)",
-              NULL: "no clear effect", BOTH: "both directions", NONE: "not estimable"},
+    "human": {
+        HARM: "higher ALS risk",
+        BENEFIT: "lower ALS risk",
+        NULL: "no clear association",
+        BOTH: "both directions",
+        NONE: "not estimable",
+    },
+    "mouse": {
+        HARM: "harm (earlier onset or shorter survival)",
+        BENEFIT: "benefit (later onset or longer survival)",
+        NULL: "no clear effect",
+        BOTH: "both directions",
+        NONE: "not estimable",
+    },
 }

@@ -37,10 +37,10 @@ import pandas as pd
 from scipy.stats import norm
 
 from compendium.data.plausibility import out_of_range, outcome_ranges
-from compendium.review import review_for
 from compendium.data.validate import read_text_table
 from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.errors import CompendiumError
+from compendium.review import review_for
 from compendium.vocabulary import RATIO_MEASURES
 
 #: columns of the table returned by :func:`check_reported`
@@ -149,17 +149,31 @@ def estimate_flags(
     g, is_ratio = _scale(measure)
 
     if measure == "SMD" and est is not None and abs(est.value) > SMD_MAX_ABS:
-        flags.append(("estimate", "smd_implausible", f"|SMD| = {abs(est.value):g} > {SMD_MAX_ABS:g}: too large for a standardised mean difference; possibly a raw mean difference labelled SMD"))
+        flags.append(
+            (
+                "estimate",
+                "smd_implausible",
+                f"|SMD| = {abs(est.value):g} > {SMD_MAX_ABS:g}: too large for a standardised mean difference; possibly a raw mean difference labelled SMD",
+            )
+        )
 
     if lo is not None and hi is not None:
         if lo.value > hi.value:
             flags.append(("ci_low", "ci_reversed", f"ci_low {lo.value:g} is above ci_high {hi.value:g}"))
             return flags
         if est is not None and not (lo.value <= est.value <= hi.value):
-            flags.append(("estimate", "ci_excludes_estimate", f"estimate {est.value:g} lies outside its CI [{lo.value:g}, {hi.value:g}]"))
+            flags.append(
+                (
+                    "estimate",
+                    "ci_excludes_estimate",
+                    f"estimate {est.value:g} lies outside its CI [{lo.value:g}, {hi.value:g}]",
+                )
+            )
             return flags
         if is_ratio and (lo.value <= 0 or (est is not None and est.value <= 0)):
-            flags.append(("ci_low", "ratio_nonpositive", f"a {measure} and its CI must be positive; ci_low is {lo.value:g}"))
+            flags.append(
+                ("ci_low", "ratio_nonpositive", f"a {measure} and its CI must be positive; ci_low is {lo.value:g}")
+            )
             return flags
     if measure is None or est is None:
         return flags
@@ -183,11 +197,23 @@ def estimate_flags(
             bad = z_min - Z_TOLERANCE > z_for_p(p.value)
         if bad:
             p_implied = 2 * norm.sf((z_min + z_max) / 2)
-            flags.append(("p_value", "p_contradicts_ci", f"printed p {p_relation} {p.value:g}, but the {basis} implies |z| between {z_min:.2f} and {z_max:.2f} (two-sided p about {p_implied:.2g})"))
+            flags.append(
+                (
+                    "p_value",
+                    "p_contradicts_ci",
+                    f"printed p {p_relation} {p.value:g}, but the {basis} implies |z| between {z_min:.2f} and {z_max:.2f} (two-sided p about {p_implied:.2g})",
+                )
+            )
     if z_printed is not None:
         zz_min, zz_max = abs(z_printed.value) - z_printed.half, abs(z_printed.value) + z_printed.half
         if z_max + Z_TOLERANCE < zz_min or z_min - Z_TOLERANCE > zz_max:
-            flags.append(("z_value", "z_contradicts_ci", f"printed Z = {z_printed.value:g}, but the {basis} implies |z| between {z_min:.2f} and {z_max:.2f}"))
+            flags.append(
+                (
+                    "z_value",
+                    "z_contradicts_ci",
+                    f"printed Z = {z_printed.value:g}, but the {basis} implies |z| between {z_min:.2f} and {z_max:.2f}",
+                )
+            )
     return flags
 
 
@@ -205,10 +231,18 @@ def _asymmetry(measure: str, est: Printed, lo: Printed, hi: Printed, g, is_ratio
         return []
     scale = "log" if is_ratio else "raw"
     below, above = g(est.value) - g(lo.value), g(hi.value) - g(est.value)
-    return [("ci_low", "ci_asymmetric", f"on the {scale} scale of a {measure} the CI runs {below:.3g} below and {above:.3g} above the estimate ({asymmetry / width:.0%} of its width beyond rounding)")]
+    return [
+        (
+            "ci_low",
+            "ci_asymmetric",
+            f"on the {scale} scale of a {measure} the CI runs {below:.3g} below and {above:.3g} above the estimate ({asymmetry / width:.0%} of its width beyond rounding)",
+        )
+    ]
 
 
-def _implied_z(est: Printed, lo: Printed | None, hi: Printed | None, se: Printed | None, level: float, g, is_ratio: bool) -> tuple[float, float] | None:
+def _implied_z(
+    est: Printed, lo: Printed | None, hi: Printed | None, se: Printed | None, level: float, g, is_ratio: bool
+) -> tuple[float, float] | None:
     """Range of |z| = |g(estimate)| / se over the rounding box, or ``None`` if no SE can be had."""
     low = _positive_low if is_ratio else (lambda p: p.low)
     if se is not None and se.value > 0 and not is_ratio:
@@ -260,7 +294,16 @@ def check_reported(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, flo
     records: list[dict] = []
 
     def add(name: str, index: int, row: pd.Series, field: str, reason: str, details: str) -> None:
-        records.append({"file": f"{name}.csv", "row": index + 1, "study_id": _cell(row, "study_id"), "field": field, "reason": reason, "details": details})
+        records.append(
+            {
+                "file": f"{name}.csv",
+                "row": index + 1,
+                "study_id": _cell(row, "study_id"),
+                "field": field,
+                "reason": reason,
+                "details": details,
+            }
+        )
 
     for name in ("continuous_outcomes", "rct_effects", "review_results", "observational", "mr_estimates"):
         table = tables[name]
@@ -271,9 +314,13 @@ def check_reported(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, flo
             for field, reason, details in estimate_flags(
                 "MD" if is_arm_level else _cell(row, "measure"),
                 _cell(row, "mean" if is_arm_level else "estimate"),
-                _cell(row, "ci_low"), _cell(row, "ci_high"), _cell(row, "ci_level"),
+                _cell(row, "ci_low"),
+                _cell(row, "ci_high"),
+                _cell(row, "ci_level"),
                 "" if is_arm_level else _cell(row, "se"),
-                _cell(row, "p_value"), _cell(row, "p_relation"), _cell(row, "z_value"),
+                _cell(row, "p_value"),
+                _cell(row, "p_relation"),
+                _cell(row, "z_value"),
             ):
                 if is_arm_level and field == "estimate":
                     field = "mean"
@@ -290,7 +337,14 @@ def check_reported(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, flo
 
 
 def _record(name: str, index: int, study_id: str, field: str, reason: str, details: str) -> dict:
-    return {"file": f"{name}.csv", "row": index + 1, "study_id": study_id, "field": field, "reason": reason, "details": details}
+    return {
+        "file": f"{name}.csv",
+        "row": index + 1,
+        "study_id": study_id,
+        "field": field,
+        "reason": reason,
+        "details": details,
+    }
 
 
 def _trial_totals(tables: dict) -> list[dict]:
@@ -310,7 +364,16 @@ def _trial_totals(tables: dict) -> list[dict]:
             counts = [_integer(_cell(a, column)) for _, a in study_arms.iterrows()]
             if all(c is not None for c in counts):
                 if sum(counts) != total:
-                    out.append(_record("trials", index, trial["study_id"], "n_randomised_total", "arms_total_mismatch", f"arms' {column} add up to {sum(counts)} ({' + '.join(map(str, counts))}), but the printed total is {total}"))
+                    out.append(
+                        _record(
+                            "trials",
+                            index,
+                            trial["study_id"],
+                            "n_randomised_total",
+                            "arms_total_mismatch",
+                            f"arms' {column} add up to {sum(counts)} ({' + '.join(map(str, counts))}), but the printed total is {total}",
+                        )
+                    )
                 break
     return out
 
@@ -331,11 +394,29 @@ def _review_totals(reviews: pd.DataFrame | None) -> list[dict]:
             for index, row in rows.iterrows():
                 value = _integer(_cell(row, column))
                 if value is not None and value > max(totals):
-                    out.append(_record("review_results", index, study_id, column, "review_count_exceeds_total", f"{column} = {value} for '{_cell(row, 'outcome_label')}' exceeds the review's total {column} = {max(totals)}"))
+                    out.append(
+                        _record(
+                            "review_results",
+                            index,
+                            study_id,
+                            column,
+                            "review_count_exceeds_total",
+                            f"{column} = {value} for '{_cell(row, 'outcome_label')}' exceeds the review's total {column} = {max(totals)}",
+                        )
+                    )
         for index, row in rows.iterrows():
             n, n_e, n_c = (_integer(_cell(row, c)) for c in ("n", "n_intervention", "n_control"))
             if None not in (n, n_e, n_c) and n_e + n_c != n:
-                out.append(_record("review_results", index, study_id, "n", "review_split_mismatch", f"n_intervention + n_control = {n_e} + {n_c} = {n_e + n_c}, but n = {n}"))
+                out.append(
+                    _record(
+                        "review_results",
+                        index,
+                        study_id,
+                        "n",
+                        "review_split_mismatch",
+                        f"n_intervention + n_control = {n_e} + {n_c} = {n_e + n_c}, but n = {n}",
+                    )
+                )
     return out
 
 
@@ -345,12 +426,25 @@ def _observed_expected(observational: pd.DataFrame | None) -> list[dict]:
         return []
     out = []
     for index, row in observational.iterrows():
-        est, expected, cases = printed(_cell(row, "estimate")), printed(_cell(row, "expected_cases")), _integer(_cell(row, "cases"))
+        est, expected, cases = (
+            printed(_cell(row, "estimate")),
+            printed(_cell(row, "expected_cases")),
+            _integer(_cell(row, "cases")),
+        )
         if _cell(row, "measure") not in EXACT_CI_MEASURES or None in (est, expected, cases) or expected.value <= 0:
             continue
         ratio_low, ratio_high = cases / expected.high, cases / _positive_low(expected)
         if est.high < ratio_low or est.low > ratio_high:
-            out.append(_record("observational", index, _cell(row, "study_id"), "estimate", "observed_expected_mismatch", f"{cases} observed / {expected.value:g} expected = {cases / expected.value:.3g}, but the printed {_cell(row, 'measure')} is {est.value:g}"))
+            out.append(
+                _record(
+                    "observational",
+                    index,
+                    _cell(row, "study_id"),
+                    "estimate",
+                    "observed_expected_mismatch",
+                    f"{cases} observed / {expected.value:g} expected = {cases / expected.value:.3g}, but the printed {_cell(row, 'measure')} is {est.value:g}",
+                )
+            )
     return out
 
 
@@ -359,8 +453,14 @@ def _outside_range(outcomes: pd.DataFrame | None, ranges: Mapping[str, tuple[flo
     if outcomes is None or not ranges:
         return []
     return [
-        _record("continuous_outcomes", flag.row - 1, flag.study_id, flag.column, "outside_instrument_range",
-                f"{flag.column} = {flag.value:g} lies outside [{flag.range[0]:g}, {flag.range[1]:g}], the range of {flag.outcome} for this kind of value")
+        _record(
+            "continuous_outcomes",
+            flag.row - 1,
+            flag.study_id,
+            flag.column,
+            "outside_instrument_range",
+            f"{flag.column} = {flag.value:g} lies outside [{flag.range[0]:g}, {flag.range[1]:g}], the range of {flag.outcome} for this kind of value",
+        )
         for flag in out_of_range(outcomes, ranges)
     ]
 
@@ -380,5 +480,14 @@ def _arm_level_n(tables: dict) -> list[dict]:
     for index, row in outcomes.iterrows():
         n, arm_size = _integer(_cell(row, "n")), size.get((row["study_id"], _cell(row, "arm")))
         if n is not None and arm_size is not None and n > arm_size:
-            out.append(_record("continuous_outcomes", index, row["study_id"], "n", "n_exceeds_arm", f"n = {n} but the arm has {arm_size} participants"))
+            out.append(
+                _record(
+                    "continuous_outcomes",
+                    index,
+                    row["study_id"],
+                    "n",
+                    "n_exceeds_arm",
+                    f"n = {n} but the arm has {arm_size} participants",
+                )
+            )
     return out

@@ -75,9 +75,9 @@ from compendium.evidence.direction import (
     combine_directions,
 )
 from compendium.mr.published import CRITICAL_ITEMS, EXPOSURE_LABELS, META_ANALYSIS, PRIMARY, YES
+from compendium.review import Question
 from compendium.shared import labels_of
 from compendium.vocabulary import MOUSE_SEX_ORDER
-from compendium.review import Question
 
 MR, MR_META = "mendelian_randomization", "mr_meta_analysis"
 ATHLETES, GENERAL, PRECLINICAL = "observational_athletes", "observational_general", "preclinical"
@@ -125,15 +125,47 @@ PRECLINICAL_DIRECTIONS: dict[str, str] = {"benefit": BENEFIT, "no_effect": NULL,
 CONSISTENT, WEAK, INCONSISTENT, INSUFFICIENT = "consistent", "weak", "inconsistent", "insufficient"
 
 ROW_COLUMNS = [
-    "stream", "study_id", "study", "label", "measure", "estimate", "ci_low", "ci_high", "category", "direction",
-    "counted", "sex", "intensity", "secondary_source", "notes",
+    "stream",
+    "study_id",
+    "study",
+    "label",
+    "measure",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "category",
+    "direction",
+    "counted",
+    "sex",
+    "intensity",
+    "secondary_source",
+    "notes",
 ]
 STUDY_COLUMNS = ["stream", "study_id", "study", "direction", "rows_counted"]
 TRIANGULATION_COLUMNS = [
-    "stream", "evidence", "direction", "strength", "main_bias", "sex_differences", "stream_label", "studies",
-    "studies_harm", "studies_benefit", "studies_null", "studies_both", "studies_none", "rows", "rows_counted",
-    "rows_ci_above", "rows_ci_below", "rows_ci_includes", "rows_p_only", "rows_stated_only", "rows_no_estimate",
-    "estimate_min", "estimate_max",
+    "stream",
+    "evidence",
+    "direction",
+    "strength",
+    "main_bias",
+    "sex_differences",
+    "stream_label",
+    "studies",
+    "studies_harm",
+    "studies_benefit",
+    "studies_null",
+    "studies_both",
+    "studies_none",
+    "rows",
+    "rows_counted",
+    "rows_ci_above",
+    "rows_ci_below",
+    "rows_ci_includes",
+    "rows_p_only",
+    "rows_stated_only",
+    "rows_no_estimate",
+    "estimate_min",
+    "estimate_max",
 ]
 PRECLINICAL_COUNT_COLUMNS = ["sex", "intensity", "direction", "results"]
 PRECLINICAL_INTENSITY_ORDER = ("voluntary", "moderate", "high", "mixed", "not_reported")
@@ -143,10 +175,14 @@ ANSWERS: dict[str, str] = {
     "R2": "Probably yes: genetically predicted physical activity raises ALS risk, and the other streams agree.",
     "R3": "No: if anything, genetically predicted physical activity lowers ALS risk.",
     "R4": "Probably not: Mendelian randomization studies consistently find no causal effect.",
-    "R5": ("Not established. The Mendelian randomization evidence leans towards higher ALS risk with "
-           "genetically predicted physical activity, but it falls short of showing cause."),
-    "R6": ("Not established. The Mendelian randomization evidence leans towards lower ALS risk with "
-           "genetically predicted physical activity, but it falls short of showing cause."),
+    "R5": (
+        "Not established. The Mendelian randomization evidence leans towards higher ALS risk with "
+        "genetically predicted physical activity, but it falls short of showing cause."
+    ),
+    "R6": (
+        "Not established. The Mendelian randomization evidence leans towards lower ALS risk with "
+        "genetically predicted physical activity, but it falls short of showing cause."
+    ),
     "R7": "Not established: the evidence points in different directions.",
 }
 
@@ -165,48 +201,82 @@ def evidence_rows(
     user-supplied rows are dropped here); the others are the stage-01 tables.
     """
     mr = mr_estimates[mr_estimates["role"].isin([PRIMARY, META_ANALYSIS])]
-    mr_rows = pd.DataFrame({
-        "stream": mr["role"].map({PRIMARY: MR, META_ANALYSIS: MR_META}),
-        "study_id": mr["study_id"], "study": mr["study"],
-        "label": mr["exposure_category"].map(EXPOSURE_LABELS) + ", " + mr["method"],
-        "measure": mr["measure"], "estimate": mr["estimate"], "ci_low": mr["ci_low"], "ci_high": mr["ci_high"],
-        "category": mr["category"], "direction": mr["direction_code"], "counted": mr["main"].astype(bool),
-        "notes": mr["main"].map({True: "", False: "sensitivity analysis of the same exposure (not counted)"}),
-    })
+    mr_rows = pd.DataFrame(
+        {
+            "stream": mr["role"].map({PRIMARY: MR, META_ANALYSIS: MR_META}),
+            "study_id": mr["study_id"],
+            "study": mr["study"],
+            "label": mr["exposure_category"].map(EXPOSURE_LABELS) + ", " + mr["method"],
+            "measure": mr["measure"],
+            "estimate": mr["estimate"],
+            "ci_low": mr["ci_low"],
+            "ci_high": mr["ci_high"],
+            "category": mr["category"],
+            "direction": mr["direction_code"],
+            "counted": mr["main"].astype(bool),
+            "notes": mr["main"].map({True: "", False: "sensitivity analysis of the same exposure (not counted)"}),
+        }
+    )
     stream_of = studies.set_index("study_id")["stream"]
     obs = observational.reset_index(drop=True)
     excluded = obs["exposure_category"].isin(EXCLUDED_OBSERVATIONAL_EXPOSURES)
     category = classify_frame(obs)
-    obs_rows = pd.DataFrame({
-        "stream": obs["study_id"].map(stream_of), "study_id": obs["study_id"],
-        "study": _label(studies, obs["study_id"]), "label": obs["estimate_label"], "measure": obs["measure"],
-        "estimate": obs["estimate"], "ci_low": obs["ci_low"], "ci_high": obs["ci_high"], "category": category,
-        "direction": category.map(CATEGORY_DIRECTION), "counted": ~excluded, "sex": obs["sex"],
-        "secondary_source": obs["secondary_source"],
-        "notes": excluded.map({True: "exposure is not a measure of physical activity (not counted)", False: ""}),
-    })
+    obs_rows = pd.DataFrame(
+        {
+            "stream": obs["study_id"].map(stream_of),
+            "study_id": obs["study_id"],
+            "study": _label(studies, obs["study_id"]),
+            "label": obs["estimate_label"],
+            "measure": obs["measure"],
+            "estimate": obs["estimate"],
+            "ci_low": obs["ci_low"],
+            "ci_high": obs["ci_high"],
+            "category": category,
+            "direction": category.map(CATEGORY_DIRECTION),
+            "counted": ~excluded,
+            "sex": obs["sex"],
+            "secondary_source": obs["secondary_source"],
+            "notes": excluded.map({True: "exposure is not a measure of physical activity (not counted)", False: ""}),
+        }
+    )
     wrong = sorted(set(obs_rows.loc[~obs_rows["stream"].isin(OBSERVATIONAL), "study_id"]))
     if wrong:
-        raise CompendiumError(f"observational: study_id {', '.join(wrong)} is not in an observational stream in studies")
+        raise CompendiumError(
+            f"observational: study_id {', '.join(wrong)} is not in an observational stream in studies"
+        )
     pre = preclinical.reset_index(drop=True)
-    pre_rows = pd.DataFrame({
-        "stream": PRECLINICAL, "study_id": pre["study_id"], "study": _label(studies, pre["study_id"]),
-        "label": pre["outcome"], "category": pre["direction"], "direction": pre["direction"].map(PRECLINICAL_DIRECTIONS),
-        "counted": True, "sex": pre["sex"], "intensity": pre["intensity"], "secondary_source": pre["secondary_source"],
-        "notes": "",
-    })
+    pre_rows = pd.DataFrame(
+        {
+            "stream": PRECLINICAL,
+            "study_id": pre["study_id"],
+            "study": _label(studies, pre["study_id"]),
+            "label": pre["outcome"],
+            "category": pre["direction"],
+            "direction": pre["direction"].map(PRECLINICAL_DIRECTIONS),
+            "counted": True,
+            "sex": pre["sex"],
+            "intensity": pre["intensity"],
+            "secondary_source": pre["secondary_source"],
+            "notes": "",
+        }
+    )
     rows = pd.concat([mr_rows, obs_rows, pre_rows], ignore_index=True).reindex(columns=ROW_COLUMNS)
     rows["counted"] = rows["counted"].astype(bool)
     order = rows["stream"].map({stream: i for i, stream in enumerate(STREAMS)})
-    return rows.assign(_order=order).sort_values("_order", kind="mergesort").drop(columns="_order").reset_index(drop=True)
+    return (
+        rows.assign(_order=order).sort_values("_order", kind="mergesort").drop(columns="_order").reset_index(drop=True)
+    )
 
 
 def study_directions(rows: pd.DataFrame) -> pd.DataFrame:
     """One direction per study from its counted rows (``combine_directions``); :data:`STUDY_COLUMNS`."""
     counted = rows[rows["counted"]]
     grouped = counted.groupby(["stream", "study_id"], sort=False)
-    out = grouped.agg(study=("study", "first"), direction=("direction", lambda d: combine_directions(list(d))),
-                      rows_counted=("direction", "size")).reset_index()
+    out = grouped.agg(
+        study=("study", "first"),
+        direction=("direction", lambda d: combine_directions(list(d))),
+        rows_counted=("direction", "size"),
+    ).reset_index()
     return out[STUDY_COLUMNS]
 
 
@@ -242,11 +312,13 @@ def _counts_text(counts: pd.Series, names: dict[str, str]) -> str:
 def preclinical_counts(preclinical: pd.DataFrame) -> pd.DataFrame:
     """Number of mouse results per sex, intensity and direction (all combinations that occur)."""
     counts = preclinical.groupby(["sex", "intensity", "direction"]).size().rename("results").reset_index()
-    keys = pd.DataFrame({
-        "sex": counts["sex"].map({s: i for i, s in enumerate(MOUSE_SEX_ORDER)}),
-        "intensity": counts["intensity"].map({s: i for i, s in enumerate(PRECLINICAL_INTENSITY_ORDER)}),
-        "direction": counts["direction"].map({d: i for i, d in enumerate(PRECLINICAL_DIRECTIONS)}),
-    })
+    keys = pd.DataFrame(
+        {
+            "sex": counts["sex"].map({s: i for i, s in enumerate(MOUSE_SEX_ORDER)}),
+            "intensity": counts["intensity"].map({s: i for i, s in enumerate(PRECLINICAL_INTENSITY_ORDER)}),
+            "direction": counts["direction"].map({d: i for i, d in enumerate(PRECLINICAL_DIRECTIONS)}),
+        }
+    )
     order = keys.sort_values(list(keys.columns), kind="mergesort").index
     return counts.loc[order, PRECLINICAL_COUNT_COLUMNS].reset_index(drop=True)
 
@@ -288,8 +360,10 @@ def _evidence_text(stream: str, rows: pd.DataFrame, studies: pd.DataFrame) -> st
                 tally = group["category"].value_counts().reindex(list(PRECLINICAL_DIRECTIONS), fill_value=0)
                 by_intensity.append(f"{intensity.replace('_', ' ')}: {_counts_text(tally, {'no_effect': 'no effect'})}")
         secondary = int(counted["secondary_source"].astype("boolean").fillna(False).sum())
-        return (f"{study_text}; {len(counted)} results by intensity: {'; '.join(by_intensity)}; "
-                f"{secondary} results known only through a citing article or a review")
+        return (
+            f"{study_text}; {len(counted)} results by intensity: {'; '.join(by_intensity)}; "
+            f"{secondary} results known only through a citing article or a review"
+        )
     cat = counted["category"]
     parts = [
         f"{len(counted)} estimates counted: CI above 1 {int((cat == CI_ABOVE).sum())}, "
@@ -297,12 +371,16 @@ def _evidence_text(stream: str, rows: pd.DataFrame, studies: pd.DataFrame) -> st
     ]
     p_only = cat.isin([P_ABOVE, P_BELOW, P_NS, P_UNCLEAR])
     if p_only.any():
-        parts.append(f"no CI but estimate and p-value {int(p_only.sum())} "
-                     f"(p < 0.05 above 1: {int((cat == P_ABOVE).sum())}, below 1: {int((cat == P_BELOW).sum())})")
+        parts.append(
+            f"no CI but estimate and p-value {int(p_only.sum())} "
+            f"(p < 0.05 above 1: {int((cat == P_ABOVE).sum())}, below 1: {int((cat == P_BELOW).sum())})"
+        )
     stated = cat.isin([STATED_INCREASE, STATED_NULL, STATED_DECREASE])
     if stated.any():
-        parts.append(f"no estimate, stated conclusion (with or without a p-value) {int(stated.sum())} (increase {int((cat == STATED_INCREASE).sum())}, "
-                     f"no effect {int((cat == STATED_NULL).sum())}, decrease {int((cat == STATED_DECREASE).sum())})")
+        parts.append(
+            f"no estimate, stated conclusion (with or without a p-value) {int(stated.sum())} (increase {int((cat == STATED_INCREASE).sum())}, "
+            f"no effect {int((cat == STATED_NULL).sum())}, decrease {int((cat == STATED_DECREASE).sum())})"
+        )
     if (cat == NO_ESTIMATE).any():
         parts.append(f"no estimate printed {int((cat == NO_ESTIMATE).sum())}")
     with_ci = counted.dropna(subset=["estimate"])
@@ -332,21 +410,33 @@ def triangulation_table(rows: pd.DataFrame) -> pd.DataFrame:
         counted = stream_rows[stream_rows["counted"]]
         cat = counted["category"]
         estimates = counted["estimate"].dropna()
-        out.append({
-            "stream": stream, "evidence": _evidence_text(stream, stream_rows, stream_studies),
-            "direction": DIRECTION_TEXT["mouse" if stream == PRECLINICAL else "human"][direction],
-            "strength": strength, "main_bias": MAIN_BIAS[stream], "sex_differences": _sex_differences(stream, stream_rows),
-            "stream_label": label, "studies": len(stream_studies), "studies_harm": harm, "studies_benefit": benefit,
-            "studies_null": null, "studies_both": both, "studies_none": int(n.get(NONE, 0)),
-            "rows": len(stream_rows), "rows_counted": len(counted),
-            "rows_ci_above": int((cat == CI_ABOVE).sum()), "rows_ci_below": int((cat == CI_BELOW).sum()),
-            "rows_ci_includes": int((cat == CI_INCLUDES).sum()),
-            "rows_p_only": int(cat.isin([P_ABOVE, P_BELOW, P_NS, P_UNCLEAR]).sum()),
-            "rows_stated_only": int(cat.isin([STATED_INCREASE, STATED_NULL, STATED_DECREASE]).sum()),
-            "rows_no_estimate": int((cat == NO_ESTIMATE).sum()),
-            "estimate_min": estimates.min() if len(estimates) else None,
-            "estimate_max": estimates.max() if len(estimates) else None,
-        })
+        out.append(
+            {
+                "stream": stream,
+                "evidence": _evidence_text(stream, stream_rows, stream_studies),
+                "direction": DIRECTION_TEXT["mouse" if stream == PRECLINICAL else "human"][direction],
+                "strength": strength,
+                "main_bias": MAIN_BIAS[stream],
+                "sex_differences": _sex_differences(stream, stream_rows),
+                "stream_label": label,
+                "studies": len(stream_studies),
+                "studies_harm": harm,
+                "studies_benefit": benefit,
+                "studies_null": null,
+                "studies_both": both,
+                "studies_none": int(n.get(NONE, 0)),
+                "rows": len(stream_rows),
+                "rows_counted": len(counted),
+                "rows_ci_above": int((cat == CI_ABOVE).sum()),
+                "rows_ci_below": int((cat == CI_BELOW).sum()),
+                "rows_ci_includes": int((cat == CI_INCLUDES).sum()),
+                "rows_p_only": int(cat.isin([P_ABOVE, P_BELOW, P_NS, P_UNCLEAR]).sum()),
+                "rows_stated_only": int(cat.isin([STATED_INCREASE, STATED_NULL, STATED_DECREASE]).sum()),
+                "rows_no_estimate": int((cat == NO_ESTIMATE).sum()),
+                "estimate_min": estimates.min() if len(estimates) else None,
+                "estimate_max": estimates.max() if len(estimates) else None,
+            }
+        )
     return pd.DataFrame(out, columns=TRIANGULATION_COLUMNS)
 
 
@@ -362,8 +452,14 @@ def _direction_code(row: pd.Series | None) -> str:
     return {text: code for code, text in texts.items()}[row["direction"]]
 
 
-def _unmet(way: str, mr: pd.Series, mr_studies: pd.DataFrame, rows: pd.DataFrame, appraisal: pd.DataFrame,
-           observational: list[pd.Series]) -> list[str]:
+def _unmet(
+    way: str,
+    mr: pd.Series,
+    mr_studies: pd.DataFrame,
+    rows: pd.DataFrame,
+    appraisal: pd.DataFrame,
+    observational: list[pd.Series],
+) -> list[str]:
     """The conditions of R2 (``way`` harm) or R3 (``way`` benefit) that the evidence does not meet."""
     other = BENEFIT if way == HARM else HARM
     ci_category = CI_ABOVE if way == HARM else CI_BELOW
@@ -377,16 +473,20 @@ def _unmet(way: str, mr: pd.Series, mr_studies: pd.DataFrame, rows: pd.DataFrame
         listed = "; ".join(f"{s.study}: {DIRECTION_TEXT['human'][s.direction]}" for s in others.itertuples())
         unmet.append(f"{len(others)} of {len(mr_studies)} primary MR studies do not point the same way ({listed})")
     if with_ci < 2:
-        unmet.append(f"only {with_ci} primary MR study(ies) give an estimate whose CI lies entirely "
-                     f"{'above' if way == HARM else 'below'} 1")
+        unmet.append(
+            f"only {with_ci} primary MR study(ies) give an estimate whose CI lies entirely "
+            f"{'above' if way == HARM else 'below'} 1"
+        )
     if len(pointing):
         items = appraisal[appraisal["study_id"].isin(pointing["study_id"]) & appraisal["item"].isin(CRITICAL_ITEMS)]
         gaps = items[items["judgement"] != YES]
         if len(gaps):
             tally = gaps.groupby(["item", "judgement"], sort=False).size()
             listed = "; ".join(f"{item} {judgement} for {n}" for (item, judgement), n in tally.items())
-            unmet.append(f"critical STROBE-MR items are not all Yes for the {len(pointing)} MR studies pointing "
-                         f"to {DIRECTION_TEXT['human'][way]} ({listed})")
+            unmet.append(
+                f"critical STROBE-MR items are not all Yes for the {len(pointing)} MR studies pointing "
+                f"to {DIRECTION_TEXT['human'][way]} ({listed})"
+            )
     codes = [_direction_code(row) for row in observational]
     if way not in codes:
         unmet.append(f"no observational stream points to {DIRECTION_TEXT['human'][way]}")
@@ -395,8 +495,9 @@ def _unmet(way: str, mr: pd.Series, mr_studies: pd.DataFrame, rows: pd.DataFrame
     return unmet
 
 
-def conclusion(triangulation: pd.DataFrame, rows: pd.DataFrame, appraisal: pd.DataFrame,
-               question: Question | None = None) -> dict[str, object]:
+def conclusion(
+    triangulation: pd.DataFrame, rows: pd.DataFrame, appraisal: pd.DataFrame, question: Question | None = None
+) -> dict[str, object]:
     """The stage's answer to the review's risk question (the ALS review: "does exercise cause ALS?")
     by rules R1-R7 (module docstring).
 
@@ -430,19 +531,31 @@ def conclusion(triangulation: pd.DataFrame, rows: pd.DataFrame, appraisal: pd.Da
     reasons = [f"Primary MR studies: {mr['evidence']}; direction {mr['direction']}, {mr['strength']}."]
     by_exposure = rows[(rows["stream"] == MR) & rows["counted"]]
     if len(by_exposure):
-        reasons.append("MR results by exposure: " + "; ".join(
-            f"{row.study} ({row.label.rsplit(', ', 1)[0]}): {DIRECTION_TEXT['human'][row.direction]}"
-            for row in by_exposure.itertuples()) + ".")
+        reasons.append(
+            "MR results by exposure: "
+            + "; ".join(
+                f"{row.study} ({row.label.rsplit(', ', 1)[0]}): {DIRECTION_TEXT['human'][row.direction]}"
+                for row in by_exposure.itertuples()
+            )
+            + "."
+        )
     reasons += [f"Not met for a causal conclusion: {text}." for text in unmet]
     for stream in (MR_META, ATHLETES, GENERAL, PRECLINICAL):
         row = _stream(triangulation, stream)
         if row is not None:
-            reasons.append(f"{row['stream_label']}: {row['evidence']}; direction {row['direction']}, "
-                           f"{row['strength']}. Main bias: {row['main_bias']}.")
+            reasons.append(
+                f"{row['stream_label']}: {row['evidence']}; direction {row['direction']}, "
+                f"{row['strength']}. Main bias: {row['main_bias']}."
+            )
     reasons.append(
         "MR is the only stream here designed to avoid confounding and reverse causation, so it carries the "
         "conclusion; the observational and mouse evidence is set beside it, not pooled with it "
         f"(rule {rule} of compendium.evidence.triangulation)."
     )
-    return {"question_id": question.id if question else "", "question": question.text if question else "",
-            "answer": ANSWERS[rule], "rule": rule, "reasons": reasons}
+    return {
+        "question_id": question.id if question else "",
+        "question": question.text if question else "",
+        "answer": ANSWERS[rule],
+        "rule": rule,
+        "reasons": reasons,
+    }

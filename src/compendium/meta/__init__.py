@@ -68,8 +68,7 @@ if TYPE_CHECKING:
     from compendium.meta.model import Coefficient, MetaResult, rma
     from compendium.meta.regression import SubgroupResult, moderator_dummies, subgroup_analysis
     from compendium.meta.settings import DEFAULTS, SENSITIVITY, MetaSettings, level_percent
-    from compendium.meta.small_study import (
-        EggerResult, RankResult, TrimFillResult, ranktest, regtest, trimfill)
+    from compendium.meta.small_study import EggerResult, RankResult, TrimFillResult, ranktest, regtest, trimfill
 
 
 def __getattr__(name: str) -> object:

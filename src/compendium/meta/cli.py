@@ -32,8 +32,10 @@ PANDAS_FROM_BYTES = 4_000_000
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``compendium meta``."""
     parser = subparsers.add_parser(
-        "meta", help="meta-analysis of a CSV file (metafor-compatible)",
-        description="Fit an equal-, random- or mixed-effects meta-analysis as metafor's rma().")
+        "meta",
+        help="meta-analysis of a CSV file (metafor-compatible)",
+        description="Fit an equal-, random- or mixed-effects meta-analysis as metafor's rma().",
+    )
     parser.add_argument("file", metavar="FILE.csv", help="one row per study")
     parser.add_argument("--yi", help="column of effect sizes")
     parser.add_argument("--vi", help="column of sampling variances")
@@ -41,16 +43,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--measure", choices=MEASURES, help="compute effect sizes from arm-level data")
     for name in ARM_COLUMNS + TABLE_COLUMNS:
         parser.add_argument(f"--{name}", metavar="C", help=f"column for {name}")
-    parser.add_argument("--method", choices=METHODS, default=DEFAULTS.method, help="tau2 estimator (default %(default)s)")
+    parser.add_argument(
+        "--method", choices=METHODS, default=DEFAULTS.method, help="tau2 estimator (default %(default)s)"
+    )
     parser.add_argument("--test", choices=TESTS, default=DEFAULTS.test, help="z or knha (HKSJ); default %(default)s")
-    parser.add_argument("--level", type=float, default=DEFAULTS.level,
-                        help="confidence level, read as metafor does: 95, 0.95 and 0.05 all mean 95%% "
-                             "(default %(default)g)")
+    parser.add_argument(
+        "--level",
+        type=float,
+        default=DEFAULTS.level,
+        help="confidence level, read as metafor does: 95, 0.95 and 0.05 all mean 95%% (default %(default)g)",
+    )
     parser.add_argument("--mods", nargs="+", metavar="COL", help="moderator columns (meta-regression)")
     parser.add_argument("--slab", metavar="COL", help="study label column")
-    parser.add_argument("--na-action", choices=NA_ACTIONS, default="omit",
-                        help="rows with a missing value: omit them with a warning listing them "
-                             "(default, as metafor's na.omit) or fail")
+    parser.add_argument(
+        "--na-action",
+        choices=NA_ACTIONS,
+        default="omit",
+        help="rows with a missing value: omit them with a warning listing them (default, as metafor's na.omit) or fail",
+    )
     parser.add_argument("--leave1out", action="store_true", help="leave-one-out analysis")
     parser.add_argument("--egger", action="store_true", help="Egger's regression test")
     parser.add_argument("--trimfill", action="store_true", help="trim-and-fill (L0)")
@@ -100,8 +110,9 @@ def _read_with_pandas(file: Path, columns: list[str]) -> dict[str, list[str]]:
     """Large files: pandas' C parser; numeric columns come back as float arrays (same values)."""
     import pandas as pd
 
-    frame = pd.read_csv(file, usecols=columns, keep_default_na=False, na_values=[""],
-                        encoding="utf-8-sig", skip_blank_lines=True)
+    frame = pd.read_csv(
+        file, usecols=columns, keep_default_na=False, na_values=[""], encoding="utf-8-sig", skip_blank_lines=True
+    )
     return {c: frame[c].to_numpy() for c in columns}
 
 
@@ -130,8 +141,9 @@ def _effect_data(args: argparse.Namespace, source: str) -> tuple[object, str, st
 
     from compendium.meta.model import omit_missing
 
-    frame = pd.DataFrame({c: pd.Series([None if _is_missing(x) else x for x in values], dtype=object)
-                          for c, values in cells.items()})
+    frame = pd.DataFrame(
+        {c: pd.Series([None if _is_missing(x) else x for x in values], dtype=object) for c, values in cells.items()}
+    )
     # rows with a missing input are named by that input's column (not by the computed yi)
     flags = {c: np.where(frame[c].isna().to_numpy(), np.nan, 0.0) for c in dict.fromkeys(inputs.values())}
     labels = [str(x) for x in frame[args.slab]] if args.slab else None
@@ -157,9 +169,23 @@ def main(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         data, yi, vi, sei, notes = _effect_data(args, source)
         if hasattr(data, "columns") and "zero_cell_corrected" in data and data["zero_cell_corrected"].any():  # type: ignore[operator]
-            notes.append(f"{int(data['zero_cell_corrected'].sum())} studies with a zero cell: 1/2 added to all their cells.")  # type: ignore[index]
-        res = rma(yi, vi, sei=sei, data=data, mods=args.mods, slab=args.slab, method=args.method,
-                  test=args.test, level=args.level, na_action=args.na_action, notes=notes, source=source)
+            notes.append(
+                f"{int(data['zero_cell_corrected'].sum())} studies with a zero cell: 1/2 added to all their cells."
+            )  # type: ignore[index]
+        res = rma(
+            yi,
+            vi,
+            sei=sei,
+            data=data,
+            mods=args.mods,
+            slab=args.slab,
+            method=args.method,
+            test=args.test,
+            level=args.level,
+            na_action=args.na_action,
+            notes=notes,
+            source=source,
+        )
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     out = res.to_dict()
@@ -186,8 +212,10 @@ def main(args: argparse.Namespace) -> int:
         try:
             tf = trimfill(res)
             out["trimfill"] = tf.to_dict()
-            extra.append(f"Trim-and-fill (L0): {tf.k0} studies filled on the {tf.side}; "
-                         f"estimate {tf.estimate:.4f} (SE {tf.se:.4f})")
+            extra.append(
+                f"Trim-and-fill (L0): {tf.k0} studies filled on the {tf.side}; "
+                f"estimate {tf.estimate:.4f} (SE {tf.se:.4f})"
+            )
         except CompendiumError as error:
             out["trimfill"] = {"k0": None, "side": None, "estimate": None, "se": None, "note": str(error)}
             extra.append(f"Trim-and-fill: not computed: {error}")

@@ -12,7 +12,6 @@ ratio, tau2 and Q_E after deletion, hat values and weights (percent). Tested aga
 from __future__ import annotations
 
 from collections.abc import Iterator
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,9 +48,17 @@ def _pooled_columns(s: BatchSummary, level: float) -> dict[str, np.ndarray]:
         stat = est / se
     crit = s.crit(level)
     return {
-        "estimate": est, "se": se, "stat": stat, "pval": s.pvalues(stat),
-        "ci_low": est - crit * se, "ci_high": est + crit * se,
-        "q": s.qe, "q_pval": s.qe_pval, "tau2": s.tau2, "i2": s.i2, "h2": s.h2,
+        "estimate": est,
+        "se": se,
+        "stat": stat,
+        "pval": s.pvalues(stat),
+        "ci_low": est - crit * se,
+        "ci_high": est + crit * se,
+        "q": s.qe,
+        "q_pval": s.qe_pval,
+        "tau2": s.tau2,
+        "i2": s.i2,
+        "h2": s.h2,
     }
 
 
@@ -90,8 +97,10 @@ def leave1out(res: MetaResult) -> pd.DataFrame:
     import pandas as pd
 
     _intercept_only(res, "leave-one-out")
-    parts = [pd.DataFrame({"omitted": [res.slab[i] for i in rows], **_pooled_columns(s, res.level)})
-             for rows, s in _chunks(res, "leave1out", np.arange(res.k))]
+    parts = [
+        pd.DataFrame({"omitted": [res.slab[i] for i in rows], **_pooled_columns(s, res.level)})
+        for rows, s in _chunks(res, "leave1out", np.arange(res.k))
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -126,9 +135,10 @@ def cumul(res: MetaResult, order: np.ndarray | None = None) -> pd.DataFrame:
 
     _intercept_only(res, "cumulative meta-analysis")
     order = np.arange(res.k) if order is None else np.asarray(order)
-    parts = [pd.DataFrame({"added": [res.slab[order[i]] for i in rows], "k": rows + 1,
-                           **_pooled_columns(s, res.level)})
-             for rows, s in _chunks(res, "cumulative", order)]
+    parts = [
+        pd.DataFrame({"added": [res.slab[order[i]] for i in rows], "k": rows + 1, **_pooled_columns(s, res.level)})
+        for rows, s in _chunks(res, "cumulative", order)
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -167,8 +177,9 @@ def influence(res: MetaResult) -> pd.DataFrame:
     svb = np.linalg.inv(vb)
     hat = full.fit.leverage()[0]
     pred = X @ beta
-    out: dict[str, list[np.ndarray]] = {key: [] for key in (
-        "rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "qe_del", "dfbs")}
+    out: dict[str, list[np.ndarray]] = {
+        key: [] for key in ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "qe_del", "dfbs")
+    }
     for rows, s in _chunks(res, "leave1out", np.arange(res.k)):
         xi = X[rows]
         delpred = np.einsum("mp,mp->m", xi, s.fit.beta)
@@ -186,9 +197,14 @@ def influence(res: MetaResult) -> pd.DataFrame:
         vb_del = np.linalg.inv(all_studies.cross(all_studies.weights(s.tau2)))
         out["dfbs"].append(dfb / np.sqrt(s.s2w[:, None] * np.diagonal(vb_del, axis1=1, axis2=2)))
     w = full.fit.w[0]
-    frame = pd.DataFrame({"slab": list(res.slab),
-                          **{key: np.concatenate(val) for key, val in out.items() if key != "dfbs"},
-                          "hat": hat, "weight": 100 * w / w.sum()})
+    frame = pd.DataFrame(
+        {
+            "slab": list(res.slab),
+            **{key: np.concatenate(val) for key, val in out.items() if key != "dfbs"},
+            "hat": hat,
+            "weight": 100 * w / w.sum(),
+        }
+    )
     dfbs = np.concatenate(out["dfbs"])
     for j, coef in enumerate(res.coefficients):
         frame[f"dfbs_{coef.name}"] = dfbs[:, j]

@@ -62,7 +62,7 @@ class Batch:
         w = 1.0 / (self.v[None, :] + np.asarray(tau2, dtype=float)[:, None])
         return w if self.full else w * self.mask
 
-    def fit(self, w: np.ndarray) -> "Fit":
+    def fit(self, w: np.ndarray) -> Fit:
         """Weighted least-squares fit of every problem with weights ``w`` (zero outside the mask)."""
         a = np.linalg.inv(self.cross(w))
         xwy = w @ self.xy
@@ -111,9 +111,7 @@ class Fit:
         """tr(PP)."""
         a_b3 = self.a @ self.batch.cross(self.w2 * self.w)
         return (
-            self.w2.sum(axis=1)
-            - 2.0 * np.trace(a_b3, axis1=1, axis2=2)
-            + np.einsum("mij,mji->m", self.a_b2, self.a_b2)
+            self.w2.sum(axis=1) - 2.0 * np.trace(a_b3, axis1=1, axis2=2) + np.einsum("mij,mji->m", self.a_b2, self.a_b2)
         )
 
     @cached_property
@@ -125,8 +123,7 @@ class Fit:
     def yppp_y(self) -> np.ndarray:
         """y'PPPy = z'Pz with z = Py = W r: ``sum w^3 r^2 - (X'W^2 r)' A (X'W^2 r)``."""
         xw2r = self.w2r @ self.batch.X
-        return np.einsum("mk,mk->m", self.w2r * self.w, self.resid) - np.einsum(
-            "mi,mij,mj->m", xw2r, self.a, xw2r)
+        return np.einsum("mk,mk->m", self.w2r * self.w, self.resid) - np.einsum("mi,mij,mj->m", xw2r, self.a, xw2r)
 
     def leverage(self) -> np.ndarray:
         """Hat values w_i x_i' A x_i, shape (m, k)."""

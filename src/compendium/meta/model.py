@@ -25,7 +25,15 @@ import numpy as np
 
 from compendium.errors import CompendiumError, cell_problem
 from compendium.meta.distributions import (
-    alpha_of, chi2_quantile_upper, chi2_upper, f_upper, t_critical, t_pvalue, z_critical, z_pvalue)
+    alpha_of,
+    chi2_quantile_upper,
+    chi2_upper,
+    f_upper,
+    t_critical,
+    t_pvalue,
+    z_critical,
+    z_pvalue,
+)
 from compendium.meta.gls import Batch, Fit
 from compendium.meta.settings import DEFAULTS, METHODS, NA_ACTIONS, TESTS, level_percent
 from compendium.meta.tau2 import estimate_tau2, fit_at, solve_q, tau2_standard_error
@@ -95,8 +103,19 @@ def summarise(batch: Batch, method: str, test: str) -> BatchSummary:
             s2w = np.ones(k.shape)
             ddf = np.full(k.shape, np.nan)
     return BatchSummary(
-        batch=batch, method=method, test=test, tau2=tau2, fit=fit, vb=fit.a * s2w[:, None, None],
-        s2w=s2w, ddf=ddf, qe=qe, qe_pval=qe_pval, vt=vt, i2=i2, h2=h2,
+        batch=batch,
+        method=method,
+        test=test,
+        tau2=tau2,
+        fit=fit,
+        vb=fit.a * s2w[:, None, None],
+        s2w=s2w,
+        ddf=ddf,
+        qe=qe,
+        qe_pval=qe_pval,
+        vt=vt,
+        i2=i2,
+        h2=h2,
     )
 
 
@@ -114,8 +133,7 @@ class Coefficient:
 
 
 #: the columns of :meth:`MetaResult.summary_frame`, in order
-SUMMARY_COLUMNS = ("k", "estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "q",
-                   "pval")
+SUMMARY_COLUMNS = ("k", "estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "q", "pval")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -187,17 +205,28 @@ class MetaResult:
     def to_dict(self) -> dict[str, object]:
         """The CLI's JSON keys (plain Python types, NaN as None)."""
         out: dict[str, object] = {
-            "k": self.k, "method": self.method, "test": self.test,
-            "estimate": self.estimate, "se": self.se, "ci_low": self.ci_low,
-            "ci_high": self.ci_high, "pval": self.pval, "tau2": self.tau2,
-            "tau2_ci_low": self.tau2_ci_low, "tau2_ci_high": self.tau2_ci_high,
-            "i2": self.i2, "h2": self.h2, "q": self.q, "q_pval": self.q_pval,
-            "pi_low": self.pi_low, "pi_high": self.pi_high, "level": self.level,
+            "k": self.k,
+            "method": self.method,
+            "test": self.test,
+            "estimate": self.estimate,
+            "se": self.se,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "pval": self.pval,
+            "tau2": self.tau2,
+            "tau2_ci_low": self.tau2_ci_low,
+            "tau2_ci_high": self.tau2_ci_high,
+            "i2": self.i2,
+            "h2": self.h2,
+            "q": self.q,
+            "q_pval": self.q_pval,
+            "pi_low": self.pi_low,
+            "pi_high": self.pi_high,
+            "level": self.level,
         }
         if self.has_mods:
             out["coefficients"] = [
-                {"name": c.name, "estimate": c.estimate, "se": c.se, "pval": c.pval}
-                for c in self.coefficients
+                {"name": c.name, "estimate": c.estimate, "se": c.se, "pval": c.pval} for c in self.coefficients
             ]
             out["qm"] = self.qm
             out["qm_pval"] = self.qm_pval
@@ -231,11 +260,17 @@ class MetaResult:
         import pandas as pd
 
         row: dict[str, float] = {
-            "k": self.k, "estimate": self.estimate, "se": self.se, "ci_low": self.ci_low,
+            "k": self.k,
+            "estimate": self.estimate,
+            "se": self.se,
+            "ci_low": self.ci_low,
             "ci_high": self.ci_high,
             "pi_low": np.nan if self.pi_low is None else self.pi_low,
             "pi_high": np.nan if self.pi_high is None else self.pi_high,
-            "tau2": self.tau2, "i2": self.i2, "q": self.q, "pval": self.pval,
+            "tau2": self.tau2,
+            "i2": self.i2,
+            "q": self.q,
+            "pval": self.pval,
         }
         if transf is not None:
             for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
@@ -254,8 +289,7 @@ class MetaResult:
         import pandas as pd
 
         return pd.DataFrame(
-            {"slab": list(self.slab), "yi": self.yi, "vi": self.vi, "sei": np.sqrt(self.vi),
-             "weight": self.weights}
+            {"slab": list(self.slab), "yi": self.yi, "vi": self.vi, "sei": np.sqrt(self.vi), "weight": self.weights}
         )
 
     def __str__(self) -> str:
@@ -280,8 +314,10 @@ def _aligned_table(header: list[str], labels: list[str], rows: list[list[str]]) 
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(header)]
     label_width = max(len(label) for label in labels)
     lines = [" " * label_width + "".join(f" {h:>{w}}" for h, w in zip(header, widths))]
-    lines += [f"{label:<{label_width}}" + "".join(f" {cell:>{w}}" for cell, w in zip(row, widths))
-              for label, row in zip(labels, rows)]
+    lines += [
+        f"{label:<{label_width}}" + "".join(f" {cell:>{w}}" for cell, w in zip(row, widths))
+        for label, row in zip(labels, rows)
+    ]
     return "\n".join(lines)
 
 
@@ -294,8 +330,11 @@ def format_result(res: MetaResult) -> str:
     lines = [head, ""]
     if random:
         se = f" (SE = {res.tau2_se:.4f})" if np.isfinite(res.tau2_se) else ""
-        ci = (f" [{res.level:g}% CI {res.tau2_ci_low:.4f}, {res.tau2_ci_high:.4f}]"
-              if np.isfinite(res.tau2_ci_low) else "")
+        ci = (
+            f" [{res.level:g}% CI {res.tau2_ci_low:.4f}, {res.tau2_ci_high:.4f}]"
+            if np.isfinite(res.tau2_ci_low)
+            else ""
+        )
         lines += [
             f"tau^2 (estimated amount of {amount} heterogeneity): {res.tau2:.4f}{se}{ci}",
             f"tau (square root of estimated tau^2 value):      {np.sqrt(res.tau2):.4f}",
@@ -307,22 +346,30 @@ def format_result(res: MetaResult) -> str:
     ]
     if res.r2 is not None and np.isfinite(res.r2):
         lines.append(f"R^2 (amount of heterogeneity accounted for):            {res.r2:.2f}%")
-    lines += ["", "Test for " + ("Residual " if res.has_mods else "") + "Heterogeneity:",
-              f"{'QE' if res.has_mods else 'Q'}(df = {res.q_df}) = {res.q:.4f}, p-val {_fmt_p(res.q_pval)}"]
+    lines += [
+        "",
+        "Test for " + ("Residual " if res.has_mods else "") + "Heterogeneity:",
+        f"{'QE' if res.has_mods else 'Q'}(df = {res.q_df}) = {res.q:.4f}, p-val {_fmt_p(res.q_pval)}",
+    ]
     if res.has_mods and res.qm is not None:
         n_tested = res.qm_df[0] if res.qm_df else 0
         if res.df is not None:
             stat = f"F(df1 = {res.qm_df[0]}, df2 = {res.qm_df[1]}) = {res.qm:.4f}"
         else:
             stat = f"QM(df = {n_tested}) = {res.qm:.4f}"
-        lines += ["", f"Test of Moderators (coefficients 2:{len(res.coefficients)}):",
-                  f"{stat}, p-val {_fmt_p(res.qm_pval)}"]
+        lines += [
+            "",
+            f"Test of Moderators (coefficients 2:{len(res.coefficients)}):",
+            f"{stat}, p-val {_fmt_p(res.qm_pval)}",
+        ]
     stat_name = "tval" if res.df is not None else "zval"
     header = ["estimate", "se", stat_name] + (["df"] if res.df is not None else []) + ["pval", "ci.lb", "ci.ub"]
-    rows = [[f"{c.estimate:.4f}", f"{c.se:.4f}", f"{c.stat:.4f}"]
-            + ([str(int(res.df))] if res.df is not None else [])
-            + [_fmt_p(c.pval).replace("= ", "").replace("< ", "<"), f"{c.ci_low:.4f}", f"{c.ci_high:.4f}"]
-            for c in res.coefficients]
+    rows = [
+        [f"{c.estimate:.4f}", f"{c.se:.4f}", f"{c.stat:.4f}"]
+        + ([str(int(res.df))] if res.df is not None else [])
+        + [_fmt_p(c.pval).replace("= ", "").replace("< ", "<"), f"{c.ci_low:.4f}", f"{c.ci_high:.4f}"]
+        for c in res.coefficients
+    ]
     labels = [c.name if res.has_mods else "" for c in res.coefficients]
     lines += ["", "Model Results:", "", _aligned_table(header, labels, rows)]
     if res.pi_low is not None and random:
@@ -387,7 +434,10 @@ def _columns(data: object) -> list[str]:
 
 
 def omit_missing(
-    arrays: dict[str, np.ndarray], na_action: str, source: str, labels: Sequence[str] | None,
+    arrays: dict[str, np.ndarray],
+    na_action: str,
+    source: str,
+    labels: Sequence[str] | None,
 ) -> tuple[np.ndarray, list[str]]:
     """Rows to keep, and the notes naming the rows left out (metafor's na.action).
 
@@ -404,24 +454,34 @@ def omit_missing(
     if na_action == "fail":
         first = int(rows[0])
         column = next(name for name, values in arrays.items() if np.isnan(values[first]))
-        raise CompendiumError(cell_problem(_where(source), first + 1, column,
-                                           "a number (na_action='fail' refuses missing values)", ""))
+        raise CompendiumError(
+            cell_problem(_where(source), first + 1, column, "a number (na_action='fail' refuses missing values)", "")
+        )
     described = []
     for i in rows[:20]:
         cols = ", ".join(repr(name) for name, values in arrays.items() if np.isnan(values[i]))
         label = f" ({labels[i]})" if labels is not None else ""
         described.append(f"row {i + 1}{label}: {cols}")
     more = f"; and {len(rows) - 20} more" if len(rows) > 20 else ""
-    note = (f"{len(rows)} of {len(missing)} studies omitted for a missing value (na_action='omit', "
-            f"as metafor's na.omit): " + "; ".join(described) + more + ".")
+    note = (
+        f"{len(rows)} of {len(missing)} studies omitted for a missing value (na_action='omit', "
+        f"as metafor's na.omit): " + "; ".join(described) + more + "."
+    )
     warnings.warn(note, stacklevel=3)
     return ~missing, [note]
 
 
 def prepare_inputs(
-    yi: object, vi: object = None, *, sei: object = None, mods: object = None,
-    data: object = None, slab: object = None, intercept: bool = True,
-    source: str = "", na_action: str = "omit",
+    yi: object,
+    vi: object = None,
+    *,
+    sei: object = None,
+    mods: object = None,
+    data: object = None,
+    slab: object = None,
+    intercept: bool = True,
+    source: str = "",
+    na_action: str = "omit",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], Sequence[str], tuple[int, ...], list[str]]:
     """Validate inputs; returns y, v, X, coefficient names, study labels, omitted rows and notes.
 
@@ -466,15 +526,21 @@ def prepare_inputs(
             if matrix.ndim == 1:
                 matrix = matrix.reshape(-1, 1)
             if matrix.ndim != 2 or matrix.shape[0] != k:
-                raise CompendiumError(f"{_where(source)}: mods has {matrix.shape[0]} rows, expected {k} (one per study)")
+                raise CompendiumError(
+                    f"{_where(source)}: mods has {matrix.shape[0]} rows, expected {k} (one per study)"
+                )
             columns = [matrix[:, j] for j in range(matrix.shape[1])]
             given = list(mods.columns) if hasattr(mods, "columns") else []  # type: ignore[attr-defined]
             mod_cols = [str(c) if isinstance(c, str) else f"mod{j + 1}" for j, c in enumerate(given)] or [
-                f"mod{j + 1}" for j in range(len(columns))]
+                f"mod{j + 1}" for j in range(len(columns))
+            ]
         for name, values in zip(mod_cols, columns):
             arrays[name] = _numeric(values, name, k, source)
-    labels: Sequence[str] = (tuple(str(s) for s in slab) if slab is not None  # type: ignore[attr-defined]
-                             else DefaultLabels(np.arange(1, k + 1)))
+    labels: Sequence[str] = (
+        tuple(str(s) for s in slab)
+        if slab is not None  # type: ignore[attr-defined]
+        else DefaultLabels(np.arange(1, k + 1))
+    )
     if len(labels) != k:
         raise CompendiumError(f"{_where(source)}: slab has {len(labels)} labels, expected {k}")
     keep, notes = omit_missing(arrays, na_action, source, labels if slab is not None else None)
@@ -515,37 +581,44 @@ def prepare_inputs(
         raise CompendiumError(f"{_where(source)}: moderators are collinear (design matrix not of full rank)")
     if k < X.shape[1]:
         raise CompendiumError(f"{_where(source)}: k = {k} studies cannot estimate {X.shape[1]} coefficients")
-    kept_labels = (DefaultLabels(rows + 1) if isinstance(labels, DefaultLabels)
-                   else tuple(labels[i] for i in rows))
+    kept_labels = DefaultLabels(rows + 1) if isinstance(labels, DefaultLabels) else tuple(labels[i] for i in rows)
     return y, v, X, tuple(coef_names), kept_labels, omitted, notes
 
 
-def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v: np.ndarray,
-           s2w: float) -> list[str]:
+def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v: np.ndarray, s2w: float) -> list[str]:
     notes = []
     if k == 1:
-        notes.append("k = 1: a single study, no pooling; the result is that study's own estimate "
-                     "with a z-based interval (tau2 cannot be estimated).")
+        notes.append(
+            "k = 1: a single study, no pooling; the result is that study's own estimate "
+            "with a z-based interval (tau2 cannot be estimated)."
+        )
         return notes
     if k == 2:
-        notes.append("k = 2: tau2 rests on two studies and is very imprecise"
-                     + ("; the t-based (knha) interval has 1 df and is very wide." if test != "z" else "."))
+        notes.append(
+            "k = 2: tau2 rests on two studies and is very imprecise"
+            + ("; the t-based (knha) interval has 1 df and is very wide." if test != "z" else ".")
+        )
     if k - p == 0:
         notes.append("k - p = 0: no residual degrees of freedom; heterogeneity cannot be assessed.")
     elif method != "FE" and tau2 == 0.0:
-        notes.append("tau2 was estimated at 0: the random-effects model equals the equal-effects "
-                     "(fixed-effect) model.")
+        notes.append("tau2 was estimated at 0: the random-effects model equals the equal-effects (fixed-effect) model.")
     if np.ptp(y) == 0.0:
-        notes.append("All studies have the same effect size: there is no variation, so heterogeneity "
-                     "is 0 and t-based (knha) standard errors and tests are not defined.")
+        notes.append(
+            "All studies have the same effect size: there is no variation, so heterogeneity "
+            "is 0 and t-based (knha) standard errors and tests are not defined."
+        )
     if np.ptp(v) == 0.0:
-        notes.append("All studies have the same sampling variance: every study gets the same weight, "
-                     "so random-effects and equal-effects estimates coincide.")
+        notes.append(
+            "All studies have the same sampling variance: every study gets the same weight, "
+            "so random-effects and equal-effects estimates coincide."
+        )
     if method == "FE" and test != "z":
         notes.append("The Knapp-Hartung adjustment is not meant for equal-effects models (as metafor warns).")
     if test == "knha" and k - p > 0 and s2w < 1.0 - KNHA_FACTOR_TOLERANCE:
-        notes.append(f"The knha variance factor is {s2w:.3f} < 1, so the interval is narrower than the "
-                     "z-based one; test='adhoc' never is.")
+        notes.append(
+            f"The knha variance factor is {s2w:.3f} < 1, so the interval is narrower than the "
+            "z-based one; test='adhoc' never is."
+        )
     return notes
 
 
@@ -554,10 +627,20 @@ KNHA_FACTOR_TOLERANCE = 1e-9
 
 
 def rma(
-    yi: object, vi: object = None, *, sei: object = None, mods: object = None,
-    data: object = None, slab: object = None, method: str = DEFAULTS.method,
-    test: str = DEFAULTS.test, level: float = DEFAULTS.level, intercept: bool = True,
-    na_action: str = "omit", notes: Sequence[str] = (), source: str = "",
+    yi: object,
+    vi: object = None,
+    *,
+    sei: object = None,
+    mods: object = None,
+    data: object = None,
+    slab: object = None,
+    method: str = DEFAULTS.method,
+    test: str = DEFAULTS.test,
+    level: float = DEFAULTS.level,
+    intercept: bool = True,
+    na_action: str = "omit",
+    notes: Sequence[str] = (),
+    source: str = "",
 ) -> MetaResult:
     """Fit an equal-effects, random-effects or mixed-effects (meta-regression) model as metafor's rma.
 
@@ -614,30 +697,59 @@ def rma(
         raise CompendiumError(f"test must be one of {', '.join(TESTS)}, got {test!r}")
     level = level_percent(level)
     y, v, X, names, labels, omitted, na_notes = prepare_inputs(
-        yi, vi, sei=sei, mods=mods, data=data, slab=slab, intercept=intercept, source=source,
-        na_action=na_action)
-    return fit_model(y, v, X, names, labels, method=method, test=test, level=level,
-                     notes=list(notes) + na_notes, omitted_rows=omitted)
+        yi, vi, sei=sei, mods=mods, data=data, slab=slab, intercept=intercept, source=source, na_action=na_action
+    )
+    return fit_model(
+        y,
+        v,
+        X,
+        names,
+        labels,
+        method=method,
+        test=test,
+        level=level,
+        notes=list(notes) + na_notes,
+        omitted_rows=omitted,
+    )
 
 
 def fit_model(
-    y: np.ndarray, v: np.ndarray, X: np.ndarray, names: tuple[str, ...], labels: Sequence[str],
-    *, method: str, test: str, level: float, notes: Sequence[str] = (),
+    y: np.ndarray,
+    v: np.ndarray,
+    X: np.ndarray,
+    names: tuple[str, ...],
+    labels: Sequence[str],
+    *,
+    method: str,
+    test: str,
+    level: float,
+    notes: Sequence[str] = (),
     omitted_rows: tuple[int, ...] = (),
 ) -> MetaResult:
     """Fit validated arrays (see :func:`rma`); a numerically singular problem is a clear error."""
     try:
-        return _fit_arrays(y, v, X, names, labels, method=method, test=test, level=level, notes=notes,
-                           omitted_rows=omitted_rows)
+        return _fit_arrays(
+            y, v, X, names, labels, method=method, test=test, level=level, notes=notes, omitted_rows=omitted_rows
+        )
     except np.linalg.LinAlgError:
         raise CompendiumError(
             "the weighted design matrix is singular: the moderators (or the standard errors used as "
-            "a moderator) do not vary enough across studies to be estimated") from None
+            "a moderator) do not vary enough across studies to be estimated"
+        ) from None
 
 
 def _fit_arrays(
-    y: np.ndarray, v: np.ndarray, X: np.ndarray, names: tuple[str, ...], labels: Sequence[str],
-    *, method: str, test: str, level: float, notes: Sequence[str], omitted_rows: tuple[int, ...],
+    y: np.ndarray,
+    v: np.ndarray,
+    X: np.ndarray,
+    names: tuple[str, ...],
+    labels: Sequence[str],
+    *,
+    method: str,
+    test: str,
+    level: float,
+    notes: Sequence[str],
+    omitted_rows: tuple[int, ...],
 ) -> MetaResult:
     k, p = X.shape
     if k == 1:
@@ -651,8 +763,15 @@ def _fit_arrays(
     pvals = s.pvalues(stat[None, :])[0]
     crit = float(s.crit(level)[0])
     coefs = tuple(
-        Coefficient(names[j], float(beta[j]), float(se[j]), float(stat[j]), float(pvals[j]),
-                    float(beta[j] - crit * se[j]), float(beta[j] + crit * se[j]))
+        Coefficient(
+            names[j],
+            float(beta[j]),
+            float(se[j]),
+            float(stat[j]),
+            float(pvals[j]),
+            float(beta[j] - crit * se[j]),
+            float(beta[j] + crit * se[j]),
+        )
         for j in range(p)
     )
     tau2 = float(s.tau2[0])
@@ -660,10 +779,10 @@ def _fit_arrays(
     if method != "FE" and df_resid > 0:
         alpha = alpha_of(level)
         # Newton from the estimate: the limits are near it when k is large (see solve_q)
-        bounds = solve_q(batch, np.array([chi2_quantile_upper(alpha / 2, df_resid)]), start=s.tau2,
-                         start_fit=s.fit)
-        upper = solve_q(batch, np.array([chi2_quantile_upper(1.0 - alpha / 2, df_resid)]), start=s.tau2,
-                         start_fit=s.fit)
+        bounds = solve_q(batch, np.array([chi2_quantile_upper(alpha / 2, df_resid)]), start=s.tau2, start_fit=s.fit)
+        upper = solve_q(
+            batch, np.array([chi2_quantile_upper(1.0 - alpha / 2, df_resid)]), start=s.tau2, start_fit=s.fit
+        )
         tau2_ci = (float(bounds[0]), float(upper[0]))
         vt = float(s.vt[0])
         i2_ci = tuple(100.0 * t / (vt + t) for t in tau2_ci)
@@ -699,17 +818,40 @@ def _fit_arrays(
     w = s.fit.w[0]
     all_notes = _notes(k, p, method, test, tau2, y, v, float(s.s2w[0])) + list(notes)
     if p > 1:
-        all_notes.append("Meta-regression: 'estimate' is the intercept (all moderators at 0); "
-                         "no prediction interval is reported.")
+        all_notes.append(
+            "Meta-regression: 'estimate' is the intercept (all moderators at 0); no prediction interval is reported."
+        )
     return MetaResult(
-        k=k, method=method, test=test, level=level, coefficients=coefs,
+        k=k,
+        method=method,
+        test=test,
+        level=level,
+        coefficients=coefs,
         df=float(s.ddf[0]) if np.isfinite(s.ddf[0]) else None,
-        tau2=tau2, tau2_se=tau2_se, tau2_ci_low=tau2_ci[0], tau2_ci_high=tau2_ci[1],
-        i2=float(s.i2[0]), i2_ci_low=i2_ci[0], i2_ci_high=i2_ci[1], h2=float(s.h2[0]),
-        q=float(s.qe[0]), q_df=df_resid, q_pval=float(s.qe_pval[0]),
-        qm=qm, qm_df=qm_df, qm_pval=qm_pval, r2=r2, pi_low=pi_low, pi_high=pi_high,
-        s2w=float(s.s2w[0]), yi=_frozen(y), vi=_frozen(v), X=_frozen(X),
-        weights=_frozen(100.0 * w / w.sum()), slab=labels, notes=tuple(all_notes),
+        tau2=tau2,
+        tau2_se=tau2_se,
+        tau2_ci_low=tau2_ci[0],
+        tau2_ci_high=tau2_ci[1],
+        i2=float(s.i2[0]),
+        i2_ci_low=i2_ci[0],
+        i2_ci_high=i2_ci[1],
+        h2=float(s.h2[0]),
+        q=float(s.qe[0]),
+        q_df=df_resid,
+        q_pval=float(s.qe_pval[0]),
+        qm=qm,
+        qm_df=qm_df,
+        qm_pval=qm_pval,
+        r2=r2,
+        pi_low=pi_low,
+        pi_high=pi_high,
+        s2w=float(s.s2w[0]),
+        yi=_frozen(y),
+        vi=_frozen(v),
+        X=_frozen(X),
+        weights=_frozen(100.0 * w / w.sum()),
+        slab=labels,
+        notes=tuple(all_notes),
         omitted_rows=omitted_rows,
     )
 

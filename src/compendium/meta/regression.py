@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from compendium.errors import CompendiumError
 from compendium.meta.distributions import chi2_upper
 from compendium.meta.model import MetaResult, clean_json, rma
@@ -36,8 +37,10 @@ def moderator_dummies(data: pd.DataFrame, column: str, reference: str | None = N
     reference = levels[0] if reference is None else reference
     if reference not in levels:
         raise CompendiumError(f"column {column!r} has no level {reference!r}")
-    return pd.DataFrame({f"{column}={level}": (values == level).astype(float)
-                         for level in levels if level != reference}, index=data.index)
+    return pd.DataFrame(
+        {f"{column}={level}": (values == level).astype(float) for level in levels if level != reference},
+        index=data.index,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,26 +56,53 @@ class SubgroupResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per subgroup: k, estimate, se, CI, pval, tau2, i2, q."""
-        return pd.DataFrame([
-            {"subgroup": name, "k": r.k, "estimate": r.estimate, "se": r.se, "ci_low": r.ci_low,
-             "ci_high": r.ci_high, "pval": r.pval, "tau2": r.tau2, "i2": r.i2, "q": r.q}
-            for name, r in self.results.items()
-        ])
+        return pd.DataFrame(
+            [
+                {
+                    "subgroup": name,
+                    "k": r.k,
+                    "estimate": r.estimate,
+                    "se": r.se,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                    "pval": r.pval,
+                    "tau2": r.tau2,
+                    "i2": r.i2,
+                    "q": r.q,
+                }
+                for name, r in self.results.items()
+            ]
+        )
 
     def to_dict(self) -> dict[str, object]:
-        return clean_json({"group": self.group, "q_between": self.q_between,
-                           "df_between": self.df_between, "pval_between": self.pval_between,
-                           "subgroups": self.to_frame().to_dict(orient="records")})
+        return clean_json(
+            {
+                "group": self.group,
+                "q_between": self.q_between,
+                "df_between": self.df_between,
+                "pval_between": self.pval_between,
+                "subgroups": self.to_frame().to_dict(orient="records"),
+            }
+        )
 
     def __str__(self) -> str:
-        return (f"Subgroup analysis by {self.group}\n{self.to_frame().to_string(index=False)}\n"
-                f"Test for subgroup differences: Q = {self.q_between:.4f}, df = {self.df_between}, "
-                f"p = {self.pval_between:.4f}\n")
+        return (
+            f"Subgroup analysis by {self.group}\n{self.to_frame().to_string(index=False)}\n"
+            f"Test for subgroup differences: Q = {self.q_between:.4f}, df = {self.df_between}, "
+            f"p = {self.pval_between:.4f}\n"
+        )
 
 
 def subgroup_analysis(
-    data: pd.DataFrame, group: str, yi: str = "yi", vi: str = "vi", *, slab: str | None = None,
-    method: str = DEFAULTS.method, test: str = DEFAULTS.test, level: float = DEFAULTS.level,
+    data: pd.DataFrame,
+    group: str,
+    yi: str = "yi",
+    vi: str = "vi",
+    *,
+    slab: str | None = None,
+    method: str = DEFAULTS.method,
+    test: str = DEFAULTS.test,
+    level: float = DEFAULTS.level,
     common_tau2: bool = False,
 ) -> SubgroupResult:
     """Meta-analyse each level of ``group`` separately and test for subgroup differences.
@@ -112,12 +142,18 @@ def subgroup_analysis(
     if group not in data.columns:
         raise CompendiumError(f"missing column {group!r}")
     if data[group].isna().any():
-        raise CompendiumError(f"row {int(np.flatnonzero(data[group].isna())[0]) + 1}, column {group!r}: missing subgroup")
+        raise CompendiumError(
+            f"row {int(np.flatnonzero(data[group].isna())[0]) + 1}, column {group!r}: missing subgroup"
+        )
     levels = sorted(data[group].astype(str).unique())
     if len(levels) < 2:
         raise CompendiumError(f"column {group!r} has a single subgroup; nothing to compare")
-    results = {level_: rma(yi, vi, data=data[data[group].astype(str) == level_], slab=slab,
-                           method=method, test=test, level=level) for level_ in levels}
+    results = {
+        level_: rma(
+            yi, vi, data=data[data[group].astype(str) == level_], slab=slab, method=method, test=test, level=level
+        )
+        for level_ in levels
+    }
     if common_tau2:
         dummies = moderator_dummies(data, group)
         frame = pd.concat([data[[yi, vi]], dummies], axis=1)
@@ -129,5 +165,6 @@ def subgroup_analysis(
         q = float(np.sum(w * (est - np.sum(w * est) / w.sum()) ** 2))
         df = len(levels) - 1
         pval = float(chi2_upper(q, df))
-    return SubgroupResult(group=group, results=results, q_between=q, df_between=df,
-                          pval_between=pval, common_tau2=common_tau2)
+    return SubgroupResult(
+        group=group, results=results, q_between=q, df_between=df, pval_between=pval, common_tau2=common_tau2
+    )

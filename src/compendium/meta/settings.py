@@ -58,7 +58,8 @@ def level_percent(level: float) -> float:
         raise CompendiumError(f"level must be a number (95, 0.95 or 0.05 for a 95% interval), got {level!r}") from None
     if not (0.0 < value < 100.0):
         raise CompendiumError(
-            f"level must be above 0 and below 100 (95, 0.95 or 0.05 for a 95% interval), got {level!r}")
+            f"level must be above 0 and below 100 (95, 0.95 or 0.05 for a 95% interval), got {level!r}"
+        )
     if value >= 1.0:
         return value
     if value > 0.5:

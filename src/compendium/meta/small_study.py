@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,7 +32,8 @@ def _require_varying_variances(res: MetaResult, what: str) -> None:
         raise CompendiumError(
             f"{what} is not defined when every study has the same sampling variance "
             f"(all {res.k} vi = {float(res.vi[0]):g}): the standard error does not vary, so the "
-            "funnel plot has no asymmetry to measure")
+            "funnel plot has no asymmetry to measure"
+        )
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,15 @@ class EggerResult:
 
     def to_dict(self) -> dict[str, object]:
         """CLI keys: ``z`` (the test statistic, t under knha) and ``pval``."""
-        return clean_json({"z": self.stat, "pval": self.pval, "df": self.df, "model": self.model,
-                           "limit_estimate": self.limit_estimate})
+        return clean_json(
+            {
+                "z": self.stat,
+                "pval": self.pval,
+                "df": self.df,
+                "model": self.model,
+                "limit_estimate": self.limit_estimate,
+            }
+        )
 
 
 def regtest(res: MetaResult, model: str = "rma") -> EggerResult:
@@ -97,12 +104,17 @@ def regtest(res: MetaResult, model: str = "rma") -> EggerResult:
         raise CompendiumError(
             "Egger's regression test is not defined for these data: the regression on the standard "
             "error has no residual variation (e.g. all effect sizes are identical), so its "
-            "test statistic would be infinite or undefined")
+            "test statistic would be infinite or undefined"
+        )
     limit = fit.coefficients[0] if not res.has_mods else None
     return EggerResult(
-        model=model, stat=coef.stat, pval=coef.pval, df=fit.df,
+        model=model,
+        stat=coef.stat,
+        pval=coef.pval,
+        df=fit.df,
         limit_estimate=limit.estimate if limit else None,
-        limit_ci_low=limit.ci_low if limit else None, limit_ci_high=limit.ci_high if limit else None,
+        limit_ci_low=limit.ci_low if limit else None,
+        limit_ci_high=limit.ci_high if limit else None,
     )
 
 
@@ -216,8 +228,20 @@ def trimfill(res: MetaResult, side: str | None = None, test: str = "z", max_iter
     ones = np.ones((k, 1))
     if side is None:
         _require_varying_variances(res, "Choosing the side for trim-and-fill")
-        slope = fit_model(y, v, np.column_stack([ones, np.sqrt(v)]), ("intrcpt", "sei"), res.slab,
-                          method=res.method, test="z", level=res.level).coefficients[1].estimate
+        slope = (
+            fit_model(
+                y,
+                v,
+                np.column_stack([ones, np.sqrt(v)]),
+                ("intrcpt", "sei"),
+                res.slab,
+                method=res.method,
+                test="z",
+                level=res.level,
+            )
+            .coefficients[1]
+            .estimate
+        )
         side = "right" if slope < 0 else "left"
     if side not in ("left", "right"):
         raise CompendiumError(f"side must be 'left' or 'right', got {side!r}")
@@ -229,9 +253,16 @@ def trimfill(res: MetaResult, side: str | None = None, test: str = "z", max_iter
         if k0 == previous:
             break
         previous = k0
-        trimmed = fit_model(ys[: k - k0], vs[: k - k0], ones[: k - k0], ("intrcpt",),
-                            tuple(res.slab[i] for i in order[: k - k0]),
-                            method=res.method, test="z", level=res.level)
+        trimmed = fit_model(
+            ys[: k - k0],
+            vs[: k - k0],
+            ones[: k - k0],
+            ("intrcpt",),
+            tuple(res.slab[i] for i in order[: k - k0]),
+            method=res.method,
+            test="z",
+            level=res.level,
+        )
         beta = trimmed.estimate
         centred = ys - beta
         ranks = stats.rankdata(np.abs(centred), method="ordinal")
@@ -241,13 +272,21 @@ def trimfill(res: MetaResult, side: str | None = None, test: str = "z", max_iter
         raise CompendiumError("trim-and-fill did not converge")
     if k0 == 0:  # nothing to fill: the model itself, as metafor
         return TrimFillResult(k0=0, side=side, result=res, filled=pd.DataFrame(columns=["slab", "yi", "vi"]))
-    fill_y = sign * (2 * beta - ys[k - k0:])
-    fill_v = vs[k - k0:]
+    fill_y = sign * (2 * beta - ys[k - k0 :])
+    fill_v = vs[k - k0 :]
     filled = pd.DataFrame({"slab": [f"Filled {i + 1}" for i in range(k0)], "yi": fill_y, "vi": fill_v})
     all_y, all_v = np.concatenate([y, fill_y]), np.concatenate([v, fill_v])
-    result = fit_model(all_y, all_v, np.ones((k + k0, 1)), ("intrcpt",),
-                       tuple(res.slab) + tuple(filled["slab"]), method=res.method, test=test,
-                       level=res.level, notes=(f"Trim-and-fill added {k0} studies on the {side}.",))
+    result = fit_model(
+        all_y,
+        all_v,
+        np.ones((k + k0, 1)),
+        ("intrcpt",),
+        tuple(res.slab) + tuple(filled["slab"]),
+        method=res.method,
+        test=test,
+        level=res.level,
+        notes=(f"Trim-and-fill added {k0} studies on the {side}.",),
+    )
     return TrimFillResult(k0=k0, side=side, result=result, filled=filled)
 
 

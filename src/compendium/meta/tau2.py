@@ -33,9 +33,7 @@ def fit_at(batch: Batch, tau2: np.ndarray) -> Fit:
 def _hedges(batch: Batch) -> np.ndarray:
     ols = batch.fit(batch.mask.astype(float))
     cinv = ols.a  # (X'X)^-1
-    trace_pv = (batch.mask * batch.v).sum(axis=1) - np.trace(
-        cinv @ batch.cross(batch.mask * batch.v), axis1=1, axis2=2
-    )
+    trace_pv = (batch.mask * batch.v).sum(axis=1) - np.trace(cinv @ batch.cross(batch.mask * batch.v), axis1=1, axis2=2)
     return (ols.rss - trace_pv) / (batch.k - batch.p)
 
 
@@ -44,8 +42,9 @@ def _sidik_jonkman_start(batch: Batch) -> np.ndarray:
     return (batch.mask * (batch.y[None, :] - mean[:, None]) ** 2).sum(axis=1) / batch.k
 
 
-def solve_q(batch: Batch, target: np.ndarray, start: np.ndarray | None = None,
-            start_fit: Fit | None = None) -> np.ndarray:
+def solve_q(
+    batch: Batch, target: np.ndarray, start: np.ndarray | None = None, start_fit: Fit | None = None
+) -> np.ndarray:
     """tau2 >= 0 with generalised Q(tau2) = target (0 where Q(0) <= target), by Newton's method.
 
     Q is decreasing and convex in tau2: from below the root Newton steps approach it

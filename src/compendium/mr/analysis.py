@@ -24,9 +24,7 @@ from compendium.mr.inputs import MRInput, mr_input
 from compendium.mr.results import RESULT_FIELDS, EstimateResult, MRResults
 
 
-def _run(
-    name: str, data: MRInput, notes: dict[str, str], fit: Callable[[], EstimateResult]
-) -> EstimateResult | None:
+def _run(name: str, data: MRInput, notes: dict[str, str], fit: Callable[[], EstimateResult]) -> EstimateResult | None:
     """``fit()``, or None with the reason in ``notes``; a result with a non-finite field is kept
     and ``notes`` says which fields could not be computed (never a silent null)."""
     if data.k < MIN_SNPS[name]:

@@ -23,7 +23,7 @@ from compendium.mr.defaults import DEFAULTS, MAX_BOOTSTRAP, Distribution, IvwMod
 from compendium.mr.heterogeneity import i2gx
 from compendium.mr.inputs import MRInput, as_input, require_snps
 from compendium.mr.regression import egger_fit, ivw_fit
-from compendium.mr.results import MREggerResult, IVWResult, MedianResult, ModeResult, WaldResult
+from compendium.mr.results import IVWResult, MedianResult, ModeResult, MREggerResult, WaldResult
 
 #: R's ``mad()`` constant: makes the median absolute deviation consistent for a normal SD
 MAD_SCALE = 1.4826
@@ -52,7 +52,11 @@ def check_bootstrap(n_bootstrap: int, seed: int, *, names: tuple[str, str] = ("n
 
     ``names`` are how the caller calls the two settings (``--bootstrap``, ``--seed`` on the command line).
     """
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) or not 2 <= n_bootstrap <= MAX_BOOTSTRAP:
+    if (
+        isinstance(n_bootstrap, bool)
+        or not isinstance(n_bootstrap, (int, np.integer))
+        or not 2 <= n_bootstrap <= MAX_BOOTSTRAP
+    ):
         raise CompendiumError(
             f"{names[0]}: expected an integer from 2 to {MAX_BOOTSTRAP} (bootstrap replicates), got {n_bootstrap!r}"
         )
@@ -258,9 +262,7 @@ def bootstrap_median_se(
     return float(np.std(np.concatenate(estimates), ddof=1))
 
 
-def _median(
-    data: MRInput, method: str, weights: str, n_bootstrap: int, seed: int, level: float
-) -> MedianResult:
+def _median(data: MRInput, method: str, weights: str, n_bootstrap: int, seed: int, level: float) -> MedianResult:
     require_snps(data.k, method)
     w = _median_weights(data, weights)
     estimate = float(weighted_median_rows(data.by / data.bx, w)[0])

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compendium.csv_input import numeric_column
 from compendium.errors import CompendiumError, cell_problem
 from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP
-from compendium.csv_input import numeric_column
 
 COMPLEMENT = {"A": "T", "T": "A", "C": "G", "G": "C"}
 #: columns of ``Harmonised.data``
@@ -82,7 +82,9 @@ def _prepare(
     outside = (frequency < 0) | (frequency > 1)
     if outside.any():
         position = int(np.argmax(outside))
-        raise CompendiumError(cell_problem(f"{name} table", position + 1, eaf, "a frequency in [0, 1]", frequency[position]))
+        raise CompendiumError(
+            cell_problem(f"{name} table", position + 1, eaf, "a frequency in [0, 1]", frequency[position])
+        )
     out["eaf"] = frequency
     return out
 

@@ -100,7 +100,9 @@ def _refuse_repeats(keys: Sequence[Hashable], source: str, snp: str | None) -> N
         if key in first_row:
             if snp is not None:
                 expected = "each SNP once (a repeated SNP would be counted twice)"
-                raise CompendiumError(cell_problem(source, row, snp, expected, key) + f", already in row {first_row[key]}")
+                raise CompendiumError(
+                    cell_problem(source, row, snp, expected, key) + f", already in row {first_row[key]}"
+                )
             raise CompendiumError(
                 f"{source}, row {row} (line {row + 1}): expected each SNP once, got the same four associations "
                 f"as row {first_row[key]} (a repeated SNP would be counted twice; add a SNP label column to tell them apart)"

@@ -83,8 +83,16 @@ METHOD_LABELS: dict[str, str] = {
 }
 #: the main result of a study for one exposure is its row whose method comes first here
 MAIN_METHOD_PRIORITY: tuple[str, ...] = (
-    "ivw_random", "ivw", "ivw_fixed", "meta_analysis", "not_reported",
-    "weighted_median", "mr_egger", "weighted_mode", "simple_median", "mr_presso",
+    "ivw_random",
+    "ivw",
+    "ivw_fixed",
+    "meta_analysis",
+    "not_reported",
+    "weighted_median",
+    "mr_egger",
+    "weighted_mode",
+    "simple_median",
+    "mr_presso",
 )
 #: methods robust to some forms of horizontal pleiotropy
 ROBUST_METHODS: tuple[str, ...] = ("mr_egger", "weighted_median", "simple_median", "weighted_mode", "mr_presso")
@@ -97,18 +105,68 @@ CONCLUSION_TEXT: dict[str, str] = {
 }
 
 ESTIMATE_COLUMNS = [
-    "study_id", "study", "year", "role", "exposure_category", "exposure", "method", "main", "measure",
-    "estimate", "ci_low", "ci_high", "ci_level", "p_value", "p_relation", "n_snps", "reported_conclusion",
-    "row_type", "category", "direction_code", "direction", "effect", "source_id", "locator", "notes",
+    "study_id",
+    "study",
+    "year",
+    "role",
+    "exposure_category",
+    "exposure",
+    "method",
+    "main",
+    "measure",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "ci_level",
+    "p_value",
+    "p_relation",
+    "n_snps",
+    "reported_conclusion",
+    "row_type",
+    "category",
+    "direction_code",
+    "direction",
+    "effect",
+    "source_id",
+    "locator",
+    "notes",
 ]
 DESIGN_COLUMNS = [
-    "study_id", "study", "year", "role", "design", "exposures", "exposure_gwas", "exposure_n", "outcome_gwas",
-    "cases", "controls", "ancestry", "n_snps", "p_threshold", "f_statistic", "instrument_selection",
-    "sample_overlap", "sensitivity_methods", "source_id", "locator", "notes",
+    "study_id",
+    "study",
+    "year",
+    "role",
+    "design",
+    "exposures",
+    "exposure_gwas",
+    "exposure_n",
+    "outcome_gwas",
+    "cases",
+    "controls",
+    "ancestry",
+    "n_snps",
+    "p_threshold",
+    "f_statistic",
+    "instrument_selection",
+    "sample_overlap",
+    "sensitivity_methods",
+    "source_id",
+    "locator",
+    "notes",
 ]
 SENSITIVITY_COLUMNS = [
-    "study_id", "study", "role", "analysis", "status", "measure", "estimate", "ci_low", "ci_high", "p_value",
-    "effect", "basis",
+    "study_id",
+    "study",
+    "role",
+    "analysis",
+    "status",
+    "measure",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "effect",
+    "basis",
 ]
 APPRAISAL_COLUMNS = ["study_id", "study", "role", "item", "question", "judgement", "basis", "rule"]
 
@@ -239,14 +297,16 @@ def _study_info(studies: pd.DataFrame, ids: pd.Series, table: str) -> pd.DataFra
 
 
 def _sort_estimates(frame: pd.DataFrame) -> pd.DataFrame:
-    keys = pd.DataFrame({
-        "role": frame["role"].map({role: i for i, role in enumerate(ROLE_LABELS)}),
-        "exposure": frame["exposure_category"].map({c: i for i, c in enumerate(EXPOSURE_LABELS)}),
-        "year": frame["year"],
-        "study": frame["study"],
-        "main": ~frame["main"].astype(bool),
-        "method": frame["method"].map({m: i for i, m in enumerate(MAIN_METHOD_PRIORITY)}),
-    })
+    keys = pd.DataFrame(
+        {
+            "role": frame["role"].map({role: i for i, role in enumerate(ROLE_LABELS)}),
+            "exposure": frame["exposure_category"].map({c: i for i, c in enumerate(EXPOSURE_LABELS)}),
+            "year": frame["year"],
+            "study": frame["study"],
+            "main": ~frame["main"].astype(bool),
+            "method": frame["method"].map({m: i for i, m in enumerate(MAIN_METHOD_PRIORITY)}),
+        }
+    )
     order = keys.sort_values(list(keys.columns), kind="mergesort").index
     return frame.loc[order].reset_index(drop=True)
 
@@ -337,18 +397,33 @@ def sensitivity_table(
             found = intercepts[intercepts["study_id"] == study.study_id] if method is None else printed
             if len(found):
                 first = found.iloc[0]
-                row.update(status="printed", estimate=first["estimate"], ci_low=first["ci_low"],
-                           ci_high=first["ci_high"], p_value=first["p_value"])
+                row.update(
+                    status="printed",
+                    estimate=first["estimate"],
+                    ci_low=first["ci_low"],
+                    ci_high=first["ci_high"],
+                    p_value=first["p_value"],
+                )
                 if method is None:
-                    row.update(measure="intercept (outcome units)", basis="computed by the MR engine",
-                               effect=f"{first['estimate']:.3g} ({first['ci_low']:.3g} to {first['ci_high']:.3g}); "
-                                      f"p = {first['p_value']:.3g}")
+                    row.update(
+                        measure="intercept (outcome units)",
+                        basis="computed by the MR engine",
+                        effect=f"{first['estimate']:.3g} ({first['ci_low']:.3g} to {first['ci_high']:.3g}); "
+                        f"p = {first['p_value']:.3g}",
+                    )
                 else:
-                    row.update(measure=first["measure"], effect=first["effect"], basis=f"mr_estimates, {first['locator']}")
+                    row.update(
+                        measure=first["measure"], effect=first["effect"], basis=f"mr_estimates, {first['locator']}"
+                    )
             elif _matches(study.sensitivity_methods, pattern):
-                row.update(status="named, result not printed", basis=f"mr_studies.sensitivity_methods: {study.sensitivity_methods}")
+                row.update(
+                    status="named, result not printed",
+                    basis=f"mr_studies.sensitivity_methods: {study.sensitivity_methods}",
+                )
             else:
-                row.update(status="not reported", basis="not named in mr_studies.sensitivity_methods; no row in mr_estimates")
+                row.update(
+                    status="not reported", basis="not named in mr_studies.sensitivity_methods; no row in mr_estimates"
+                )
             rows.append(row)
     return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
 
@@ -444,8 +519,18 @@ def strobe_mr_appraisal(design: pd.DataFrame, estimates: pd.DataFrame) -> pd.Dat
         own = estimates[estimates["study_id"] == study["study_id"]]
         for item, (question, topic, rule) in APPRAISAL_ITEMS.items():
             judgement, basis = _JUDGES[item](study, own)
-            rows.append([study["study_id"], study["study"], study["role"], item, question, judgement, basis,
-                         f"{rule} (STROBE-MR: {topic})"])
+            rows.append(
+                [
+                    study["study_id"],
+                    study["study"],
+                    study["role"],
+                    item,
+                    question,
+                    judgement,
+                    basis,
+                    f"{rule} (STROBE-MR: {topic})",
+                ]
+            )
     return pd.DataFrame(rows, columns=APPRAISAL_COLUMNS)
 
 
@@ -463,8 +548,12 @@ USER_TABLE_COLUMNS: tuple[str, ...] = (BX, BXSE, BY, BYSE)
 USER_STUDY_ID = "user_snp_table"
 #: engine method -> method code of the MR summary
 ENGINE_METHODS: dict[str, str] = {
-    "ivw": "ivw_random", "ivw_fixed": "ivw_fixed", "egger": "mr_egger",
-    "weighted_median": "weighted_median", "simple_median": "simple_median", "weighted_mode": "weighted_mode",
+    "ivw": "ivw_random",
+    "ivw_fixed": "ivw_fixed",
+    "egger": "mr_egger",
+    "weighted_median": "weighted_median",
+    "simple_median": "simple_median",
+    "weighted_mode": "weighted_mode",
 }
 
 
@@ -514,37 +603,75 @@ def analyse_user_table(
     rows = []
     for name, code in ENGINE_METHODS.items():
         result = results.method(name)
-        base = {"study_id": USER_STUDY_ID, "exposure_category": "other", "exposure": exposure, "method": code,
-                "measure": "OR" if outcome_scale == "log_odds" else "beta", "n_snps": results.n_snps,
-                "source_id": source, "locator": "computed by compendium.mr.mr_analysis",
-                "notes": "user-supplied SNP table; not published evidence"}
+        base = {
+            "study_id": USER_STUDY_ID,
+            "exposure_category": "other",
+            "exposure": exposure,
+            "method": code,
+            "measure": "OR" if outcome_scale == "log_odds" else "beta",
+            "n_snps": results.n_snps,
+            "source_id": source,
+            "locator": "computed by compendium.mr.mr_analysis",
+            "notes": "user-supplied SNP table; not published evidence",
+        }
         if result is None:
             base["notes"] += f"; not estimated: {results.notes.get(name, '')}"
             rows.append(base)
             continue
-        rows.append({**base, "estimate": float(transform(result.estimate)), "ci_low": float(transform(result.ci_low)),
-                     "ci_high": float(transform(result.ci_high)), "ci_level": level, "p_value": result.pval,
-                     "p_relation": "="})
-    estimates = pd.DataFrame(rows).reindex(columns=[c for c in ESTIMATE_COLUMNS if c not in
-                                                     ("main", "row_type", "category", "direction_code", "direction", "effect")])
+        rows.append(
+            {
+                **base,
+                "estimate": float(transform(result.estimate)),
+                "ci_low": float(transform(result.ci_low)),
+                "ci_high": float(transform(result.ci_high)),
+                "ci_level": level,
+                "p_value": result.pval,
+                "p_relation": "=",
+            }
+        )
+    estimates = pd.DataFrame(rows).reindex(
+        columns=[
+            c
+            for c in ESTIMATE_COLUMNS
+            if c not in ("main", "row_type", "category", "direction_code", "direction", "effect")
+        ]
+    )
     estimates["study"], estimates["year"], estimates["role"] = label, pd.NA, USER_SUPPLIED
     estimates = annotate_estimates(estimates)[ESTIMATE_COLUMNS]
-    design = pd.DataFrame([{
-        "study_id": USER_STUDY_ID, "study": label, "year": pd.NA, "role": USER_SUPPLIED,
-        "design": "two-sample MR on the user's harmonised SNP table", "exposures": exposure,
-        "n_snps": results.n_snps, "f_statistic": results.f_mean,
-        "sensitivity_methods": "MR-Egger (with intercept), weighted median, simple median, weighted mode, "
-                               "leave-one-out (compendium engine)",
-        "source_id": source, "locator": "computed by compendium.mr.mr_analysis",
-        "notes": "sample overlap, ancestry and instrument selection are not known from the table",
-    }]).reindex(columns=DESIGN_COLUMNS)
+    design = pd.DataFrame(
+        [
+            {
+                "study_id": USER_STUDY_ID,
+                "study": label,
+                "year": pd.NA,
+                "role": USER_SUPPLIED,
+                "design": "two-sample MR on the user's harmonised SNP table",
+                "exposures": exposure,
+                "n_snps": results.n_snps,
+                "f_statistic": results.f_mean,
+                "sensitivity_methods": "MR-Egger (with intercept), weighted median, simple median, weighted mode, "
+                "leave-one-out (compendium engine)",
+                "source_id": source,
+                "locator": "computed by compendium.mr.mr_analysis",
+                "notes": "sample overlap, ancestry and instrument selection are not known from the table",
+            }
+        ]
+    ).reindex(columns=DESIGN_COLUMNS)
     design["instrument_selection"] = design.apply(_instrument_selection, axis=1)
     intercepts = pd.DataFrame(columns=["study_id", "estimate", "ci_low", "ci_high", "p_value"])
     if results.egger is not None:
         egger = results.egger
-        intercepts = pd.DataFrame([{"study_id": USER_STUDY_ID, "estimate": egger.intercept,
-                                    "ci_low": egger.intercept_ci_low, "ci_high": egger.intercept_ci_high,
-                                    "p_value": egger.intercept_pval}])
+        intercepts = pd.DataFrame(
+            [
+                {
+                    "study_id": USER_STUDY_ID,
+                    "estimate": egger.intercept,
+                    "ci_low": egger.intercept_ci_low,
+                    "ci_high": egger.intercept_ci_high,
+                    "p_value": egger.intercept_pval,
+                }
+            ]
+        )
     return UserMR(results, loo, estimates, design, intercepts, label)
 
 
@@ -552,4 +679,3 @@ def combine(*frames: pd.DataFrame) -> pd.DataFrame:
     """Stack tables of the same shape (published rows first), skipping empty ones."""
     kept = [frame for frame in frames if frame is not None and len(frame)]
     return pd.concat(kept, ignore_index=True) if kept else frames[0].iloc[0:0]
-

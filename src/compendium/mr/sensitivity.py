@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from compendium.csv_input import numeric_column
 from compendium.errors import CompendiumError
 from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP, IvwModel, SeOrder
 from compendium.mr.estimators import interval, ivw, ratio_estimates
 from compendium.mr.heterogeneity import f_statistics
-from compendium.csv_input import numeric_column
 from compendium.mr.inputs import mr_input
 from compendium.mr.results import SteigerResult
 

@@ -106,16 +106,19 @@ def _unknown_word(name: str, origin: str, value: object, allowed: tuple[str, ...
     return f"parameter '{name}' (from {origin}) = {value!r} is not one of {', '.join(allowed)}{where}{hint}"
 
 
-def check_choices(values: dict[str, object], origins: dict[str, str], raw_dir: str | Path,
-                  review_file: str | Path = REVIEW_FILE) -> list[str]:
+def check_choices(
+    values: dict[str, object], origins: dict[str, str], raw_dir: str | Path, review_file: str | Path = REVIEW_FILE
+) -> list[str]:
     """Problems with the values of enumerated, bounded or list parameters (empty list: all good)."""
     problems = []
     for name, value in values.items():
         origin = origins.get(name, "notebook default")
         if not _is_plain(value):
             kind = "a date" if isinstance(value, (datetime.date, datetime.datetime)) else type(value).__name__
-            problems.append(f"parameter '{name}' (from {origin}) = {value!r} is {kind}; "
-                            "expected a number, a word, true/false, a list or a mapping (quote dates: '2024-01-31')")
+            problems.append(
+                f"parameter '{name}' (from {origin}) = {value!r} is {kind}; "
+                "expected a number, a word, true/false, a list or a mapping (quote dates: '2024-01-31')"
+            )
             continue
         if value is None:
             continue
@@ -133,8 +136,10 @@ def check_choices(values: dict[str, object], origins: dict[str, str], raw_dir: s
                 problems.append(f"parameter '{name}' (from {origin}) = {value!r}: expected {meaning}")
         if name == "outcomes" and isinstance(value, list):
             if not value:
-                problems.append(f"parameter 'outcomes' (from {origin}) is an empty list: no outcome would be analysed; "
-                                "use null for all outcomes")
+                problems.append(
+                    f"parameter 'outcomes' (from {origin}) is an empty list: no outcome would be analysed; "
+                    "use null for all outcomes"
+                )
                 continue
             vocabulary, source = outcome_vocabulary(raw_dir, review_file)
             for code in value:

@@ -17,10 +17,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "outputs of earlier stages (a stage refuses outputs built from other data, parameters or code).",
     )
     parser.add_argument("--only", nargs="+", metavar="STAGE", help="run only these stages (number '03' or name)")
-    parser.add_argument("--params", action="append", default=[], metavar="FILE", help="YAML file of parameter values (repeatable)")
-    parser.add_argument("-p", dest="overrides", action="append", default=[], metavar="NAME=VALUE", help="set one parameter (value read as YAML)")
+    parser.add_argument(
+        "--params", action="append", default=[], metavar="FILE", help="YAML file of parameter values (repeatable)"
+    )
+    parser.add_argument(
+        "-p",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set one parameter (value read as YAML)",
+    )
     parser.add_argument("--list", action="store_true", help="list the stages and their parameters, run nothing")
-    parser.add_argument("--json", action="store_true", help="print one JSON object (stages run, or with --list the stages)")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object (stages run, or with --list the stages)"
+    )
     parser.add_argument("--print-make-rules", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=main)
 
@@ -51,8 +62,13 @@ def main(args: argparse.Namespace) -> int:
 def _list(stages, as_json: bool) -> int:  # noqa: ANN001 - list[Stage]
     """Print every stage with its parameters; a stage whose notebook cannot be read shows why (exit 2)."""
     if as_json:
-        print(json.dumps({"stages": [{"stage": s.name, "parameters": s.parameters, "problem": s.problem} for s in stages]},
-                         indent=2, default=str))
+        print(
+            json.dumps(
+                {"stages": [{"stage": s.name, "parameters": s.parameters, "problem": s.problem} for s in stages]},
+                indent=2,
+                default=str,
+            )
+        )
     else:
         for stage in stages:
             print(stage.name if not stage.problem else f"{stage.name}  (cannot be read, see below)")

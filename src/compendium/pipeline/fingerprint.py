@@ -35,8 +35,11 @@ def _sha256(path: Path) -> str:
 
 def _tree_hashes(folder: Path) -> dict[str, str]:
     """``{path relative to the repository root: sha256}`` of every file under ``folder``."""
-    return {display_path(p): _sha256(p) for p in sorted(folder.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+    return {
+        display_path(p): _sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
+    }
 
 
 def source_hash(notebook: Path) -> str:
@@ -47,13 +50,15 @@ def source_hash(notebook: Path) -> str:
     return digest.hexdigest()
 
 
-def stage_inputs(notebook: Path, values: dict[str, object], upstream: dict[str, str | None],
-                 review_file: Path) -> dict[str, object]:
+def stage_inputs(
+    notebook: Path, values: dict[str, object], upstream: dict[str, str | None], review_file: Path
+) -> dict[str, object]:
     """Everything a stage's outputs depend on (see the module docstring); ``output_dir`` excluded."""
     parameters = {name: value for name, value in values.items() if name != "output_dir"}
     raw_dir = ROOT / str(parameters.get("raw_dir", "data/raw"))
-    named_files = {str(v): _sha256(ROOT / v) for v in parameters.values()
-                   if isinstance(v, str) and v and (ROOT / v).is_file()}
+    named_files = {
+        str(v): _sha256(ROOT / v) for v in parameters.values() if isinstance(v, str) and v and (ROOT / v).is_file()
+    }
     return {
         "data": _tree_hashes(raw_dir) if raw_dir.is_dir() else {},
         "review": _sha256(review_file) if review_file.is_file() else None,
@@ -72,7 +77,9 @@ def write_fingerprint(output_dir: Path, stage: str, inputs: dict[str, object]) -
     """Record ``inputs`` and their fingerprint in ``output_dir/fingerprint.json``; return the fingerprint."""
     fingerprint = fingerprint_of(inputs)
     record = {"stage": stage, "fingerprint": fingerprint, "inputs": inputs}
-    (output_dir / FINGERPRINT_FILE).write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    (output_dir / FINGERPRINT_FILE).write_text(
+        json.dumps(record, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )
     return fingerprint
 
 
@@ -88,10 +95,15 @@ def read_fingerprint(stage_dir: Path) -> dict | None:
 
 def mark_failed_attempt(stage_dir: Path, inputs: dict[str, object], reason: str) -> None:
     """Note in a stage's previous outputs that an attempt with other inputs failed (best effort)."""
-    note = {"failed_fingerprint": fingerprint_of(inputs), "reason": reason,
-            "outputs_belong_to": (read_fingerprint(stage_dir) or {}).get("fingerprint")}
+    note = {
+        "failed_fingerprint": fingerprint_of(inputs),
+        "reason": reason,
+        "outputs_belong_to": (read_fingerprint(stage_dir) or {}).get("fingerprint"),
+    }
     try:
-        (stage_dir / FAILED_ATTEMPT_FILE).write_text(json.dumps(note, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (stage_dir / FAILED_ATTEMPT_FILE).write_text(
+            json.dumps(note, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
     except OSError:
         pass  # a read-only or full disk: the fingerprint check alone still refuses stale outputs
 
@@ -130,8 +142,10 @@ def refuse_stale(stage: str, stage_dir: Path, expected: dict[str, object], reade
     rerun = f"re-run it first: compendium run --only {stage[:2]} (or make report)"
     record = read_fingerprint(stage_dir)
     if record is None:
-        raise CompendiumError(f"stage {reader} reads {display_path(stage_dir)}, which has no {FINGERPRINT_FILE} "
-                              f"(built by an older runner or copied by hand); {rerun}")
+        raise CompendiumError(
+            f"stage {reader} reads {display_path(stage_dir)}, which has no {FINGERPRINT_FILE} "
+            f"(built by an older runner or copied by hand); {rerun}"
+        )
     if record["fingerprint"] == fingerprint_of(expected):
         return record["fingerprint"]
     changes = what_changed(record.get("inputs", {}), expected)

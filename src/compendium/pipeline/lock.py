@@ -27,7 +27,9 @@ WAIT_SECONDS = 3600.0
 
 
 @contextlib.contextmanager
-def results_lock(results_dir: Path, log: Callable[[str], None] = print, wait_seconds: float = WAIT_SECONDS) -> Iterator[None]:
+def results_lock(
+    results_dir: Path, log: Callable[[str], None] = print, wait_seconds: float = WAIT_SECONDS
+) -> Iterator[None]:
     """Hold the exclusive lock of ``results_dir`` for the duration of the ``with`` block."""
     lock_path = results_dir / LOCK_NAME
     if os.environ.get(HELD_BY_CALLER) == str(lock_path.resolve()):
@@ -37,18 +39,24 @@ def results_lock(results_dir: Path, log: Callable[[str], None] = print, wait_sec
         results_dir.mkdir(parents=True, exist_ok=True)
         handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the whole block
     except OSError as error:
-        raise CompendiumError(f"{display_path(results_dir)}: cannot write stage outputs here "
-                              f"({error.strerror}); make it writable or set results_dir to another folder") from None
+        raise CompendiumError(
+            f"{display_path(results_dir)}: cannot write stage outputs here "
+            f"({error.strerror}); make it writable or set results_dir to another folder"
+        ) from None
     with handle:
         if not _try_lock(handle):
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            log(f"[compendium] another run is using {display_path(results_dir)} ({holder}); waiting for it to finish ...")
+            log(
+                f"[compendium] another run is using {display_path(results_dir)} ({holder}); waiting for it to finish ..."
+            )
             deadline = time.monotonic() + wait_seconds
             while not _try_lock(handle):
                 if time.monotonic() > deadline:
-                    raise CompendiumError(f"{display_path(results_dir)}: still in use by {holder} after {wait_seconds:.0f} s; "
-                                          "nothing was changed. Try again when that run has finished.")
+                    raise CompendiumError(
+                        f"{display_path(results_dir)}: still in use by {holder} after {wait_seconds:.0f} s; "
+                        "nothing was changed. Try again when that run has finished."
+                    )
                 time.sleep(0.5)
         handle.seek(0)
         handle.truncate()

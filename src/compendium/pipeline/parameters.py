@@ -66,14 +66,20 @@ def notebook_parameters(path: str | Path) -> dict[str, object]:
         ) from None
     declared: dict[str, object] = {}
     for statement in statements:
-        target = statement.targets[0] if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else getattr(statement, "target", None)
+        target = (
+            statement.targets[0]
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            else getattr(statement, "target", None)
+        )
         value = getattr(statement, "value", None)
         if not isinstance(target, ast.Name) or value is None:
             raise CompendiumError(f"{where}: parameters cell line {statement.lineno}: expected 'name = literal value'")
         try:
             declared[target.id] = ast.literal_eval(value)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            raise CompendiumError(f"{where}: parameters cell line {statement.lineno}: default of '{target.id}' is not a literal") from None
+            raise CompendiumError(
+                f"{where}: parameters cell line {statement.lineno}: default of '{target.id}' is not a literal"
+            ) from None
     return declared
 
 

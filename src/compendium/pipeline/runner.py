@@ -30,7 +30,13 @@ from pathlib import Path
 
 from compendium.errors import CompendiumError
 from compendium.paths import NOTEBOOKS_DIR, PARAMS_FILE, ROOT, display_path
-from compendium.pipeline.fingerprint import mark_failed_attempt, read_fingerprint, refuse_stale, stage_inputs, write_fingerprint
+from compendium.pipeline.fingerprint import (
+    mark_failed_attempt,
+    read_fingerprint,
+    refuse_stale,
+    stage_inputs,
+    write_fingerprint,
+)
 from compendium.pipeline.graph import REVIEW_FILE, declared_stage_names, upstream_of
 from compendium.pipeline.lock import results_lock
 from compendium.pipeline.parameters import ParameterSet, notebook_parameters, resolve_parameters
@@ -66,8 +72,12 @@ class StageRun:
     seconds: float
 
     def to_dict(self) -> dict[str, object]:
-        return {"stage": self.stage, "notebook": display_path(self.notebook), "fingerprint": self.fingerprint,
-                "seconds": round(self.seconds, 2)}
+        return {
+            "stage": self.stage,
+            "notebook": display_path(self.notebook),
+            "fingerprint": self.fingerprint,
+            "seconds": round(self.seconds, 2),
+        }
 
 
 def discover_stages(notebooks_dir: str | Path = NOTEBOOKS_DIR) -> list[Stage]:
@@ -93,8 +103,10 @@ def pipeline_stages(stages: list[Stage], review_file: str | Path = REVIEW_FILE) 
     by_name = {s.name: s for s in stages}
     unknown = [n for n in names if n not in by_name]
     if unknown:
-        raise CompendiumError(f"{display_path(review_file)}: 'stages' names {', '.join(unknown)}, which have no notebook; "
-                              f"notebooks are {', '.join(by_name)}")
+        raise CompendiumError(
+            f"{display_path(review_file)}: 'stages' names {', '.join(unknown)}, which have no notebook; "
+            f"notebooks are {', '.join(by_name)}"
+        )
     return [s for s in stages if s.name in names]
 
 
@@ -105,7 +117,9 @@ def select_stages(stages: list[Stage], only: list[str] | None) -> list[Stage]:
     selected = [s for s in stages if s.number in only or s.name in only]
     unknown = set(only) - {s.number for s in selected} - {s.name for s in selected}
     if unknown:
-        raise CompendiumError(f"unknown stage(s) {', '.join(sorted(unknown))}; stages are {', '.join(s.name for s in stages)}")
+        raise CompendiumError(
+            f"unknown stage(s) {', '.join(sorted(unknown))}; stages are {', '.join(s.name for s in stages)}"
+        )
     return selected
 
 
@@ -169,8 +183,9 @@ def expected_inputs(stage: Stage, names: list[str], params: ParameterSet, review
     return stage_inputs(stage.path, values, upstream, Path(review_file))
 
 
-def _checked_upstream(stage: Stage, by_name: dict[str, Stage], names: list[str], params: ParameterSet,
-                      review_file: str | Path) -> dict[str, str | None]:
+def _checked_upstream(
+    stage: Stage, by_name: dict[str, Stage], names: list[str], params: ParameterSet, review_file: str | Path
+) -> dict[str, str | None]:
     """Check the outputs of every earlier stage ``stage`` reads (and theirs, recursively).
 
     Returns ``{upstream stage: fingerprint or None when absent}`` for the direct upstream stages.
@@ -183,9 +198,11 @@ def _checked_upstream(stage: Stage, by_name: dict[str, Stage], names: list[str],
         folder = results_dir / name
         if not folder.is_dir():
             if name in graph.required:
-                raise CompendiumError(f"stage {stage.name} needs the outputs of stage {name}, and "
-                                      f"{display_path(folder)} does not exist; run it first: compendium run --only {name[:2]} "
-                                      "(or make report)")
+                raise CompendiumError(
+                    f"stage {stage.name} needs the outputs of stage {name}, and "
+                    f"{display_path(folder)} does not exist; run it first: compendium run --only {name[:2]} "
+                    "(or make report)"
+                )
             found[name] = None
             continue
         upstream_stage = by_name[name]
@@ -197,8 +214,13 @@ def _checked_upstream(stage: Stage, by_name: dict[str, Stage], names: list[str],
     return found
 
 
-def run_stage(stage: Stage, params: ParameterSet, upstream: dict[str, str | None], review_file: Path = REVIEW_FILE,
-              log: Callable[[str], None] = print) -> StageRun:
+def run_stage(
+    stage: Stage,
+    params: ParameterSet,
+    upstream: dict[str, str | None],
+    review_file: Path = REVIEW_FILE,
+    log: Callable[[str], None] = print,
+) -> StageRun:
     """Execute one stage into a temporary folder and move it into place on success."""
     import nbformat
     import papermill
@@ -221,21 +243,33 @@ def run_stage(stage: Stage, params: ParameterSet, upstream: dict[str, str | None
         log(f"[compendium] running {stage.name} ...")
         try:
             papermill.execute_notebook(
-                str(input_path), str(executed), parameters=values, cwd=str(ROOT),
-                kernel_name="python3", progress_bar=False, log_output=False,
+                str(input_path),
+                str(executed),
+                parameters=values,
+                cwd=str(ROOT),
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
                 kernel_manager_class="compendium.pipeline.kernel.IPCKernelManager",
             )
         except papermill.PapermillExecutionError as error:
-            raise _stage_failed(stage, final_dir, executed, inputs,
-                                f"cell {error.cell_index} of the executed notebook (execution count {error.exec_count}): "
-                                f"{error.ename}: {error.evalue}") from None
+            raise _stage_failed(
+                stage,
+                final_dir,
+                executed,
+                inputs,
+                f"cell {error.cell_index} of the executed notebook (execution count {error.exec_count}): "
+                f"{error.ename}: {error.evalue}",
+            ) from None
         except OSError as error:
             raise _stage_failed(stage, final_dir, executed, inputs, _os_reason(error)) from None
         except Exception as error:  # noqa: BLE001 - nbclient's DeadKernelError, timeouts, kernel start failures
             reason = f"{type(error).__name__}: {error}"
             if type(error).__name__ == "DeadKernelError":
-                reason = ("the kernel died while a cell was running (killed by the system, often for lack of memory, "
-                          f"or by a signal): {error}")
+                reason = (
+                    "the kernel died while a cell was running (killed by the system, often for lack of memory, "
+                    f"or by a signal): {error}"
+                )
             raise _stage_failed(stage, final_dir, executed, inputs, reason) from None
         input_path.unlink()
         fingerprint = write_fingerprint(work_dir, stage.name, inputs)
@@ -258,18 +292,30 @@ def _os_reason(error: OSError) -> str:
     return f"{where}{error.strerror or error}{hint}"
 
 
-def _stage_failed(stage: Stage, final_dir: Path, executed: Path, inputs: dict[str, object], reason: str) -> CompendiumError:
+def _stage_failed(
+    stage: Stage, final_dir: Path, executed: Path, inputs: dict[str, object], reason: str
+) -> CompendiumError:
     """Keep the failed notebook (when it can be written), note the failed attempt, build the error."""
     kept = _keep_failed_notebook(executed, final_dir.parent / FAILED_DIR / stage.name)
     if final_dir.is_dir():
         mark_failed_attempt(final_dir, inputs, reason)
-        previous = (f"the previous outputs in {display_path(final_dir)} were left as they were "
-                    "(marked as built from the previous inputs)")
+        previous = (
+            f"the previous outputs in {display_path(final_dir)} were left as they were "
+            "(marked as built from the previous inputs)"
+        )
     else:
         previous = f"no outputs were written to {display_path(final_dir)}"
-    incomplete = " (it may be cut short: it was being written when the error happened)" if "No space left" in reason else ""
-    where = f"The failed notebook is at {display_path(kept)}{incomplete}; " if kept else "No failed notebook could be kept; "
-    return CompendiumError(f"stage {stage.name} failed in notebook {display_path(stage.path)}: {reason}\n{where}{previous}.")
+    incomplete = (
+        " (it may be cut short: it was being written when the error happened)" if "No space left" in reason else ""
+    )
+    where = (
+        f"The failed notebook is at {display_path(kept)}{incomplete}; "
+        if kept
+        else "No failed notebook could be kept; "
+    )
+    return CompendiumError(
+        f"stage {stage.name} failed in notebook {display_path(stage.path)}: {reason}\n{where}{previous}."
+    )
 
 
 def _keep_failed_notebook(executed: Path, failed_dir: Path) -> Path | None:

@@ -39,19 +39,28 @@ STREAM_LABELS: dict[str, str] = {**vocabulary.STREAM_LABELS, consensus.ALL_STREA
 MOUSE_DIRECTIONS = ("benefit", "no_effect", "harm", "mixed")
 #: GRADE rule thresholds printed in the methods (names of compendium.bias.grade constants)
 GRADE_THRESHOLDS = (
-    "RISK_OF_BIAS_SERIOUS_SHARE", "RISK_OF_BIAS_VERY_SERIOUS_SHARE", "INCONSISTENCY_I2_SERIOUS",
-    "INCONSISTENCY_I2_VERY_SERIOUS", "OIS_MID_SMD", "OIS_EVENTS", "PUBLICATION_BIAS_MIN_K",
-    "PUBLICATION_BIAS_PVAL", "LARGE_EFFECT_RATIO", "VERY_LARGE_EFFECT_RATIO",
+    "RISK_OF_BIAS_SERIOUS_SHARE",
+    "RISK_OF_BIAS_VERY_SERIOUS_SHARE",
+    "INCONSISTENCY_I2_SERIOUS",
+    "INCONSISTENCY_I2_VERY_SERIOUS",
+    "OIS_MID_SMD",
+    "OIS_EVENTS",
+    "PUBLICATION_BIAS_MIN_K",
+    "PUBLICATION_BIAS_PVAL",
+    "LARGE_EFFECT_RATIO",
+    "VERY_LARGE_EFFECT_RATIO",
 )
 
 
 # --- the report's own tables ---------------------------------------------------------------------
 
+
 def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
     """Tables the report computes (written by stage 05 to ``tables/``)."""
     studies = results.table(INGEST, "studies")
-    weights = consensus.study_weights(studies, results.table(RISK_OF_BIAS, "rob2_judgements"),
-                                      results.table(RISK_OF_BIAS, "observational_rob"))
+    weights = consensus.study_weights(
+        studies, results.table(RISK_OF_BIAS, "rob2_judgements"), results.table(RISK_OF_BIAS, "observational_rob")
+    )
     meter = consensus.consensus_meter(results.table(INGEST, "conclusions"), studies, weights)
     statements = guidance_data.statements(results.table(INGEST, "guidance"))
     tables = {"consensus_meter": meter, "study_weights": weights, "guidance": guidance_data.guidance_table(statements)}
@@ -74,6 +83,7 @@ def mouse_by_sex(preclinical: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- formatting ------------------------------------------------------------------------------------
+
 
 def format_value(value: object) -> str:
     """A table cell as text: integers without decimals, other numbers to 3 significant digits,
@@ -107,15 +117,29 @@ def interval(estimate: object, low: object, high: object) -> str:
     return format_value(estimate) + ("" if limits == "–" else f" ({limits})")
 
 
-def table_view(table: pd.DataFrame | None, columns: list[str] | None = None, *, caption: str,
-               anchor: str, missing: str = "", labels: dict[str, str] | None = None, empty: str = "No rows.") -> dict:
+def table_view(
+    table: pd.DataFrame | None,
+    columns: list[str] | None = None,
+    *,
+    caption: str,
+    anchor: str,
+    missing: str = "",
+    labels: dict[str, str] | None = None,
+    empty: str = "No rows.",
+) -> dict:
     """A table ready for the template: caption, anchor, header labels and formatted rows.
 
     ``columns`` picks and orders the columns (those absent from ``table`` are skipped);
     ``missing`` is the sentence shown when ``table`` is None, ``empty`` when it has no rows.
     """
     if table is None:
-        return {"caption": caption, "anchor": anchor, "missing": missing or "This result was not available.", "header": [], "rows": []}
+        return {
+            "caption": caption,
+            "anchor": anchor,
+            "missing": missing or "This result was not available.",
+            "header": [],
+            "rows": [],
+        }
     if table.empty:
         return {"caption": caption, "anchor": anchor, "missing": empty, "header": [], "rows": []}
     chosen = [c for c in (columns or list(table.columns)) if c in table.columns]
@@ -131,6 +155,7 @@ def _missing(stage: str, name: str) -> str:
 
 # --- sections --------------------------------------------------------------------------------------
 
+
 def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str]) -> dict:
     """Bars (plain and weighted) per stream for one question, plus the sentence with the leading conclusion."""
     rows = meter[meter["question"] == question]
@@ -141,13 +166,26 @@ def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str]) -> d
         for weighted in (False, True):
             column = "weighted_share" if weighted else "share"
             segments = [
-                {"conclusion": r.conclusion, "label": labels[r.conclusion], "width": f"{100 * getattr(r, column):.1f}",
-                 "count": int(r.studies), "weight": format_value(r.weight)}
-                for r in group.itertuples() if getattr(r, column) > 0
+                {
+                    "conclusion": r.conclusion,
+                    "label": labels[r.conclusion],
+                    "width": f"{100 * getattr(r, column):.1f}",
+                    "count": int(r.studies),
+                    "weight": format_value(r.weight),
+                }
+                for r in group.itertuples()
+                if getattr(r, column) > 0
             ]
-            bars.append({"stream": STREAM_LABELS.get(stream, stream.replace("_", " ")), "weighted": weighted,
-                         "total": int(group["stream_studies"].iloc[0]), "total_weight": format_value(float(group["stream_weight"].iloc[0])),
-                         "segments": segments, "is_all": stream == consensus.ALL_STREAMS})
+            bars.append(
+                {
+                    "stream": STREAM_LABELS.get(stream, stream.replace("_", " ")),
+                    "weighted": weighted,
+                    "total": int(group["stream_studies"].iloc[0]),
+                    "total_weight": format_value(float(group["stream_weight"].iloc[0])),
+                    "segments": segments,
+                    "is_all": stream == consensus.ALL_STREAMS,
+                }
+            )
     lead = consensus.leading_conclusion(meter, question)
     lead_weighted = consensus.leading_conclusion(meter, question, weighted=True)
     sentence = ""
@@ -159,11 +197,20 @@ def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str]) -> d
             f"({100 * lead_weighted.weighted_share:.0f}% of the weight)."
         )
     legend = [{"conclusion": c, "label": labels[c]} for c in consensus.CONCLUSIONS[question]]
-    table = rows.assign(stream=rows["stream"].map(lambda s: STREAM_LABELS.get(s, s)),
-                        conclusion=rows["conclusion"].map(labels))
-    return {"bars": bars, "sentence": sentence, "legend": legend,
-            "table": table_view(table, ["stream", "conclusion", "studies", "share", "weight", "weighted_share"],
-                                caption="Consensus meter in numbers (shares are fractions of 1)", anchor=f"table-consensus-{question}")}
+    table = rows.assign(
+        stream=rows["stream"].map(lambda s: STREAM_LABELS.get(s, s)), conclusion=rows["conclusion"].map(labels)
+    )
+    return {
+        "bars": bars,
+        "sentence": sentence,
+        "legend": legend,
+        "table": table_view(
+            table,
+            ["stream", "conclusion", "studies", "share", "weight", "weighted_share"],
+            caption="Consensus meter in numbers (shares are fractions of 1)",
+            anchor=f"table-consensus-{question}",
+        ),
+    }
 
 
 def _sof_by_question(results: ResultSet, questions: list[str]) -> dict[str, pd.DataFrame | None]:
@@ -171,7 +218,7 @@ def _sof_by_question(results: ResultSet, questions: list[str]) -> dict[str, pd.D
     question of the pooled analysis with the same outcome, else treatment (the trials)."""
     sof = results.table(META, "summary_of_findings")
     if sof is None:
-        return {q: None for q in questions}
+        return dict.fromkeys(questions)
     if "question" in sof.columns:
         of_row = sof["question"]
     else:
@@ -187,9 +234,15 @@ def _certainty_lines(sof: pd.DataFrame | None) -> list[dict]:
     lines = []
     for row in sof.itertuples():
         certainty = str(getattr(row, "certainty", "")).strip()
-        lines.append({"outcome": format_value(row.outcome), "effect": format_value(getattr(row, "effect", None)),
-                      "certainty": certainty, "symbols": format_value(getattr(row, "certainty_symbols", None)),
-                      "meaning": CERTAINTY_MEANINGS.get(certainty.lower(), "")})
+        lines.append(
+            {
+                "outcome": format_value(row.outcome),
+                "effect": format_value(getattr(row, "effect", None)),
+                "certainty": certainty,
+                "symbols": format_value(getattr(row, "certainty_symbols", None)),
+                "meaning": CERTAINTY_MEANINGS.get(certainty.lower(), ""),
+            }
+        )
     return lines
 
 
@@ -218,7 +271,9 @@ def _conclusion_for(results: ResultSet, question_id: str, text: str) -> tuple[st
     """The stage and conclusion.json that answer a question (matched by ``question_id``, else by its text)."""
     for stage in CONCLUSION_STAGES:
         conclusion = results.json.get((stage, "conclusion"))
-        if isinstance(conclusion, dict) and (conclusion.get("question_id") == question_id or conclusion.get("question") == text):
+        if isinstance(conclusion, dict) and (
+            conclusion.get("question_id") == question_id or conclusion.get("question") == text
+        ):
             return stage, conclusion
     return "", None
 
@@ -235,12 +290,22 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
             reasons = [str(r) for r in conclusion.get("reasons", [])]
             safety = str(conclusion.get("safety") or "")
         certainty = _certainty_lines(sof[key])
-        views.append({"key": key, "question": text, "answer": answer, "reasons": reasons,
-                      "reasons_by": CONCLUSION_STAGES.get(stage, ""),
-                      "no_answer": "No stage wrote an answer to this question (no conclusion.json names it): "
-                                   "its evidence streams have no studies in the data, or the stage that answers it did not run.",
-                      "certainty_summary": certainty_summary(certainty), "safety": safety,
-                      "meter": _meter_view(meter, key, consensus.conclusion_labels(review.intervention, review.condition)), "certainty": certainty, "sof_missing": sof[key] is None})
+        views.append(
+            {
+                "key": key,
+                "question": text,
+                "answer": answer,
+                "reasons": reasons,
+                "reasons_by": CONCLUSION_STAGES.get(stage, ""),
+                "no_answer": "No stage wrote an answer to this question (no conclusion.json names it): "
+                "its evidence streams have no studies in the data, or the stage that answers it did not run.",
+                "certainty_summary": certainty_summary(certainty),
+                "safety": safety,
+                "meter": _meter_view(meter, key, consensus.conclusion_labels(review.intervention, review.condition)),
+                "certainty": certainty,
+                "sof_missing": sof[key] is None,
+            }
+        )
     return views
 
 
@@ -271,20 +336,41 @@ def _figures_for(figures: list[Figure], analysis_ids: list[str]) -> tuple[list[F
 def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list[str]]:
     caption = "Pooled results (random-effects meta-analysis)"
     if pooled is None:
-        return table_view(None, caption=caption, anchor=f"table-pooled-{question}", missing=_missing(META, "pooled")), []
+        return table_view(
+            None, caption=caption, anchor=f"table-pooled-{question}", missing=_missing(META, "pooled")
+        ), []
     rows = pooled[pooled["question"] == question] if "question" in pooled.columns else pooled
     if "outcome_label" in rows.columns:
         rows = rows.assign(outcome=rows["outcome_label"].fillna(rows["outcome"]))
     if "analysis_set_label" in rows.columns:
         rows = rows.assign(analysis_set=rows["analysis_set_label"].fillna(rows["analysis_set"]))
-    shown = rows.assign(effect_ci=[interval(r.estimate, r.ci_low, r.ci_high) for r in rows.itertuples()],
-                        prediction_interval=[bounds(r.pi_low, r.pi_high) for r in rows.itertuples()])
-    view = table_view(shown, ["outcome", "subgroup", "analysis_set", "measure", "k", "participants", "effect_ci",
-                              "prediction_interval", "i2", "pval", "method", "test", "notes"],
-                      caption=caption, anchor=f"table-pooled-{question}",
-                      labels={"effect_ci": "estimate (CI)", "i2": "I² (%)", "pval": "p", "k": "studies"},
-                      empty="Nothing could be pooled: no outcome has at least two comparable studies with usable numbers. "
-                            "Single-study results are shown instead; the coverage table under Limitations lists what is missing.")
+    shown = rows.assign(
+        effect_ci=[interval(r.estimate, r.ci_low, r.ci_high) for r in rows.itertuples()],
+        prediction_interval=[bounds(r.pi_low, r.pi_high) for r in rows.itertuples()],
+    )
+    view = table_view(
+        shown,
+        [
+            "outcome",
+            "subgroup",
+            "analysis_set",
+            "measure",
+            "k",
+            "participants",
+            "effect_ci",
+            "prediction_interval",
+            "i2",
+            "pval",
+            "method",
+            "test",
+            "notes",
+        ],
+        caption=caption,
+        anchor=f"table-pooled-{question}",
+        labels={"effect_ci": "estimate (CI)", "i2": "I² (%)", "pval": "p", "k": "studies"},
+        empty="Nothing could be pooled: no outcome has at least two comparable studies with usable numbers. "
+        "Single-study results are shown instead; the coverage table under Limitations lists what is missing.",
+    )
     return view, [str(a) for a in rows["analysis_id"]]
 
 
@@ -304,27 +390,52 @@ def _findings(results: ResultSet, review: Review) -> dict:
     preclinical = results.table(INGEST, "preclinical")
     mouse_intensity = None
     if preclinical is not None:
-        mouse_intensity = (preclinical.groupby(["intensity", "direction"]).size().unstack(fill_value=0)
-                           .reindex(columns=list(MOUSE_DIRECTIONS), fill_value=0).reset_index())
+        mouse_intensity = (
+            preclinical.groupby(["intensity", "direction"])
+            .size()
+            .unstack(fill_value=0)
+            .reindex(columns=list(MOUSE_DIRECTIONS), fill_value=0)
+            .reset_index()
+        )
     conclusion = results.json.get((MR, "conclusion"))
     return {
         "treatment": sections["treatment"],
         "risk": sections["risk"],
-        "single": table_view(single, caption="Outcomes reported by a single trial (shown, not pooled)", anchor="table-single-trial",
-                             missing=_missing(META, "single_trial_results")),
-        "sensitivity": table_view(sensitivity, caption="Sensitivity analyses", anchor="table-sensitivity",
-                                  missing=_missing(META, "sensitivity")),
+        "single": table_view(
+            single,
+            caption="Outcomes reported by a single trial (shown, not pooled)",
+            anchor="table-single-trial",
+            missing=_missing(META, "single_trial_results"),
+        ),
+        "sensitivity": table_view(
+            sensitivity,
+            caption="Sensitivity analyses",
+            anchor="table-sensitivity",
+            missing=_missing(META, "sensitivity"),
+        ),
         "meta_other_figures": leftover,
-        "mr_estimates": table_view(mr_estimates, ["study", "year", "role", "exposure", "method", "effect", "direction", "notes"],
-                                   caption="Mendelian randomization estimates", anchor="table-mr-estimates",
-                                   missing=_missing(MR, "mr_estimates")),
-        "triangulation": table_view(_stream_labelled(triangulation), ["stream", "evidence", "direction", "strength", "main_bias"],
-                                    caption="Triangulation across evidence streams", anchor="table-triangulation",
-                                    missing=_missing(MR, "triangulation")),
+        "mr_estimates": table_view(
+            mr_estimates,
+            ["study", "year", "role", "exposure", "method", "effect", "direction", "notes"],
+            caption="Mendelian randomization estimates",
+            anchor="table-mr-estimates",
+            missing=_missing(MR, "mr_estimates"),
+        ),
+        "triangulation": table_view(
+            _stream_labelled(triangulation),
+            ["stream", "evidence", "direction", "strength", "main_bias"],
+            caption="Triangulation across evidence streams",
+            anchor="table-triangulation",
+            missing=_missing(MR, "triangulation"),
+        ),
         "mr_figures": results.figures.get(MR, []),
         "mr_conclusion": conclusion if isinstance(conclusion, dict) else None,
-        "mouse": table_view(mouse_intensity, caption=f"Animal results by {review.intervention} intensity and direction of effect (number of results)",
-                            anchor="table-mouse-intensity", missing=_missing(INGEST, "preclinical")),
+        "mouse": table_view(
+            mouse_intensity,
+            caption=f"Animal results by {review.intervention} intensity and direction of effect (number of results)",
+            anchor="table-mouse-intensity",
+            missing=_missing(INGEST, "preclinical"),
+        ),
     }
 
 
@@ -339,29 +450,51 @@ def _sex_differences(results: ResultSet, tables: dict[str, pd.DataFrame]) -> dic
     human_rows, human_note = None, "Not available: stage 01 did not write observational."
     if observational is not None:
         by_sex = observational[observational["sex"].isin(["male", "female"])]
-        human_rows = by_sex.assign(study=by_sex["study_id"].map(studies),
-                                   estimate_ci=[interval(r.estimate, r.ci_low, r.ci_high) for r in by_sex.itertuples()])
+        human_rows = by_sex.assign(
+            study=by_sex["study_id"].map(studies),
+            estimate_ci=[interval(r.estimate, r.ci_low, r.ci_high) for r in by_sex.itertuples()],
+        )
         sexes = sorted(set(by_sex["sex"]))
         if sexes == ["male"]:
-            human_note = (f"{by_sex['study_id'].nunique()} human observational studies report results for men only (mostly male "
-                          "athletes); none reports women separately, so no human study in the data compares the sexes.")
+            human_note = (
+                f"{by_sex['study_id'].nunique()} human observational studies report results for men only (mostly male "
+                "athletes); none reports women separately, so no human study in the data compares the sexes."
+            )
         elif not sexes:
             human_note = "No human study in the data reports results separately by sex."
         else:
             human_note = "Human observational results reported for one sex:"
     triangulation = results.table(MR, "triangulation")
     return {
-        "mouse_counts": table_view(tables.get("sex_differences_mouse"), caption="Mouse results by sex and direction of effect",
-                                   anchor="table-sex-mouse", missing=_missing(INGEST, "preclinical")),
-        "mouse_rows": table_view(mouse_rows, ["study", "sex", "intensity", "intervention", "outcome", "direction", "notes"],
-                                 caption="Mouse results reported for one sex", anchor="table-sex-mouse-rows",
-                                 missing=_missing(INGEST, "preclinical")),
+        "mouse_counts": table_view(
+            tables.get("sex_differences_mouse"),
+            caption="Mouse results by sex and direction of effect",
+            anchor="table-sex-mouse",
+            missing=_missing(INGEST, "preclinical"),
+        ),
+        "mouse_rows": table_view(
+            mouse_rows,
+            ["study", "sex", "intensity", "intervention", "outcome", "direction", "notes"],
+            caption="Mouse results reported for one sex",
+            anchor="table-sex-mouse-rows",
+            missing=_missing(INGEST, "preclinical"),
+        ),
         "human_note": human_note,
-        "human_rows": table_view(human_rows, ["study", "sex", "population", "exposure", "measure", "estimate_ci"],
-                                 caption="Human results reported for one sex", anchor="table-sex-human",
-                                 labels={"estimate_ci": "estimate (CI)"}, missing=_missing(INGEST, "observational")),
-        "triangulation": table_view(_stream_labelled(triangulation), ["stream", "sex_differences"], caption="Sex differences noted per stream (triangulation)",
-                                    anchor="table-sex-triangulation", missing=_missing(MR, "triangulation")),
+        "human_rows": table_view(
+            human_rows,
+            ["study", "sex", "population", "exposure", "measure", "estimate_ci"],
+            caption="Human results reported for one sex",
+            anchor="table-sex-human",
+            labels={"estimate_ci": "estimate (CI)"},
+            missing=_missing(INGEST, "observational"),
+        ),
+        "triangulation": table_view(
+            _stream_labelled(triangulation),
+            ["stream", "sex_differences"],
+            caption="Sex differences noted per stream (triangulation)",
+            anchor="table-sex-triangulation",
+            missing=_missing(MR, "triangulation"),
+        ),
     }
 
 
@@ -382,13 +515,30 @@ def _guidance(results: ResultSet, review: Review) -> list[dict]:
                 seen.add(key)
                 if evidence.study_id:
                     known = evidence.study_id in labels.index
-                    links.append({"href": f"#study-{evidence.study_id}" if known else "",
-                                  "text": str(labels[evidence.study_id]) if known else evidence.study_id, "title": evidence.describe()})
+                    links.append(
+                        {
+                            "href": f"#study-{evidence.study_id}" if known else "",
+                            "text": str(labels[evidence.study_id]) if known else evidence.study_id,
+                            "title": evidence.describe(),
+                        }
+                    )
                 else:
-                    links.append({"href": f"#{TABLE_ANCHORS.get(evidence.table, 'limitations')}", "text": evidence.table,
-                                  "title": evidence.describe()})
-            statements.append({"id": statement.id, "status": statement.status, "status_label": guidance_data.STATUSES[statement.status],
-                               "text": statement.text, "links": links})
+                    links.append(
+                        {
+                            "href": f"#{TABLE_ANCHORS.get(evidence.table, 'limitations')}",
+                            "text": evidence.table,
+                            "title": evidence.describe(),
+                        }
+                    )
+            statements.append(
+                {
+                    "id": statement.id,
+                    "status": statement.status,
+                    "status_label": guidance_data.STATUSES[statement.status],
+                    "text": statement.text,
+                    "links": links,
+                }
+            )
         if statements:
             topics.append({"title": title, "statements": statements})
     return topics
@@ -413,30 +563,59 @@ def _methods(results: ResultSet) -> dict:
     from compendium.mr.defaults import MIN_SNPS
 
     weights = pd.DataFrame(
-        [(j, w) for j, w in consensus.QUALITY_WEIGHTS.items()] + [(consensus.NOT_ASSESSED, consensus.NOT_ASSESSED_WEIGHT)],
-        columns=["overall judgement", "weight"])
-    meta = pd.DataFrame([(k, str(v), str(META_SENSITIVITY.to_dict()[k])) for k, v in META_DEFAULTS.to_dict().items()],
-                        columns=["setting", "primary analysis", "sensitivity analysis"])
-    mr = pd.DataFrame([(k, str(v)) for k, v in asdict(MR_DEFAULTS).items()] + [(f"minimum SNPs: {k}", str(v)) for k, v in MIN_SNPS.items()],
-                      columns=["setting", "value"])
-    grade_rows = pd.DataFrame([(name, getattr(grade, name)) for name in GRADE_THRESHOLDS], columns=["threshold", "value"])
+        [(j, w) for j, w in consensus.QUALITY_WEIGHTS.items()]
+        + [(consensus.NOT_ASSESSED, consensus.NOT_ASSESSED_WEIGHT)],
+        columns=["overall judgement", "weight"],
+    )
+    meta = pd.DataFrame(
+        [(k, str(v), str(META_SENSITIVITY.to_dict()[k])) for k, v in META_DEFAULTS.to_dict().items()],
+        columns=["setting", "primary analysis", "sensitivity analysis"],
+    )
+    mr = pd.DataFrame(
+        [(k, str(v)) for k, v in asdict(MR_DEFAULTS).items()]
+        + [(f"minimum SNPs: {k}", str(v)) for k, v in MIN_SNPS.items()],
+        columns=["setting", "value"],
+    )
+    grade_rows = pd.DataFrame(
+        [(name, getattr(grade, name)) for name in GRADE_THRESHOLDS], columns=["threshold", "value"]
+    )
     meta_methods = results.json.get((META, "methods"))
     stage_methods = None
     if isinstance(meta_methods, dict):
         stage_methods = pd.DataFrame(flatten(meta_methods), columns=["setting", "value"])
     stage_params = pd.DataFrame(
-        [(stage, name, repr(value)) for stage, values in sorted(results.parameters.items()) for name, value in values.items()],
-        columns=["stage", "parameter", "value as run"])
+        [
+            (stage, name, repr(value))
+            for stage, values in sorted(results.parameters.items())
+            for name, value in values.items()
+        ],
+        columns=["stage", "parameter", "value as run"],
+    )
     return {
         "weights": table_view(weights, caption="Quality weights of the consensus meter", anchor="table-weights"),
-        "meta": table_view(meta, caption=f"Meta-analysis settings (compendium.meta): {META_DEFAULTS.describe()}", anchor="table-meta-defaults"),
-        "mr": table_view(mr, caption="Mendelian randomization engine defaults (compendium.mr.DEFAULTS)", anchor="table-mr-defaults"),
-        "grade": table_view(grade_rows, caption="GRADE rule thresholds (compendium.bias.grade)", anchor="table-grade-thresholds"),
-        "meta_methods": table_view(stage_methods, caption="Methods recorded by the meta-analysis stage (03_meta_analysis methods.json)",
-                                   anchor="table-meta-methods", missing=_missing(META, "methods.json")),
-        "stage_parameters": table_view(stage_params if not stage_params.empty else None,
-                                       caption="Parameters each stage ran with (from its executed notebook)", anchor="table-stage-parameters",
-                                       missing="No executed stage notebooks were found."),
+        "meta": table_view(
+            meta,
+            caption=f"Meta-analysis settings (compendium.meta): {META_DEFAULTS.describe()}",
+            anchor="table-meta-defaults",
+        ),
+        "mr": table_view(
+            mr, caption="Mendelian randomization engine defaults (compendium.mr.DEFAULTS)", anchor="table-mr-defaults"
+        ),
+        "grade": table_view(
+            grade_rows, caption="GRADE rule thresholds (compendium.bias.grade)", anchor="table-grade-thresholds"
+        ),
+        "meta_methods": table_view(
+            stage_methods,
+            caption="Methods recorded by the meta-analysis stage (03_meta_analysis methods.json)",
+            anchor="table-meta-methods",
+            missing=_missing(META, "methods.json"),
+        ),
+        "stage_parameters": table_view(
+            stage_params if not stage_params.empty else None,
+            caption="Parameters each stage ran with (from its executed notebook)",
+            anchor="table-stage-parameters",
+            missing="No executed stage notebooks were found.",
+        ),
         "float_format": FLOAT_FORMAT,
     }
 
@@ -456,16 +635,24 @@ def _evidence_index(results: ResultSet) -> list[dict]:
     studies = results.table(INGEST, "studies")
     sources = results.table(INGEST, "sources").set_index("source_id")
     order = {s: i for i, s in enumerate(STREAM_ORDER)}
-    studies = studies.assign(order=studies["stream"].map(order).fillna(len(order))).sort_values(["question", "order", "year", "study_id"])
+    studies = studies.assign(order=studies["stream"].map(order).fillna(len(order))).sort_values(
+        ["question", "order", "year", "study_id"]
+    )
     index = []
     for row in studies.itertuples():
         source = sources.loc[row.source_id] if row.source_id in sources.index else None
-        index.append({
-            "id": row.study_id, "label": row.label, "year": format_value(row.year), "question": row.question,
-            "stream": STREAM_LABELS.get(row.stream, row.stream), "design": row.design,
-            "citation": "" if source is None else format_value(source["citation"]),
-            "doi": "" if source is None or pd.isna(source.get("doi")) else str(source["doi"]),
-        })
+        index.append(
+            {
+                "id": row.study_id,
+                "label": row.label,
+                "year": format_value(row.year),
+                "question": row.question,
+                "stream": STREAM_LABELS.get(row.stream, row.stream),
+                "design": row.design,
+                "citation": "" if source is None else format_value(source["citation"]),
+                "doi": "" if source is None or pd.isna(source.get("doi")) else str(source["doi"]),
+            }
+        )
     return index
 
 
@@ -483,15 +670,21 @@ def _shown_sections(results: ResultSet, guidance: list[dict]) -> tuple[dict[str,
     shown = {
         "trials": bool(streams & {"rct", "non_randomised"}) or _has_rows(results.table(INGEST, "trials")),
         "observational": observational or risk_pooled,
-        "mr": bool(streams & {"mendelian_randomization", "mr_meta_analysis"}) or _has_rows(results.table(MR, "mr_estimates")),
+        "mr": bool(streams & {"mendelian_randomization", "mr_meta_analysis"})
+        or _has_rows(results.table(MR, "mr_estimates")),
         "mouse": _has_rows(results.table(INGEST, "preclinical")),
         "reviews": _has_rows(results.table(META, "review_comparison")),
         "guidance": bool(guidance),
     }
     shown["sex"] = shown["mouse"] or observational
-    absent = {"trials": "intervention trials", "observational": "observational studies",
-              "mr": "Mendelian randomization studies", "mouse": "animal studies",
-              "reviews": "published reviews to compare with", "guidance": "practical guidance statements"}
+    absent = {
+        "trials": "intervention trials",
+        "observational": "observational studies",
+        "mr": "Mendelian randomization studies",
+        "mouse": "animal studies",
+        "reviews": "published reviews to compare with",
+        "guidance": "practical guidance statements",
+    }
     return shown, [text for key, text in absent.items() if not shown[key]]
 
 
@@ -519,51 +712,95 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
         "notice": _lead_sentence(review.report.notice),
         "guidance_notice": _lead_sentence(review.report.guidance_notice),
         "review_limitations": list(review.report.limitations),
-        "questions_heading": "The question" if count == 1 else ("The two questions" if count == 2 else f"The {count} questions"),
+        "questions_heading": "The question"
+        if count == 1
+        else ("The two questions" if count == 2 else f"The {count} questions"),
         "no_studies": results.table(INGEST, "studies").empty,
         "shown": shown,
         "absent": absent,
         "questions": _question_views(results, meter, review),
         "evidence_base": {
             "figures": results.figures.get(INGEST, []),
-            "flow": table_view(results.table(INGEST, "evidence_flow"), caption="Evidence flow: which studies reach which analysis",
-                               anchor="table-evidence-flow", missing=_missing(INGEST, "evidence_flow")),
-            "trials": table_view(results.table(INGEST, "trials"), ["study_id", "randomised", "intervention_type", "intervention", "comparator",
-                                                                   "duration_weeks", "n_randomised_total"],
-                                 caption="Intervention studies: what was tested", anchor="table-trials",
-                                 missing=_missing(INGEST, "trials")),
+            "flow": table_view(
+                results.table(INGEST, "evidence_flow"),
+                caption="Evidence flow: which studies reach which analysis",
+                anchor="table-evidence-flow",
+                missing=_missing(INGEST, "evidence_flow"),
+            ),
+            "trials": table_view(
+                results.table(INGEST, "trials"),
+                [
+                    "study_id",
+                    "randomised",
+                    "intervention_type",
+                    "intervention",
+                    "comparator",
+                    "duration_weeks",
+                    "n_randomised_total",
+                ],
+                caption="Intervention studies: what was tested",
+                anchor="table-trials",
+                missing=_missing(INGEST, "trials"),
+            ),
         },
         "findings": _findings(results, review),
-        "sof": table_view(results.table(META, "summary_of_findings"),
-                          ["outcome", "effect", "participants_studies", "certainty", "certainty_symbols", "footnotes"],
-                          caption="GRADE Summary of Findings", anchor="table-sof", missing=_missing(META, "summary_of_findings"),
-                          labels={"participants_studies": "participants (studies)", "certainty_symbols": "certainty (symbols)"}),
+        "sof": table_view(
+            results.table(META, "summary_of_findings"),
+            ["outcome", "effect", "participants_studies", "certainty", "certainty_symbols", "footnotes"],
+            caption="GRADE Summary of Findings",
+            anchor="table-sof",
+            missing=_missing(META, "summary_of_findings"),
+            labels={"participants_studies": "participants (studies)", "certainty_symbols": "certainty (symbols)"},
+        ),
         "certainty_meanings": CERTAINTY_MEANINGS,
         "rob": {
             "figures": preferred_palette(results.figures.get(RISK_OF_BIAS, [])),
-            "rob2": table_view(rob2, ["study", "outcome", "d1", "d2", "d3", "d4", "d5", "overall"],
-                               caption="RoB 2 judgements per trial result (D1 randomisation, D2 deviations, D3 missing data, "
-                                       "D4 measurement, D5 selection of the reported result)",
-                               anchor="table-rob2", missing=_missing(RISK_OF_BIAS, "rob2_judgements")),
-            "observational": table_view(obs_rob, ["study", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "overall"],
-                                        caption="Risk of bias in observational studies (ROBINS-E domains D1-D7)",
-                                        anchor="table-observational-rob", missing=_missing(RISK_OF_BIAS, "observational_rob")),
-            "weights": table_view(weights.assign(study=weights["study_id"].map(labels)), ["study", "stream", "rob_tool", "rob_overall", "weight"],
-                                  caption="Quality weight of each study in the consensus meter", anchor="table-study-weights"),
+            "rob2": table_view(
+                rob2,
+                ["study", "outcome", "d1", "d2", "d3", "d4", "d5", "overall"],
+                caption="RoB 2 judgements per trial result (D1 randomisation, D2 deviations, D3 missing data, "
+                "D4 measurement, D5 selection of the reported result)",
+                anchor="table-rob2",
+                missing=_missing(RISK_OF_BIAS, "rob2_judgements"),
+            ),
+            "observational": table_view(
+                obs_rob,
+                ["study", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "overall"],
+                caption="Risk of bias in observational studies (ROBINS-E domains D1-D7)",
+                anchor="table-observational-rob",
+                missing=_missing(RISK_OF_BIAS, "observational_rob"),
+            ),
+            "weights": table_view(
+                weights.assign(study=weights["study_id"].map(labels)),
+                ["study", "stream", "rob_tool", "rob_overall", "weight"],
+                caption="Quality weight of each study in the consensus meter",
+                anchor="table-study-weights",
+            ),
         },
         "sex": _sex_differences(results, tables),
-        "comparison": table_view(results.table(META, "review_comparison"), ["outcome", "ours", "review", "theirs", "reasons"],
-                                 caption="Our pooled results beside the published reviews'", anchor="table-review-comparison",
-                                 missing=_missing(META, "review_comparison")),
+        "comparison": table_view(
+            results.table(META, "review_comparison"),
+            ["outcome", "ours", "review", "theirs", "reasons"],
+            caption="Our pooled results beside the published reviews'",
+            anchor="table-review-comparison",
+            missing=_missing(META, "review_comparison"),
+        ),
         "guidance": guidance,
         "guidance_statuses": guidance_data.STATUSES,
         "limitations": {
-            "coverage": table_view(results.table(INGEST, "coverage"), caption="Coverage: what outcome data each trial provides",
-                                   anchor="table-coverage", missing=_missing(INGEST, "coverage")),
-            "reported_checks": table_view(results.table(INGEST, "reported_checks"),
-                                          ["file", "row", "study_id", "field", "reason", "details"],
-                                          caption="Published statistics that contradict themselves (compendium check-reported)",
-                                          anchor="table-reported-checks", missing=_missing(INGEST, "reported_checks")),
+            "coverage": table_view(
+                results.table(INGEST, "coverage"),
+                caption="Coverage: what outcome data each trial provides",
+                anchor="table-coverage",
+                missing=_missing(INGEST, "coverage"),
+            ),
+            "reported_checks": table_view(
+                results.table(INGEST, "reported_checks"),
+                ["file", "row", "study_id", "field", "reason", "details"],
+                caption="Published statistics that contradict themselves (compendium check-reported)",
+                anchor="table-reported-checks",
+                missing=_missing(INGEST, "reported_checks"),
+            ),
             "missing": results.missing,
         },
         "methods": _methods(results),
@@ -579,13 +816,18 @@ def render_html(context: dict) -> str:
 
     environment = Environment(
         loader=PackageLoader("compendium.report", "templates"),
-        autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
     return environment.get_template(TEMPLATE).render(**context)
 
 
-def write_report(raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path,
-                 review: Review | None = None) -> Path:
+def write_report(
+    raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path, review: Review | None = None
+) -> Path:
     """Stage 05: write the report's own tables to ``output_dir/tables`` and the report to
     ``output_dir/publish/consensus_report.html`` (the runner moves it up to ``results_dir``).
     ``review`` defaults to the declaration that governs ``raw_dir``. Returns the report's path."""

@@ -56,8 +56,15 @@ def parse_evidence(text: str, *, file: str = "guidance.csv", row: int | None = N
     for item in (part.strip() for part in str(text).split(";")):
         match = _LINK.match(item)
         if not match:
-            raise CompendiumError(cell_problem(file, row, "evidence", "links like '01_ingest/trials [study_id=x, outcome=y]' "
-                                               "separated by '; '", item))
+            raise CompendiumError(
+                cell_problem(
+                    file,
+                    row,
+                    "evidence",
+                    "links like '01_ingest/trials [study_id=x, outcome=y]' separated by '; '",
+                    item,
+                )
+            )
         study_id, where = None, []
         for pair in filter(None, (p.strip() for p in (match["filters"] or "").split(","))):
             column, _, value = pair.partition("=")
@@ -75,9 +82,12 @@ def statements(table: pd.DataFrame | None) -> tuple[Statement, ...]:
     """The statements of stage 01's ``guidance`` table (empty when the review has none)."""
     if table is None or table.empty:
         return ()
-    return tuple(Statement(str(r.statement_id), str(r.topic), str(r.status), str(r.statement),
-                           parse_evidence(r.evidence, row=i + 1))
-                 for i, r in enumerate(table.itertuples(index=False)))
+    return tuple(
+        Statement(
+            str(r.statement_id), str(r.topic), str(r.status), str(r.statement), parse_evidence(r.evidence, row=i + 1)
+        )
+        for i, r in enumerate(table.itertuples(index=False))
+    )
 
 
 def guidance_table(chosen: tuple[Statement, ...]) -> pd.DataFrame:

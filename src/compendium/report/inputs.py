@@ -23,10 +23,29 @@ from compendium.vocabulary import META_ANALYSIS as META
 
 #: the earlier stages and the results of each that the report uses (CONTRIBUTING.md, stage outputs)
 EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
-    INGEST: ("studies", "sources", "conclusions", "trials", "observational", "preclinical", "rct_effects",
-             "stream_counts", "evidence_flow", "coverage", "reported_checks", "guidance"),
+    INGEST: (
+        "studies",
+        "sources",
+        "conclusions",
+        "trials",
+        "observational",
+        "preclinical",
+        "rct_effects",
+        "stream_counts",
+        "evidence_flow",
+        "coverage",
+        "reported_checks",
+        "guidance",
+    ),
     RISK_OF_BIAS: ("rob2_judgements", "observational_rob"),
-    META: ("pooled", "study_effects", "single_trial_results", "sensitivity", "review_comparison", "summary_of_findings"),
+    META: (
+        "pooled",
+        "study_effects",
+        "single_trial_results",
+        "sensitivity",
+        "review_comparison",
+        "summary_of_findings",
+    ),
     MR: ("mr_estimates", "triangulation"),
 }
 EXPECTED_JSON: dict[str, tuple[str, ...]] = {META: ("methods", "conclusion"), MR: ("conclusion",)}
@@ -108,7 +127,11 @@ def _figures(stage_dir: Path, stage: str, missing: list[str]) -> list[Figure]:
             missing.append(f"{stage}/{entry['file']} (listed in figures.json)")
             continue
         encoded = base64.b64encode(path.read_bytes()).decode("ascii")
-        figures.append(Figure(stage, name, str(entry.get("title", "")), str(entry.get("alt", "")), f"data:image/png;base64,{encoded}"))
+        figures.append(
+            Figure(
+                stage, name, str(entry.get("title", "")), str(entry.get("alt", "")), f"data:image/png;base64,{encoded}"
+            )
+        )
     return figures
 
 

@@ -10,7 +10,7 @@ import os
 import platform
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -18,8 +18,19 @@ from compendium.paths import ROOT
 
 #: packages whose versions the report lists (the analysis stack, the runner, the report itself)
 CORE_PACKAGES: tuple[str, ...] = (
-    "compendium", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "matplotlib", "seaborn",
-    "frictionless", "papermill", "nbformat", "jinja2", "pyyaml",
+    "compendium",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "pingouin",
+    "matplotlib",
+    "seaborn",
+    "frictionless",
+    "papermill",
+    "nbformat",
+    "jinja2",
+    "pyyaml",
 )
 NOT_A_GIT_CHECKOUT = "not a git checkout"
 
@@ -36,7 +47,8 @@ def data_checksums(raw_dir: str | Path) -> list[tuple[str, str]]:
     """``(file name, sha256)`` of every file in ``raw_dir``, sorted by name."""
     return [
         (path.name, hashlib.sha256(path.read_bytes()).hexdigest())
-        for path in sorted(Path(raw_dir).iterdir()) if path.is_file()
+        for path in sorted(Path(raw_dir).iterdir())
+        if path.is_file()
     ]
 
 
@@ -54,9 +66,17 @@ def package_versions(packages: tuple[str, ...] = CORE_PACKAGES) -> list[tuple[st
 def git_commit(root: str | Path = ROOT) -> str:
     """``git rev-parse HEAD`` of ``root`` (with a note when tracked files have uncommitted changes)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True, timeout=10)
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                capture_output=True, text=True, check=True, timeout=10)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True, timeout=10
+        )
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return NOT_A_GIT_CHECKOUT
     commit = head.stdout.strip()
@@ -66,7 +86,7 @@ def git_commit(root: str | Path = ROOT) -> str:
 def run_date() -> str:
     """Now in UTC (ISO 8601, seconds), or ``SOURCE_DATE_EPOCH`` when that is set."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 

@@ -21,9 +21,23 @@ EMPTY_EXAMPLE = "empty"
 EXAMPLES_DIR = ROOT / "examples"
 #: files and folders copied as they are (paths relative to the repository root)
 TEMPLATE_PATHS = (
-    ".ci", ".gitignore", ".pre-commit-config.yaml", "Makefile", "pyproject.toml", "requirements.lock",
-    "environment.yml", "postBuild", "params.yaml", "LICENSE", "CONTRIBUTING.md", "docs/ADAPTING.md",
-    "src/compendium", "notebooks", "tests", "benchmarks", "reports/README.md",
+    ".ci",
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    "Makefile",
+    "pyproject.toml",
+    "requirements.lock",
+    "environment.yml",
+    "postBuild",
+    "params.yaml",
+    "LICENSE",
+    "CONTRIBUTING.md",
+    "docs/ADAPTING.md",
+    "src/compendium",
+    "notebooks",
+    "tests",
+    "benchmarks",
+    "reports/README.md",
 )
 #: inside the copied paths: what belongs to this repository's own review or examples, or is generated
 EXCLUDED_NAMES = ("__pycache__", "*.egg-info", ".pytest_cache", ".ipynb_checkpoints", "results")
@@ -40,8 +54,7 @@ def available_examples() -> list[str]:
     return sorted(p.name for p in EXAMPLES_DIR.iterdir() if (p / "review.yaml").is_file())
 
 
-def init_compendium(target: str | Path, example: str | None = None,
-                    log: Callable[[str], None] = print) -> Path:
+def init_compendium(target: str | Path, example: str | None = None, log: Callable[[str], None] = print) -> Path:
     """Write a new compendium into ``target`` (which must not exist or be empty).
 
     Parameters

@@ -61,9 +61,17 @@ def account(stage: str, source: str, rows_in: int, used: int, excluded: int) -> 
     >>> account("03_meta_analysis", "continuous_outcomes", 10, 7, 3)["balanced"]
     True
     """
-    record = {"stage": stage, "source": source, "rows_in": int(rows_in), "rows_used": int(used),
-              "rows_excluded": int(excluded), "balanced": int(rows_in) == int(used) + int(excluded)}
+    record = {
+        "stage": stage,
+        "source": source,
+        "rows_in": int(rows_in),
+        "rows_used": int(used),
+        "rows_excluded": int(excluded),
+        "balanced": int(rows_in) == int(used) + int(excluded),
+    }
     if not record["balanced"]:
-        raise CompendiumError(f"stage {stage}: {source} has {rows_in} rows but {used} were used and {excluded} listed as "
-                              f"excluded; every row must be used or excluded with a reason (a bug: please report it)")
+        raise CompendiumError(
+            f"stage {stage}: {source} has {rows_in} rows but {used} were used and {excluded} listed as "
+            f"excluded; every row must be used or excluded with a reason (a bug: please report it)"
+        )
     return record

@@ -27,9 +27,14 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
     counts = result.table(output_dir, "stream_counts", stream_counts(tables))
     if len(counts):
         figure = studies_per_stream(counts)
-        save_figure(figure, output_dir, "studies_per_stream", title="Studies in the evidence base, by stream",
-                    alt="Horizontal bar chart of the number of studies in each evidence stream: "
-                        + "; ".join(f"{row.stream.replace('_', ' ')} {row.studies}" for row in counts.itertuples()))
+        save_figure(
+            figure,
+            output_dir,
+            "studies_per_stream",
+            title="Studies in the evidence base, by stream",
+            alt="Horizontal bar chart of the number of studies in each evidence stream: "
+            + "; ".join(f"{row.stream.replace('_', ' ')} {row.studies}" for row in counts.itertuples()),
+        )
         result.figures.append("studies_per_stream")
     else:
         result.notes.append("no studies in data/raw/studies.csv yet: the evidence base is empty")

@@ -44,8 +44,16 @@ INGEST = "01_ingest"
 INPUTS = ("studies", "mr_studies", "mr_estimates", "observational", "preclinical")
 
 
-def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path, *,
-        snp_table: str | None = None, seed: int = 314159265, n_bootstrap: int = 10000) -> StageResult:
+def run(
+    review: Review,
+    raw_dir: str | Path,
+    results_dir: str | Path,
+    output_dir: str | Path,
+    *,
+    snp_table: str | None = None,
+    seed: int = 314159265,
+    n_bootstrap: int = 10000,
+) -> StageResult:
     """Stage 04 (module docstring)."""
     result = StageResult()
     tables = {name: read_table(results_dir, INGEST, name) for name in INPUTS}
@@ -55,31 +63,54 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
     intercepts = None
     if snp_table is not None:
         user = _user_table(snp_table, seed, n_bootstrap, result, output_dir)
-        estimates, design, intercepts = combine(estimates, user.estimates), combine(design, user.design), user.intercepts
+        estimates, design, intercepts = (
+            combine(estimates, user.estimates),
+            combine(design, user.design),
+            user.intercepts,
+        )
 
     result.table(output_dir, "mr_estimates", estimates)
     if len(estimates):
-        save_figure(published_mr_forest(estimates), output_dir, "mr_published_forest",
-                    title="Published MR estimates of physical activity on ALS", alt=published_mr_forest_alt(estimates))
+        save_figure(
+            published_mr_forest(estimates),
+            output_dir,
+            "mr_published_forest",
+            title="Published MR estimates of physical activity on ALS",
+            alt=published_mr_forest_alt(estimates),
+        )
         result.figures.append("mr_published_forest")
     else:
         result.notes.append("MR: no Mendelian randomization estimates in the data (mr_estimates.csv has no rows)")
     result.table(output_dir, "mr_design", design)
     result.table(output_dir, "mr_sensitivity", sensitivity_table(estimates, design, intercepts))
-    appraisal = result.table(output_dir, "mr_appraisal", strobe_mr_appraisal(design, estimates) if len(design)
-                             else pd.DataFrame(columns=APPRAISAL_COLUMNS))
+    appraisal = result.table(
+        output_dir,
+        "mr_appraisal",
+        strobe_mr_appraisal(design, estimates) if len(design) else pd.DataFrame(columns=APPRAISAL_COLUMNS),
+    )
 
-    rows = evidence_rows(estimates, tables["observational"], tables["preclinical"], tables["studies"]) \
-        if len(estimates) or len(tables["observational"]) or len(tables["preclinical"]) else pd.DataFrame(columns=ROW_COLUMNS)
+    rows = (
+        evidence_rows(estimates, tables["observational"], tables["preclinical"], tables["studies"])
+        if len(estimates) or len(tables["observational"]) or len(tables["preclinical"])
+        else pd.DataFrame(columns=ROW_COLUMNS)
+    )
     triangulation = triangulation_table(rows) if len(rows) else pd.DataFrame(columns=TRIANGULATION_COLUMNS)
-    mouse_counts = preclinical_counts(tables["preclinical"]) if len(tables["preclinical"]) else pd.DataFrame(columns=PRECLINICAL_COUNT_COLUMNS)
+    mouse_counts = (
+        preclinical_counts(tables["preclinical"])
+        if len(tables["preclinical"])
+        else pd.DataFrame(columns=PRECLINICAL_COUNT_COLUMNS)
+    )
     result.table(output_dir, "triangulation", triangulation)
     result.table(output_dir, "triangulation_rows", rows)
     result.table(output_dir, "preclinical_counts", mouse_counts)
     if len(triangulation):
-        save_figure(triangulation_plot(rows, triangulation, mouse_counts), output_dir, "triangulation",
-                    title="Triangulation: MR, observational and animal evidence",
-                    alt=triangulation_alt(triangulation, mouse_counts))
+        save_figure(
+            triangulation_plot(rows, triangulation, mouse_counts),
+            output_dir,
+            "triangulation",
+            title="Triangulation: MR, observational and animal evidence",
+            alt=triangulation_alt(triangulation, mouse_counts),
+        )
         result.figures.append("triangulation")
     else:
         result.notes.append("triangulation: no MR, observational or animal evidence in the data")
@@ -88,7 +119,9 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
     if question is None:
         result.notes.append("no declared question has an observational, MR or animal stream: stage 04 writes no answer")
     elif triangulation.empty or (triangulation["stream"] == MR).sum() == 0:
-        result.notes.append(f"no answer to '{question.text}': the rules need at least one primary Mendelian randomization study")
+        result.notes.append(
+            f"no answer to '{question.text}': the rules need at least one primary Mendelian randomization study"
+        )
     else:
         result.record(output_dir, "conclusion", conclusion(triangulation, rows, appraisal, question))
     return result.finish(output_dir)
@@ -101,23 +134,35 @@ def _user_table(snp_table: str, seed: int, n_bootstrap: int, result: StageResult
     result.objects["user_results"] = user.results
     labels = {"exposure_label": "exposure (user-supplied)", "outcome_label": "outcome (log odds)"}
     ivw = user.results.ivw
-    save_figure(scatter_plot(frame, user.results, **labels), output_dir, "user_mr_scatter",
-                title="User-supplied SNP table: MR scatter plot",
-                alt=f"Scatter plot of SNP-outcome against SNP-exposure effects for {user.results.n_snps} SNPs of the "
-                    f"user-supplied table, with method lines; IVW slope {ivw.estimate:.3g} (95% CI {ivw.ci_low:.3g} to "
-                    f"{ivw.ci_high:.3g}). Not published evidence.")
-    save_figure(mr_funnel_plot(frame, user.results, **labels), output_dir, "user_mr_funnel",
-                title="User-supplied SNP table: MR funnel plot",
-                alt=f"Funnel plot of the per-SNP Wald ratios of the user-supplied table against their precision, with "
-                    f"the IVW ({ivw.estimate:.3g}) and MR-Egger estimates. Not published evidence.")
+    save_figure(
+        scatter_plot(frame, user.results, **labels),
+        output_dir,
+        "user_mr_scatter",
+        title="User-supplied SNP table: MR scatter plot",
+        alt=f"Scatter plot of SNP-outcome against SNP-exposure effects for {user.results.n_snps} SNPs of the "
+        f"user-supplied table, with method lines; IVW slope {ivw.estimate:.3g} (95% CI {ivw.ci_low:.3g} to "
+        f"{ivw.ci_high:.3g}). Not published evidence.",
+    )
+    save_figure(
+        mr_funnel_plot(frame, user.results, **labels),
+        output_dir,
+        "user_mr_funnel",
+        title="User-supplied SNP table: MR funnel plot",
+        alt=f"Funnel plot of the per-SNP Wald ratios of the user-supplied table against their precision, with "
+        f"the IVW ({ivw.estimate:.3g}) and MR-Egger estimates. Not published evidence.",
+    )
     result.figures += ["user_mr_scatter", "user_mr_funnel"]
     if user.leave_one_out is not None:
         loo = user.leave_one_out
-        save_figure(leave_one_out_plot(loo, user.results, **labels), output_dir, "user_mr_leave_one_out",
-                    title="User-supplied SNP table: leave-one-out analysis",
-                    alt=f"IVW estimate with each of the {len(loo)} SNPs left out in turn; estimates range from "
-                        f"{loo['estimate'].min():.3g} to {loo['estimate'].max():.3g} (all SNPs: {ivw.estimate:.3g}). "
-                        "Not published evidence.")
+        save_figure(
+            leave_one_out_plot(loo, user.results, **labels),
+            output_dir,
+            "user_mr_leave_one_out",
+            title="User-supplied SNP table: leave-one-out analysis",
+            alt=f"IVW estimate with each of the {len(loo)} SNPs left out in turn; estimates range from "
+            f"{loo['estimate'].min():.3g} to {loo['estimate'].max():.3g} (all SNPs: {ivw.estimate:.3g}). "
+            "Not published evidence.",
+        )
         result.table(output_dir, "user_mr_leave_one_out", loo)
         result.figures.append("user_mr_leave_one_out")
     plt.close("all")

@@ -46,10 +46,20 @@ STAGE = "03_meta_analysis"
 EFFECT_KEY = ["study_id", "outcome", "outcome_measure", "value_type", "timepoint_weeks"]
 
 
-def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path, *,
-        tau2_method: str = "REML", test: str = "knha", level: float = 95.0, outcomes: list[str] | None = None,
-        subgroup: str | None = None, exclude_high_rob: bool = False,
-        include_active_comparators: bool = False) -> StageResult:
+def run(
+    review: Review,
+    raw_dir: str | Path,
+    results_dir: str | Path,
+    output_dir: str | Path,
+    *,
+    tau2_method: str = "REML",
+    test: str = "knha",
+    level: float = 95.0,
+    outcomes: list[str] | None = None,
+    subgroup: str | None = None,
+    exclude_high_rob: bool = False,
+    include_active_comparators: bool = False,
+) -> StageResult:
     """Stage 03 (module docstring). ``subgroup`` None uses the review's declared subgroup variable."""
     result = StageResult()
     subgroup = review.subgroup if subgroup is None else subgroup
@@ -61,22 +71,49 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
     trial_effects, trial_excluded = reported_effects(inputs)
     event_effects, event_excluded = dichotomous_effects(inputs)
     result.accounting += [
-        account(STAGE, "continuous_outcomes", len(inputs.tables["continuous_outcomes"]), 2 * len(arm_effects), len(arm_excluded)),
-        account(STAGE, "dichotomous_outcomes", len(inputs.tables["dichotomous_outcomes"]), 2 * len(event_effects), len(event_excluded)),
+        account(
+            STAGE,
+            "continuous_outcomes",
+            len(inputs.tables["continuous_outcomes"]),
+            2 * len(arm_effects),
+            len(arm_excluded),
+        ),
+        account(
+            STAGE,
+            "dichotomous_outcomes",
+            len(inputs.tables["dichotomous_outcomes"]),
+            2 * len(event_effects),
+            len(event_excluded),
+        ),
         account(STAGE, "rct_effects", len(inputs.tables["rct_effects"]), len(trial_effects), len(trial_excluded)),
     ]
     parts = [frame for frame in (arm_effects, trial_effects, event_effects) if len(frame)]
     effects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EFFECT_COLUMNS)
-    unusable = pd.concat([frame for frame in (arm_excluded, trial_excluded, event_excluded) if len(frame)]
-                         or [pd.DataFrame(columns=EXCLUDED_COLUMNS)], ignore_index=True)
-    treatment = build_treatment_analyses(effects, rob, include_active_comparators=include_active_comparators,
-                                         exclude_high_rob=exclude_high_rob, outcomes=outcomes, unusable=unusable,
-                                         intervention=review.intervention, continuous_measure=review.continuous_measure)
+    unusable = pd.concat(
+        [frame for frame in (arm_excluded, trial_excluded, event_excluded) if len(frame)]
+        or [pd.DataFrame(columns=EXCLUDED_COLUMNS)],
+        ignore_index=True,
+    )
+    treatment = build_treatment_analyses(
+        effects,
+        rob,
+        include_active_comparators=include_active_comparators,
+        exclude_high_rob=exclude_high_rob,
+        outcomes=outcomes,
+        unusable=unusable,
+        intervention=review.intervention,
+        continuous_measure=review.continuous_measure,
+    )
     chosen = effects if outcomes is None else effects[effects["outcome"].isin(outcomes)]
     result.accounting.append(effects_accounting(chosen, treatment))
-    excluded = pd.concat([unusable, treatment.excluded], ignore_index=True) if len(unusable) or len(treatment.excluded) \
+    excluded = (
+        pd.concat([unusable, treatment.excluded], ignore_index=True)
+        if len(unusable) or len(treatment.excluded)
         else pd.DataFrame(columns=EXCLUDED_COLUMNS)
-    excluded = excluded.sort_values(["study_id", "outcome", "source_table", "timepoint_weeks", "reason"], kind="mergesort")
+    )
+    excluded = excluded.sort_values(
+        ["study_id", "outcome", "source_table", "timepoint_weeks", "reason"], kind="mergesort"
+    )
     if outcomes is not None:
         excluded = excluded[excluded["outcome"].isin(outcomes)]
     result.table(output_dir, "excluded_data", excluded.reset_index(drop=True))
@@ -84,8 +121,11 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
         result.notes.append("trials: no arm-level or trial-reported result with usable numbers; nothing to pool")
 
     risk = risk_estimates(inputs)
-    result.table(output_dir, "risk_estimates",
-                 risk.sort_values(["analysis_key", "study_id", "estimate_label"], kind="mergesort").reset_index(drop=True))
+    result.table(
+        output_dir,
+        "risk_estimates",
+        risk.sort_values(["analysis_key", "study_id", "estimate_label"], kind="mergesort").reset_index(drop=True),
+    )
     if risk.empty:
         result.notes.append("observational estimates: none in the data (observational.csv has no rows)")
 
@@ -97,8 +137,18 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
     result.table(output_dir, "single_trial_results", treatment.singles)
     if not fits:
         result.notes.append("pooled: no outcome has at least two comparable studies with usable numbers")
-    result.table(output_dir, "sensitivity", sensitivity_table(fits, rob, test=test, level=level, with_active=treatment.with_active,
-                                                              include_active_comparators=include_active_comparators))
+    result.table(
+        output_dir,
+        "sensitivity",
+        sensitivity_table(
+            fits,
+            rob,
+            test=test,
+            level=level,
+            with_active=treatment.with_active,
+            include_active_comparators=include_active_comparators,
+        ),
+    )
     result.figures += forest_figures(fits, rob, output_dir, review.intervention)
     funnel_lines = funnel_figures(fits, output_dir, review.intervention)
     result.table(output_dir, "review_comparison", review_comparison(inputs, pooled, treatment.singles, risk, excluded))
@@ -107,13 +157,26 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
     result.table(output_dir, "grade_domains", domains)
 
     if review.question_for_role("treatment") is not None:
-        result.record(output_dir, "conclusion", treatment_conclusion(pooled, treatment.singles, sof, inputs.tables["rct_effects"],
-                                                                     inputs.tables["trials"], review))
+        result.record(
+            output_dir,
+            "conclusion",
+            treatment_conclusion(
+                pooled, treatment.singles, sof, inputs.tables["rct_effects"], inputs.tables["trials"], review
+            ),
+        )
     else:
         result.notes.append("no declared question has the rct stream: stage 03 writes no answer (conclusion.json)")
-    methods = methods_record(method=tau2_method, test=test, level=level, subgroup=subgroup, exclude_high_rob=exclude_high_rob,
-                             include_active_comparators=include_active_comparators, outcomes=outcomes,
-                             rob_available=rob.available, review=review)
+    methods = methods_record(
+        method=tau2_method,
+        test=test,
+        level=level,
+        subgroup=subgroup,
+        exclude_high_rob=exclude_high_rob,
+        include_active_comparators=include_active_comparators,
+        outcomes=outcomes,
+        rob_available=rob.available,
+        review=review,
+    )
     methods["funnel_plots_done"] = funnel_lines
     result.record(output_dir, "methods", methods)
     result.objects["treatment"] = treatment
@@ -122,6 +185,7 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
 
 def effects_accounting(effects: pd.DataFrame, treatment: TreatmentAnalyses) -> dict:
     """Every trial effect is pooled, shown (``single_trial_results``) or excluded with a reason."""
+
     def keys(frame: pd.DataFrame) -> set[tuple]:
         if frame.empty:
             return set()

@@ -30,12 +30,15 @@ def _robvis_columns(tool: str) -> list[str]:
     return ["Study", *TOOL_DOMAINS[tool], "Overall", "Weight"]
 
 
-def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path, *,
-        palette: str = "cochrane") -> StageResult:
+def run(
+    review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path, *, palette: str = "cochrane"
+) -> StageResult:
     """Stage 02 (module docstring); ``palette`` colours the observational figure."""
     result = StageResult()
-    read = {name: read_table(results_dir, INGEST, name)
-            for name in ("rob2_answers", "rob2_overrides", "observational_rob", "studies", "trials", "arms")}
+    read = {
+        name: read_table(results_dir, INGEST, name)
+        for name in ("rob2_answers", "rob2_overrides", "observational_rob", "studies", "trials", "arms")
+    }
     _rob2(review, read, result, output_dir)
     _observational(read, result, output_dir, palette)
     return result.finish(output_dir)
@@ -52,7 +55,9 @@ def _rob2(review: Review, read: dict[str, pd.DataFrame], result: StageResult, ou
         result.accounting.append(account(STAGE, "rob2_answers", 0, 0, 0))
         return
     wide = rob_tables.rob2_wide(answers, read["rob2_overrides"])
-    judgements = result.table(output_dir, "rob2_judgements", rob_tables.rob2_judgements(rob2.assess(wide, source="rob2_answers"), studies))
+    judgements = result.table(
+        output_dir, "rob2_judgements", rob_tables.rob2_judgements(rob2.assess(wide, source="rob2_answers"), studies)
+    )
     result.tables["overrides"] = rob_tables.overrides_shown(judgements)
     result.table(output_dir, "rob_no_information", rob_tables.no_information(rob2.count_no_information(wide), studies))
     result.accounting.append(account(STAGE, "rob2_answers", len(answers), len(answers), 0))
@@ -68,41 +73,67 @@ def _rob2(review: Review, read: dict[str, pd.DataFrame], result: StageResult, ou
     labels = rob_tables.study_labels(studies)
     zero_weight = [labels.get(s, s) for s in weights.loc[weights["weight"] == 0, "study_id"]]
     weight_note = f" Weighted by the number randomised; weight 0 (not reported): {', '.join(zero_weight) or 'none'}."
-    outcome_names = " / ".join(review.outcome_label(o) for o in review.rob_summary_outcomes if o in set(function["outcome"]))
+    outcome_names = " / ".join(
+        review.outcome_label(o) for o in review.rob_summary_outcomes if o in set(function["outcome"])
+    )
     for colours in PALETTES:
         figure = traffic_light_plot(robvis, palette=colours, title=f"RoB 2 by trial: {outcome_names}")
-        save_figure(figure, output_dir, f"rob2_traffic_light_{colours}",
-                    title=f"RoB 2 traffic-light plot, {outcome_names} ({colours} palette)",
-                    alt=f"Traffic-light plot of RoB 2 judgements per trial and domain for {outcome_names}. " + summary_text)
+        save_figure(
+            figure,
+            output_dir,
+            f"rob2_traffic_light_{colours}",
+            title=f"RoB 2 traffic-light plot, {outcome_names} ({colours} palette)",
+            alt=f"Traffic-light plot of RoB 2 judgements per trial and domain for {outcome_names}. " + summary_text,
+        )
         result.figures.append(f"rob2_traffic_light_{colours}")
         if float(weights["weight"].sum()) <= 0:
             if colours == PALETTES[0]:
                 result.notes.append("RoB 2 weighted summary not drawn: no trial reports its number randomised")
             continue
-        figure = summary_plot(robvis, palette=colours, weighted=True, weight_label="participants randomised",
-                              title=f"RoB 2 summary, {outcome_names} (weighted by number randomised)")
-        save_figure(figure, output_dir, f"rob2_summary_weighted_{colours}",
-                    title=f"RoB 2 weighted summary, {outcome_names} ({colours} palette)",
-                    alt="Stacked bars of the share of randomised participants in each RoB 2 judgement, per domain and overall, "
-                        f"for {outcome_names}. " + summary_text + weight_note)
+        figure = summary_plot(
+            robvis,
+            palette=colours,
+            weighted=True,
+            weight_label="participants randomised",
+            title=f"RoB 2 summary, {outcome_names} (weighted by number randomised)",
+        )
+        save_figure(
+            figure,
+            output_dir,
+            f"rob2_summary_weighted_{colours}",
+            title=f"RoB 2 weighted summary, {outcome_names} ({colours} palette)",
+            alt="Stacked bars of the share of randomised participants in each RoB 2 judgement, per domain and overall, "
+            f"for {outcome_names}. " + summary_text + weight_note,
+        )
         result.figures.append(f"rob2_summary_weighted_{colours}")
 
 
 def _observational(read: dict[str, pd.DataFrame], result: StageResult, output_dir: str | Path, palette: str) -> None:
     answers = read["observational_rob"]
     if answers.empty:
-        result.notes.append("ROBINS-E: no domain judgements in observational_rob.csv; observational studies are not assessed")
+        result.notes.append(
+            "ROBINS-E: no domain judgements in observational_rob.csv; observational studies are not assessed"
+        )
         result.table(output_dir, "observational_rob", pd.DataFrame(columns=OBSERVATIONAL_COLUMNS))
         result.accounting.append(account(STAGE, "observational_rob", 0, 0, 0))
         return
-    table = result.table(output_dir, "observational_rob", rob_tables.observational_judgements(
-        observational.assess_observational(observational.pivot_judgements(answers, source="observational_rob")), read["studies"]))
+    table = result.table(
+        output_dir,
+        "observational_rob",
+        rob_tables.observational_judgements(
+            observational.assess_observational(observational.pivot_judgements(answers, source="observational_rob")),
+            read["studies"],
+        ),
+    )
     result.accounting.append(account(STAGE, "observational_rob", len(answers), len(answers), 0))
     robvis = rob_tables.robvis_table(table, tool=ROBINS_E)
-    figure = traffic_light_plot(robvis, tool=ROBINS_E, palette=palette,
-                                title="ROBINS-E domains by observational study")
-    save_figure(figure, output_dir, "observational_traffic_light",
-                title="Risk of bias in observational studies (ROBINS-E domains)",
-                alt="Traffic-light plot of ROBINS-E domain judgements per observational study. "
-                    + rob_tables.describe_judgements(robvis, tool=ROBINS_E))
+    figure = traffic_light_plot(robvis, tool=ROBINS_E, palette=palette, title="ROBINS-E domains by observational study")
+    save_figure(
+        figure,
+        output_dir,
+        "observational_traffic_light",
+        title="Risk of bias in observational studies (ROBINS-E domains)",
+        alt="Traffic-light plot of ROBINS-E domain judgements per observational study. "
+        + rob_tables.describe_judgements(robvis, tool=ROBINS_E),
+    )
     result.figures.append("observational_traffic_light")
