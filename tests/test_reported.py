@@ -7,6 +7,7 @@ Where a row reuses published numbers, the source is named in the comment.
 from __future__ import annotations
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
@@ -21,6 +22,7 @@ from compendium.evidence.reported import (
     printed,
     z_for_level,
 )
+from compendium.paths import ROOT
 
 
 def reasons(flags):
@@ -249,7 +251,7 @@ def test_arm_values_outside_the_instrument_range_are_flagged(tmp_path):
     assert "mean = 1e+300 lies outside [0, 48]" in flags["details"][0]
     # the cli reads the ranges from --review
     review = tmp_path / "review.yaml"
-    review.write_text("outcomes:\n  - {id: alsfrs_r, range: [0, 48]}\n", encoding="utf-8")
+    shutil.copy(ROOT / "review.yaml", review)  # the ALS declaration: ALSFRS-R range [0, 48]
     assert cli_main(["check-reported", str(tmp_path), "--review", str(review), "--json"]) == 0
 
 

@@ -21,8 +21,9 @@ from compendium.data import ValidationFailed, check_package, load_tables
 from compendium.data.plausibility import out_of_range, outcome_ranges
 from compendium.data.summary import coverage_table, evidence_flow, primary_trials, stream_counts
 from compendium.errors import CompendiumError
-from compendium.paths import RAW_DIR
+from compendium.paths import RAW_DIR, ROOT
 from compendium.results_io import read_table, write_table
+from compendium.review import parse_review
 
 TESTS = Path(__file__).parent
 VALID = TESTS / "fixtures" / "valid_package"
@@ -32,11 +33,13 @@ CASES = sorted(
 
 
 def make_package(tmp_path: Path, case: Path | None = None) -> Path:
-    """The valid fixture with the real datapackage.yaml in ``tmp_path/repo/data/raw``, optionally
-    overlaid with a bad-input case (its ``review.yaml`` goes to ``tmp_path/repo``)."""
+    """The valid fixture with the real datapackage.yaml in ``tmp_path/repo/data/raw`` and the real
+    declaration in ``tmp_path/repo/review.yaml``, optionally overlaid with a bad-input case (its
+    ``review.yaml``, if any, replaces the declaration)."""
     package = tmp_path / "repo" / "data" / "raw"
     shutil.copytree(VALID, package, ignore=shutil.ignore_patterns("README.md"))
     shutil.copy(RAW_DIR / "datapackage.yaml", package)
+    shutil.copy(ROOT / "review.yaml", tmp_path / "repo" / "review.yaml")
     if case is not None:
         for item in case.iterdir():
             if item.name == "review.yaml":
@@ -180,13 +183,17 @@ def test_a_byte_order_mark_is_read_by_the_validator_and_the_loaders(tmp_path):
     assert load_tables(package)["sources"]["source_id"].tolist() == ["fixture_source"]
 
 
-def test_outcome_ranges_are_read_from_review_yaml(tmp_path):
-    review = tmp_path / "review.yaml"
-    review.write_text("outcomes:\n  - {id: alsfrs_r, range: [0, 48]}\n  - {id: fatigue}\n", encoding="utf-8")
+def test_outcome_ranges_come_from_the_declaration():
+    review = parse_review(
+        {
+            "title": "synthetic test fixture",
+            "intervention": {"noun": "training"},
+            "comparator": {"noun": "control"},
+            "questions": [{"id": "treatment", "text": "Does it help?", "streams": ["rct"]}],
+            "outcomes": [{"id": "alsfrs_r", "label": "score", "range": [0, 48]}, {"id": "fatigue", "label": "fatigue"}],
+        }
+    )
     assert outcome_ranges(review) == {"alsfrs_r": (0.0, 48.0)}
-    review.write_text("outcomes:\n  - {id: alsfrs_r, range: [48, 0]}\n", encoding="utf-8")
-    with pytest.raises(CompendiumError, match="outcome 'alsfrs_r', 'range': expected \\[low, high\\]"):
-        outcome_ranges(review)
 
 
 def test_out_of_range_checks_locations_not_spreads_and_shifts_the_range_for_changes():
@@ -212,11 +219,13 @@ def test_validate_and_check_reported_read_the_ranges_next_to_the_data_folder(tmp
     assert main(["check-reported", "--json", str(package)]) == 0
     flags = [f for f in json.loads(capsys.readouterr().out) if f["reason"] == "outside_instrument_range"]
     assert [(f["file"], f["row"], f["field"]) for f in flags] == [("continuous_outcomes.csv", 1, "mean")]
-    # without the declaration the value passes (no range known); --review names one explicitly
-    (tmp_path / "repo" / "review.yaml").rename(tmp_path / "elsewhere.yaml")
-    check_package(package)
-    assert main(["validate", "--review", str(tmp_path / "elsewhere.yaml"), str(package)]) == 2
+    assert main(["validate", str(package)]) == 2
     assert "expected a value inside the range of alsfrs_r [0, 48]" in capsys.readouterr().err
+    # --review names another declaration: one without the range lets the value pass
+    declaration = (tmp_path / "repo" / "review.yaml").read_text(encoding="utf-8")
+    without_range = declaration.replace(", range: [0, 48]", "")
+    (tmp_path / "elsewhere.yaml").write_text(without_range, encoding="utf-8")
+    assert main(["validate", "--review", str(tmp_path / "elsewhere.yaml"), str(package)]) == 0
 
 
 def test_real_data_is_inside_the_declared_instrument_ranges(tmp_path):
