@@ -58,7 +58,7 @@ studies <- data.frame(
   study_id = study_id,
   label = paste(bcg$author, bcg$year),
   year = bcg$year,
-  question = "prevention",
+  question = "treatment",
   stream = ifelse(randomised, "rct", "non_randomised"),
   design = ifelse(randomised, "randomised controlled trial",
                   paste0("controlled trial with ", bcg$alloc, " allocation")),

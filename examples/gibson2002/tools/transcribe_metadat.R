@@ -76,7 +76,7 @@ studies <- data.frame(
   study_id = study_id,
   label = paste(gib$author, gib$year),
   year = gib$year,
-  question = "self_management",
+  question = "treatment",
   stream = "rct",
   design = "randomised controlled trial (included in Gibson et al. 2002)",
   source_id = DATASET,

@@ -169,7 +169,7 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
             continue
         resource = package.get_resource(resource_descriptor["name"])
         table = read_text_table(raw_dir / resource_descriptor["path"])
-        own = _check_cells(resource_descriptor, table)
+        own = _check_cells(resource_descriptor, table) + _unique_key_problems(resource_descriptor, table)
         if resource_descriptor["name"] == "continuous_outcomes" and ranges:
             own += [
                 Problem(
@@ -191,6 +191,30 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
             if (p.row, p.column) not in own_cells and not (p.row in nonfinite_rows and p.expected.startswith(ROW_RULE))
         ]
         problems.extend(sorted(found + own, key=lambda p: -1 if p.row is None else p.row))
+    return problems
+
+
+def _unique_key_problems(resource: dict, table: pd.DataFrame) -> list[Problem]:
+    """Rows that repeat the resource's ``x-unique-key`` (a list of columns): a key like a primary
+    key, except that an empty cell is a legal value of it and two empty cells are equal (e.g. a
+    result without a follow-up time: ``timepoint_weeks`` empty)."""
+    key = resource.get("x-unique-key")
+    if not key or table.empty or not set(key) <= set(table.columns):
+        return []
+    values = table[key].astype(str).apply(tuple, axis=1)
+    first_row: dict[tuple, int] = {}
+    problems = []
+    for position, value in enumerate(values, start=1):
+        if not any(value):
+            continue  # a blank row is reported once, as a blank row
+        if value in first_row:
+            shown = ", ".join(f"{c}={v!r}" for c, v in zip(key, value))
+            problems.append(
+                Problem(resource["path"], position, None, None,
+                        f"a unique key ({', '.join(key)}; duplicate of row {first_row[value]}: {shown})")
+            )
+        else:
+            first_row[value] = position
     return problems
 
 
