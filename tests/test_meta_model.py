@@ -9,7 +9,7 @@ import pytest
 
 from compendium.errors import CompendiumError
 from compendium.meta import DEFAULTS, SENSITIVITY, rma
-from metafor_ref import CLOSED, ITERATIVE, ITERATIVE_METHODS, MODEL_DATASETS, arr, assert_close, load
+from metafor_ref import CLOSED, ITERATIVE, ITERATIVE_METHODS, MODEL_DATASETS, REFERENCE_DIR, arr, assert_close, load
 
 METHODS = ("FE", "DL", "REML", "ML", "PM", "SJ", "HE", "EB")
 TESTS = ("z", "knha", "adhoc")
@@ -335,3 +335,16 @@ def test_old_import_paths_still_work() -> None:
 
     assert leave_one_out is leave1out and egger_test is regtest and trim_and_fill is trimfill
     assert cumulative.__name__ == "cumul" and rank_test.__name__ == "ranktest"
+
+
+@pytest.mark.parametrize("method", ["REML", "ML"])
+def test_likelihood_with_a_local_maximum_at_zero_matches_metafor(method: str) -> None:
+    """dat.gibson2002's mean differences: the score is < 0 at tau2 = 0 and the likelihood has an
+    interior root too; metafor (pinned by tests/r/metafor_local_maximum.R) keeps the interior REML
+    maximum (tau2 = 9.68) and sets ML to 0 (its interior root has a lower likelihood than 0)."""
+    pinned = json.loads((REFERENCE_DIR / "local_maximum_gibson_md.json").read_text(encoding="utf-8"))
+    res = rma(pinned["yi"], pinned["vi"], method=method, test="z")
+    expected = pinned["models"][method]
+    np.testing.assert_allclose(
+        [res.estimate, res.se, res.tau2], [expected["beta"], expected["se"], expected["tau2"]], rtol=1e-6, atol=1e-10
+    )

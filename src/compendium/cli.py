@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES = [
     "compendium.bias.cli",
     "compendium.meta.cli",
     "compendium.evidence.cli",
+    "compendium.scaffold.cli",
 ]
 
 #: exit code of every failure (bad input, failed stage, unexpected error), as argparse uses for usage errors

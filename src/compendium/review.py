@@ -18,6 +18,10 @@ Fields (``*`` = required)
                             stage 04), and the value of ``studies.question``; ``streams`` are
                             ``studies.stream`` values
 ``intervention_types``      vocabulary of ``trials.intervention_type`` (filled into the data package)
+``exposure_categories``     vocabulary of the exposure classes of the risk streams (``observational`` and
+                            ``mr_estimates.exposure_category``); empty: any text
+``risk_outcomes``           vocabulary of the outcomes of the observational risk-of-bias judgements
+                            (``observational_rob.outcome``); empty: any text
 ``outcomes``\\*              list of ``{id, label, unit, higher_is_better, surrogate, surrogate_note, safety, range}``:
                             the outcome vocabulary (filled into every outcome column of the data package);
                             ``higher_is_better`` may be omitted (direction given per data row);
@@ -131,6 +135,8 @@ class Review:
     stages: tuple[str, ...]
     report: ReportText
     rob_summary_outcomes: tuple[str, ...] = ()
+    exposure_categories: tuple[str, ...] = ()
+    risk_outcomes: tuple[str, ...] = ()
     source: str = REVIEW_FILE
 
     @property
@@ -255,6 +261,8 @@ REVIEW_KEYS = (
     "stages",
     "report",
     "rob_summary_outcomes",
+    "exposure_categories",
+    "risk_outcomes",
 )
 OUTCOME_KEYS = ("id", "label", "unit", "higher_is_better", "surrogate", "surrogate_note", "safety", "range")
 REPORT_KEYS = ("notice", "guidance_notice", "limitations", "guidance_topics")
@@ -343,6 +351,10 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         c.identifier(t, f"intervention_types[{i}]")
         for i, t in enumerate(c.sequence(data.get("intervention_types"), "intervention_types"))
     )
+    exposures, risk_outcomes = (
+        tuple(c.identifier(t, f"{key}[{i}]") for i, t in enumerate(c.sequence(data.get(key), key)))
+        for key in ("exposure_categories", "risk_outcomes")
+    )
     subgroup = data.get("subgroup")
     if subgroup is not None:
         subgroup = c.identifier(subgroup, "subgroup")
@@ -385,6 +397,8 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         condition=c.text(condition.get("noun"), "condition.noun"),
         questions=tuple(questions),
         intervention_types=types,
+        exposure_categories=exposures,
+        risk_outcomes=risk_outcomes,
         outcomes=tuple(outcomes),
         time_windows=_windows(c, data.get("time_windows")),
         subgroup=subgroup,
@@ -434,13 +448,15 @@ VOCABULARY_PROPERTY = "vocabulary"
 
 
 def fill_vocabularies(descriptor: dict, review: Review) -> dict:
-    """Set ``constraints.enum`` of every field marked ``vocabulary: outcomes``, ``intervention_types``
-    or ``questions`` in a data-package descriptor from the declaration (in place;
+    """Set ``constraints.enum`` of every field marked ``vocabulary: outcomes``, ``intervention_types``,
+    ``questions``, ``exposure_categories`` or ``risk_outcomes`` in a data-package descriptor from the declaration (in place;
     returned for chaining). An unknown vocabulary name is a CompendiumError."""
     vocabularies = {
         "outcomes": list(review.outcome_ids),
         "intervention_types": list(review.intervention_types),
         "questions": [q.id for q in review.questions],
+        "exposure_categories": list(review.exposure_categories),
+        "risk_outcomes": list(review.risk_outcomes),
     }
     for resource in descriptor.get("resources") or []:
         for field in (resource.get("schema") or {}).get("fields") or []:

@@ -210,8 +210,13 @@ def _unique_key_problems(resource: dict, table: pd.DataFrame) -> list[Problem]:
         if value in first_row:
             shown = ", ".join(f"{c}={v!r}" for c, v in zip(key, value))
             problems.append(
-                Problem(resource["path"], position, None, None,
-                        f"a unique key ({', '.join(key)}; duplicate of row {first_row[value]}: {shown})")
+                Problem(
+                    resource["path"],
+                    position,
+                    None,
+                    None,
+                    f"a unique key ({', '.join(key)}; duplicate of row {first_row[value]}: {shown})",
+                )
             )
         else:
             first_row[value] = position

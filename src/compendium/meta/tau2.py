@@ -89,8 +89,10 @@ def _maximise_likelihood(batch: Batch, method: str) -> np.ndarray:
 
     Newton steps (observed information; Fisher scoring where the observed information is not
     positive) from the Hedges value, kept inside a bracket [low, high] of tau2 values whose
-    scores are > 0 and < 0; a step that leaves the bracket is replaced by bisection, and a step
-    below 0 first tries the boundary itself. Plain Fisher scoring (metafor's algorithm)
+    scores are > 0 and < 0; a Newton step that leaves the bracket is replaced by metafor's Fisher
+    scoring step, else by bisection, and the boundary 0 is tried only where the Fisher step
+    crosses it. (The REML likelihood can have a local maximum at 0 and the global one inside:
+    dat.gibson2002's mean differences, score < 0 at 0, metafor tau2 = 9.679.) Plain Fisher scoring (metafor's algorithm)
     oscillates without converging when tau2 is small relative to the sampling variances and k
     is large (metafor then stops with "Fisher scoring algorithm did not converge"); the bracket
     makes every problem converge, in a handful of iterations.
@@ -107,19 +109,40 @@ def _maximise_likelihood(batch: Batch, method: str) -> np.ndarray:
         high = np.where(score < 0.0, np.minimum(high, tau2), high)
         done |= (tau2 <= 0.0) & (score <= 0.0)  # the maximum is on the boundary
         done |= score == 0.0
-        info = np.where(observed > 0.0, observed, expected)
-        proposal = tau2 + score / info
-        inside = np.isfinite(proposal) & (proposal > low) & (proposal < high)
-        try_zero = ~inside & ~zero_tried & (low <= 0.0) & (score < 0.0)
+        newton = tau2 + score / np.where(observed > 0.0, observed, expected)
+        fisher = tau2 + score / expected  # metafor's step
+        inside = np.isfinite(newton) & (newton > low) & (newton < high)
+        fisher_inside = np.isfinite(fisher) & (fisher > low) & (fisher < high)
+        # the boundary is tried only where metafor's own step would cross it (a Newton overshoot
+        # alone must not: the score can be < 0 at 0 and still have an interior root above it)
+        try_zero = ~inside & ~fisher_inside & ~zero_tried & (low <= 0.0) & (score < 0.0) & (fisher <= 0.0)
         zero_tried |= try_zero
         bisect = np.where(np.isfinite(high), 0.5 * (low + high), 2.0 * np.maximum(low, tau2) + 1.0)
-        proposal = np.where(inside, proposal, np.where(try_zero, 0.0, bisect))
+        proposal = np.where(inside, newton, np.where(fisher_inside, fisher, np.where(try_zero, 0.0, bisect)))
         converged = np.abs(proposal - tau2) <= TOLERANCE * np.maximum(1.0, tau2)
         tau2 = np.where(done, tau2, proposal)
         done |= converged
         if done.all():
             break
+    # like metafor: an interior root whose likelihood is below the likelihood at 0 is a local
+    # maximum, and tau2 = 0 is the estimate (metafor warns "may have gotten stuck at a local maximum")
+    interior = tau2 > 0.0
+    if interior.any():
+        below_zero = _profile_loglik(batch, np.zeros(shape), method) > _profile_loglik(batch, tau2, method)
+        tau2 = np.where(interior & below_zero, 0.0, tau2)
     return tau2
+
+
+def _profile_loglik(batch: Batch, tau2: np.ndarray, method: str) -> np.ndarray:
+    """The ML or REML log-likelihood at ``tau2``, up to a constant that depends only on k and p:
+    ``-(sum log(v + tau2) + y'Py)/2``, REML adding ``-log|X'WX|/2`` (Viechtbauer 2005)."""
+    fit = fit_at(batch, tau2)
+    with np.errstate(divide="ignore"):
+        log_w = np.where(batch.mask, np.log(fit.w), 0.0)
+    loglik = 0.5 * (log_w.sum(axis=1) - fit.rss)
+    if method == "REML":
+        loglik = loglik + 0.5 * np.linalg.slogdet(fit.a)[1]
+    return loglik
 
 
 def estimate_tau2(batch: Batch, method: str) -> np.ndarray:

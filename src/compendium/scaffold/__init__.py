@@ -103,7 +103,9 @@ def init_compendium(target: str | Path, example: str | None = None, log: Callabl
 
 
 def _write_readme(target: Path) -> None:
-    """A README stub from the new review's declaration, and the generated data dictionary."""
+    """A README stub from the new review's declaration, and data/README.md: the data dictionary
+    generated from the new review's data package."""
+    from compendium.data.dictionary import update_readme
     from compendium.review import load_review
 
     review = load_review(target / "review.yaml")
@@ -117,3 +119,11 @@ def _write_readme(target: Path) -> None:
         "`docs/ADAPTING.md` explains every field and how to add a study.\n",
         encoding="utf-8",
     )
+    (target / "data" / "README.md").write_text(
+        "# data/\n\n`raw/` holds the evidence of this review: `datapackage.yaml` (the schema of every table) and\n"
+        "one CSV file per table. Every row names its source (`source_id`, a row of `sources.csv`) and where\n"
+        "in the source its numbers are printed (`locator`). The dictionary below is generated from\n"
+        "`datapackage.yaml` (`python -m compendium.data.dictionary` rewrites it).\n",
+        encoding="utf-8",
+    )
+    update_readme(target / "data" / "README.md", target / "data" / "raw")
