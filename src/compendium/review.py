@@ -449,8 +449,9 @@ VOCABULARY_PROPERTY = "vocabulary"
 
 def fill_vocabularies(descriptor: dict, review: Review) -> dict:
     """Set ``constraints.enum`` of every field marked ``vocabulary: outcomes``, ``intervention_types``,
-    ``questions``, ``exposure_categories`` or ``risk_outcomes`` in a data-package descriptor from the declaration (in place;
-    returned for chaining). An unknown vocabulary name is a CompendiumError."""
+    ``questions``, ``exposure_categories`` or ``risk_outcomes`` in a data-package descriptor from the
+    declaration (in place; returned for chaining). An unknown vocabulary name is a CompendiumError;
+    an empty vocabulary leaves the field free text."""
     vocabularies = {
         "outcomes": list(review.outcome_ids),
         "intervention_types": list(review.intervention_types),
