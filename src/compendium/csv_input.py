@@ -47,7 +47,10 @@ def _kind_of_non_file(path: Path) -> str | None:
     if stat.S_ISDIR(mode):
         return "is a directory; expected a CSV file"
     if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
-        return "is a pipe, not a file; expected a CSV file (reading standard input is not supported: save the table to a file)"
+        return (
+            "is a pipe, not a file; expected a CSV file "
+            "(reading standard input is not supported: save the table to a file)"
+        )
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return (
             "is a device (such as /dev/null or a terminal), not a file; expected a CSV file "

@@ -143,7 +143,8 @@ def pivot_judgements(long: pd.DataFrame, *, source: str = "judgements table") ->
         current = results.setdefault((study, outcome), {"study": study, "outcome": outcome, "design": design})
         if current["design"] != design:
             raise CompendiumError(
-                f"{where(source, row, study, 'design')}: {design!r} differs from {current['design']!r} given earlier for this result"
+                f"{where(source, row, study, 'design')}: {design!r} differs from {current['design']!r} given earlier "
+                "for this result"
             )
         current |= {domain: cell(record["judgement"]), f"{domain}_justification": cell(record["justification"])}
     columns = ["study", "outcome", "design", *DOMAINS, *(f"{d}_justification" for d in DOMAINS)]

@@ -474,7 +474,8 @@ def pivot_overrides(wide: pd.DataFrame, overrides: pd.DataFrame, *, source: str 
         study, outcome, target = (cell(record[c]) for c in ("study", "outcome", "target"))
         if target not in OVERRIDE_TARGETS:
             raise CompendiumError(
-                f"{where(source, row, study, 'target')}: {target!r} is not a target; expected one of {', '.join(OVERRIDE_TARGETS)}"
+                f"{where(source, row, study, 'target')}: {target!r} is not a target; expected one of "
+                f"{', '.join(OVERRIDE_TARGETS)}"
             )
         if (study, outcome) not in keys:
             raise CompendiumError(

@@ -146,7 +146,8 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
                 None,
                 None,
                 None,
-                f"a file described in {DESCRIPTOR_NAME} (this one is not described in {DESCRIPTOR_NAME}; add a resource for it or move it out of {raw_dir})",
+                f"a file described in {DESCRIPTOR_NAME} (this one is not described in {DESCRIPTOR_NAME}; add a "
+                f"resource for it or move it out of {raw_dir})",
             )
         )
 
@@ -177,7 +178,8 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
                     flag.row,
                     flag.column,
                     table.at[flag.row - 1, flag.column],
-                    f"a value inside the range of {flag.outcome} [{flag.range[0]:g}, {flag.range[1]:g}] (from review.yaml)",
+                    f"a value inside the range of {flag.outcome} [{flag.range[0]:g}, {flag.range[1]:g}] "
+                    "(from review.yaml)",
                 )
                 for flag in out_of_range(table, ranges, file=resource_descriptor["path"])
             ]
@@ -395,7 +397,8 @@ def _check_resource(resource, resource_descriptor: dict) -> list[Problem]:
             row_number - 1,
             None,
             None,
-            f"{len(field_names)} values, one per column (the row has {cells} values but the header has {len(field_names)} columns)",
+            f"{len(field_names)} values, one per column (the row has {cells} values but the header has "
+            f"{len(field_names)} columns)",
         )
         for row_number, cells in ragged.items()
     ]

@@ -137,8 +137,9 @@ def consensus_meter(
         if row.question not in CONCLUSIONS or row.conclusion not in CONCLUSIONS[row.question]:
             allowed = CONCLUSIONS.get(row.question, ())
             raise CompendiumError(
-                f"conclusions.csv: row {position}, column conclusion: {row.conclusion!r} is not a conclusion of question "
-                f"{row.question!r}; expected one of {', '.join(allowed) or 'risk/treatment questions'}"
+                f"conclusions.csv: row {position}, column conclusion: {row.conclusion!r} "
+                f"is not a conclusion of question {row.question!r}; "
+                f"expected one of {', '.join(allowed) or 'risk/treatment questions'}"
             )
         records.append(
             (

@@ -153,7 +153,8 @@ def estimate_flags(
             (
                 "estimate",
                 "smd_implausible",
-                f"|SMD| = {abs(est.value):g} > {SMD_MAX_ABS:g}: too large for a standardised mean difference; possibly a raw mean difference labelled SMD",
+                f"|SMD| = {abs(est.value):g} > {SMD_MAX_ABS:g}: too large for a standardised mean difference; "
+                "possibly a raw mean difference labelled SMD",
             )
         )
 
@@ -201,7 +202,8 @@ def estimate_flags(
                 (
                     "p_value",
                     "p_contradicts_ci",
-                    f"printed p {p_relation} {p.value:g}, but the {basis} implies |z| between {z_min:.2f} and {z_max:.2f} (two-sided p about {p_implied:.2g})",
+                    f"printed p {p_relation} {p.value:g}, but the {basis} implies |z| between {z_min:.2f} and "
+                    f"{z_max:.2f} (two-sided p about {p_implied:.2g})",
                 )
             )
     if z_printed is not None:
@@ -235,7 +237,8 @@ def _asymmetry(measure: str, est: Printed, lo: Printed, hi: Printed, g, is_ratio
         (
             "ci_low",
             "ci_asymmetric",
-            f"on the {scale} scale of a {measure} the CI runs {below:.3g} below and {above:.3g} above the estimate ({asymmetry / width:.0%} of its width beyond rounding)",
+            f"on the {scale} scale of a {measure} the CI runs {below:.3g} below and {above:.3g} above the estimate "
+            f"({asymmetry / width:.0%} of its width beyond rounding)",
         )
     ]
 
@@ -371,7 +374,8 @@ def _trial_totals(tables: dict) -> list[dict]:
                             trial["study_id"],
                             "n_randomised_total",
                             "arms_total_mismatch",
-                            f"arms' {column} add up to {sum(counts)} ({' + '.join(map(str, counts))}), but the printed total is {total}",
+                            f"arms' {column} add up to {sum(counts)} ({' + '.join(map(str, counts))}), but the "
+                            f"printed total is {total}",
                         )
                     )
                 break
@@ -401,7 +405,8 @@ def _review_totals(reviews: pd.DataFrame | None) -> list[dict]:
                             study_id,
                             column,
                             "review_count_exceeds_total",
-                            f"{column} = {value} for '{_cell(row, 'outcome_label')}' exceeds the review's total {column} = {max(totals)}",
+                            f"{column} = {value} for '{_cell(row, 'outcome_label')}' exceeds the review's total "
+                            f"{column} = {max(totals)}",
                         )
                     )
         for index, row in rows.iterrows():
@@ -442,7 +447,8 @@ def _observed_expected(observational: pd.DataFrame | None) -> list[dict]:
                     _cell(row, "study_id"),
                     "estimate",
                     "observed_expected_mismatch",
-                    f"{cases} observed / {expected.value:g} expected = {cases / expected.value:.3g}, but the printed {_cell(row, 'measure')} is {est.value:g}",
+                    f"{cases} observed / {expected.value:g} expected = {cases / expected.value:.3g}, but the printed "
+                    f"{_cell(row, 'measure')} is {est.value:g}",
                 )
             )
     return out
@@ -459,7 +465,8 @@ def _outside_range(outcomes: pd.DataFrame | None, ranges: Mapping[str, tuple[flo
             flag.study_id,
             flag.column,
             "outside_instrument_range",
-            f"{flag.column} = {flag.value:g} lies outside [{flag.range[0]:g}, {flag.range[1]:g}], the range of {flag.outcome} for this kind of value",
+            f"{flag.column} = {flag.value:g} lies outside [{flag.range[0]:g}, {flag.range[1]:g}], the range of "
+            f"{flag.outcome} for this kind of value",
         )
         for flag in out_of_range(outcomes, ranges)
     ]

@@ -351,7 +351,8 @@ def _evidence_text(stream: str, rows: pd.DataFrame, studies: pd.DataFrame) -> st
     counted = rows[rows["counted"]]
     counts = studies["direction"].value_counts()
     names = DIRECTION_TEXT["mouse" if stream == PRECLINICAL else "human"]
-    study_text = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'} ({_counts_text(counts.reindex(DIRECTIONS, fill_value=0), names)})"
+    counts_text = _counts_text(counts.reindex(DIRECTIONS, fill_value=0), names)
+    study_text = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'} ({counts_text})"
     if stream == PRECLINICAL:
         by_intensity = []
         for intensity in PRECLINICAL_INTENSITY_ORDER:
@@ -378,7 +379,8 @@ def _evidence_text(stream: str, rows: pd.DataFrame, studies: pd.DataFrame) -> st
     stated = cat.isin([STATED_INCREASE, STATED_NULL, STATED_DECREASE])
     if stated.any():
         parts.append(
-            f"no estimate, stated conclusion (with or without a p-value) {int(stated.sum())} (increase {int((cat == STATED_INCREASE).sum())}, "
+            f"no estimate, stated conclusion (with or without a p-value) {int(stated.sum())} "
+            f"(increase {int((cat == STATED_INCREASE).sum())}, "
             f"no effect {int((cat == STATED_NULL).sum())}, decrease {int((cat == STATED_DECREASE).sum())})"
         )
     if (cat == NO_ESTIMATE).any():
@@ -519,10 +521,7 @@ def conclusion(
         rule = "R1"
     elif direction in (HARM, BENEFIT):
         unmet = _unmet(direction, mr, mr_studies, rows, appraisal, observational)
-        if direction == HARM:
-            rule = "R5" if unmet else "R2"
-        else:
-            rule = "R6" if unmet else "R3"
+        rule = ("R5" if unmet else "R2") if direction == HARM else ("R6" if unmet else "R3")
     elif direction == NULL and mr["strength"] == CONSISTENT:
         rule = "R4"
     else:

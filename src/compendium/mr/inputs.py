@@ -70,10 +70,10 @@ def mr_input(
     --------
     >>> frame = pd.DataFrame({"beta_exposure": [0.1, 0.0], "se_exposure": [0.01, 0.01],
     ...                       "beta_outcome": [0.2, 0.1], "se_outcome": [0.05, 0.05]})
-    >>> mr_input(frame, source="snps.csv")
+    >>> mr_input(frame, source="snps.csv")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    compendium.errors.CompendiumError: snps.csv, row 2 (line 3), column 'beta_exposure': expected a finite number with absolute value from 1e-12 to 1e+06, got 0.0
+    compendium.errors.CompendiumError: snps.csv, row 2 (line 3), column 'beta_exposure': expected ..., got 0.0
     """
     if len(frame) == 0:
         raise CompendiumError(f"{source}: no rows; expected one row per SNP")
@@ -105,7 +105,8 @@ def _refuse_repeats(keys: Sequence[Hashable], source: str, snp: str | None) -> N
                 )
             raise CompendiumError(
                 f"{source}, row {row} (line {row + 1}): expected each SNP once, got the same four associations "
-                f"as row {first_row[key]} (a repeated SNP would be counted twice; add a SNP label column to tell them apart)"
+                f"as row {first_row[key]} (a repeated SNP would be counted twice; "
+                "add a SNP label column to tell them apart)"
             )
         first_row[key] = row
 

@@ -390,7 +390,7 @@ def sensitivity_table(
     intercepts = intercepts if intercepts is not None else pd.DataFrame(columns=["study_id"])
     rows = []
     for study in design[design["role"] != META_ANALYSIS].itertuples():
-        for code, (label, pattern, method) in SENSITIVITY_ANALYSES.items():
+        for label, pattern, method in SENSITIVITY_ANALYSES.values():
             row = {"study_id": study.study_id, "study": study.study, "role": study.role, "analysis": label}
             printed = estimates[(estimates["study_id"] == study.study_id) & (estimates["method"] == method)]
             printed = printed[printed["row_type"] != "no result"]
