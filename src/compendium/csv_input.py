@@ -27,6 +27,7 @@ import io
 import math
 import stat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -136,7 +137,7 @@ def read_input_csv(path: str | Path, *, expected: str, dtype: type | None = None
         header = next(csv.reader(io.StringIO(text)))
         _check_header(path, header)
         n_rows = _check_blank_rows(path, text)
-        options: dict[str, object] = {"skip_blank_lines": False, "nrows": n_rows}
+        options: dict[str, Any] = {"skip_blank_lines": False, "nrows": n_rows}
         if dtype is str:
             options |= {"dtype": str, "na_filter": False}
         else:

@@ -78,12 +78,12 @@ def mr_input(
     if len(frame) == 0:
         raise CompendiumError(f"{source}: no rows; expected one row per SNP")
     low, high = MIN_ABS_ASSOCIATION, MAX_ABS_ASSOCIATION
-    arrays = [
+    arrays = (
         numeric_column(frame, bx, file=source, min_abs=low, max_abs=high),
         numeric_column(frame, bxse, file=source, minimum=low, max_abs=high),
         numeric_column(frame, by, file=source, max_abs=high),
         numeric_column(frame, byse, file=source, minimum=low, max_abs=high),
-    ]
+    )
     labelled = snp is not None and snp in frame.columns
     if labelled:
         labels = tuple(str(value) for value in frame[snp].tolist())
@@ -132,6 +132,6 @@ def as_input(bx: object, bxse: object, by: object, byse: object, snp: object | N
         and (arrays[3] > 0).all()
     )
     if valid:
-        return MRInput(*arrays, snp=labels)
+        return MRInput(arrays[0], arrays[1], arrays[2], arrays[3], snp=labels)
     frame = pd.DataFrame(dict(zip((BX, BXSE, BY, BYSE), arrays)))
     return mr_input(frame, snp=None, source="arrays")
