@@ -177,7 +177,7 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
                     flag.file,
                     flag.row,
                     flag.column,
-                    table.at[flag.row - 1, flag.column],
+                    str(table.at[flag.row - 1, flag.column]),
                     f"a value inside the range of {flag.outcome} [{flag.range[0]:g}, {flag.range[1]:g}] "
                     "(from review.yaml)",
                 )
@@ -244,8 +244,8 @@ def _check_cells(resource: dict, table: pd.DataFrame) -> list[Problem]:
                 trouble is None
                 and column in ratio_columns
                 and row["measure"] in RATIO_MEASURES
-                and _float(text) is not None
-                and _float(text) <= 0
+                and (number := _float(text)) is not None
+                and number <= 0
             ):
                 trouble = (
                     f"a positive number ({row['measure']} is a ratio measure: its estimate and CI limits are above 0)"

@@ -306,7 +306,7 @@ def stream_judgement(harm: int, benefit: int, null: int, both: int) -> tuple[str
 
 
 def _counts_text(counts: pd.Series, names: dict[str, str]) -> str:
-    return ", ".join(f"{names.get(key, key)} {int(n)}" for key, n in counts.items() if n) or "none"
+    return ", ".join(f"{names.get(str(key), key)} {int(n)}" for key, n in counts.items() if n) or "none"
 
 
 def preclinical_counts(preclinical: pd.DataFrame) -> pd.DataFrame:
@@ -472,7 +472,7 @@ def _unmet(
         unmet.append(f"the MR stream is {mr['strength']}, not consistent")
     others = mr_studies[mr_studies["direction"].isin([NULL, other, BOTH])]
     if len(others):
-        listed = "; ".join(f"{s.study}: {DIRECTION_TEXT['human'][s.direction]}" for s in others.itertuples())
+        listed = "; ".join(f"{s.study}: {DIRECTION_TEXT['human'][str(s.direction)]}" for s in others.itertuples())
         unmet.append(f"{len(others)} of {len(mr_studies)} primary MR studies do not point the same way ({listed})")
     if with_ci < 2:
         unmet.append(
@@ -484,7 +484,7 @@ def _unmet(
         gaps = items[items["judgement"] != YES]
         if len(gaps):
             tally = gaps.groupby(["item", "judgement"], sort=False).size()
-            listed = "; ".join(f"{item} {judgement} for {n}" for (item, judgement), n in tally.items())
+            listed = "; ".join(f"{item} {judgement} for {n}" for (item, judgement), n in zip(tally.index, tally))
             unmet.append(
                 f"critical STROBE-MR items are not all Yes for the {len(pointing)} MR studies pointing "
                 f"to {DIRECTION_TEXT['human'][way]} ({listed})"
@@ -533,7 +533,7 @@ def conclusion(
         reasons.append(
             "MR results by exposure: "
             + "; ".join(
-                f"{row.study} ({row.label.rsplit(', ', 1)[0]}): {DIRECTION_TEXT['human'][row.direction]}"
+                f"{row.study} ({str(row.label).rsplit(', ', 1)[0]}): {DIRECTION_TEXT['human'][str(row.direction)]}"
                 for row in by_exposure.itertuples()
             )
             + "."
