@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 from compendium.errors import CompendiumError
 from compendium.paths import ROOT, display_path
@@ -108,7 +109,7 @@ def mark_failed_attempt(stage_dir: Path, inputs: dict[str, object], reason: str)
         )
 
 
-def what_changed(recorded: dict[str, object], current: dict[str, object]) -> list[str]:
+def what_changed(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """Human-readable differences between the inputs recorded for outputs and the current inputs."""
     changes: list[str] = []
     old_data, new_data = recorded.get("data", {}), current.get("data", {})
