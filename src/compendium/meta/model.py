@@ -298,9 +298,9 @@ class MetaResult:
     def __repr__(self) -> str:
         return format_result(self)
 
-    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's PrettyPrinter (not a dependency)
         """IPython/Jupyter display: metafor's print."""
-        printer.text(format_result(self))  # type: ignore[attr-defined]
+        printer.text(format_result(self))
 
 
 def _fmt_p(p: float | None) -> str:

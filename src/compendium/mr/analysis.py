@@ -81,7 +81,7 @@ def mr_analysis(
     naming ``source``, row and column.
     """
     try:
-        settings = replace(settings, **overrides)  # type: ignore[arg-type]
+        settings = replace(settings, **overrides)  # type: ignore[arg-type]  # checked at run time: TypeError below
     except TypeError as error:
         raise CompendiumError(f"mr_analysis: unknown setting ({error})") from None
     check_bootstrap(settings.n_bootstrap, settings.seed)
@@ -132,5 +132,5 @@ def mr_analysis(
         f_mean=float(np.mean(f_statistics(data.bx, data.bxse))),
         settings=settings,
         notes=notes,
-        **results,  # type: ignore[arg-type]
+        **results,  # type: ignore[arg-type]  # one EstimateResult | None per method field, by construction
     )
