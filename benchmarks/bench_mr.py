@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -46,14 +47,14 @@ def main() -> int:
     rows = []
     for k, draws in ((1000, 10_000), (100, 10_000), (28, 10_000)):
         data = simulated_snps(k)
-        seconds = median_seconds(lambda: weighted_median(*data, n_bootstrap=draws, seed=1))
+        seconds = median_seconds(partial(weighted_median, *data, n_bootstrap=draws, seed=1))
         rows.append(("weighted median", k, draws, seconds))
     data = simulated_snps(1000)
     seconds = median_seconds(lambda: simple_median(*data, n_bootstrap=10_000, seed=1))
     rows.append(("simple median", 1000, 10_000, seconds))
     for k in (28, 1000):
         data = simulated_snps(k)
-        seconds = median_seconds(lambda: weighted_mode(*data, n_bootstrap=10_000, seed=1))
+        seconds = median_seconds(partial(weighted_mode, *data, n_bootstrap=10_000, seed=1))
         rows.append(("weighted mode", k, 10_000, seconds))
     print("MR bootstrap timings on SIMULATED data (median of 3 runs)")
     print(f"{'task':<18}{'SNPs':>7}{'draws':>8}{'seconds':>10}")

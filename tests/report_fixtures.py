@@ -75,7 +75,8 @@ intervention: {noun: exercise}
 comparator: {noun: control}
 condition: {noun: ALS}
 questions:
-  - {id: risk, text: "Synthetic risk question: does exercise cause the synthetic condition?", streams: [observational_athletes, observational_general, mendelian_randomization, mr_meta_analysis, preclinical]}
+  - {id: risk, text: "Synthetic risk question: does exercise cause the synthetic condition?",
+     streams: [observational_athletes, observational_general, mendelian_randomization, mr_meta_analysis, preclinical]}
   - {id: treatment, text: "Synthetic treatment question: does exercise help?", streams: [rct, non_randomised, review]}
 outcomes:
   - {id: function, label: "function (synthetic)", higher_is_better: true}

@@ -168,7 +168,7 @@ def synthetic_inputs(
         "observational": pd.DataFrame(list(observational)).reindex(
             columns=sorted(
                 set(obs_columns)
-                | set(["estimate_label", "ci_level", "controls", "n", "adjusted_for", "verified_as_printed", "notes"])
+                | {"estimate_label", "ci_level", "controls", "n", "adjusted_for", "verified_as_printed", "notes"}
             )
         )
         if observational

@@ -22,7 +22,7 @@ from compendium.effects import (
 from compendium.errors import CompendiumError
 from metafor_ref import CLOSED, arr, assert_close, load
 
-ARMS = dict(m1i="m1i", sd1i="sd1i", n1i="n1i", m2i="m2i", sd2i="sd2i", n2i="n2i")
+ARMS = {"m1i": "m1i", "sd1i": "sd1i", "n1i": "n1i", "m2i": "m2i", "sd2i": "sd2i", "n2i": "n2i"}
 
 
 def _inputs(dataset: str) -> pd.DataFrame:
@@ -166,9 +166,9 @@ def test_generic_inverse_variance() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        (dict(ai="ai", bi="bi", ci="ci", di="nope"), "missing column 'nope'"),
-        (dict(ai="ai", bi="bi", ci="ci", di="di_bad"), "row 2, column 'di_bad'"),
-        (dict(ai="ai", bi="bi", ci="ci", di="neg"), "row 1, column 'neg'"),
+        ({"ai": "ai", "bi": "bi", "ci": "ci", "di": "nope"}, "missing column 'nope'"),
+        ({"ai": "ai", "bi": "bi", "ci": "ci", "di": "di_bad"}, "row 2, column 'di_bad'"),
+        ({"ai": "ai", "bi": "bi", "ci": "ci", "di": "neg"}, "row 1, column 'neg'"),
     ],
 )
 def test_escalc_errors(kwargs: dict, message: str) -> None:

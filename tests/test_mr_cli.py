@@ -94,7 +94,8 @@ def test_too_few_snps_gives_null_with_notes(tmp_path: Path, capsys):
             lambda t: t.astype({"beta_chd_logodds": object}).assign(
                 beta_chd_logodds=lambda d: d.beta_chd_logodds.where(d.index != 2, "abc")
             ),
-            "row 3 (line 4), column 'beta_chd_logodds': expected a finite number with absolute value at most 1e+06, got 'abc'",
+            "row 3 (line 4), column 'beta_chd_logodds': expected a finite number with absolute value at most 1e+06, "
+            "got 'abc'",
         ),
         (
             lambda t: t.assign(se_chd_logodds=lambda d: d.se_chd_logodds.where(d.index != 0, 0.0)),
@@ -103,7 +104,8 @@ def test_too_few_snps_gives_null_with_notes(tmp_path: Path, capsys):
         (lambda t: t.assign(se_ldlc=lambda d: d.se_ldlc.where(d.index != 4, -0.1)), "row 5 (line 6), column 'se_ldlc'"),
         (
             lambda t: t.assign(beta_ldlc=lambda d: d.beta_ldlc.where(d.index != 1)),
-            "row 2 (line 3), column 'beta_ldlc': expected a finite number with absolute value from 1e-12 to 1e+06, got an empty cell",
+            "row 2 (line 3), column 'beta_ldlc': expected a finite number with absolute value from 1e-12 to 1e+06, "
+            "got an empty cell",
         ),
         (lambda t: t.iloc[:0], "no rows"),
     ],

@@ -208,8 +208,8 @@ def test_certainty_summary_names_the_best_level_and_never_a_direction():
     )
     text = certainty_summary([{"certainty": "Low"}, {"certainty": "Very low"}, {"certainty": "Moderate"}])
     assert (
-        text
-        == "3 outcomes were rated with GRADE (1 moderate, 1 low, 1 very low certainty); the best-rated evidence has moderate certainty."
+        text == "3 outcomes were rated with GRADE (1 moderate, 1 low, 1 very low certainty); "
+        "the best-rated evidence has moderate certainty."
     )
     assert certainty_summary([]) == ""
 

@@ -136,7 +136,8 @@ def test_rules_t1_and_t2_are_reached(tmp_path, n, rule, answer):
 @pytest.mark.parametrize("measure", ["RR", "OR"])
 def test_dichotomous_outcomes_are_pooled_as_the_declared_ratio(tmp_path, measure):
     """Two synthetic trials with events per arm; reference: escalc's log RR / log OR and their
-    variances (Cochrane Handbook 6.4.1) pooled by inverse variance (fixed-effect check of the REML fit: tau2 = 0 here)."""
+    variances (Cochrane Handbook 6.4.1) pooled by inverse variance (fixed-effect check of the
+    REML fit: tau2 = 0 here)."""
     import math
 
     from synthetic_packages import dichotomous_rows

@@ -27,6 +27,7 @@ import io
 import math
 import stat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,10 @@ def _kind_of_non_file(path: Path) -> str | None:
     if stat.S_ISDIR(mode):
         return "is a directory; expected a CSV file"
     if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
-        return "is a pipe, not a file; expected a CSV file (reading standard input is not supported: save the table to a file)"
+        return (
+            "is a pipe, not a file; expected a CSV file "
+            "(reading standard input is not supported: save the table to a file)"
+        )
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return (
             "is a device (such as /dev/null or a terminal), not a file; expected a CSV file "
@@ -133,7 +137,7 @@ def read_input_csv(path: str | Path, *, expected: str, dtype: type | None = None
         header = next(csv.reader(io.StringIO(text)))
         _check_header(path, header)
         n_rows = _check_blank_rows(path, text)
-        options: dict[str, object] = {"skip_blank_lines": False, "nrows": n_rows}
+        options: dict[str, Any] = {"skip_blank_lines": False, "nrows": n_rows}
         if dtype is str:
             options |= {"dtype": str, "na_filter": False}
         else:

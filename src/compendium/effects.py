@@ -325,8 +325,9 @@ def sd_from_ci(
 ) -> tuple[np.ndarray, np.ndarray]:
     """SD of a group from the CI of its mean: sqrt(n) (upper - lower) / (2 crit) (Handbook 6.5.2.2).
 
-    ``level`` is read as metafor reads it (95, 0.95 and 0.05 mean 95%). ``dist="auto"`` takes the CI as t-based (n - 1 df) when n < 60 and z-based otherwise;
-    ``"t"`` or ``"z"`` force one. Returns (sd, method) with method "ci_t" or "ci_z".
+    ``level`` is read as metafor reads it (95, 0.95 and 0.05 mean 95%). ``dist="auto"`` takes the
+    CI as t-based (n - 1 df) when n < 60 and z-based otherwise; ``"t"`` or ``"z"`` force one.
+    Returns (sd, method) with method "ci_t" or "ci_z".
     """
     n = np.asarray(n, float)
     alpha = 1 - level_percent(level) / 100

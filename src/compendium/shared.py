@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -72,6 +73,10 @@ def finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+@overload
+def clean_json(obj: dict[str, Any]) -> dict[str, object]: ...
+@overload
+def clean_json(obj: object) -> object: ...
 def clean_json(obj: object) -> object:
     """Plain Python types for ``json.dumps``: numpy scalars to int/float/bool, NaN and infinities
     (and pandas' missing values) to ``None``, tuples to lists, recursively through dicts and lists."""

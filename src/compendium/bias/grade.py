@@ -154,7 +154,7 @@ class GradeInput:
             raise CompendiumError(
                 f"GRADE input for outcome {values.get('outcome')!r}: unknown field(s) {', '.join(unknown)}"
             )
-        return cls(**clean_json(dict(values)))  # type: ignore[arg-type]
+        return cls(**clean_json(dict(values)))  # type: ignore[arg-type]  # field names checked above
 
     @property
     def null(self) -> float:
@@ -279,17 +279,13 @@ def rule_inconsistency(g: GradeInput) -> tuple[int, str]:
         return 0, "Not assessed: I2 not available."
     if g.i2 < INCONSISTENCY_I2_SERIOUS:
         return 0, ""
-    has_pi = g.pi_low is not None and g.pi_high is not None
-    if has_pi and not (g.pi_low <= g.null <= g.pi_high):  # type: ignore[operator]
-        return 0, (
-            f"I2 = {g.i2:.0f}%, but the {g.ci_level:g}% prediction interval ({_num(g.pi_low)} to {_num(g.pi_high)}) "  # type: ignore[arg-type]
-            "excludes no effect: heterogeneity in size, not direction."
-        )
-    interval = (
-        f"the {g.ci_level:g}% prediction interval ({_num(g.pi_low)} to {_num(g.pi_high)}) includes no effect"  # type: ignore[arg-type]
-        if has_pi
-        else "no prediction interval available"
-    )
+    if g.pi_low is not None and g.pi_high is not None:
+        pi_text = f"the {g.ci_level:g}% prediction interval ({_num(g.pi_low)} to {_num(g.pi_high)})"
+        if not (g.pi_low <= g.null <= g.pi_high):
+            return 0, f"I2 = {g.i2:.0f}%, but {pi_text} excludes no effect: heterogeneity in size, not direction."
+        interval = f"{pi_text} includes no effect"
+    else:
+        interval = "no prediction interval available"
     levels = 2 if g.i2 >= INCONSISTENCY_I2_VERY_SERIOUS else 1
     threshold = INCONSISTENCY_I2_VERY_SERIOUS if levels == 2 else INCONSISTENCY_I2_SERIOUS
     return levels, f"I2 = {g.i2:.0f}% (rule: at least {threshold:.0f}%) and {interval}."

@@ -38,7 +38,7 @@ the ``tool_note`` column says so for every such row, so figures and the report c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 import pandas as pd
 
@@ -79,7 +79,7 @@ def assessment_columns() -> list[str]:
 
 
 def assess_result(
-    raw: Mapping[str, object], *, source: str = "judgements table", row: int = 1
+    raw: Mapping[Hashable, object], *, source: str = "judgements table", row: int = 1
 ) -> dict[str, str | None]:
     """Check one result's domain judgements and propose its overall judgement."""
     study = cell(raw.get("study"))
@@ -96,6 +96,7 @@ def assess_result(
         "design": design,
         "tool_note": DESIGNS[design],
     }
+    domain_judgements = []
     for domain in DOMAINS:
         judgement = cell(raw.get(domain))
         justification = cell(raw.get(f"{domain}_justification"))
@@ -109,7 +110,8 @@ def assess_result(
                 f"{where(source, row, study, f'{domain}_justification')}: every domain judgement needs a justification"
             )
         result |= {f"{domain}_final": judgement, f"{domain}_justification": justification}
-    proposed = overall_judgement([result[f"{d}_final"] for d in DOMAINS])
+        domain_judgements.append(judgement)
+    proposed = overall_judgement(domain_judgements)
     final, reason = override(raw, "overall", proposed, ROBINS_E_JUDGEMENTS, source=source, row=row, study=study)
     return result | {"overall_proposed": proposed, "overall_final": final, "overall_override_reason": reason}
 
@@ -143,7 +145,8 @@ def pivot_judgements(long: pd.DataFrame, *, source: str = "judgements table") ->
         current = results.setdefault((study, outcome), {"study": study, "outcome": outcome, "design": design})
         if current["design"] != design:
             raise CompendiumError(
-                f"{where(source, row, study, 'design')}: {design!r} differs from {current['design']!r} given earlier for this result"
+                f"{where(source, row, study, 'design')}: {design!r} differs from {current['design']!r} given earlier "
+                "for this result"
             )
         current |= {domain: cell(record["judgement"]), f"{domain}_justification": cell(record["justification"])}
     columns = ["study", "outcome", "design", *DOMAINS, *(f"{d}_justification" for d in DOMAINS)]

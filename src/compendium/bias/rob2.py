@@ -55,7 +55,7 @@ because several domains have Some concerns is the reviewer's call: it is an over
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -306,7 +306,7 @@ def overall_judgement(domain_judgements: Sequence[str]) -> str:
 
 
 def validate_answers(
-    raw: Mapping[str, object], *, source: str = "answers table", row: int = 1, study: str = ""
+    raw: Mapping[Hashable, object], *, source: str = "answers table", row: int = 1, study: str = ""
 ) -> dict[str, str]:
     """Check one result's answers against the vocabulary and the tool's conditions.
 
@@ -340,7 +340,9 @@ def validate_answers(
     return clean
 
 
-def assess_result(raw: Mapping[str, object], *, source: str = "answers table", row: int = 1) -> dict[str, str | None]:
+def assess_result(
+    raw: Mapping[Hashable, object], *, source: str = "answers table", row: int = 1
+) -> dict[str, str | None]:
     """Assess one result (a mapping with ``study``, optional ``outcome``, answers and overrides).
 
     Returns ``study``, ``outcome`` and, for d1..d5 and overall, ``<x>_proposed``, ``<x>_final`` and
@@ -474,7 +476,8 @@ def pivot_overrides(wide: pd.DataFrame, overrides: pd.DataFrame, *, source: str 
         study, outcome, target = (cell(record[c]) for c in ("study", "outcome", "target"))
         if target not in OVERRIDE_TARGETS:
             raise CompendiumError(
-                f"{where(source, row, study, 'target')}: {target!r} is not a target; expected one of {', '.join(OVERRIDE_TARGETS)}"
+                f"{where(source, row, study, 'target')}: {target!r} is not a target; expected one of "
+                f"{', '.join(OVERRIDE_TARGETS)}"
             )
         if (study, outcome) not in keys:
             raise CompendiumError(

@@ -7,7 +7,7 @@ is the N-th data row, on line N+1 of the file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -51,7 +51,7 @@ def read_text_table(path: str | Path) -> pd.DataFrame:
 
 
 def override(
-    raw: Mapping[str, object],
+    raw: Mapping[Hashable, object],
     target: str,
     proposed: str,
     vocabulary: Sequence[str],

@@ -2,6 +2,7 @@
 and the stage-01 summaries of what evidence exists (:mod:`.summary`)."""
 
 import importlib
+from typing import TYPE_CHECKING
 
 # imported on first use, so that `compendium --help` (which imports compendium.data.cli) skips pandas
 _EXPORTS = {
@@ -13,6 +14,14 @@ _EXPORTS = {
 }
 
 __all__ = list(_EXPORTS)
+
+if TYPE_CHECKING:
+    # `name as name` marks an explicit re-export (PEP 484) for the checkers; at run time __getattr__ loads it
+    from compendium.data.load import load_tables as load_tables
+    from compendium.data.validate import Problem as Problem
+    from compendium.data.validate import ValidationFailed as ValidationFailed
+    from compendium.data.validate import check_package as check_package
+    from compendium.data.validate import validate_package as validate_package
 
 
 def __getattr__(name: str) -> object:

@@ -100,7 +100,7 @@ def _number(cell: object) -> float | None:
     if cell is None or (isinstance(cell, str) and not cell.strip()):
         return None
     try:
-        value = float(cell)  # type: ignore[arg-type]
+        value = float(cell)  # type: ignore[arg-type]  # any cell: float() refuses what it cannot read
     except (TypeError, ValueError):
         return None
     return value if math.isfinite(value) else None

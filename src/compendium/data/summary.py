@@ -109,10 +109,11 @@ def coverage_table(tables: dict[str, pd.DataFrame], intervention: str = "interve
     outcomes = tables["continuous_outcomes"].dropna(subset=["mean"])
     parts: dict[tuple[str, str], set[str]] = {}
     for row in outcomes.itertuples():
-        parts.setdefault((row.study_id, row.outcome), set()).add(f"arm-level {row.value_type}")
+        parts.setdefault((str(row.study_id), str(row.outcome)), set()).add(f"arm-level {row.value_type}")
     for row in tables["rct_effects"].itertuples():
-        kind = "effect" if pd.notna(row.estimate) else ("p only" if pd.notna(row.p_value) else "direction only")
-        parts.setdefault((row.study_id, row.outcome), set()).add(kind)
+        # pandas-stubs: a row field may be a Period or Interval, which their notna stub leaves out (pandas takes it)
+        kind = "effect" if pd.notna(row.estimate) else ("p only" if pd.notna(row.p_value) else "direction only")  # type: ignore[arg-type]
+        parts.setdefault((str(row.study_id), str(row.outcome)), set()).add(kind)
     trials = primary_trials(tables, intervention)
     labels = study_labels(tables["studies"])
     outcome_names = sorted({outcome for _, outcome in parts})
@@ -124,6 +125,6 @@ def coverage_table(tables: dict[str, pd.DataFrame], intervention: str = "interve
             "set": "primary" if trial.primary else trial.exclusion_reason,
         }
         for outcome in outcome_names:
-            record[outcome] = " + ".join(sorted(parts.get((trial.study_id, outcome), set())))
+            record[outcome] = " + ".join(sorted(parts.get((str(trial.study_id), outcome), set())))
         records.append(record)
     return pd.DataFrame.from_records(records, columns=["study_id", "study", "set", *outcome_names])

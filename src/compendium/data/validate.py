@@ -146,7 +146,8 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
                 None,
                 None,
                 None,
-                f"a file described in {DESCRIPTOR_NAME} (this one is not described in {DESCRIPTOR_NAME}; add a resource for it or move it out of {raw_dir})",
+                f"a file described in {DESCRIPTOR_NAME} (this one is not described in {DESCRIPTOR_NAME}; add a "
+                f"resource for it or move it out of {raw_dir})",
             )
         )
 
@@ -176,8 +177,9 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
                     flag.file,
                     flag.row,
                     flag.column,
-                    table.at[flag.row - 1, flag.column],
-                    f"a value inside the range of {flag.outcome} [{flag.range[0]:g}, {flag.range[1]:g}] (from review.yaml)",
+                    str(table.at[flag.row - 1, flag.column]),
+                    f"a value inside the range of {flag.outcome} [{flag.range[0]:g}, {flag.range[1]:g}] "
+                    "(from review.yaml)",
                 )
                 for flag in out_of_range(table, ranges, file=resource_descriptor["path"])
             ]
@@ -271,8 +273,8 @@ def _check_cells(resource: dict, table: pd.DataFrame) -> list[Problem]:
                 trouble is None
                 and column in ratio_columns
                 and row["measure"] in RATIO_MEASURES
-                and _float(text) is not None
-                and _float(text) <= 0
+                and (number := _float(text)) is not None
+                and number <= 0
             ):
                 trouble = (
                     f"a positive number ({row['measure']} is a ratio measure: its estimate and CI limits are above 0)"
@@ -424,7 +426,8 @@ def _check_resource(resource, resource_descriptor: dict) -> list[Problem]:
             row_number - 1,
             None,
             None,
-            f"{len(field_names)} values, one per column (the row has {cells} values but the header has {len(field_names)} columns)",
+            f"{len(field_names)} values, one per column (the row has {cells} values but the header has "
+            f"{len(field_names)} columns)",
         )
         for row_number, cells in ragged.items()
     ]

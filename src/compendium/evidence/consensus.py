@@ -99,18 +99,18 @@ def study_weights(
         _require_columns(table, ["study_id", "overall"], name)
         for position, row in enumerate(table.itertuples(index=False), start=2):
             judgement = row.overall
-            if judgement not in QUALITY_WEIGHTS:
+            if not isinstance(judgement, str) or judgement not in QUALITY_WEIGHTS:
                 raise CompendiumError(
                     f"{name}.csv: row {position}, column overall: {judgement!r} is not a judgement; "
                     f"expected one of {', '.join(QUALITY_WEIGHTS)}"
                 )
             weight = QUALITY_WEIGHTS[judgement]
-            current = assessed.get(row.study_id)
+            current = assessed.get(str(row.study_id))
             if current is None or current[0] != tool or weight < current[2]:
-                assessed[row.study_id] = (tool, judgement, weight)
+                assessed[str(row.study_id)] = (tool, judgement, weight)
     records = []
     for row in studies.sort_values("study_id").itertuples(index=False):
-        tool, judgement, weight = assessed.get(row.study_id, (NOT_ASSESSED, NOT_ASSESSED, NOT_ASSESSED_WEIGHT))
+        tool, judgement, weight = assessed.get(str(row.study_id), (NOT_ASSESSED, NOT_ASSESSED, NOT_ASSESSED_WEIGHT))
         records.append((row.study_id, row.stream, tool, judgement, weight))
     return pd.DataFrame.from_records(records, columns=WEIGHT_COLUMNS)
 
@@ -134,16 +134,17 @@ def consensus_meter(
             raise CompendiumError(
                 f"conclusions.csv: row {position}, column study_id: {row.study_id!r} is not in studies.csv"
             )
-        if row.question not in CONCLUSIONS or row.conclusion not in CONCLUSIONS[row.question]:
-            allowed = CONCLUSIONS.get(row.question, ())
+        allowed = CONCLUSIONS.get(str(row.question), ())
+        if row.conclusion not in allowed:
             raise CompendiumError(
-                f"conclusions.csv: row {position}, column conclusion: {row.conclusion!r} is not a conclusion of question "
-                f"{row.question!r}; expected one of {', '.join(allowed) or 'risk/treatment questions'}"
+                f"conclusions.csv: row {position}, column conclusion: {row.conclusion!r} "
+                f"is not a conclusion of question {row.question!r}; "
+                f"expected one of {', '.join(allowed) or 'risk/treatment questions'}"
             )
         records.append(
             (
                 row.question,
-                streams[row.study_id],
+                streams[str(row.study_id)],
                 row.conclusion,
                 float(weight_of.get(row.study_id, NOT_ASSESSED_WEIGHT)),
             )
@@ -185,7 +186,8 @@ def leading_conclusion(
     if rows.empty:
         return None
     column = "weighted_share" if weighted else "share"
-    return rows.loc[rows[column].idxmax()]
+    # pandas-stubs: .loc does not take the Hashable label that idxmax returns (pandas does)
+    return rows.loc[rows[column].idxmax()]  # type: ignore[call-overload]
 
 
 def _require_columns(table: pd.DataFrame, columns: list[str], name: str) -> None:

@@ -19,6 +19,7 @@ A category maps to a direction of the exposure's effect (:data:`CATEGORY_DIRECTI
 from __future__ import annotations
 
 import math
+from typing import TypeGuard
 
 import pandas as pd
 
@@ -59,8 +60,10 @@ STATED_CATEGORY: dict[str, str] = {
 }
 
 
-def _present(value: object) -> bool:
-    return value is not None and not pd.isna(value)
+def _present(value: object) -> TypeGuard[float]:
+    """A reported number (not None, NaN or pandas' NA), as the numeric columns of the tables hold."""
+    # pandas-stubs type isna for scalars and arrays only; at run time it takes any object
+    return value is not None and not pd.isna(value)  # type: ignore[call-overload]
 
 
 def classify_estimate(

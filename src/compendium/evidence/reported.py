@@ -28,10 +28,11 @@ arm-level values outside their instrument's range (ranges from ``review.yaml``; 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 from scipy.stats import norm
@@ -144,7 +145,7 @@ def estimate_flags(
     flags: list[tuple[str, str, str]] = []
     est, lo, hi = printed(estimate), printed(ci_low), printed(ci_high)
     se_p, p, z_printed = printed(se), printed(p_value), printed(z_value)
-    level = printed(ci_level).value if printed(ci_level) else DEFAULT_CI_LEVEL
+    level = printed_level.value if (printed_level := printed(ci_level)) else DEFAULT_CI_LEVEL
     measure = measure or None
     g, is_ratio = _scale(measure)
 
@@ -153,7 +154,8 @@ def estimate_flags(
             (
                 "estimate",
                 "smd_implausible",
-                f"|SMD| = {abs(est.value):g} > {SMD_MAX_ABS:g}: too large for a standardised mean difference; possibly a raw mean difference labelled SMD",
+                f"|SMD| = {abs(est.value):g} > {SMD_MAX_ABS:g}: too large for a standardised mean difference; "
+                "possibly a raw mean difference labelled SMD",
             )
         )
 
@@ -201,7 +203,8 @@ def estimate_flags(
                 (
                     "p_value",
                     "p_contradicts_ci",
-                    f"printed p {p_relation} {p.value:g}, but the {basis} implies |z| between {z_min:.2f} and {z_max:.2f} (two-sided p about {p_implied:.2g})",
+                    f"printed p {p_relation} {p.value:g}, but the {basis} implies |z| between {z_min:.2f} and "
+                    f"{z_max:.2f} (two-sided p about {p_implied:.2g})",
                 )
             )
     if z_printed is not None:
@@ -235,7 +238,8 @@ def _asymmetry(measure: str, est: Printed, lo: Printed, hi: Printed, g, is_ratio
         (
             "ci_low",
             "ci_asymmetric",
-            f"on the {scale} scale of a {measure} the CI runs {below:.3g} below and {above:.3g} above the estimate ({asymmetry / width:.0%} of its width beyond rounding)",
+            f"on the {scale} scale of a {measure} the CI runs {below:.3g} below and {above:.3g} above the estimate "
+            f"({asymmetry / width:.0%} of its width beyond rounding)",
         )
     ]
 
@@ -293,11 +297,11 @@ def check_reported(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, flo
     tables = {name: _read(raw_dir, name) for name in TABLES}
     records: list[dict] = []
 
-    def add(name: str, index: int, row: pd.Series, field: str, reason: str, details: str) -> None:
+    def add(name: str, index: Hashable, row: pd.Series, field: str, reason: str, details: str) -> None:
         records.append(
             {
                 "file": f"{name}.csv",
-                "row": index + 1,
+                "row": cast(int, index) + 1,  # the tables keep pandas' default RangeIndex
                 "study_id": _cell(row, "study_id"),
                 "field": field,
                 "reason": reason,
@@ -336,10 +340,10 @@ def check_reported(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, flo
     return frame.reset_index(drop=True)
 
 
-def _record(name: str, index: int, study_id: str, field: str, reason: str, details: str) -> dict:
+def _record(name: str, index: Hashable, study_id: str, field: str, reason: str, details: str) -> dict:
     return {
         "file": f"{name}.csv",
-        "row": index + 1,
+        "row": cast(int, index) + 1,  # the tables keep pandas' default RangeIndex
         "study_id": study_id,
         "field": field,
         "reason": reason,
@@ -361,8 +365,9 @@ def _trial_totals(tables: dict) -> list[dict]:
         for column in ("n_randomised", "n_enrolled"):
             if column not in study_arms.columns or study_arms.empty:
                 continue
-            counts = [_integer(_cell(a, column)) for _, a in study_arms.iterrows()]
-            if all(c is not None for c in counts):
+            parsed = [_integer(_cell(a, column)) for _, a in study_arms.iterrows()]
+            counts = [c for c in parsed if c is not None]
+            if len(counts) == len(parsed):
                 if sum(counts) != total:
                     out.append(
                         _record(
@@ -371,7 +376,8 @@ def _trial_totals(tables: dict) -> list[dict]:
                             trial["study_id"],
                             "n_randomised_total",
                             "arms_total_mismatch",
-                            f"arms' {column} add up to {sum(counts)} ({' + '.join(map(str, counts))}), but the printed total is {total}",
+                            f"arms' {column} add up to {sum(counts)} ({' + '.join(map(str, counts))}), but the "
+                            f"printed total is {total}",
                         )
                     )
                 break
@@ -398,20 +404,21 @@ def _review_totals(reviews: pd.DataFrame | None) -> list[dict]:
                         _record(
                             "review_results",
                             index,
-                            study_id,
+                            str(study_id),
                             column,
                             "review_count_exceeds_total",
-                            f"{column} = {value} for '{_cell(row, 'outcome_label')}' exceeds the review's total {column} = {max(totals)}",
+                            f"{column} = {value} for '{_cell(row, 'outcome_label')}' exceeds the review's total "
+                            f"{column} = {max(totals)}",
                         )
                     )
         for index, row in rows.iterrows():
             n, n_e, n_c = (_integer(_cell(row, c)) for c in ("n", "n_intervention", "n_control"))
-            if None not in (n, n_e, n_c) and n_e + n_c != n:
+            if n is not None and n_e is not None and n_c is not None and n_e + n_c != n:
                 out.append(
                     _record(
                         "review_results",
                         index,
-                        study_id,
+                        str(study_id),
                         "n",
                         "review_split_mismatch",
                         f"n_intervention + n_control = {n_e} + {n_c} = {n_e + n_c}, but n = {n}",
@@ -431,7 +438,9 @@ def _observed_expected(observational: pd.DataFrame | None) -> list[dict]:
             printed(_cell(row, "expected_cases")),
             _integer(_cell(row, "cases")),
         )
-        if _cell(row, "measure") not in EXACT_CI_MEASURES or None in (est, expected, cases) or expected.value <= 0:
+        if _cell(row, "measure") not in EXACT_CI_MEASURES or est is None or expected is None or cases is None:
+            continue
+        if expected.value <= 0:
             continue
         ratio_low, ratio_high = cases / expected.high, cases / _positive_low(expected)
         if est.high < ratio_low or est.low > ratio_high:
@@ -442,7 +451,8 @@ def _observed_expected(observational: pd.DataFrame | None) -> list[dict]:
                     _cell(row, "study_id"),
                     "estimate",
                     "observed_expected_mismatch",
-                    f"{cases} observed / {expected.value:g} expected = {cases / expected.value:.3g}, but the printed {_cell(row, 'measure')} is {est.value:g}",
+                    f"{cases} observed / {expected.value:g} expected = {cases / expected.value:.3g}, but the printed "
+                    f"{_cell(row, 'measure')} is {est.value:g}",
                 )
             )
     return out
@@ -459,7 +469,8 @@ def _outside_range(outcomes: pd.DataFrame | None, ranges: Mapping[str, tuple[flo
             flag.study_id,
             flag.column,
             "outside_instrument_range",
-            f"{flag.column} = {flag.value:g} lies outside [{flag.range[0]:g}, {flag.range[1]:g}], the range of {flag.outcome} for this kind of value",
+            f"{flag.column} = {flag.value:g} lies outside [{flag.range[0]:g}, {flag.range[1]:g}], the range of "
+            f"{flag.outcome} for this kind of value",
         )
         for flag in out_of_range(outcomes, ranges)
     ]
@@ -472,8 +483,8 @@ def _arm_level_n(tables: dict) -> list[dict]:
         return []
     size = {}
     for _, arm in arms.iterrows():
-        counts = [_integer(_cell(arm, c)) for c in ("n_randomised", "n_enrolled")]
-        counts = [c for c in counts if c is not None]
+        parsed = [_integer(_cell(arm, c)) for c in ("n_randomised", "n_enrolled")]
+        counts = [c for c in parsed if c is not None]
         if counts:
             size[(arm["study_id"], arm["arm"])] = max(counts)
     out = []

@@ -306,7 +306,7 @@ def stream_judgement(harm: int, benefit: int, null: int, both: int) -> tuple[str
 
 
 def _counts_text(counts: pd.Series, names: dict[str, str]) -> str:
-    return ", ".join(f"{names.get(key, key)} {int(n)}" for key, n in counts.items() if n) or "none"
+    return ", ".join(f"{names.get(str(key), key)} {int(n)}" for key, n in counts.items() if n) or "none"
 
 
 def preclinical_counts(preclinical: pd.DataFrame) -> pd.DataFrame:
@@ -351,7 +351,8 @@ def _evidence_text(stream: str, rows: pd.DataFrame, studies: pd.DataFrame) -> st
     counted = rows[rows["counted"]]
     counts = studies["direction"].value_counts()
     names = DIRECTION_TEXT["mouse" if stream == PRECLINICAL else "human"]
-    study_text = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'} ({_counts_text(counts.reindex(DIRECTIONS, fill_value=0), names)})"
+    counts_text = _counts_text(counts.reindex(DIRECTIONS, fill_value=0), names)
+    study_text = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'} ({counts_text})"
     if stream == PRECLINICAL:
         by_intensity = []
         for intensity in PRECLINICAL_INTENSITY_ORDER:
@@ -378,7 +379,8 @@ def _evidence_text(stream: str, rows: pd.DataFrame, studies: pd.DataFrame) -> st
     stated = cat.isin([STATED_INCREASE, STATED_NULL, STATED_DECREASE])
     if stated.any():
         parts.append(
-            f"no estimate, stated conclusion (with or without a p-value) {int(stated.sum())} (increase {int((cat == STATED_INCREASE).sum())}, "
+            f"no estimate, stated conclusion (with or without a p-value) {int(stated.sum())} "
+            f"(increase {int((cat == STATED_INCREASE).sum())}, "
             f"no effect {int((cat == STATED_NULL).sum())}, decrease {int((cat == STATED_DECREASE).sum())})"
         )
     if (cat == NO_ESTIMATE).any():
@@ -470,7 +472,7 @@ def _unmet(
         unmet.append(f"the MR stream is {mr['strength']}, not consistent")
     others = mr_studies[mr_studies["direction"].isin([NULL, other, BOTH])]
     if len(others):
-        listed = "; ".join(f"{s.study}: {DIRECTION_TEXT['human'][s.direction]}" for s in others.itertuples())
+        listed = "; ".join(f"{s.study}: {DIRECTION_TEXT['human'][str(s.direction)]}" for s in others.itertuples())
         unmet.append(f"{len(others)} of {len(mr_studies)} primary MR studies do not point the same way ({listed})")
     if with_ci < 2:
         unmet.append(
@@ -482,7 +484,7 @@ def _unmet(
         gaps = items[items["judgement"] != YES]
         if len(gaps):
             tally = gaps.groupby(["item", "judgement"], sort=False).size()
-            listed = "; ".join(f"{item} {judgement} for {n}" for (item, judgement), n in tally.items())
+            listed = "; ".join(f"{item} {judgement} for {n}" for (item, judgement), n in zip(tally.index, tally))
             unmet.append(
                 f"critical STROBE-MR items are not all Yes for the {len(pointing)} MR studies pointing "
                 f"to {DIRECTION_TEXT['human'][way]} ({listed})"
@@ -519,10 +521,7 @@ def conclusion(
         rule = "R1"
     elif direction in (HARM, BENEFIT):
         unmet = _unmet(direction, mr, mr_studies, rows, appraisal, observational)
-        if direction == HARM:
-            rule = "R5" if unmet else "R2"
-        else:
-            rule = "R6" if unmet else "R3"
+        rule = ("R5" if unmet else "R2") if direction == HARM else ("R6" if unmet else "R3")
     elif direction == NULL and mr["strength"] == CONSISTENT:
         rule = "R4"
     else:
@@ -534,7 +533,7 @@ def conclusion(
         reasons.append(
             "MR results by exposure: "
             + "; ".join(
-                f"{row.study} ({row.label.rsplit(', ', 1)[0]}): {DIRECTION_TEXT['human'][row.direction]}"
+                f"{row.study} ({str(row.label).rsplit(', ', 1)[0]}): {DIRECTION_TEXT['human'][str(row.direction)]}"
                 for row in by_exposure.itertuples()
             )
             + "."

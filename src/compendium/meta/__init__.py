@@ -63,12 +63,27 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from compendium.effects import escalc
-    from compendium.meta.diagnostics import cumul, influence, leave1out
-    from compendium.meta.model import Coefficient, MetaResult, rma
-    from compendium.meta.regression import SubgroupResult, moderator_dummies, subgroup_analysis
-    from compendium.meta.settings import DEFAULTS, SENSITIVITY, MetaSettings, level_percent
-    from compendium.meta.small_study import EggerResult, RankResult, TrimFillResult, ranktest, regtest, trimfill
+    # `name as name` marks an explicit re-export (PEP 484) for the checkers; at run time __getattr__ loads it
+    from compendium.effects import escalc as escalc
+    from compendium.meta.diagnostics import cumul as cumul
+    from compendium.meta.diagnostics import influence as influence
+    from compendium.meta.diagnostics import leave1out as leave1out
+    from compendium.meta.model import Coefficient as Coefficient
+    from compendium.meta.model import MetaResult as MetaResult
+    from compendium.meta.model import rma as rma
+    from compendium.meta.regression import SubgroupResult as SubgroupResult
+    from compendium.meta.regression import moderator_dummies as moderator_dummies
+    from compendium.meta.regression import subgroup_analysis as subgroup_analysis
+    from compendium.meta.settings import DEFAULTS as DEFAULTS
+    from compendium.meta.settings import SENSITIVITY as SENSITIVITY
+    from compendium.meta.settings import MetaSettings as MetaSettings
+    from compendium.meta.settings import level_percent as level_percent
+    from compendium.meta.small_study import EggerResult as EggerResult
+    from compendium.meta.small_study import RankResult as RankResult
+    from compendium.meta.small_study import TrimFillResult as TrimFillResult
+    from compendium.meta.small_study import ranktest as ranktest
+    from compendium.meta.small_study import regtest as regtest
+    from compendium.meta.small_study import trimfill as trimfill
 
 
 def __getattr__(name: str) -> object:

@@ -19,9 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compendium.meta.settings import DEFAULTS, MEASURES, METHODS, NA_ACTIONS, TESTS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ARM_COLUMNS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
 TABLE_COLUMNS = ("ai", "bi", "ci", "di")
@@ -68,7 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=main)
 
 
-def read_columns(path: str, columns: list[str]) -> dict[str, list[str]]:
+def read_columns(path: str, columns: list[str]) -> Mapping[str, list[str] | np.ndarray]:
     """The named columns of a CSV file as text cells ("" for an empty cell).
 
     Errors (no file, empty file, not CSV, missing or duplicated column) name the file.
@@ -106,7 +111,7 @@ def read_columns(path: str, columns: list[str]) -> dict[str, list[str]]:
         raise CompendiumError(f"{path}: not a readable CSV file ({error})") from None
 
 
-def _read_with_pandas(file: Path, columns: list[str]) -> dict[str, list[str]]:
+def _read_with_pandas(file: Path, columns: list[str]) -> dict[str, np.ndarray]:
     """Large files: pandas' C parser; numeric columns come back as float arrays (same values)."""
     import pandas as pd
 
@@ -149,6 +154,10 @@ def _effect_data(args: argparse.Namespace, source: str) -> tuple[object, str, st
     labels = [str(x) for x in frame[args.slab]] if args.slab else None
     keep, notes = omit_missing(flags, args.na_action, source, labels)
     data = escalc(args.measure, frame, source=source, **inputs)[keep].reset_index(drop=True)
+    if "zero_cell_corrected" in data and data["zero_cell_corrected"].any():
+        notes.append(
+            f"{int(data['zero_cell_corrected'].sum())} studies with a zero cell: 1/2 added to all their cells."
+        )
     return data, "yi", "vi", None, notes
 
 
@@ -168,10 +177,6 @@ def main(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         data, yi, vi, sei, notes = _effect_data(args, source)
-        if hasattr(data, "columns") and "zero_cell_corrected" in data and data["zero_cell_corrected"].any():  # type: ignore[operator]
-            notes.append(
-                f"{int(data['zero_cell_corrected'].sum())} studies with a zero cell: 1/2 added to all their cells."
-            )  # type: ignore[index]
         res = rma(
             yi,
             vi,

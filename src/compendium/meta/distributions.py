@@ -9,6 +9,7 @@ quantiles (used by the Q-profile interval for tau2).
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special
 
 
@@ -37,7 +38,7 @@ def t_pvalue(stat: np.ndarray, df: np.ndarray) -> np.ndarray:
     return 2.0 * special.stdtr(df, -np.abs(stat))
 
 
-def chi2_upper(q: np.ndarray, df: np.ndarray) -> np.ndarray:
+def chi2_upper(q: npt.ArrayLike, df: npt.ArrayLike) -> np.ndarray:
     """P(X > q) for X chi-square with ``df`` degrees of freedom."""
     return special.chdtrc(df, q)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -298,9 +298,9 @@ class MetaResult:
     def __repr__(self) -> str:
         return format_result(self)
 
-    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's PrettyPrinter (not a dependency)
         """IPython/Jupyter display: metafor's print."""
-        printer.text(format_result(self))  # type: ignore[attr-defined]
+        printer.text(format_result(self))
 
 
 def _fmt_p(p: float | None) -> str:
@@ -352,9 +352,10 @@ def format_result(res: MetaResult) -> str:
         f"{'QE' if res.has_mods else 'Q'}(df = {res.q_df}) = {res.q:.4f}, p-val {_fmt_p(res.q_pval)}",
     ]
     if res.has_mods and res.qm is not None:
-        n_tested = res.qm_df[0] if res.qm_df else 0
+        qm_df = res.qm_df or ()
+        n_tested = qm_df[0] if qm_df else 0
         if res.df is not None:
-            stat = f"F(df1 = {res.qm_df[0]}, df2 = {res.qm_df[1]}) = {res.qm:.4f}"
+            stat = f"F(df1 = {qm_df[0]}, df2 = {qm_df[1]}) = {res.qm:.4f}"
         else:
             stat = f"QM(df = {n_tested}) = {res.qm:.4f}"
         lines += [
@@ -388,7 +389,11 @@ class DefaultLabels(Sequence[str]):
     def __len__(self) -> int:
         return len(self._rows)
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             return [f"Study {int(r)}" for r in self._rows[index]]
         return f"Study {int(self._rows[index])}"
@@ -429,8 +434,8 @@ def _numeric(values: object, name: str, n: int | None, source: str) -> np.ndarra
     return arr
 
 
-def _columns(data: object) -> list[str]:
-    return [str(c) for c in (data.columns if hasattr(data, "columns") else data)]  # type: ignore[attr-defined]
+def _columns(data: Any) -> list[str]:
+    return [str(c) for c in getattr(data, "columns", data)]  # a DataFrame's columns or a mapping's keys
 
 
 def omit_missing(
@@ -471,14 +476,14 @@ def omit_missing(
     return ~missing, [note]
 
 
-def prepare_inputs(
-    yi: object,
-    vi: object = None,
+def prepare_inputs(  # the inputs are duck-typed (array-likes, column names, a DataFrame or mapping): Any
+    yi: Any,
+    vi: Any = None,
     *,
-    sei: object = None,
-    mods: object = None,
-    data: object = None,
-    slab: object = None,
+    sei: Any = None,
+    mods: Any = None,
+    data: Any = None,
+    slab: Any = None,
     intercept: bool = True,
     source: str = "",
     na_action: str = "omit",
@@ -497,17 +502,17 @@ def prepare_inputs(
     mod_cols: list[str] = []
     if data is not None:
         available = _columns(data)
-        wanted = [c for c in (yi, vi, sei, slab) if c is not None] + list(mods or [])  # type: ignore[call-overload]
+        wanted = [c for c in (yi, vi, sei, slab) if c is not None] + list(mods or [])
         for col in wanted:
             if str(col) not in available:
                 raise CompendiumError(f"{_where(source)}: missing column {col!r} (columns: {', '.join(available)})")
         names.update({"yi": str(yi), "vi": str(vi), "sei": str(sei)})
-        get = data.__getitem__  # type: ignore[attr-defined]
+        get = data.__getitem__
         yi = get(yi)
         vi = get(vi) if vi is not None else None
         sei = get(sei) if sei is not None else None
         slab = get(slab) if slab is not None else None
-        mod_cols = [str(c) for c in (mods or [])]  # type: ignore[attr-defined]
+        mod_cols = [str(c) for c in (mods or [])]
         mods = [get(c) for c in mod_cols] if mod_cols else None
     y = _numeric(yi, names["yi"], None, source)
     k = len(y)
@@ -520,9 +525,9 @@ def prepare_inputs(
     arrays = {names["yi"]: y, vname: v}
     if mods is not None:
         if mod_cols:
-            columns = list(mods)  # type: ignore[call-overload]
+            columns = list(mods)
         else:
-            matrix = np.asarray(mods.to_numpy() if hasattr(mods, "to_numpy") else mods, dtype=object)  # type: ignore[attr-defined]
+            matrix = np.asarray(mods.to_numpy() if hasattr(mods, "to_numpy") else mods, dtype=object)
             if matrix.ndim == 1:
                 matrix = matrix.reshape(-1, 1)
             if matrix.ndim != 2 or matrix.shape[0] != k:
@@ -530,17 +535,13 @@ def prepare_inputs(
                     f"{_where(source)}: mods has {matrix.shape[0]} rows, expected {k} (one per study)"
                 )
             columns = [matrix[:, j] for j in range(matrix.shape[1])]
-            given = list(mods.columns) if hasattr(mods, "columns") else []  # type: ignore[attr-defined]
+            given = list(mods.columns) if hasattr(mods, "columns") else []
             mod_cols = [str(c) if isinstance(c, str) else f"mod{j + 1}" for j, c in enumerate(given)] or [
                 f"mod{j + 1}" for j in range(len(columns))
             ]
         for name, values in zip(mod_cols, columns):
             arrays[name] = _numeric(values, name, k, source)
-    labels: Sequence[str] = (
-        tuple(str(s) for s in slab)
-        if slab is not None  # type: ignore[attr-defined]
-        else DefaultLabels(np.arange(1, k + 1))
-    )
+    labels: Sequence[str] = tuple(str(s) for s in slab) if slab is not None else DefaultLabels(np.arange(1, k + 1))
     if len(labels) != k:
         raise CompendiumError(f"{_where(source)}: slab has {len(labels)} labels, expected {k}")
     keep, notes = omit_missing(arrays, na_action, source, labels if slab is not None else None)
@@ -581,7 +582,7 @@ def prepare_inputs(
         raise CompendiumError(f"{_where(source)}: moderators are collinear (design matrix not of full rank)")
     if k < X.shape[1]:
         raise CompendiumError(f"{_where(source)}: k = {k} studies cannot estimate {X.shape[1]} coefficients")
-    kept_labels = DefaultLabels(rows + 1) if isinstance(labels, DefaultLabels) else tuple(labels[i] for i in rows)
+    kept_labels = DefaultLabels(rows + 1) if isinstance(labels, DefaultLabels) else tuple(labels[int(i)] for i in rows)
     return y, v, X, tuple(coef_names), kept_labels, omitted, notes
 
 
@@ -790,7 +791,8 @@ def _fit_arrays(
     else:
         tau2_ci = i2_ci = (float("nan"), float("nan"))
         tau2_se = float("nan")
-    qm = qm_df = qm_pval = r2 = None
+    qm = qm_pval = r2 = None
+    qm_df: tuple[int, ...] | None = None
     pi_low = pi_high = None
     intercept_only = p == 1 and bool(np.all(X[:, 0] == 1.0))
     if not intercept_only:

@@ -158,6 +158,7 @@ def subgroup_analysis(
         dummies = moderator_dummies(data, group)
         frame = pd.concat([data[[yi, vi]], dummies], axis=1)
         fit = rma(yi, vi, data=frame, mods=list(dummies.columns), method=method, test=test, level=level)
+        assert fit.qm is not None and fit.qm_pval is not None  # a model with moderators has a QM test
         q, df, pval = float(fit.qm), len(levels) - 1, float(fit.qm_pval)
     else:
         est = np.array([r.estimate for r in results.values()])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,14 @@ from compendium.mr.estimators import (
 from compendium.mr.heterogeneity import f_statistics, heterogeneity
 from compendium.mr.inputs import MRInput, mr_input
 from compendium.mr.results import RESULT_FIELDS, EstimateResult, MRResults
+
+
+class _BootstrapOptions(TypedDict):
+    """The bootstrap settings shared by the median and mode estimators."""
+
+    n_bootstrap: int
+    seed: int
+    level: float
 
 
 def _run(name: str, data: MRInput, notes: dict[str, str], fit: Callable[[], EstimateResult]) -> EstimateResult | None:
@@ -72,14 +81,14 @@ def mr_analysis(
     naming ``source``, row and column.
     """
     try:
-        settings = replace(settings, **overrides)  # type: ignore[arg-type]
+        settings = replace(settings, **overrides)  # type: ignore[arg-type]  # checked at run time: TypeError below
     except TypeError as error:
         raise CompendiumError(f"mr_analysis: unknown setting ({error})") from None
     check_bootstrap(settings.n_bootstrap, settings.seed)
     check_level(settings.level)
     data = mr_input(frame, bx, bxse, by, byse, snp, source=source)
     arrays = (data.bx, data.bxse, data.by, data.byse)
-    boot = {"n_bootstrap": settings.n_bootstrap, "seed": settings.seed, "level": settings.level}
+    boot: _BootstrapOptions = {"n_bootstrap": settings.n_bootstrap, "seed": settings.seed, "level": settings.level}
     notes: dict[str, str] = {}
     results = {
         "ivw": _run("ivw", data, notes, lambda: ivw(*arrays, model="random", level=settings.level)),
@@ -123,5 +132,5 @@ def mr_analysis(
         f_mean=float(np.mean(f_statistics(data.bx, data.bxse))),
         settings=settings,
         notes=notes,
-        **results,  # type: ignore[arg-type]
+        **results,  # type: ignore[arg-type]  # one EstimateResult | None per method field, by construction
     )

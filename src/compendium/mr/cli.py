@@ -43,7 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=DEFAULTS.n_bootstrap,
         metavar="N",
-        help=f"bootstrap replicates for the median and mode SEs (default {DEFAULTS.n_bootstrap}, at most {MAX_BOOTSTRAP})",
+        help="bootstrap replicates for the median and mode SEs "
+        f"(default {DEFAULTS.n_bootstrap}, at most {MAX_BOOTSTRAP})",
     )
     parser.add_argument(
         "--level",

@@ -14,6 +14,7 @@ hand-constructed cases. Method choices and their defaults: :mod:`compendium.mr.d
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal
 
 import numpy as np
 from scipy import stats
@@ -233,11 +234,11 @@ def _chunks(n_rows: int, row_cost: int) -> Iterator[int]:
         yield min(size, n_rows - start)
 
 
-def _median_weights(data: MRInput, weights: str) -> np.ndarray:
+def _median_weights(data: MRInput, weights: SeOrder | Literal["equal"]) -> np.ndarray:
     """Equal weights, or inverse first- or second-order variances of the ratio estimates."""
     if weights == "equal":
         return np.ones(data.k)
-    se = ratio_estimates(data.bx, data.bxse, data.by, data.byse, se_order=weights)[1]  # type: ignore[arg-type]
+    se = ratio_estimates(data.bx, data.bxse, data.by, data.byse, se_order=weights)[1]
     return se**-2.0
 
 
@@ -262,7 +263,9 @@ def bootstrap_median_se(
     return float(np.std(np.concatenate(estimates), ddof=1))
 
 
-def _median(data: MRInput, method: str, weights: str, n_bootstrap: int, seed: int, level: float) -> MedianResult:
+def _median(
+    data: MRInput, method: str, weights: SeOrder | Literal["equal"], n_bootstrap: int, seed: int, level: float
+) -> MedianResult:
     require_snps(data.k, method)
     w = _median_weights(data, weights)
     estimate = float(weighted_median_rows(data.by / data.bx, w)[0])

@@ -147,7 +147,9 @@ def harmonise(
     y_table = _prepare(outcome, "outcome", snp, effect_allele, other_allele, eaf, beta, se)
     x_duplicated = set(x_table.loc[x_table.snp.duplicated(), "snp"])
     y_duplicated = set(y_table.loc[y_table.snp.duplicated(), "snp"])
-    y_by_snp = {row.snp: row for row in y_table.itertuples(index=False) if row.snp not in y_duplicated}
+    y_by_snp: dict[object, Any] = {
+        row.snp: row for row in y_table.itertuples(index=False) if row.snp not in y_duplicated
+    }
     kept, dropped, seen = [], [], set()
     for x in x_table.itertuples(index=False):
         if x.snp in seen:

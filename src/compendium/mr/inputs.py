@@ -70,20 +70,20 @@ def mr_input(
     --------
     >>> frame = pd.DataFrame({"beta_exposure": [0.1, 0.0], "se_exposure": [0.01, 0.01],
     ...                       "beta_outcome": [0.2, 0.1], "se_outcome": [0.05, 0.05]})
-    >>> mr_input(frame, source="snps.csv")
+    >>> mr_input(frame, source="snps.csv")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    compendium.errors.CompendiumError: snps.csv, row 2 (line 3), column 'beta_exposure': expected a finite number with absolute value from 1e-12 to 1e+06, got 0.0
+    compendium.errors.CompendiumError: snps.csv, row 2 (line 3), column 'beta_exposure': expected ..., got 0.0
     """
     if len(frame) == 0:
         raise CompendiumError(f"{source}: no rows; expected one row per SNP")
     low, high = MIN_ABS_ASSOCIATION, MAX_ABS_ASSOCIATION
-    arrays = [
+    arrays = (
         numeric_column(frame, bx, file=source, min_abs=low, max_abs=high),
         numeric_column(frame, bxse, file=source, minimum=low, max_abs=high),
         numeric_column(frame, by, file=source, max_abs=high),
         numeric_column(frame, byse, file=source, minimum=low, max_abs=high),
-    ]
+    )
     labelled = snp is not None and snp in frame.columns
     if labelled:
         labels = tuple(str(value) for value in frame[snp].tolist())
@@ -105,7 +105,8 @@ def _refuse_repeats(keys: Sequence[Hashable], source: str, snp: str | None) -> N
                 )
             raise CompendiumError(
                 f"{source}, row {row} (line {row + 1}): expected each SNP once, got the same four associations "
-                f"as row {first_row[key]} (a repeated SNP would be counted twice; add a SNP label column to tell them apart)"
+                f"as row {first_row[key]} (a repeated SNP would be counted twice; "
+                "add a SNP label column to tell them apart)"
             )
         first_row[key] = row
 
@@ -131,6 +132,6 @@ def as_input(bx: object, bxse: object, by: object, byse: object, snp: object | N
         and (arrays[3] > 0).all()
     )
     if valid:
-        return MRInput(*arrays, snp=labels)
+        return MRInput(arrays[0], arrays[1], arrays[2], arrays[3], snp=labels)
     frame = pd.DataFrame(dict(zip((BX, BXSE, BY, BYSE), arrays)))
     return mr_input(frame, snp=None, source="arrays")

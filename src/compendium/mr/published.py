@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -238,8 +239,10 @@ APPRAISAL_ITEMS: dict[str, tuple[str, str, str]] = {
 CRITICAL_ITEMS: tuple[str, ...] = ("instrument_strength", "pleiotropy_checked", "sample_overlap")
 
 
-def _present(value: object) -> bool:
-    return value is not None and not pd.isna(value)
+def _present(value: object) -> TypeGuard[float]:
+    """A reported number (not None, NaN or pandas' NA), as the numeric columns of the tables hold."""
+    # pandas-stubs type isna for scalars and arrays only; at run time it takes any object
+    return value is not None and not pd.isna(value)  # type: ignore[call-overload]
 
 
 def _number(value: float) -> str:
@@ -390,7 +393,7 @@ def sensitivity_table(
     intercepts = intercepts if intercepts is not None else pd.DataFrame(columns=["study_id"])
     rows = []
     for study in design[design["role"] != META_ANALYSIS].itertuples():
-        for code, (label, pattern, method) in SENSITIVITY_ANALYSES.items():
+        for label, pattern, method in SENSITIVITY_ANALYSES.values():
             row = {"study_id": study.study_id, "study": study.study, "role": study.role, "analysis": label}
             printed = estimates[(estimates["study_id"] == study.study_id) & (estimates["method"] == method)]
             printed = printed[printed["row_type"] != "no result"]
@@ -603,7 +606,7 @@ def analyse_user_table(
     rows = []
     for name, code in ENGINE_METHODS.items():
         result = results.method(name)
-        base = {
+        base: dict[str, Any] = {
             "study_id": USER_STUDY_ID,
             "exposure_category": "other",
             "exposure": exposure,

@@ -91,7 +91,7 @@ def outcome_vocabulary(raw_dir: str | Path, review_file: str | Path = REVIEW_FIL
     from compendium.data.validate import read_descriptor
 
     package = read_descriptor(raw_dir)
-    codes: list[str] = []
+    codes = []
     for resource in package.get("resources", []) if isinstance(package, dict) else []:
         for field in resource.get("schema", {}).get("fields", []):
             if field.get("name") == "outcome":

@@ -16,9 +16,11 @@ its previous outputs stay in place (they are good for the inputs they were built
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 from compendium.errors import CompendiumError
 from compendium.paths import ROOT, display_path
@@ -100,15 +102,14 @@ def mark_failed_attempt(stage_dir: Path, inputs: dict[str, object], reason: str)
         "reason": reason,
         "outputs_belong_to": (read_fingerprint(stage_dir) or {}).get("fingerprint"),
     }
-    try:
+    # a read-only or full disk: the fingerprint check alone still refuses stale outputs
+    with contextlib.suppress(OSError):
         (stage_dir / FAILED_ATTEMPT_FILE).write_text(
             json.dumps(note, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
-    except OSError:
-        pass  # a read-only or full disk: the fingerprint check alone still refuses stale outputs
 
 
-def what_changed(recorded: dict[str, object], current: dict[str, object]) -> list[str]:
+def what_changed(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """Human-readable differences between the inputs recorded for outputs and the current inputs."""
     changes: list[str] = []
     old_data, new_data = recorded.get("data", {}), current.get("data", {})

@@ -48,7 +48,8 @@ def results_lock(
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             log(
-                f"[compendium] another run is using {display_path(results_dir)} ({holder}); waiting for it to finish ..."
+                f"[compendium] another run is using {display_path(results_dir)} ({holder}); "
+                "waiting for it to finish ..."
             )
             deadline = time.monotonic() + wait_seconds
             while not _try_lock(handle):

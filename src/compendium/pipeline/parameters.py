@@ -62,7 +62,8 @@ def notebook_parameters(path: str | Path) -> dict[str, object]:
         statements = ast.parse(source).body
     except SyntaxError as error:
         raise CompendiumError(
-            f"{where}: parameters cell line {error.lineno}: not valid Python ({error.msg}): {(error.text or '').strip()!r}"
+            f"{where}: parameters cell line {error.lineno}: not valid Python ({error.msg}): "
+            f"{(error.text or '').strip()!r}"
         ) from None
     declared: dict[str, object] = {}
     for statement in statements:

@@ -336,10 +336,8 @@ def _remove_tmp(work_dir: Path, results_dir: Path) -> None:
     """Remove the stage's temporary folder and ``.tmp/`` itself when nothing else is in it."""
     shutil.rmtree(work_dir, ignore_errors=True)
     with_tmp = results_dir / TMP_DIR
-    try:
+    with contextlib.suppress(OSError):  # missing, or another stage's folder is still in it
         with_tmp.rmdir()
-    except OSError:
-        pass  # missing, or another stage's folder is still in it
 
 
 def _insert_parameters_used_cell(notebook, stage: Stage, values: dict, params: ParameterSet) -> None:

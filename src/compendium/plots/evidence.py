@@ -30,7 +30,7 @@ def studies_per_stream(counts: pd.DataFrame, *, ax: Axes | None = None) -> Figur
     figure, ax, owned = figure_and_axes(ax, (7, 0.45 * len(data) + 1.2))
     sns.barplot(data=data, y="stream", x="studies", hue="question", dodge=False, ax=ax, palette=QUESTION_COLOURS)
     for container in ax.containers:
-        ax.bar_label(container, padding=3)  # type: ignore[arg-type]
+        ax.bar_label(container, padding=3)  # type: ignore[arg-type]  # typed Container; barplot's are BarContainers
     ax.set_title("Studies in the evidence base, by stream")
     ax.set_xlabel("Number of studies")
     ax.set_ylabel("")

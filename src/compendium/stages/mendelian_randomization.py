@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from compendium.errors import CompendiumError
 from compendium.evidence.triangulation import (
     MR,
     PRECLINICAL_COUNT_COLUMNS,
@@ -132,10 +133,12 @@ def _user_table(snp_table: str, seed: int, n_bootstrap: int, result: StageResult
     frame = pd.read_csv(snp_table)
     user = analyse_user_table(frame, source=str(snp_table), seed=seed, n_bootstrap=n_bootstrap)
     result.objects["user_results"] = user.results
-    labels = {"exposure_label": "exposure (user-supplied)", "outcome_label": "outcome (log odds)"}
+    exposure_label, outcome_label = "exposure (user-supplied)", "outcome (log odds)"
     ivw = user.results.ivw
+    if ivw is None:  # the figures' descriptions quote the IVW estimate
+        raise CompendiumError(f"{snp_table}: no IVW estimate ({user.results.notes.get('ivw', 'not estimated')})")
     save_figure(
-        scatter_plot(frame, user.results, **labels),
+        scatter_plot(frame, user.results, exposure_label=exposure_label, outcome_label=outcome_label),
         output_dir,
         "user_mr_scatter",
         title="User-supplied SNP table: MR scatter plot",
@@ -144,7 +147,7 @@ def _user_table(snp_table: str, seed: int, n_bootstrap: int, result: StageResult
         f"{ivw.ci_high:.3g}). Not published evidence.",
     )
     save_figure(
-        mr_funnel_plot(frame, user.results, **labels),
+        mr_funnel_plot(frame, user.results, exposure_label=exposure_label, outcome_label=outcome_label),
         output_dir,
         "user_mr_funnel",
         title="User-supplied SNP table: MR funnel plot",
@@ -155,7 +158,7 @@ def _user_table(snp_table: str, seed: int, n_bootstrap: int, result: StageResult
     if user.leave_one_out is not None:
         loo = user.leave_one_out
         save_figure(
-            leave_one_out_plot(loo, user.results, **labels),
+            leave_one_out_plot(loo, user.results, exposure_label=exposure_label, outcome_label=outcome_label),
             output_dir,
             "user_mr_leave_one_out",
             title="User-supplied SNP table: leave-one-out analysis",
