@@ -151,3 +151,31 @@ def safety_summary(rct_effects: pd.DataFrame, trials: pd.DataFrame, review: Revi
         f"{reporting} of {len(randomised)} randomised trials reported on {what}; {harmful} found more {what} "
         f"with {review.intervention}. The trials were small and short, so rare harms cannot be ruled out."
     )
+
+
+def assumption_sentence(comparison: pd.DataFrame, intervention: str) -> str:
+    """What the set with stated assumptions shows, in one or two sentences for the answer (empty
+    when no pooled result rests on an assumption). ``comparison``: stage 03's
+    ``assumption_comparison`` table. The answer's rules use printed numbers only; this only reports."""
+    resting = comparison[comparison["assumption_ids"].fillna("").astype(str) != ""]
+    if resting.empty:
+        return ""
+    parts = []
+    for _, row in resting.iterrows():
+        estimate = row["with_assumptions_estimate"]
+        result = (
+            f"{row['outcome_label']}: {row['measure']} {estimate:.3g} "
+            f"(CI {row['with_assumptions_ci_low']:.3g} to {row['with_assumptions_ci_high']:.3g}), "
+            f"k = {int(row['with_assumptions_k'])}, GRADE {str(row['with_assumptions_certainty']).lower()}"
+        )
+        if pd.isna(row["printed_estimate"]):
+            result += ", not poolable from printed numbers"
+        elif row["direction_differs"] or row["significance_differs"]:
+            result += ", differing in direction or significance from the result from printed numbers"
+        else:
+            result += ", same direction and significance as from printed numbers"
+        parts.append(result)
+    return (
+        f"Sensitivity analysis with the stated assumptions of the ledger (not used for this answer): "
+        f"{len(parts)} pooled result(s) of {intervention} versus control rest on them; " + "; ".join(parts) + "."
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from compendium.analysis import grading, pooling, risk, treatment
+from compendium import assumptions
+from compendium.analysis import figures, grading, pooling, risk, treatment
 from compendium.analysis.inputs import ROB_ABSENT
 from compendium.analysis.windows import window_rule
 from compendium.bias import grade
@@ -23,8 +24,11 @@ def methods_record(
     outcomes: list[str] | None,
     rob_available: bool,
     review: Review,
+    use_assumptions: bool = True,
+    ledger_rows: int = 0,
 ) -> dict:
-    """The methods as run (parameters) and every rule, with the module that implements it."""
+    """The methods as run (parameters) and every rule, with the module that implements it.
+    ``use_assumptions`` / ``ledger_rows``: the ledger switch and how many ledger rows the data has."""
     settings = MetaSettings(method=method, test=test, level=level)
     noun = review.intervention
     return {
@@ -36,6 +40,7 @@ def methods_record(
             "exclude_high_rob": exclude_high_rob,
             "include_active_comparators": include_active_comparators,
             "outcomes": outcomes,
+            "use_assumptions": use_assumptions,
         },
         "model": {
             "description": settings.describe(),
@@ -125,6 +130,21 @@ def methods_record(
                 "secondary_source_share": grading.SECONDARY_SOURCE_SHARE,
             },
             "publication_bias": f"Egger's test when k >= {grade.PUBLICATION_BIAS_MIN_K}; otherwise not assessed",
+        },
+        "assumptions": {
+            "ledger": f"{ledger_rows} stated assumption(s) in the data package (assumptions.csv)"
+            + ("" if use_assumptions else "; switched off (use_assumptions=False): no set with stated assumptions"),
+            "sets": "primary: printed numbers only (every answer rule and the primary tables); with_assumptions: "
+            "the same effect, pooling and GRADE code on the tables with the ledger applied "
+            "(compendium.assumptions.apply_ledger; Cochrane Handbook 6.5.2, 10.14), trial analyses only",
+            "derivations": "values are derived by code from the cells named in derive_from, never typed in",
+            "grade": "with_assumptions results (compendium.assumptions.assumption_downgrade, after GRADE guidance 17, "
+            "Guyatt GH et al. J Clin Epidemiol 2017;87:14-22): not rated down when no study rests on an assumption "
+            "or when the result from printed numbers exists and agrees in direction and significance; otherwise "
+            f"rated down {assumptions.ASSUMPTION_DOWNGRADE_LEVELS} level, added to the risk-of-bias domain "
+            "(at most two levels in all); the reason is in the footnotes of summary_of_findings_with_assumptions",
+            "forest_plots": f"forest-assumptions-<analysis_id>: studies that rest on an assumption are marked "
+            f"{figures.ASSUMPTION_MARK} and the footnote names the assumption ids",
         },
         "funnel_plots": f"contour-enhanced (p 0.10/0.05/0.01) when k >= {grade.PUBLICATION_BIAS_MIN_K}",
     }
