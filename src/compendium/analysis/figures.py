@@ -108,7 +108,8 @@ def assumption_forest_figures(
         )
         used = "; ".join(f"{study}: {', '.join(ids)}" for study, ids in zip(a.data["study"].astype(str), rows) if ids)
         footnote = f"{ASSUMPTION_MARK} numbers rest on stated assumptions (assumption ledger): {used}"
-        figure.text(0.01, 0.005, footnote, fontsize=7, ha="left", va="bottom", wrap=True)
+        # below the axes (the saved figure is cropped to its content, so the line extends it)
+        figure.text(0.01, -0.04, footnote, fontsize=8, ha="left", va="top")
         name = f"forest-assumptions-{a.analysis_id}"
         save_figure(
             figure,

@@ -374,9 +374,151 @@ def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list
     return view, [str(a) for a in rows["analysis_id"]]
 
 
+#: figures of stage 03's set with stated assumptions start with this name
+ASSUMPTION_FIGURE_PREFIX = "forest-assumptions-"
+
+
+def _set_result(row: pd.Series, prefix: str) -> str:
+    """One analysis set's result of an ``assumption_comparison`` row as text, or '' when not pooled."""
+    if pd.isna(row[f"{prefix}_estimate"]):
+        return ""
+    certainty = row[f"{prefix}_certainty"]
+    return (
+        f"{row['measure']} {interval(row[f'{prefix}_estimate'], row[f'{prefix}_ci_low'], row[f'{prefix}_ci_high'])}, "
+        f"k = {format_value(row[f'{prefix}_k'])}, p = {format_value(row[f'{prefix}_pval'])}"
+        + (f", GRADE {str(certainty).lower()}" if pd.notna(certainty) else "")
+    )
+
+
+def _differs(row: pd.Series) -> str:
+    if pd.isna(row["direction_differs"]):
+        return "Direction and significance cannot be compared: there is no pooled result from printed numbers."
+    direction = "differs" if bool(row["direction_differs"]) else "is the same"
+    significance = "differs" if bool(row["significance_differs"]) else "is the same"
+    return f"The direction {direction} and the significance {significance} in the two sets."
+
+
+def _assumptions(results: ResultSet) -> dict:
+    """The set with stated assumptions: per outcome, both results and the assumptions they rest on;
+    the ledger, the rejected assumptions, the marked forest plots and the agreement with the reviews."""
+    comparison = results.table(META, "assumption_comparison")
+    applied = results.table(META, "assumptions_applied")
+    ledger = results.table(INGEST, "assumptions")
+    rejected = results.table(INGEST, "assumptions_rejected")
+    methods = results.json.get((META, "methods"))
+    parameters = methods.get("parameters", {}) if isinstance(methods, dict) else {}
+    switched_off = parameters.get("use_assumptions") is False
+    figures = [f for f in results.figures.get(META, []) if f.name.startswith(ASSUMPTION_FIGURE_PREFIX)]
+    has_ledger = ledger is not None and not ledger.empty
+    if not has_ledger:
+        lead = (
+            "This review states no assumptions (its data package has no assumption ledger, assumptions.csv): "
+            "every result uses printed numbers only."
+        )
+    elif switched_off:
+        lead = (
+            f"The assumption ledger ({len(ledger)} stated assumptions, listed below) was switched off for this run "
+            "(use_assumptions = False): every result uses printed numbers only."
+        )
+    else:
+        lead = (
+            "A sensitivity analysis (Cochrane Handbook 10.14): the same analyses run again with the stated "
+            "assumptions of the ledger (Handbook 6.5.2), one assumption per number, each derived by code and "
+            "justified below. The answers above use printed numbers only."
+        )
+    kinds: dict[str, tuple[str, str]] = {}
+    if has_ledger:
+        kinds = {str(r.assumption_id): (str(r.kind), str(r.justification)) for r in ledger.itertuples()}
+    outcomes = []
+    if comparison is not None and not switched_off:
+        for _, row in comparison.iterrows():
+            ids = [i for i in str(row["assumption_ids"]).split("; ") if i and i != "nan"]
+            outcomes.append(
+                {
+                    "label": str(row["outcome_label"]),
+                    "printed": _set_result(row, "printed") or str(row["notes"]),
+                    "assumed": _set_result(row, "with_assumptions") or "not pooled",
+                    "grade": "" if pd.isna(row["grade_assumptions"]) else str(row["grade_assumptions"]),
+                    "differs": _differs(row),
+                    "assumptions": [
+                        {"id": i, "kind": kinds.get(i, ("", ""))[0], "justification": kinds.get(i, ("", ""))[1]}
+                        for i in ids
+                    ],
+                }
+            )
+    shown_ledger = applied if applied is not None and not applied.empty else ledger
+    agreement = results.table(META, "review_agreement")
+    if agreement is not None:
+        agreement = agreement.assign(
+            primary=[_agreement_text(r, "primary") for _, r in agreement.iterrows()],
+            with_assumptions=[_agreement_text(r, "sensitivity") for _, r in agreement.iterrows()],
+        )
+    return {
+        "has_ledger": has_ledger,
+        "lead": lead,
+        "outcomes": outcomes,
+        "figures": figures,
+        "ledger": table_view(
+            shown_ledger if has_ledger else None,
+            [
+                "assumption_id",
+                "study_id",
+                "kind",
+                "column",
+                "value_before",
+                "value_after",
+                "derivation",
+                "analysis_ids",
+                "justification",
+                "method_source",
+                "source_id",
+                "locator",
+            ],
+            caption="The assumption ledger: every stated assumption, the cell it fills and why",
+            anchor="table-assumption-ledger",
+            missing="No assumption ledger in the data package.",
+        ),
+        "rejected": table_view(
+            rejected,
+            ["rejection_id", "study_id", "kind", "target", "reason", "method_source"],
+            caption="Assumptions considered and rejected, with the reason",
+            anchor="table-assumptions-rejected",
+            missing="No list of rejected assumptions in the data package.",
+        ),
+        "agreement": table_view(
+            agreement,
+            [
+                "review",
+                "outcome_label",
+                "review_result",
+                "review_significant",
+                "primary",
+                "with_assumptions",
+                "reasons",
+            ],
+            caption="Agreement in direction and significance (p < 0.05) with each published review: our result "
+            "from printed numbers and our result with the stated assumptions",
+            anchor="table-review-agreement",
+            missing=_missing(META, "review_agreement"),
+            labels={"review_significant": "significant in the review", "primary": "ours, printed numbers"},
+        ),
+    }
+
+
+def _agreement_text(row: pd.Series, prefix: str) -> str:
+    if pd.isna(row[f"{prefix}_estimate"]):
+        return "not pooled"
+    agrees = row[f"{prefix}_agrees"]
+    verdict = "not comparable" if pd.isna(agrees) else ("agrees" if bool(agrees) else "differs")
+    return (
+        f"{interval(row[f'{prefix}_estimate'], row[f'{prefix}_ci_low'], row[f'{prefix}_ci_high'])}, "
+        f"p = {format_value(row[f'{prefix}_pval'])}, {row[f'{prefix}_direction']}: {verdict}"
+    )
+
+
 def _findings(results: ResultSet, review: Review) -> dict:
     pooled = results.table(META, "pooled")
-    meta_figures = results.figures.get(META, [])
+    meta_figures = [f for f in results.figures.get(META, []) if not f.name.startswith(ASSUMPTION_FIGURE_PREFIX)]
     sections = {}
     leftover = meta_figures
     for question in ("treatment", "risk"):
@@ -778,6 +920,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
             ),
         },
         "sex": _sex_differences(results, tables),
+        "assumptions": _assumptions(results),
         "comparison": table_view(
             results.table(META, "review_comparison"),
             ["outcome", "ours", "review", "theirs", "reasons"],
