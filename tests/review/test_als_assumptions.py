@@ -270,7 +270,9 @@ def test_als_ledger_off_leaves_every_other_stage_03_output_byte_identical(pipeli
     answer_on = json.loads((on / "tables" / "conclusion.json").read_text(encoding="utf-8"))
     answer_off = json.loads((off / "tables" / "conclusion.json").read_text(encoding="utf-8"))
     assert answer_on["answer"].startswith(answer_off["answer"] + " Sensitivity analysis with the stated assumptions")
-    assert {k: v for k, v in answer_on.items() if k != "answer"} == {k: v for k, v in answer_off.items() if k != "answer"}
+    assert {k: v for k, v in answer_on.items() if k != "answer"} == {
+        k: v for k, v in answer_off.items() if k != "answer"
+    }
 
 
 def test_als_review_agreement_has_every_ren2025_outcome(pipeline_results) -> None:
