@@ -29,7 +29,7 @@ from compendium.assumptions import APPLIED_COLUMNS, LEDGER_COLUMNS
 from compendium.bias.grade import grade_outcome
 from compendium.review import load_review, parse_review
 from compendium.stages import meta_analysis
-from synthetic_packages import RCT_ONLY_REVIEW, SOURCE, _trial, rct_only_rows, write_package
+from synthetic_packages import RCT_ONLY_REVIEW, SOURCE, _trial, rct_only_rows
 from test_stages_pipeline import build
 
 N = 40
@@ -248,19 +248,19 @@ def test_applied_table_adds_justification_and_analyses() -> None:
 
 
 def test_add_risk_of_bias_levels_caps_the_domain_and_lowers_certainty() -> None:
-    base = dict(
-        outcome="synthetic",
-        design="rct",
-        k=2,
-        participants=1000,
-        effect_measure="SMD",
-        estimate=0.5,
-        ci_low=0.3,
-        ci_high=0.7,
-        share_not_low_rob=0.0,
-        share_high_rob=0.0,
-        i2=0.0,
-    )
+    base = {
+        "outcome": "synthetic",
+        "design": "rct",
+        "k": 2,
+        "participants": 1000,
+        "effect_measure": "SMD",
+        "estimate": 0.5,
+        "ci_low": 0.3,
+        "ci_high": 0.7,
+        "share_not_low_rob": 0.0,
+        "share_high_rob": 0.0,
+        "i2": 0.0,
+    }
     result = grade_outcome(base)
     assert result.certainty == "High"
     lowered = add_risk_of_bias_levels(result, 1, "Rated down 1 level (risk of bias): synthetic.")

@@ -18,7 +18,6 @@ from compendium.assumptions import (
     apply_ledger,
     assumption_downgrade,
     check_ledger,
-    load_ledger,
     parse_key,
     studies_with_assumptions,
 )

@@ -621,7 +621,8 @@ def assumption_downgrade(
     if primary_agrees:
         return (
             0,
-            f"Not rated down for assumptions: {rests}, but the result from printed numbers agrees in direction and significance.",
+            f"Not rated down for assumptions: {rests}, "
+            "but the result from printed numbers agrees in direction and significance.",
         )
     why = (
         "there is no pooled result from printed numbers alone"

@@ -55,7 +55,10 @@ def _label(row: pd.Series) -> str:
         if pd.notna(row.get("value_type")) and row.get("value_type") in ("final", "change", "slope")
         else ""
     )
-    return f"{row['study']} ({row['outcome']}{kind}: {row['measure']} {row['estimate']:.3g}, {row['ci_low']:.3g} to {row['ci_high']:.3g})"
+    return (
+        f"{row['study']} ({row['outcome']}{kind}: {row['measure']} {row['estimate']:.3g}, "
+        f"{row['ci_low']:.3g} to {row['ci_high']:.3g})"
+    )
 
 
 def treatment_conclusion(

@@ -59,7 +59,8 @@ def indirectness(
     indirect = sorted(exposure_categories & set(INDIRECT_EXPOSURES))
     if indirect:
         reasons.append(
-            "professional-sport participation is an indirect measure of physical activity (head impacts and other exposures differ)"
+            "professional-sport participation is an indirect measure of physical activity "
+            "(head impacts and other exposures differ)"
         )
     if secondary_share > SECONDARY_SOURCE_SHARE:
         reasons.append(f"{100 * secondary_share:.0f}% of the weight from numbers read in a secondary source")
@@ -211,7 +212,8 @@ def grade_tables(
     """(summary_of_findings, grade_domains) for every pooled analysis (the 'all' row) and every
     primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k.
     ``surrogates``: the review's surrogate outcomes and their notes (:attr:`compendium.review.Review.surrogates`);
-    ``extra_rob``: analysis_id -> (levels, reason) added to the risk-of-bias domain (:func:`add_risk_of_bias_levels`)."""
+    ``extra_rob``: analysis_id -> (levels, reason) added to the risk-of-bias domain
+    (:func:`add_risk_of_bias_levels`)."""
     results: list[GradeResult] = []
     extra: list[dict] = []
     counts: list[str] = []

@@ -55,23 +55,31 @@ def methods_record(
             "i2": settings.i2_definition,
             "tau2_ci": settings.tau2_ci,
             "engine": "compendium.meta.rma (metafor 3.8 rma.uni, tested against metafor)",
-            "ratio_measures": "pooled on the log scale; estimates, CIs and prediction intervals shown back-transformed; yi, vi and tau2 on the log scale",
+            "ratio_measures": "pooled on the log scale; estimates, CIs and prediction intervals shown "
+            "back-transformed; yi, vi and tau2 on the log scale",
             "ci_level_not_printed": f"a source CI printed without its level is taken as a {DEFAULT_CI_LEVEL:g}% CI",
-            "zero_cell_correction": f"{ZERO_CELL_ADD} added to every cell of a 2x2 table with a zero cell (escalc add=1/2, to='only0'); no binary outcome was pooled",
+            "zero_cell_correction": f"{ZERO_CELL_ADD} added to every cell of a 2x2 table with a zero cell "
+            "(escalc add=1/2, to='only0'); no binary outcome was pooled",
         },
         "effect_sizes": {
             "md": f"{noun} minus control, escalc 'MD' (vi = sd1^2/n1 + sd2^2/n2)",
-            "smd": f"Hedges' g, escalc 'SMD' with the exact small-sample correction; used when trials of one analysis use different instruments; oriented so that positive favours {noun}",
+            "smd": "Hedges' g, escalc 'SMD' with the exact small-sample correction; used when trials of one "
+            f"analysis use different instruments; oriented so that positive favours {noun}",
             "continuous_measure": f"{review.continuous_measure} (review.yaml: auto = MD on one instrument, else SMD)",
             "sd_derivation": {
                 "order": list(SD_METHODS),
                 "se": "SD = SE sqrt(n)",
-                "ci": f"SD = sqrt(n) (upper - lower) / (2 crit), t with n - 1 df when n < {SMALL_SAMPLE_N} (ci_t), else z (ci_z) (Cochrane Handbook 6.5.2.2)",
+                "ci": f"SD = sqrt(n) (upper - lower) / (2 crit), t with n - 1 df when n < {SMALL_SAMPLE_N} (ci_t), "
+                "else z (ci_z) (Cochrane Handbook 6.5.2.2)",
                 "median": "Wan et al. 2014 (BMC Med Res Methodol 14:135) from median with IQR and/or range",
-                "plus_minus": "a value printed after '±' whose type is not stated is never used as an SD",
-                "missing_n": "arms without n are not pooled; n is never filled in",
+                "plus_minus": "a value printed after '±' whose type is not stated is never used as an SD "
+                "(primary set; the set with stated assumptions reads it as an SD or SE only by a ledger row)",
+                "missing_n": "arms without n are not pooled; n is never filled in "
+                "(primary set; the set with stated assumptions takes n randomised only by a ledger row)",
             },
-            "trial_reported": "between-group MD/SMD with a CI (or SE) by generic inverse variance (Cochrane Handbook 6.3.2); pooled only with results of the same outcome, measure and outcome_measure in one time window; per-protocol results dropped when an ITT result exists",
+            "trial_reported": "between-group MD/SMD with a CI (or SE) by generic inverse variance (Cochrane "
+            "Handbook 6.3.2); pooled only with results of the same outcome, measure and outcome_measure in one time "
+            "window; per-protocol results dropped when an ITT result exists",
         },
         "time_windows": {
             "rule": window_rule(review.time_windows),
@@ -90,7 +98,8 @@ def methods_record(
         },
         "pooling": {
             "min_k": pooling.MIN_POOLED_K,
-            "subgroups": f"by {subgroup}: separate models per subgroup and Q-between (G - 1 df) when at least 2 subgroups have k >= {pooling.MIN_SUBGROUP_K}",
+            "subgroups": f"by {subgroup}: separate models per subgroup and Q-between (G - 1 df) when at least 2 "
+            f"subgroups have k >= {pooling.MIN_SUBGROUP_K}",
             "single_trial": "outcomes with one trial are shown (single_trial_results), not pooled",
         },
         "sensitivity": {

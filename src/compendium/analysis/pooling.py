@@ -205,7 +205,8 @@ def _smd_rows(rows: pd.DataFrame, intervention: str) -> tuple[pd.DataFrame, list
     out["vi"] = smd["vi"].to_numpy()
     out["measure"] = "SMD"
     notes = [
-        f"SMD (Hedges' g) because the trials use different instruments; oriented so that positive values favour {intervention}"
+        "SMD (Hedges' g) because the trials use different instruments; "
+        f"oriented so that positive values favour {intervention}"
     ]
     if flip.any():
         notes.append("sign reversed for instruments where lower is better: " + ", ".join(rows.loc[flip, "study"]))
@@ -696,10 +697,8 @@ def sensitivity_table(
         a, data, res = fit.analysis, fit.analysis.data, fit.result
         log = a.log_scale
 
-        def refit(frame: pd.DataFrame, method: str, test_: str) -> MetaResult:
-            return rma(
-                "yi", "vi", data=frame, slab="study", method=method, test=test_, level=level, source=a.analysis_id
-            )
+        def refit(frame: pd.DataFrame, method: str, test_: str, source: str = a.analysis_id) -> MetaResult:
+            return rma("yi", "vi", data=frame, slab="study", method=method, test=test_, level=level, source=source)
 
         for method in METHODS:
             test_ = "z" if method == "FE" else test

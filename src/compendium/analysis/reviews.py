@@ -118,7 +118,8 @@ def _ours(
     single = singles[(singles["analysis_set"] == PRIMARY) & singles["outcome"].isin(codes)]
     if len(single):
         texts = [
-            f"{s['study']}: {_effect(s['measure'], s['estimate'], s['ci_low'], s['ci_high'])}, {s['outcome_measure']}, {s['window']}"
+            f"{s['study']}: {_effect(s['measure'], s['estimate'], s['ci_low'], s['ci_high'])}, "
+            f"{s['outcome_measure']}, {s['window']}"
             for _, s in single.iterrows()
         ]
         return "not pooled (one trial per analysis): " + " | ".join(texts), {

@@ -191,7 +191,8 @@ def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str]) -> d
     sentence = ""
     if lead is not None:
         sentence = (
-            f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, the most common conclusion is "
+            f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, "
+            "the most common conclusion is "
             f"“{labels[lead.conclusion]}”: {int(lead.studies)} studies ({100 * lead.share:.0f}%). "
             f"Weighted by study quality, the largest share is “{labels[lead_weighted.conclusion]}” "
             f"({100 * lead_weighted.weighted_share:.0f}% of the weight)."
@@ -260,7 +261,10 @@ def certainty_summary(lines: list[dict]) -> str:
     counts = ", ".join(f"{rated.count(level)} {level.lower()}" for level in CERTAINTY_ORDER if level in rated)
     if best == "Very low":
         return f"We are very uncertain: every outcome rated with GRADE ({len(rated)}) has very low certainty evidence."
-    return f"{len(rated)} outcomes were rated with GRADE ({counts} certainty); the best-rated evidence has {best.lower()} certainty."
+    return (
+        f"{len(rated)} outcomes were rated with GRADE ({counts} certainty); "
+        f"the best-rated evidence has {best.lower()} certainty."
+    )
 
 
 #: the stages that write a conclusion.json, and how the report names their rules
