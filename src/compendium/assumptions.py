@@ -39,6 +39,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn, cast
 
 import numpy as np
 import pandas as pd
@@ -187,7 +188,7 @@ class _Checker:
     def __init__(self, tables: Mapping[str, pd.DataFrame], file: str):
         self.tables, self.file = tables, file
 
-    def fail(self, row: int, column: str, expected: str, got: object = None) -> None:
+    def fail(self, row: int, column: str, expected: str, got: object = None) -> NoReturn:
         raise CompendiumError(cell_problem(self.file, row, column, expected, got))
 
     def target(self, row: int, entry: pd.Series) -> int:
@@ -438,7 +439,7 @@ def check_ledger(ledger: pd.DataFrame, tables: Mapping[str, pd.DataFrame], *, fi
         seen_cells[cell] = position
 
 
-def _number(value: object) -> float:
+def _number(value: Any) -> float:
     return float("nan") if _blank(value) else float(value)
 
 
@@ -507,7 +508,7 @@ def apply_ledger(
                 "row_key": entry["row_key"],
                 "column": spec.column,
                 "kind": entry["kind"],
-                "value_before": None if _blank(before) else float(before),
+                "value_before": None if _blank(before) else _number(before),
                 "value_after": float(after),
                 "derivation": derivation,
                 "method_source": entry["method_source"],
@@ -531,7 +532,7 @@ def _derive(
     pos: int,
 ) -> tuple[float, str]:
     """The value a ledger row supplies and a one-line account of how it was obtained."""
-    row = table.loc[index]
+    row = cast(pd.Series, table.loc[index])
     if kind in ("pm_is_sd", "pm_is_se"):
         value = float(row["plus_minus"])
         return value, f"plus_minus = {_fmt(value)} read as the {'SD' if kind == 'pm_is_sd' else 'SE'}"
@@ -545,7 +546,7 @@ def _derive(
         return float(
             entry["value"]
         ), f"nominal time point {_fmt(float(entry['value']))} weeks (stored {_fmt(float(row['timepoint_weeks']))})"
-    other = table.loc[checker.pair(pos, entry, row).name]
+    other = cast(pd.Series, table.loc[cast(int, checker.pair(pos, entry, row).name)])
     m1, n1, m2, n2 = (_number(x) for x in (row["mean"], row["n"], other["mean"], other["n"]))
     if not all(math.isfinite(x) for x in (m1, n1, m2, n2)):
         checker.fail(
@@ -557,11 +558,11 @@ def _derive(
     md = m1 - m2
     if kind == "sd_from_p_value":
         p = float(checker.effect(pos, entry, row)["p_value"])
-        value = float(sd_from_p_value(md, p, n1, n2))
+        value = float(sd_from_p_value(np.asarray(md), np.asarray(p), np.asarray(n1), np.asarray(n2)))
         how = f"p = {p:g}, MD = {_fmt(md)}, n = {n1:g} and {n2:g}: SD = {_fmt(value)} (Handbook 6.5.2.3)"
     else:
         t = float(entry["value"])
-        value = float(sd_from_t_statistic(md, t, n1, n2))
+        value = float(sd_from_t_statistic(np.asarray(md), np.asarray(t), np.asarray(n1), np.asarray(n2)))
         how = f"t = {t:g}, MD = {_fmt(md)}, n = {n1:g} and {n2:g}: SD = {_fmt(value)} (Handbook 6.5.2.3)"
     if not math.isfinite(value) or value <= 0:
         checker.fail(pos, "kind", "a derivation that gives a positive SD (the two means differ)", how)
