@@ -91,7 +91,7 @@ def treatment_conclusion(
     directions = singles.apply(favours, axis=1) if len(singles) else pd.Series(dtype=str)
     level_of = {label: level for level, label in CERTAINTY_LEVELS.items()}
     ratings = [c for c in summary_of_findings["certainty"] if c in level_of]
-    best = max(ratings, key=level_of.get) if ratings else "not rated"
+    best = max(ratings, key=lambda c: level_of[c]) if ratings else "not rated"
 
     reasons = [
         f"{len(primary_pooled)} outcome(s) had at least two comparable randomised trials with usable numbers to pool"

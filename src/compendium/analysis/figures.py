@@ -40,7 +40,7 @@ def summary_text(fit: AnalysisFit) -> str:
         f"pooled {a.measure} {show(res.estimate):.2f} ({res.level:g}% CI {show(res.ci_low):.2f} to "
         f"{show(res.ci_high):.2f}), k = {res.k}, I2 = {res.i2:.0f}%"
     )
-    if res.pi_low is not None:
+    if res.pi_low is not None and res.pi_high is not None:
         text += f", prediction interval {show(res.pi_low):.2f} to {show(res.pi_high):.2f}"
     return text
 

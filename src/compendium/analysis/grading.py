@@ -79,7 +79,7 @@ def _shares(judgements: list[str | None], weights: np.ndarray) -> tuple[dict[str
         if missing
         else ""
     )
-    return rob_weight_shares(list(judgements), list(weights)), note
+    return rob_weight_shares([str(j) for j in judgements], list(weights)), note
 
 
 def _mark(result: GradeResult, rob_note: str, absent: bool) -> GradeResult:

@@ -457,7 +457,7 @@ def _difference(row: pd.Series, other: pd.Series) -> str:
 
 def build_risk_analyses(estimates: pd.DataFrame, outcomes: list[str] | None = None) -> list[Analysis]:
     """One analysis per key with at least two pooled rows (``status == 'pooled'``)."""
-    analyses = []
+    analyses: list[Analysis] = []
     if outcomes is not None and "als_risk" not in outcomes:
         return analyses
     pooled = estimates[estimates["status"] == "pooled"]
@@ -580,11 +580,11 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
 
 
 def _higher_is_better(a: Analysis) -> object:
-    """Whether a higher pooled value favours exercise: SMDs are oriented so; an MD follows its
+    """Whether a higher pooled value favours the intervention: SMDs are oriented so; an MD follows its
     instrument; unknown (NaN) for risk ratios and trial-reported effects without the information."""
     if a.measure == "SMD":
         return True
-    values = a.data["higher_is_better"].dropna().unique() if "higher_is_better" in a.data else []
+    values = list(a.data["higher_is_better"].dropna().unique()) if "higher_is_better" in a.data else []
     return bool(values[0]) if len(values) == 1 else np.nan
 
 

@@ -290,7 +290,8 @@ def review_agreement(
     studies = inputs.tables["studies"]
     of_question = set(studies.loc[studies["question"].astype(str) == question_id, "study_id"].astype(str))
     labels = inputs.labels()
-    whole = reviews[reviews["outcome"] == "all_outcomes"].drop_duplicates("study_id").set_index("study_id")
+    whole = reviews[reviews["outcome"] == "all_outcomes"].drop_duplicates("study_id")
+    included = {str(s): int(k) for s, k in zip(whole["study_id"], whole["k"]) if pd.notna(k)}
     chosen = reviews[reviews["study_id"].astype(str).isin(of_question) & (reviews["outcome"] != "all_outcomes")]
     records = []
     for _, row in chosen.iterrows():
@@ -313,8 +314,8 @@ def review_agreement(
         }
         if pd.notna(row["k"]):
             reasons = [f"{name} pooled k = {int(row['k'])} for this result"]
-        elif review_id in whole.index and pd.notna(whole.loc[review_id, "k"]):
-            reasons = [f"{name} included {int(whole.loc[review_id, 'k'])} studies"]
+        elif review_id in included:
+            reasons = [f"{name} included {included[review_id]} studies"]
         else:
             reasons = [f"{name} does not print how many studies it pooled"]
         reasons[0] += "; its study list is not recorded here, so the trial sets cannot be matched"
