@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from compendium.analysis.assumption_set import (
     APPLIED_TABLE_COLUMNS,
@@ -27,10 +28,11 @@ from compendium.analysis.inputs import StageInputs
 from compendium.analysis.reviews import AGREEMENT_COLUMNS, review_agreement, review_significance
 from compendium.assumptions import APPLIED_COLUMNS, LEDGER_COLUMNS
 from compendium.bias.grade import grade_outcome
+from compendium.report.inputs import load_results
 from compendium.review import load_review, parse_review
 from compendium.stages import meta_analysis
-from synthetic_packages import RCT_ONLY_REVIEW, SOURCE, _trial, rct_only_rows
-from test_stages_pipeline import build
+from synthetic_packages import RCT_ONLY_REVIEW, SOURCE, _trial, rct_only_rows, write_package
+from test_stages_pipeline import STAGES, build
 
 N = 40
 S4_KEY = "arm={arm}; outcome=days_off; timepoint_weeks=12; value_type=final"
@@ -162,8 +164,30 @@ def test_ledger_off_gives_the_outputs_of_a_package_without_ledger(with_ledger, t
     assert pd.read_csv(off / "tables" / "pooled_with_assumptions.csv").empty
 
 
-def test_a_review_without_ledger_says_so(tmp_path) -> None:
-    _, results, html = build(tmp_path, RCT_ONLY_REVIEW, rct_only_rows())
+def _without_ledger_resources(root: Path) -> None:
+    """Drop the ledger resources from a written package (a review whose data package never had them)."""
+    path = root / "data" / "raw" / "datapackage.yaml"
+    descriptor = yaml.safe_load(path.read_text(encoding="utf-8"))
+    descriptor["resources"] = [r for r in descriptor["resources"] if not r["name"].startswith("assumptions")]
+    path.write_text(yaml.safe_dump(descriptor, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    for name in ("assumptions.csv", "assumptions_rejected.csv"):
+        (root / "data" / "raw" / name).unlink()
+
+
+@pytest.mark.parametrize("resources", [True, False], ids=["empty ledger", "no ledger resource"])
+def test_a_review_without_ledger_says_so(tmp_path, resources: bool) -> None:
+    if resources:
+        _, results, html = build(tmp_path, RCT_ONLY_REVIEW, rct_only_rows())
+    else:
+        raw = write_package(tmp_path, RCT_ONLY_REVIEW, rct_only_rows())
+        _without_ledger_resources(tmp_path)
+        review = load_review(tmp_path / "review.yaml")
+        results = tmp_path / "reports"
+        for name, module in STAGES:
+            module.run(review, raw, results, results / name)
+        html = (results / "05_consensus_report" / "publish" / "consensus_report.html").read_text(encoding="utf-8")
+        assert not (results / "01_ingest" / "tables" / "assumptions.csv").exists()
+        assert "assumptions" not in " ".join(load_results(results).missing)
     assert "This review states no assumptions" in html
     assert 'id="table-assumption-ledger"' not in html
     for name, table in empty_tables().items():
