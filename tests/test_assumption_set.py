@@ -293,7 +293,8 @@ def test_add_risk_of_bias_levels_caps_the_domain_and_lowers_certainty() -> None:
     assert (rob.final, rob.status) == (1, "serious") and rob.explanation.endswith("synthetic.")
     high = grade_outcome(base | {"share_not_low_rob": 1.0, "share_high_rob": 1.0})
     capped = add_risk_of_bias_levels(high, 1, "more")
-    assert next(d for d in capped.domains if d.domain == "risk_of_bias").final == 2
+    capped_rob = next(d for d in capped.domains if d.domain == "risk_of_bias")
+    assert capped_rob.final == 2 and capped_rob.explanation.endswith("stays at its maximum of 2 levels.")
     assert capped.level == high.level
     assert add_risk_of_bias_levels(result, 0, "") is result
 

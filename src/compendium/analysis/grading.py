@@ -159,6 +159,8 @@ def add_risk_of_bias_levels(result: GradeResult, levels: int, reason: str) -> Gr
         if d.domain == "risk_of_bias":
             final = min(MAX_DOMAIN_LEVELS, d.final + levels)
             explanation = (d.explanation + " " if d.explanation else "") + reason
+            if final - d.final < levels:
+                explanation += f" The domain stays at its maximum of {MAX_DOMAIN_LEVELS} levels."
             status = CONCERN_LEVELS[final] if final else d.status
             d = replace(
                 d,
