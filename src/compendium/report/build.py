@@ -57,11 +57,11 @@ GRADE_THRESHOLDS = (
 
 def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
     """Tables the report computes (written by stage 05 to ``tables/``)."""
-    studies = results.table(INGEST, "studies")
+    studies = results.required(INGEST, "studies")
     weights = consensus.study_weights(
         studies, results.table(RISK_OF_BIAS, "rob2_judgements"), results.table(RISK_OF_BIAS, "observational_rob")
     )
-    meter = consensus.consensus_meter(results.table(INGEST, "conclusions"), studies, weights)
+    meter = consensus.consensus_meter(results.required(INGEST, "conclusions"), studies, weights)
     statements = guidance_data.statements(results.table(INGEST, "guidance"))
     tables = {"consensus_meter": meter, "study_weights": weights, "guidance": guidance_data.guidance_table(statements)}
     preclinical = results.table(INGEST, "preclinical")
@@ -189,7 +189,7 @@ def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str]) -> d
     lead = consensus.leading_conclusion(meter, question)
     lead_weighted = consensus.leading_conclusion(meter, question, weighted=True)
     sentence = ""
-    if lead is not None:
+    if lead is not None and lead_weighted is not None:
         sentence = (
             f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, "
             "the most common conclusion is "
@@ -226,7 +226,7 @@ def _sof_by_question(results: ResultSet, questions: list[str]) -> dict[str, pd.D
         pooled = results.table(META, "pooled")
         lookup = {} if pooled is None else dict(zip(pooled["outcome"].astype(str), pooled["question"].astype(str)))
         of_row = sof["outcome"].astype(str).map(lambda o: lookup.get(o, "treatment"))
-    return {q: sof[of_row.values == q] for q in questions}
+    return {q: pd.DataFrame(sof[of_row.values == q]) for q in questions}
 
 
 def _certainty_lines(sof: pd.DataFrame | None) -> list[dict]:
@@ -414,7 +414,7 @@ def _assumptions(results: ResultSet) -> dict:
     switched_off = parameters.get("use_assumptions") is False
     figures = [f for f in results.figures.get(META, []) if f.name.startswith(ASSUMPTION_FIGURE_PREFIX)]
     has_ledger = ledger is not None and not ledger.empty
-    if not has_ledger:
+    if ledger is None or ledger.empty:
         lead = (
             "This review states no assumptions (its data package has no assumption ledger, assumptions.csv): "
             "every result uses printed numbers only."
@@ -431,7 +431,7 @@ def _assumptions(results: ResultSet) -> dict:
             "justified below. The answers above use printed numbers only."
         )
     kinds: dict[str, tuple[str, str]] = {}
-    if has_ledger:
+    if ledger is not None:
         kinds = {str(r.assumption_id): (str(r.kind), str(r.justification)) for r in ledger.itertuples()}
     outcomes = []
     if comparison is not None and not switched_off:
@@ -587,7 +587,7 @@ def _findings(results: ResultSet, review: Review) -> dict:
 
 def _sex_differences(results: ResultSet, tables: dict[str, pd.DataFrame]) -> dict:
     preclinical = results.table(INGEST, "preclinical")
-    studies = results.table(INGEST, "studies").set_index("study_id")["label"]
+    studies = results.required(INGEST, "studies").set_index("study_id")["label"]
     mouse_rows = None
     if preclinical is not None:
         chosen = preclinical[preclinical["sex"].isin(["female", "male"])]
@@ -645,7 +645,7 @@ def _sex_differences(results: ResultSet, tables: dict[str, pd.DataFrame]) -> dic
 
 
 def _guidance(results: ResultSet, review: Review) -> list[dict]:
-    labels = results.table(INGEST, "studies").set_index("study_id")["label"]
+    labels = results.required(INGEST, "studies").set_index("study_id")["label"]
     every = guidance_data.statements(results.table(INGEST, "guidance"))
     titles = {t.id: t.title for t in review.report.guidance_topics}
     titles.update({s.topic: s.topic.replace("_", " ").capitalize() for s in every if s.topic not in titles})
@@ -778,22 +778,22 @@ def flatten(value: object, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def _evidence_index(results: ResultSet) -> list[dict]:
-    studies = results.table(INGEST, "studies")
-    sources = results.table(INGEST, "sources").set_index("source_id")
+    studies = results.required(INGEST, "studies")
+    sources = results.required(INGEST, "sources").set_index("source_id")
     order = {s: i for i, s in enumerate(STREAM_ORDER)}
     studies = studies.assign(order=studies["stream"].map(order).fillna(len(order))).sort_values(
         ["question", "order", "year", "study_id"]
     )
     index = []
     for row in studies.itertuples():
-        source = sources.loc[row.source_id] if row.source_id in sources.index else None
+        source = sources.loc[str(row.source_id)] if row.source_id in sources.index else None
         index.append(
             {
                 "id": row.study_id,
                 "label": row.label,
                 "year": format_value(row.year),
                 "question": row.question,
-                "stream": STREAM_LABELS.get(row.stream, row.stream),
+                "stream": STREAM_LABELS.get(str(row.stream), str(row.stream)),
                 "design": row.design,
                 "citation": "" if source is None else format_value(source["citation"]),
                 "doi": "" if source is None or pd.isna(source.get("doi")) else str(source["doi"]),
@@ -808,12 +808,12 @@ def _has_rows(table: pd.DataFrame | None) -> bool:
 
 def _shown_sections(results: ResultSet, guidance: list[dict]) -> tuple[dict[str, bool], list[str]]:
     """Which optional sections have results (the template renders only those) and a phrase for each absent one."""
-    studies = results.table(INGEST, "studies")
+    studies = results.required(INGEST, "studies")
     streams = set(studies["stream"].astype(str)) if studies is not None else set()
     pooled = results.table(META, "pooled")
     risk_pooled = pooled is not None and "question" in pooled.columns and (pooled["question"] == "risk").any()
     observational = _has_rows(results.table(INGEST, "observational"))
-    shown = {
+    flags = {
         "trials": bool(streams & {"rct", "non_randomised"}) or _has_rows(results.table(INGEST, "trials")),
         "observational": observational or risk_pooled,
         "mr": bool(streams & {"mendelian_randomization", "mr_meta_analysis"})
@@ -822,6 +822,7 @@ def _shown_sections(results: ResultSet, guidance: list[dict]) -> tuple[dict[str,
         "reviews": _has_rows(results.table(META, "review_comparison")),
         "guidance": bool(guidance),
     }
+    shown: dict[str, bool] = {key: bool(value) for key, value in flags.items()}
     shown["sex"] = shown["mouse"] or observational
     absent = {
         "trials": "intervention trials",
@@ -848,7 +849,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
     rob2 = results.table(RISK_OF_BIAS, "rob2_judgements")
     obs_rob = results.table(RISK_OF_BIAS, "observational_rob")
     weights = tables["study_weights"]
-    labels = results.table(INGEST, "studies").set_index("study_id")["label"]
+    labels = results.required(INGEST, "studies").set_index("study_id")["label"]
     guidance = _guidance(results, review)
     shown, absent = _shown_sections(results, guidance)
     count = len(review.questions)
@@ -861,7 +862,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
         "questions_heading": "The question"
         if count == 1
         else ("The two questions" if count == 2 else f"The {count} questions"),
-        "no_studies": results.table(INGEST, "studies").empty,
+        "no_studies": results.required(INGEST, "studies").empty,
         "shown": shown,
         "absent": absent,
         "questions": _question_views(results, meter, review),

@@ -89,6 +89,15 @@ class ResultSet:
         """The table, or ``None`` when the stage did not write it."""
         return self.tables.get((stage, name))
 
+    def required(self, stage: str, name: str) -> pd.DataFrame:
+        """A table of :data:`REQUIRED_TABLES` (:func:`load_results` refuses results without them)."""
+        table = self.tables.get((stage, name))
+        if table is None:
+            raise CompendiumError(
+                f"{self.results_dir / stage / 'tables' / (name + '.csv')}: missing; the report needs it"
+            )
+        return table
+
 
 def load_results(results_dir: str | Path) -> ResultSet:
     """Read every expected result of stages 01-04 under ``results_dir``; record what is missing."""
