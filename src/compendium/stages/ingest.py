@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compendium.data import load_tables
+from compendium.data.load import load_tables
 from compendium.data.summary import coverage_table, evidence_flow, stream_counts
 from compendium.evidence.reported import check_reported
 from compendium.plots.evidence import studies_per_stream
@@ -33,7 +33,7 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
             "studies_per_stream",
             title="Studies in the evidence base, by stream",
             alt="Horizontal bar chart of the number of studies in each evidence stream: "
-            + "; ".join(f"{row.stream.replace('_', ' ')} {row.studies}" for row in counts.itertuples()),
+            + "; ".join(f"{str(row.stream).replace('_', ' ')} {row.studies}" for row in counts.itertuples()),
         )
         result.figures.append("studies_per_stream")
     else:

@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from compendium.errors import CompendiumError
 from compendium.evidence.triangulation import (
     MR,
     PRECLINICAL_COUNT_COLUMNS,
@@ -25,6 +26,7 @@ from compendium.evidence.triangulation import (
 )
 from compendium.mr.published import (
     APPRAISAL_COLUMNS,
+    UserMR,
     analyse_user_table,
     combine,
     design_table,
@@ -127,15 +129,17 @@ def run(
     return result.finish(output_dir)
 
 
-def _user_table(snp_table: str, seed: int, n_bootstrap: int, result: StageResult, output_dir: str | Path):
+def _user_table(snp_table: str, seed: int, n_bootstrap: int, result: StageResult, output_dir: str | Path) -> UserMR:
     """Run the MR engine on a user-supplied harmonised SNP table, with its figures (not published evidence)."""
     frame = pd.read_csv(snp_table)
     user = analyse_user_table(frame, source=str(snp_table), seed=seed, n_bootstrap=n_bootstrap)
     result.objects["user_results"] = user.results
-    labels = {"exposure_label": "exposure (user-supplied)", "outcome_label": "outcome (log odds)"}
+    exposure_label, outcome_label = "exposure (user-supplied)", "outcome (log odds)"
     ivw = user.results.ivw
+    if ivw is None:
+        raise CompendiumError(f"{snp_table}: no IVW estimate could be computed from this SNP table")
     save_figure(
-        scatter_plot(frame, user.results, **labels),
+        scatter_plot(frame, user.results, exposure_label=exposure_label, outcome_label=outcome_label),
         output_dir,
         "user_mr_scatter",
         title="User-supplied SNP table: MR scatter plot",
@@ -144,7 +148,7 @@ def _user_table(snp_table: str, seed: int, n_bootstrap: int, result: StageResult
         f"{ivw.ci_high:.3g}). Not published evidence.",
     )
     save_figure(
-        mr_funnel_plot(frame, user.results, **labels),
+        mr_funnel_plot(frame, user.results, exposure_label=exposure_label, outcome_label=outcome_label),
         output_dir,
         "user_mr_funnel",
         title="User-supplied SNP table: MR funnel plot",
@@ -155,7 +159,7 @@ def _user_table(snp_table: str, seed: int, n_bootstrap: int, result: StageResult
     if user.leave_one_out is not None:
         loo = user.leave_one_out
         save_figure(
-            leave_one_out_plot(loo, user.results, **labels),
+            leave_one_out_plot(loo, user.results, exposure_label=exposure_label, outcome_label=outcome_label),
             output_dir,
             "user_mr_leave_one_out",
             title="User-supplied SNP table: leave-one-out analysis",
