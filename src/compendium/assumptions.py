@@ -15,7 +15,12 @@ sensitivity analysis (10.14). Here each assumption is one row of ``data/raw/assu
 * Derivations are computed by code: :func:`compendium.effects.sd_from_p_value` and
   :func:`compendium.effects.sd_from_t_statistic` (Handbook 6.5.2.3).
 * :func:`assumption_downgrade`: the GRADE rule for results that rest on assumptions (below).
-* :func:`ren2025_comparison`: our primary and sensitivity results beside Ren 2025's abstract.
+* :func:`assumptions_by_effect`: which assumptions each trial effect rests on (forest-plot marks,
+  the ``assumption_ids`` columns of stage 03's tables).
+
+Stage 03 (:mod:`compendium.analysis.assumption_set`) runs the same effect and pooling code on the
+tables :func:`apply_ledger` returns and compares the two sets
+(:func:`compendium.analysis.reviews.review_agreement` compares both with the published reviews).
 
 GRADE rule (ours, by analogy with GRADE guidance 17 for missing participant data: Guyatt GH et
 al. J Clin Epidemiol 2017;87:14-22, which asks for a primary analysis, sensitivity analyses under
@@ -34,6 +39,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn, cast
 
 import numpy as np
 import pandas as pd
@@ -182,7 +188,7 @@ class _Checker:
     def __init__(self, tables: Mapping[str, pd.DataFrame], file: str):
         self.tables, self.file = tables, file
 
-    def fail(self, row: int, column: str, expected: str, got: object = None) -> None:
+    def fail(self, row: int, column: str, expected: str, got: object = None) -> NoReturn:
         raise CompendiumError(cell_problem(self.file, row, column, expected, got))
 
     def target(self, row: int, entry: pd.Series) -> int:
@@ -433,7 +439,7 @@ def check_ledger(ledger: pd.DataFrame, tables: Mapping[str, pd.DataFrame], *, fi
         seen_cells[cell] = position
 
 
-def _number(value: object) -> float:
+def _number(value: Any) -> float:
     return float("nan") if _blank(value) else float(value)
 
 
@@ -502,7 +508,7 @@ def apply_ledger(
                 "row_key": entry["row_key"],
                 "column": spec.column,
                 "kind": entry["kind"],
-                "value_before": None if _blank(before) else float(before),
+                "value_before": None if _blank(before) else _number(before),
                 "value_after": float(after),
                 "derivation": derivation,
                 "method_source": entry["method_source"],
@@ -526,7 +532,7 @@ def _derive(
     pos: int,
 ) -> tuple[float, str]:
     """The value a ledger row supplies and a one-line account of how it was obtained."""
-    row = table.loc[index]
+    row = cast(pd.Series, table.loc[index])
     if kind in ("pm_is_sd", "pm_is_se"):
         value = float(row["plus_minus"])
         return value, f"plus_minus = {_fmt(value)} read as the {'SD' if kind == 'pm_is_sd' else 'SE'}"
@@ -540,7 +546,7 @@ def _derive(
         return float(
             entry["value"]
         ), f"nominal time point {_fmt(float(entry['value']))} weeks (stored {_fmt(float(row['timepoint_weeks']))})"
-    other = table.loc[checker.pair(pos, entry, row).name]
+    other = cast(pd.Series, table.loc[cast(int, checker.pair(pos, entry, row).name)])
     m1, n1, m2, n2 = (_number(x) for x in (row["mean"], row["n"], other["mean"], other["n"]))
     if not all(math.isfinite(x) for x in (m1, n1, m2, n2)):
         checker.fail(
@@ -552,11 +558,11 @@ def _derive(
     md = m1 - m2
     if kind == "sd_from_p_value":
         p = float(checker.effect(pos, entry, row)["p_value"])
-        value = float(sd_from_p_value(md, p, n1, n2))
+        value = float(sd_from_p_value(np.asarray(md), np.asarray(p), np.asarray(n1), np.asarray(n2)))
         how = f"p = {p:g}, MD = {_fmt(md)}, n = {n1:g} and {n2:g}: SD = {_fmt(value)} (Handbook 6.5.2.3)"
     else:
         t = float(entry["value"])
-        value = float(sd_from_t_statistic(md, t, n1, n2))
+        value = float(sd_from_t_statistic(np.asarray(md), np.asarray(t), np.asarray(n1), np.asarray(n2)))
         how = f"t = {t:g}, MD = {_fmt(md)}, n = {n1:g} and {n2:g}: SD = {_fmt(value)} (Handbook 6.5.2.3)"
     if not math.isfinite(value) or value <= 0:
         checker.fail(pos, "kind", "a derivation that gives a positive SD (the two means differ)", how)
@@ -616,7 +622,8 @@ def assumption_downgrade(
     if primary_agrees:
         return (
             0,
-            f"Not rated down for assumptions: {rests}, but the result from printed numbers agrees in direction and significance.",
+            f"Not rated down for assumptions: {rests}, "
+            "but the result from printed numbers agrees in direction and significance.",
         )
     why = (
         "there is no pooled result from printed numbers alone"
@@ -629,174 +636,35 @@ def assumption_downgrade(
     )
 
 
-# --- Comparison with Ren 2025 ---------------------------------------------------------------
+def assumptions_by_effect(applied: pd.DataFrame, effects: pd.DataFrame) -> list[list[str]]:
+    """For each trial effect (a row with ``study_id, outcome, value_type, timepoint_weeks``), the
+    assumption_ids of ``applied`` that changed a row it was computed from (after a nominal time
+    point, the new time point); ``[]`` for an effect that rests on printed numbers only.
 
-REN2025 = "ren2025"
-#: Ren 2025 outcome codes -> our outcome codes that answer them
-REN2025_OUTCOMES: dict[str, tuple[str, ...]] = {
-    "function_any_scale": ("alsfrs_r", "alsfrs"),
-    "walk_test": ("walk_test",),
-    "mep": ("mep",),
-    "fatigue": ("fatigue",),
-    "mip": ("mip",),
-    "fvc": ("fvc",),
-    "pef": ("pef",),
-}
-SIGNIFICANCE_LEVEL = 0.05
-REN2025_COLUMNS = [
-    "outcome",
-    "ren2025_label",
-    "ren2025_significant",
-    "ren2025_p",
-    "ren2025_k_trials",
-    "primary_outcome",
-    "primary_k",
-    "primary_estimate",
-    "primary_ci_low",
-    "primary_ci_high",
-    "primary_pval",
-    "primary_significant",
-    "primary_direction",
-    "primary_agrees",
-    "sensitivity_outcome",
-    "sensitivity_k",
-    "sensitivity_estimate",
-    "sensitivity_ci_low",
-    "sensitivity_ci_high",
-    "sensitivity_pval",
-    "sensitivity_significant",
-    "sensitivity_direction",
-    "sensitivity_agrees",
-    "reasons",
-]
-
-
-def assumptions_for_outcomes(applied: pd.DataFrame, outcomes: tuple[str, ...]) -> list[str]:
-    """The assumption_ids of ``applied`` whose target row is one of ``outcomes`` (from ``row_key``)."""
-    return [
-        str(ident)
-        for ident, key in zip(applied["assumption_id"], applied["row_key"])
-        if parse_key(str(key)).get("outcome") in outcomes
-    ]
-
-
-def _best(pooled: pd.DataFrame, outcomes: tuple[str, ...]) -> pd.Series | None:
-    """The pooled row answering one Ren 2025 outcome: overall rows (``subgroup`` 'all' or empty) of
-    at least two studies, our outcome codes in order, then the most studies, then the first listed."""
-    rows = pooled[pooled["outcome"].astype(str).isin(outcomes) & (pd.to_numeric(pooled["k"]) >= 2)]
-    if "subgroup" in rows.columns:
-        rows = rows[rows["subgroup"].isna() | rows["subgroup"].astype(str).isin(["all", ""])]
-    if rows.empty:
-        return None
-    order = rows.assign(_rank=rows["outcome"].map({o: i for i, o in enumerate(outcomes)}), _k=-pd.to_numeric(rows["k"]))
-    return rows.loc[order.sort_values(["_rank", "_k"], kind="mergesort").index[0]]
-
-
-def _direction(estimate: float, null: float = 0.0) -> str:
-    if estimate > null:
-        return "higher with exercise"
-    if estimate < null:
-        return "lower with exercise"
-    return "no difference"
-
-
-def ren2025_comparison(
-    pooled_primary: pd.DataFrame,
-    pooled_sensitivity: pd.DataFrame,
-    review_results: pd.DataFrame,
-    *,
-    applied: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """For each outcome Ren 2025 reports, whether our primary and sensitivity results agree with it.
-
-    Ren 2025's abstract gives significance only (p < 0.05 for function, walk test and MEP; p >
-    0.05 for fatigue, MIP, FVC and PEF) and not the direction or size of the effects, so
-    agreement is judged on significance at 0.05; our direction is shown (exercise minus
-    control). An outcome without a pooled result of at least two studies has no agreement
-    (missing), and ``reasons`` says why results may differ: the trial set (Ren 2025 pooled 12 RCTs
-    whose list is unknown), our time windows, our outcome mapping (Ren's "function" may mix
-    scales), and the ledger assumptions a sensitivity result rests on.
-
-    Parameters
-    ----------
-    pooled_primary, pooled_sensitivity : stage-03 ``pooled`` tables (``outcome, k, estimate,
-        ci_low, ci_high, pval`` at least), from printed numbers only and with the ledger
-    review_results : the ``review_results`` table (Ren 2025 rows: ``study_id == "ren2025"``)
-    applied : the ``applied`` table of :func:`apply_ledger`, to list the assumptions used
-
-    Returns
-    -------
-    DataFrame with :data:`REN2025_COLUMNS`, one row per Ren 2025 outcome, in Ren's order.
+    Examples
+    --------
+    >>> applied = pd.DataFrame({"assumption_id": ["a_sd"], "study_id": ["a"], "column": ["sd"], "value_after": [5.0],
+    ...     "row_key": ["arm=ex; outcome=score; timepoint_weeks=25.7; value_type=final"]})
+    >>> effects = pd.DataFrame({"study_id": ["a", "a"], "outcome": ["score"] * 2, "value_type": ["final"] * 2,
+    ...     "timepoint_weeks": [25.7, 51.4]})
+    >>> assumptions_by_effect(applied, effects)
+    [['a_sd'], []]
     """
-    ren = review_results[
-        (review_results["study_id"].astype(str) == REN2025)
-        & review_results["outcome"].astype(str).isin(list(REN2025_OUTCOMES))
-    ]
-    whole = review_results[
-        (review_results["study_id"].astype(str) == REN2025) & (review_results["outcome"].astype(str) == "all_outcomes")
-    ]
-    k_trials = pd.to_numeric(whole["k"]).dropna()
-    ren_k = int(k_trials.iloc[0]) if len(k_trials) else None
-    rows = []
-    for _, r in ren.iterrows():
-        outcome = str(r["outcome"])
-        significant = str(r["p_relation"]).strip() in ("<", "<=") and float(r["p_value"]) <= SIGNIFICANCE_LEVEL
-        record: dict[str, object] = {
-            "outcome": outcome,
-            "ren2025_label": r["outcome_label"],
-            "ren2025_significant": significant,
-            "ren2025_p": f"{r['p_relation']} {float(r['p_value']):g}",
-            "ren2025_k_trials": ren_k,
-        }
-        reasons = [
-            f"Ren 2025 pooled {ren_k if ren_k is not None else 'an unknown number of'} RCTs whose list is not "
-            "available (abstract only), so the trial sets cannot be matched"
-        ]
-        for label, pooled in (("primary", pooled_primary), ("sensitivity", pooled_sensitivity)):
-            best = _best(pooled, REN2025_OUTCOMES[outcome])
-            if best is None:
-                record.update(
-                    {
-                        f"{label}_{c}": None
-                        for c in (
-                            "outcome",
-                            "k",
-                            "estimate",
-                            "ci_low",
-                            "ci_high",
-                            "pval",
-                            "significant",
-                            "direction",
-                            "agrees",
-                        )
-                    }
-                )
-                reasons.append(f"no {label} pooled result (fewer than two of our trials report it comparably)")
-                continue
-            sig = bool(float(best["pval"]) < SIGNIFICANCE_LEVEL)
-            record.update(
-                {
-                    f"{label}_outcome": best["outcome"],
-                    f"{label}_k": int(best["k"]),
-                    f"{label}_estimate": float(best["estimate"]),
-                    f"{label}_ci_low": float(best["ci_low"]),
-                    f"{label}_ci_high": float(best["ci_high"]),
-                    f"{label}_pval": float(best["pval"]),
-                    f"{label}_significant": sig,
-                    f"{label}_direction": _direction(float(best["estimate"])),
-                    f"{label}_agrees": sig == significant,
-                }
-            )
-            if "analysis_id" in best.index and not _blank(best["analysis_id"]):
-                reasons.append(
-                    f"our {label} result is analysis {best['analysis_id']} (trials pooled only within one time window)"
-                )
-            if outcome == "function_any_scale":
-                reasons.append(f"Ren 2025's 'function' may combine scales; ours is {best['outcome']} only")
-            if label == "sensitivity":
-                used = assumptions_for_outcomes(applied, REN2025_OUTCOMES[outcome]) if applied is not None else []
-                if used:
-                    reasons.append("the sensitivity result rests on ledger assumptions: " + ", ".join(used))
-        record["reasons"] = "; ".join(reasons)
-        rows.append(record)
-    return pd.DataFrame(rows, columns=REN2025_COLUMNS)
+    targets = []
+    for entry in applied.to_dict("records"):
+        key = parse_key(str(entry["row_key"]))
+        weeks = float(entry["value_after"]) if entry["column"] == "timepoint_weeks" else float(key["timepoint_weeks"])
+        targets.append((str(entry["study_id"]), key["outcome"], key["value_type"], weeks, str(entry["assumption_id"])))
+    out = []
+    for row in effects.to_dict("records"):
+        weeks = _number(row["timepoint_weeks"])
+        out.append(
+            [
+                ident
+                for study, outcome, value_type, at, ident in targets
+                if (study, outcome, value_type) == (str(row["study_id"]), str(row["outcome"]), str(row["value_type"]))
+                and math.isfinite(weeks)
+                and math.isclose(at, weeks, abs_tol=1e-9)
+            ]
+        )
+    return out

@@ -55,7 +55,10 @@ def _label(row: pd.Series) -> str:
         if pd.notna(row.get("value_type")) and row.get("value_type") in ("final", "change", "slope")
         else ""
     )
-    return f"{row['study']} ({row['outcome']}{kind}: {row['measure']} {row['estimate']:.3g}, {row['ci_low']:.3g} to {row['ci_high']:.3g})"
+    return (
+        f"{row['study']} ({row['outcome']}{kind}: {row['measure']} {row['estimate']:.3g}, "
+        f"{row['ci_low']:.3g} to {row['ci_high']:.3g})"
+    )
 
 
 def treatment_conclusion(
@@ -88,7 +91,7 @@ def treatment_conclusion(
     directions = singles.apply(favours, axis=1) if len(singles) else pd.Series(dtype=str)
     level_of = {label: level for level, label in CERTAINTY_LEVELS.items()}
     ratings = [c for c in summary_of_findings["certainty"] if c in level_of]
-    best = max(ratings, key=level_of.get) if ratings else "not rated"
+    best = max(ratings, key=lambda c: level_of[c]) if ratings else "not rated"
 
     reasons = [
         f"{len(primary_pooled)} outcome(s) had at least two comparable randomised trials with usable numbers to pool"
@@ -150,4 +153,32 @@ def safety_summary(rct_effects: pd.DataFrame, trials: pd.DataFrame, review: Revi
     return (
         f"{reporting} of {len(randomised)} randomised trials reported on {what}; {harmful} found more {what} "
         f"with {review.intervention}. The trials were small and short, so rare harms cannot be ruled out."
+    )
+
+
+def assumption_sentence(comparison: pd.DataFrame, intervention: str) -> str:
+    """What the set with stated assumptions shows, in one or two sentences for the answer (empty
+    when no pooled result rests on an assumption). ``comparison``: stage 03's
+    ``assumption_comparison`` table. The answer's rules use printed numbers only; this only reports."""
+    resting = comparison[comparison["assumption_ids"].fillna("").astype(str) != ""]
+    if resting.empty:
+        return ""
+    parts = []
+    for _, row in resting.iterrows():
+        estimate = row["with_assumptions_estimate"]
+        result = (
+            f"{row['outcome_label']}: {row['measure']} {estimate:.3g} "
+            f"(CI {row['with_assumptions_ci_low']:.3g} to {row['with_assumptions_ci_high']:.3g}), "
+            f"k = {int(row['with_assumptions_k'])}, GRADE {str(row['with_assumptions_certainty']).lower()}"
+        )
+        if pd.isna(row["printed_estimate"]):
+            result += ", not poolable from printed numbers"
+        elif row["direction_differs"] or row["significance_differs"]:
+            result += ", differing in direction or significance from the result from printed numbers"
+        else:
+            result += ", same direction and significance as from printed numbers"
+        parts.append(result)
+    return (
+        f"Sensitivity analysis with the stated assumptions of the ledger (not used for this answer): "
+        f"{len(parts)} pooled result(s) of {intervention} versus control rest on them; " + "; ".join(parts) + "."
     )

@@ -4,6 +4,7 @@ estimate, CI and k)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -39,7 +40,7 @@ def summary_text(fit: AnalysisFit) -> str:
         f"pooled {a.measure} {show(res.estimate):.2f} ({res.level:g}% CI {show(res.ci_low):.2f} to "
         f"{show(res.ci_high):.2f}), k = {res.k}, I2 = {res.i2:.0f}%"
     )
-    if res.pi_low is not None:
+    if res.pi_low is not None and res.pi_high is not None:
         text += f", prediction interval {show(res.pi_low):.2f} to {show(res.pi_high):.2f}"
     return text
 
@@ -69,6 +70,54 @@ def forest_figures(
             name,
             title=f"Forest plot: {a.label}",
             alt=f"Forest plot of {studies}: {summary_text(fit)}.{rob_text}",
+        )
+        plt.close(figure)
+        names.append(name)
+    return names
+
+
+#: the mark after a study label in a forest plot of the set with stated assumptions
+ASSUMPTION_MARK = "†"
+
+
+def assumption_forest_figures(
+    fits: list[AnalysisFit],
+    marks: dict[str, list[list[str]]],
+    rob: RobLookup,
+    output_dir: str | Path,
+    intervention: str = "intervention",
+) -> list[str]:
+    """Forest plots (``forest-assumptions-<analysis_id>``) of the analyses of the set with stated
+    assumptions that rest on at least one: a study that depends on an assumption carries
+    :data:`ASSUMPTION_MARK` and the footnote names the assumption ids. Returns the names."""
+    names = []
+    for fit in fits:
+        a = fit.analysis
+        rows = marks.get(a.analysis_id, [])
+        if not any(rows):
+            continue
+        labels = [f"{study} {ASSUMPTION_MARK}" if ids else str(study) for study, ids in zip(fit.result.slab, rows)]
+        extra = [j or "" for j in rob.column(a.data, a.question)] if rob.available else None
+        figure = forest_plot(
+            dataclasses.replace(fit.result, slab=tuple(labels)),
+            title=f"{a.label}, with stated assumptions",
+            xlabel=axis_label(fit, intervention),
+            log_scale=a.log_scale,
+            extra=extra,
+            extra_label="Risk of bias",
+        )
+        used = "; ".join(f"{study}: {', '.join(ids)}" for study, ids in zip(a.data["study"].astype(str), rows) if ids)
+        footnote = f"{ASSUMPTION_MARK} numbers rest on stated assumptions (assumption ledger): {used}"
+        # below the axes (the saved figure is cropped to its content, so the line extends it)
+        figure.text(0.01, -0.04, footnote, fontsize=8, ha="left", va="top")
+        name = f"forest-assumptions-{a.analysis_id}"
+        save_figure(
+            figure,
+            output_dir,
+            name,
+            title=f"Forest plot with stated assumptions (sensitivity analysis): {a.label}",
+            alt=f"Forest plot of {', '.join(a.data['study'].astype(str))} using the assumption ledger: "
+            f"{summary_text(fit)}. {footnote}.",
         )
         plt.close(figure)
         names.append(name)

@@ -38,7 +38,7 @@ from compendium.bias.grade import (
     rob_weight_shares,
     summary_of_findings,
 )
-from compendium.bias.vocabulary import DOMAIN_NOT_ASSESSED
+from compendium.bias.vocabulary import CONCERN_LEVELS, DOMAIN_NOT_ASSESSED
 from compendium.meta.small_study import egger_test
 
 INDIRECT_EXPOSURES = ("professional_sport",)
@@ -59,7 +59,8 @@ def indirectness(
     indirect = sorted(exposure_categories & set(INDIRECT_EXPOSURES))
     if indirect:
         reasons.append(
-            "professional-sport participation is an indirect measure of physical activity (head impacts and other exposures differ)"
+            "professional-sport participation is an indirect measure of physical activity "
+            "(head impacts and other exposures differ)"
         )
     if secondary_share > SECONDARY_SOURCE_SHARE:
         reasons.append(f"{100 * secondary_share:.0f}% of the weight from numbers read in a secondary source")
@@ -78,7 +79,7 @@ def _shares(judgements: list[str | None], weights: np.ndarray) -> tuple[dict[str
         if missing
         else ""
     )
-    return rob_weight_shares(list(judgements), list(weights)), note
+    return rob_weight_shares([str(j) for j in judgements], list(weights)), note
 
 
 def _mark(result: GradeResult, rob_note: str, absent: bool) -> GradeResult:
@@ -143,6 +144,37 @@ def grade_pooled(fit: AnalysisFit, rob: RobLookup, surrogates: dict[str, str] | 
     return _grade(values, rob_note, rob_note == ROB_ABSENT)
 
 
+#: GRADE's risk-of-bias domain rates down at most this many levels
+MAX_DOMAIN_LEVELS = 2
+
+
+def add_risk_of_bias_levels(result: GradeResult, levels: int, reason: str) -> GradeResult:
+    """``result`` with ``levels`` more in the risk-of-bias domain (at most :data:`MAX_DOMAIN_LEVELS`
+    in all) and ``reason`` added to its explanation; the certainty follows. Used for results that
+    rest on stated assumptions (:func:`compendium.assumptions.assumption_downgrade`)."""
+    if not reason:
+        return result
+    domains = []
+    for d in result.domains:
+        if d.domain == "risk_of_bias":
+            final = min(MAX_DOMAIN_LEVELS, d.final + levels)
+            explanation = (d.explanation + " " if d.explanation else "") + reason
+            if final - d.final < levels:
+                explanation += f" The domain stays at its maximum of {MAX_DOMAIN_LEVELS} levels."
+            status = CONCERN_LEVELS[final] if final else d.status
+            d = replace(
+                d,
+                proposed=min(MAX_DOMAIN_LEVELS, d.proposed + levels),
+                final=final,
+                status=status,
+                explanation=explanation,
+            )
+        domains.append(d)
+    down = sum(d.final for d in domains if d.direction == "down")
+    up = sum(d.final for d in domains if d.direction == "up")
+    return replace(result, domains=tuple(domains), level=min(4, max(1, result.start_level - down + up)))
+
+
 def grade_single(row: pd.Series, rob: RobLookup, surrogates: dict[str, str] | None = None) -> GradeResult:
     """GRADE for one single-trial result (a row of ``single_trial_results``)."""
     judgement = rob.judgement("treatment", str(row["study_id"]), str(row["outcome"]))
@@ -172,17 +204,27 @@ def single_label(row: pd.Series) -> str:
 
 
 def grade_tables(
-    fits: list[AnalysisFit], singles: pd.DataFrame, rob: RobLookup, surrogates: dict[str, str] | None = None
+    fits: list[AnalysisFit],
+    singles: pd.DataFrame,
+    rob: RobLookup,
+    surrogates: dict[str, str] | None = None,
+    *,
+    extra_rob: dict[str, tuple[int, str]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary_of_findings, grade_domains) for every pooled analysis (the 'all' row) and every
     primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k.
-    ``surrogates``: the review's surrogate outcomes and their notes (:attr:`compendium.review.Review.surrogates`)."""
+    ``surrogates``: the review's surrogate outcomes and their notes (:attr:`compendium.review.Review.surrogates`);
+    ``extra_rob``: analysis_id -> (levels, reason) added to the risk-of-bias domain
+    (:func:`add_risk_of_bias_levels`)."""
     results: list[GradeResult] = []
     extra: list[dict] = []
     counts: list[str] = []
     for fit in fits:
-        results.append(grade_pooled(fit, rob, surrogates))
         a = fit.analysis
+        result = grade_pooled(fit, rob, surrogates)
+        if extra_rob and a.analysis_id in extra_rob:
+            result = add_risk_of_bias_levels(result, *extra_rob[a.analysis_id])
+        results.append(result)
         extra.append(
             {
                 "question": a.question,

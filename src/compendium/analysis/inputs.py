@@ -24,6 +24,8 @@ TABLES = (
     "observational",
     "review_results",
 )
+#: stage-01 tables that stage 03 reads when the data package has them (the assumption ledger)
+OPTIONAL_TABLES = ("assumptions", "assumptions_rejected")
 #: the text used wherever risk of bias could not be looked up because stage 02 has not run
 ROB_ABSENT_REASON = "stage 02 output (rob2_judgements) absent"
 ROB_ABSENT = f"risk of bias not assessed: {ROB_ABSENT_REASON}"
@@ -31,12 +33,16 @@ ROB_ABSENT = f"risk of bias not assessed: {ROB_ABSENT_REASON}"
 
 @dataclass(frozen=True)
 class StageInputs:
-    """The tables stage 03 works from; ``rob2`` / ``observational_rob`` are None when stage 02 has not run."""
+    """The tables stage 03 works from; ``rob2`` / ``observational_rob`` are None when stage 02 has not run,
+    ``ledger`` / ``rejected`` (the assumption ledger and the assumptions considered and rejected) when
+    the data package has no such resource."""
 
     tables: dict[str, pd.DataFrame]
     rob2: pd.DataFrame | None
     observational_rob: pd.DataFrame | None
     review: Review
+    ledger: pd.DataFrame | None = None
+    rejected: pd.DataFrame | None = None
 
     @property
     def rob_available(self) -> bool:
@@ -52,18 +58,22 @@ def as_bool(values: pd.Series) -> pd.Series:
     return values.map(lambda v: str(v).strip().lower() in ("true", "1", "1.0")).astype(bool)
 
 
-def _optional(results_dir: str | Path, name: str) -> pd.DataFrame | None:
-    path = Path(results_dir) / RISK_OF_BIAS / "tables" / f"{name}.csv"
-    return read_table(results_dir, RISK_OF_BIAS, name) if path.exists() else None
+def _optional(results_dir: str | Path, stage: str, name: str) -> pd.DataFrame | None:
+    path = Path(results_dir) / stage / "tables" / f"{name}.csv"
+    return read_table(results_dir, stage, name) if path.exists() else None
 
 
 def load_inputs(results_dir: str | Path, review: Review) -> StageInputs:
-    """Read the stage-01 tables (required) and stage 02's ``rob2_judgements`` and
+    """Read the stage-01 tables (required), the assumption ledger and its rejected list (optional:
+    None when the data package has none) and stage 02's ``rob2_judgements`` and
     ``observational_rob`` (optional: None when stage 02 has not been run)."""
     tables = {name: read_table(results_dir, INGEST, name) for name in TABLES}
+    ledger, rejected = (_optional(results_dir, INGEST, name) for name in OPTIONAL_TABLES)
     return StageInputs(
         tables=tables,
-        rob2=_optional(results_dir, "rob2_judgements"),
-        observational_rob=_optional(results_dir, "observational_rob"),
+        rob2=_optional(results_dir, RISK_OF_BIAS, "rob2_judgements"),
+        observational_rob=_optional(results_dir, RISK_OF_BIAS, "observational_rob"),
         review=review,
+        ledger=ledger,
+        rejected=rejected,
     )

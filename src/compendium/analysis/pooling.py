@@ -205,7 +205,8 @@ def _smd_rows(rows: pd.DataFrame, intervention: str) -> tuple[pd.DataFrame, list
     out["vi"] = smd["vi"].to_numpy()
     out["measure"] = "SMD"
     notes = [
-        f"SMD (Hedges' g) because the trials use different instruments; oriented so that positive values favour {intervention}"
+        "SMD (Hedges' g) because the trials use different instruments; "
+        f"oriented so that positive values favour {intervention}"
     ]
     if flip.any():
         notes.append("sign reversed for instruments where lower is better: " + ", ".join(rows.loc[flip, "study"]))
@@ -456,7 +457,7 @@ def _difference(row: pd.Series, other: pd.Series) -> str:
 
 def build_risk_analyses(estimates: pd.DataFrame, outcomes: list[str] | None = None) -> list[Analysis]:
     """One analysis per key with at least two pooled rows (``status == 'pooled'``)."""
-    analyses = []
+    analyses: list[Analysis] = []
     if outcomes is not None and "als_risk" not in outcomes:
         return analyses
     pooled = estimates[estimates["status"] == "pooled"]
@@ -579,11 +580,11 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
 
 
 def _higher_is_better(a: Analysis) -> object:
-    """Whether a higher pooled value favours exercise: SMDs are oriented so; an MD follows its
+    """Whether a higher pooled value favours the intervention: SMDs are oriented so; an MD follows its
     instrument; unknown (NaN) for risk ratios and trial-reported effects without the information."""
     if a.measure == "SMD":
         return True
-    values = a.data["higher_is_better"].dropna().unique() if "higher_is_better" in a.data else []
+    values = list(a.data["higher_is_better"].dropna().unique()) if "higher_is_better" in a.data else []
     return bool(values[0]) if len(values) == 1 else np.nan
 
 
@@ -696,10 +697,8 @@ def sensitivity_table(
         a, data, res = fit.analysis, fit.analysis.data, fit.result
         log = a.log_scale
 
-        def refit(frame: pd.DataFrame, method: str, test_: str) -> MetaResult:
-            return rma(
-                "yi", "vi", data=frame, slab="study", method=method, test=test_, level=level, source=a.analysis_id
-            )
+        def refit(frame: pd.DataFrame, method: str, test_: str, source: str = a.analysis_id) -> MetaResult:
+            return rma("yi", "vi", data=frame, slab="study", method=method, test=test_, level=level, source=source)
 
         for method in METHODS:
             test_ = "z" if method == "FE" else test

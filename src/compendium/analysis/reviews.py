@@ -8,6 +8,7 @@ import pandas as pd
 
 from compendium.analysis.inputs import StageInputs, as_bool
 from compendium.analysis.treatment import PRIMARY
+from compendium.vocabulary import null_value
 
 #: review outcome codes that cover several of our outcome codes
 REVIEW_OUTCOMES: dict[str, tuple[str, ...]] = {
@@ -117,7 +118,8 @@ def _ours(
     single = singles[(singles["analysis_set"] == PRIMARY) & singles["outcome"].isin(codes)]
     if len(single):
         texts = [
-            f"{s['study']}: {_effect(s['measure'], s['estimate'], s['ci_low'], s['ci_high'])}, {s['outcome_measure']}, {s['window']}"
+            f"{s['study']}: {_effect(s['measure'], s['estimate'], s['ci_low'], s['ci_high'])}, "
+            f"{s['outcome_measure']}, {s['window']}"
             for _, s in single.iterrows()
         ]
         return "not pooled (one trial per analysis): " + " | ".join(texts), {
@@ -201,3 +203,156 @@ def review_comparison(
     return table.sort_values(["outcome", "review", "outcome_label", "subgroup"], kind="mergesort").reset_index(
         drop=True
     )
+
+
+# --- agreement in direction and significance (both analysis sets) ---------------------------------
+
+#: significance level at which our results and the reviews' are compared (reviews print p < 0.05)
+SIGNIFICANCE_LEVEL = 0.05
+#: the two analysis sets compared with the reviews: printed numbers only, and with the ledger
+AGREEMENT_SETS = ("primary", "sensitivity")
+_SET_FIELDS = ("analysis_id", "k", "estimate", "ci_low", "ci_high", "pval", "significant", "direction", "agrees")
+AGREEMENT_COLUMNS = [
+    "review_id",
+    "review",
+    "outcome",
+    "outcome_label",
+    "subgroup",
+    "review_result",
+    "review_significant",
+    "review_direction",
+    *(f"{label}_{name}" for label in AGREEMENT_SETS for name in _SET_FIELDS),
+    "assumption_ids",
+    "reasons",
+]
+
+
+def direction_text(estimate: float, null: float, intervention: str) -> str:
+    """'higher with <intervention>', 'lower with <intervention>' or 'no difference' (the estimate beside no effect)."""
+    if estimate > null:
+        return f"higher with {intervention}"
+    if estimate < null:
+        return f"lower with {intervention}"
+    return "no difference"
+
+
+def review_significance(row: pd.Series) -> bool | None:
+    """Whether a review's result is significant at :data:`SIGNIFICANCE_LEVEL`: from its printed p
+    (``p_relation`` '<', '<=' or '=') or else from its CI excluding no effect; None when neither is printed."""
+    if pd.notna(row["p_value"]):
+        relation = str(row["p_relation"]).strip() if pd.notna(row["p_relation"]) else "="
+        p = float(row["p_value"])
+        if relation in ("<", "<="):
+            return p <= SIGNIFICANCE_LEVEL
+        if relation in (">", ">="):
+            return False if p >= SIGNIFICANCE_LEVEL else None
+        return p < SIGNIFICANCE_LEVEL
+    if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]):
+        null = null_value(row["measure"] if pd.notna(row["measure"]) else None)
+        return not float(row["ci_low"]) <= null <= float(row["ci_high"])
+    return None
+
+
+def best_pooled(pooled: pd.DataFrame, outcomes: tuple[str, ...]) -> pd.Series | None:
+    """The pooled treatment result answering a review outcome: overall rows (subgroup 'all') of at
+    least two studies, our outcome codes in the given order, then the most studies, then the first listed."""
+    if pooled.empty:
+        return None
+    rows = pooled[
+        (pooled["question"] == "treatment")
+        & (pooled["subgroup"].astype(str) == "all")
+        & pooled["outcome"].astype(str).isin(outcomes)
+        & (pd.to_numeric(pooled["k"]) >= 2)
+    ]
+    if rows.empty:
+        return None
+    order = rows.assign(_rank=rows["outcome"].map({o: i for i, o in enumerate(outcomes)}), _k=-pd.to_numeric(rows["k"]))
+    return rows.loc[order.sort_values(["_rank", "_k"], kind="mergesort").index[0]]
+
+
+def review_agreement(
+    inputs: StageInputs, pooled: pd.DataFrame, pooled_with_assumptions: pd.DataFrame, question_id: str
+) -> pd.DataFrame:
+    """For every result of every published review of the trial question, whether our pooled result
+    from printed numbers (``primary_*``) and our result with the stated assumptions
+    (``sensitivity_*``) agree with it in significance (at :data:`SIGNIFICANCE_LEVEL`) and, when
+    the review prints an estimate, in direction (:data:`AGREEMENT_COLUMNS`).
+
+    ``agrees`` is missing when we have no pooled result of at least two studies for the outcome
+    (or the review prints neither p nor CI); ``reasons`` says why results may differ: the trial
+    sets (the reviews' lists are not recorded), our time windows, outcome codes that combine
+    scales, and the ledger assumptions a sensitivity result rests on (``assumption_ids`` of
+    ``pooled_with_assumptions``). Directions are the sign of the estimate beside no effect
+    (intervention minus or over control), with the review's noun.
+    """
+    noun = inputs.review.intervention
+    reviews = inputs.tables["review_results"]
+    studies = inputs.tables["studies"]
+    of_question = set(studies.loc[studies["question"].astype(str) == question_id, "study_id"].astype(str))
+    labels = inputs.labels()
+    whole = reviews[reviews["outcome"] == "all_outcomes"].drop_duplicates("study_id")
+    included = {str(s): int(k) for s, k in zip(whole["study_id"], whole["k"]) if pd.notna(k)}
+    chosen = reviews[reviews["study_id"].astype(str).isin(of_question) & (reviews["outcome"] != "all_outcomes")]
+    records = []
+    for _, row in chosen.iterrows():
+        review_id = str(row["study_id"])
+        name = labels.get(review_id, review_id)
+        codes = REVIEW_OUTCOMES.get(str(row["outcome"]), (str(row["outcome"]),))
+        significant = review_significance(row)
+        null = null_value(row["measure"] if pd.notna(row["measure"]) else None)
+        direction = direction_text(float(row["estimate"]), null, noun) if pd.notna(row["estimate"]) else None
+        record: dict[str, object] = {
+            "review_id": review_id,
+            "review": name,
+            "outcome": row["outcome"],
+            "outcome_label": row["outcome_label"],
+            "subgroup": row["subgroup"],
+            "review_result": theirs_text(row),
+            "review_significant": significant,
+            "review_direction": direction,
+            "assumption_ids": "",
+        }
+        if pd.notna(row["k"]):
+            reasons = [f"{name} pooled k = {int(row['k'])} for this result"]
+        elif review_id in included:
+            reasons = [f"{name} included {included[review_id]} studies"]
+        else:
+            reasons = [f"{name} does not print how many studies it pooled"]
+        reasons[0] += "; its study list is not recorded here, so the trial sets cannot be matched"
+        for label, table in zip(AGREEMENT_SETS, (pooled, pooled_with_assumptions)):
+            best = best_pooled(table, codes)
+            if best is None:
+                record.update({f"{label}_{name_}": None for name_ in _SET_FIELDS})
+                reasons.append(f"no {label} pooled result (fewer than two of our trials report it comparably)")
+                continue
+            ours_significant = bool(float(best["pval"]) < SIGNIFICANCE_LEVEL)
+            ours_direction = direction_text(float(best["estimate"]), null_value(str(best["measure"])), noun)
+            agrees = None
+            if significant is not None:
+                agrees = ours_significant == significant and (direction is None or ours_direction == direction)
+            record.update(
+                {
+                    f"{label}_analysis_id": best["analysis_id"],
+                    f"{label}_k": int(best["k"]),
+                    f"{label}_estimate": float(best["estimate"]),
+                    f"{label}_ci_low": float(best["ci_low"]),
+                    f"{label}_ci_high": float(best["ci_high"]),
+                    f"{label}_pval": float(best["pval"]),
+                    f"{label}_significant": ours_significant,
+                    f"{label}_direction": ours_direction,
+                    f"{label}_agrees": agrees,
+                }
+            )
+            reasons.append(f"our {label} result: {best['outcome_label']} (trials pooled only within one time window)")
+            if len(codes) > 1:
+                reasons.append(f"the review's outcome may combine scales; ours is {best['outcome']} only")
+            ids = str(best.get("assumption_ids", "") or "") if label == "sensitivity" else ""
+            if ids and ids != "nan":
+                record["assumption_ids"] = ids
+                reasons.append("the sensitivity result rests on stated assumptions: " + ids)
+        if direction is None:
+            reasons.append("the review prints no estimate, so only significance is compared")
+        record["reasons"] = "; ".join(reasons)
+        records.append(record)
+    table = pd.DataFrame.from_records(records, columns=AGREEMENT_COLUMNS)
+    return table.sort_values(["review", "outcome", "outcome_label"], kind="mergesort").reset_index(drop=True)

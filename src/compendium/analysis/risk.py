@@ -172,11 +172,12 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
         reasons[np.asarray(mask, dtype=bool)] = reason
     out["status"], out["reason"] = "shown", reasons
     candidates = out[reasons == ""]
-    for key, group in candidates.groupby("analysis_key", sort=True):
+    for _, group in candidates.groupby("analysis_key", sort=True):
         chosen = choose_study_estimate(group)
         for index in group.index.difference(chosen.index):
             out.loc[index, "reason"] = (
-                "another estimate of the same study is used in this analysis (rule: primary report, most cases, adjusted, first listed)"
+                "another estimate of the same study is used in this analysis "
+                "(rule: primary report, most cases, adjusted, first listed)"
             )
         kept = choose_population_report(chosen)
         for index in chosen.index.difference(kept.index):

@@ -23,6 +23,8 @@ pooled (combining arms is not implemented; no curated trial needs it).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -543,6 +545,36 @@ def dichotomous_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame
         computed = escalc(measure, effects, ai="m1i", n1i="n1i", ci="m2i", n2i="n2i", source="dichotomous_outcomes")
         effects["yi"], effects["vi"] = computed["yi"].to_numpy(), computed["vi"].to_numpy()
     return effects, pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS)
+
+
+@dataclass(frozen=True, eq=False)
+class TrialEffects:
+    """Trial effects of the three kinds (arm-level continuous, trial-reported, arm-level events),
+    each with the rows that could not be used."""
+
+    arm: pd.DataFrame
+    arm_excluded: pd.DataFrame
+    reported: pd.DataFrame
+    reported_excluded: pd.DataFrame
+    events: pd.DataFrame
+    events_excluded: pd.DataFrame
+
+    @property
+    def effects(self) -> pd.DataFrame:
+        """Every usable effect (:data:`EFFECT_COLUMNS`), arm-level first."""
+        parts = [frame for frame in (self.arm, self.reported, self.events) if len(frame)]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EFFECT_COLUMNS)
+
+    @property
+    def unusable(self) -> pd.DataFrame:
+        """Every input row that could not be used, with its reason (:data:`EXCLUDED_COLUMNS`)."""
+        parts = [frame for frame in (self.arm_excluded, self.reported_excluded, self.events_excluded) if len(frame)]
+        return pd.concat(parts or [pd.DataFrame(columns=EXCLUDED_COLUMNS)], ignore_index=True)
+
+
+def trial_effects(inputs: StageInputs) -> TrialEffects:
+    """:func:`arm_level_effects`, :func:`reported_effects` and :func:`dichotomous_effects` of ``inputs``."""
+    return TrialEffects(*arm_level_effects(inputs), *reported_effects(inputs), *dichotomous_effects(inputs))
 
 
 def comparability_key(row: pd.Series) -> tuple[str, ...]:

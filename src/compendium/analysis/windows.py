@@ -34,7 +34,7 @@ def time_window(weeks: float | None, windows: Sequence[TimeWindow]) -> str:
     ``NO_TIMEPOINT`` when the time point is missing and windows are declared."""
     if not windows:
         return ALL_TIMEPOINTS
-    if _missing(weeks):
+    if weeks is None or _missing(weeks):
         return NO_TIMEPOINT
     for window in windows:
         if float(weeks) <= window.upper_weeks:
@@ -48,9 +48,10 @@ def select_timepoint(timepoints: Sequence[float], duration_weeks: float | None) 
     points = sorted({float(t) for t in timepoints if not _missing(t) and float(t) > 0})
     if not points:
         return None
-    if _missing(duration_weeks):
+    if duration_weeks is None or _missing(duration_weeks):
         return points[0]
-    return min(points, key=lambda t: (abs(t - float(duration_weeks)), -t))
+    end = float(duration_weeks)
+    return min(points, key=lambda t: (abs(t - end), -t))
 
 
 def window_rule(windows: Sequence[TimeWindow]) -> str:

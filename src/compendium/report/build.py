@@ -57,11 +57,11 @@ GRADE_THRESHOLDS = (
 
 def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
     """Tables the report computes (written by stage 05 to ``tables/``)."""
-    studies = results.table(INGEST, "studies")
+    studies = results.required(INGEST, "studies")
     weights = consensus.study_weights(
         studies, results.table(RISK_OF_BIAS, "rob2_judgements"), results.table(RISK_OF_BIAS, "observational_rob")
     )
-    meter = consensus.consensus_meter(results.table(INGEST, "conclusions"), studies, weights)
+    meter = consensus.consensus_meter(results.required(INGEST, "conclusions"), studies, weights)
     statements = guidance_data.statements(results.table(INGEST, "guidance"))
     tables = {"consensus_meter": meter, "study_weights": weights, "guidance": guidance_data.guidance_table(statements)}
     preclinical = results.table(INGEST, "preclinical")
@@ -189,9 +189,10 @@ def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str]) -> d
     lead = consensus.leading_conclusion(meter, question)
     lead_weighted = consensus.leading_conclusion(meter, question, weighted=True)
     sentence = ""
-    if lead is not None:
+    if lead is not None and lead_weighted is not None:
         sentence = (
-            f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, the most common conclusion is "
+            f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, "
+            "the most common conclusion is "
             f"“{labels[lead.conclusion]}”: {int(lead.studies)} studies ({100 * lead.share:.0f}%). "
             f"Weighted by study quality, the largest share is “{labels[lead_weighted.conclusion]}” "
             f"({100 * lead_weighted.weighted_share:.0f}% of the weight)."
@@ -225,7 +226,7 @@ def _sof_by_question(results: ResultSet, questions: list[str]) -> dict[str, pd.D
         pooled = results.table(META, "pooled")
         lookup = {} if pooled is None else dict(zip(pooled["outcome"].astype(str), pooled["question"].astype(str)))
         of_row = sof["outcome"].astype(str).map(lambda o: lookup.get(o, "treatment"))
-    return {q: sof[of_row.values == q] for q in questions}
+    return {q: pd.DataFrame(sof[of_row.values == q]) for q in questions}
 
 
 def _certainty_lines(sof: pd.DataFrame | None) -> list[dict]:
@@ -260,7 +261,10 @@ def certainty_summary(lines: list[dict]) -> str:
     counts = ", ".join(f"{rated.count(level)} {level.lower()}" for level in CERTAINTY_ORDER if level in rated)
     if best == "Very low":
         return f"We are very uncertain: every outcome rated with GRADE ({len(rated)}) has very low certainty evidence."
-    return f"{len(rated)} outcomes were rated with GRADE ({counts} certainty); the best-rated evidence has {best.lower()} certainty."
+    return (
+        f"{len(rated)} outcomes were rated with GRADE ({counts} certainty); "
+        f"the best-rated evidence has {best.lower()} certainty."
+    )
 
 
 #: the stages that write a conclusion.json, and how the report names their rules
@@ -374,9 +378,151 @@ def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list
     return view, [str(a) for a in rows["analysis_id"]]
 
 
+#: figures of stage 03's set with stated assumptions start with this name
+ASSUMPTION_FIGURE_PREFIX = "forest-assumptions-"
+
+
+def _set_result(row: pd.Series, prefix: str) -> str:
+    """One analysis set's result of an ``assumption_comparison`` row as text, or '' when not pooled."""
+    if pd.isna(row[f"{prefix}_estimate"]):
+        return ""
+    certainty = row[f"{prefix}_certainty"]
+    return (
+        f"{row['measure']} {interval(row[f'{prefix}_estimate'], row[f'{prefix}_ci_low'], row[f'{prefix}_ci_high'])}, "
+        f"k = {format_value(row[f'{prefix}_k'])}, p = {format_value(row[f'{prefix}_pval'])}"
+        + (f", GRADE {str(certainty).lower()}" if pd.notna(certainty) else "")
+    )
+
+
+def _differs(row: pd.Series) -> str:
+    if pd.isna(row["direction_differs"]):
+        return "Direction and significance cannot be compared: there is no pooled result from printed numbers."
+    direction = "differs" if bool(row["direction_differs"]) else "is the same"
+    significance = "differs" if bool(row["significance_differs"]) else "is the same"
+    return f"The direction {direction} and the significance {significance} in the two sets."
+
+
+def _assumptions(results: ResultSet) -> dict:
+    """The set with stated assumptions: per outcome, both results and the assumptions they rest on;
+    the ledger, the rejected assumptions, the marked forest plots and the agreement with the reviews."""
+    comparison = results.table(META, "assumption_comparison")
+    applied = results.table(META, "assumptions_applied")
+    ledger = results.table(INGEST, "assumptions")
+    rejected = results.table(INGEST, "assumptions_rejected")
+    methods = results.json.get((META, "methods"))
+    parameters = methods.get("parameters", {}) if isinstance(methods, dict) else {}
+    switched_off = parameters.get("use_assumptions") is False
+    figures = [f for f in results.figures.get(META, []) if f.name.startswith(ASSUMPTION_FIGURE_PREFIX)]
+    has_ledger = ledger is not None and not ledger.empty
+    if ledger is None or ledger.empty:
+        lead = (
+            "This review states no assumptions (its data package has no assumption ledger, assumptions.csv): "
+            "every result uses printed numbers only."
+        )
+    elif switched_off:
+        lead = (
+            f"The assumption ledger ({len(ledger)} stated assumptions, listed below) was switched off for this run "
+            "(use_assumptions = False): every result uses printed numbers only."
+        )
+    else:
+        lead = (
+            "A sensitivity analysis (Cochrane Handbook 10.14): the same analyses run again with the stated "
+            "assumptions of the ledger (Handbook 6.5.2), one assumption per number, each derived by code and "
+            "justified below. The answers above use printed numbers only."
+        )
+    kinds: dict[str, tuple[str, str]] = {}
+    if ledger is not None:
+        kinds = {str(r.assumption_id): (str(r.kind), str(r.justification)) for r in ledger.itertuples()}
+    outcomes = []
+    if comparison is not None and not switched_off:
+        for _, row in comparison.iterrows():
+            ids = [i for i in str(row["assumption_ids"]).split("; ") if i and i != "nan"]
+            outcomes.append(
+                {
+                    "label": str(row["outcome_label"]),
+                    "printed": _set_result(row, "printed") or str(row["notes"]),
+                    "assumed": _set_result(row, "with_assumptions") or "not pooled",
+                    "grade": "" if pd.isna(row["grade_assumptions"]) else str(row["grade_assumptions"]),
+                    "differs": _differs(row),
+                    "assumptions": [
+                        {"id": i, "kind": kinds.get(i, ("", ""))[0], "justification": kinds.get(i, ("", ""))[1]}
+                        for i in ids
+                    ],
+                }
+            )
+    shown_ledger = applied if applied is not None and not applied.empty else ledger
+    agreement = results.table(META, "review_agreement")
+    if agreement is not None:
+        agreement = agreement.assign(
+            primary=[_agreement_text(r, "primary") for _, r in agreement.iterrows()],
+            with_assumptions=[_agreement_text(r, "sensitivity") for _, r in agreement.iterrows()],
+        )
+    return {
+        "has_ledger": has_ledger,
+        "lead": lead,
+        "outcomes": outcomes,
+        "figures": figures,
+        "ledger": table_view(
+            shown_ledger if has_ledger else None,
+            [
+                "assumption_id",
+                "study_id",
+                "kind",
+                "column",
+                "value_before",
+                "value_after",
+                "derivation",
+                "analysis_ids",
+                "justification",
+                "method_source",
+                "source_id",
+                "locator",
+            ],
+            caption="The assumption ledger: every stated assumption, the cell it fills and why",
+            anchor="table-assumption-ledger",
+            missing="No assumption ledger in the data package.",
+        ),
+        "rejected": table_view(
+            rejected,
+            ["rejection_id", "study_id", "kind", "target", "reason", "method_source"],
+            caption="Assumptions considered and rejected, with the reason",
+            anchor="table-assumptions-rejected",
+            missing="No list of rejected assumptions in the data package.",
+        ),
+        "agreement": table_view(
+            agreement,
+            [
+                "review",
+                "outcome_label",
+                "review_result",
+                "review_significant",
+                "primary",
+                "with_assumptions",
+                "reasons",
+            ],
+            caption="Agreement in direction and significance (p < 0.05) with each published review: our result "
+            "from printed numbers and our result with the stated assumptions",
+            anchor="table-review-agreement",
+            missing=_missing(META, "review_agreement"),
+            labels={"review_significant": "significant in the review", "primary": "ours, printed numbers"},
+        ),
+    }
+
+
+def _agreement_text(row: pd.Series, prefix: str) -> str:
+    if pd.isna(row[f"{prefix}_estimate"]):
+        return "not pooled"
+    agrees = row[f"{prefix}_agrees"]
+    verdict = "not comparable" if pd.isna(agrees) else ("agrees" if bool(agrees) else "differs")
+    return (
+        f"{interval(row[f'{prefix}_estimate'], row[f'{prefix}_ci_low'], row[f'{prefix}_ci_high'])}, "
+        f"p = {format_value(row[f'{prefix}_pval'])}, {row[f'{prefix}_direction']}: {verdict}"
+    )
+
+
 def _findings(results: ResultSet, review: Review) -> dict:
     pooled = results.table(META, "pooled")
-    meta_figures = results.figures.get(META, [])
+    meta_figures = [f for f in results.figures.get(META, []) if not f.name.startswith(ASSUMPTION_FIGURE_PREFIX)]
     sections = {}
     leftover = meta_figures
     for question in ("treatment", "risk"):
@@ -441,7 +587,7 @@ def _findings(results: ResultSet, review: Review) -> dict:
 
 def _sex_differences(results: ResultSet, tables: dict[str, pd.DataFrame]) -> dict:
     preclinical = results.table(INGEST, "preclinical")
-    studies = results.table(INGEST, "studies").set_index("study_id")["label"]
+    studies = results.required(INGEST, "studies").set_index("study_id")["label"]
     mouse_rows = None
     if preclinical is not None:
         chosen = preclinical[preclinical["sex"].isin(["female", "male"])]
@@ -499,7 +645,7 @@ def _sex_differences(results: ResultSet, tables: dict[str, pd.DataFrame]) -> dic
 
 
 def _guidance(results: ResultSet, review: Review) -> list[dict]:
-    labels = results.table(INGEST, "studies").set_index("study_id")["label"]
+    labels = results.required(INGEST, "studies").set_index("study_id")["label"]
     every = guidance_data.statements(results.table(INGEST, "guidance"))
     titles = {t.id: t.title for t in review.report.guidance_topics}
     titles.update({s.topic: s.topic.replace("_", " ").capitalize() for s in every if s.topic not in titles})
@@ -632,22 +778,22 @@ def flatten(value: object, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def _evidence_index(results: ResultSet) -> list[dict]:
-    studies = results.table(INGEST, "studies")
-    sources = results.table(INGEST, "sources").set_index("source_id")
+    studies = results.required(INGEST, "studies")
+    sources = results.required(INGEST, "sources").set_index("source_id")
     order = {s: i for i, s in enumerate(STREAM_ORDER)}
     studies = studies.assign(order=studies["stream"].map(order).fillna(len(order))).sort_values(
         ["question", "order", "year", "study_id"]
     )
     index = []
     for row in studies.itertuples():
-        source = sources.loc[row.source_id] if row.source_id in sources.index else None
+        source = sources.loc[str(row.source_id)] if row.source_id in sources.index else None
         index.append(
             {
                 "id": row.study_id,
                 "label": row.label,
                 "year": format_value(row.year),
                 "question": row.question,
-                "stream": STREAM_LABELS.get(row.stream, row.stream),
+                "stream": STREAM_LABELS.get(str(row.stream), str(row.stream)),
                 "design": row.design,
                 "citation": "" if source is None else format_value(source["citation"]),
                 "doi": "" if source is None or pd.isna(source.get("doi")) else str(source["doi"]),
@@ -662,12 +808,12 @@ def _has_rows(table: pd.DataFrame | None) -> bool:
 
 def _shown_sections(results: ResultSet, guidance: list[dict]) -> tuple[dict[str, bool], list[str]]:
     """Which optional sections have results (the template renders only those) and a phrase for each absent one."""
-    studies = results.table(INGEST, "studies")
+    studies = results.required(INGEST, "studies")
     streams = set(studies["stream"].astype(str)) if studies is not None else set()
     pooled = results.table(META, "pooled")
     risk_pooled = pooled is not None and "question" in pooled.columns and (pooled["question"] == "risk").any()
     observational = _has_rows(results.table(INGEST, "observational"))
-    shown = {
+    flags = {
         "trials": bool(streams & {"rct", "non_randomised"}) or _has_rows(results.table(INGEST, "trials")),
         "observational": observational or risk_pooled,
         "mr": bool(streams & {"mendelian_randomization", "mr_meta_analysis"})
@@ -676,6 +822,7 @@ def _shown_sections(results: ResultSet, guidance: list[dict]) -> tuple[dict[str,
         "reviews": _has_rows(results.table(META, "review_comparison")),
         "guidance": bool(guidance),
     }
+    shown: dict[str, bool] = {key: bool(value) for key, value in flags.items()}
     shown["sex"] = shown["mouse"] or observational
     absent = {
         "trials": "intervention trials",
@@ -702,7 +849,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
     rob2 = results.table(RISK_OF_BIAS, "rob2_judgements")
     obs_rob = results.table(RISK_OF_BIAS, "observational_rob")
     weights = tables["study_weights"]
-    labels = results.table(INGEST, "studies").set_index("study_id")["label"]
+    labels = results.required(INGEST, "studies").set_index("study_id")["label"]
     guidance = _guidance(results, review)
     shown, absent = _shown_sections(results, guidance)
     count = len(review.questions)
@@ -715,7 +862,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
         "questions_heading": "The question"
         if count == 1
         else ("The two questions" if count == 2 else f"The {count} questions"),
-        "no_studies": results.table(INGEST, "studies").empty,
+        "no_studies": results.required(INGEST, "studies").empty,
         "shown": shown,
         "absent": absent,
         "questions": _question_views(results, meter, review),
@@ -778,6 +925,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
             ),
         },
         "sex": _sex_differences(results, tables),
+        "assumptions": _assumptions(results),
         "comparison": table_view(
             results.table(META, "review_comparison"),
             ["outcome", "ours", "review", "theirs", "reasons"],

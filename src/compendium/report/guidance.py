@@ -84,7 +84,11 @@ def statements(table: pd.DataFrame | None) -> tuple[Statement, ...]:
         return ()
     return tuple(
         Statement(
-            str(r.statement_id), str(r.topic), str(r.status), str(r.statement), parse_evidence(r.evidence, row=i + 1)
+            str(r.statement_id),
+            str(r.topic),
+            str(r.status),
+            str(r.statement),
+            parse_evidence(str(r.evidence), row=i + 1),
         )
         for i, r in enumerate(table.itertuples(index=False))
     )

@@ -45,9 +45,16 @@ EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
         "sensitivity",
         "review_comparison",
         "summary_of_findings",
+        "pooled_with_assumptions",
+        "assumptions_applied",
+        "assumption_comparison",
+        "review_agreement",
     ),
     MR: ("mr_estimates", "triangulation"),
 }
+#: results read when present and never listed as missing: the assumption ledger and its rejected
+#: list are data-package resources a review may not have
+OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {INGEST: ("assumptions", "assumptions_rejected")}
 EXPECTED_JSON: dict[str, tuple[str, ...]] = {META: ("methods", "conclusion"), MR: ("conclusion",)}
 #: tables without which there is no report (the evidence index and the consensus meter)
 REQUIRED_TABLES: tuple[tuple[str, str], ...] = ((INGEST, "studies"), (INGEST, "sources"), (INGEST, "conclusions"))
@@ -82,6 +89,15 @@ class ResultSet:
         """The table, or ``None`` when the stage did not write it."""
         return self.tables.get((stage, name))
 
+    def required(self, stage: str, name: str) -> pd.DataFrame:
+        """A table of :data:`REQUIRED_TABLES` (:func:`load_results` refuses results without them)."""
+        table = self.tables.get((stage, name))
+        if table is None:
+            raise CompendiumError(
+                f"{self.results_dir / stage / 'tables' / (name + '.csv')}: missing; the report needs it"
+            )
+        return table
+
 
 def load_results(results_dir: str | Path) -> ResultSet:
     """Read every expected result of stages 01-04 under ``results_dir``; record what is missing."""
@@ -94,6 +110,10 @@ def load_results(results_dir: str | Path) -> ResultSet:
                 results.tables[(stage, name)] = read_table(results_dir, stage, name)
             else:
                 results.missing.append(f"{stage}/tables/{name}.csv")
+    for stage, names in OPTIONAL_TABLES.items():
+        for name in names:
+            if (results_dir / stage / "tables" / f"{name}.csv").exists():
+                results.tables[(stage, name)] = read_table(results_dir, stage, name)
     for stage, names in EXPECTED_JSON.items():
         for name in names:
             path = results_dir / stage / "tables" / f"{name}.json"

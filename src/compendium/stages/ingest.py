@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compendium.data import load_tables
+from compendium.data.load import load_tables
 from compendium.data.summary import coverage_table, evidence_flow, stream_counts
 from compendium.evidence.reported import check_reported
 from compendium.plots.evidence import studies_per_stream

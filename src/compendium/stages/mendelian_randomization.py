@@ -26,6 +26,7 @@ from compendium.evidence.triangulation import (
 )
 from compendium.mr.published import (
     APPRAISAL_COLUMNS,
+    UserMR,
     analyse_user_table,
     combine,
     design_table,
@@ -128,7 +129,7 @@ def run(
     return result.finish(output_dir)
 
 
-def _user_table(snp_table: str, seed: int, n_bootstrap: int, result: StageResult, output_dir: str | Path):
+def _user_table(snp_table: str, seed: int, n_bootstrap: int, result: StageResult, output_dir: str | Path) -> UserMR:
     """Run the MR engine on a user-supplied harmonised SNP table, with its figures (not published evidence)."""
     frame = pd.read_csv(snp_table)
     user = analyse_user_table(frame, source=str(snp_table), seed=seed, n_bootstrap=n_bootstrap)

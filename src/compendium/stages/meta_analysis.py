@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from compendium.analysis.conclusion import treatment_conclusion
-from compendium.analysis.figures import forest_figures, funnel_figures
+from compendium.analysis.assumption_set import build_assumption_set
+from compendium.analysis.conclusion import assumption_sentence, treatment_conclusion
+from compendium.analysis.figures import assumption_forest_figures, forest_figures, funnel_figures
 from compendium.analysis.grading import grade_tables
 from compendium.analysis.inputs import ROB_ABSENT, load_inputs
 from compendium.analysis.methods import methods_record
@@ -28,16 +29,10 @@ from compendium.analysis.pooling import (
     sensitivity_table,
     study_table,
 )
-from compendium.analysis.reviews import review_comparison
+from compendium.analysis.reviews import review_agreement, review_comparison
 from compendium.analysis.risk import risk_estimates
 from compendium.analysis.rob import RobLookup
-from compendium.analysis.treatment import (
-    EFFECT_COLUMNS,
-    EXCLUDED_COLUMNS,
-    arm_level_effects,
-    dichotomous_effects,
-    reported_effects,
-)
+from compendium.analysis.treatment import EXCLUDED_COLUMNS, trial_effects
 from compendium.review import Review
 from compendium.stages import StageResult, account
 
@@ -59,41 +54,38 @@ def run(
     subgroup: str | None = None,
     exclude_high_rob: bool = False,
     include_active_comparators: bool = False,
+    use_assumptions: bool = True,
 ) -> StageResult:
-    """Stage 03 (module docstring). ``subgroup`` None uses the review's declared subgroup variable."""
+    """Stage 03 (module docstring). ``subgroup`` None uses the review's declared subgroup variable;
+    ``use_assumptions`` False switches the assumption ledger off (no set with stated assumptions:
+    its tables are written empty and every other output is what it is without a ledger)."""
     result = StageResult()
     subgroup = review.subgroup if subgroup is None else subgroup
     inputs = load_inputs(results_dir, review)
     rob = RobLookup(inputs)
     result.notes.append("risk of bias: " + ("stage 02 judgements used" if rob.available else ROB_ABSENT))
 
-    arm_effects, arm_excluded = arm_level_effects(inputs)
-    trial_effects, trial_excluded = reported_effects(inputs)
-    event_effects, event_excluded = dichotomous_effects(inputs)
+    trial = trial_effects(inputs)
     result.accounting += [
         account(
             STAGE,
             "continuous_outcomes",
             len(inputs.tables["continuous_outcomes"]),
-            2 * len(arm_effects),
-            len(arm_excluded),
+            2 * len(trial.arm),
+            len(trial.arm_excluded),
         ),
         account(
             STAGE,
             "dichotomous_outcomes",
             len(inputs.tables["dichotomous_outcomes"]),
-            2 * len(event_effects),
-            len(event_excluded),
+            2 * len(trial.events),
+            len(trial.events_excluded),
         ),
-        account(STAGE, "rct_effects", len(inputs.tables["rct_effects"]), len(trial_effects), len(trial_excluded)),
+        account(
+            STAGE, "rct_effects", len(inputs.tables["rct_effects"]), len(trial.reported), len(trial.reported_excluded)
+        ),
     ]
-    parts = [frame for frame in (arm_effects, trial_effects, event_effects) if len(frame)]
-    effects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EFFECT_COLUMNS)
-    unusable = pd.concat(
-        [frame for frame in (arm_excluded, trial_excluded, event_excluded) if len(frame)]
-        or [pd.DataFrame(columns=EXCLUDED_COLUMNS)],
-        ignore_index=True,
-    )
+    effects, unusable = trial.effects, trial.unusable
     treatment = build_treatment_analyses(
         effects,
         rob,
@@ -156,14 +148,45 @@ def run(
     result.table(output_dir, "summary_of_findings", sof)
     result.table(output_dir, "grade_domains", domains)
 
-    if review.question_for_role("treatment") is not None:
-        result.record(
-            output_dir,
-            "conclusion",
-            treatment_conclusion(
-                pooled, treatment.singles, sof, inputs.tables["rct_effects"], inputs.tables["trials"], review
-            ),
+    assumed = build_assumption_set(
+        inputs,
+        rob,
+        pooled,
+        treatment.singles,
+        sof,
+        enabled=use_assumptions,
+        tau2_method=tau2_method,
+        test=test,
+        level=level,
+        subgroup=subgroup,
+        outcomes=outcomes,
+        exclude_high_rob=exclude_high_rob,
+        include_active_comparators=include_active_comparators,
+    )
+    for name, table in assumed.tables.items():
+        result.table(output_dir, name, table)
+    if use_assumptions:
+        result.notes += assumed.notes
+    result.figures += assumption_forest_figures(assumed.fits, assumed.marks, rob, output_dir, review.intervention)
+    treatment_question = review.question_for_role("treatment")
+    result.table(
+        output_dir,
+        "review_agreement",
+        review_agreement(
+            inputs,
+            pooled,
+            assumed.tables["pooled_with_assumptions"],
+            treatment_question.id if treatment_question else "treatment",
+        ),
+    )
+    if treatment_question is not None:
+        conclusion = treatment_conclusion(
+            pooled, treatment.singles, sof, inputs.tables["rct_effects"], inputs.tables["trials"], review
         )
+        sentence = assumption_sentence(assumed.tables["assumption_comparison"], review.intervention)
+        if sentence:
+            conclusion["answer"] = f"{conclusion['answer']} {sentence}"
+        result.record(output_dir, "conclusion", conclusion)
     else:
         result.notes.append("no declared question has the rct stream: stage 03 writes no answer (conclusion.json)")
     methods = methods_record(
@@ -176,10 +199,13 @@ def run(
         outcomes=outcomes,
         rob_available=rob.available,
         review=review,
+        use_assumptions=use_assumptions,
+        ledger_rows=0 if inputs.ledger is None else len(inputs.ledger),
     )
     methods["funnel_plots_done"] = funnel_lines
     result.record(output_dir, "methods", methods)
     result.objects["treatment"] = treatment
+    result.objects["with_assumptions"] = assumed
     return result.finish(output_dir)
 
 
