@@ -328,7 +328,10 @@ def build_treatment_analyses(
     effects["_key"] = [
         comparability_key(row) if poolable(row) else ("unpooled", str(i)) for i, row in effects.iterrows()
     ]
-    for key, rows in effects.groupby("_key", sort=True):
+    for group_key, rows in effects.groupby("_key", sort=True):
+        if not isinstance(group_key, tuple):  # "_key" holds comparability_key tuples (set above)
+            raise TypeError(f"analysis key must be a tuple, got {group_key!r}")
+        key: tuple[str, ...] = group_key
         rows = rows.sort_values(["study_id", "outcome_measure"], kind="mergesort")
         duplicate = rows.duplicated("study_id")
         for _, row in rows[duplicate].iterrows():

@@ -155,7 +155,7 @@ def review_comparison(
                 + (f" (n = {int(row['n'])})" if pd.notna(row["n"]) else "")
             )
         elif review_id in whole.index:
-            w = whole.loc[review_id]
+            w = whole.loc[[review_id]].iloc[0]  # the one row of review_id (whole's index is unique)
             size = f"{int(w['k'])} studies" if pd.notna(w["k"]) else "an unstated number of studies"
             reasons.append(
                 f"k of this result not printed; {name} included {size}"
@@ -182,7 +182,7 @@ def review_comparison(
             model = row["model"] if pd.notna(row["model"]) else "not printed"
             reasons.append(f"model: theirs {model}; ours {facts['model']}")
         if review_id in studies.index:
-            reasons.append(f"review design: {studies.loc[review_id, 'design']}")
+            reasons.append(f"review design: {studies.loc[review_id, 'design']!s}")
         if as_bool(pd.Series([row["verified_as_printed"]])).iloc[0]:
             reasons.append("their printed numbers are inconsistent (kept as printed, flagged by check-reported)")
         if pd.isna(row["estimate"]):

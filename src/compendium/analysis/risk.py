@@ -111,7 +111,9 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
     contrasts = [exposure_contrast(m, e, c) for m, e, c in zip(measure, obs["exposure"], obs["comparison"])]
     has_numbers = obs["estimate"].notna() & obs["ci_low"].notna() & obs["ci_high"].notna()
     yi, vi = (
-        yi_vi_from_ci(obs["estimate"], obs["ci_low"], obs["ci_high"], level=95.0, ratio=True)
+        yi_vi_from_ci(
+            obs["estimate"].to_numpy(), obs["ci_low"].to_numpy(), obs["ci_high"].to_numpy(), level=95.0, ratio=True
+        )
         if len(obs)
         else (np.array([]), np.array([]))
     )
@@ -138,7 +140,8 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
             "exposure": obs["exposure"],
             "comparison": obs["comparison"],
             "contrast": [c[0] for c in contrasts],
-            "measure": measure.replace("", np.nan),
+            # pandas-stubs type Series[str].replace's value as text only; pandas turns "" into <NA> here
+            "measure": measure.replace("", np.nan),  # type: ignore[call-overload]
             "estimate": obs["estimate"],
             "ci_low": obs["ci_low"],
             "ci_high": obs["ci_high"],

@@ -23,6 +23,7 @@ pooled (combining arms is not implemented; no curated trial needs it).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,6 +136,15 @@ def _secondary_sources(inputs: StageInputs) -> set[str]:
     return set(sources.loc[sources["source_type"].astype(str).isin(SECONDARY_SOURCE_TYPES), "source_id"].astype(str))
 
 
+def _weeks(timepoint: Hashable) -> float:
+    """A ``timepoint_weeks`` group key as a float (NaN when the time point is missing).
+
+    The column is numeric (``number`` in the schema), so a key that is not a number is a bug."""
+    if isinstance(timepoint, (int, float, np.integer, np.floating)):
+        return float(timepoint)
+    raise TypeError(f"timepoint_weeks must be numeric, got {timepoint!r}")
+
+
 def _excluded(
     inputs: StageInputs, row: pd.Series | dict, source_table: str, reason: str, value_type: str | None = None
 ) -> dict:
@@ -220,9 +230,10 @@ def arm_level_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     records = []
     windows = inputs.review.time_windows
     noun = inputs.review.intervention
-    for (study_id, outcome, value_type), group in outcomes.groupby(
+    for (study_key, outcome, value_type), group in outcomes.groupby(
         ["study_id", "outcome", "value_type"], sort=True, dropna=False
     ):
+        study_id = str(study_key)  # already text: study_id was cast with astype(str) above
         duration = sets["duration_weeks"].get(study_id, np.nan)
         chosen = select_timepoint(group["timepoint_weeks"].tolist(), duration)
         for timepoint, at in group.groupby("timepoint_weeks", sort=True, dropna=False):
@@ -293,8 +304,8 @@ def arm_level_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
                         "outcome": outcome,
                         "outcome_measure": measure_text,
                         "value_type": value_type,
-                        "timepoint_weeks": float(timepoint),
-                        "window": time_window(timepoint, windows),
+                        "timepoint_weeks": _weeks(timepoint),
+                        "window": time_window(_weeks(timepoint), windows),
                         "higher_is_better": bool(e["higher_is_better"]),
                         "measure": "MD",
                         "n1i": float(e["n"]),
@@ -387,28 +398,27 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
             )
         )
     rows = rows[~dropped]
-    keep = []
+    keep: list[int] = []  # row labels of the RangeIndex from read_csv
     for (study_id, _, _), group in rows.groupby(["study_id", "outcome", "outcome_measure"], sort=True, dropna=False):
         timed = group[group["timepoint_weeks"].notna()]
         if timed.empty:
             keep.extend(group.index)
             continue
         chosen = select_timepoint(timed["timepoint_weeks"].tolist(), sets["duration_weeks"].get(study_id, np.nan))
-        for index, row in group.iterrows():
-            if row["timepoint_weeks"] == chosen:
-                keep.append(index)
-            else:
-                excluded.append(
-                    _excluded(
-                        inputs,
-                        row,
-                        "rct_effects",
-                        f"not the analysed time point ({chosen:g} weeks)"
-                        if chosen is not None
-                        else "no post-baseline time point (weeks > 0) to analyse",
-                        REPORTED_VALUE_TYPE,
-                    )
+        analysed = group["timepoint_weeks"] == chosen
+        keep.extend(group.index[analysed])
+        for _, row in group[~analysed].iterrows():
+            excluded.append(
+                _excluded(
+                    inputs,
+                    row,
+                    "rct_effects",
+                    f"not the analysed time point ({chosen:g} weeks)"
+                    if chosen is not None
+                    else "no post-baseline time point (weeks > 0) to analyse",
+                    REPORTED_VALUE_TYPE,
                 )
+            )
     rows = rows.loc[sorted(keep)]
     parts = []
     for level, part in rows.groupby(pd.to_numeric(rows["ci_level"]).fillna(DEFAULT_CI_LEVEL), sort=True):
@@ -495,7 +505,8 @@ def dichotomous_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame
     windows = review.time_windows
     records, excluded = [], []
     keys = ["study_id", "outcome", "outcome_measure", "timepoint_weeks"]
-    for (study_id, outcome, measure_text, timepoint), group in rows.groupby(keys, sort=True, dropna=False):
+    for (study_key, outcome, measure_text, timepoint), group in rows.groupby(keys, sort=True, dropna=False):
+        study_id = str(study_key)  # already text: study_id was cast with astype(str) above
         intervention = group[group["role"] == INTERVENTION_ROLE]
         control = group[group["role"] == CONTROL_ROLE]
         if len(intervention) != 1 or len(control) != 1 or len(group) != 2:
@@ -522,7 +533,7 @@ def dichotomous_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame
                 "outcome_measure": measure_text,
                 "value_type": EVENTS_VALUE_TYPE,
                 "timepoint_weeks": timepoint,
-                "window": time_window(timepoint, windows),
+                "window": time_window(_weeks(timepoint), windows),
                 "higher_is_better": declared.higher_is_better
                 if declared and declared.higher_is_better is not None
                 else np.nan,
