@@ -59,6 +59,7 @@ def reviews(draw) -> tuple[dict, dict[str, tuple[float, float] | None]]:
         if bounds is not None:
             outcome["range"] = list(bounds)
         outcomes.append(outcome)
+    measure = draw(st.sampled_from([{}, {"dichotomous_measure": "RR"}, {"dichotomous_measure": "OR"}]))
     windows = draw(st.sampled_from([[], [{"label": "up to 26 weeks", "upper_weeks": 26}, {"label": "later"}]]))
     review = {
         "title": f"Synthetic property-test review {draw(TEXT)} (test fixture)",
@@ -72,6 +73,7 @@ def reviews(draw) -> tuple[dict, dict[str, tuple[float, float] | None]]:
         "outcomes": outcomes,
         "time_windows": windows,
         "subgroup": "intervention_type",
+        **measure,
     }
     return review, ranges
 
@@ -134,8 +136,12 @@ def packages(draw) -> tuple[dict, dict[str, list[dict]]]:
             }
             for arm, role in arms
         )
-        for outcome_id in draw(st.lists(st.sampled_from(sorted(ranges)), unique=True, max_size=len(ranges))):
-            timepoint = draw(TIMEPOINTS)
+        measured = [
+            (outcome_id, timepoint, draw(st.sampled_from(["final", "change", "baseline"])))
+            for outcome_id in draw(st.lists(st.sampled_from(sorted(ranges)), unique=True, max_size=len(ranges)))
+            for timepoint in draw(st.lists(TIMEPOINTS, min_size=1, max_size=3, unique=True))
+        ]
+        for outcome_id, timepoint, value_type in measured:
             for arm, _ in arms[: draw(st.integers(1, 2))]:  # sometimes only one arm is reported
                 rows.setdefault("continuous_outcomes", []).append(
                     {
@@ -145,14 +151,30 @@ def packages(draw) -> tuple[dict, dict[str, list[dict]]]:
                         "outcome_measure": draw(TEXT),
                         "higher_is_better": "true",
                         "timepoint_weeks": timepoint,
-                        "value_type": "final",
+                        "value_type": value_type,
                         "n": draw(st.sampled_from([n, ""])),
                         "source_id": SOURCE["source_id"],
                         "locator": draw(TEXT),
                         "notes": draw(st.sampled_from(["", *AWKWARD_TEXT])),
-                        **_arm_value(draw, ranges[outcome_id]),
+                        **_arm_value(draw, ranges[outcome_id] if value_type != "change" else None),
                     }
                 )
+        for outcome_id in draw(st.lists(st.sampled_from(sorted(ranges)), max_size=2)):  # a repeat: two definitions
+            timepoint = draw(TIMEPOINTS)
+            rows.setdefault("dichotomous_outcomes", []).extend(
+                {
+                    "study_id": study_id,
+                    "arm": arm,
+                    "outcome": outcome_id,
+                    "outcome_measure": draw(TEXT),
+                    "timepoint_weeks": timepoint,
+                    "events": draw(st.integers(0, n)),
+                    "total": n,
+                    "source_id": SOURCE["source_id"],
+                    "locator": "synthetic",
+                }
+                for arm, _ in arms[: draw(st.integers(1, 2))]
+            )
         if draw(st.booleans()):
             estimate = draw(st.floats(-5, 5)).__round__(2)
             rows.setdefault("rct_effects", []).append(
@@ -162,10 +184,20 @@ def packages(draw) -> tuple[dict, dict[str, list[dict]]]:
                     "outcome_measure": draw(TEXT),
                     "timepoint_weeks": draw(TIMEPOINTS),
                     "comparison": draw(TEXT),
-                    "measure": "MD",
-                    "estimate": estimate,
-                    "ci_low": round(estimate - 1.5, 2),
-                    "ci_high": round(estimate + 1.5, 2),
+                    **draw(
+                        st.sampled_from(
+                            [
+                                {
+                                    "measure": "MD",
+                                    "estimate": estimate,
+                                    "ci_low": estimate - 1.5,
+                                    "ci_high": estimate + 1.5,
+                                },
+                                {"measure": "SMD", "estimate": estimate / 10, "p_value": 0.04, "p_relation": "="},
+                                {"direction": "no_difference"},
+                            ]
+                        )
+                    ),
                     "ci_level": 95,
                     "source_id": SOURCE["source_id"],
                     "locator": draw(TEXT),
@@ -189,7 +221,7 @@ def test_every_stage_completes_and_accounts_for_every_row(package):
         raw = write_package(root, yaml.safe_dump(review_dict, allow_unicode=True, sort_keys=False), rows)
         check_package(raw)  # the generator writes valid packages: the validator must agree
         tables = load_tables(raw)
-        for name in ("studies", "trials", "arms", "continuous_outcomes"):
+        for name in ("studies", "trials", "arms", "continuous_outcomes", "dichotomous_outcomes"):
             assert len(tables[name]) == len(rows.get(name, [])), name
         review = load_review(root / "review.yaml")
         results = root / "reports"
@@ -201,8 +233,9 @@ def test_every_stage_completes_and_accounts_for_every_row(package):
         # stage 03 sees every arm-level row: used or listed in excluded_data
         notes = json.loads((results / "03_meta_analysis" / "tables" / "notes.json").read_text(encoding="utf-8"))
         sources = {record["source"]: record for record in notes["accounting"]}
-        if rows.get("continuous_outcomes"):
-            assert sources["continuous_outcomes"]["rows_in"] == len(rows["continuous_outcomes"])
+        for name in ("continuous_outcomes", "dichotomous_outcomes"):
+            if rows.get(name):
+                assert sources[name]["rows_in"] == len(rows[name]), name
         # unusual text reaches stage 01's tables verbatim (never read as missing, never evaluated)
         studies = pd.read_csv(results / "01_ingest" / "tables" / "studies.csv", dtype=str, keep_default_na=False)
         assert studies["label"].tolist() == [s["label"] for s in rows.get("studies", [])]
