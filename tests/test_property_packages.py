@@ -78,6 +78,13 @@ def reviews(draw) -> tuple[dict, dict[str, tuple[float, float] | None]]:
     return review, ranges
 
 
+def _allowed(bounds: tuple[float, float] | None, value_type: str) -> tuple[float, float] | None:
+    """Where a value may lie: the instrument's range, or plus or minus its width for a change."""
+    if bounds is None or value_type != "change":
+        return bounds
+    return (bounds[0] - bounds[1], bounds[1] - bounds[0])
+
+
 def _arm_value(draw, bounds: tuple[float, float] | None) -> dict:
     """Mean with an SD, an SE, or no spread at all (then the row must be excluded with its reason)."""
     low, high = bounds if bounds is not None else (-50.0, 50.0)
@@ -156,7 +163,7 @@ def packages(draw) -> tuple[dict, dict[str, list[dict]]]:
                         "source_id": SOURCE["source_id"],
                         "locator": draw(TEXT),
                         "notes": draw(st.sampled_from(["", *AWKWARD_TEXT])),
-                        **_arm_value(draw, ranges[outcome_id] if value_type != "change" else None),
+                        **_arm_value(draw, _allowed(ranges[outcome_id], value_type)),
                     }
                 )
         for outcome_id in draw(st.lists(st.sampled_from(sorted(ranges)), max_size=2)):  # a repeat: two definitions
