@@ -3,7 +3,8 @@ command cases of the bad-input corpus.
 
 Command cases live in ``tests/bad_inputs/<case>/`` beside the data-package cases; a command case has
 ``command.txt`` (the arguments of ``compendium``, ``{dir}`` standing for the case's directory), its
-input files and ``expected.txt`` (substrings of the error message). Every input is SYNTHETIC.
+input files and ``expected.txt`` (substrings of the error message; a line starting with ``!`` is a
+substring it must not contain). Every input is SYNTHETIC.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ COMMAND_CASES = sorted(p for p in (TESTS / "bad_inputs").iterdir() if (p / "comm
 def test_command_corpus_covers_each_command():
     names = [case.name for case in COMMAND_CASES]
     assert len(names) >= 18
-    assert {"csv", "mr", "rob2"} <= {name.split("_")[0] for name in names}
+    assert {"csv", "meta", "mr", "rob2"} <= {name.split("_")[0] for name in names}
 
 
 @pytest.mark.parametrize("case", COMMAND_CASES, ids=[c.name for c in COMMAND_CASES])
@@ -39,7 +40,9 @@ def test_command_bad_input_exits_2_with_its_message(case: Path, capsys):
     assert code == 2 and captured.out == ""
     assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, captured.err
     for expected in (case / "expected.txt").read_text(encoding="utf-8").splitlines():
-        if expected:
+        if expected.startswith("!"):  # a substring the message must not contain
+            assert expected[1:] not in captured.err, f"{case.name}: {expected[1:]!r} in:\n{captured.err}"
+        elif expected:
             assert expected in captured.err, f"{case.name}: {expected!r} not in:\n{captured.err}"
     assert "np.float64" not in captured.err and "Warning" not in captured.err
 

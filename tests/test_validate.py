@@ -242,3 +242,22 @@ def test_a_directory_in_place_of_a_table_is_named_as_such(tmp_path):
         ValidationFailed, match=r"rob_facts.csv: expected a CSV file with columns .* \(this is a directory\)"
     ):
         check_package(package)
+
+
+def test_a_row_without_follow_up_time_is_valid_and_the_empty_cell_is_part_of_the_key(tmp_path):
+    """Issue 10: a source may give no follow-up time; an empty ``timepoint_weeks`` is accepted, and
+    two such rows with the same other key columns are duplicates (synthetic fixture)."""
+    package = make_package(tmp_path)
+    replace_cell(package / "continuous_outcomes.csv", 1, "timepoint_weeks", "")
+    check_package(package)
+    assert load_tables(package)["continuous_outcomes"]["timepoint_weeks"].isna().sum() == 1
+
+
+def test_mean_differences_are_checked_against_the_declared_range_only_for_md(tmp_path):
+    package = make_package(tmp_path)
+    for column, value in (("estimate", "60"), ("ci_low", "50"), ("ci_high", "70")):
+        replace_cell(package / "rct_effects.csv", 1, column, value)
+    with pytest.raises(ValidationFailed, match=r"column 'ci_high': expected a mean difference inside \[-48, 48\]"):
+        check_package(package)
+    replace_cell(package / "rct_effects.csv", 1, "measure", "SMD")  # an SMD has no bound from the instrument
+    check_package(package)

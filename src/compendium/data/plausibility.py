@@ -8,6 +8,11 @@ spreads (SD, SE, the ``±`` value). Which range applies depends on the kind of v
 * ``final`` and ``baseline``: the instrument's range ``[low, high]``;
 * ``change`` (from baseline, in the instrument's unit): ``[-(high - low), high - low]``;
 * ``slope`` and ``percent_change``: not checked (their unit is not the instrument's).
+
+Between-group results (``rct_effects.csv``, ``review_results.csv``) are checked the same way
+when their ``measure`` is ``MD``: a difference between two values on the instrument's scale lies
+in ``[-(high - low), high - low]`` (estimate and CI limits). Other measures have no bound taken
+from the instrument (an SMD too large to be one is a ``compendium check-reported`` flag).
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from compendium.review import Review
 
 #: arm-level columns holding values on the instrument's scale (spreads such as sd and se are not)
 LOCATION_COLUMNS = ("mean", "median", "q1", "q3", "min", "max", "ci_low", "ci_high")
+
+#: between-group columns holding a mean difference on the instrument's scale
+EFFECT_COLUMNS = ("estimate", "ci_low", "ci_high")
 
 #: value types whose values are levels on the instrument's scale
 LEVEL_VALUE_TYPES = frozenset({"final", "baseline"})
@@ -75,14 +83,43 @@ def out_of_range(
         if bounds is None:
             continue
         allowed = _allowed(bounds, str(row.get("value_type", "final")))
-        if allowed is None:
-            continue
-        for column in columns:
-            value = _number(row[column])
-            if value is not None and not allowed[0] <= value <= allowed[1]:
-                flags.append(
-                    RangeFlag(file, position, column, value, allowed, str(row.get("study_id", "")), str(row["outcome"]))
-                )
+        flags += _flags_in_row(row, position, columns, allowed, file)
+    return flags
+
+
+def effects_out_of_range(
+    table: pd.DataFrame, ranges: Mapping[str, tuple[float, float]], *, file: str
+) -> list[RangeFlag]:
+    """Mean differences of a between-group table (``rct_effects``, ``review_results``) outside
+    ``[-(high - low), high - low]`` of their outcome's range; rows of other measures are not checked.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"study_id": ["s"], "outcome": ["alsfrs_r"], "measure": ["MD"], "estimate": ["1e300"]})
+    >>> effects_out_of_range(table, {"alsfrs_r": (0, 48)}, file="rct_effects.csv")[0].range
+    (-48, 48)
+    """
+    flags = []
+    columns = [column for column in EFFECT_COLUMNS if column in table.columns]
+    for position, (_, row) in enumerate(table.iterrows(), start=1):
+        bounds = ranges.get(str(row.get("outcome", "")))
+        if bounds is not None and row.get("measure") == "MD":
+            flags += _flags_in_row(row, position, columns, _allowed(bounds, "change"), file)
+    return flags
+
+
+def _flags_in_row(
+    row: pd.Series, position: int, columns: list[str], allowed: tuple[float, float] | None, file: str
+) -> list[RangeFlag]:
+    if allowed is None:
+        return []
+    flags = []
+    for column in columns:
+        value = _number(row[column])
+        if value is not None and not allowed[0] <= value <= allowed[1]:
+            flags.append(
+                RangeFlag(file, position, column, value, allowed, str(row.get("study_id", "")), str(row["outcome"]))
+            )
     return flags
 
 

@@ -11,8 +11,8 @@ not describe) and rules that hold for every field of a kind, whatever its name i
   are refused);
 * an estimate and its CI limits are positive when the row's ``measure`` is a ratio measure;
 * every field named ``url`` holds an http(s) address (a DOI as ``https://doi.org/...``);
-* arm-level values lie inside their instrument's range, when ``review.yaml`` declares one
-  (:mod:`compendium.data.plausibility`).
+* arm-level values lie inside their instrument's range, and between-group mean differences
+  inside plus or minus its width, when ``review.yaml`` declares one (:mod:`compendium.data.plausibility`).
 
 Every finding is one line in the one format of :func:`compendium.errors.cell_problem` (file, row,
 column, what was expected, the value found). All problems of all files are collected, not just the
@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from compendium.data.plausibility import out_of_range, outcome_ranges
+from compendium.data.plausibility import effects_out_of_range, out_of_range, outcome_ranges
 from compendium.errors import CompendiumError, cell_problem
 from compendium.review import fill_vocabularies, review_for
 from compendium.vocabulary import RATIO_MEASURES
@@ -55,6 +55,9 @@ RATIO_COLUMNS = ("estimate", "ci_low", "ci_high")
 #: how the messages of a broken cross-column rule and of a non-finite number begin
 ROW_RULE = "a value keeping the rule: "
 FINITE = "a finite number"
+
+#: between-group tables whose mean differences are checked against the outcome's range
+EFFECT_TABLES = ("rct_effects", "review_results")
 
 #: URL schemes a source address may use
 URL_SCHEMES = ("http", "https")
@@ -170,7 +173,7 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
             continue
         resource = package.get_resource(resource_descriptor["name"])
         table = read_text_table(raw_dir / resource_descriptor["path"])
-        own = _check_cells(resource_descriptor, table) + _unique_key_problems(resource_descriptor, table)
+        own = _check_cells(resource_descriptor, table)
         if resource_descriptor["name"] == "continuous_outcomes" and ranges:
             own += [
                 Problem(
@@ -183,6 +186,18 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
                 )
                 for flag in out_of_range(table, ranges, file=resource_descriptor["path"])
             ]
+        if resource_descriptor["name"] in EFFECT_TABLES and ranges:
+            own += [
+                Problem(
+                    flag.file,
+                    flag.row,
+                    flag.column,
+                    table.at[flag.row - 1, flag.column],
+                    f"a mean difference inside [{flag.range[0]:g}, {flag.range[1]:g}]"
+                    f" (no larger difference fits the range of {flag.outcome} declared in review.yaml)",
+                )
+                for flag in effects_out_of_range(table, ranges, file=resource_descriptor["path"])
+            ]
         # a cell's own problem says more than what frictionless makes of it (a row rule broken by
         # a nan, a minimum of 0 for a ratio's CI limit); rows with a non-finite number skip row rules
         own_cells = {(p.row, p.column) for p in own}
@@ -193,35 +208,6 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
             if (p.row, p.column) not in own_cells and not (p.row in nonfinite_rows and p.expected.startswith(ROW_RULE))
         ]
         problems.extend(sorted(found + own, key=lambda p: -1 if p.row is None else p.row))
-    return problems
-
-
-def _unique_key_problems(resource: dict, table: pd.DataFrame) -> list[Problem]:
-    """Rows that repeat the resource's ``x-unique-key`` (a list of columns): a key like a primary
-    key, except that an empty cell is a legal value of it and two empty cells are equal (e.g. a
-    result without a follow-up time: ``timepoint_weeks`` empty)."""
-    key = resource.get("x-unique-key")
-    if not key or table.empty or not set(key) <= set(table.columns):
-        return []
-    values = table[key].astype(str).apply(tuple, axis=1)
-    first_row: dict[tuple, int] = {}
-    problems = []
-    for position, value in enumerate(values, start=1):
-        if not any(value):
-            continue  # a blank row is reported once, as a blank row
-        if value in first_row:
-            shown = ", ".join(f"{c}={v!r}" for c, v in zip(key, value))
-            problems.append(
-                Problem(
-                    resource["path"],
-                    position,
-                    None,
-                    None,
-                    f"a unique key ({', '.join(key)}; duplicate of row {first_row[value]}: {shown})",
-                )
-            )
-        else:
-            first_row[value] = position
     return problems
 
 

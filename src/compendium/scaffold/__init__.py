@@ -77,29 +77,47 @@ def init_compendium(target: str | Path, example: str | None = None, log: Callabl
         raise CompendiumError(f"{target}: exists and is not an empty folder; expected a new folder for the compendium")
     if target.is_relative_to(ROOT):
         raise CompendiumError(f"{target}: inside this compendium; expected a folder outside {ROOT}")
+    created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns(*EXCLUDED_NAMES)
-    for relative in TEMPLATE_PATHS:
-        source = ROOT / relative
-        if not source.exists():
-            continue
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, destination, ignore=ignore)
-        else:
-            shutil.copy2(source, destination)
-    for relative in EXCLUDED_TEST_DIRS:
-        shutil.rmtree(target / relative, ignore_errors=True)
-    example_dir = EXAMPLES_DIR / name
-    shutil.copy2(example_dir / "review.yaml", target / "review.yaml")
-    shutil.copytree(example_dir / "data" / "raw", target / "data" / "raw", ignore=ignore)
-    if (example_dir / "tests").is_dir():
-        shutil.copytree(example_dir / "tests", target / REVIEW_TESTS_DIR, ignore=ignore)
-    _write_readme(target)
+    try:
+        ignore = shutil.ignore_patterns(*EXCLUDED_NAMES)
+        for relative in TEMPLATE_PATHS:
+            source = ROOT / relative
+            if not source.exists():
+                continue
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, destination, ignore=ignore)
+            else:
+                shutil.copy2(source, destination)
+        for relative in EXCLUDED_TEST_DIRS:
+            shutil.rmtree(target / relative, ignore_errors=True)
+        example_dir = EXAMPLES_DIR / name
+        shutil.copy2(example_dir / "review.yaml", target / "review.yaml")
+        shutil.copytree(example_dir / "data" / "raw", target / "data" / "raw", ignore=ignore)
+        if (example_dir / "tests").is_dir():
+            shutil.copytree(example_dir / "tests", target / REVIEW_TESTS_DIR, ignore=ignore)
+        _write_readme(target)
+    except BaseException:
+        # a failed init leaves no half-written compendium behind (a re-run would refuse the folder)
+        _remove_contents(target, remove_folder=created)
+        raise
     log(f"wrote a new compendium to {target} (review: {name})")
     log(f"next: cd {target} && make report && make test   (docs/ADAPTING.md walks through adapting it)")
     return target
+
+
+def _remove_contents(target: Path, *, remove_folder: bool) -> None:
+    """Delete what a failed init wrote into ``target`` (and ``target`` itself when init created it)."""
+    if remove_folder:
+        shutil.rmtree(target, ignore_errors=True)
+        return
+    for item in target.iterdir():
+        if item.is_dir() and not item.is_symlink():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
 
 
 def _write_readme(target: Path) -> None:
