@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
@@ -311,9 +311,9 @@ def optimal_information_size(
 ) -> int:
     """Participants (both groups) of one two-arm trial, 1:1, adequately powered for an effect.
 
-    Give ``mid_smd`` for a continuous outcome (two-sample t-test, :func:`pingouin.power_ttest`)
-    or ``control_risk`` for a binary one (chi-square test of the 2x2 table without continuity
-    correction, :func:`pingouin.power_chi2`, with Cohen's effect size
+    Give ``mid_smd`` for a continuous outcome (two-sample t-test, power from the noncentral t
+    distribution) or ``control_risk`` for a binary one (chi-square test of the 2x2 table without
+    continuity correction, power from the noncentral chi-square distribution, with Cohen's effect size
     ``w = |p_c - p_i| / (2 sqrt(p (1 - p)))``, ``p`` the mean of the two risks and
     ``p_i = p_c (1 - relative_risk_reduction)``). Groups are rounded up to whole participants.
 
@@ -346,8 +346,6 @@ def optimal_information_size(
     >>> optimal_information_size(0.5)  # 64 per group (Cohen 1988, Table 2.4.1)
     128
     """
-    import pingouin
-
     if (mid_smd is None) == (control_risk is None):
         raise CompendiumError("optimal information size: give either mid_smd (continuous) or control_risk (binary)")
     if not (0 < alpha < 1 and 0 < power < 1):
@@ -357,8 +355,7 @@ def optimal_information_size(
             raise CompendiumError(
                 f"optimal information size: mid_smd {mid_smd!r}; expected a positive difference in SD"
             )
-        per_group = pingouin.power_ttest(d=mid_smd, power=power, alpha=alpha, contrast="two-samples")
-        return 2 * math.ceil(per_group)
+        return 2 * math.ceil(_solve_for_size(lambda n: _t_test_power(mid_smd, n, alpha), power))
     assert control_risk is not None
     if not (0 < control_risk < 1 and 0 < relative_risk_reduction < 1):
         raise CompendiumError(
@@ -368,8 +365,43 @@ def optimal_information_size(
     treated_risk = control_risk * (1 - relative_risk_reduction)
     mean_risk = (control_risk + treated_risk) / 2
     w = (control_risk - treated_risk) / (2 * math.sqrt(mean_risk * (1 - mean_risk)))
-    total = pingouin.power_chi2(dof=1, w=w, power=power, alpha=alpha)
+    total = _solve_for_size(lambda n: _chi2_test_power(w, n, alpha), power)
     return 2 * math.ceil(total / 2)
+
+
+def _t_test_power(d: float, n_per_group: float, alpha: float) -> float:
+    """Power of the two-sided two-sample t-test (``n_per_group`` in each group, standardised
+    difference ``d``): the noncentral t distribution with ``2n - 2`` degrees of freedom and
+    noncentrality ``d sqrt(n / 2)`` beyond the critical values (Cohen 1988, section 2.5)."""
+    from scipy import stats
+
+    dof = 2 * n_per_group - 2
+    critical = stats.t.isf(alpha / 2, dof)
+    noncentrality = d * math.sqrt(n_per_group / 2)
+    # the far tail (opposite sign to d) is tiny; scipy returns nan for it when it is below ~1e-20
+    wrong_tail = float(stats.nct.cdf(-critical, dof, noncentrality))
+    return float(stats.nct.sf(critical, dof, noncentrality)) + (0.0 if math.isnan(wrong_tail) else wrong_tail)
+
+
+def _chi2_test_power(w: float, n_total: float, alpha: float, dof: int = 1) -> float:
+    """Power of the chi-square test with effect size ``w`` and ``n_total`` participants: the
+    noncentral chi-square with noncentrality ``w^2 n`` beyond the critical value (Cohen 1988, section 7.4)."""
+    from scipy import stats
+
+    critical = stats.chi2.isf(alpha, dof)
+    return float(stats.ncx2.sf(critical, dof, w**2 * n_total))
+
+
+def _solve_for_size(power_at: Callable[[float], float], power: float) -> float:
+    """The (fractional) sample size, at least 2, at which ``power_at`` reaches ``power`` (power grows
+    with size; the search interval doubles until it holds the answer, far below sizes where the
+    noncentral distributions lose precision)."""
+    from scipy.optimize import brentq
+
+    low, high = 2 + 1e-10, 16.0
+    while power_at(high) < power:
+        low, high = high, 2 * high
+    return float(brentq(lambda n: power_at(n) - power, low, high))
 
 
 def rule_imprecision(g: GradeInput) -> tuple[int, str]:

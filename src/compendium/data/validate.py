@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from compendium import skip_iri_grammar
 from compendium.data.plausibility import out_of_range, outcome_ranges
 from compendium.errors import CompendiumError, cell_problem
 from compendium.review import fill_vocabularies, review_for
@@ -129,6 +130,7 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
     check; by default they are read from the review declaration next to the data folder's parent
     (``<repo>/review.yaml`` for ``<repo>/data/raw``) when that file exists.
     """
+    skip_iri_grammar()  # frictionless -> jsonschema
     from frictionless import FrictionlessException, Package
 
     raw_dir = Path(raw_dir)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -26,16 +25,20 @@ def studies_per_stream(counts: pd.DataFrame, *, ax: Axes | None = None) -> Figur
     -------
     matplotlib.figure.Figure
     """
-    data = counts.assign(stream=counts["stream"].str.replace("_", " "))
+    data = counts.assign(stream=counts["stream"].str.replace("_", " ")).reset_index(drop=True)
     figure, ax, owned = figure_and_axes(ax, (7, 0.45 * len(data) + 1.2))
-    sns.barplot(data=data, y="stream", x="studies", hue="question", dodge=False, ax=ax, palette=QUESTION_COLOURS)
-    for container in ax.containers:
-        ax.bar_label(container, padding=3)  # type: ignore[arg-type]
+    for question, rows in data.groupby("question", sort=False):
+        bars = ax.barh(
+            rows.index, rows["studies"], height=0.8, color=QUESTION_COLOURS.get(str(question)), label=question
+        )
+        ax.bar_label(bars, padding=3)
+    ax.set_yticks(data.index, data["stream"])
+    ax.set_ylim(len(data) - 0.5, -0.5)  # the first stream at the top
     ax.set_title("Studies in the evidence base, by stream")
     ax.set_xlabel("Number of studies")
     ax.set_ylabel("")
     ax.legend(title="Question", loc="lower right")
-    sns.despine(ax=ax)
+    ax.spines[["top", "right"]].set_visible(False)
     if owned:
         figure.tight_layout()
     return figure
