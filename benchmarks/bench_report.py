@@ -5,7 +5,7 @@ Times, in a temporary copy of the repository (environment present):
 * ``make clean report`` (stages side by side where the DAG allows, ``JOBS`` = CPU cores), and the
   same one stage at a time (``JOBS=1``, each stage's target made and timed on its own: wall and
   CPU seconds of the stage command with its kernel) for comparison in the same run;
-* ``make report`` with nothing changed.
+* ``make report`` with nothing changed (best of three).
 
 Targets (issue 12): the clean build at most 20 s on a 2-core machine; the nothing-changed re-run
 at most 0.1 s. The machine may be shared: the load average is printed, and so is the critical
@@ -269,7 +269,8 @@ def main() -> int:
         serial = sum(w for w, _ in per_stage.values())
         _time_make(repo, env, "clean")
         full, full_cpu, _ = _time_make(repo, env, "report", f"JOBS={jobs}")
-        rerun, _, output = _time_make(repo, env, "report")
+        reruns = [_time_make(repo, env, "report") for _ in range(3)]
+        rerun, output = min(r[0] for r in reruns), reruns[0][2]
         load_after = os.getloadavg()[0]
         path_cpu, path = critical_path({s: per_stage[s][1] for s in stages}, repo)
         total_cpu = sum(c for _, c in per_stage.values())
