@@ -13,4 +13,19 @@ Sub-packages, one concept each:
 * ``compendium.pipeline``  papermill runner
 """
 
+import sys
+
 __version__ = "0.1.0"
+
+
+def skip_iri_grammar() -> None:
+    """Keep jsonschema from importing ``rfc3987-syntax`` in this process.
+
+    jsonschema imports that package, when installed (JupyterLab's ``jupyter-events`` requires it),
+    only to offer the "iri" string format, and the package builds its grammar at import: 1-3 s of
+    every stage command (papermill -> nbformat -> jsonschema) and of stage 01's validation
+    (frictionless -> jsonschema). Neither nbformat nor frictionless checks string formats, so
+    nothing here uses it. Call before the first import of jsonschema; later calls change nothing.
+    """
+    # None in sys.modules makes `import` raise ImportError, as the import system documents (typeshed omits None)
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]

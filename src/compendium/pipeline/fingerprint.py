@@ -17,6 +17,7 @@ its previous outputs stay in place (they are good for the inputs they were built
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -32,13 +33,22 @@ PACKAGE_DIR = ROOT / "src" / "compendium"
 
 
 def _sha256(path: Path) -> str:
+    stat = path.stat()
+    return _sha256_of_version(path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256_of_version(path: Path, inode: int, mtime_ns: int, size: int) -> str:
+    """The hash of one version of a file (a run checks each stage's inputs several times: the
+    package source is hashed once per process, not once per check)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _tree_hashes(folder: Path) -> dict[str, str]:
     """``{path relative to the repository root: sha256}`` of every file under ``folder``."""
+    base = Path(display_path(folder))
     return {
-        display_path(p): _sha256(p)
+        (base / p.relative_to(folder)).as_posix(): _sha256(p)
         for p in sorted(folder.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
     }

@@ -8,9 +8,14 @@ import uuid
 
 from jupyter_client.manager import AsyncKernelManager
 
+#: a stage kernel keeps no command history: IPython's history database (one SQLite file per user,
+#: written from a thread) costs start-up time and is shared by kernels started side by side
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
+
 
 class IPCKernelManager(AsyncKernelManager):
-    """Kernel reached over local IPC sockets: no TCP ports on the machine (and no warning about them).
+    """Kernel reached over local IPC sockets: no TCP ports on the machine (and no warning about them),
+    started without command history (:data:`KERNEL_ARGUMENTS`).
 
     Each kernel gets its own socket path prefix in the temporary folder: with jupyter_client's
     default (``kernel-ipc`` in the working directory) two stages started side by side (``make -j``)
@@ -21,3 +26,6 @@ class IPCKernelManager(AsyncKernelManager):
         super().__init__(**kwargs)
         self.transport = "ipc"
         self.ip = os.path.join(tempfile.gettempdir(), f"compendium-kernel-{uuid.uuid4().hex[:12]}")
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        return super().format_kernel_cmd([*(extra_arguments or []), *KERNEL_ARGUMENTS])
