@@ -74,19 +74,11 @@ report: $(ENV_STAMP) ## Run every stage notebook that is out of date and write r
 
 stages: $(STAGE_OUTPUTS)
 
-# written by Make itself, only when the text changes (no process: `make report` with nothing changed
-# stays in milliseconds); a PARAMS file name may contain spaces
-empty :=
-space := $(empty) $(empty)
-define newline
-
-
-endef
-same_text = $(and $(findstring $(1),$(2)),$(findstring $(2),$(1)))
-PARAMS_TEXT = $(file <params.yaml)$(newline)\# PARAMS=$(PARAMS)$(if $(PARAMS),$(newline)$(file <$(PARAMS)))
+# rewritten only when the parameter text changes (params.yaml + the PARAMS file's name and text), so
+# stages re-run exactly when a parameter in force changed; a PARAMS file name may contain spaces
 $(PARAMS_SIGNATURE): FORCE | .make
-	$(if $(PARAMS),$(if $(wildcard $(subst $(space),\$(space),$(PARAMS))),,$(error PARAMS file '$(PARAMS)' not found)))
-	$(if $(call same_text,$(file <$@),$(PARAMS_TEXT)),,$(file >$@,$(PARAMS_TEXT)))
+	@{ cat params.yaml; echo "# PARAMS=$(PARAMS)"; $(if $(PARAMS),cat "$(PARAMS)" || { echo "PARAMS file '$(PARAMS)' not found" >&2; exit 2; };) } > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(STAGES_MK): $(wildcard review.yaml) $(wildcard notebooks/[0-9][0-9]_*.ipynb) src/compendium/pipeline/graph.py $(ENV_STAMP)
 	@mkdir -p $(@D)

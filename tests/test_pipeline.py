@@ -543,3 +543,25 @@ def test_make_clean_without_reports_and_params_with_a_space(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "level: 90" in (tmp_path / ".make" / "params-signature").read_text()
+
+
+def test_params_signature_is_rewritten_only_when_the_parameters_change(tmp_path):
+    """With nothing changed, the signature keeps its time, so `make report` re-runs no stage (a rule
+    whose recipe expanded to nothing once counted as just updated and re-ran every stage)."""
+    import shutil
+    import subprocess
+    import time
+
+    shutil.copy(NOTEBOOKS_DIR.parent / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "params.yaml").write_text("results_dir: reports\n")
+    signature = tmp_path / ".make" / "params-signature"
+
+    def make_signature() -> int:
+        subprocess.run(["make", "-s", ".make/params-signature"], cwd=tmp_path, check=True, capture_output=True)
+        return signature.stat().st_mtime_ns
+
+    first = make_signature()
+    time.sleep(0.05)
+    assert make_signature() == first
+    (tmp_path / "params.yaml").write_text("results_dir: reports\nlevel: 90\n")
+    assert make_signature() != first
