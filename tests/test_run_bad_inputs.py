@@ -14,6 +14,7 @@ import pytest
 from compendium.cli import main
 from compendium.errors import CompendiumError
 from compendium.paths import ROOT
+from compendium.pipeline.parameters import parse_override
 from compendium.pipeline.runner import discover_stages, pipeline_stages
 from compendium.review import load_review
 from compendium.yaml_io import read_yaml
@@ -32,17 +33,18 @@ def _fill(text: str, case: Path) -> list[str]:
 
 
 def _parameters_set(args: list[str]) -> list[str]:
-    """The names a case sets with ``-p NAME=VALUE`` or in a readable ``--params`` mapping."""
+    """The names a case sets with a readable ``-p NAME=VALUE`` or in a readable ``--params`` mapping
+    (an unreadable one is what the case is about)."""
     names = []
     for flag, value in zip(args, args[1:]):
-        if flag == "-p" and "=" in value:
-            names.append(value.split("=", 1)[0])
-        elif flag == "--params" and Path(value).is_file():
-            try:
+        try:
+            if flag == "-p":
+                names.append(parse_override(value)[0])
+            elif flag == "--params" and Path(value).is_file():
                 content = read_yaml(value)
-            except CompendiumError:
-                continue  # the case is about the unreadable file itself
-            names.extend(content if isinstance(content, dict) else [])
+                names.extend(content if isinstance(content, dict) else [])
+        except CompendiumError:
+            continue
     return names
 
 
