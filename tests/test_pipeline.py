@@ -43,7 +43,8 @@ def toy_stages(tmp_path: Path) -> Path:
     write_notebook(
         notebooks / "01_first.ipynb",
         params + "fail_first = False\n",
-        "import pathlib\np = pathlib.Path(output_dir) / 'tables'\np.mkdir(parents=True)\n(p / 'out.csv').write_text(f'{scale},{label}\\n')",
+        "import pathlib\np = pathlib.Path(output_dir) / 'tables'\np.mkdir(parents=True)\n"
+        "(p / 'out.csv').write_text(f'{scale},{label}\\n')",
         "assert not fail_first, 'stage 01 asked to fail'",
     )
     write_notebook(
@@ -493,9 +494,11 @@ def test_a_second_run_waits_for_the_lock_and_gives_up_clearly(tmp_path, monkeypa
     try:
         assert holder.stdout.readline().strip() == "locked"
         said = []
-        with pytest.raises(CompendiumError, match="still in use .* nothing was changed"):
-            with results_lock(results, log=said.append, wait_seconds=0.3):
-                pass
+        with (
+            pytest.raises(CompendiumError, match="still in use .* nothing was changed"),
+            results_lock(results, log=said.append, wait_seconds=0.3),
+        ):
+            pass
         assert "waiting for it to finish" in said[0]
         monkeypatch.setenv(HELD_BY_CALLER, str((results / ".lock").resolve()))
         with results_lock(results, log=said.append, wait_seconds=0.3):

@@ -133,7 +133,8 @@ def test_every_message_has_the_one_cell_format(tmp_path):
     package = make_package(tmp_path, TESTS / "bad_inputs" / "03_negative_sd")
     problems = [str(p) for p in pytest.raises(ValidationFailed, check_package, package).value.problems]
     assert problems == [
-        "continuous_outcomes.csv, row 2 (line 3), column 'sd': expected a value keeping the rule: sd must be positive, got '-6.0'"
+        "continuous_outcomes.csv, row 2 (line 3), column 'sd': "
+        "expected a value keeping the rule: sd must be positive, got '-6.0'"
     ]
 
 
