@@ -12,8 +12,10 @@ import nbformat
 import pytest
 
 from compendium.errors import CompendiumError
-from compendium.paths import NOTEBOOKS_DIR
+from compendium.paths import NOTEBOOKS_DIR, ROOT
 from compendium.pipeline import discover_stages, notebook_parameters, resolve_parameters, run_pipeline
+from compendium.review import load_review
+from synthetic_packages import RCT_ONLY_REVIEW, write_package
 
 #: a review declaration that does not exist: the toy pipelines run all their notebooks
 NO_REVIEW = Path("/nonexistent/review.yaml")
@@ -215,6 +217,10 @@ DECLARED = {
     "02_risk_of_bias": {"palette": "cochrane"},
     "04_mr": {"seed": 1, "n_bootstrap": 10, "snp_table": None},
 }
+#: the outcome codes of this compendium's own declaration (the vocabulary `outcomes` is checked against)
+OUTCOME_CODES = load_review(ROOT / "review.yaml").outcome_ids
+CODE = OUTCOME_CODES[0]
+TYPO = CODE + CODE[-1]
 
 
 @pytest.mark.parametrize(
@@ -223,9 +229,12 @@ DECLARED = {
         ("tau2_method=RELM", "'tau2_method' \\(from -p\\) = 'RELM' is not one of .*did you mean 'REML'"),
         ("test=knah", "'test' \\(from -p\\) = 'knah' is not one of .*did you mean 'knha'"),
         ("palette=colorblind", "did you mean 'colourblind'"),
-        ("outcomes=[alsfrs_rr]", "'outcomes' \\(from -p\\) = 'alsfrs_rr' is not one of .*did you mean 'alsfrs_r'"),
+        (
+            f"outcomes=[{CODE}{CODE[-1]}]",
+            f"'outcomes' \\(from -p\\) = '{CODE}{CODE[-1]}' is not one of .*did you mean '{CODE}'",
+        ),
         ("outcomes=[]", "empty list"),
-        ("outcomes=alsfrs_r", "expected a list of outcome codes"),
+        (f"outcomes={CODE}", "expected a list of outcome codes"),
         ("level=0.95", "confidence level in percent"),
         ("level=.nan", "confidence level in percent"),
         ("n_bootstrap=1000000000", "from 1 to 1,000,000"),
@@ -249,13 +258,13 @@ def test_good_enumerated_values_pass():
             "tau2_method=DL",
             "test=z",
             "palette=colourblind",
-            "outcomes=[alsfrs_r, fvc]",
+            f"outcomes=[{', '.join(OUTCOME_CODES[:2])}]",
             "level=90",
             "seed=0",
             "n_bootstrap=1000",
         ],
     )
-    assert params.values["outcomes"] == ["alsfrs_r", "fvc"]
+    assert params.values["outcomes"] == list(OUTCOME_CODES[:2])
 
 
 def test_outcome_vocabulary_comes_from_the_review_declaration_first(tmp_path):
@@ -264,8 +273,9 @@ def test_outcome_vocabulary_comes_from_the_review_declaration_first(tmp_path):
     review = tmp_path / "review.yaml"
     review.write_text("outcomes:\n  - {id: pain, label: Pain}\n  - {id: mobility, label: Mobility}\n")
     assert outcome_vocabulary("data/raw", review) == (("pain", "mobility"), "review.yaml")
-    codes, source = outcome_vocabulary(NOTEBOOKS_DIR.parent / "data" / "raw", tmp_path / "absent.yaml")
-    assert "alsfrs_r" in codes and "datapackage.yaml" in source
+    raw = write_package(tmp_path / "synthetic", RCT_ONLY_REVIEW, {})  # its datapackage's enums, filled from it
+    codes, source = outcome_vocabulary(raw, tmp_path / "absent.yaml")
+    assert codes == ("days_off", "symptom_score", "admission") and "datapackage.yaml" in source
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,13 @@ These tests read the real data; they assert properties of the curation, not numb
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
 import pytest
 
+from compendium.cli import main
 from compendium.data import load_tables
 from compendium.data.summary import stream_counts
 from compendium.data.validate import validate_package
@@ -251,3 +253,11 @@ def test_stage_01_counts_match_the_committed_files_and_readme():
     tables = load_tables(RAW_DIR)
     counts = stream_counts(tables).groupby("stream")["studies"].sum().to_dict()
     assert counts == tables["studies"]["stream"].value_counts().to_dict() == readme_counts()
+
+
+def test_rob2_answers_are_read_by_the_rob2_command(capsys) -> None:
+    """Issue 15: the long format of data/raw/rob2_answers.csv was refused as "duplicate study"."""
+    assert main(["rob2", str(RAW_DIR / "rob2_answers.csv"), "--json"]) == 0
+    judged = json.loads(capsys.readouterr().out)
+    answered = pd.read_csv(RAW_DIR / "rob2_answers.csv")[["study", "outcome"]].drop_duplicates()
+    assert len(judged) == len(answered) > 0

@@ -91,9 +91,10 @@ def read_columns(path: str, columns: list[str]) -> Mapping[str, list[str] | np.n
             header = next(reader, None)
             if header is None:
                 raise CompendiumError(f"{path}: empty file; expected a header and one row per study")
-            duplicated = sorted({c for c in header if header.count(c) > 1 and c in columns})
-            if duplicated:
-                raise CompendiumError(f"{path}: column {duplicated[0]!r} appears more than once in the header")
+            if len(set(header)) < len(header):
+                from compendium.csv_input import _check_header  # imports pandas: only on this error path
+
+                _check_header(file, header)  # the message of every command: the name and both positions
             missing = [c for c in columns if c not in header]
             if missing:
                 raise CompendiumError(f"{path}: missing column {missing[0]!r} (columns: {', '.join(header)})")
