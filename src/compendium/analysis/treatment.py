@@ -145,6 +145,18 @@ def _weeks(timepoint: Hashable) -> float:
     raise TypeError(f"timepoint_weeks must be numeric, got {timepoint!r}")
 
 
+def _trial_fields(study_id: str, labels: dict, years: dict, sets: pd.DataFrame) -> dict:
+    """The leading columns of an effect row: the question, the study and its trial set."""
+    return {
+        "question": "treatment",
+        "study_id": study_id,
+        "study": labels.get(study_id, study_id),
+        "year": years.get(study_id),
+        "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
+        "intervention_type": sets["intervention_type"].get(study_id, "unclear"),
+    }
+
+
 def _excluded(
     inputs: StageInputs, row: pd.Series | dict, source_table: str, reason: str, value_type: str | None = None
 ) -> dict:
@@ -294,12 +306,7 @@ def arm_level_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
                 notes = [str(n) for n in (e.get("notes"), c.get("notes")) if pd.notna(n) and str(n)]
                 records.append(
                     {
-                        "question": "treatment",
-                        "study_id": study_id,
-                        "study": labels.get(study_id, study_id),
-                        "year": years.get(study_id),
-                        "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
-                        "intervention_type": sets["intervention_type"].get(study_id, "unclear"),
+                        **_trial_fields(study_id, labels, years, sets),
                         "data_source": ARM_LEVEL,
                         "outcome": outcome,
                         "outcome_measure": measure_text,
@@ -449,12 +456,7 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
         ]
         records.append(
             {
-                "question": "treatment",
-                "study_id": study_id,
-                "study": labels.get(study_id, study_id),
-                "year": years.get(study_id),
-                "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
-                "intervention_type": sets["intervention_type"].get(study_id, "unclear"),
+                **_trial_fields(study_id, labels, years, sets),
                 "data_source": TRIAL_REPORTED,
                 "outcome": row["outcome"],
                 "outcome_measure": row["outcome_measure"],
@@ -522,12 +524,7 @@ def dichotomous_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame
         declared = review.outcome(str(outcome))
         records.append(
             {
-                "question": "treatment",
-                "study_id": study_id,
-                "study": labels.get(study_id, study_id),
-                "year": years.get(study_id),
-                "analysis_set": sets["analysis_set"].get(study_id, NON_RANDOMISED),
-                "intervention_type": sets["intervention_type"].get(study_id, "unclear"),
+                **_trial_fields(study_id, labels, years, sets),
                 "data_source": ARM_EVENTS,
                 "outcome": outcome,
                 "outcome_measure": measure_text,
