@@ -34,7 +34,9 @@ def studies_per_stream(counts: pd.DataFrame, *, ax: Axes | None = None) -> Figur
     ax.set_title("Studies in the evidence base, by stream")
     ax.set_xlabel("Number of studies")
     ax.set_ylabel("")
-    ax.legend(title="Question", loc="lower right")
+    ax.margins(x=0.12)  # room for the count after the longest bar
+    # beside the axes, never over a bar or its count (a review with one stream has one full-width bar)
+    ax.legend(title="Question", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     sns.despine(ax=ax)
     if owned:
         figure.tight_layout()
