@@ -251,6 +251,9 @@ def run_stage(
                 progress_bar=False,
                 log_output=False,
                 kernel_manager_class="compendium.pipeline.kernel.IPCKernelManager",
+                # the notebook has finished: stop its kernel at once (a graceful shutdown first
+                # interrupts the idle kernel, which logs "KeyboardInterrupt caught in kernel")
+                shutdown_kernel="immediate",
             )
         except papermill.PapermillExecutionError as error:
             raise _stage_failed(
