@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from typing import Any, overload
+from typing import Any, TypeGuard, overload
 
 import numpy as np
 import pandas as pd
@@ -98,3 +98,9 @@ def clean_json(obj: object) -> object:
 def slug(text: str) -> str:
     """File- and id-safe text: lower case, every run of other characters than a-z and 0-9 an underscore."""
     return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+
+
+def is_present(value: object) -> TypeGuard[float]:
+    """A reported number (not None, NaN or pandas' NA), as the numeric columns of the tables hold."""
+    # pandas-stubs type isna for scalars and arrays only; at run time it takes any object
+    return value is not None and not pd.isna(value)  # type: ignore[call-overload]

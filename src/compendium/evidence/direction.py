@@ -19,9 +19,10 @@ A category maps to a direction of the exposure's effect (:data:`CATEGORY_DIRECTI
 from __future__ import annotations
 
 import math
-from typing import TypeGuard
 
 import pandas as pd
+
+from compendium.shared import is_present
 
 ALPHA = 0.05
 
@@ -60,12 +61,6 @@ STATED_CATEGORY: dict[str, str] = {
 }
 
 
-def _present(value: object) -> TypeGuard[float]:
-    """A reported number (not None, NaN or pandas' NA), as the numeric columns of the tables hold."""
-    # pandas-stubs type isna for scalars and arrays only; at run time it takes any object
-    return value is not None and not pd.isna(value)  # type: ignore[call-overload]
-
-
 def classify_estimate(
     estimate: object,
     ci_low: object,
@@ -78,13 +73,18 @@ def classify_estimate(
     alpha: float = ALPHA,
 ) -> str:
     """The category of one result by the rules of the module docstring."""
-    if _present(ci_low) and _present(ci_high):
+    if is_present(ci_low) and is_present(ci_high):
         if float(ci_low) > null:
             return CI_ABOVE
         if float(ci_high) < null:
             return CI_BELOW
         return CI_INCLUDES
-    if _present(estimate) and _present(p_value) and _present(p_relation) and not math.isclose(float(estimate), null):
+    if (
+        is_present(estimate)
+        and is_present(p_value)
+        and is_present(p_relation)
+        and not math.isclose(float(estimate), null)
+    ):
         p, relation = float(p_value), str(p_relation)
         significant = (relation == "=" and p < alpha) or (relation == "<" and p <= alpha)
         if significant:
@@ -92,7 +92,7 @@ def classify_estimate(
         if relation in ("=", ">") and p >= alpha:
             return P_NS
         return P_UNCLEAR
-    if _present(reported_conclusion) and not _present(estimate):
+    if is_present(reported_conclusion) and not is_present(estimate):
         return STATED_CATEGORY[str(reported_conclusion)]
     return NO_ESTIMATE
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,7 @@ from compendium.mr.analysis import mr_analysis
 from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP
 from compendium.mr.results import MRResults
 from compendium.mr.sensitivity import mr_leave_one_out
+from compendium.shared import is_present
 
 PRIMARY, META_ANALYSIS, USER_SUPPLIED = "primary", "meta_analysis", "user_supplied"
 #: study stream -> role in the MR summary
@@ -239,32 +240,26 @@ APPRAISAL_ITEMS: dict[str, tuple[str, str, str]] = {
 CRITICAL_ITEMS: tuple[str, ...] = ("instrument_strength", "pleiotropy_checked", "sample_overlap")
 
 
-def _present(value: object) -> TypeGuard[float]:
-    """A reported number (not None, NaN or pandas' NA), as the numeric columns of the tables hold."""
-    # pandas-stubs type isna for scalars and arrays only; at run time it takes any object
-    return value is not None and not pd.isna(value)  # type: ignore[call-overload]
-
-
 def _number(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 def _p_text(p_value: object, p_relation: object) -> str:
-    return f"p {p_relation} {float(p_value):.3g}" if _present(p_value) else ""
+    return f"p {p_relation} {float(p_value):.3g}" if is_present(p_value) else ""
 
 
 def effect_text(row: pd.Series) -> str:
     """Display text of one MR row: ``OR 2.51 (1.22 to 5.16)``, ``p = 0.01; stated: causal increase``."""
     parts = []
-    if _present(row["estimate"]):
-        measure = row["measure"] if _present(row["measure"]) else "estimate"
+    if is_present(row["estimate"]):
+        measure = row["measure"] if is_present(row["measure"]) else "estimate"
         text = f"{measure} {_number(float(row['estimate']))}"
-        if _present(row["ci_low"]) and _present(row["ci_high"]):
+        if is_present(row["ci_low"]) and is_present(row["ci_high"]):
             text += f" ({_number(float(row['ci_low']))} to {_number(float(row['ci_high']))})"
         parts.append(text)
-    if _present(row["p_value"]):
+    if is_present(row["p_value"]):
         parts.append(_p_text(row["p_value"], row["p_relation"]))
-    if _present(row["reported_conclusion"]):
+    if is_present(row["reported_conclusion"]):
         parts.append(CONCLUSION_TEXT[str(row["reported_conclusion"])])
     if not parts:
         parts.append("no result printed")
@@ -272,13 +267,13 @@ def effect_text(row: pd.Series) -> str:
 
 
 def _row_type(row: pd.Series) -> str:
-    if _present(row["estimate"]) and _present(row["ci_low"]):
+    if is_present(row["estimate"]) and is_present(row["ci_low"]):
         return "estimate with CI"
-    if _present(row["estimate"]):
+    if is_present(row["estimate"]):
         return "estimate without CI"
-    if _present(row["p_value"]):
+    if is_present(row["p_value"]):
         return "p-value only"
-    if _present(row["reported_conclusion"]):
+    if is_present(row["reported_conclusion"]):
         return "stated conclusion only"
     return "no result"
 
@@ -350,11 +345,11 @@ def published_estimates(mr_estimates: pd.DataFrame, studies: pd.DataFrame) -> pd
 
 def _instrument_selection(row: pd.Series) -> str:
     parts = []
-    if _present(row["n_snps"]):
+    if is_present(row["n_snps"]):
         parts.append(f"{int(row['n_snps'])} SNPs")
-    if _present(row["p_threshold"]):
+    if is_present(row["p_threshold"]):
         parts.append(f"p < {float(row['p_threshold']):.0e}")
-    if _present(row["f_statistic"]):
+    if is_present(row["f_statistic"]):
         parts.append(f"F = {float(row['f_statistic']):.3g}")
     return ", ".join(parts) if parts else "not reported"
 
@@ -375,7 +370,7 @@ def design_table(mr_studies: pd.DataFrame, studies: pd.DataFrame, estimates: pd.
 
 
 def _matches(text: object, pattern: str) -> bool:
-    return _present(text) and re.search(pattern, str(text), flags=re.IGNORECASE) is not None
+    return is_present(text) and re.search(pattern, str(text), flags=re.IGNORECASE) is not None
 
 
 def sensitivity_table(
@@ -433,14 +428,14 @@ def sensitivity_table(
 
 def _judge_instrument_strength(study: pd.Series, _: pd.DataFrame) -> tuple[str, str]:
     f = study["f_statistic"]
-    if not _present(f):
+    if not is_present(f):
         return NOT_REPORTED, "f_statistic empty"
     return (YES if float(f) >= F_THRESHOLD else NO), f"F = {float(f):.3g}"
 
 
 def _judge_instrument_threshold(study: pd.Series, _: pd.DataFrame) -> tuple[str, str]:
     p = study["p_threshold"]
-    if not _present(p):
+    if not is_present(p):
         return NOT_REPORTED, "p_threshold empty"
     return (YES if float(p) <= GENOME_WIDE_P else NO), f"p_threshold = {float(p):.3g}"
 
@@ -449,9 +444,9 @@ def _judge_pleiotropy(study: pd.Series, rows: pd.DataFrame) -> tuple[str, str]:
     robust = rows[rows["method"].isin(ROBUST_METHODS) & (rows["row_type"] != "no result")]
     text = study["sensitivity_methods"]
     if _matches(text, PLEIOTROPY_PATTERN) or len(robust):
-        shown = text if _present(text) else "robust-method rows: " + ", ".join(robust["method"])
+        shown = text if is_present(text) else "robust-method rows: " + ", ".join(robust["method"])
         return YES, str(shown)
-    if _present(text) and str(text).strip().lower() == "none":
+    if is_present(text) and str(text).strip().lower() == "none":
         return NO, "sensitivity_methods: none"
     return NOT_REPORTED, "sensitivity_methods empty and no robust-method estimate printed"
 
@@ -476,14 +471,14 @@ def _judge_robust_agreement(_: pd.Series, rows: pd.DataFrame) -> tuple[str, str]
 
 def _judge_overlap(study: pd.Series, _: pd.DataFrame) -> tuple[str, str]:
     text = study["sample_overlap"]
-    if not _present(text):
+    if not is_present(text):
         return NOT_REPORTED, "sample_overlap empty"
     return (YES if _matches(text, NO_OVERLAP_PATTERN) else NO), f"sample_overlap: {text}"
 
 
 def _judge_ancestry(study: pd.Series, _: pd.DataFrame) -> tuple[str, str]:
     text = study["ancestry"]
-    return (YES, f"ancestry: {text}") if _present(text) else (NOT_REPORTED, "ancestry empty")
+    return (YES, f"ancestry: {text}") if is_present(text) else (NOT_REPORTED, "ancestry empty")
 
 
 def _judge_multiple_testing(study: pd.Series, rows: pd.DataFrame) -> tuple[str, str]:
