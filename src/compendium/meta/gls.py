@@ -9,11 +9,17 @@ Notation follows Viechtbauer (2005, J Educ Behav Stat 30:261) and metafor's rma.
 ``W = diag(w)``, ``A = (X'WX)^-1``, ``P = W - W X A X' W``. Traces use the identities
 ``tr(P) = sum(w) - tr(A X'W^2X)`` and
 ``tr(PP) = sum(w^2) - 2 tr(A X'W^3X) + tr((A X'W^2X)^2)``, which avoid k x k matrices.
+
+Speed (issue 12): at k = 10^6 every (m, k) temporary is 8 MB of fresh memory, so the code below
+makes as few as it can (weights and residuals are computed in place) and sums row-wise products
+with :func:`numpy.vecdot` (a BLAS dot product, several times faster than ``einsum``). A batch
+remembers its two most recent fits: the REML estimate, the likelihood check at 0 and the
+summary ask for the same fits again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -27,6 +33,7 @@ class Batch:
     v: np.ndarray
     X: np.ndarray
     mask: np.ndarray
+    _recent_fits: dict[bytes, Fit] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def p(self) -> int:
@@ -59,16 +66,32 @@ class Batch:
 
     def weights(self, tau2: np.ndarray) -> np.ndarray:
         """Masked random-effects weights 1 / (v + tau2_j), shape (m, k)."""
-        w = 1.0 / (self.v[None, :] + np.asarray(tau2, dtype=float)[:, None])
-        return w if self.full else w * self.mask
+        w = np.add(self.v[None, :], np.asarray(tau2, dtype=float)[:, None])
+        np.reciprocal(w, out=w)
+        if not self.full:
+            w *= self.mask
+        return w
 
     def fit(self, w: np.ndarray) -> Fit:
         """Weighted least-squares fit of every problem with weights ``w`` (zero outside the mask)."""
         a = np.linalg.inv(self.cross(w))
         xwy = w @ self.xy
         beta = np.einsum("mij,mj->mi", a, xwy)
-        resid = self.y[None, :] - np.einsum("kp,mp->mk", self.X, beta)
+        resid = beta @ self.X.T
+        np.subtract(self.y[None, :], resid, out=resid)
         return Fit(batch=self, w=w, a=a, beta=beta, resid=resid)
+
+    def fit_at(self, tau2: np.ndarray) -> Fit:
+        """The random-effects fit of every problem at its own ``tau2`` (one of the two latest is reused)."""
+        tau2 = np.asarray(tau2, dtype=float)
+        key = tau2.tobytes()
+        found = self._recent_fits.get(key)
+        if found is None:
+            found = self.fit(self.weights(tau2))
+            self._recent_fits[key] = found
+            if len(self._recent_fits) > 2:
+                del self._recent_fits[next(iter(self._recent_fits))]
+        return found
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,14 +110,19 @@ class Fit:
         return self.w * self.w
 
     @cached_property
+    def wr(self) -> np.ndarray:
+        """w r = Py, shape (m, k)."""
+        return self.w * self.resid
+
+    @cached_property
     def w2r(self) -> np.ndarray:
         """w^2 r = W Py, shape (m, k)."""
-        return self.w2 * self.resid
+        return self.w * self.wr
 
     @cached_property
     def rss(self) -> np.ndarray:
         """Weighted residual sum of squares y'Py = sum w r^2 (the generalised Q statistic)."""
-        return np.einsum("mk,mk->m", self.w, self.resid**2)
+        return np.vecdot(self.wr, self.resid)
 
     @cached_property
     def a_b2(self) -> np.ndarray:
@@ -117,13 +145,13 @@ class Fit:
     @cached_property
     def ypp_y(self) -> np.ndarray:
         """y'PPy = sum w^2 r^2 (because Py = W r)."""
-        return np.einsum("mk,mk->m", self.w2r, self.resid)
+        return np.vecdot(self.wr, self.wr)
 
     @cached_property
     def yppp_y(self) -> np.ndarray:
         """y'PPPy = z'Pz with z = Py = W r: ``sum w^3 r^2 - (X'W^2 r)' A (X'W^2 r)``."""
         xw2r = self.w2r @ self.batch.X
-        return np.einsum("mk,mk->m", self.w2r * self.w, self.resid) - np.einsum("mi,mij,mj->m", xw2r, self.a, xw2r)
+        return np.vecdot(self.w2r, self.wr) - np.einsum("mi,mij,mj->m", xw2r, self.a, xw2r)
 
     def leverage(self) -> np.ndarray:
         """Hat values w_i x_i' A x_i, shape (m, k)."""

@@ -27,7 +27,7 @@ MAX_ITER = 1000
 
 def fit_at(batch: Batch, tau2: np.ndarray) -> Fit:
     """GLS fit of every problem at its own tau2."""
-    return batch.fit(batch.weights(tau2))
+    return batch.fit_at(tau2)
 
 
 def _hedges(batch: Batch) -> np.ndarray:
