@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable
-from typing import Any, TypeGuard, overload
+from typing import TYPE_CHECKING, Any, TypeGuard, overload
 
 import numpy as np
-import pandas as pd
 
 from compendium.errors import CompendiumError
+
+if TYPE_CHECKING:  # pandas is not imported here: `compendium meta` on a small file never needs it
+    import pandas as pd
 
 
 def study_labels(studies: pd.DataFrame) -> dict[str, str]:
@@ -90,7 +93,8 @@ def clean_json(obj: object) -> object:
         return int(obj)
     if isinstance(obj, (float, np.floating)):
         return finite_or_none(float(obj))
-    if obj is pd.NA or obj is pd.NaT:
+    pandas = sys.modules.get("pandas")  # pandas' missing values exist only once pandas is loaded
+    if pandas is not None and (obj is pandas.NA or obj is pandas.NaT):
         return None
     return obj
 
@@ -102,5 +106,7 @@ def slug(text: str) -> str:
 
 def is_present(value: object) -> TypeGuard[float]:
     """A reported number (not None, NaN or pandas' NA), as the numeric columns of the tables hold."""
+    import pandas as pd
+
     # pandas-stubs type isna for scalars and arrays only; at run time it takes any object
     return value is not None and not pd.isna(value)  # type: ignore[call-overload]
