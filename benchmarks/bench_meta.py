@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import shutil
@@ -36,9 +37,14 @@ import tracemalloc
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from compendium.cli import BLAS_THREAD_VARIABLES  # noqa: E402  (imports no numpy)
+
+for _name, _value in BLAS_THREAD_VARIABLES.items():  # as every `compendium` command runs (src/compendium/cli.py)
+    os.environ.setdefault(_name, _value)
+
+import numpy as np  # noqa: E402
 
 from compendium.meta import leave1out, rma  # noqa: E402
 
@@ -166,7 +172,7 @@ def whole_process(sizes: tuple[int, ...], r_ok: bool, workdir: Path) -> bool:
         yi, vi = simulate(k)
         data = workdir / f"whole_{k}.csv"
         np.savetxt(data, np.column_stack([yi, vi]), delimiter=",", header="yi,vi", comments="", fmt="%.17g")
-        repeat = 3 if k <= 100_000 else 2
+        repeat = 5 if k <= 100_000 else 3
         timings = {
             "compendium meta": best_of([compendium, "meta", str(data), "--yi", "yi", "--vi", "vi"], repeat),
             "meta sub-command alone": best_of(

@@ -279,3 +279,22 @@ def test_cli_module_imports_no_heavy_packages() -> None:
     code = "import sys, compendium.meta.cli; print(sorted(m for m in ('pandas', 'scipy', 'numpy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_commands_run_blas_single_threaded_unless_the_user_chose() -> None:
+    """Issue 12: the command sets one BLAS thread (inherited by notebook kernels) before numpy loads,
+    and leaves a value the user set alone."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import os; from compendium.cli import main; main(['meta', 'no-such-file.csv', '--yi', 'y', '--vi', 'v']); "
+        "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['MKL_NUM_THREADS'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.split() == ["1", "1"]
+    chosen = env | {"OPENBLAS_NUM_THREADS": "2"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=chosen)
+    assert out.stdout.split() == ["2", "1"]

@@ -30,6 +30,13 @@ SUBCOMMAND_MODULES = [
     "compendium.scaffold.cli",
 ]
 
+#: BLAS threads of every command and of the notebook kernels it starts, unless the user set them.
+#: The compendium's BLAS work is p x p matrices and length-k products: memory-bound, where a second
+#: thread brings nothing, and on a machine whose other core is busy OpenBLAS's threads wait for it
+#: (measured, 2 cores, one busy: a (1, 10^6) x (10^6, 1) product 8.2 ms with two threads, 0.22 ms
+#: with one; `compendium meta` at k = 10^6 0.7-1.3 s against 0.5 s). One thread also makes the
+#: floating-point order of every product the same on every machine.
+BLAS_THREAD_VARIABLES = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: exit code of every failure (bad input, failed stage, unexpected error), as argparse uses for usage errors
 FAILURE_EXIT_CODE = 2
 #: exit code after Ctrl-C (128 + SIGINT), the shell convention
@@ -39,7 +46,7 @@ INTERRUPTED_EXIT_CODE = 130
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="compendium",
-        description="Exercise and ALS research compendium: run the pipeline and its analyses.",
+        description="Research compendium: run the pipeline and its analyses.",
     )
     parser.add_argument("--debug", action="store_true", help="print the full traceback when a command fails")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -73,6 +80,9 @@ def describe_failure(error: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if "numpy" not in sys.modules:  # the variables are read when numpy loads its BLAS
+        for name, value in BLAS_THREAD_VARIABLES.items():
+            os.environ.setdefault(name, value)
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -177,20 +177,9 @@ def _is_missing(value: object) -> bool:
     return value is None or value == "" or (isinstance(value, float) and value != value)
 
 
-#: BLAS threads for ``compendium meta`` unless the user set them: the engine's BLAS calls are p x p
-#: matrices and length-k dot products, memory-bound work a second thread does not speed up; on a
-#: machine whose other core is busy, OpenBLAS's threads wait for it (k = 10^6: 0.5 s against
-#: 0.7-1.3 s whole process with the default two threads, issue 12)
-BLAS_THREADS = "1"
-
-
 def main(args: argparse.Namespace) -> int:
     """Run the meta-analysis and print JSON (``--json``) or a metafor-style summary."""
-    import os
     import sys
-
-    if "numpy" not in sys.modules:  # read when numpy loads OpenBLAS; too late once it has
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", BLAS_THREADS)
 
     from compendium.errors import CompendiumError
     from compendium.meta.model import clean_json, rma
