@@ -9,7 +9,8 @@ not describe) and rules that hold for every field of a kind, whatever its name i
 
 * every ``number`` cell is finite (``nan``, ``inf``, ``-inf`` and overflows such as ``1e309``
   are refused);
-* an estimate and its CI limits are positive when the row's ``measure`` is a ratio measure;
+* an estimate and its CI limits are positive when the row's ``measure`` is a ratio measure, and
+  between 1e-6 and 1e6 (``RATIO_LIMIT``);
 * every field named ``url`` holds an http(s) address (a DOI as ``https://doi.org/...``);
 * arm-level values lie inside their instrument's range, and between-group mean differences
   inside plus or minus its width, when ``review.yaml`` declares one (:mod:`compendium.data.plausibility`).
@@ -52,6 +53,10 @@ CSV_ENCODING = "utf-8-sig"
 
 #: columns that must be positive when the row's measure is a ratio measure
 RATIO_COLUMNS = ("estimate", "ci_low", "ci_high")
+#: a ratio estimate or CI limit outside [1/RATIO_LIMIT, RATIO_LIMIT] is refused: no effect ratio of
+#: an exposure or treatment comes near a million, so such a value is an extraction error (a count, a
+#: p-value, a misplaced exponent), and 1e300 would overflow the pooling's weighted sums
+RATIO_LIMIT = 1e6
 
 #: how the messages of a broken cross-column rule and of a non-finite number begin
 ROW_RULE = "a value keeping the rule: "
@@ -262,11 +267,14 @@ def _check_cells(resource: dict, table: pd.DataFrame) -> list[Problem]:
                 and column in ratio_columns
                 and row["measure"] in RATIO_MEASURES
                 and (number := _float(text)) is not None
-                and number <= 0
             ):
-                trouble = (
-                    f"a positive number ({row['measure']} is a ratio measure: its estimate and CI limits are above 0)"
-                )
+                if number <= 0:
+                    trouble = f"a positive number ({row['measure']} is a ratio measure: its estimate and CI limits are above 0)"
+                elif not 1 / RATIO_LIMIT <= number <= RATIO_LIMIT:
+                    trouble = (
+                        f"a ratio between {1 / RATIO_LIMIT:g} and {RATIO_LIMIT:g} ({row['measure']} is a ratio "
+                        "measure; a value beyond these bounds is no effect estimate: check the extraction)"
+                    )
             if trouble is not None:
                 problems.append(Problem(name, position, column, text, trouble))
         for column in urls:
