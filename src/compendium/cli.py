@@ -39,7 +39,7 @@ INTERRUPTED_EXIT_CODE = 130
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="compendium",
-        description="Exercise and ALS research compendium: run the pipeline and its analyses.",
+        description="Research compendium: run the pipeline and its analyses.",
     )
     parser.add_argument("--debug", action="store_true", help="print the full traceback when a command fails")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
