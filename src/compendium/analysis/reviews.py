@@ -4,14 +4,18 @@ model, population and comparison, and printed inconsistencies."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from compendium.analysis.inputs import StageInputs, as_bool
+from compendium.analysis.risk import NOT_POOLED_CATEGORY
 from compendium.analysis.treatment import PRIMARY
 from compendium.review import Review
 from compendium.vocabulary import CONDITION_RISK, null_value
 
-#: words in a review's subgroup label that name one of our exposure categories (risk question)
+#: words in a review's subgroup label that name one of our exposure categories (risk question; the
+#: ALS review's words; any declared category is also found by its code in words, :func:`_exposure`)
 EXPOSURE_WORDS: dict[str, str] = {
     "athlete": "professional_sport",
     "occupational": "occupational_activity",
@@ -53,26 +57,32 @@ def theirs_text(row: pd.Series) -> str:
     return "; ".join(parts) if parts else "no numbers printed"
 
 
-def _exposure(subgroup: str) -> str | None:
+def _exposure(subgroup: str, categories: tuple[str, ...]) -> str | None:
+    """The exposure category a review's subgroup label names: by :data:`EXPOSURE_WORDS`, else a
+    declared category (``review.yaml`` ``exposure_categories``, not ``other``) whose code in words is
+    in the label."""
     text = subgroup.lower()
     for word, category in EXPOSURE_WORDS.items():
         if word in text:
             return category
-    return None
+    named = (c for c in categories if c != NOT_POOLED_CATEGORY and re.search(rf"\b{c.replace('_', ' ')}\b", text))
+    return next(named, None)
 
 
 def _ours(
     row: pd.Series,
     codes: tuple[str, ...],
+    categories: tuple[str, ...],
     pooled: pd.DataFrame,
     singles: pd.DataFrame,
     risk: pd.DataFrame,
     no_numbers: pd.DataFrame,
 ) -> tuple[str, dict]:
     """Our matching result as display text, and facts for the reasons (k, measure, window, model);
-    ``codes`` are our outcome codes that answer the review's outcome (:meth:`Review.compared_codes`)."""
+    ``codes`` are our outcome codes that answer the review's outcome (:meth:`Review.compared_codes`),
+    ``categories`` the declared exposure categories."""
     if row["outcome"] == CONDITION_RISK:
-        category = _exposure(str(row["subgroup"]))
+        category = _exposure(str(row["subgroup"]), categories)
         if category is None:
             return "no matching analysis (exposure not identified)", {}
         matching = pooled[
@@ -162,7 +172,7 @@ def review_comparison(
         review_id = str(row["study_id"])
         name = labels.get(review_id, review_id)
         codes = inputs.review.compared_codes(str(row["outcome"]))
-        ours, facts = _ours(row, codes, pooled, singles, risk, no_numbers)
+        ours, facts = _ours(row, codes, inputs.review.exposure_categories, pooled, singles, risk, no_numbers)
         reasons = []
         if pd.notna(row["k"]):
             reasons.append(

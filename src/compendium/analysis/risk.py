@@ -13,7 +13,7 @@ Rules (ours, stated in ``methods.json``):
   not pooled.
 * **Never pooled:** rows without an estimate and CI, without a named ratio type, whose printed
   numbers are inconsistent (``verified_as_printed``), with exposure category ``other`` (not a
-  measure of physical activity), and meta-analyses (``design = meta_analysis``).
+  measure of the exposure), and meta-analyses (``design = meta_analysis``).
 * **One estimate per study per analysis** (:func:`choose_study_estimate`): the primary report over
   a secondary source (so a number read in another paper's table never joins the study's own
   report), then the estimate with most cases (the whole study population rather than a
@@ -173,7 +173,7 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
         (out["contrast"] == "not_stated", "contrast not stated (the comparison names only the controls)"),
         (
             out["exposure_category"] == NOT_POOLED_CATEGORY,
-            "exposure category 'other': not a measure of physical activity",
+            f"exposure category 'other': not a measure of {inputs.review.intervention}",
         ),
         (inconsistent, "printed numbers inconsistent (verified_as_printed): shown, not pooled"),
         (~has_numbers, "no estimate with a CI"),
