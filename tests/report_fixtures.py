@@ -282,7 +282,7 @@ def make_synthetic_results(root: Path, *, with_figures: bool = True) -> tuple[Pa
             {
                 "analysis_id": ["synth_function", "synth_risk"],
                 "question": ["treatment", "risk"],
-                "outcome": ["function", "als_risk"],
+                "outcome": ["function", "condition_risk"],
                 "subgroup": ["all", "all"],
                 "analysis_set": ["primary", "primary"],
                 "measure": ["MD", "OR"],
@@ -358,7 +358,7 @@ def make_synthetic_results(root: Path, *, with_figures: bool = True) -> tuple[Pa
     write_table(
         pd.DataFrame(
             {
-                "outcome": ["function", "als_risk"],
+                "outcome": ["function", "condition_risk"],
                 "effect": ["MD 1.23 higher (0.10 to 2.40 higher)", "OR 1.4 (0.9 to 2.2)"],
                 "participants_studies": ["90 (3 RCTs)", "500 (2 observational studies)"],
                 "certainty": ["Low", "Very low"],

@@ -21,6 +21,7 @@ from compendium.analysis.inputs import ROB_ABSENT_REASON, StageInputs
 from compendium.analysis.reviews import review_comparison
 from compendium.analysis.rob import RobLookup
 from compendium.errors import CompendiumError
+from compendium.vocabulary import CONDITION_RISK
 from synthetic_review import SYNTHETIC_REVIEW
 
 WINDOWS = SYNTHETIC_REVIEW.time_windows
@@ -490,10 +491,23 @@ def _obs(study_id, label, measure, est, lo, hi, **kw):
 
 
 def test_exposure_contrast_kinds():
-    assert risk.exposure_contrast("SMR", "x", "expected")[0] == "observed_vs_expected"
-    assert risk.exposure_contrast("OR", "activity, per extra 10 min/day", "controls") == ("per_unit", "10 min/day")
-    assert risk.exposure_contrast("OR", "leisure activity", "controls")[0] == "not_stated"
-    assert risk.exposure_contrast("OR", "sport", "never playing sports")[0] == "category_vs_reference"
+    kinds = [
+        risk.exposure_contrast(measure, exposure, comparison, condition="Gout")
+        for measure, exposure, comparison in (
+            ("SMR", "x", "expected"),
+            ("OR", "coffee, per extra cup/day", "controls"),
+            ("OR", "coffee", "controls"),
+            ("OR", "coffee", "people without gout"),
+            ("OR", "coffee", "no coffee"),
+        )
+    ]
+    assert kinds == [
+        ("observed_vs_expected", ""),
+        ("per_unit", "cup/day"),
+        ("not_stated", ""),
+        ("not_stated", ""),  # 'without <condition>' names only the controls (the review's noun, any case)
+        ("category_vs_reference", ""),
+    ]
 
 
 def test_risk_rows_one_per_study_primary_over_secondary_and_never_meta_analyses():
@@ -514,8 +528,9 @@ def test_risk_rows_one_per_study_primary_over_secondary_and_never_meta_analyses(
     reasons = table.set_index("study_id")["reason"]
     assert "meta-analysis" in reasons.loc["m1"]
     assert "ratio type not named" in reasons.loc["s3"]
-    analyses = pooling.build_risk_analyses(table)
+    analyses = pooling.build_risk_analyses(table, condition="gout")
     assert len(analyses) == 1 and analyses[0].log_scale and analyses[0].measure == "OR"
+    assert analyses[0].outcome == CONDITION_RISK and analyses[0].label.startswith("gout risk: ")
 
 
 def test_overlapping_populations_enter_an_analysis_once(monkeypatch):

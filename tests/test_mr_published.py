@@ -135,7 +135,7 @@ def mr_studies() -> pd.DataFrame:
 
 @pytest.fixture
 def summary():
-    estimates = published_estimates(mr_estimates(), studies())
+    estimates = published_estimates(mr_estimates(), studies(), condition="gout")
     design = design_table(mr_studies(), studies(), estimates)
     return estimates, design
 
@@ -149,7 +149,7 @@ def test_published_estimates_roles_main_and_direction(summary):
     a = estimates[estimates["study_id"] == "a"].set_index("method")
     assert a.loc["ivw", "main"] and not a.loc["weighted_median", "main"] and not a.loc["mr_egger", "main"]
     assert a.loc["ivw", "direction_code"] == "harm" and a.loc["mr_egger", "direction_code"] == "null"
-    assert a.loc["ivw", "direction"] == "higher ALS risk"
+    assert a.loc["ivw", "direction"] == "higher gout risk"
     b = estimates[estimates["study_id"] == "b"].iloc[0]
     assert b["row_type"] == "p-value only" and b["category"] == "stated_increase" and np.isnan(b["estimate"])
     assert b["effect"] == "p = 0.02; stated: causal increase"
@@ -176,7 +176,7 @@ def test_effect_text_without_anything():
 def test_unknown_study_is_a_clear_error():
     bad = mr_estimates().assign(study_id="zzz")
     with pytest.raises(CompendiumError, match="zzz not found in studies"):
-        published_estimates(bad, studies())
+        published_estimates(bad, studies(), condition="gout")
 
 
 def test_design_table(summary):
@@ -227,7 +227,7 @@ def test_strobe_mr_appraisal_rules(summary):
 def test_multiple_testing_fails_bonferroni_for_recorded_exposures():
     extra = mr_estimates()
     second = extra.iloc[[0]].assign(exposure_category="vigorous_activity", exposure="vigorous", p_value=0.04)
-    estimates = published_estimates(pd.concat([extra, second], ignore_index=True), studies())
+    estimates = published_estimates(pd.concat([extra, second], ignore_index=True), studies(), condition="gout")
     design = design_table(mr_studies(), studies(), estimates)
     j = strobe_mr_appraisal(design, estimates).set_index(["study_id", "item"])["judgement"]
     assert j["a", "multiple_testing"] == "No"  # p = 0.04 >= 0.05 / 2
@@ -247,7 +247,7 @@ def lipid_user_table() -> pd.DataFrame:
 
 
 def test_analyse_user_table_reproduces_the_engine():
-    user = analyse_user_table(lipid_user_table(), n_bootstrap=200, outcome_scale="beta")
+    user = analyse_user_table(lipid_user_table(), condition="gout", n_bootstrap=200, outcome_scale="beta")
     assert list(user.estimates.columns) == ESTIMATE_COLUMNS
     assert set(user.estimates["role"]) == {"user_supplied"}
     ivw = user.estimates.set_index("method").loc["ivw_random"]
@@ -261,11 +261,11 @@ def test_analyse_user_table_reproduces_the_engine():
 
 
 def test_user_table_log_odds_scale_gives_odds_ratios():
-    user = analyse_user_table(lipid_user_table(), n_bootstrap=200)
+    user = analyse_user_table(lipid_user_table(), condition="gout", n_bootstrap=200)
     ivw = user.estimates.set_index("method").loc["ivw_random"]
     assert ivw["measure"] == "OR" and ivw["estimate"] == pytest.approx(np.exp(2.834), rel=1e-3)
 
 
 def test_user_table_missing_columns_is_a_clear_error():
     with pytest.raises(CompendiumError, match="beta_exposure"):
-        analyse_user_table(lipids(), source="my.csv")
+        analyse_user_table(lipids(), condition="gout", source="my.csv")

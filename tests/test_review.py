@@ -46,6 +46,18 @@ from synthetic_review import DECLARATION, synthetic_review
             "field 'rob_summary_outcomes[0]': expected an outcome id declared under outcomes",
         ),
         ({"colour": "red"}, "field 'colour': expected one of the known keys"),
+        (
+            {"outcomes": [{"id": "a", "label": "A", "compared_with": ["a", "b"]}]},
+            "field 'outcomes[0].compared_with[1]': expected an outcome id declared under outcomes, got 'b'",
+        ),
+        (
+            {"outcomes": [{"id": "a", "label": "A", "compared_with": "a"}]},
+            "field 'outcomes[0].compared_with': expected a list",
+        ),
+        (
+            {"outcomes": [{"id": "a", "label": "A", "compared_with": ["A-1"]}]},
+            "field 'outcomes[0].compared_with[0]': expected an identifier",
+        ),
     ],
 )
 def test_bad_fields_are_named(changes, message):
@@ -114,3 +126,15 @@ def test_a_declaration_file_is_read_safely(tmp_path):
 def test_parse_review_needs_the_required_fields():
     with pytest.raises(CompendiumError, match="field 'intervention'"):
         parse_review({"title": "T"})
+
+
+def test_compared_with_lists_our_outcomes_for_a_review_outcome():
+    review = synthetic_review(
+        outcomes=[
+            {"id": "score_v2", "label": "score, version 2"},
+            {"id": "score", "label": "score", "compared_with": ["score", "score_v2"]},
+        ]
+    )
+    assert review.compared_codes("score") == ("score", "score_v2")
+    assert review.compared_codes("score_v2") == ("score_v2",)  # default: the outcome itself
+    assert review.compared_codes("undeclared") == ("undeclared",)

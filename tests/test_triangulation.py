@@ -36,6 +36,9 @@ from synthetic_review import SYNTHETIC_REVIEW
 from test_mr_published import lipid_user_table, mr_estimates
 from test_mr_published import studies as mr_study_rows
 
+#: the review's nouns in these tests (SYNTHETIC words, not the ALS review's)
+NOUNS = {"intervention": "coffee", "condition": "gout"}
+
 
 @pytest.mark.parametrize(
     ("args", "expected"),
@@ -168,9 +171,9 @@ def preclinical() -> pd.DataFrame:
 
 @pytest.fixture
 def evidence():
-    estimates = published_estimates(mr_estimates(), mr_study_rows())
-    rows = evidence_rows(estimates, observational(), preclinical(), studies())
-    return estimates, rows, triangulation_table(rows)
+    estimates = published_estimates(mr_estimates(), mr_study_rows(), condition="gout")
+    rows = evidence_rows(estimates, observational(), preclinical(), studies(), intervention="coffee")
+    return estimates, rows, triangulation_table(rows, **NOUNS)
 
 
 def test_evidence_rows(evidence):
@@ -196,8 +199,10 @@ def test_evidence_rows(evidence):
 
 def test_user_rows_never_enter_the_triangulation(evidence):
     estimates, _, _ = evidence
-    user = analyse_user_table(lipid_user_table(), n_bootstrap=100)
-    rows = evidence_rows(combine(estimates, user.estimates), observational(), preclinical(), studies())
+    user = analyse_user_table(lipid_user_table(), condition="gout", n_bootstrap=100)
+    rows = evidence_rows(
+        combine(estimates, user.estimates), observational(), preclinical(), studies(), intervention="coffee"
+    )
     assert "user_snp_table" not in set(rows["study_id"])
 
 
@@ -212,7 +217,7 @@ def test_triangulation_table(evidence):
         "preclinical",
     ]
     t = table.set_index("stream")
-    assert (t.loc["mendelian_randomization", ["direction", "strength"]] == ["higher ALS risk", "consistent"]).all()
+    assert (t.loc["mendelian_randomization", ["direction", "strength"]] == ["higher gout risk", "consistent"]).all()
     assert t.loc["mendelian_randomization", "rows_counted"] == 3 and t.loc["mendelian_randomization", "rows"] == 5
     assert t.loc["mr_meta_analysis", "strength"] == "insufficient"
     assert (
@@ -229,6 +234,7 @@ def test_triangulation_table(evidence):
     assert "female: benefit 1; male: harm 1, no effect 1" in t.loc["preclinical", "sex_differences"]
     assert "No estimates for women alone" in t.loc["observational_athletes", "sex_differences"]
     assert all(t["main_bias"].str.len() > 20)
+    assert "variants for coffee may act on gout" in t.loc["mendelian_randomization", "main_bias"]
 
 
 def test_preclinical_counts():
@@ -249,10 +255,11 @@ def appraisal(judgement: str, study_ids=("a", "b", "c")) -> pd.DataFrame:
 
 def test_conclusion_r5_lists_unmet_conditions(evidence):
     _, rows, table = evidence
-    answer = conclusion(table, rows, appraisal("Not reported"), SYNTHETIC_REVIEW.question_for_role("risk"))
+    answer = conclusion(table, rows, appraisal("Not reported"), SYNTHETIC_REVIEW.question_for_role("risk"), **NOUNS)
     assert set(answer) == {"question_id", "question", "answer", "rule", "reasons"}
     assert answer["question_id"] == "risk" and answer["question"] == "Synthetic risk question?"
-    assert answer["rule"] == "R5" and answer["answer"] == ANSWERS["R5"]
+    assert answer["rule"] == "R5" and answer["answer"] == ANSWERS["R5"].format(**NOUNS)
+    assert "higher gout risk with genetically predicted coffee" in answer["answer"]
     text = " ".join(answer["reasons"])
     assert "1 of 3 primary MR studies do not point the same way (C 2022: no clear association)" in text
     assert "only 1 primary MR study(ies) give an estimate whose CI lies entirely above 1" in text
@@ -265,9 +272,9 @@ def test_conclusion_r2_when_every_condition_holds(evidence):
     rows = rows.copy()
     is_c = rows["study_id"] == "c"
     rows.loc[is_c, ["category", "direction"]] = ["ci_above", "harm"]
-    table = triangulation_table(rows)
-    assert conclusion(table, rows, appraisal("Yes"))["rule"] == "R2"
-    assert conclusion(table, rows, appraisal("Not reported"))["rule"] == "R5"
+    table = triangulation_table(rows, **NOUNS)
+    assert conclusion(table, rows, appraisal("Yes"), **NOUNS)["rule"] == "R2"
+    assert conclusion(table, rows, appraisal("Not reported"), **NOUNS)["rule"] == "R5"
 
 
 def test_conclusion_r4_r7_r1(evidence):
@@ -275,26 +282,27 @@ def test_conclusion_r4_r7_r1(evidence):
     mr = rows["stream"] == "mendelian_randomization"
     null_rows = rows.copy()
     null_rows.loc[mr, ["category", "direction"]] = ["ci_includes", "null"]
-    assert conclusion(triangulation_table(null_rows), null_rows, appraisal("Yes"))["rule"] == "R4"
+    assert conclusion(triangulation_table(null_rows, **NOUNS), null_rows, appraisal("Yes"), **NOUNS)["rule"] == "R4"
     both_rows = rows.copy()
     both_rows.loc[mr & (rows["study_id"] == "c"), ["category", "direction"]] = ["ci_below", "benefit"]
-    assert conclusion(triangulation_table(both_rows), both_rows, appraisal("Yes"))["rule"] == "R7"
+    assert conclusion(triangulation_table(both_rows, **NOUNS), both_rows, appraisal("Yes"), **NOUNS)["rule"] == "R7"
     thin = rows[(rows["stream"] == "mendelian_randomization") & (rows["study_id"] == "a")]
-    assert conclusion(triangulation_table(thin), thin, appraisal("Yes"))["rule"] == "R1"
+    assert conclusion(triangulation_table(thin, **NOUNS), thin, appraisal("Yes"), **NOUNS)["rule"] == "R1"
 
 
 def test_figures_and_alt_text(evidence):
     estimates, rows, table = evidence
     counts = preclinical_counts(preclinical())
-    figure = triangulation_plot(rows, table, counts)
+    figure = triangulation_plot(rows, table, counts, question="Does coffee cause gout?", **NOUNS)
     assert isinstance(figure, Figure) and len(figure.axes) == 3
     assert all(axes.get_title(loc="left") and axes.get_xlabel() for axes in figure.axes)
     alt = triangulation_alt(table, counts)
     assert "Observational: athletes: 2 studies (2 harm or higher risk" in alt and "2 above 1" in alt
-    forest = published_mr_forest(estimates)
+    forest = published_mr_forest(estimates, condition="gout", title="Published MR estimates: coffee and gout")
     assert len(forest.axes) == 2  # primary studies and the meta-analysis, in separate panels
     assert forest.axes[0].get_xscale() == "log" and forest.axes[0].get_xlabel()
     texts = [t.get_text() for t in forest.axes[0].texts]
     assert any(t.startswith("p = 0.02; stated: causal increase") for t in texts)  # a text row, not a point
-    forest_alt = published_mr_forest_alt(estimates)
+    forest_alt = published_mr_forest_alt(estimates, **NOUNS)
+    assert forest_alt.startswith("Forest plot of Mendelian randomization results for coffee and gout")
     assert "A 2020, Moderate-to-vigorous physical activity (MVPA), IVW: OR 1.5 (1.1 to 2); p = 0.01" in forest_alt

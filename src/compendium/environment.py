@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 
 PYTHON_VERSION = "3.11"
+#: the conda environment's name: the same for every compendium (``compendium init`` copies
+#: environment.yml as it is), so it names no review
+ENVIRONMENT_NAME = "research-compendium"
 
 
 def read_pins(lock_path: str | Path) -> list[str]:
@@ -24,8 +27,8 @@ def environment_yml(lock_path: str | Path) -> str:
     pins = "\n".join(f"      - {pin}" for pin in read_pins(lock_path))
     return (
         "# Generated from requirements.lock by `make environment.yml`; do not edit by hand.\n"
-        "# conda env create -f environment.yml && conda activate exercise-als-compendium && pip install -e .\n"
-        "name: exercise-als-compendium\n"
+        f"# conda env create -f environment.yml && conda activate {ENVIRONMENT_NAME} && pip install -e .\n"
+        f"name: {ENVIRONMENT_NAME}\n"
         "channels:\n"
         "  - conda-forge\n"
         "dependencies:\n"

@@ -22,11 +22,15 @@ Fields (``*`` = required)
                             ``mr_estimates.exposure_category``); empty: any text
 ``risk_outcomes``           vocabulary of the outcomes of the observational risk-of-bias judgements
                             (``observational_rob.outcome``); empty: any text
-``outcomes``\\*              list of ``{id, label, unit, higher_is_better, surrogate, surrogate_note, safety, range}``:
-                            the outcome vocabulary (filled into every outcome column of the data package);
-                            ``higher_is_better`` may be omitted (direction given per data row);
+``outcomes``\\*              list of ``{id, label, unit, higher_is_better, surrogate, surrogate_note, safety, range,
+                            compared_with}``: the outcome vocabulary (filled into every outcome column of the
+                            data package); ``higher_is_better`` may be omitted (direction given per data row);
                             ``safety: true`` marks the adverse-event outcome of the safety sentence;
-                            ``range: [low, high]`` only where the outcome is one instrument
+                            ``range: [low, high]`` only where the outcome is one instrument;
+                            ``compared_with``: our outcome ids that answer a published review's result on this
+                            outcome, in order of preference (default: the outcome itself); the id
+                            ``condition_risk`` (:data:`compendium.vocabulary.CONDITION_RISK`) is the outcome of
+                            the risk question's pooled analyses and review results
 ``time_windows``            list of ``{label, upper_weeks}`` (inclusive upper bound; the last may omit it:
                             open); ``[]`` or omitted: no windows, every time point pooled together
 ``subgroup``                subgroup variable of the trial analyses (a ``trials`` column) or empty
@@ -94,6 +98,7 @@ class Outcome:
     surrogate_note: str = ""
     safety: bool = False
     range: tuple[float, float] | None = None
+    compared_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,12 @@ class Review:
     def outcome_label(self, outcome_id: str) -> str:
         found = self.outcome(outcome_id)
         return found.label if found else str(outcome_id).replace("_", " ")
+
+    def compared_codes(self, outcome_id: str) -> tuple[str, ...]:
+        """Our outcome ids that answer a published review's result on ``outcome_id`` (its
+        ``compared_with``, else the outcome itself)."""
+        found = self.outcome(outcome_id)
+        return found.compared_with if found and found.compared_with else (str(outcome_id),)
 
     @property
     def surrogates(self) -> dict[str, str]:
@@ -264,7 +275,17 @@ REVIEW_KEYS = (
     "exposure_categories",
     "risk_outcomes",
 )
-OUTCOME_KEYS = ("id", "label", "unit", "higher_is_better", "surrogate", "surrogate_note", "safety", "range")
+OUTCOME_KEYS = (
+    "id",
+    "label",
+    "unit",
+    "higher_is_better",
+    "surrogate",
+    "surrogate_note",
+    "safety",
+    "range",
+    "compared_with",
+)
 REPORT_KEYS = ("notice", "guidance_notice", "limitations", "guidance_topics")
 
 
@@ -289,6 +310,10 @@ def _outcome(c: _Checker, raw: object, field: str) -> Outcome:
         surrogate_note=c.text(item.get("surrogate_note"), f"{field}.surrogate_note", required=False),
         safety=bool(c.flag(item.get("safety"), f"{field}.safety", False)),
         range=value_range,
+        compared_with=tuple(
+            c.identifier(code, f"{field}.compared_with[{j}]")
+            for j, code in enumerate(c.sequence(item.get("compared_with"), f"{field}.compared_with"))
+        ),
     )
 
 
@@ -347,6 +372,11 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         for i, entry in enumerate(c.sequence(data.get("outcomes"), "outcomes", required=True))
     ]
     c.unique([o.id for o in outcomes], "outcomes")
+    declared = {o.id for o in outcomes}
+    for i, outcome in enumerate(outcomes):
+        for j, code in enumerate(outcome.compared_with):
+            if code not in declared:
+                raise c.fail(f"outcomes[{i}].compared_with[{j}]", "an outcome id declared under outcomes", code)
     types = tuple(
         c.identifier(t, f"intervention_types[{i}]")
         for i, t in enumerate(c.sequence(data.get("intervention_types"), "intervention_types"))
@@ -385,9 +415,8 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         c.identifier(o, f"rob_summary_outcomes[{i}]")
         for i, o in enumerate(c.sequence(data.get("rob_summary_outcomes"), "rob_summary_outcomes"))
     )
-    known = {o.id for o in outcomes}
     for i, code in enumerate(summary):
-        if code not in known:
+        if code not in declared:
             raise c.fail(f"rob_summary_outcomes[{i}]", "an outcome id declared under outcomes", code)
     return Review(
         title=c.text(data.get("title"), "title"),

@@ -55,6 +55,10 @@ def null_value(measure: str | None) -> float:
 # --- questions -------------------------------------------------------------------------------------
 RISK = "risk"
 TREATMENT = "treatment"
+#: outcome code of the risk question's results: the pooled observational analyses (stage 03) and
+#: the published reviews' risk results (``review_results.outcome``); the review declares it under
+#: ``outcomes`` with its own label (the ALS review: "ALS risk")
+CONDITION_RISK = "condition_risk"
 #: colour of each question in figures (Okabe-Ito blue and orange, colour-blind safe)
 QUESTION_COLOURS: dict[str, str] = {RISK: "#0072B2", TREATMENT: "#E69F00"}
 

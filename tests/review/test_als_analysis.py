@@ -92,7 +92,7 @@ def test_curated_stage_tables_are_deterministic(curated):
     inputs, _, _, built, table = curated
 
     def run():
-        analyses = built.analyses + pooling.build_risk_analyses(table)
+        analyses = built.analyses + pooling.build_risk_analyses(table, condition=REVIEW.condition)
         fits = [
             pooling.fit_analysis(a, method="REML", test="knha", level=95.0, subgroup="intervention_type")
             for a in analyses

@@ -90,7 +90,9 @@ def test_stage_on_curated_data(tables, tmp_path):
         if pd.isna(study.sample_overlap) and (study.study_id, "sample_overlap") in appraisal.index:
             assert appraisal[study.study_id, "sample_overlap"] == "Not reported"
     saved = json.loads((tmp_path / "tables" / "conclusion.json").read_text(encoding="utf-8"))
-    assert saved["question"] == "Does exercise cause ALS?" and saved["answer"] == ANSWERS[saved["rule"]]
+    assert saved["question"] == "Does exercise cause ALS?" and saved["answer"] == ANSWERS[saved["rule"]].format(
+        intervention=REVIEW.intervention, condition=REVIEW.condition
+    )
     assert saved["question_id"] == "risk"
     assert saved == answer and len(saved["reasons"]) >= 3
     figures = json.loads((tmp_path / "figures.json").read_text(encoding="utf-8"))

@@ -40,7 +40,7 @@ from compendium.meta.diagnostics import leave_one_out
 from compendium.meta.regression import SubgroupResult, subgroup_analysis
 from compendium.meta.settings import METHODS
 from compendium.shared import slug
-from compendium.vocabulary import RATIO_MEASURES
+from compendium.vocabulary import CONDITION_RISK, RATIO_MEASURES
 
 #: minimum studies for a pooled analysis, for a subgroup to count, and for leave-one-out
 MIN_POOLED_K = 2
@@ -458,16 +458,20 @@ def _difference(row: pd.Series, other: pd.Series) -> str:
     return f"{other['study']}"
 
 
-def build_risk_analyses(estimates: pd.DataFrame, outcomes: list[str] | None = None) -> list[Analysis]:
-    """One analysis per key with at least two pooled rows (``status == 'pooled'``)."""
+def build_risk_analyses(
+    estimates: pd.DataFrame, outcomes: list[str] | None = None, *, condition: str
+) -> list[Analysis]:
+    """One analysis per key with at least two pooled rows (``status == 'pooled'``), outcome
+    :data:`~compendium.vocabulary.CONDITION_RISK`, labelled with ``condition`` (the review's
+    ``condition.noun``)."""
     analyses: list[Analysis] = []
-    if outcomes is not None and "als_risk" not in outcomes:
+    if outcomes is not None and CONDITION_RISK not in outcomes:
         return analyses
     pooled = estimates[estimates["status"] == "pooled"]
     for key, rows in pooled.groupby("analysis_key", sort=True):
         first = rows.iloc[0]
         data = rows.assign(
-            outcome="als_risk",
+            outcome=CONDITION_RISK,
             data_source="observational: " + rows["design"],
             sd_method="",
             notes=rows["estimate_label"].astype(str),
@@ -488,14 +492,14 @@ def build_risk_analyses(estimates: pd.DataFrame, outcomes: list[str] | None = No
             notes.append("SMRs may be standardised morbidity or mortality ratios (see each study's design)")
         cases = pd.to_numeric(rows["cases"])
         label = (
-            f"ALS risk: {str(first['exposure_category']).replace('_', ' ')} "
+            f"{condition} risk: {str(first['exposure_category']).replace('_', ' ')} "
             f"({str(first['population_type']).replace('_', ' ')}), {first['measure']}"
         )
         analyses.append(
             Analysis(
                 analysis_id=str(key),
                 question="risk",
-                outcome="als_risk",
+                outcome=CONDITION_RISK,
                 label=label,
                 analysis_set=str(first["population_type"]),
                 measure=str(first["measure"]),

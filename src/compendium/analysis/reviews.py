@@ -4,18 +4,18 @@ model, population and comparison, and printed inconsistencies."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from compendium.analysis.inputs import StageInputs, as_bool
+from compendium.analysis.risk import NOT_POOLED_CATEGORY
 from compendium.analysis.treatment import PRIMARY
-from compendium.vocabulary import null_value
+from compendium.review import Review
+from compendium.vocabulary import CONDITION_RISK, null_value
 
-#: review outcome codes that cover several of our outcome codes
-REVIEW_OUTCOMES: dict[str, tuple[str, ...]] = {
-    "function_any_scale": ("alsfrs_r", "alsfrs"),
-    "alsfrs": ("alsfrs", "alsfrs_r"),
-}
-#: words in a review's subgroup label that name one of our exposure categories (risk question)
+#: words in a review's subgroup label that name one of our exposure categories (risk question; the
+#: ALS review's words; any declared category is also found by its code in words, :func:`_exposure`)
 EXPOSURE_WORDS: dict[str, str] = {
     "athlete": "professional_sport",
     "occupational": "occupational_activity",
@@ -57,20 +57,32 @@ def theirs_text(row: pd.Series) -> str:
     return "; ".join(parts) if parts else "no numbers printed"
 
 
-def _exposure(subgroup: str) -> str | None:
+def _exposure(subgroup: str, categories: tuple[str, ...]) -> str | None:
+    """The exposure category a review's subgroup label names: by :data:`EXPOSURE_WORDS`, else a
+    declared category (``review.yaml`` ``exposure_categories``, not ``other``) whose code in words is
+    in the label."""
     text = subgroup.lower()
     for word, category in EXPOSURE_WORDS.items():
         if word in text:
             return category
-    return None
+    named = (c for c in categories if c != NOT_POOLED_CATEGORY and re.search(rf"\b{c.replace('_', ' ')}\b", text))
+    return next(named, None)
 
 
 def _ours(
-    row: pd.Series, pooled: pd.DataFrame, singles: pd.DataFrame, risk: pd.DataFrame, no_numbers: pd.DataFrame
+    row: pd.Series,
+    codes: tuple[str, ...],
+    categories: tuple[str, ...],
+    pooled: pd.DataFrame,
+    singles: pd.DataFrame,
+    risk: pd.DataFrame,
+    no_numbers: pd.DataFrame,
 ) -> tuple[str, dict]:
-    """Our matching result as display text, and facts for the reasons (k, measure, window, model)."""
-    if row["outcome"] == "als_risk":
-        category = _exposure(str(row["subgroup"]))
+    """Our matching result as display text, and facts for the reasons (k, measure, window, model);
+    ``codes`` are our outcome codes that answer the review's outcome (:meth:`Review.compared_codes`),
+    ``categories`` the declared exposure categories."""
+    if row["outcome"] == CONDITION_RISK:
+        category = _exposure(str(row["subgroup"]), categories)
         if category is None:
             return "no matching analysis (exposure not identified)", {}
         matching = pooled[
@@ -99,7 +111,6 @@ def _ours(
                 {"k": 0},
             )
         return "no comparable estimate in our data", {"k": 0}
-    codes = REVIEW_OUTCOMES.get(str(row["outcome"]), (str(row["outcome"]),))
     matching = pooled[
         (pooled["question"] == "treatment") & (pooled["subgroup"] == "all") & pooled["outcome"].isin(codes)
     ]
@@ -133,6 +144,19 @@ def _ours(
     return "no trial data for this outcome", {"k": 0}
 
 
+def _substitutes_note(review: Review, outcome: str, codes: tuple[str, ...]) -> str:
+    """'their outcome is X (0-40); ours may be Y' when the review's outcome is one of ours and the
+    declaration compares other outcomes with it (``compared_with``); '' otherwise."""
+    others = [code for code in codes if code != outcome]
+    if outcome not in codes or not others:
+        return ""
+    declared = review.outcome(outcome)
+    bounds = f" ({declared.range[0]:g}-{declared.range[1]:g})" if declared and declared.range else ""
+    return f"their outcome is {review.outcome_label(outcome)}{bounds}; ours may be " + " or ".join(
+        review.outcome_label(code) for code in others
+    )
+
+
 def review_comparison(
     inputs: StageInputs, pooled: pd.DataFrame, singles: pd.DataFrame, risk: pd.DataFrame, excluded: pd.DataFrame
 ) -> pd.DataFrame:
@@ -147,7 +171,8 @@ def review_comparison(
     for _, row in reviews[reviews["outcome"] != "all_outcomes"].iterrows():
         review_id = str(row["study_id"])
         name = labels.get(review_id, review_id)
-        ours, facts = _ours(row, pooled, singles, risk, no_numbers)
+        codes = inputs.review.compared_codes(str(row["outcome"]))
+        ours, facts = _ours(row, codes, inputs.review.exposure_categories, pooled, singles, risk, no_numbers)
         reasons = []
         if pd.notna(row["k"]):
             reasons.append(
@@ -175,8 +200,9 @@ def review_comparison(
             reasons.append(f"we pooled k = {k}")
         if facts.get("measure") and pd.notna(row["measure"]) and facts["measure"] != row["measure"]:
             reasons.append(f"measure differs: theirs {row['measure']}, ours {facts['measure']}")
-        if row["outcome"] == "alsfrs":
-            reasons.append("their outcome is the original ALSFRS (0-40); our data are ALSFRS-R where available")
+        substitutes = _substitutes_note(inputs.review, str(row["outcome"]), codes)
+        if substitutes:
+            reasons.append(substitutes)
         reasons.append(f"their outcome and time point: {row['outcome_label']}; comparison: {row['subgroup']}")
         if facts.get("model"):
             model = row["model"] if pd.notna(row["model"]) else "not printed"
@@ -297,7 +323,7 @@ def review_agreement(
     for _, row in chosen.iterrows():
         review_id = str(row["study_id"])
         name = labels.get(review_id, review_id)
-        codes = REVIEW_OUTCOMES.get(str(row["outcome"]), (str(row["outcome"]),))
+        codes = inputs.review.compared_codes(str(row["outcome"]))
         significant = review_significance(row)
         null = null_value(row["measure"] if pd.notna(row["measure"]) else None)
         direction = direction_text(float(row["estimate"]), null, noun) if pd.notna(row["estimate"]) else None

@@ -1,4 +1,5 @@
-"""Observational estimates of ALS risk: which of them are comparable, and which one per study.
+"""Observational estimates of the risk of the review's condition: which are comparable, and which one
+per study.
 
 Rules (ours, stated in ``methods.json``):
 
@@ -8,10 +9,11 @@ Rules (ours, stated in ``methods.json``):
   same kind of contrast (:func:`exposure_contrast`): observed vs expected (SMR, SIR, PMR); a
   category against a named reference category; or per unit of exposure, pooled only when the
   unit is printed identically. A case-control estimate whose comparison names only "controls"
-  (the contrast is not stated) is shown, not pooled.
+  or "without <condition>" (the review's ``condition.noun``; the contrast is not stated) is shown,
+  not pooled.
 * **Never pooled:** rows without an estimate and CI, without a named ratio type, whose printed
   numbers are inconsistent (``verified_as_printed``), with exposure category ``other`` (not a
-  measure of physical activity), and meta-analyses (``design = meta_analysis``).
+  measure of the exposure), and meta-analyses (``design = meta_analysis``).
 * **One estimate per study per analysis** (:func:`choose_study_estimate`): the primary report over
   a secondary source (so a number read in another paper's table never joins the study's own
   report), then the estimate with most cases (the whole study population rather than a
@@ -39,8 +41,9 @@ OVERLAPPING_POPULATIONS: dict[str, tuple[str, ...]] = {
 }
 #: measures whose contrast is observed against expected cases
 OBSERVED_EXPECTED = ("SMR", "SIR", "PMR")
-#: comparisons that name only the control group of a case-control design (contrast not stated)
-BARE_CONTROLS = re.compile(r"^(matched )?controls$|without als", re.IGNORECASE)
+#: comparisons that name only the control group of a case-control design (contrast not stated),
+#: with ``{condition}`` the review's ``condition.noun``
+BARE_CONTROLS = r"^(matched )?controls$|without {condition}"
 PER_UNIT = re.compile(r"\bper (?:unit |extra )?(.+)$", re.IGNORECASE)
 NOT_POOLED_CATEGORY = "other"
 
@@ -74,16 +77,18 @@ RISK_COLUMNS = [
 ]
 
 
-def exposure_contrast(measure: str, exposure: str, comparison: str) -> tuple[str, str]:
+def exposure_contrast(measure: str, exposure: str, comparison: str, *, condition: str) -> tuple[str, str]:
     """(kind, unit): ``observed_vs_expected``, ``per_unit`` (with the unit as printed),
-    ``category_vs_reference`` or ``not_stated``."""
+    ``category_vs_reference`` or ``not_stated`` (:data:`BARE_CONTROLS`, ``condition`` the review's
+    ``condition.noun``)."""
     if measure in OBSERVED_EXPECTED:
         return "observed_vs_expected", ""
     for text in (exposure, comparison):
         found = PER_UNIT.search(str(text))
         if found:
             return "per_unit", found.group(1).strip().lower()
-    if BARE_CONTROLS.search(str(comparison).strip()):
+    bare = BARE_CONTROLS.format(condition=re.escape(condition.lower()))
+    if re.search(bare, str(comparison).strip(), re.IGNORECASE):
         return "not_stated", ""
     return "category_vs_reference", ""
 
@@ -108,7 +113,10 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
     obs["secondary_source"] = as_bool(obs["secondary_source"])
     inconsistent = as_bool(obs["verified_as_printed"])
     measure = obs["measure"].astype("string").fillna("")
-    contrasts = [exposure_contrast(m, e, c) for m, e, c in zip(measure, obs["exposure"], obs["comparison"])]
+    contrasts = [
+        exposure_contrast(m, e, c, condition=inputs.review.condition)
+        for m, e, c in zip(measure, obs["exposure"], obs["comparison"])
+    ]
     has_numbers = obs["estimate"].notna() & obs["ci_low"].notna() & obs["ci_high"].notna()
     yi, vi = (
         yi_vi_from_ci(
@@ -165,7 +173,7 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
         (out["contrast"] == "not_stated", "contrast not stated (the comparison names only the controls)"),
         (
             out["exposure_category"] == NOT_POOLED_CATEGORY,
-            "exposure category 'other': not a measure of physical activity",
+            f"exposure category 'other': not a measure of {inputs.review.intervention}",
         ),
         (inconsistent, "printed numbers inconsistent (verified_as_printed): shown, not pooled"),
         (~has_numbers, "no estimate with a CI"),

@@ -12,7 +12,7 @@ Rules for one ratio estimate (``null`` 1; for a difference or beta ``null`` 0), 
 * nothing usable -> ``no_estimate``.
 
 A category maps to a direction of the exposure's effect (:data:`CATEGORY_DIRECTION`):
-``harm`` (higher ALS risk, or worse disease in mice), ``benefit`` (lower risk, milder disease),
+``harm`` (higher risk of the condition, or worse disease in mice), ``benefit`` (lower risk, milder disease),
 ``null`` (no clear effect) or ``none`` (not usable). ``alpha`` is 0.05 (:data:`ALPHA`).
 """
 
@@ -131,20 +131,28 @@ def combine_directions(directions: list[str] | pd.Series) -> str:
     return NONE
 
 
-#: direction -> display text, for human evidence (ALS risk) and for mouse experiments (disease course)
-DIRECTION_TEXT: dict[str, dict[str, str]] = {
-    "human": {
-        HARM: "higher ALS risk",
-        BENEFIT: "lower ALS risk",
-        NULL: "no clear association",
-        BOTH: "both directions",
-        NONE: "not estimable",
-    },
-    "mouse": {
-        HARM: "harm (earlier onset or shorter survival)",
-        BENEFIT: "benefit (later onset or longer survival)",
-        NULL: "no clear effect",
-        BOTH: "both directions",
-        NONE: "not estimable",
-    },
-}
+def direction_texts(condition: str) -> dict[str, dict[str, str]]:
+    """Direction -> display text, for human evidence (risk of ``condition``, the review's
+    ``condition.noun``) and for mouse experiments (disease course).
+
+    Examples
+    --------
+    >>> direction_texts("gout")["human"][HARM]
+    'higher gout risk'
+    """
+    return {
+        "human": {
+            HARM: f"higher {condition} risk",
+            BENEFIT: f"lower {condition} risk",
+            NULL: "no clear association",
+            BOTH: "both directions",
+            NONE: "not estimable",
+        },
+        "mouse": {
+            HARM: "harm (earlier onset or shorter survival)",
+            BENEFIT: "benefit (later onset or longer survival)",
+            NULL: "no clear effect",
+            BOTH: "both directions",
+            NONE: "not estimable",
+        },
+    }

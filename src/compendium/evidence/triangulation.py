@@ -1,4 +1,5 @@
-"""Triangulation of the evidence on "does exercise cause ALS?" (stage 04), and the stage's conclusion.
+"""Triangulation of the evidence on the review's risk question (stage 04; in the ALS review "does
+exercise cause ALS?"), and the stage's conclusion.
 
 Triangulation (Lawlor, Tilling & Davey Smith, Int J Epidemiol 2016;45:1866-1886) sets evidence
 streams with different key sources of bias side by side: a conclusion is stronger when streams
@@ -58,7 +59,6 @@ from compendium.evidence.direction import (
     CI_ABOVE,
     CI_BELOW,
     CI_INCLUDES,
-    DIRECTION_TEXT,
     DIRECTIONS,
     HARM,
     NO_ESTIMATE,
@@ -73,8 +73,9 @@ from compendium.evidence.direction import (
     STATED_NULL,
     classify_frame,
     combine_directions,
+    direction_texts,
 )
-from compendium.mr.published import CRITICAL_ITEMS, EXPOSURE_LABELS, META_ANALYSIS, PRIMARY, YES
+from compendium.mr.published import CRITICAL_ITEMS, META_ANALYSIS, PRIMARY, YES, exposure_label
 from compendium.review import Question
 from compendium.shared import labels_of
 from compendium.vocabulary import MOUSE_SEX_ORDER
@@ -93,11 +94,12 @@ OBSERVATIONAL = (ATHLETES, GENERAL)
 #: observational exposure categories that are not a measure of physical activity, sport or fitness
 EXCLUDED_OBSERVATIONAL_EXPOSURES: tuple[str, ...] = ("other",)
 
-#: the main bias of each stream: our stated judgement, not computed
+#: the main bias of each stream: our stated judgement, not computed; ``{intervention}`` and
+#: ``{condition}`` are filled with the review's nouns (:func:`main_bias`)
 MAIN_BIAS: dict[str, str] = {
     MR: (
-        "horizontal pleiotropy (variants for activity may act on ALS through other traits) and weak "
-        "instruments; self-reported activity GWAS also capture correlated behaviours; sample overlap "
+        "horizontal pleiotropy (variants for {intervention} may act on {condition} through other traits) and "
+        "weak instruments; self-reported {intervention} GWAS also capture correlated behaviours; sample overlap "
         "and winner's curse bias towards the observational estimate; several results known only from abstracts"
     ),
     MR_META: (
@@ -110,16 +112,29 @@ MAIN_BIAS: dict[str, str] = {
         "rates; few cases and wide CIs; overlapping cohorts"
     ),
     GENERAL: (
-        "recall bias (activity recalled after diagnosis in case-control studies), reverse causation "
+        "recall bias ({intervention} recalled after diagnosis in case-control studies), reverse causation "
         "through pre-diagnostic changes, confounding; exposures defined and scaled differently, so "
         "per-unit and per-category estimates are not comparable"
     ),
     PRECLINICAL: (
-        "mice carry an ALS-causing SOD1 mutation, so they model disease course, not the onset of "
-        "sporadic ALS; small groups, different protocols and intensities; several results known only "
+        "mouse models carry a disease-causing mutation, so they model the course of {condition}, not its "
+        "onset in people; small groups, different protocols and intensities; several results known only "
         "through citing articles or a review"
     ),
 }
+
+
+def main_bias(stream: str, intervention: str, condition: str) -> str:
+    """The stated main bias of ``stream`` (:data:`MAIN_BIAS`) in the review's words.
+
+    Examples
+    --------
+    >>> main_bias(MR, "coffee", "gout").startswith("horizontal pleiotropy (variants for coffee may act on gout")
+    True
+    """
+    return MAIN_BIAS[stream].format(intervention=intervention, condition=condition)
+
+
 #: preclinical ``direction`` -> direction code
 PRECLINICAL_DIRECTIONS: dict[str, str] = {"benefit": BENEFIT, "no_effect": NULL, "harm": HARM, "mixed": BOTH}
 CONSISTENT, WEAK, INCONSISTENT, INSUFFICIENT = "consistent", "weak", "inconsistent", "insufficient"
@@ -170,18 +185,19 @@ TRIANGULATION_COLUMNS = [
 PRECLINICAL_COUNT_COLUMNS = ["sex", "intensity", "direction", "results"]
 PRECLINICAL_INTENSITY_ORDER = ("voluntary", "moderate", "high", "mixed", "not_reported")
 
+#: the answer of each rule; ``{intervention}`` and ``{condition}`` are filled with the review's nouns
 ANSWERS: dict[str, str] = {
     "R1": "Cannot be answered from these data: too few studies give a usable result.",
-    "R2": "Probably yes: genetically predicted physical activity raises ALS risk, and the other streams agree.",
-    "R3": "No: if anything, genetically predicted physical activity lowers ALS risk.",
+    "R2": "Probably yes: genetically predicted {intervention} raises {condition} risk, and the other streams agree.",
+    "R3": "No: if anything, genetically predicted {intervention} lowers {condition} risk.",
     "R4": "Probably not: Mendelian randomization studies consistently find no causal effect.",
     "R5": (
-        "Not established. The Mendelian randomization evidence leans towards higher ALS risk with "
-        "genetically predicted physical activity, but it falls short of showing cause."
+        "Not established. The Mendelian randomization evidence leans towards higher {condition} risk with "
+        "genetically predicted {intervention}, but it falls short of showing cause."
     ),
     "R6": (
-        "Not established. The Mendelian randomization evidence leans towards lower ALS risk with "
-        "genetically predicted physical activity, but it falls short of showing cause."
+        "Not established. The Mendelian randomization evidence leans towards lower {condition} risk with "
+        "genetically predicted {intervention}, but it falls short of showing cause."
     ),
     "R7": "Not established: the evidence points in different directions.",
 }
@@ -192,10 +208,16 @@ def _label(studies: pd.DataFrame, ids: pd.Series) -> pd.Series:
 
 
 def evidence_rows(
-    mr_estimates: pd.DataFrame, observational: pd.DataFrame, preclinical: pd.DataFrame, studies: pd.DataFrame
+    mr_estimates: pd.DataFrame,
+    observational: pd.DataFrame,
+    preclinical: pd.DataFrame,
+    studies: pd.DataFrame,
+    *,
+    intervention: str,
 ) -> pd.DataFrame:
     """Every result row of the risk question with its stream, category, direction and whether it
-    counts (module docstring); columns :data:`ROW_COLUMNS`.
+    counts (module docstring); columns :data:`ROW_COLUMNS`. ``intervention`` is the review's
+    ``intervention.noun`` (the note on rows that are not counted).
 
     ``mr_estimates`` is the stage's MR summary (:func:`compendium.mr.published.published_estimates`;
     user-supplied rows are dropped here); the others are the stage-01 tables.
@@ -206,7 +228,7 @@ def evidence_rows(
             "stream": mr["role"].map({PRIMARY: MR, META_ANALYSIS: MR_META}),
             "study_id": mr["study_id"],
             "study": mr["study"],
-            "label": mr["exposure_category"].map(EXPOSURE_LABELS) + ", " + mr["method"],
+            "label": mr["exposure_category"].map(exposure_label) + ", " + mr["method"],
             "measure": mr["measure"],
             "estimate": mr["estimate"],
             "ci_low": mr["ci_low"],
@@ -236,7 +258,7 @@ def evidence_rows(
             "counted": ~excluded,
             "sex": obs["sex"],
             "secondary_source": obs["secondary_source"],
-            "notes": excluded.map({True: "exposure is not a measure of physical activity (not counted)", False: ""}),
+            "notes": excluded.map({True: f"exposure is not a measure of {intervention} (not counted)", False: ""}),
         }
     )
     wrong = sorted(set(obs_rows.loc[~obs_rows["stream"].isin(OBSERVATIONAL), "study_id"]))
@@ -347,10 +369,10 @@ def _sex_differences(stream: str, rows: pd.DataFrame) -> str:
     return text
 
 
-def _evidence_text(stream: str, rows: pd.DataFrame, studies: pd.DataFrame) -> str:
+def _evidence_text(stream: str, rows: pd.DataFrame, studies: pd.DataFrame, condition: str) -> str:
     counted = rows[rows["counted"]]
     counts = studies["direction"].value_counts()
-    names = DIRECTION_TEXT["mouse" if stream == PRECLINICAL else "human"]
+    names = direction_texts(condition)["mouse" if stream == PRECLINICAL else "human"]
     counts_text = _counts_text(counts.reindex(DIRECTIONS, fill_value=0), names)
     study_text = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'} ({counts_text})"
     if stream == PRECLINICAL:
@@ -395,10 +417,12 @@ def _evidence_text(stream: str, rows: pd.DataFrame, studies: pd.DataFrame) -> st
     return f"{study_text}; " + "; ".join(parts)
 
 
-def triangulation_table(rows: pd.DataFrame) -> pd.DataFrame:
+def triangulation_table(rows: pd.DataFrame, *, intervention: str, condition: str) -> pd.DataFrame:
     """One row per stream (:data:`TRIANGULATION_COLUMNS`): evidence in words with its counts,
     direction and strength by :func:`stream_judgement`, the stated main bias, sex differences,
-    then the counts themselves. Point estimates are described, never pooled."""
+    then the counts themselves. Point estimates are described, never pooled. ``intervention`` and
+    ``condition`` are the review's nouns (the words of the directions and main biases)."""
+    texts = direction_texts(condition)
     per_study = study_directions(rows)
     out = []
     for stream, label in STREAMS.items():
@@ -415,10 +439,10 @@ def triangulation_table(rows: pd.DataFrame) -> pd.DataFrame:
         out.append(
             {
                 "stream": stream,
-                "evidence": _evidence_text(stream, stream_rows, stream_studies),
-                "direction": DIRECTION_TEXT["mouse" if stream == PRECLINICAL else "human"][direction],
+                "evidence": _evidence_text(stream, stream_rows, stream_studies, condition),
+                "direction": texts["mouse" if stream == PRECLINICAL else "human"][direction],
                 "strength": strength,
-                "main_bias": MAIN_BIAS[stream],
+                "main_bias": main_bias(stream, intervention, condition),
                 "sex_differences": _sex_differences(stream, stream_rows),
                 "stream_label": label,
                 "studies": len(stream_studies),
@@ -447,10 +471,10 @@ def _stream(triangulation: pd.DataFrame, stream: str) -> pd.Series | None:
     return found.iloc[0] if len(found) else None
 
 
-def _direction_code(row: pd.Series | None) -> str:
+def _direction_code(row: pd.Series | None, condition: str) -> str:
     if row is None:
         return NONE
-    texts = DIRECTION_TEXT["mouse" if row["stream"] == PRECLINICAL else "human"]
+    texts = direction_texts(condition)["mouse" if row["stream"] == PRECLINICAL else "human"]
     return {text: code for code, text in texts.items()}[row["direction"]]
 
 
@@ -461,8 +485,10 @@ def _unmet(
     rows: pd.DataFrame,
     appraisal: pd.DataFrame,
     observational: list[pd.Series],
+    condition: str,
 ) -> list[str]:
     """The conditions of R2 (``way`` harm) or R3 (``way`` benefit) that the evidence does not meet."""
+    human = direction_texts(condition)["human"]
     other = BENEFIT if way == HARM else HARM
     ci_category = CI_ABOVE if way == HARM else CI_BELOW
     pointing = mr_studies[mr_studies["direction"] == way]
@@ -472,7 +498,7 @@ def _unmet(
         unmet.append(f"the MR stream is {mr['strength']}, not consistent")
     others = mr_studies[mr_studies["direction"].isin([NULL, other, BOTH])]
     if len(others):
-        listed = "; ".join(f"{s.study}: {DIRECTION_TEXT['human'][str(s.direction)]}" for s in others.itertuples())
+        listed = "; ".join(f"{s.study}: {human[str(s.direction)]}" for s in others.itertuples())
         unmet.append(f"{len(others)} of {len(mr_studies)} primary MR studies do not point the same way ({listed})")
     if with_ci < 2:
         unmet.append(
@@ -487,25 +513,32 @@ def _unmet(
             listed = "; ".join(f"{item} {judgement} for {n}" for (item, judgement), n in zip(tally.index, tally))
             unmet.append(
                 f"critical STROBE-MR items are not all Yes for the {len(pointing)} MR studies pointing "
-                f"to {DIRECTION_TEXT['human'][way]} ({listed})"
+                f"to {human[way]} ({listed})"
             )
-    codes = [_direction_code(row) for row in observational]
+    codes = [_direction_code(row, condition) for row in observational]
     if way not in codes:
-        unmet.append(f"no observational stream points to {DIRECTION_TEXT['human'][way]}")
+        unmet.append(f"no observational stream points to {human[way]}")
     if other in codes:
-        unmet.append(f"an observational stream points to {DIRECTION_TEXT['human'][other]}")
+        unmet.append(f"an observational stream points to {human[other]}")
     return unmet
 
 
 def conclusion(
-    triangulation: pd.DataFrame, rows: pd.DataFrame, appraisal: pd.DataFrame, question: Question | None = None
+    triangulation: pd.DataFrame,
+    rows: pd.DataFrame,
+    appraisal: pd.DataFrame,
+    question: Question | None = None,
+    *,
+    intervention: str,
+    condition: str,
 ) -> dict[str, object]:
     """The stage's answer to the review's risk question (the ALS review: "does exercise cause ALS?")
     by rules R1-R7 (module docstring).
 
-    ``triangulation`` from :func:`triangulation_table`, ``rows`` from :func:`evidence_rows`,
-    ``appraisal`` from :func:`compendium.mr.published.strobe_mr_appraisal`, ``question`` the
-    declared question (:meth:`compendium.review.Review.question_for_role`). Returns
+    ``triangulation`` from :func:`triangulation_table` (with the same ``condition``), ``rows`` from
+    :func:`evidence_rows`, ``appraisal`` from :func:`compendium.mr.published.strobe_mr_appraisal`,
+    ``question`` the declared question (:meth:`compendium.review.Review.question_for_role`);
+    ``intervention`` and ``condition`` the review's nouns (the words of the answer). Returns
     ``{"question_id", "question", "answer", "rule", "reasons"}``; the reasons state the counts behind the rule.
     """
     mr = _stream(triangulation, MR)
@@ -514,13 +547,14 @@ def conclusion(
     per_study = study_directions(rows)
     mr_studies = per_study[per_study["stream"] == MR]
     observational = [row for row in (_stream(triangulation, s) for s in OBSERVATIONAL) if row is not None]
-    direction = _direction_code(mr)
-    obs_codes = [_direction_code(row) for row in observational]
+    human = direction_texts(condition)["human"]
+    direction = _direction_code(mr, condition)
+    obs_codes = [_direction_code(row, condition) for row in observational]
     unmet: list[str] = []
     if mr["strength"] == INSUFFICIENT and all(code == NONE for code in obs_codes):
         rule = "R1"
     elif direction in (HARM, BENEFIT):
-        unmet = _unmet(direction, mr, mr_studies, rows, appraisal, observational)
+        unmet = _unmet(direction, mr, mr_studies, rows, appraisal, observational, condition)
         rule = ("R5" if unmet else "R2") if direction == HARM else ("R6" if unmet else "R3")
     elif direction == NULL and mr["strength"] == CONSISTENT:
         rule = "R4"
@@ -533,7 +567,7 @@ def conclusion(
         reasons.append(
             "MR results by exposure: "
             + "; ".join(
-                f"{row.study} ({str(row.label).rsplit(', ', 1)[0]}): {DIRECTION_TEXT['human'][str(row.direction)]}"
+                f"{row.study} ({str(row.label).rsplit(', ', 1)[0]}): {human[str(row.direction)]}"
                 for row in by_exposure.itertuples()
             )
             + "."
@@ -554,7 +588,7 @@ def conclusion(
     return {
         "question_id": question.id if question else "",
         "question": question.text if question else "",
-        "answer": ANSWERS[rule],
+        "answer": ANSWERS[rule].format(intervention=intervention, condition=condition),
         "rule": rule,
         "reasons": reasons,
     }

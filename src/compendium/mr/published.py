@@ -1,4 +1,5 @@
-"""Published Mendelian randomization (MR) studies of physical activity and ALS (stage 04).
+"""Published Mendelian randomization (MR) studies of the review's risk question (stage 04; in the
+ALS review, physical activity and ALS).
 
 Everything here is derived from the stage-01 tables ``mr_estimates``, ``mr_studies`` and
 ``studies`` by stated rules; nothing is re-estimated and nothing missing is filled in.
@@ -38,9 +39,9 @@ import pandas as pd
 from compendium.errors import CompendiumError
 from compendium.evidence.direction import (
     CATEGORY_DIRECTION,
-    DIRECTION_TEXT,
     NONE,
     classify_frame,
+    direction_texts,
 )
 from compendium.mr.analysis import mr_analysis
 from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP
@@ -58,7 +59,8 @@ ROLE_LABELS: dict[str, str] = {
     USER_SUPPLIED: "User-supplied SNP table (computed here; not published evidence)",
 }
 
-#: exposure categories of ``mr_estimates`` in display order, with labels
+#: exposure categories of ``mr_estimates`` in display order, with labels (the ALS review's
+#: categories; any other category is shown as its code in words, :func:`exposure_label`)
 EXPOSURE_LABELS: dict[str, str] = {
     "mvpa": "Moderate-to-vigorous physical activity (MVPA)",
     "vigorous_activity": "Vigorous physical activity",
@@ -69,6 +71,18 @@ EXPOSURE_LABELS: dict[str, str] = {
     "sedentary_behaviour": "Sedentary behaviour",
     "other": "Other or several activity measures",
 }
+
+
+def exposure_label(category: str) -> str:
+    """The display label of an exposure category: :data:`EXPOSURE_LABELS`, else the code in words.
+
+    Examples
+    --------
+    >>> exposure_label("mvpa"), exposure_label("coffee_intake")
+    ('Moderate-to-vigorous physical activity (MVPA)', 'Coffee intake')
+    """
+    return EXPOSURE_LABELS.get(str(category), str(category).replace("_", " ").capitalize())
+
 
 #: method codes (``mr_estimates`` vocabulary plus the engine's simple median) and labels
 METHOD_LABELS: dict[str, str] = {
@@ -309,13 +323,14 @@ def _sort_estimates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[order].reset_index(drop=True)
 
 
-def annotate_estimates(frame: pd.DataFrame) -> pd.DataFrame:
+def annotate_estimates(frame: pd.DataFrame, *, condition: str) -> pd.DataFrame:
     """Add ``main``, ``row_type``, ``category``, ``direction`` and ``effect`` to MR rows and order them.
 
     ``main`` marks, per study and exposure, the row whose method comes first in
     :data:`MAIN_METHOD_PRIORITY` (the others are sensitivity analyses of the same exposure).
     ``category``/``direction_code`` follow :mod:`compendium.evidence.direction` with the null of
-    the row's measure (1 for OR, 0 for beta); ``direction`` is its display text.
+    the row's measure (1 for OR, 0 for beta); ``direction`` is its display text, with the review's
+    ``condition.noun`` (``"higher ALS risk"``).
     """
     out = frame.copy()
     rank = out["method"].map({m: i for i, m in enumerate(MAIN_METHOD_PRIORITY)})
@@ -328,18 +343,19 @@ def annotate_estimates(frame: pd.DataFrame) -> pd.DataFrame:
     null = out["measure"].map(NULL_VALUES).fillna(1.0)
     out["category"] = classify_frame(out, null)
     out["direction_code"] = out["category"].map(CATEGORY_DIRECTION)
-    out["direction"] = out["direction_code"].map(DIRECTION_TEXT["human"])
+    out["direction"] = out["direction_code"].map(direction_texts(condition)["human"])
     out["effect"] = out.apply(effect_text, axis=1)
     return _sort_estimates(out)
 
 
-def published_estimates(mr_estimates: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+def published_estimates(mr_estimates: pd.DataFrame, studies: pd.DataFrame, *, condition: str) -> pd.DataFrame:
     """The MR summary: every row of ``mr_estimates`` with its study label, year and role, annotated
-    by :func:`annotate_estimates`; columns :data:`ESTIMATE_COLUMNS`."""
+    by :func:`annotate_estimates` (``condition``: the review's ``condition.noun``); columns
+    :data:`ESTIMATE_COLUMNS`."""
     info = _study_info(studies, mr_estimates["study_id"], "mr_estimates")
     out = mr_estimates.reset_index(drop=True).copy()
     out["study"], out["year"], out["role"] = info["label"], info["year"], info["role"]
-    out = annotate_estimates(out)
+    out = annotate_estimates(out, condition=condition)
     return out[ESTIMATE_COLUMNS]
 
 
@@ -570,6 +586,7 @@ class UserMR:
 def analyse_user_table(
     frame: pd.DataFrame,
     *,
+    condition: str,
     label: str = "User-supplied SNP table",
     exposure: str = "exposure (user-supplied)",
     outcome_scale: str = "log_odds",
@@ -580,7 +597,8 @@ def analyse_user_table(
     """Run :func:`compendium.mr.mr_analysis` (and leave-one-out when there are 3+ SNPs) on a
     harmonised table with columns :data:`USER_TABLE_COLUMNS` (and optionally ``snp``).
 
-    ``outcome_scale="log_odds"`` (a binary outcome such as ALS) reports each estimate as an OR
+    ``condition`` is the review's ``condition.noun`` (the rows' direction texts).
+    ``outcome_scale="log_odds"`` (a binary outcome such as a disease) reports each estimate as an OR
     (``exp`` of the estimate and its CI); ``"beta"`` keeps the outcome's units. The rows are
     labelled role ``user_supplied``; they join the MR summary but never the triangulation.
     """
@@ -635,7 +653,7 @@ def analyse_user_table(
         ]
     )
     estimates["study"], estimates["year"], estimates["role"] = label, pd.NA, USER_SUPPLIED
-    estimates = annotate_estimates(estimates)[ESTIMATE_COLUMNS]
+    estimates = annotate_estimates(estimates, condition=condition)[ESTIMATE_COLUMNS]
     design = pd.DataFrame(
         [
             {

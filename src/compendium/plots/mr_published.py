@@ -19,8 +19,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from matplotlib.transforms import blended_transform_factory
 
-from compendium.evidence.direction import BENEFIT, DIRECTION_TEXT, HARM, NONE, NULL
-from compendium.mr.published import EXPOSURE_LABELS, METHOD_LABELS, NULL_VALUES, ROLE_LABELS
+from compendium.evidence.direction import BENEFIT, HARM, NONE, NULL, direction_texts
+from compendium.mr.published import METHOD_LABELS, NULL_VALUES, ROLE_LABELS, exposure_label
 
 #: colour of a result by direction (Okabe-Ito), shared by the stage-04 figures
 DIRECTION_COLOURS: dict[str, str] = {
@@ -36,7 +36,7 @@ def _lines(rows: pd.DataFrame) -> list[str | dict[str, Any]]:
     """Lines of one panel, top to bottom: an exposure header (text) or a result row (a record)."""
     lines: list[str | dict[str, Any]] = []
     for exposure, group in rows.groupby("exposure_category", sort=False):
-        header = EXPOSURE_LABELS.get(str(exposure), str(exposure))
+        header = exposure_label(str(exposure))
         if group["role"].iloc[0] == "user_supplied":
             header = str(group["exposure"].iloc[0])
         lines.append(header)
@@ -48,12 +48,11 @@ def _has_ci(row: Mapping[str, Any]) -> bool:
     return bool(pd.notna(row["estimate"]) and pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]))
 
 
-def published_mr_forest(
-    estimates: pd.DataFrame, *, title: str = "Published MR estimates: physical activity and ALS"
-) -> Figure:
+def published_mr_forest(estimates: pd.DataFrame, *, condition: str, title: str) -> Figure:
     """Forest plot of the MR summary (:func:`compendium.mr.published.published_estimates`, plus
     any user-supplied rows); columns used: role, exposure_category, exposure, study, method, main,
-    measure, estimate, ci_low, ci_high, direction_code, effect."""
+    measure, estimate, ci_low, ci_high, direction_code, effect. ``condition`` is the review's
+    ``condition.noun`` (axis label and legend)."""
     roles = [role for role in ROLE_LABELS if (estimates["role"] == role).any()]
     panels = [(role, _lines(estimates[estimates["role"] == role])) for role in roles]
     heights = [len(lines) + 1.2 for _, lines in panels]
@@ -128,7 +127,7 @@ def published_mr_forest(
             axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
             axes.xaxis.set_minor_formatter(NullFormatter())
             axes.set_xlabel(
-                "Odds ratio for ALS per unit of genetically predicted exposure (log scale, 95% CI)"
+                f"Odds ratio for {condition} per unit of genetically predicted exposure (log scale, 95% CI)"
                 if role != "user_supplied"
                 else "Odds ratio (log scale, 95% CI)",
                 fontsize=9,
@@ -140,7 +139,7 @@ def published_mr_forest(
     present = [code for code in DIRECTION_COLOURS if (estimates["direction_code"] == code).any()]
     figure.legend(
         handles=[
-            Line2D([], [], color=DIRECTION_COLOURS[code], marker="s", label=DIRECTION_TEXT["human"][code])
+            Line2D([], [], color=DIRECTION_COLOURS[code], marker="s", label=direction_texts(condition)["human"][code])
             for code in present
         ]
         + [
@@ -164,10 +163,11 @@ def published_mr_forest(
     return figure
 
 
-def published_mr_forest_alt(estimates: pd.DataFrame) -> str:
-    """Alt text of :func:`published_mr_forest`: every row with its printed result, by panel."""
+def published_mr_forest_alt(estimates: pd.DataFrame, *, intervention: str, condition: str) -> str:
+    """Alt text of :func:`published_mr_forest`: every row with its printed result, by panel, in the
+    review's words (``intervention`` and ``condition``: its nouns)."""
     parts = [
-        "Forest plot of Mendelian randomization results for physical activity and ALS, odds ratios on a "
+        f"Forest plot of Mendelian randomization results for {intervention} and {condition}, odds ratios on a "
         "log axis with 95% CIs; rows without an estimate are shown as text."
     ]
     for role in ROLE_LABELS:
@@ -186,4 +186,4 @@ def _exposure_text(row: Mapping[Hashable, Any], role: str) -> str:
     """The exposure as shown: its category's label, or a user-supplied row's own wording."""
     if role == "user_supplied":
         return str(row["exposure"])
-    return EXPOSURE_LABELS.get(str(row["exposure_category"]), str(row["exposure_category"]))
+    return exposure_label(str(row["exposure_category"]))

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from compendium.evidence.direction import BENEFIT, BOTH, DIRECTION_TEXT, HARM, NONE, NULL
+from compendium.evidence.direction import BENEFIT, BOTH, HARM, NONE, NULL, direction_texts
 from compendium.evidence.triangulation import PRECLINICAL, PRECLINICAL_DIRECTIONS, STREAMS
 from compendium.plots.mr_published import DIRECTION_COLOURS
 from compendium.vocabulary import STREAM_SHORT_LABELS
@@ -21,10 +21,20 @@ from compendium.vocabulary import STREAM_SHORT_LABELS
 STUDY_DIRECTION_ORDER = (HARM, NULL, BENEFIT, BOTH, NONE)
 
 
-def triangulation_plot(rows: pd.DataFrame, triangulation: pd.DataFrame, preclinical_counts: pd.DataFrame) -> Figure:
+def triangulation_plot(
+    rows: pd.DataFrame,
+    triangulation: pd.DataFrame,
+    preclinical_counts: pd.DataFrame,
+    *,
+    question: str,
+    intervention: str,
+    condition: str,
+) -> Figure:
     """The triangulation figure from :func:`~compendium.evidence.triangulation.evidence_rows`,
     :func:`~compendium.evidence.triangulation.triangulation_table` and
-    :func:`~compendium.evidence.triangulation.preclinical_counts`."""
+    :func:`~compendium.evidence.triangulation.preclinical_counts`, in the review's words:
+    ``question`` (the risk question's text, in the title), ``intervention`` and ``condition`` (its nouns)."""
+    texts = direction_texts(condition)
     figure = Figure(figsize=(17, 6.8))
     grid = figure.add_gridspec(
         1, 3, width_ratios=[1.05, 1.2, 1.0], wspace=0.55, left=0.09, right=0.98, top=0.84, bottom=0.2
@@ -51,7 +61,7 @@ def triangulation_plot(rows: pd.DataFrame, triangulation: pd.DataFrame, preclini
             left=left,
             color=DIRECTION_COLOURS[direction],
             edgecolor="white",
-            label=f"{DIRECTION_TEXT['human'][direction]} / mice: {DIRECTION_TEXT['mouse'][direction].split(' (')[0]}",
+            label=f"{texts['human'][direction]} / mice: {texts['mouse'][direction].split(' (')[0]}",
         )
         for y, (start, n) in enumerate(zip(left, counts)):
             if n:
@@ -124,7 +134,7 @@ def triangulation_plot(rows: pd.DataFrame, triangulation: pd.DataFrame, preclini
         left += counts
     axes.set_yticks(positions, labels, fontsize=8.5)
     axes.set_xlabel("Number of mouse results")
-    axes.set_ylabel("Sex · exercise intensity")
+    axes.set_ylabel(f"Sex · {intervention} intensity")
     axes.set_title("C. SOD1 mice by sex and intensity", loc="left", fontsize=10)
     axes.legend(
         handles=[
@@ -140,7 +150,7 @@ def triangulation_plot(rows: pd.DataFrame, triangulation: pd.DataFrame, preclini
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.spines[["top", "right"]].set_visible(False)
     figure.suptitle(
-        "Triangulation: does exercise cause ALS? MR, observational and mouse evidence side by side",
+        f"Triangulation: {question + ' ' if question else ''}MR, observational and mouse evidence side by side",
         x=0.01,
         ha="left",
         fontsize=12,

@@ -59,12 +59,14 @@ def run(
     """Stage 04 (module docstring)."""
     result = StageResult()
     tables = {name: read_table(results_dir, INGEST, name) for name in INPUTS}
-    estimates = published_estimates(tables["mr_estimates"], tables["studies"])
+    nouns = {"intervention": review.intervention, "condition": review.condition}
+    question = review.question_for_role("risk")
+    estimates = published_estimates(tables["mr_estimates"], tables["studies"], condition=review.condition)
     design = design_table(tables["mr_studies"], tables["studies"], estimates)
     result.accounting.append(account(STAGE, "mr_estimates", len(tables["mr_estimates"]), len(estimates), 0))
     intercepts = None
     if snp_table is not None:
-        user = _user_table(snp_table, seed, n_bootstrap, result, output_dir)
+        user = _user_table(snp_table, seed, n_bootstrap, result, output_dir, review.condition)
         estimates, design, intercepts = (
             combine(estimates, user.estimates),
             combine(design, user.design),
@@ -72,13 +74,14 @@ def run(
         )
 
     result.table(output_dir, "mr_estimates", estimates)
+    mr_title = f"Published MR estimates: {review.intervention} and {review.condition}"
     if len(estimates):
         save_figure(
-            published_mr_forest(estimates),
+            published_mr_forest(estimates, condition=review.condition, title=mr_title),
             output_dir,
             "mr_published_forest",
-            title="Published MR estimates of physical activity on ALS",
-            alt=published_mr_forest_alt(estimates),
+            title=mr_title,
+            alt=published_mr_forest_alt(estimates, **nouns),
         )
         result.figures.append("mr_published_forest")
     else:
@@ -92,11 +95,17 @@ def run(
     )
 
     rows = (
-        evidence_rows(estimates, tables["observational"], tables["preclinical"], tables["studies"])
+        evidence_rows(
+            estimates,
+            tables["observational"],
+            tables["preclinical"],
+            tables["studies"],
+            intervention=review.intervention,
+        )
         if len(estimates) or len(tables["observational"]) or len(tables["preclinical"])
         else pd.DataFrame(columns=ROW_COLUMNS)
     )
-    triangulation = triangulation_table(rows) if len(rows) else pd.DataFrame(columns=TRIANGULATION_COLUMNS)
+    triangulation = triangulation_table(rows, **nouns) if len(rows) else pd.DataFrame(columns=TRIANGULATION_COLUMNS)
     mouse_counts = (
         preclinical_counts(tables["preclinical"])
         if len(tables["preclinical"])
@@ -107,7 +116,7 @@ def run(
     result.table(output_dir, "preclinical_counts", mouse_counts)
     if len(triangulation):
         save_figure(
-            triangulation_plot(rows, triangulation, mouse_counts),
+            triangulation_plot(rows, triangulation, mouse_counts, question=question.text if question else "", **nouns),
             output_dir,
             "triangulation",
             title="Triangulation: MR, observational and animal evidence",
@@ -117,7 +126,6 @@ def run(
     else:
         result.notes.append("triangulation: no MR, observational or animal evidence in the data")
 
-    question = review.question_for_role("risk")
     if question is None:
         result.notes.append("no declared question has an observational, MR or animal stream: stage 04 writes no answer")
     elif triangulation.empty or (triangulation["stream"] == MR).sum() == 0:
@@ -125,14 +133,16 @@ def run(
             f"no answer to '{question.text}': the rules need at least one primary Mendelian randomization study"
         )
     else:
-        result.record(output_dir, "conclusion", conclusion(triangulation, rows, appraisal, question))
+        result.record(output_dir, "conclusion", conclusion(triangulation, rows, appraisal, question, **nouns))
     return result.finish(output_dir)
 
 
-def _user_table(snp_table: str, seed: int, n_bootstrap: int, result: StageResult, output_dir: str | Path) -> UserMR:
+def _user_table(
+    snp_table: str, seed: int, n_bootstrap: int, result: StageResult, output_dir: str | Path, condition: str
+) -> UserMR:
     """Run the MR engine on a user-supplied harmonised SNP table, with its figures (not published evidence)."""
     frame = pd.read_csv(snp_table)
-    user = analyse_user_table(frame, source=str(snp_table), seed=seed, n_bootstrap=n_bootstrap)
+    user = analyse_user_table(frame, condition=condition, source=str(snp_table), seed=seed, n_bootstrap=n_bootstrap)
     result.objects["user_results"] = user.results
     exposure_label, outcome_label = "exposure (user-supplied)", "outcome (log odds)"
     ivw = user.results.ivw
