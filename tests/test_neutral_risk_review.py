@@ -23,6 +23,7 @@ description: "A synthetic risk review used by the tests; not evidence."
 intervention: {noun: coffee}
 comparator: {noun: no coffee}
 condition: {noun: gout}
+exposure: {noun: coffee drinking}
 questions:
   - id: risk
     text: "Does coffee cause gout (synthetic)?"
@@ -173,13 +174,14 @@ def test_the_declared_nouns_and_question_appear(gout):
     assert comparison.loc[0, "ours"].startswith("RR ")  # the review's 'coffee intake' found our analysis
     triangulation = pd.read_csv(results / "04_mendelian_randomization" / "tables" / "triangulation.csv")
     mr = triangulation.set_index("stream").loc["mendelian_randomization"]
-    assert mr["direction"] == "higher gout risk" and "variants for coffee may act on gout" in mr["main_bias"]
+    assert mr["direction"] == "higher gout risk" and "variants for coffee drinking may act on gout" in mr["main_bias"]
     conclusion = json.loads((results / "04_mendelian_randomization" / "tables" / "conclusion.json").read_text())
     assert conclusion["question"] == "Does coffee cause gout (synthetic)?"
     assert "gout risk" in conclusion["answer"] and "coffee" in conclusion["answer"]
     figures = json.loads((results / "04_mendelian_randomization" / "figures.json").read_text(encoding="utf-8"))
     forest = figures["mr_published_forest"]
-    assert forest["title"] == "Published MR estimates: coffee and gout"
-    assert forest["alt"].startswith("Forest plot of Mendelian randomization results for coffee and gout")
+    assert forest["title"] == "Published MR estimates: coffee drinking and gout"  # exposure.noun
+    assert forest["alt"].startswith("Forest plot of Mendelian randomization results for coffee drinking and gout")
+    assert "coffee drinking increases gout risk" in html  # the risk meter's labels use the exposure
     for word in ("gout", "coffee"):
         assert word in html

@@ -46,6 +46,8 @@ from synthetic_review import DECLARATION, synthetic_review
             "field 'rob_summary_outcomes[0]': expected an outcome id declared under outcomes",
         ),
         ({"colour": "red"}, "field 'colour': expected one of the known keys"),
+        ({"exposure": {"noun": ""}}, "field 'exposure.noun': expected a non-empty text"),
+        ({"exposure": {"word": "x"}}, "field 'exposure.word': expected one of the known keys noun"),
         (
             {"outcomes": [{"id": "a", "label": "A", "compared_with": ["a", "b"]}]},
             "field 'outcomes[0].compared_with[1]': expected an outcome id declared under outcomes, got 'b'",
@@ -71,6 +73,8 @@ def test_bad_fields_are_named(changes, message):
 def test_defaults_and_derived_values():
     review = synthetic_review()
     assert review.vs == "exercise vs control" and review.condition == "the outcome"
+    assert review.exposure == "exercise"  # the risk question's exposure defaults to the intervention
+    assert synthetic_review(exposure={"noun": "coffee intake"}).exposure == "coffee intake"
     assert review.continuous_measure == "auto" and review.dichotomous_measure == "RR"
     assert review.time_windows[-1].upper_weeks == math.inf and review.surrogates["mep"].startswith("respiratory")
     assert review.safety_outcomes == ("adverse_events",)

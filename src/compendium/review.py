@@ -12,7 +12,9 @@ Fields (``*`` = required)
 ``description``             one paragraph under the title
 ``intervention.noun``\\*     word for the intervention in labels ("exercise")
 ``comparator.noun``\\*       word for the comparator in labels ("control")
-``condition.noun``          the condition of the risk question in labels ("ALS": "exercise increases ALS risk")
+``condition.noun``          the condition of the risk question in labels ("ALS": "physical activity increases ALS risk")
+``exposure.noun``           word for the exposure of the risk question in labels ("physical activity": what the
+                            observational and MR studies measured); default: ``intervention.noun``
 ``questions``\\*             list of ``{id, text, streams}``; ``id`` is the question's role, ``treatment``
                             (answered from trials by stage 03) or ``risk`` (answered by triangulation in
                             stage 04), and the value of ``studies.question``; ``streams`` are
@@ -130,6 +132,7 @@ class Review:
     intervention: str
     comparator: str
     condition: str
+    exposure: str
     questions: tuple[Question, ...]
     intervention_types: tuple[str, ...]
     outcomes: tuple[Outcome, ...]
@@ -262,6 +265,7 @@ REVIEW_KEYS = (
     "intervention",
     "comparator",
     "condition",
+    "exposure",
     "questions",
     "intervention_types",
     "outcomes",
@@ -349,6 +353,8 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
     nouns = {}
     condition = c.mapping(data.get("condition") or {"noun": "the outcome"}, "condition")
     c.keys(condition, ("noun",), "condition")
+    exposure = c.mapping(data.get("exposure") or {}, "exposure")
+    c.keys(exposure, ("noun",), "exposure")
     for side in ("intervention", "comparator"):
         item = c.mapping(data.get(side), side)
         c.keys(item, ("noun",), side)
@@ -424,6 +430,7 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         intervention=nouns["intervention"],
         comparator=nouns["comparator"],
         condition=c.text(condition.get("noun"), "condition.noun"),
+        exposure=c.text(exposure["noun"], "exposure.noun") if "noun" in exposure else nouns["intervention"],
         questions=tuple(questions),
         intervention_types=types,
         exposure_categories=exposures,

@@ -173,7 +173,7 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
         (out["contrast"] == "not_stated", "contrast not stated (the comparison names only the controls)"),
         (
             out["exposure_category"] == NOT_POOLED_CATEGORY,
-            f"exposure category 'other': not a measure of {inputs.review.intervention}",
+            f"exposure category 'other': not a measure of {inputs.review.exposure}",
         ),
         (inconsistent, "printed numbers inconsistent (verified_as_printed): shown, not pooled"),
         (~has_numbers, "no estimate with a CI"),

@@ -45,11 +45,11 @@ CONCLUSIONS: dict[str, tuple[str, ...]] = {
     "risk": ("increases", "mixed", "no_association", "decreases"),
     "treatment": ("benefit", "mixed", "no_effect", "harm"),
 }
-#: plain-language names of the conclusions; {intervention} and {condition} are the review's nouns
+#: plain-language names of the conclusions; {intervention}, {exposure} and {condition} are the review's nouns
 CONCLUSION_LABELS: dict[str, str] = {
-    "increases": "{intervention} increases {condition} risk",
+    "increases": "{exposure} increases {condition} risk",
     "no_association": "no association",
-    "decreases": "{intervention} decreases {condition} risk",
+    "decreases": "{exposure} decreases {condition} risk",
     "mixed": "mixed or inconclusive",
     "benefit": "{intervention} helps",
     "no_effect": "no effect",
@@ -57,11 +57,11 @@ CONCLUSION_LABELS: dict[str, str] = {
 }
 
 
-def conclusion_labels(intervention: str, condition: str) -> dict[str, str]:
-    """:data:`CONCLUSION_LABELS` in a review's words (``review.intervention``, ``review.condition``)."""
-    return {
-        code: label.format(intervention=intervention, condition=condition) for code, label in CONCLUSION_LABELS.items()
-    }
+def conclusion_labels(intervention: str, condition: str, exposure: str | None = None) -> dict[str, str]:
+    """:data:`CONCLUSION_LABELS` in a review's words (``review.intervention``, ``review.condition`` and
+    ``review.exposure``, which defaults to the intervention)."""
+    words = {"intervention": intervention, "condition": condition, "exposure": exposure or intervention}
+    return {code: label.format(**words) for code, label in CONCLUSION_LABELS.items()}
 
 
 #: the group that pools every stream of a question

@@ -305,7 +305,7 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                 "its evidence streams have no studies in the data, or the stage that answers it did not run.",
                 "certainty_summary": certainty_summary(certainty),
                 "safety": safety,
-                "meter": _meter_view(meter, key, consensus.conclusion_labels(review.intervention, review.condition)),
+                "meter": _meter_view(meter, key, consensus.conclusion_labels(review.intervention, review.condition, review.exposure)),
                 "certainty": certainty,
                 "sof_missing": sof[key] is None,
             }

@@ -59,7 +59,7 @@ def run(
     """Stage 04 (module docstring)."""
     result = StageResult()
     tables = {name: read_table(results_dir, INGEST, name) for name in INPUTS}
-    nouns = {"intervention": review.intervention, "condition": review.condition}
+    nouns = {"intervention": review.exposure, "condition": review.condition}  # the risk question's words
     question = review.question_for_role("risk")
     estimates = published_estimates(tables["mr_estimates"], tables["studies"], condition=review.condition)
     design = design_table(tables["mr_studies"], tables["studies"], estimates)
@@ -74,7 +74,7 @@ def run(
         )
 
     result.table(output_dir, "mr_estimates", estimates)
-    mr_title = f"Published MR estimates: {review.intervention} and {review.condition}"
+    mr_title = f"Published MR estimates: {review.exposure} and {review.condition}"
     if len(estimates):
         save_figure(
             published_mr_forest(estimates, condition=review.condition, title=mr_title),
@@ -100,7 +100,7 @@ def run(
             tables["observational"],
             tables["preclinical"],
             tables["studies"],
-            intervention=review.intervention,
+            intervention=review.exposure,
         )
         if len(estimates) or len(tables["observational"]) or len(tables["preclinical"])
         else pd.DataFrame(columns=ROW_COLUMNS)
