@@ -269,7 +269,10 @@ def _check_cells(resource: dict, table: pd.DataFrame) -> list[Problem]:
                 and (number := _float(text)) is not None
             ):
                 if number <= 0:
-                    trouble = f"a positive number ({row['measure']} is a ratio measure: its estimate and CI limits are above 0)"
+                    trouble = (
+                        f"a positive number ({row['measure']} is a ratio measure: "
+                        "its estimate and CI limits are above 0)"
+                    )
                 elif not 1 / RATIO_LIMIT <= number <= RATIO_LIMIT:
                     trouble = (
                         f"a ratio between {1 / RATIO_LIMIT:g} and {RATIO_LIMIT:g} ({row['measure']} is a ratio "

@@ -284,6 +284,7 @@ def _conclusion_for(results: ResultSet, question_id: str, text: str) -> tuple[st
 
 def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> list[dict]:
     sof = _sof_by_question(results, [q.id for q in review.questions])
+    meter_labels = consensus.conclusion_labels(review.intervention, review.condition, review.exposure)
     views = []
     for question in review.questions:
         key, text = question.id, question.text
@@ -305,7 +306,7 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                 "its evidence streams have no studies in the data, or the stage that answers it did not run.",
                 "certainty_summary": certainty_summary(certainty),
                 "safety": safety,
-                "meter": _meter_view(meter, key, consensus.conclusion_labels(review.intervention, review.condition, review.exposure)),
+                "meter": _meter_view(meter, key, meter_labels),
                 "certainty": certainty,
                 "sof_missing": sof[key] is None,
             }
