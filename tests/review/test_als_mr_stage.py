@@ -91,7 +91,7 @@ def test_stage_on_curated_data(tables, tmp_path):
             assert appraisal[study.study_id, "sample_overlap"] == "Not reported"
     saved = json.loads((tmp_path / "tables" / "conclusion.json").read_text(encoding="utf-8"))
     assert saved["question"] == "Does exercise cause ALS?" and saved["answer"] == ANSWERS[saved["rule"]].format(
-        intervention=REVIEW.intervention, condition=REVIEW.condition
+        intervention=REVIEW.exposure, condition=REVIEW.condition
     )
     assert saved["question_id"] == "risk"
     assert saved == answer and len(saved["reasons"]) >= 3
