@@ -21,7 +21,23 @@ Fields (``*`` = required)
                             ``studies.stream`` values
 ``intervention_types``      vocabulary of ``trials.intervention_type`` (filled into the data package)
 ``exposure_categories``     vocabulary of the exposure classes of the risk streams (``observational`` and
-                            ``mr_estimates.exposure_category``); empty: any text
+                            ``mr_estimates.exposure_category``), in display order; empty: any text. An entry
+                            is an id or ``{id, label, words}``: ``label`` is the category's display label
+                            (default: the id in words), ``words`` are words that name the category in a
+                            published review's subgroup text (``review_results.subgroup``), besides the id in
+                            words; a subgroup is matched to the first category, in declared order, one of
+                            whose words starts a word of the text ("athlete" finds "athletes")
+``indirect_exposures``      list of ``{category, reason}``: exposure categories that measure the exposure only
+                            indirectly; GRADE rates a risk analysis that includes one down for indirectness
+                            (one level), with the declared ``reason`` as the explanation
+``overlapping_populations`` list of ``{population, studies}``: reports (``studies.study_id``, at least two) whose
+                            study populations overlap; at most one of them (most cases, then most recent)
+                            enters a risk analysis. A listed study that is not in ``studies.csv`` stops
+                            stage 03 with an error naming the field
+``stream_labels``           ``{stream: {label, short, text}}`` (stream one of
+                            :data:`compendium.vocabulary.STREAM_ORDER`): the stream's label in tables
+                            (``label``), on figure axes (``short``) and in running text (``text``); each
+                            replaces the generic default (:mod:`compendium.vocabulary`)
 ``risk_outcomes``           vocabulary of the outcomes of the observational risk-of-bias judgements
                             (``observational_rob.outcome``); empty: any text
 ``outcomes``\\*              list of ``{id, label, unit, higher_is_better, surrogate, surrogate_note, safety, range,
@@ -65,6 +81,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compendium.errors import CompendiumError
+from compendium.vocabulary import STREAM_LABELS, STREAM_ORDER, STREAM_SHORT_LABELS, STREAM_TEXTS
 from compendium.yaml_io import read_yaml
 
 REVIEW_FILE = "review.yaml"
@@ -116,6 +133,45 @@ class GuidanceTopic:
 
 
 @dataclass(frozen=True)
+class ExposureCategory:
+    id: str
+    label: str  # display label
+    words: tuple[str, ...]  # lower-case words that name it in a published review's subgroup text (last: the id in words)
+
+
+@dataclass(frozen=True)
+class IndirectExposure:
+    category: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OverlappingPopulation:
+    population: str
+    studies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StreamLabel:
+    stream: str
+    label: str  # in tables ("Preclinical: animal models")
+    short: str  # on figure axes ("Animal models")
+    text: str  # in running text ("animal studies")
+
+
+def default_stream_label(stream: str) -> StreamLabel:
+    """The generic labels of an evidence stream (:mod:`compendium.vocabulary`; the id in words for
+    a stream it does not know)."""
+    words = stream.replace("_", " ")
+    return StreamLabel(
+        stream,
+        STREAM_LABELS.get(stream, words.capitalize()),
+        STREAM_SHORT_LABELS.get(stream, words.capitalize()),
+        STREAM_TEXTS.get(stream, words),
+    )
+
+
+@dataclass(frozen=True)
 class ReportText:
     notice: str = ""
     guidance_notice: str = ""
@@ -143,8 +199,11 @@ class Review:
     stages: tuple[str, ...]
     report: ReportText
     rob_summary_outcomes: tuple[str, ...] = ()
-    exposure_categories: tuple[str, ...] = ()
+    exposure_categories: tuple[ExposureCategory, ...] = ()
     risk_outcomes: tuple[str, ...] = ()
+    indirect_exposures: tuple[IndirectExposure, ...] = ()
+    overlapping_populations: tuple[OverlappingPopulation, ...] = ()
+    stream_labels: tuple[StreamLabel, ...] = ()  # the declared ones; see :meth:`stream_label`
     source: str = REVIEW_FILE
 
     @property
@@ -189,6 +248,41 @@ class Review:
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
+
+    @property
+    def exposure_category_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.exposure_categories)
+
+    @property
+    def exposure_labels(self) -> dict[str, str]:
+        """exposure category -> display label, in declared order."""
+        return {c.id: c.label for c in self.exposure_categories}
+
+    @property
+    def exposure_words(self) -> dict[str, tuple[str, ...]]:
+        """exposure category -> the words that name it in a published review's subgroup text, in declared order."""
+        return {c.id: c.words for c in self.exposure_categories}
+
+    @property
+    def indirect_exposure_reasons(self) -> dict[str, str]:
+        """indirect exposure category -> the reason (GRADE indirectness)."""
+        return {i.category: i.reason for i in self.indirect_exposures}
+
+    @property
+    def population_groups(self) -> dict[str, tuple[str, ...]]:
+        """overlapping population -> its reports' study ids."""
+        return {p.population: p.studies for p in self.overlapping_populations}
+
+    def stream_label(self, stream: str) -> StreamLabel:
+        """The labels of an evidence stream: the declared ones, else the generic defaults of
+        :mod:`compendium.vocabulary` (the id in words for a stream it does not know)."""
+        declared = next((s for s in self.stream_labels if s.stream == stream), None)
+        return declared or default_stream_label(stream)
+
+    def stream_labels_of(self, kind: str) -> dict[str, str]:
+        """stream -> its ``label``, ``short`` or ``text`` (:meth:`stream_label`), every known stream in
+        :data:`compendium.vocabulary.STREAM_ORDER`."""
+        return {stream: getattr(self.stream_label(stream), kind) for stream in STREAM_ORDER}
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -278,6 +372,9 @@ REVIEW_KEYS = (
     "rob_summary_outcomes",
     "exposure_categories",
     "risk_outcomes",
+    "indirect_exposures",
+    "overlapping_populations",
+    "stream_labels",
 )
 OUTCOME_KEYS = (
     "id",
@@ -319,6 +416,94 @@ def _outcome(c: _Checker, raw: object, field: str) -> Outcome:
             for j, code in enumerate(c.sequence(item.get("compared_with"), f"{field}.compared_with"))
         ),
     )
+
+
+def _exposure_categories(c: _Checker, raw: object) -> tuple[ExposureCategory, ...]:
+    categories = []
+    for i, entry in enumerate(c.sequence(raw, "exposure_categories")):
+        field = f"exposure_categories[{i}]"
+        item = {"id": entry} if isinstance(entry, str) else c.mapping(entry, field)
+        c.keys(item, ("id", "label", "words"), field)
+        category = c.identifier(item.get("id"), f"{field}.id" if isinstance(entry, dict) else field)
+        words = category.replace("_", " ")
+        categories.append(
+            ExposureCategory(
+                category,
+                c.text(item["label"], f"{field}.label") if "label" in item else words.capitalize(),
+                tuple(
+                    dict.fromkeys(
+                        [
+                            *(
+                                c.text(word, f"{field}.words[{j}]").lower()
+                                for j, word in enumerate(c.sequence(item.get("words"), f"{field}.words"))
+                            ),
+                            words,
+                        ]
+                    )
+                ),
+            )
+        )
+    c.unique([e.id for e in categories], "exposure_categories")
+    return tuple(categories)
+
+
+def _indirect_exposures(c: _Checker, raw: object, categories: tuple[str, ...]) -> tuple[IndirectExposure, ...]:
+    indirect = []
+    for i, entry in enumerate(c.sequence(raw, "indirect_exposures")):
+        field = f"indirect_exposures[{i}]"
+        item = c.mapping(entry, field)
+        c.keys(item, ("category", "reason"), field)
+        category = c.identifier(item.get("category"), f"{field}.category")
+        if categories and category not in categories:
+            raise c.fail(f"{field}.category", "a category declared under exposure_categories", category)
+        if category in (e.category for e in indirect):
+            raise c.fail(f"{field}.category", "a category not listed before", category)
+        indirect.append(IndirectExposure(category, c.text(item.get("reason"), f"{field}.reason")))
+    return tuple(indirect)
+
+
+def _overlapping_populations(c: _Checker, raw: object) -> tuple[OverlappingPopulation, ...]:
+    populations: list[OverlappingPopulation] = []
+    for i, entry in enumerate(c.sequence(raw, "overlapping_populations")):
+        field = f"overlapping_populations[{i}]"
+        item = c.mapping(entry, field)
+        c.keys(item, ("population", "studies"), field)
+        name = c.text(item.get("population"), f"{field}.population")
+        if name in (p.population for p in populations):
+            raise c.fail(f"{field}.population", "a population not listed before", name)
+        listed = c.sequence(item.get("studies"), f"{field}.studies", required=True)
+        if len(listed) < 2:
+            raise c.fail(f"{field}.studies", "at least two study ids (reports that overlap)", listed)
+        studies: list[str] = []
+        for j, study in enumerate(listed):
+            study_field = f"{field}.studies[{j}]"
+            study_id = c.text(study, study_field)
+            if study_id in studies or any(study_id in p.studies for p in populations):
+                raise c.fail(study_field, "a study id in one population only, listed once", study_id)
+            studies.append(study_id)
+        populations.append(OverlappingPopulation(name, tuple(studies)))
+    return tuple(populations)
+
+
+def _stream_labels(c: _Checker, raw: object) -> tuple[StreamLabel, ...]:
+    labels = []
+    for stream, entry in c.mapping(raw or {}, "stream_labels").items():
+        field = f"stream_labels.{stream}"
+        if stream not in STREAM_ORDER:
+            raise c.fail(field, "an evidence stream, one of " + ", ".join(STREAM_ORDER), stream)
+        item = c.mapping(entry, field)
+        c.keys(item, ("label", "short", "text"), field)
+        default = default_stream_label(stream)
+        labels.append(
+            StreamLabel(
+                stream,
+                *(
+                    c.text(item[kind], f"{field}.{kind}") if kind in item else getattr(default, kind)
+                    for kind in ("label", "short", "text")
+                ),
+            )
+        )
+    return tuple(labels)
 
 
 def _windows(c: _Checker, raw: object) -> tuple[TimeWindow, ...]:
@@ -387,9 +572,9 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         c.identifier(t, f"intervention_types[{i}]")
         for i, t in enumerate(c.sequence(data.get("intervention_types"), "intervention_types"))
     )
-    exposures, risk_outcomes = (
-        tuple(c.identifier(t, f"{key}[{i}]") for i, t in enumerate(c.sequence(data.get(key), key)))
-        for key in ("exposure_categories", "risk_outcomes")
+    exposures = _exposure_categories(c, data.get("exposure_categories"))
+    risk_outcomes = tuple(
+        c.identifier(t, f"risk_outcomes[{i}]") for i, t in enumerate(c.sequence(data.get("risk_outcomes"), "risk_outcomes"))
     )
     subgroup = data.get("subgroup")
     if subgroup is not None:
@@ -435,6 +620,9 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         intervention_types=types,
         exposure_categories=exposures,
         risk_outcomes=risk_outcomes,
+        indirect_exposures=_indirect_exposures(c, data.get("indirect_exposures"), tuple(e.id for e in exposures)),
+        overlapping_populations=_overlapping_populations(c, data.get("overlapping_populations")),
+        stream_labels=_stream_labels(c, data.get("stream_labels")),
         outcomes=tuple(outcomes),
         time_windows=_windows(c, data.get("time_windows")),
         subgroup=subgroup,
@@ -492,7 +680,7 @@ def fill_vocabularies(descriptor: dict, review: Review) -> dict:
         "outcomes": list(review.outcome_ids),
         "intervention_types": list(review.intervention_types),
         "questions": [q.id for q in review.questions],
-        "exposure_categories": list(review.exposure_categories),
+        "exposure_categories": list(review.exposure_category_ids),
         "risk_outcomes": list(review.risk_outcomes),
     }
     for resource in descriptor.get("resources") or []:

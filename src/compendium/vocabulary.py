@@ -82,16 +82,18 @@ STREAM_ORDER: tuple[str, ...] = (
     MR_META_ANALYSIS,
     PRECLINICAL,
 )
-#: a stream in running text ("... from randomised trials")
+# generic default labels of the streams; a review replaces any of them in ``review.yaml``
+# (``stream_labels``; :meth:`compendium.review.Review.stream_label`)
+#: a stream as a table label (the triangulation table's ``stream_label``)
 STREAM_LABELS: dict[str, str] = {
-    RCT: "randomised trials",
-    NON_RANDOMISED: "non-randomised intervention studies",
-    REVIEW: "published reviews",
-    OBSERVATIONAL_ATHLETES: "observational studies of athletes",
-    OBSERVATIONAL_GENERAL: "observational studies of the general population",
-    MR_PRIMARY: "Mendelian randomization studies",
-    MR_META_ANALYSIS: "meta-analyses of MR studies",
-    PRECLINICAL: "mouse studies",
+    RCT: "Randomised trials",
+    NON_RANDOMISED: "Non-randomised intervention studies",
+    REVIEW: "Published reviews",
+    OBSERVATIONAL_ATHLETES: "Observational: athletes",
+    OBSERVATIONAL_GENERAL: "Observational: general population",
+    MR_PRIMARY: "Mendelian randomization (primary studies)",
+    MR_META_ANALYSIS: "MR meta-analysis (reuses the primary MR studies; not counted separately)",
+    PRECLINICAL: "Preclinical: animal models",
 }
 #: a stream as an axis label of a figure (short; line breaks where a label would be too wide)
 STREAM_SHORT_LABELS: dict[str, str] = {
@@ -102,7 +104,18 @@ STREAM_SHORT_LABELS: dict[str, str] = {
     OBSERVATIONAL_GENERAL: "Observational:\ngeneral population",
     MR_PRIMARY: "MR, primary studies",
     MR_META_ANALYSIS: "MR meta-analysis\n(reuses primary studies)",
-    PRECLINICAL: "SOD1 mice",
+    PRECLINICAL: "Animal models",
+}
+#: a stream in running text ("... from randomised trials")
+STREAM_TEXTS: dict[str, str] = {
+    RCT: "randomised trials",
+    NON_RANDOMISED: "non-randomised intervention studies",
+    REVIEW: "published reviews",
+    OBSERVATIONAL_ATHLETES: "observational studies of athletes",
+    OBSERVATIONAL_GENERAL: "observational studies of the general population",
+    MR_PRIMARY: "Mendelian randomization studies",
+    MR_META_ANALYSIS: "meta-analyses of MR studies",
+    PRECLINICAL: "animal studies",
 }
 
 # --- preclinical studies ---------------------------------------------------------------------------

@@ -184,7 +184,14 @@ def build_assumption_set(
             own = pooled[(pooled["analysis_id"] == analysis_id) & (pooled["subgroup"] == "all")].iloc[0]
             agrees = direction_and_significance(printed) == direction_and_significance(own)
         downgrades[analysis_id] = assumption_downgrade(used, weights, primary_agrees=agrees)
-    sof, domains = grade_tables(fits, _empty(SINGLE_COLUMNS), rob, review.surrogates, extra_rob=downgrades)
+    sof, domains = grade_tables(
+        fits,
+        _empty(SINGLE_COLUMNS),
+        rob,
+        review.surrogates,
+        indirect_exposures=review.indirect_exposure_reasons,
+        extra_rob=downgrades,
+    )
 
     result.tables.update(
         {

@@ -10,8 +10,10 @@ did not make). Stated indirectness rules (ours; GRADE 8, Guyatt GH et al. J Clin
 * **surrogate outcome**: outcomes the review declares ``surrogate`` (``review.yaml``; in the ALS
   review respiratory-muscle strength and lung-function measures, which stand in for
   patient-important outcomes: function, ventilation, survival), with the declared ``surrogate_note``;
-* **indirect exposure**: professional-sport cohorts (:data:`INDIRECT_EXPOSURES`) measure
-  participation in a sport (with head impacts, doping and selection), not physical activity;
+* **indirect exposure**: a risk analysis that includes an exposure category the review declares
+  indirect (``review.yaml`` ``indirect_exposures``; in the ALS review professional-sport cohorts,
+  which measure participation in a sport, with head impacts, doping and selection, not physical
+  activity), with the declared reason; one level however many such categories it includes;
 * **secondary source**: more than :data:`SECONDARY_SOURCE_SHARE` of the weight comes from
   numbers read in another document than the study's own report.
 
@@ -41,27 +43,29 @@ from compendium.bias.grade import (
 from compendium.bias.vocabulary import CONCERN_LEVELS, DOMAIN_NOT_ASSESSED
 from compendium.meta.small_study import egger_test
 
-INDIRECT_EXPOSURES = ("professional_sport",)
 SECONDARY_SOURCE_SHARE = 0.5
 SOF_EXTRA_COLUMNS = ["question", "analysis_id", "design", "k"]
 
 
 def indirectness(
-    outcome: str, exposure_categories: set[str], secondary_share: float, surrogates: dict[str, str] | None = None
+    outcome: str,
+    exposure_categories: set[str],
+    secondary_share: float,
+    surrogates: dict[str, str] | None = None,
+    indirect_exposures: dict[str, str] | None = None,
 ) -> tuple[int, str]:
     """Levels (0-2) and reason by the stated rules (module docstring); ``surrogates`` maps the
-    review's surrogate outcome codes to their note (may be empty)."""
+    review's surrogate outcome codes to their note, ``indirect_exposures`` its indirect exposure
+    categories to the reason (:attr:`compendium.review.Review.indirect_exposure_reasons`); either may be empty."""
     reasons = []
     surrogates = surrogates or {}
+    indirect_exposures = indirect_exposures or {}
     if outcome in surrogates:
         note = f" ({surrogates[outcome]})" if surrogates[outcome] else ""
         reasons.append(f"{outcome.upper()} is a surrogate{note} for patient-important outcomes")
-    indirect = sorted(exposure_categories & set(INDIRECT_EXPOSURES))
+    indirect = sorted(exposure_categories & set(indirect_exposures))
     if indirect:
-        reasons.append(
-            "professional-sport participation is an indirect measure of physical activity "
-            "(head impacts and other exposures differ)"
-        )
+        reasons.append("; ".join(dict.fromkeys(indirect_exposures[c] for c in indirect)))
     if secondary_share > SECONDARY_SOURCE_SHARE:
         reasons.append(f"{100 * secondary_share:.0f}% of the weight from numbers read in a secondary source")
     if not reasons:
@@ -108,15 +112,22 @@ def _grade(values: dict, rob_note: str, absent: bool) -> GradeResult:
     return _mark(grade_outcome(GradeInput(**values)), rob_note, absent)
 
 
-def grade_pooled(fit: AnalysisFit, rob: RobLookup, surrogates: dict[str, str] | None = None) -> GradeResult:
-    """GRADE for one pooled analysis."""
+def grade_pooled(
+    fit: AnalysisFit,
+    rob: RobLookup,
+    surrogates: dict[str, str] | None = None,
+    indirect_exposures: dict[str, str] | None = None,
+) -> GradeResult:
+    """GRADE for one pooled analysis (``surrogates``, ``indirect_exposures``: :func:`indirectness`)."""
     a, res = fit.analysis, fit.result
     data = a.data
     weights = np.asarray(res.weights) / 100.0
     shares, rob_note = _shares(rob.column(data, a.question), weights)
     secondary = float(weights[data["secondary_source"].astype(bool).to_numpy()].sum())
     categories = set(data["exposure_category"].astype(str)) if "exposure_category" in data else set()
-    levels, reason = indirectness(a.outcome if a.question == "treatment" else "", categories, secondary, surrogates)
+    levels, reason = indirectness(
+        a.outcome if a.question == "treatment" else "", categories, secondary, surrogates, indirect_exposures
+    )
     participants = pd.to_numeric(data["participants"])
     show = np.exp if a.log_scale else (lambda x: x)
     small_study = None
@@ -209,11 +220,14 @@ def grade_tables(
     rob: RobLookup,
     surrogates: dict[str, str] | None = None,
     *,
+    indirect_exposures: dict[str, str] | None = None,
     extra_rob: dict[str, tuple[int, str]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary_of_findings, grade_domains) for every pooled analysis (the 'all' row) and every
     primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k.
     ``surrogates``: the review's surrogate outcomes and their notes (:attr:`compendium.review.Review.surrogates`);
+    ``indirect_exposures``: its indirect exposure categories and their reasons
+    (:attr:`compendium.review.Review.indirect_exposure_reasons`);
     ``extra_rob``: analysis_id -> (levels, reason) added to the risk-of-bias domain
     (:func:`add_risk_of_bias_levels`)."""
     results: list[GradeResult] = []
@@ -221,7 +235,7 @@ def grade_tables(
     counts: list[str] = []
     for fit in fits:
         a = fit.analysis
-        result = grade_pooled(fit, rob, surrogates)
+        result = grade_pooled(fit, rob, surrogates, indirect_exposures)
         if extra_rob and a.analysis_id in extra_rob:
             result = add_risk_of_bias_levels(result, *extra_rob[a.analysis_id])
         results.append(result)

@@ -113,7 +113,7 @@ def methods_record(
         },
         "risk_question": {
             "rules": risk.__doc__.split("Rules (ours, stated in ``methods.json``):")[1].strip(),
-            "overlapping_populations": {name: list(ids) for name, ids in risk.OVERLAPPING_POPULATIONS.items()},
+            "overlapping_populations": {name: list(ids) for name, ids in review.population_groups.items()},
         },
         "risk_of_bias": "stage 02 judgements used" if rob_available else ROB_ABSENT,
         "grade": {
@@ -135,7 +135,7 @@ def methods_record(
             },
             "indirectness": {
                 "surrogate_outcomes": list(review.surrogates),
-                "indirect_exposures": list(grading.INDIRECT_EXPOSURES),
+                "indirect_exposures": list(review.indirect_exposure_reasons),
                 "secondary_source_share": grading.SECONDARY_SOURCE_SHARE,
             },
             "publication_bias": f"Egger's test when k >= {grade.PUBLICATION_BIAS_MIN_K}; otherwise not assessed",

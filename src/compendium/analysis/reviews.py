@@ -14,16 +14,6 @@ from compendium.analysis.treatment import PRIMARY
 from compendium.review import Review
 from compendium.vocabulary import CONDITION_RISK, null_value
 
-#: words in a review's subgroup label that name one of our exposure categories (risk question; the
-#: ALS review's words; any declared category is also found by its code in words, :func:`_exposure`)
-EXPOSURE_WORDS: dict[str, str] = {
-    "athlete": "professional_sport",
-    "occupational": "occupational_activity",
-    "leisure": "leisure_time_activity",
-    "vigorous": "vigorous_activity",
-    "sport": "sport",
-    "unclassified": "total_activity",
-}
 COLUMNS = ["outcome", "ours", "review", "theirs", "reasons", "review_id", "outcome_label", "subgroup"]
 
 
@@ -57,22 +47,23 @@ def theirs_text(row: pd.Series) -> str:
     return "; ".join(parts) if parts else "no numbers printed"
 
 
-def _exposure(subgroup: str, categories: tuple[str, ...]) -> str | None:
-    """The exposure category a review's subgroup label names: by :data:`EXPOSURE_WORDS`, else a
-    declared category (``review.yaml`` ``exposure_categories``, not ``other``) whose code in words is
-    in the label."""
+def _exposure(subgroup: str, words: dict[str, tuple[str, ...]]) -> str | None:
+    """The exposure category a review's subgroup label names: the first category of ``words``
+    (category -> the words that name it, :attr:`compendium.review.Review.exposure_words`; ``other``
+    never) one of whose words starts a word of the label."""
     text = subgroup.lower()
-    for word, category in EXPOSURE_WORDS.items():
-        if word in text:
-            return category
-    named = (c for c in categories if c != NOT_POOLED_CATEGORY and re.search(rf"\b{c.replace('_', ' ')}\b", text))
+    named = (
+        category
+        for category, names in words.items()
+        if category != NOT_POOLED_CATEGORY and any(re.search(rf"\b{re.escape(name)}", text) for name in names)
+    )
     return next(named, None)
 
 
 def _ours(
     row: pd.Series,
     codes: tuple[str, ...],
-    categories: tuple[str, ...],
+    exposure_words: dict[str, tuple[str, ...]],
     pooled: pd.DataFrame,
     singles: pd.DataFrame,
     risk: pd.DataFrame,
@@ -80,9 +71,9 @@ def _ours(
 ) -> tuple[str, dict]:
     """Our matching result as display text, and facts for the reasons (k, measure, window, model);
     ``codes`` are our outcome codes that answer the review's outcome (:meth:`Review.compared_codes`),
-    ``categories`` the declared exposure categories."""
+    ``exposure_words`` the words that name each declared exposure category (:func:`_exposure`)."""
     if row["outcome"] == CONDITION_RISK:
-        category = _exposure(str(row["subgroup"]), categories)
+        category = _exposure(str(row["subgroup"]), exposure_words)
         if category is None:
             return "no matching analysis (exposure not identified)", {}
         matching = pooled[
@@ -172,7 +163,7 @@ def review_comparison(
         review_id = str(row["study_id"])
         name = labels.get(review_id, review_id)
         codes = inputs.review.compared_codes(str(row["outcome"]))
-        ours, facts = _ours(row, codes, inputs.review.exposure_categories, pooled, singles, risk, no_numbers)
+        ours, facts = _ours(row, codes, inputs.review.exposure_words, pooled, singles, risk, no_numbers)
         reasons = []
         if pd.notna(row["k"]):
             reasons.append(

@@ -18,8 +18,9 @@ Rules (ours, stated in ``methods.json``):
   a secondary source (so a number read in another paper's table never joins the study's own
   report), then the estimate with most cases (the whole study population rather than a
   subgroup), then an adjusted over a crude estimate, then the first listed.
-* **One study per population** (:data:`OVERLAPPING_POPULATIONS`): reports of overlapping cohorts
-  never enter the same analysis; the report with most cases, then the most recent, is used.
+* **One study per population** (the review's ``overlapping_populations``, a judgement it declares
+  in ``review.yaml``): reports of overlapping cohorts never enter the same analysis; the report with
+  most cases, then the most recent, is used.
 """
 
 from __future__ import annotations
@@ -31,14 +32,10 @@ import pandas as pd
 
 from compendium.analysis.inputs import StageInputs, as_bool
 from compendium.effects import DEFAULT_CI_LEVEL, yi_vi_from_ci
+from compendium.errors import CompendiumError
+from compendium.review import Review
 from compendium.shared import slug
 
-#: reports whose study populations overlap (our judgement from the population descriptions in
-#: observational.csv and studies.notes); at most one report per population enters an analysis
-OVERLAPPING_POPULATIONS: dict[str, tuple[str, ...]] = {
-    "Italian professional football (soccer) players": ("belli2005", "chio2005", "chio2009", "pupillo2020"),
-    "US National Football League players": ("daneshvar2021", "lehman2012"),
-}
 #: measures whose contrast is observed against expected cases
 OBSERVED_EXPECTED = ("SMR", "SIR", "PMR")
 #: comparisons that name only the control group of a case-control design (contrast not stated),
@@ -93,17 +90,34 @@ def exposure_contrast(measure: str, exposure: str, comparison: str, *, condition
     return "category_vs_reference", ""
 
 
-def population_group(study_id: str) -> str:
-    """The overlapping-population group of a study ('' when none)."""
-    for name, members in OVERLAPPING_POPULATIONS.items():
+def population_group(study_id: str, populations: dict[str, tuple[str, ...]]) -> str:
+    """The overlapping population of a study ('' when none); ``populations`` maps each population
+    to its reports' study ids (:attr:`compendium.review.Review.population_groups`)."""
+    for name, members in populations.items():
         if study_id in members:
             return name
     return ""
 
 
+def check_overlapping_populations(review: Review, study_ids: set[str]) -> None:
+    """CompendiumError naming the field of the first study of the review's ``overlapping_populations``
+    that is not one of ``study_ids`` (``studies.study_id``): a misspelt id would silently let
+    overlapping reports into the same analysis."""
+    for i, population in enumerate(review.overlapping_populations):
+        for j, study_id in enumerate(population.studies):
+            if study_id not in study_ids:
+                raise CompendiumError(
+                    f"{review.source}, field 'overlapping_populations[{i}].studies[{j}]': "
+                    f"expected a study_id of studies.csv, got {study_id!r}"
+                )
+
+
 def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
     """Every observational row with ``yi``, ``vi`` (log scale), its contrast, its analysis key and
-    whether it is pooled or shown, with the reason (:data:`RISK_COLUMNS`)."""
+    whether it is pooled or shown, with the reason (:data:`RISK_COLUMNS`). A study of the review's
+    ``overlapping_populations`` that is not in ``studies`` is a CompendiumError
+    (:func:`check_overlapping_populations`)."""
+    check_overlapping_populations(inputs.review, set(inputs.tables["studies"]["study_id"].astype(str)))
     obs = inputs.tables["observational"].copy().reset_index(drop=True)
     if obs.empty:
         return pd.DataFrame(columns=RISK_COLUMNS)
@@ -158,7 +172,7 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
             "cases": obs["cases"],
             "participants": participants,
             "secondary_source": obs["secondary_source"],
-            "population_group": obs["study_id"].map(population_group),
+            "population_group": obs["study_id"].map(lambda s: population_group(s, inputs.review.population_groups)),
             "source_id": obs["source_id"],
             "adjusted": obs["adjusted_for"].notna(),
         }

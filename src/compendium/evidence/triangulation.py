@@ -7,7 +7,7 @@ whose biases differ point the same way. Nothing is pooled here (stage 03 pools).
 
 Streams (:data:`STREAMS`): primary MR studies; the MR meta-analysis (shown, never counted as
 separate support: it reuses the primary studies); observational studies of athletes and of the
-general population; SOD1 mouse experiments. A user-supplied SNP table never enters.
+general population; animal (preclinical) experiments. A user-supplied SNP table never enters.
 
 **Units.** Every result row gets a direction (:mod:`compendium.evidence.direction`): MR rows from
 their CI, else their stated conclusion (only each study's main row per exposure counts; other
@@ -49,6 +49,8 @@ reverse causation; the other streams can support or question it but cannot estab
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from compendium.errors import CompendiumError
@@ -78,18 +80,12 @@ from compendium.evidence.direction import (
 from compendium.mr.published import CRITICAL_ITEMS, META_ANALYSIS, PRIMARY, YES, exposure_label
 from compendium.review import Question
 from compendium.shared import labels_of
-from compendium.vocabulary import MOUSE_SEX_ORDER
+from compendium.vocabulary import MOUSE_SEX_ORDER, STREAM_LABELS
 
 MR, MR_META = "mendelian_randomization", "mr_meta_analysis"
 ATHLETES, GENERAL, PRECLINICAL = "observational_athletes", "observational_general", "preclinical"
-#: streams in display order, with labels
-STREAMS: dict[str, str] = {
-    MR: "Mendelian randomization (primary studies)",
-    MR_META: "MR meta-analysis (reuses the primary MR studies; not counted separately)",
-    ATHLETES: "Observational: athletes",
-    GENERAL: "Observational: general population",
-    PRECLINICAL: "Preclinical: SOD1 mouse models",
-}
+#: streams in display order (their labels: :data:`compendium.vocabulary.STREAM_LABELS`, or the review's)
+STREAMS: tuple[str, ...] = (MR, MR_META, ATHLETES, GENERAL, PRECLINICAL)
 OBSERVATIONAL = (ATHLETES, GENERAL)
 #: observational exposure categories that are not a measure of physical activity, sport or fitness
 EXCLUDED_OBSERVATIONAL_EXPOSURES: tuple[str, ...] = ("other",)
@@ -214,10 +210,12 @@ def evidence_rows(
     studies: pd.DataFrame,
     *,
     intervention: str,
+    exposure_labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Every result row of the risk question with its stream, category, direction and whether it
     counts (module docstring); columns :data:`ROW_COLUMNS`. ``intervention`` is the review's
-    ``intervention.noun`` (the note on rows that are not counted).
+    ``intervention.noun`` (the note on rows that are not counted); ``exposure_labels`` the display
+    labels of the exposure categories (:func:`compendium.mr.published.exposure_label`).
 
     ``mr_estimates`` is the stage's MR summary (:func:`compendium.mr.published.published_estimates`;
     user-supplied rows are dropped here); the others are the stage-01 tables.
@@ -228,7 +226,7 @@ def evidence_rows(
             "stream": mr["role"].map({PRIMARY: MR, META_ANALYSIS: MR_META}),
             "study_id": mr["study_id"],
             "study": mr["study"],
-            "label": mr["exposure_category"].map(exposure_label) + ", " + mr["method"],
+            "label": mr["exposure_category"].map(lambda c: exposure_label(c, exposure_labels)) + ", " + mr["method"],
             "measure": mr["measure"],
             "estimate": mr["estimate"],
             "ci_low": mr["ci_low"],
@@ -417,15 +415,20 @@ def _evidence_text(stream: str, rows: pd.DataFrame, studies: pd.DataFrame, condi
     return f"{study_text}; " + "; ".join(parts)
 
 
-def triangulation_table(rows: pd.DataFrame, *, intervention: str, condition: str) -> pd.DataFrame:
+def triangulation_table(
+    rows: pd.DataFrame, *, intervention: str, condition: str, stream_labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """One row per stream (:data:`TRIANGULATION_COLUMNS`): evidence in words with its counts,
     direction and strength by :func:`stream_judgement`, the stated main bias, sex differences,
     then the counts themselves. Point estimates are described, never pooled. ``intervention`` and
-    ``condition`` are the review's nouns (the words of the directions and main biases)."""
+    ``condition`` are the review's nouns (the words of the directions and main biases);
+    ``stream_labels`` the streams' table labels (``stream_label``; default
+    :data:`compendium.vocabulary.STREAM_LABELS`)."""
     texts = direction_texts(condition)
     per_study = study_directions(rows)
+    labels = {**STREAM_LABELS, **(stream_labels or {})}
     out = []
-    for stream, label in STREAMS.items():
+    for stream in STREAMS:
         stream_rows = rows[rows["stream"] == stream]
         if not len(stream_rows):
             continue
@@ -444,7 +447,7 @@ def triangulation_table(rows: pd.DataFrame, *, intervention: str, condition: str
                 "strength": strength,
                 "main_bias": main_bias(stream, intervention, condition),
                 "sex_differences": _sex_differences(stream, stream_rows),
-                "stream_label": label,
+                "stream_label": labels[stream],
                 "studies": len(stream_studies),
                 "studies_harm": harm,
                 "studies_benefit": benefit,

@@ -30,6 +30,7 @@ core instrumental-variable assumptions, sensitivity analyses, data sources and m
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,29 +60,16 @@ ROLE_LABELS: dict[str, str] = {
     USER_SUPPLIED: "User-supplied SNP table (computed here; not published evidence)",
 }
 
-#: exposure categories of ``mr_estimates`` in display order, with labels (the ALS review's
-#: categories; any other category is shown as its code in words, :func:`exposure_label`)
-EXPOSURE_LABELS: dict[str, str] = {
-    "mvpa": "Moderate-to-vigorous physical activity (MVPA)",
-    "vigorous_activity": "Vigorous physical activity",
-    "strenuous_sports_or_other_exercises": "Strenuous sports or other exercises",
-    "accelerometer_activity": "Accelerometer-measured physical activity",
-    "heavy_manual_work": "Heavy manual or physical work",
-    "self_reported_activity": "Self-reported physical activity",
-    "sedentary_behaviour": "Sedentary behaviour",
-    "other": "Other or several activity measures",
-}
-
-
-def exposure_label(category: str) -> str:
-    """The display label of an exposure category: :data:`EXPOSURE_LABELS`, else the code in words.
+def exposure_label(category: str, labels: Mapping[str, str] | None = None) -> str:
+    """The display label of an exposure category: its entry in ``labels`` (the review's declared
+    labels, :attr:`compendium.review.Review.exposure_labels`), else the code in words.
 
     Examples
     --------
-    >>> exposure_label("mvpa"), exposure_label("coffee_intake")
+    >>> exposure_label("mvpa", {"mvpa": "Moderate-to-vigorous physical activity (MVPA)"}), exposure_label("coffee_intake")
     ('Moderate-to-vigorous physical activity (MVPA)', 'Coffee intake')
     """
-    return EXPOSURE_LABELS.get(str(category), str(category).replace("_", " ").capitalize())
+    return (labels or {}).get(str(category), str(category).replace("_", " ").capitalize())
 
 
 #: method codes (``mr_estimates`` vocabulary plus the engine's simple median) and labels
@@ -308,11 +296,11 @@ def _study_info(studies: pd.DataFrame, ids: pd.Series, table: str) -> pd.DataFra
     return out
 
 
-def _sort_estimates(frame: pd.DataFrame) -> pd.DataFrame:
+def _sort_estimates(frame: pd.DataFrame, exposure_order: Sequence[str]) -> pd.DataFrame:
     keys = pd.DataFrame(
         {
             "role": frame["role"].map({role: i for i, role in enumerate(ROLE_LABELS)}),
-            "exposure": frame["exposure_category"].map({c: i for i, c in enumerate(EXPOSURE_LABELS)}),
+            "exposure": frame["exposure_category"].map({c: i for i, c in enumerate(exposure_order)}),
             "year": frame["year"],
             "study": frame["study"],
             "main": ~frame["main"].astype(bool),
@@ -323,8 +311,10 @@ def _sort_estimates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[order].reset_index(drop=True)
 
 
-def annotate_estimates(frame: pd.DataFrame, *, condition: str) -> pd.DataFrame:
-    """Add ``main``, ``row_type``, ``category``, ``direction`` and ``effect`` to MR rows and order them.
+def annotate_estimates(frame: pd.DataFrame, *, condition: str, exposure_order: Sequence[str] = ()) -> pd.DataFrame:
+    """Add ``main``, ``row_type``, ``category``, ``direction`` and ``effect`` to MR rows and order them
+    (by role, then exposure category in ``exposure_order``, categories not in it last, then year,
+    study, main row first and method).
 
     ``main`` marks, per study and exposure, the row whose method comes first in
     :data:`MAIN_METHOD_PRIORITY` (the others are sensitivity analyses of the same exposure).
@@ -345,17 +335,20 @@ def annotate_estimates(frame: pd.DataFrame, *, condition: str) -> pd.DataFrame:
     out["direction_code"] = out["category"].map(CATEGORY_DIRECTION)
     out["direction"] = out["direction_code"].map(direction_texts(condition)["human"])
     out["effect"] = out.apply(effect_text, axis=1)
-    return _sort_estimates(out)
+    return _sort_estimates(out, exposure_order)
 
 
-def published_estimates(mr_estimates: pd.DataFrame, studies: pd.DataFrame, *, condition: str) -> pd.DataFrame:
+def published_estimates(
+    mr_estimates: pd.DataFrame, studies: pd.DataFrame, *, condition: str, exposure_order: Sequence[str] = ()
+) -> pd.DataFrame:
     """The MR summary: every row of ``mr_estimates`` with its study label, year and role, annotated
-    by :func:`annotate_estimates` (``condition``: the review's ``condition.noun``); columns
+    by :func:`annotate_estimates` (``condition``: the review's ``condition.noun``; ``exposure_order``:
+    the exposure categories in display order, the review's declared ``exposure_categories``); columns
     :data:`ESTIMATE_COLUMNS`."""
     info = _study_info(studies, mr_estimates["study_id"], "mr_estimates")
     out = mr_estimates.reset_index(drop=True).copy()
     out["study"], out["year"], out["role"] = info["label"], info["year"], info["role"]
-    out = annotate_estimates(out, condition=condition)
+    out = annotate_estimates(out, condition=condition, exposure_order=exposure_order)
     return out[ESTIMATE_COLUMNS]
 
 

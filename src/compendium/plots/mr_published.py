@@ -32,11 +32,11 @@ DIRECTION_COLOURS: dict[str, str] = {
 }
 
 
-def _lines(rows: pd.DataFrame) -> list[str | dict[str, Any]]:
+def _lines(rows: pd.DataFrame, exposure_labels: Mapping[str, str] | None) -> list[str | dict[str, Any]]:
     """Lines of one panel, top to bottom: an exposure header (text) or a result row (a record)."""
     lines: list[str | dict[str, Any]] = []
     for exposure, group in rows.groupby("exposure_category", sort=False):
-        header = exposure_label(str(exposure))
+        header = exposure_label(str(exposure), exposure_labels)
         if group["role"].iloc[0] == "user_supplied":
             header = str(group["exposure"].iloc[0])
         lines.append(header)
@@ -48,13 +48,16 @@ def _has_ci(row: Mapping[str, Any]) -> bool:
     return bool(pd.notna(row["estimate"]) and pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]))
 
 
-def published_mr_forest(estimates: pd.DataFrame, *, condition: str, title: str) -> Figure:
+def published_mr_forest(
+    estimates: pd.DataFrame, *, condition: str, title: str, exposure_labels: Mapping[str, str] | None = None
+) -> Figure:
     """Forest plot of the MR summary (:func:`compendium.mr.published.published_estimates`, plus
     any user-supplied rows); columns used: role, exposure_category, exposure, study, method, main,
     measure, estimate, ci_low, ci_high, direction_code, effect. ``condition`` is the review's
-    ``condition.noun`` (axis label and legend)."""
+    ``condition.noun`` (axis label and legend); ``exposure_labels`` the display labels of the
+    exposure categories (:func:`compendium.mr.published.exposure_label`)."""
     roles = [role for role in ROLE_LABELS if (estimates["role"] == role).any()]
-    panels = [(role, _lines(estimates[estimates["role"] == role])) for role in roles]
+    panels = [(role, _lines(estimates[estimates["role"] == role], exposure_labels)) for role in roles]
     heights = [len(lines) + 1.2 for _, lines in panels]
     figure = Figure(figsize=(12.5, 0.34 * sum(heights) + 1.6))
     grid = figure.add_gridspec(
@@ -163,9 +166,11 @@ def published_mr_forest(estimates: pd.DataFrame, *, condition: str, title: str) 
     return figure
 
 
-def published_mr_forest_alt(estimates: pd.DataFrame, *, intervention: str, condition: str) -> str:
+def published_mr_forest_alt(
+    estimates: pd.DataFrame, *, intervention: str, condition: str, exposure_labels: Mapping[str, str] | None = None
+) -> str:
     """Alt text of :func:`published_mr_forest`: every row with its printed result, by panel, in the
-    review's words (``intervention`` and ``condition``: its nouns)."""
+    review's words (``intervention`` and ``condition``: its nouns; ``exposure_labels`` as for the figure)."""
     parts = [
         f"Forest plot of Mendelian randomization results for {intervention} and {condition}, odds ratios on a "
         "log axis with 95% CIs; rows without an estimate are shown as text."
@@ -174,7 +179,7 @@ def published_mr_forest_alt(estimates: pd.DataFrame, *, intervention: str, condi
         rows = estimates[estimates["role"] == role]
         if len(rows):
             items = "; ".join(
-                f"{row['study']}, {_exposure_text(row, role)}, {METHOD_LABELS.get(row['method'], row['method'])}: "
+                f"{row['study']}, {_exposure_text(row, role, exposure_labels)}, {METHOD_LABELS.get(row['method'], row['method'])}: "
                 f"{row['effect']}"
                 for row in rows.to_dict(orient="records")
             )
@@ -182,8 +187,8 @@ def published_mr_forest_alt(estimates: pd.DataFrame, *, intervention: str, condi
     return " ".join(parts)
 
 
-def _exposure_text(row: Mapping[Hashable, Any], role: str) -> str:
+def _exposure_text(row: Mapping[Hashable, Any], role: str, exposure_labels: Mapping[str, str] | None) -> str:
     """The exposure as shown: its category's label, or a user-supplied row's own wording."""
     if role == "user_supplied":
         return str(row["exposure"])
-    return exposure_label(str(row["exposure_category"]))
+    return exposure_label(str(row["exposure_category"]), exposure_labels)

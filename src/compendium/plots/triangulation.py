@@ -7,6 +7,8 @@ not pooled); (C) mouse results by sex and intensity, stacked by direction. Retur
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -29,12 +31,16 @@ def triangulation_plot(
     question: str,
     intervention: str,
     condition: str,
+    stream_labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """The triangulation figure from :func:`~compendium.evidence.triangulation.evidence_rows`,
     :func:`~compendium.evidence.triangulation.triangulation_table` and
     :func:`~compendium.evidence.triangulation.preclinical_counts`, in the review's words:
-    ``question`` (the risk question's text, in the title), ``intervention`` and ``condition`` (its nouns)."""
+    ``question`` (the risk question's text, in the title), ``intervention`` and ``condition`` (its nouns),
+    ``stream_labels`` the streams' short labels (axes and panel C's title; default
+    :data:`compendium.vocabulary.STREAM_SHORT_LABELS`)."""
     texts = direction_texts(condition)
+    short_labels = {**STREAM_SHORT_LABELS, **(stream_labels or {})}
     figure = Figure(figsize=(17, 6.8))
     grid = figure.add_gridspec(
         1, 3, width_ratios=[1.05, 1.2, 1.0], wspace=0.55, left=0.09, right=0.98, top=0.84, bottom=0.2
@@ -78,7 +84,7 @@ def triangulation_plot(
         left += counts
     for y, stream in enumerate(streams):
         axes.text(left[y] + 0.2, y, table.loc[stream, "strength"], va="center", fontsize=8.5, style="italic")
-    axes.set_yticks(positions, [STREAM_SHORT_LABELS.get(s, s) for s in streams], fontsize=9)
+    axes.set_yticks(positions, [short_labels.get(s, s) for s in streams], fontsize=9)
     axes.set_xlim(0, left.max() + 3.5)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("Number of studies (direction of each study's counted results)")
@@ -112,7 +118,7 @@ def triangulation_plot(
     axes.xaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
     axes.xaxis.set_minor_formatter(NullFormatter())
-    axes.set_yticks(range(len(ratio_streams)), [STREAM_SHORT_LABELS.get(s, s) for s in ratio_streams], fontsize=9)
+    axes.set_yticks(range(len(ratio_streams)), [short_labels.get(s, s) for s in ratio_streams], fontsize=9)
     axes.set_ylim(-0.6, len(ratio_streams) - 0.4)
     axes.set_xlabel("Ratio estimate (OR, HR, SMR, SIR; log scale, 95% CI)")
     axes.set_title("B. Every counted estimate with a CI (not pooled)", loc="left", fontsize=10)
@@ -135,7 +141,7 @@ def triangulation_plot(
     axes.set_yticks(positions, labels, fontsize=8.5)
     axes.set_xlabel("Number of mouse results")
     axes.set_ylabel(f"Sex · {intervention} intensity")
-    axes.set_title("C. SOD1 mice by sex and intensity", loc="left", fontsize=10)
+    axes.set_title(f"C. {short_labels[PRECLINICAL]} by sex and intensity", loc="left", fontsize=10)
     axes.legend(
         handles=[
             Patch(color=DIRECTION_COLOURS[code], label=name.replace("_", " "))

@@ -35,7 +35,6 @@ CERTAINTY_MEANINGS: dict[str, str] = {
     "low": "the true effect may be substantially different from the estimate",
     "very low": "the true effect is likely to be substantially different from the estimate",
 }
-STREAM_LABELS: dict[str, str] = {**vocabulary.STREAM_LABELS, consensus.ALL_STREAMS: "all studies"}
 MOUSE_DIRECTIONS = ("benefit", "no_effect", "harm", "mixed")
 #: GRADE rule thresholds printed in the methods (names of compendium.bias.grade constants)
 GRADE_THRESHOLDS = (
@@ -156,8 +155,15 @@ def _missing(stage: str, name: str) -> str:
 # --- sections --------------------------------------------------------------------------------------
 
 
-def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str]) -> dict:
-    """Bars (plain and weighted) per stream for one question, plus the sentence with the leading conclusion."""
+def stream_texts(review: Review) -> dict[str, str]:
+    """stream -> its words in running text (the review's ``stream_labels``, else the generic ones),
+    and the consensus meter's all-streams row."""
+    return {**review.stream_labels_of("text"), consensus.ALL_STREAMS: "all studies"}
+
+
+def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str], stream_words: dict[str, str]) -> dict:
+    """Bars (plain and weighted) per stream for one question, plus the sentence with the leading
+    conclusion; ``stream_words``: the streams' words (:func:`stream_texts`)."""
     rows = meter[meter["question"] == question]
     bars = []
     streams = list(dict.fromkeys(rows["stream"]))
@@ -178,7 +184,7 @@ def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str]) -> d
             ]
             bars.append(
                 {
-                    "stream": STREAM_LABELS.get(stream, stream.replace("_", " ")),
+                    "stream": stream_words.get(stream, stream.replace("_", " ")),
                     "weighted": weighted,
                     "total": int(group["stream_studies"].iloc[0]),
                     "total_weight": format_value(float(group["stream_weight"].iloc[0])),
@@ -199,7 +205,7 @@ def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str]) -> d
         )
     legend = [{"conclusion": c, "label": labels[c]} for c in consensus.CONCLUSIONS[question]]
     table = rows.assign(
-        stream=rows["stream"].map(lambda s: STREAM_LABELS.get(s, s)), conclusion=rows["conclusion"].map(labels)
+        stream=rows["stream"].map(lambda s: stream_words.get(s, s)), conclusion=rows["conclusion"].map(labels)
     )
     return {
         "bars": bars,
@@ -306,7 +312,7 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                 "its evidence streams have no studies in the data, or the stage that answers it did not run.",
                 "certainty_summary": certainty_summary(certainty),
                 "safety": safety,
-                "meter": _meter_view(meter, key, meter_labels),
+                "meter": _meter_view(meter, key, meter_labels, stream_texts(review)),
                 "certainty": certainty,
                 "sof_missing": sof[key] is None,
             }
@@ -778,10 +784,11 @@ def flatten(value: object, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, format_value(value))]
 
 
-def _evidence_index(results: ResultSet) -> list[dict]:
+def _evidence_index(results: ResultSet, review: Review) -> list[dict]:
     studies = results.required(INGEST, "studies")
     sources = results.required(INGEST, "sources").set_index("source_id")
     order = {s: i for i, s in enumerate(STREAM_ORDER)}
+    stream_words = stream_texts(review)
     studies = studies.assign(order=studies["stream"].map(order).fillna(len(order))).sort_values(
         ["question", "order", "year", "study_id"]
     )
@@ -794,7 +801,7 @@ def _evidence_index(results: ResultSet) -> list[dict]:
                 "label": row.label,
                 "year": format_value(row.year),
                 "question": row.question,
-                "stream": STREAM_LABELS.get(str(row.stream), str(row.stream)),
+                "stream": stream_words.get(str(row.stream), str(row.stream)),
                 "design": row.design,
                 "citation": "" if source is None else format_value(source["citation"]),
                 "doi": "" if source is None or pd.isna(source.get("doi")) else str(source["doi"]),
@@ -955,7 +962,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
         "methods": _methods(results),
         "provenance": provenance,
         "notebooks": results.notebooks,
-        "evidence_index": _evidence_index(results),
+        "evidence_index": _evidence_index(results, review),
     }
 
 

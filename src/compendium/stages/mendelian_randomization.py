@@ -61,7 +61,10 @@ def run(
     tables = {name: read_table(results_dir, INGEST, name) for name in INPUTS}
     nouns = {"intervention": review.exposure, "condition": review.condition}  # the risk question's words
     question = review.question_for_role("risk")
-    estimates = published_estimates(tables["mr_estimates"], tables["studies"], condition=review.condition)
+    exposure_labels = review.exposure_labels  # the declared display labels of the exposure categories
+    estimates = published_estimates(
+        tables["mr_estimates"], tables["studies"], condition=review.condition, exposure_order=review.exposure_category_ids
+    )
     design = design_table(tables["mr_studies"], tables["studies"], estimates)
     result.accounting.append(account(STAGE, "mr_estimates", len(tables["mr_estimates"]), len(estimates), 0))
     intercepts = None
@@ -77,11 +80,11 @@ def run(
     mr_title = f"Published MR estimates: {review.exposure} and {review.condition}"
     if len(estimates):
         save_figure(
-            published_mr_forest(estimates, condition=review.condition, title=mr_title),
+            published_mr_forest(estimates, condition=review.condition, title=mr_title, exposure_labels=exposure_labels),
             output_dir,
             "mr_published_forest",
             title=mr_title,
-            alt=published_mr_forest_alt(estimates, **nouns),
+            alt=published_mr_forest_alt(estimates, **nouns, exposure_labels=exposure_labels),
         )
         result.figures.append("mr_published_forest")
     else:
@@ -101,11 +104,16 @@ def run(
             tables["preclinical"],
             tables["studies"],
             intervention=review.exposure,
+            exposure_labels=exposure_labels,
         )
         if len(estimates) or len(tables["observational"]) or len(tables["preclinical"])
         else pd.DataFrame(columns=ROW_COLUMNS)
     )
-    triangulation = triangulation_table(rows, **nouns) if len(rows) else pd.DataFrame(columns=TRIANGULATION_COLUMNS)
+    triangulation = (
+        triangulation_table(rows, **nouns, stream_labels=review.stream_labels_of("label"))
+        if len(rows)
+        else pd.DataFrame(columns=TRIANGULATION_COLUMNS)
+    )
     mouse_counts = (
         preclinical_counts(tables["preclinical"])
         if len(tables["preclinical"])
@@ -116,7 +124,14 @@ def run(
     result.table(output_dir, "preclinical_counts", mouse_counts)
     if len(triangulation):
         save_figure(
-            triangulation_plot(rows, triangulation, mouse_counts, question=question.text if question else "", **nouns),
+            triangulation_plot(
+                rows,
+                triangulation,
+                mouse_counts,
+                question=question.text if question else "",
+                **nouns,
+                stream_labels=review.stream_labels_of("short"),
+            ),
             output_dir,
             "triangulation",
             title="Triangulation: MR, observational and animal evidence",
