@@ -136,7 +136,8 @@ class GuidanceTopic:
 class ExposureCategory:
     id: str
     label: str  # display label
-    words: tuple[str, ...]  # lower-case words that name it in a published review's subgroup text (last: the id in words)
+    #: lower-case words that name it in a published review's subgroup text (the last: the id in words)
+    words: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -448,7 +449,7 @@ def _exposure_categories(c: _Checker, raw: object) -> tuple[ExposureCategory, ..
 
 
 def _indirect_exposures(c: _Checker, raw: object, categories: tuple[str, ...]) -> tuple[IndirectExposure, ...]:
-    indirect = []
+    indirect: list[IndirectExposure] = []
     for i, entry in enumerate(c.sequence(raw, "indirect_exposures")):
         field = f"indirect_exposures[{i}]"
         item = c.mapping(entry, field)
@@ -574,7 +575,8 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
     )
     exposures = _exposure_categories(c, data.get("exposure_categories"))
     risk_outcomes = tuple(
-        c.identifier(t, f"risk_outcomes[{i}]") for i, t in enumerate(c.sequence(data.get("risk_outcomes"), "risk_outcomes"))
+        c.identifier(t, f"risk_outcomes[{i}]")
+        for i, t in enumerate(c.sequence(data.get("risk_outcomes"), "risk_outcomes"))
     )
     subgroup = data.get("subgroup")
     if subgroup is not None:

@@ -60,14 +60,15 @@ ROLE_LABELS: dict[str, str] = {
     USER_SUPPLIED: "User-supplied SNP table (computed here; not published evidence)",
 }
 
+
 def exposure_label(category: str, labels: Mapping[str, str] | None = None) -> str:
     """The display label of an exposure category: its entry in ``labels`` (the review's declared
     labels, :attr:`compendium.review.Review.exposure_labels`), else the code in words.
 
     Examples
     --------
-    >>> exposure_label("mvpa", {"mvpa": "Moderate-to-vigorous physical activity (MVPA)"}), exposure_label("coffee_intake")
-    ('Moderate-to-vigorous physical activity (MVPA)', 'Coffee intake')
+    >>> exposure_label("mvpa", {"mvpa": "Moderate-to-vigorous activity"}), exposure_label("coffee_intake")
+    ('Moderate-to-vigorous activity', 'Coffee intake')
     """
     return (labels or {}).get(str(category), str(category).replace("_", " ").capitalize())
 

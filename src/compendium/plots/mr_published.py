@@ -179,8 +179,8 @@ def published_mr_forest_alt(
         rows = estimates[estimates["role"] == role]
         if len(rows):
             items = "; ".join(
-                f"{row['study']}, {_exposure_text(row, role, exposure_labels)}, {METHOD_LABELS.get(row['method'], row['method'])}: "
-                f"{row['effect']}"
+                f"{row['study']}, {_exposure_text(row, role, exposure_labels)}, "
+                f"{METHOD_LABELS.get(row['method'], row['method'])}: {row['effect']}"
                 for row in rows.to_dict(orient="records")
             )
             parts.append(f"{ROLE_LABELS[role]}: {items}.")

@@ -63,7 +63,10 @@ def run(
     question = review.question_for_role("risk")
     exposure_labels = review.exposure_labels  # the declared display labels of the exposure categories
     estimates = published_estimates(
-        tables["mr_estimates"], tables["studies"], condition=review.condition, exposure_order=review.exposure_category_ids
+        tables["mr_estimates"],
+        tables["studies"],
+        condition=review.condition,
+        exposure_order=review.exposure_category_ids,
     )
     design = design_table(tables["mr_studies"], tables["studies"], estimates)
     result.accounting.append(account(STAGE, "mr_estimates", len(tables["mr_estimates"]), len(estimates), 0))
