@@ -10,6 +10,7 @@ Q-between: Borenstein et al. 2009, ch. 19; log-scale SE from a 95% CI: Cochrane 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from compendium.analysis.inputs import ROB_ABSENT_REASON, StageInputs
 from compendium.analysis.reviews import review_comparison
 from compendium.analysis.rob import RobLookup
 from compendium.errors import CompendiumError
+from compendium.review import OverlappingPopulation
 from compendium.vocabulary import CONDITION_RISK
 from synthetic_review import SYNTHETIC_REVIEW
 
@@ -533,8 +535,15 @@ def test_risk_rows_one_per_study_primary_over_secondary_and_never_meta_analyses(
     assert analyses[0].outcome == CONDITION_RISK and analyses[0].label.startswith("gout risk: ")
 
 
-def test_overlapping_populations_enter_an_analysis_once(monkeypatch):
-    monkeypatch.setattr(risk, "OVERLAPPING_POPULATIONS", {"fixture cohort": ("c1", "c2")})
+#: a SYNTHETIC review that declares c1 and c2 reports of one population (review.yaml overlapping_populations)
+OVERLAP_REVIEW = replace(
+    SYNTHETIC_REVIEW,
+    overlapping_populations=(OverlappingPopulation("fixture cohort", ("c1", "c2")),),
+    source="review.yaml",
+)
+
+
+def test_overlapping_populations_enter_an_analysis_once():
     kw = {
         "population_type": "athletes",
         "design": "cohort",
@@ -546,9 +555,22 @@ def test_overlapping_populations_enter_an_analysis_once(monkeypatch):
         _obs("c2", "extension", "SMR", 6.4, 2.8, 12.7, cases=8, **kw),
         _obs("c3", "other cohort", "SMR", 4.0, 2.6, 5.7, cases=28, **kw),
     ]
-    table = risk.risk_estimates(synthetic_inputs([], [], observational=obs))
+    table = risk.risk_estimates(synthetic_inputs([], [], observational=obs, review=OVERLAP_REVIEW))
     assert set(table.loc[table["status"] == "pooled", "study_id"]) == {"c2", "c3"}
     assert "population overlaps Fixture c2" in table.set_index("study_id").loc["c1", "reason"]
+    assert table.set_index("study_id").loc["c1", "population_group"] == "fixture cohort"
+    # without the declaration the three reports are three studies
+    undeclared = risk.risk_estimates(synthetic_inputs([], [], observational=obs))
+    assert set(undeclared.loc[undeclared["status"] == "pooled", "study_id"]) == {"c1", "c2", "c3"}
+
+
+def test_an_overlapping_population_naming_an_unknown_study_stops_the_stage():
+    obs = [_obs("c1", "overall", "SMR", 6.0, 2.0, 15.0), _obs("c3", "other cohort", "SMR", 4.0, 2.6, 5.7)]
+    with pytest.raises(CompendiumError) as error:
+        risk.risk_estimates(synthetic_inputs([], [], observational=obs, review=OVERLAP_REVIEW))
+    assert str(error.value) == (
+        "review.yaml, field 'overlapping_populations[0].studies[1]': expected a study_id of studies.csv, got 'c2'"
+    )
 
 
 # --- GRADE and review comparison --------------------------------------------------------------------
@@ -578,7 +600,13 @@ def test_indirectness_rules():
     assert grading.indirectness("mep", set(), 0.0) == (0, "")  # a review that declares no surrogate
     assert grading.indirectness("alsfrs_r", set(), 0.0) == (0, "")
     levels, reason = grading.indirectness("", {"professional_sport"}, 0.8)
-    assert levels == 2 and "secondary source" in reason
+    assert levels == 1 and "secondary source" in reason  # no indirect exposure declared
+    declared = {"professional_sport": "sport is an indirect measure", "occupation": "job title only"}
+    levels, reason = grading.indirectness("", {"professional_sport", "sport"}, 0.8, indirect_exposures=declared)
+    assert levels == 2 and reason.startswith("Sport is an indirect measure; 80% of the weight")
+    # several indirect categories in one analysis: one level, every reason
+    levels, reason = grading.indirectness("", {"professional_sport", "occupation"}, 0.0, indirect_exposures=declared)
+    assert (levels, reason) == (1, "Job title only; sport is an indirect measure.")
 
 
 def test_review_comparison_states_trial_sets_and_measures():

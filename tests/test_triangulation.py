@@ -296,6 +296,15 @@ def test_figures_and_alt_text(evidence):
     figure = triangulation_plot(rows, table, counts, question="Does coffee cause gout?", **NOUNS)
     assert isinstance(figure, Figure) and len(figure.axes) == 3
     assert all(axes.get_title(loc="left") and axes.get_xlabel() for axes in figure.axes)
+    assert figure.axes[2].get_title(loc="left") == "C. Animal models by sex and intensity"  # the generic label
+    assert table.set_index("stream").loc["preclinical", "stream_label"] == "Preclinical: animal models"
+    declared = triangulation_plot(
+        rows, table, counts, question="", **NOUNS, stream_labels={"preclinical": "Rat models"}
+    )  # a review's short label (review.yaml stream_labels)
+    assert declared.axes[2].get_title(loc="left") == "C. Rat models by sex and intensity"
+    assert "Rat models" in [label.get_text() for label in declared.axes[0].get_yticklabels()]
+    relabelled = triangulation_table(rows, **NOUNS, stream_labels={"preclinical": "Preclinical: rat models"})
+    assert relabelled.set_index("stream").loc["preclinical", "stream_label"] == "Preclinical: rat models"
     alt = triangulation_alt(table, counts)
     assert "Observational: athletes: 2 studies (2 harm or higher risk" in alt and "2 above 1" in alt
     forest = published_mr_forest(estimates, condition="gout", title="Published MR estimates: coffee and gout")
@@ -305,4 +314,6 @@ def test_figures_and_alt_text(evidence):
     assert any(t.startswith("p = 0.02; stated: causal increase") for t in texts)  # a text row, not a point
     forest_alt = published_mr_forest_alt(estimates, **NOUNS)
     assert forest_alt.startswith("Forest plot of Mendelian randomization results for coffee and gout")
-    assert "A 2020, Moderate-to-vigorous physical activity (MVPA), IVW: OR 1.5 (1.1 to 2); p = 0.01" in forest_alt
+    assert "A 2020, Mvpa, IVW: OR 1.5 (1.1 to 2); p = 0.01" in forest_alt  # no declared label: the code in words
+    labelled = published_mr_forest_alt(estimates, **NOUNS, exposure_labels={"mvpa": "Moderate-to-vigorous activity"})
+    assert "A 2020, Moderate-to-vigorous activity, IVW: OR 1.5 (1.1 to 2); p = 0.01" in labelled

@@ -70,7 +70,7 @@ def test_curated_risk_analyses_never_double_count(curated):
         assert not groups.duplicated().any()
         assert (rows["design"] != "meta_analysis").all()
     ids = set(inputs.tables["studies"]["study_id"])
-    assert all(i in ids for members in risk.OVERLAPPING_POPULATIONS.values() for i in members)
+    assert all(i in ids for members in REVIEW.population_groups.values() for i in members)
 
 
 def test_curated_overlap_notes_are_covered_by_the_declared_populations(curated):
@@ -83,9 +83,8 @@ def test_curated_overlap_notes_are_covered_by_the_declared_populations(curated):
         if re.search(r"overlap|same .*cohort", str(text), re.IGNORECASE):
             for label, other in labels.items():
                 if label in str(text) and other != study_id:
-                    assert risk.population_group(study_id) and risk.population_group(study_id) == risk.population_group(
-                        other
-                    ), (study_id, other)
+                    group = risk.population_group(study_id, REVIEW.population_groups)
+                    assert group and group == risk.population_group(other, REVIEW.population_groups), (study_id, other)
 
 
 def test_curated_stage_tables_are_deterministic(curated):
@@ -97,7 +96,13 @@ def test_curated_stage_tables_are_deterministic(curated):
             pooling.fit_analysis(a, method="REML", test="knha", level=95.0, subgroup="intervention_type")
             for a in analyses
         ]
-        sof, _ = grading.grade_tables(fits, built.singles, RobLookup(inputs), REVIEW.surrogates)
+        sof, _ = grading.grade_tables(
+            fits,
+            built.singles,
+            RobLookup(inputs),
+            REVIEW.surrogates,
+            indirect_exposures=REVIEW.indirect_exposure_reasons,
+        )
         return pooling.pooled_table(fits).to_csv(), sof.to_csv()
 
     assert run() == run()
