@@ -1,7 +1,9 @@
 """The risk path speaks the review's words: a SYNTHETIC risk review ("does coffee cause gout?";
 tests/synthetic_packages.py writes the package; every number is invented, not evidence) runs
 through stages 01, 03, 04 and 05, and no table, figure title, alt text or report page says "ALS",
-"amyotrophic" or "exercise", while the declared nouns and question appear."""
+"amyotrophic", "exercise" or "SOD1", while the declared nouns and question appear, and its declared
+judgements and labels (an overlapping population, an indirect exposure, a stream label, an exposure
+category's label and words) take effect."""
 
 from __future__ import annotations
 
@@ -28,13 +30,21 @@ questions:
   - id: risk
     text: "Does coffee cause gout (synthetic)?"
     streams: [observational_general, mendelian_randomization, review]
-exposure_categories: [coffee_intake, other]
+exposure_categories:
+  - {id: coffee_intake, label: "Coffee (cups per day)", words: [coffee]}
+  - other
+indirect_exposures:
+  - {category: coffee_intake, reason: "cups of coffee are an indirect measure of caffeine dose"}
+overlapping_populations:
+  - {population: "Synthetic town cohort", studies: [c2, c4]}
+stream_labels:
+  observational_general: {label: "Observational: adult cohorts", short: "Adult cohorts", text: "adult cohort studies"}
 outcomes:
   - {id: condition_risk, label: "gout risk", unit: "", surrogate: false}
 stages: [01_ingest, 03_meta_analysis, 04_mendelian_randomization, 05_consensus_report]
 """
 #: words of the ALS review that must not leak into another review's outputs
-FORBIDDEN = re.compile(r"\b(ALS|amyotrophic|exercise)\b", re.IGNORECASE)
+FORBIDDEN = re.compile(r"\b(ALS|amyotrophic|exercise|SOD1)\b", re.IGNORECASE)
 SYNTHETIC = {"source_id": SOURCE["source_id"], "locator": "synthetic"}
 
 
@@ -50,7 +60,9 @@ def _study(study_id: str, stream: str, design: str, year: int) -> dict:
     }
 
 
-def _cohort(study_id: str, estimate: float, low: float, high: float, comparison: str = "lowest intake") -> dict:
+def _cohort(
+    study_id: str, estimate: float, low: float, high: float, comparison: str = "lowest intake", cases: int = 100
+) -> dict:
     return {
         "study_id": study_id,
         "estimate_label": "highest vs lowest intake",
@@ -65,7 +77,7 @@ def _cohort(study_id: str, estimate: float, low: float, high: float, comparison:
         "ci_low": low,
         "ci_high": high,
         "ci_level": 95,
-        "cases": 100,
+        "cases": cases,
         "sex": "both",
         "secondary_source": "false",
         **SYNTHETIC,
@@ -73,8 +85,9 @@ def _cohort(study_id: str, estimate: float, low: float, high: float, comparison:
 
 
 def gout_rows() -> dict[str, list[dict]]:
-    """Three synthetic cohorts (one whose comparison names only the people 'without gout'), two
-    synthetic MR studies and one synthetic review result of the risk outcome."""
+    """Four synthetic cohorts (one whose comparison names only the people 'without gout'; c2 and c4
+    report on one population), two synthetic MR studies and one synthetic review result of the risk
+    outcome."""
     mr = [("mr1", 1.30, 1.10, 1.54), ("mr2", 1.20, 1.05, 1.37)]
     return {
         "sources": [SOURCE],
@@ -82,6 +95,7 @@ def gout_rows() -> dict[str, list[dict]]:
             _study("c1", "observational_general", "prospective cohort", 2015),
             _study("c2", "observational_general", "prospective cohort", 2017),
             _study("c3", "observational_general", "case-control", 2019),
+            _study("c4", "observational_general", "prospective cohort", 2020),
             _study("mr1", "mendelian_randomization", "two-sample MR", 2021),
             _study("mr2", "mendelian_randomization", "two-sample MR", 2022),
             _study("rev1", "review", "systematic review and meta-analysis", 2023),
@@ -90,6 +104,7 @@ def gout_rows() -> dict[str, list[dict]]:
             _cohort("c1", 1.40, 1.10, 1.78),
             _cohort("c2", 1.25, 1.02, 1.53),
             _cohort("c3", 1.60, 1.00, 2.56, comparison="people without gout"),
+            _cohort("c4", 1.30, 1.08, 1.56, cases=180),
         ],
         "mr_studies": [{"study_id": study_id, **SYNTHETIC} for study_id, *_ in mr],
         "mr_estimates": [
@@ -112,7 +127,7 @@ def gout_rows() -> dict[str, list[dict]]:
                 "study_id": "rev1",
                 "outcome": CONDITION_RISK,
                 "outcome_label": "gout risk (RR)",
-                "subgroup": "coffee intake",
+                "subgroup": "coffee drinkers",  # found by the category's declared word
                 "k": 3,
                 "measure": "RR",
                 "estimate": 1.3,
@@ -171,7 +186,7 @@ def test_the_declared_nouns_and_question_appear(gout):
     risk = pd.read_csv(results / "03_meta_analysis" / "tables" / "risk_estimates.csv").set_index("study_id")
     assert risk.loc["c3", "contrast"] == "not_stated"  # 'people without gout' names only the controls
     comparison = pd.read_csv(results / "03_meta_analysis" / "tables" / "review_comparison.csv")
-    assert comparison.loc[0, "ours"].startswith("RR ")  # the review's 'coffee intake' found our analysis
+    assert comparison.loc[0, "ours"].startswith("RR ")  # the review's 'coffee drinkers' found our analysis
     triangulation = pd.read_csv(results / "04_mendelian_randomization" / "tables" / "triangulation.csv")
     mr = triangulation.set_index("stream").loc["mendelian_randomization"]
     assert mr["direction"] == "higher gout risk" and "variants for coffee drinking may act on gout" in mr["main_bias"]
@@ -185,3 +200,34 @@ def test_the_declared_nouns_and_question_appear(gout):
     assert "coffee drinking increases gout risk" in html  # the risk meter's labels use the exposure
     for word in ("gout", "coffee"):
         assert word in html
+
+
+def test_the_declared_judgements_and_labels_take_effect(gout):
+    results, html = gout
+    tables = results / "03_meta_analysis" / "tables"
+    risk = pd.read_csv(tables / "risk_estimates.csv").set_index("study_id")
+    # overlapping_populations: c2 and c4 report on one population; c4 (more cases) is used
+    assert risk.loc["c2", "population_group"] == "Synthetic town cohort"
+    assert risk.loc["c2", "status"] == "shown" and "population overlaps Synthetic C4" in risk.loc["c2", "reason"]
+    assert set(risk.index[risk["status"] == "pooled"]) == {"c1", "c4"}
+    methods = json.loads((tables / "methods.json").read_text(encoding="utf-8"))
+    assert methods["risk_question"]["overlapping_populations"] == {"Synthetic town cohort": ["c2", "c4"]}
+    assert methods["grade"]["indirectness"]["indirect_exposures"] == ["coffee_intake"]
+    # indirect_exposures: GRADE rates the pooled risk analysis down for indirectness, with the declared reason
+    domains = pd.read_csv(tables / "grade_domains.csv")
+    indirect = domains[(domains["domain"] == "indirectness") & domains["outcome"].str.startswith("gout risk")]
+    assert len(indirect) and (indirect["final"] == 1).all()
+    assert indirect["explanation"].str.contains("Cups of coffee are an indirect measure of caffeine dose").all()
+    # stream_labels: the table label, the figure's axis label and the running text
+    triangulation = pd.read_csv(results / "04_mendelian_randomization" / "tables" / "triangulation.csv")
+    labels = triangulation.set_index("stream")["stream_label"]
+    assert labels["observational_general"] == "Observational: adult cohorts"
+    assert labels["mendelian_randomization"] == "Mendelian randomization (primary studies)"  # a generic default
+    assert "adult cohort studies" in html
+    # the exposure category's label: MR rows and the forest plot's alt text
+    rows = pd.read_csv(results / "04_mendelian_randomization" / "tables" / "triangulation_rows.csv")
+    assert (
+        rows.loc[rows["stream"] == "mendelian_randomization", "label"].str.startswith("Coffee (cups per day), ").all()
+    )
+    figures = json.loads((results / "04_mendelian_randomization" / "figures.json").read_text(encoding="utf-8"))
+    assert "Synthetic Mr1, Coffee (cups per day), IVW" in figures["mr_published_forest"]["alt"]

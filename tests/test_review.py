@@ -60,6 +60,58 @@ from synthetic_review import DECLARATION, synthetic_review
             {"outcomes": [{"id": "a", "label": "A", "compared_with": ["A-1"]}]},
             "field 'outcomes[0].compared_with[0]': expected an identifier",
         ),
+        ({"exposure_categories": ["a", "Bad"]}, "field 'exposure_categories[1]': expected an identifier"),
+        ({"exposure_categories": [{"label": "A"}]}, "field 'exposure_categories[0].id': expected an identifier"),
+        ({"exposure_categories": [{"id": "a", "label": ""}]}, "field 'exposure_categories[0].label': expected a non"),
+        ({"exposure_categories": [{"id": "a", "words": "x"}]}, "field 'exposure_categories[0].words': expected a list"),
+        ({"exposure_categories": [{"id": "a", "words": [3]}]}, "field 'exposure_categories[0].words[0]': expected a"),
+        ({"exposure_categories": [{"id": "a", "colour": 1}]}, "field 'exposure_categories[0].colour': expected one of"),
+        ({"exposure_categories": ["a", {"id": "a"}]}, "field 'exposure_categories[1].id': expected an id not used"),
+        (
+            {"exposure_categories": ["a"], "indirect_exposures": [{"category": "b", "reason": "r"}]},
+            "field 'indirect_exposures[0].category': expected a category declared under exposure_categories, got 'b'",
+        ),
+        ({"indirect_exposures": [{"category": "a"}]}, "field 'indirect_exposures[0].reason': expected a non-empty"),
+        (
+            {"indirect_exposures": [{"category": "a", "reason": "r"}, {"category": "a", "reason": "s"}]},
+            "field 'indirect_exposures[1].category': expected a category not listed before",
+        ),
+        ({"indirect_exposures": {"a": "r"}}, "field 'indirect_exposures': expected a list"),
+        (
+            {"overlapping_populations": [{"population": "P", "studies": ["s1"]}]},
+            "field 'overlapping_populations[0].studies': expected at least two study ids",
+        ),
+        (
+            {"overlapping_populations": [{"population": "P", "studies": ["s1", 2005]}]},
+            "field 'overlapping_populations[0].studies[1]': expected a non-empty text, got 2005",
+        ),
+        (
+            {
+                "overlapping_populations": [
+                    {"population": "P", "studies": ["s1", "s2"]},
+                    {"population": "Q", "studies": ["s3", "s1"]},
+                ]
+            },
+            "field 'overlapping_populations[1].studies[1]': expected a study id in one population only",
+        ),
+        ({"overlapping_populations": [{"studies": ["a", "b"]}]}, "field 'overlapping_populations[0].population'"),
+        (
+            {"overlapping_populations": [{"population": "P", "studies": ["a", "b"], "why": "x"}]},
+            "field 'overlapping_populations[0].why': expected one of the known keys population, studies",
+        ),
+        (
+            {"stream_labels": {"mice": {"label": "M"}}},
+            "field 'stream_labels.mice': expected an evidence stream, one of rct,",
+        ),
+        ({"stream_labels": {"preclinical": "M"}}, "field 'stream_labels.preclinical': expected a mapping"),
+        (
+            {"stream_labels": {"preclinical": {"short": ""}}},
+            "field 'stream_labels.preclinical.short': expected a non-empty text",
+        ),
+        (
+            {"stream_labels": {"preclinical": {"title": "x"}}},
+            "field 'stream_labels.preclinical.title': expected one of the known keys label, short, text",
+        ),
     ],
 )
 def test_bad_fields_are_named(changes, message):
@@ -82,6 +134,44 @@ def test_defaults_and_derived_values():
     closed = synthetic_review(time_windows=[{"label": "up to 12 weeks", "upper_weeks": 12}])
     assert [w.label for w in closed.time_windows] == ["up to 12 weeks", "over 12 weeks"]  # an open window is added
     assert synthetic_review(time_windows=[]).time_windows == ()
+
+
+def test_risk_judgements_and_labels_are_declared():
+    review = synthetic_review(
+        exposure_categories=[
+            "coffee_intake",
+            {"id": "caffeine", "label": "Caffeine (any source)", "words": ["Caffeinated"]},
+            "other",
+        ],
+        indirect_exposures=[{"category": "caffeine", "reason": "caffeine is not coffee"}],
+        overlapping_populations=[{"population": "One cohort", "studies": ["c1", "c2"]}],
+        stream_labels={"preclinical": {"short": "Rat models"}},
+    )
+    assert review.exposure_category_ids == ("coffee_intake", "caffeine", "other")  # plain ids still work
+    assert review.exposure_labels == {
+        "coffee_intake": "Coffee intake",
+        "caffeine": "Caffeine (any source)",
+        "other": "Other",
+    }
+    assert review.exposure_words["caffeine"] == ("caffeinated", "caffeine")  # declared words, then the id in words
+    assert review.exposure_words["coffee_intake"] == ("coffee intake",)
+    assert review.indirect_exposure_reasons == {"caffeine": "caffeine is not coffee"}
+    assert review.population_groups == {"One cohort": ("c1", "c2")}
+    preclinical = review.stream_label("preclinical")
+    assert (preclinical.label, preclinical.short, preclinical.text) == (
+        "Preclinical: animal models",  # the generic defaults where the review declares none
+        "Rat models",
+        "animal studies",
+    )
+    assert review.stream_labels_of("short")["preclinical"] == "Rat models"
+    plain = synthetic_review()  # nothing declared: no judgement, generic labels
+    assert plain.indirect_exposures == () and plain.overlapping_populations == ()
+    assert plain.stream_labels_of("label")["preclinical"] == "Preclinical: animal models"
+    assert plain.stream_labels_of("short")["preclinical"] == "Animal models"
+    # any category may be declared indirect when exposure_categories is empty (free text)
+    assert synthetic_review(indirect_exposures=[{"category": "x", "reason": "r"}]).indirect_exposure_reasons == {
+        "x": "r"
+    }
 
 
 def test_vocabularies_fill_the_marked_fields():
