@@ -14,7 +14,7 @@ from compendium import vocabulary
 from compendium.bias import grade
 from compendium.bias.vocabulary import DEFAULT_PALETTE, NOT_ASSESSED, PALETTES, ROBINS_E_JUDGEMENTS, SYMBOLS
 from compendium.errors import CompendiumError
-from compendium.evidence import consensus, reported
+from compendium.evidence import consensus, reported, triangulation
 from compendium.shared import clean_json, finite_or_none, labels_of, slug, study_labels
 
 #: synthetic studies table (test fixture)
@@ -33,8 +33,10 @@ def test_not_assessed_is_one_label() -> None:
     assert consensus.NOT_ASSESSED is NOT_ASSESSED == "Not assessed"
 
 
-def test_every_stream_has_both_labels_and_stages_are_the_notebooks() -> None:
-    assert set(vocabulary.STREAM_ORDER) == set(vocabulary.STREAM_LABELS) == set(vocabulary.STREAM_SHORT_LABELS)
+def test_every_stream_has_its_three_labels_and_stages_are_the_notebooks() -> None:
+    labels = (vocabulary.STREAM_LABELS, vocabulary.STREAM_SHORT_LABELS, vocabulary.STREAM_TEXTS)
+    assert all(set(vocabulary.STREAM_ORDER) == set(kind) for kind in labels)
+    assert set(triangulation.STREAMS) <= set(vocabulary.STREAM_ORDER)  # every triangulated stream has its labels
     notebooks = sorted(path.stem for path in (Path(__file__).parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert notebooks == list(vocabulary.STAGES)
 
