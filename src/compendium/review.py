@@ -79,6 +79,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from compendium.errors import CompendiumError
 from compendium.vocabulary import STREAM_LABELS, STREAM_ORDER, STREAM_SHORT_LABELS, STREAM_TEXTS
@@ -280,7 +281,7 @@ class Review:
         declared = next((s for s in self.stream_labels if s.stream == stream), None)
         return declared or default_stream_label(stream)
 
-    def stream_labels_of(self, kind: str) -> dict[str, str]:
+    def stream_labels_of(self, kind: Literal["label", "short", "text"]) -> dict[str, str]:
         """stream -> its ``label``, ``short`` or ``text`` (:meth:`stream_label`), every known stream in
         :data:`compendium.vocabulary.STREAM_ORDER`."""
         return {stream: getattr(self.stream_label(stream), kind) for stream in STREAM_ORDER}
