@@ -2,7 +2,9 @@
 pnorm, qnorm), pinned by tests/r/distributions_reference.R in tests/reference/distributions/.
 
 The grid runs from 1 to 10^7 degrees of freedom and from the centre of each distribution far into
-its tails (p-values down to about 1e-300)."""
+its tails (p-values down to about 1e-300). Beyond the grid, hypothesis draws 300 derandomized
+argument sets per function (non-integer degrees of freedom from 0.5 to 10^5, levels from 1 to
+99.999 percent) and compares them with scipy.special, an independent implementation."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compendium.meta import distributions as dist
 
@@ -124,3 +128,62 @@ def test_the_engine_does_not_import_scipy() -> None:
     code = "import sys, compendium.meta.model, compendium.meta.cli; print('scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- beyond the pinned grid: random arguments against scipy.special (a second, independent
+# implementation: Cephes / Boost), including non-integer degrees of freedom ---------------------
+
+DEGREES = st.floats(min_value=0.5, max_value=1e5, allow_nan=False)
+PROPERTY_SETTINGS = settings(max_examples=300, derandomize=True, deadline=None)
+
+
+def close_to_scipy(ours: float, theirs: float, df: float) -> bool:
+    if theirs < 1e-290:  # both deep in the underflow region
+        return ours < 1e-280
+    return abs(ours - theirs) <= max(1e-9, 1e-12 * math.sqrt(df)) * abs(theirs)
+
+
+@PROPERTY_SETTINGS
+@given(stat=st.floats(min_value=0.0, max_value=60.0, allow_nan=False), df=DEGREES)
+def test_t_tail_agrees_with_scipy(stat: float, df: float) -> None:
+    from scipy import special
+
+    assert close_to_scipy(float(dist.t_pvalue(stat, df)), float(2.0 * special.stdtr(df, -stat)), df)
+
+
+@PROPERTY_SETTINGS
+@given(level=st.floats(min_value=1.0, max_value=99.999), df=DEGREES)
+def test_t_critical_agrees_with_scipy(level: float, df: float) -> None:
+    from scipy import special
+
+    theirs = float(special.stdtrit(df, 1.0 - (1.0 - level / 100.0) / 2.0))
+    assert close_to_scipy(float(dist.t_critical(level, df)), theirs, df)
+
+
+@PROPERTY_SETTINGS
+@given(ratio=st.floats(min_value=0.0, max_value=20.0, allow_nan=False), df=DEGREES)
+def test_chi2_tail_agrees_with_scipy(ratio: float, df: float) -> None:
+    from scipy import special
+
+    q = ratio * df  # from 0 to far into the upper tail, whatever df is
+    assert close_to_scipy(float(dist.chi2_upper(q, df)), float(special.chdtrc(df, q)), df)
+
+
+@PROPERTY_SETTINGS
+@given(prob=st.floats(min_value=1e-12, max_value=1.0 - 1e-12), df=DEGREES)
+def test_chi2_quantile_agrees_with_scipy(prob: float, df: float) -> None:
+    from scipy import special
+
+    assert close_to_scipy(float(dist.chi2_quantile_upper(prob, df)), float(special.chdtri(df, prob)), df)
+
+
+@PROPERTY_SETTINGS
+@given(
+    stat=st.floats(min_value=0.0, max_value=1e4, allow_nan=False),
+    df1=st.floats(min_value=0.5, max_value=200.0),
+    df2=DEGREES,
+)
+def test_f_tail_agrees_with_scipy(stat: float, df1: float, df2: float) -> None:
+    from scipy import special
+
+    assert close_to_scipy(dist.f_upper(stat, df1, df2), float(special.fdtrc(df1, df2, stat)), df2)

@@ -241,6 +241,8 @@ def _chi2_quantile_upper(prob: float, df: float) -> float:
     def slope(q: float) -> float:  # minus the chi-square density
         return -math.exp(_log_gamma_prefactor(0.5 * df, 0.5 * q)) / q if q > 0.0 else -math.inf
 
+    if prob > 0.5:  # solve on the lower tail, 1 - prob (exact), which keeps its digits when it is tiny
+        return _decreasing_root(lambda q: -_gamma_tails(0.5 * df, 0.5 * q)[0], slope, prob - 1.0, start)
     return _decreasing_root(lambda q: _chi2_upper(q, df), slope, prob, start)
 
 
