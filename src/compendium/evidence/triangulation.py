@@ -585,7 +585,7 @@ def conclusion(
             )
     reasons.append(
         "MR is the only stream here designed to avoid confounding and reverse causation, so it carries the "
-        "conclusion; the observational and mouse evidence is set beside it, not pooled with it "
+        "conclusion; the observational and animal evidence is set beside it, not pooled with it "
         f"(rule {rule} of compendium.evidence.triangulation)."
     )
     return {

@@ -67,7 +67,7 @@ def triangulation_plot(
             left=left,
             color=DIRECTION_COLOURS[direction],
             edgecolor="white",
-            label=f"{texts['human'][direction]} / mice: {texts['mouse'][direction].split(' (')[0]}",
+            label=f"{texts['human'][direction]} / animals: {texts['mouse'][direction].split(' (')[0]}",
         )
         for y, (start, n) in enumerate(zip(left, counts)):
             if n:
@@ -139,7 +139,7 @@ def triangulation_plot(
         axes.barh(positions, counts, left=left, color=DIRECTION_COLOURS[code], edgecolor="white")
         left += counts
     axes.set_yticks(positions, labels, fontsize=8.5)
-    axes.set_xlabel("Number of mouse results")
+    axes.set_xlabel("Number of animal results")
     axes.set_ylabel(f"Sex · {intervention} intensity")
     axes.set_title(f"C. {short_labels[PRECLINICAL]} by sex and intensity", loc="left", fontsize=10)
     axes.legend(
@@ -156,7 +156,7 @@ def triangulation_plot(
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.spines[["top", "right"]].set_visible(False)
     figure.suptitle(
-        f"Triangulation: {question + ' ' if question else ''}MR, observational and mouse evidence side by side",
+        f"Triangulation: {question + ' ' if question else ''}MR, observational and animal evidence side by side",
         x=0.01,
         ha="left",
         fontsize=12,
@@ -193,7 +193,7 @@ def triangulation_alt(triangulation: pd.DataFrame, preclinical_counts: pd.DataFr
         f"{_words(row['sex'])}, {_words(row['intensity'])}: {row['results']} {_words(row['direction'])}"
         for row in preclinical_counts.to_dict(orient="records")
     )
-    parts.append(f"Panel C, mouse results by sex and intensity: {mice}.")
+    parts.append(f"Panel C, animal results by sex and intensity: {mice}.")
     return " ".join(parts)
 
 

@@ -621,14 +621,14 @@ def _sex_differences(results: ResultSet, tables: dict[str, pd.DataFrame]) -> dic
     return {
         "mouse_counts": table_view(
             tables.get("sex_differences_mouse"),
-            caption="Mouse results by sex and direction of effect",
+            caption="Animal results by sex and direction of effect",
             anchor="table-sex-mouse",
             missing=_missing(INGEST, "preclinical"),
         ),
         "mouse_rows": table_view(
             mouse_rows,
             ["study", "sex", "intensity", "intervention", "outcome", "direction", "notes"],
-            caption="Mouse results reported for one sex",
+            caption="Animal results reported for one sex",
             anchor="table-sex-mouse-rows",
             missing=_missing(INGEST, "preclinical"),
         ),
