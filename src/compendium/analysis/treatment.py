@@ -2,7 +2,7 @@
 
 Two kinds of study result, never mixed in one analysis:
 
-* **arm-level** (``continuous_outcomes``): exercise minus control, computed by
+* **arm-level** (``continuous_outcomes``): intervention minus control, computed by
   :func:`compendium.effects.escalc` from mean, SD and n per arm. SDs missing in the source are
   derived by :func:`compendium.effects.fill_sd` (from an SE, a CI, or a median with IQR/range; the
   method is recorded per arm). A value printed after "±" whose type is not stated (``plus_minus``)
@@ -14,10 +14,10 @@ Two kinds of study result, never mixed in one analysis:
   used, when the trial also reports an intention-to-treat result.
 
 The analysed time point and the time windows are :mod:`compendium.analysis.windows`. Trial sets:
-the primary set is randomised trials with a non-exercise control
+the primary set is randomised trials with a control without the intervention
 (:func:`compendium.data.summary.primary_trials`); active-comparator trials enter only the
 sensitivity analysis asked for by ``include_active_comparators``; non-randomised studies are shown
-only. A multi-arm trial with more than one exercise arm reporting the same outcome is shown, not
+only. A multi-arm trial with more than one intervention arm reporting the same outcome is shown, not
 pooled (combining arms is not implemented; no curated trial needs it).
 """
 
@@ -273,7 +273,7 @@ def arm_level_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
                     excluded.append(_excluded(inputs, row, "continuous_outcomes", why))
                 continue
             for measure_text, rows in at.groupby("outcome_measure", sort=True, dropna=False):
-                exercise, control = rows[rows["role"] == INTERVENTION_ROLE], rows[rows["role"] == CONTROL_ROLE]
+                intervention_arm, control = rows[rows["role"] == INTERVENTION_ROLE], rows[rows["role"] == CONTROL_ROLE]
                 unknown = rows[~rows["role"].isin([INTERVENTION_ROLE, CONTROL_ROLE])]
                 problem = ""
                 if len(unknown):
@@ -285,18 +285,18 @@ def arm_level_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
                         else f"arm {arms_named} has role {', '.join(map(str, unknown['role'].unique()))}; "
                         f"expected {INTERVENTION_ROLE} or {CONTROL_ROLE}"
                     )
-                elif len(exercise) != 1 or len(control) != 1:
+                elif len(intervention_arm) != 1 or len(control) != 1:
                     problem = (
-                        f"{len(exercise)} {noun} and {len(control)} control arm rows; one of each is needed "
+                        f"{len(intervention_arm)} {noun} and {len(control)} control arm rows; one of each is needed "
                         "(combining arms is not implemented)"
                     )
                 else:
-                    problem = _arm_problem(exercise.iloc[0], noun) or _arm_problem(control.iloc[0], "control")
+                    problem = _arm_problem(intervention_arm.iloc[0], noun) or _arm_problem(control.iloc[0], "control")
                 if problem:
                     for _, row in rows.iterrows():
                         excluded.append(_excluded(inputs, row, "continuous_outcomes", problem))
                     continue
-                e, c = exercise.iloc[0], control.iloc[0]
+                e, c = intervention_arm.iloc[0], control.iloc[0]
                 methods = {e["filled_sd_method"], c["filled_sd_method"]}
                 sd_method = (
                     methods.pop()
