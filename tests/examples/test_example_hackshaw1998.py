@@ -92,7 +92,9 @@ def test_study_effects_and_older_review_variant_equal_metafor(results: Path, ref
     sensitivity = pd.read_csv(tables / "sensitivity.csv")
     dl = sensitivity[(sensitivity["method"] == "DL") & (sensitivity["test"] == "z")].iloc[0]
     shown = reference["models"]["DL_z"]["exp"]
-    assert_close([dl["estimate"], dl["ci_low"], dl["ci_high"]], [shown["estimate"], shown["ci.lb"], shown["ci.ub"]], RTOL)
+    assert_close(
+        [dl["estimate"], dl["ci_low"], dl["ci_high"]], [shown["estimate"], shown["ci.lb"], shown["ci.ub"]], RTOL
+    )
     assert_close(dl["tau2"], reference["models"]["DL_z"]["tau2"], RTOL)
 
 
