@@ -60,6 +60,9 @@ def test_report_answers_its_own_question(results: Path) -> None:
     question = review["questions"][0]["text"]
     assert question.replace("'", "&#39;") in html or question in html
     assert not BANNED_WORDS.search(html)
+    # stage 04 ran without any Mendelian randomization study: the report gives its reason
+    assert "the rules need at least one primary Mendelian randomization study (triangulation, stage 04)." in html
+    assert "No stage wrote an answer" not in html
 
 
 def test_pooled_odds_ratio_equals_metafor(results: Path, reference: dict) -> None:
