@@ -191,6 +191,29 @@ def test_imprecision_rule_ratio(events: int | None, ci: tuple[float, float], lev
     assert rating(g, "imprecision").final == levels
 
 
+def test_participants_not_reported_keeps_the_events() -> None:
+    """Case-control studies give their cases but often not their controls (e.g. the 37 studies of
+    metadat's dat.hackshaw1998): events above the threshold are enough for a ratio, the
+    participants are shown as not reported, and an OIS in participants is taken as not met."""
+    ratio = with_(
+        effect_measure="OR",
+        estimate=1.24,
+        ci_low=1.13,
+        ci_high=1.37,
+        events=3948,
+        participants=None,
+        pi_low=None,
+        pi_high=None,
+    )
+    result = grade_outcome(ratio)
+    assert rating(ratio, "imprecision").final == 0
+    assert result.participants_studies == "not reported (5 RCTs)"
+    continuous = rating(with_(participants=None), "imprecision")
+    assert continuous.final == 1 and "Number of participants not available" in continuous.explanation
+    with pytest.raises(CompendiumError, match="field 'events'"):
+        grade_outcome(dataclasses.replace(ratio, participants=100, events=101))
+
+
 @pytest.mark.parametrize(
     ("k", "pval", "levels", "status"),
     [

@@ -137,13 +137,18 @@ def grade_pooled(
         outcome=a.label,
         design="rct" if a.question == "treatment" else "observational",
         k=res.k,
-        participants=int(participants.sum(skipna=True)),
+        participants=int(participants.sum(skipna=True)) if participants.notna().any() else None,
         effect_measure=a.measure,
         estimate=float(show(res.estimate)),
         ci_low=float(show(res.ci_low)),
         ci_high=float(show(res.ci_high)),
         ci_level=float(res.level),
-        events=int(a.events) if a.events is not None and a.events <= participants.sum(skipna=True) else None,
+        # events (e.g. the cases of case-control studies) count even when no study reports its participants
+        events=(
+            int(a.events)
+            if a.events is not None and (participants.isna().all() or a.events <= participants.sum(skipna=True))
+            else None
+        ),
         i2=float(res.i2),
         pi_low=float(show(res.pi_low)) if res.pi_low is not None else None,
         pi_high=float(show(res.pi_high)) if res.pi_high is not None else None,
@@ -196,7 +201,7 @@ def grade_single(row: pd.Series, rob: RobLookup, surrogates: dict[str, str] | No
         outcome=single_label(row),
         design="rct",
         k=1,
-        participants=int(participants) if pd.notna(participants) else 0,
+        participants=int(participants) if pd.notna(participants) else None,
         effect_measure=str(row["measure"]),
         estimate=float(row["estimate"]),
         ci_low=float(row["ci_low"]),
@@ -248,7 +253,10 @@ def grade_tables(
             }
         )
         _, missing = a.participants()
-        counts.append(f"Participants: {missing}; the count is of the other studies." if missing else "")
+        if pd.to_numeric(a.data["participants"]).isna().all():
+            counts.append("Participants not reported by any study.")
+        else:
+            counts.append(f"Participants: {missing}; the count is of the other studies." if missing else "")
     primary = singles[singles["analysis_set"] == PRIMARY]
     for _, row in primary.iterrows():
         results.append(grade_single(row, rob, surrogates))

@@ -114,13 +114,14 @@ class GradeInput:
     ``overrides`` maps a domain name to ``(levels, reason)``; levels count down for downgrade
     domains and up for upgrade domains. ``mid_smd`` (continuous outcomes) and ``control_risk``
     with ``relative_risk_reduction`` (binary outcomes) set the effect the optimal information size
-    is powered for.
+    is powered for. ``participants`` is None when no study of the result reports its participants
+    (an optimal information size in participants is then taken as not met; events are still used).
     """
 
     outcome: str
     design: str
     k: int
-    participants: int
+    participants: int | None
     effect_measure: str
     estimate: float
     ci_low: float
@@ -368,6 +369,10 @@ def optimal_information_size(
     return 2 * math.ceil(total / 2)
 
 
+def _participants_unknown(ois: int) -> str:
+    return f"number of participants not available, so the optimal information size of {ois} is taken as not met"
+
+
 def rule_imprecision(g: GradeInput) -> tuple[int, str]:
     """Proposed downgrade for imprecision: one level per criterion met, at most two."""
     reasons = []
@@ -377,14 +382,18 @@ def rule_imprecision(g: GradeInput) -> tuple[int, str]:
         )
     if g.effect_measure in CONTINUOUS_MEASURES:
         ois = optimal_information_size(g.mid_smd)
-        if g.participants < ois:
+        if g.participants is None:
+            reasons.append(_participants_unknown(ois))
+        elif g.participants < ois:
             reasons.append(
                 f"{g.participants} participants, fewer than the optimal information size of {ois} "
                 f"(one trial powered at {OIS_POWER:.0%} to detect {g.mid_smd:g} SD, two-sided alpha {OIS_ALPHA:g})"
             )
     elif g.control_risk is not None:
         ois = optimal_information_size(control_risk=g.control_risk, relative_risk_reduction=g.relative_risk_reduction)
-        if g.participants < ois:
+        if g.participants is None:
+            reasons.append(_participants_unknown(ois))
+        elif g.participants < ois:
             reasons.append(
                 f"{g.participants} participants, fewer than the optimal information size of {ois} "
                 f"(one trial powered at {OIS_POWER:.0%} to detect a {g.relative_risk_reduction:.0%} relative risk "
@@ -475,9 +484,9 @@ def _validate(g: GradeInput) -> None:
         raise fail("design", " or ".join(START_LEVELS))
     if g.k < 1:
         raise fail("k", "at least 1")
-    if g.participants < 0:
-        raise fail("participants", "a non-negative count")
-    if g.events is not None and not 0 <= g.events <= g.participants:
+    if g.participants is not None and g.participants < 0:
+        raise fail("participants", "a non-negative count or None (not reported)")
+    if g.events is not None and (g.events < 0 or (g.participants is not None and g.events > g.participants)):
         raise fail("events", "between 0 and participants")
     if not g.ci_low <= g.estimate <= g.ci_high:
         raise fail("estimate", "between ci_low and ci_high")
@@ -564,7 +573,9 @@ def grade_outcome(g: GradeInput | Mapping[str, object]) -> GradeResult:
         start_level=start,
         level=min(4, max(1, level)),
         effect=effect_text(g),
-        participants_studies=f"{g.participants} ({g.k} {singular if g.k == 1 else plural})",
+        participants_studies=(
+            f"{'not reported' if g.participants is None else g.participants} ({g.k} {singular if g.k == 1 else plural})"
+        ),
         domains=tuple(ratings),
     )
 

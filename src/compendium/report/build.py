@@ -288,6 +288,24 @@ def _conclusion_for(results: ResultSet, question_id: str, text: str) -> tuple[st
     return "", None
 
 
+#: what the report says when no stage answered a question and none said why
+NO_ANSWER = (
+    "No stage wrote an answer to this question (no conclusion.json names it): "
+    "its evidence streams have no studies in the data, or the stage that answers it did not run."
+)
+
+
+def _no_answer(results: ResultSet, text: str) -> str:
+    """Why a question has no answer: the note of the stage that ran and could not answer it
+    (``no answer to '<question>': ...`` in its notes.json), else :data:`NO_ANSWER`."""
+    for stage, label in CONCLUSION_STAGES.items():
+        notes = results.json.get((stage, "notes"))
+        for note in notes.get("notes", []) if isinstance(notes, dict) else []:
+            if str(note).startswith(f"no answer to '{text}'"):
+                return f"N{str(note)[1:]} ({label})."
+    return NO_ANSWER
+
+
 def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> list[dict]:
     sof = _sof_by_question(results, [q.id for q in review.questions])
     meter_labels = consensus.conclusion_labels(review.intervention, review.condition, review.exposure)
@@ -308,8 +326,7 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                 "answer": answer,
                 "reasons": reasons,
                 "reasons_by": CONCLUSION_STAGES.get(stage, ""),
-                "no_answer": "No stage wrote an answer to this question (no conclusion.json names it): "
-                "its evidence streams have no studies in the data, or the stage that answers it did not run.",
+                "no_answer": _no_answer(results, text) if conclusion is None else "",
                 "certainty_summary": certainty_summary(certainty),
                 "safety": safety,
                 "meter": _meter_view(meter, key, meter_labels, stream_texts(review)),

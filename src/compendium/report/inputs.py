@@ -56,6 +56,9 @@ EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
 #: list are data-package resources a review may not have
 OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {INGEST: ("assumptions", "assumptions_rejected")}
 EXPECTED_JSON: dict[str, tuple[str, ...]] = {META: ("methods", "conclusion"), MR: ("conclusion",)}
+#: JSON read when present and never listed as missing: the notes of the stages that answer a question
+#: (a stage that ran but could not answer says why there)
+OPTIONAL_JSON: dict[str, tuple[str, ...]] = {META: ("notes",), MR: ("notes",)}
 #: tables without which there is no report (the evidence index and the consensus meter)
 REQUIRED_TABLES: tuple[tuple[str, str], ...] = ((INGEST, "studies"), (INGEST, "sources"), (INGEST, "conclusions"))
 #: parameters of the runner's bookkeeping, not of the analysis
@@ -121,6 +124,11 @@ def load_results(results_dir: str | Path) -> ResultSet:
                 results.json[(stage, name)] = json.loads(path.read_text(encoding="utf-8"))
             else:
                 results.missing.append(f"{stage}/tables/{name}.json")
+    for stage, names in OPTIONAL_JSON.items():
+        for name in names:
+            path = results_dir / stage / "tables" / f"{name}.json"
+            if path.exists():
+                results.json[(stage, name)] = json.loads(path.read_text(encoding="utf-8"))
     for stage in EXPECTED_TABLES:
         results.figures[stage] = _figures(results_dir / stage, stage, results.missing)
         notebook = results_dir / stage / f"{stage}.ipynb"
