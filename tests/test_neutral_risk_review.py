@@ -182,7 +182,7 @@ def test_the_declared_nouns_and_question_appear(gout):
     pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
     risk_rows = pooled[pooled["question"] == "risk"]
     assert set(risk_rows["outcome"]) == {CONDITION_RISK}
-    assert risk_rows["outcome_label"].str.startswith("gout risk: coffee intake").all()
+    assert risk_rows["outcome_label"].str.startswith("gout risk: coffee (cups per day)").all()  # the declared label
     risk = pd.read_csv(results / "03_meta_analysis" / "tables" / "risk_estimates.csv").set_index("study_id")
     assert risk.loc["c3", "contrast"] == "not_stated"  # 'people without gout' names only the controls
     comparison = pd.read_csv(results / "03_meta_analysis" / "tables" / "review_comparison.csv")

@@ -57,6 +57,12 @@ def test_evidence_flow_counts_the_fixture(tmp_path):
     assert flow["observational athletes with a numeric estimate and CI"] == 1
 
 
+def test_evidence_flow_of_a_review_without_a_treatment_question_has_no_trial_steps(tmp_path):
+    flow = evidence_flow(fixture_tables(tmp_path), "exercise", questions=["risk"])
+    assert set(flow["question"]) == {"risk"}
+    assert "observational athletes with a numeric estimate and CI" in set(flow["step"])
+
+
 def test_coverage_names_what_each_trial_provides(tmp_path):
     coverage = coverage_table(fixture_tables(tmp_path)).set_index("study_id")
     assert coverage.loc["fixture_trial", "alsfrs_r"] == "arm-level final + effect"

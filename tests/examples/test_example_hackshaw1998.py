@@ -121,3 +121,19 @@ def test_stage_04_says_why_there_is_no_answer(results: Path, reference: dict) ->
     observational = triangulation.set_index("stream").loc["observational_general"]
     above = int(np.sum(np.asarray(reference["inputs"]["or.lb"]) > 1))  # studies whose CI lies above 1
     assert observational["studies"] == 37 and observational["studies_harm"] == above
+
+
+def test_a_risk_only_report_shows_no_trial_or_animal_sections(results: Path) -> None:
+    """No RoB 2 table, no animal subsection, no trial coverage or trial limitation, no trial steps in the flow."""
+    html = (results / "consensus_report.html").read_text(encoding="utf-8")
+    for text in (
+        "RoB 2 judgements per trial result",
+        "Animal results by sex",
+        "most trials report too little",
+        "Coverage: what outcome data each trial provides",
+    ):
+        assert text not in html, text
+    flow = pd.read_csv(results / "01_ingest" / "tables" / "evidence_flow.csv")
+    assert set(flow["question"]) == {"risk"}
+    pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
+    assert pooled.loc[0, "outcome_label"].startswith("lung cancer risk: spouse smoked")  # the declared label

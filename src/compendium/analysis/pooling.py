@@ -12,6 +12,7 @@ log scale.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -458,12 +459,33 @@ def _difference(row: pd.Series, other: pd.Series) -> str:
     return f"{other['study']}"
 
 
+def _category_label(category: str, labels: Mapping[str, str]) -> str:
+    """An exposure category's declared label for the middle of a sentence (first letter in lower case
+    unless the label starts with an acronym), else the id in words.
+
+    Examples
+    --------
+    >>> _category_label("spouse_smoking", {"spouse_smoking": "Spouse smoked"})
+    'spouse smoked'
+    >>> _category_label("mvpa", {"mvpa": "MVPA"}), _category_label("other_sport", {})
+    ('MVPA', 'other sport')
+    """
+    label = labels.get(category) or category.replace("_", " ")
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
 def build_risk_analyses(
-    estimates: pd.DataFrame, outcomes: list[str] | None = None, *, condition: str
+    estimates: pd.DataFrame,
+    outcomes: list[str] | None = None,
+    *,
+    condition: str,
+    exposure_labels: Mapping[str, str] | None = None,
 ) -> list[Analysis]:
     """One analysis per key with at least two pooled rows (``status == 'pooled'``), outcome
     :data:`~compendium.vocabulary.CONDITION_RISK`, labelled with ``condition`` (the review's
-    ``condition.noun``)."""
+    ``condition.noun``) and the exposure category's label (``exposure_labels``, the review's
+    declared labels; a category without one is shown as its id in words)."""
+    exposure_labels = exposure_labels or {}
     analyses: list[Analysis] = []
     if outcomes is not None and CONDITION_RISK not in outcomes:
         return analyses
@@ -492,7 +514,7 @@ def build_risk_analyses(
             notes.append("SMRs may be standardised morbidity or mortality ratios (see each study's design)")
         cases = pd.to_numeric(rows["cases"])
         label = (
-            f"{condition} risk: {str(first['exposure_category']).replace('_', ' ')} "
+            f"{condition} risk: {_category_label(str(first['exposure_category']), exposure_labels)} "
             f"({str(first['population_type']).replace('_', ' ')}), {first['measure']}"
         )
         analyses.append(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 
 from compendium.shared import study_labels
@@ -38,20 +40,24 @@ def primary_trials(tables: dict[str, pd.DataFrame], intervention: str = "interve
     return trials
 
 
-def evidence_flow(tables: dict[str, pd.DataFrame], intervention: str = "intervention") -> pd.DataFrame:
+def evidence_flow(
+    tables: dict[str, pd.DataFrame], intervention: str = "intervention", questions: Collection[str] | None = None
+) -> pd.DataFrame:
     """PRISMA-style flow: how many studies reach each step, per question.
 
     Columns: ``question, step, studies, note``. Treatment: intervention studies recorded ->
     excluded (not randomised; active comparator) -> randomised vs non-intervention control -> with
     arm-level continuous data -> with a trial-reported between-group effect. Risk: studies per
-    stream and those with a numeric estimate.
+    stream and those with a numeric estimate. ``questions``: the review's declared question ids
+    (``treatment``, ``risk``); the treatment steps are left out when no treatment question is
+    declared (None: every step).
     """
     trials = primary_trials(tables, intervention)
     active = ACTIVE_COMPARATOR_REASON.format(intervention=intervention)
     primary_ids = set(trials.loc[trials["primary"], "study_id"])
     arm_level = set(tables["continuous_outcomes"].dropna(subset=["mean"])["study_id"])
     effects = set(tables["rct_effects"].dropna(subset=["estimate"])["study_id"])
-    rows = [
+    treatment_rows = [
         ("treatment", f"intervention studies of {intervention} recorded", len(trials), ""),
         (
             "treatment",
@@ -80,6 +86,7 @@ def evidence_flow(tables: dict[str, pd.DataFrame], intervention: str = "interven
             "not pooled with trials",
         ),
     ]
+    rows = treatment_rows if questions is None or "treatment" in questions else []
     studies = tables["studies"]
     numeric = {
         "observational_athletes": set(tables["observational"].dropna(subset=["estimate"])["study_id"]),

@@ -949,7 +949,8 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
                 anchor="table-study-weights",
             ),
         },
-        "sex": _sex_differences(results, tables),
+        "sex": _sex_differences(results, tables)
+        | {"animal_heading": f"In {review.stream_label(vocabulary.PRECLINICAL).text}"},
         "assumptions": _assumptions(results),
         "comparison": table_view(
             results.table(META, "review_comparison"),

@@ -38,7 +38,9 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
         result.figures.append("studies_per_stream")
     else:
         result.notes.append("no studies in data/raw/studies.csv yet: the evidence base is empty")
-    result.table(output_dir, "evidence_flow", evidence_flow(tables, review.intervention))
+    result.table(
+        output_dir, "evidence_flow", evidence_flow(tables, review.intervention, [q.id for q in review.questions])
+    )
     result.table(output_dir, "coverage", coverage_table(tables, review.intervention))
     result.table(output_dir, "reported_checks", check_reported(raw_dir))
     return result.finish(output_dir)

@@ -121,7 +121,9 @@ def run(
     if risk.empty:
         result.notes.append("observational estimates: none in the data (observational.csv has no rows)")
 
-    analyses = treatment.analyses + build_risk_analyses(risk, outcomes, condition=review.condition)
+    analyses = treatment.analyses + build_risk_analyses(
+        risk, outcomes, condition=review.condition, exposure_labels=review.exposure_labels
+    )
     fits = [fit_analysis(a, method=tau2_method, test=test, level=level, subgroup=subgroup) for a in analyses]
     result.objects["fits"] = fits
     pooled = result.table(output_dir, "pooled", pooled_table(fits, review.intervention))
