@@ -12,7 +12,7 @@ log scale.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,6 +138,19 @@ SINGLE_COLUMNS = [
 ]
 
 
+def which_studies(names: Iterable[str], k: int) -> str:
+    """The studies a note is about: their names, or "all k studies" when the note is about every
+    study of an analysis of more than two (a list of 37 names says nothing more).
+
+    Examples
+    --------
+    >>> which_studies(["Akiba 1986", "Brownson 1987"], 37), which_studies(["A", "B", "C"], 3)
+    ('Akiba 1986, Brownson 1987', 'all 3 studies')
+    """
+    names = [str(name) for name in names]
+    return f"all {k} studies" if len(names) == k > 2 else ", ".join(names)
+
+
 @dataclass(frozen=True, eq=False)
 class Analysis:
     """One set of comparable study results; ``data`` has study_id, study, outcome, yi, vi,
@@ -163,7 +176,7 @@ class Analysis:
         values = pd.to_numeric(self.data["participants"])
         if values.notna().all():
             return float(values.sum()), ""
-        missing = ", ".join(self.data.loc[values.isna(), "study"].astype(str))
+        missing = which_studies(self.data.loc[values.isna(), "study"].astype(str), self.k)
         return np.nan, f"participants not reported by {missing}"
 
 
@@ -267,7 +280,10 @@ def _analysis(
     if len(derived):
         notes.append("SDs derived by code for " + ", ".join(derived) + " (sd_method in study_effects)")
     if rows["secondary_source"].any():
-        notes.append("numbers read in a secondary source for " + ", ".join(rows.loc[rows["secondary_source"], "study"]))
+        notes.append(
+            "numbers read in a secondary source for "
+            + which_studies(rows.loc[rows["secondary_source"], "study"], len(rows))
+        )
     data = rows.reset_index(drop=True)
     ratio = measure in RATIO_MEASURES
     if ratio:
@@ -505,7 +521,8 @@ def build_risk_analyses(
         ]
         if rows["secondary_source"].any():
             notes.append(
-                "numbers read in a secondary source for " + ", ".join(rows.loc[rows["secondary_source"], "study"])
+                "numbers read in a secondary source for "
+                + which_studies(rows.loc[rows["secondary_source"], "study"], len(rows))
             )
         overlap = rows[rows["population_group"] != ""]
         if len(overlap):
@@ -575,7 +592,8 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
     if subgroup == "all" and fit.subgroup_note:
         notes.append(fit.subgroup_note)
     if participants.isna().any():
-        notes.append("participants not reported by " + ", ".join(k_data.loc[participants.isna(), "study"].astype(str)))
+        missing = which_studies(k_data.loc[participants.isna(), "study"].astype(str), len(k_data))
+        notes.append(f"participants not reported by {missing}")
     return {
         "analysis_id": a.analysis_id,
         "question": a.question,
