@@ -427,24 +427,13 @@ def _exposure_categories(c: _Checker, raw: object) -> tuple[ExposureCategory, ..
         item = {"id": entry} if isinstance(entry, str) else c.mapping(entry, field)
         c.keys(item, ("id", "label", "words"), field)
         category = c.identifier(item.get("id"), f"{field}.id" if isinstance(entry, dict) else field)
-        words = category.replace("_", " ")
-        categories.append(
-            ExposureCategory(
-                category,
-                c.text(item["label"], f"{field}.label") if "label" in item else words.capitalize(),
-                tuple(
-                    dict.fromkeys(
-                        [
-                            *(
-                                c.text(word, f"{field}.words[{j}]").lower()
-                                for j, word in enumerate(c.sequence(item.get("words"), f"{field}.words"))
-                            ),
-                            words,
-                        ]
-                    )
-                ),
-            )
-        )
+        in_words = category.replace("_", " ")
+        label = c.text(item["label"], f"{field}.label") if "label" in item else in_words.capitalize()
+        declared = [
+            c.text(word, f"{field}.words[{j}]").lower()
+            for j, word in enumerate(c.sequence(item.get("words"), f"{field}.words"))
+        ]
+        categories.append(ExposureCategory(category, label, tuple(dict.fromkeys([*declared, in_words]))))
     c.unique([e.id for e in categories], "exposure_categories")
     return tuple(categories)
 

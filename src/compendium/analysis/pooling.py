@@ -138,6 +138,16 @@ SINGLE_COLUMNS = [
 ]
 
 
+def participants_of(data: pd.DataFrame) -> tuple[float, str]:
+    """Sum of ``data["participants"]``, or NaN with a note naming the studies (``data["study"]``)
+    that do not report them (:func:`which_studies`)."""
+    values = pd.to_numeric(data["participants"])
+    if values.notna().all():
+        return float(values.sum()), ""
+    missing = which_studies(data.loc[values.isna(), "study"].astype(str), len(data))
+    return np.nan, f"participants not reported by {missing}"
+
+
 def which_studies(names: Iterable[str], k: int) -> str:
     """The studies a note is about: their names, or "all k studies" when the note is about every
     study of an analysis of more than two (a list of 37 names says nothing more).
@@ -173,11 +183,7 @@ class Analysis:
 
     def participants(self) -> tuple[float, str]:
         """Sum of participants, or NaN with a note naming the studies that do not report them."""
-        values = pd.to_numeric(self.data["participants"])
-        if values.notna().all():
-            return float(values.sum()), ""
-        missing = which_studies(self.data.loc[values.isna(), "study"].astype(str), self.k)
-        return np.nan, f"participants not reported by {missing}"
+        return participants_of(self.data)
 
 
 @dataclass(frozen=True, eq=False)
@@ -587,13 +593,12 @@ def fit_analysis(analysis: Analysis, *, method: str, test: str, level: float, su
 def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.DataFrame, intervention: str) -> dict:
     a = fit.analysis
     log = a.log_scale
-    participants = pd.to_numeric(k_data["participants"])
+    participants, missing_note = participants_of(k_data)
     notes = list(res.notes) + (list(a.notes) if subgroup == "all" else [])
     if subgroup == "all" and fit.subgroup_note:
         notes.append(fit.subgroup_note)
-    if participants.isna().any():
-        missing = which_studies(k_data.loc[participants.isna(), "study"].astype(str), len(k_data))
-        notes.append(f"participants not reported by {missing}")
+    if missing_note:
+        notes.append(missing_note)
     return {
         "analysis_id": a.analysis_id,
         "question": a.question,
@@ -602,7 +607,7 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
         "analysis_set": a.analysis_set,
         "measure": a.measure,
         "k": res.k,
-        "participants": float(participants.sum()) if participants.notna().all() else np.nan,
+        "participants": participants,
         "estimate": _display(res.estimate, log),
         "ci_low": _display(res.ci_low, log),
         "ci_high": _display(res.ci_high, log),

@@ -159,11 +159,12 @@ def review_comparison(
     whole = reviews[reviews["outcome"] == "all_outcomes"].drop_duplicates("study_id").set_index("study_id")
     no_numbers = excluded[excluded["reason"].astype(str).str.contains("only|no estimate", regex=True)]
     records = []
+    exposure_words = inputs.review.exposure_words
     for _, row in reviews[reviews["outcome"] != "all_outcomes"].iterrows():
         review_id = str(row["study_id"])
         name = labels.get(review_id, review_id)
         codes = inputs.review.compared_codes(str(row["outcome"]))
-        ours, facts = _ours(row, codes, inputs.review.exposure_words, pooled, singles, risk, no_numbers)
+        ours, facts = _ours(row, codes, exposure_words, pooled, singles, risk, no_numbers)
         reasons = []
         if pd.notna(row["k"]):
             reasons.append(

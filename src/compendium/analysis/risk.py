@@ -127,6 +127,7 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
     obs["secondary_source"] = as_bool(obs["secondary_source"])
     inconsistent = as_bool(obs["verified_as_printed"])
     measure = obs["measure"].astype("string").fillna("")
+    populations = inputs.review.population_groups
     contrasts = [
         exposure_contrast(m, e, c, condition=inputs.review.condition)
         for m, e, c in zip(measure, obs["exposure"], obs["comparison"])
@@ -172,7 +173,7 @@ def risk_estimates(inputs: StageInputs) -> pd.DataFrame:
             "cases": obs["cases"],
             "participants": participants,
             "secondary_source": obs["secondary_source"],
-            "population_group": obs["study_id"].map(lambda s: population_group(s, inputs.review.population_groups)),
+            "population_group": obs["study_id"].map(lambda s: population_group(s, populations)),
             "source_id": obs["source_id"],
             "adjusted": obs["adjusted_for"].notna(),
         }

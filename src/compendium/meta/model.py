@@ -36,7 +36,7 @@ from compendium.meta.distributions import (
 )
 from compendium.meta.gls import Batch, Fit
 from compendium.meta.settings import DEFAULTS, METHODS, NA_ACTIONS, TESTS, level_percent
-from compendium.meta.tau2 import estimate_tau2, fit_at, solve_q, tau2_standard_error
+from compendium.meta.tau2 import estimate_tau2, solve_q, tau2_standard_error
 from compendium.shared import clean_json
 
 if TYPE_CHECKING:  # pandas is imported only where a DataFrame is built (fast `compendium meta`)
@@ -80,8 +80,8 @@ def summarise(batch: Batch, method: str, test: str) -> BatchSummary:
     k, p = batch.k, batch.p
     df = k - p
     tau2 = estimate_tau2(batch, method)
-    fit = fit_at(batch, tau2)
-    fit0 = fit if method == "FE" else fit_at(batch, np.zeros(k.shape))
+    fit = batch.fit_at(tau2)
+    fit0 = fit if method == "FE" else batch.fit_at(np.zeros(k.shape))
     has_df = df > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         qe = np.where(has_df, np.maximum(0.0, fit0.rss), 0.0)

@@ -25,11 +25,6 @@ TOLERANCE = 1e-10
 MAX_ITER = 1000
 
 
-def fit_at(batch: Batch, tau2: np.ndarray) -> Fit:
-    """GLS fit of every problem at its own tau2."""
-    return batch.fit_at(tau2)
-
-
 def _hedges(batch: Batch) -> np.ndarray:
     ols = batch.fit(batch.mask.astype(float))
     cinv = ols.a  # (X'X)^-1
@@ -55,7 +50,7 @@ def solve_q(
     target = np.broadcast_to(np.asarray(target, dtype=float), batch.k.shape)
     tau2 = np.zeros(batch.k.shape) if start is None else np.array(start, dtype=float)
     done = np.zeros(tau2.shape, dtype=bool)
-    fit = start_fit if start_fit is not None and start is not None else fit_at(batch, tau2)
+    fit = start_fit if start_fit is not None and start is not None else batch.fit_at(tau2)
     for _ in range(MAX_ITER):
         with np.errstate(divide="ignore", invalid="ignore"):
             step = (fit.rss - target) / fit.ypp_y
@@ -65,7 +60,7 @@ def solve_q(
         done |= converged
         if done.all():
             break
-        fit = fit_at(batch, tau2)
+        fit = batch.fit_at(tau2)
     return tau2
 
 
@@ -104,7 +99,7 @@ def _maximise_likelihood(batch: Batch, method: str) -> np.ndarray:
     zero_tried = tau2 <= 0.0
     done = np.zeros(shape, dtype=bool)
     for _ in range(MAX_ITER):
-        score, observed, expected = _score_and_information(fit_at(batch, tau2), method)
+        score, observed, expected = _score_and_information(batch.fit_at(tau2), method)
         low = np.where(score > 0.0, np.maximum(low, tau2), low)
         high = np.where(score < 0.0, np.minimum(high, tau2), high)
         done |= (tau2 <= 0.0) & (score <= 0.0)  # the maximum is on the boundary
@@ -136,7 +131,7 @@ def _maximise_likelihood(batch: Batch, method: str) -> np.ndarray:
 def _profile_loglik(batch: Batch, tau2: np.ndarray, method: str) -> np.ndarray:
     """The ML or REML log-likelihood at ``tau2``, up to a constant that depends only on k and p:
     ``-(sum log(v + tau2) + y'Py)/2``, REML adding ``-log|X'WX|/2`` (Viechtbauer 2005)."""
-    fit = fit_at(batch, tau2)
+    fit = batch.fit_at(tau2)
     with np.errstate(divide="ignore"):
         log_w = np.where(batch.mask, np.log(fit.w), 0.0)
     loglik = 0.5 * (log_w.sum(axis=1) - fit.rss)
@@ -153,13 +148,13 @@ def estimate_tau2(batch: Batch, method: str) -> np.ndarray:
     df = batch.k - batch.p
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "DL":
-            fit0 = fit_at(batch, np.zeros(batch.k.shape))
+            fit0 = batch.fit_at(np.zeros(batch.k.shape))
             tau2 = (fit0.rss - df) / fit0.trace_p
         elif method == "HE":
             tau2 = _hedges(batch)
         elif method == "SJ":
             start = _sidik_jonkman_start(batch)
-            tau2 = start * fit_at(batch, start).rss / df
+            tau2 = start * batch.fit_at(start).rss / df
         elif method in ("PM", "EB"):
             tau2 = solve_q(batch, df)
         elif method in ("ML", "REML"):
@@ -179,14 +174,14 @@ def tau2_standard_error(batch: Batch, method: str, tau2: np.ndarray, fit: Fit | 
     df = batch.k - batch.p
     with np.errstate(divide="ignore", invalid="ignore"):
         if method in ("REML", "ML", "PM", "EB"):
-            fit = fit_at(batch, tau2) if fit is None else fit
+            fit = batch.fit_at(tau2) if fit is None else fit
             if method == "REML":
                 return np.sqrt(2.0 / fit.trace_pp)
             if method == "ML":
                 return np.sqrt(2.0 / fit.w2.sum(axis=1))
             return np.sqrt(2.0 * batch.k**2 / df / fit.w.sum(axis=1) ** 2)
         if method == "DL":
-            fit0 = fit_at(batch, np.zeros(batch.k.shape))
+            fit0 = batch.fit_at(np.zeros(batch.k.shape))
             tp = fit0.trace_p
             return np.sqrt((2.0 * df + 4.0 * tau2 * tp + 2.0 * tau2**2 * fit0.trace_pp) / tp**2)
     return np.full(batch.k.shape, np.nan)
