@@ -11,12 +11,12 @@ are re-derived from the JSON's ``inputs`` (the data frame's columns), never type
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from example_words import ALS_REVIEW_WORDS
 
 from compendium.paths import ROOT
 from compendium.pipeline import run_pipeline
@@ -26,18 +26,11 @@ from metafor_ref import assert_close, load
 EXAMPLE = ROOT / "examples" / "gibson2002"
 #: relative tolerance of the example's pooled results against metafor (issue 10: 1e-6)
 RTOL = 1e-6
-BANNED_WORDS = re.compile(r"\bALS\b|amyotrophic|exercis", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
 def reference() -> dict:
     return load("gibson2002")
-
-
-def test_example_speaks_only_of_its_own_question() -> None:
-    for path in sorted([EXAMPLE / "review.yaml", *(EXAMPLE / "data").rglob("*")]):
-        if path.is_file():
-            assert not BANNED_WORDS.search(path.read_text(encoding="utf-8")), path
 
 
 # --- (c) the example's report, built by the pipeline --------------------------------------------
@@ -53,7 +46,7 @@ def test_example_report_answers_its_own_question(tmp_path: Path, reference) -> N
     review = read_yaml(EXAMPLE / "review.yaml")
     assert review["title"] in html
     assert "Does self-management education reduce days off work in adults with asthma?" in html
-    assert not BANNED_WORDS.search(html)
+    assert not ALS_REVIEW_WORDS.search(html)
 
     pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
     overall = pooled[(pooled["subgroup"] == "all") & (pooled["outcome"] == "days_off_work")]

@@ -14,12 +14,12 @@ OR and 95% CI, rma(REML, knha), rma(DL, z) and regtest on the REML model.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from example_words import ALS_REVIEW_WORDS
 
 from compendium.paths import ROOT
 from compendium.pipeline import run_pipeline
@@ -29,7 +29,6 @@ from metafor_ref import assert_close, load
 EXAMPLE = ROOT / "examples" / "hackshaw1998"
 #: relative tolerance of the example's pooled results against metafor (issue 10: 1e-6)
 RTOL = 1e-6
-BANNED_WORDS = re.compile(r"\bALS\b|amyotrophic|exercis|SOD1", re.IGNORECASE)
 ANALYSIS = "risk-general_population-spouse_smoking-or"
 
 
@@ -47,19 +46,13 @@ def results(tmp_path_factory) -> Path:
     return out
 
 
-def test_example_speaks_only_of_its_own_question() -> None:
-    for path in sorted([EXAMPLE / "review.yaml", *(EXAMPLE / "data").rglob("*")]):
-        if path.is_file():
-            assert not BANNED_WORDS.search(path.read_text(encoding="utf-8")), path
-
-
 def test_report_answers_its_own_question(results: Path) -> None:
     html = (results / "consensus_report.html").read_text(encoding="utf-8")
     review = read_yaml(EXAMPLE / "review.yaml")
     assert review["title"] in html
     question = review["questions"][0]["text"]
     assert question.replace("'", "&#39;") in html or question in html
-    assert not BANNED_WORDS.search(html)
+    assert not ALS_REVIEW_WORDS.search(html)
     # stage 04 ran without any Mendelian randomization study: the report gives its reason
     assert "the rules need at least one primary Mendelian randomization study (triangulation, stage 04)." in html
     assert "No stage wrote an answer" not in html
