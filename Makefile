@@ -1,4 +1,4 @@
-# Reproducible research compendium: exercise and ALS.
+# Reproducible research compendium: the engine (src/compendium) and the review this repository holds.
 #
 #   make report   set up the environment if needed, run the stage notebooks, write reports/
 #   make test     set up the environment if needed, run the whole test suite

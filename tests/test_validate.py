@@ -111,9 +111,28 @@ def test_verified_as_printed_lets_a_published_inconsistency_through(tmp_path):
     check_package(package)
 
 
-def test_missing_descriptor_is_a_clear_error(tmp_path):
-    with pytest.raises(Exception, match="datapackage.yaml: not found"):
+def test_a_folder_without_descriptor_is_read_with_the_engines_schema(tmp_path):
+    # issue 19: the schema is the engine's; only sources.csv and studies.csv must exist, the other
+    # tables may be left out (read as empty)
+    with pytest.raises(Exception, match=r"sources.csv: expected a CSV file .*\(file not found\)") as raised:
         check_package(tmp_path)
+    assert "studies.csv" in str(raised.value) and "trials.csv" not in str(raised.value)
+
+
+def test_tables_left_out_are_empty_and_the_rest_still_validates(tmp_path):
+    package = make_package(tmp_path)
+    (package / "datapackage.yaml").unlink()
+    kept = {"sources.csv", "studies.csv", "trials.csv", "arms.csv", "continuous_outcomes.csv"}
+    for path in package.glob("*.csv"):
+        if path.name not in kept:
+            path.unlink()
+    check_package(package)
+    tables = load_tables(package, validate=False)
+    assert len(tables["mr_estimates"]) == 0 and "exposure_category" in tables["mr_estimates"].columns
+    assert len(tables["arms"]) > 0
+    (package / "arms.csv").unlink()  # continuous_outcomes refer to arms that are now absent
+    with pytest.raises(Exception, match="continuous_outcomes.csv"):
+        check_package(package)
 
 
 def test_load_tables_types_columns_and_keeps_missing_missing(tmp_path):

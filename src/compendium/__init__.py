@@ -1,4 +1,4 @@
-"""Reproducible research compendium: exercise and amyotrophic lateral sclerosis (ALS).
+"""Research compendium engine: a meta-analytic review built from its declaration and data package.
 
 Sub-packages, one concept each:
 
@@ -15,7 +15,8 @@ Sub-packages, one concept each:
 
 import sys
 
-__version__ = "0.1.0"
+#: the engine's version (the one place it is written; pyproject.toml reads it)
+__version__ = "0.2.0"
 
 
 def skip_iri_grammar() -> None:

@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Research compendium: run the pipeline and its analyses.",
     )
     parser.add_argument("--debug", action="store_true", help="print the full traceback when a command fails")
+    parser.add_argument(
+        "--project",
+        metavar="DIR",
+        help="the review folder to work on (default: the nearest folder at or above the working directory "
+        "holding a review.yaml)",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in SUBCOMMAND_MODULES:
         importlib.import_module(module_name).add_parser(subparsers)
@@ -85,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.setdefault(name, value)
     args = build_parser().parse_args(argv)
     try:
+        if args.project:
+            from compendium.paths import set_project
+
+            set_project(args.project)
         return int(args.func(args) or 0)
     except BrokenPipeError:
         # the reader went away (`compendium run --list | head`): not a failure of the command; as the

@@ -59,6 +59,10 @@ Fields (``*`` = required)
                             figures (default: every outcome, in declared order)
 ``report``                  ``notice``, ``guidance_notice``, ``limitations`` (list of sentences),
                             ``guidance_topics`` (list of ``{id, title}`` for ``data/raw/guidance.csv``)
+``schema_version``          the version of the engine's schemas the folder was written for
+                            (:data:`compendium.schemas.SCHEMA_VERSION`; omitted: 1, a folder made by
+                            compendium 0.1.0); ``compendium upgrade`` moves it to the running engine's
+``engine``                  the engine version the folder is pinned to (written by ``compendium init``)
 
 Examples
 --------
@@ -207,6 +211,8 @@ class Review:
     overlapping_populations: tuple[OverlappingPopulation, ...] = ()
     stream_labels: tuple[StreamLabel, ...] = ()  # the declared ones; see :meth:`stream_label`
     source: str = REVIEW_FILE
+    schema_version: int = 1
+    engine: str = ""
 
     @property
     def vs(self) -> str:
@@ -377,6 +383,8 @@ REVIEW_KEYS = (
     "indirect_exposures",
     "overlapping_populations",
     "stream_labels",
+    "schema_version",
+    "engine",
 )
 OUTCOME_KEYS = (
     "id",
@@ -626,7 +634,29 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         report=report,
         rob_summary_outcomes=summary or tuple(o.id for o in outcomes),
         source=source,
+        schema_version=_schema_version(c, data.get("schema_version")),
+        engine=c.text(data.get("engine"), "engine", required=False),
     )
+
+
+def _schema_version(c: _Checker, raw: object) -> int:
+    """The declaration's ``schema_version``: 1 when omitted; a version newer than the running engine's
+    is an error naming both."""
+    from compendium import __version__
+    from compendium.schemas import FIRST_SCHEMA_VERSION, SCHEMA_VERSION
+
+    if raw is None:
+        return FIRST_SCHEMA_VERSION
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < FIRST_SCHEMA_VERSION:
+        raise c.fail("schema_version", f"an integer from {FIRST_SCHEMA_VERSION} to {SCHEMA_VERSION}", raw)
+    if raw > SCHEMA_VERSION:
+        raise c.fail(
+            "schema_version",
+            f"at most {SCHEMA_VERSION}, the schema of the running engine (compendium {__version__}); "
+            "this review was written for a newer engine: install it (the review folder's make report does)",
+            raw,
+        )
+    return raw
 
 
 def load_review(path: str | Path = REVIEW_FILE) -> Review:
@@ -640,23 +670,18 @@ def load_review(path: str | Path = REVIEW_FILE) -> Review:
 def find_review(start: str | Path) -> Path | None:
     """The ``review.yaml`` of the compendium that holds ``start`` (a data folder): the nearest one
     in ``start`` or its parents, None when there is none."""
-    folder = Path(start).resolve()
-    for candidate in (folder, *folder.parents):
-        if (candidate / REVIEW_FILE).is_file():
-            return candidate / REVIEW_FILE
-    return None
+    from compendium.paths import find_root
+
+    root = find_root(start)
+    return root / REVIEW_FILE if root else None
 
 
 def review_for(raw_dir: str | Path) -> Review:
-    """The declaration that governs a data package folder: the nearest ``review.yaml`` in it or
-    above it (:func:`find_review`), else this compendium's own (``review.yaml`` at the repository
-    root); CompendiumError when there is none."""
-    from compendium.paths import ROOT
+    """The declaration that governs a data package folder (:func:`compendium.paths.governing_review`):
+    the nearest ``review.yaml`` in it or above it, else the project's; CompendiumError when there is none."""
+    from compendium.paths import governing_review
 
-    path = find_review(raw_dir) or (ROOT / REVIEW_FILE if (ROOT / REVIEW_FILE).is_file() else None)
-    if path is None:
-        raise CompendiumError(f"{raw_dir}: no {REVIEW_FILE} in this folder, any folder above it, or at {ROOT}")
-    return load_review(path)
+    return load_review(governing_review(raw_dir))
 
 
 #: data-package field property naming the declaration's vocabulary that fills the field's enum

@@ -48,6 +48,12 @@ def test_example_report_answers_its_own_question(tmp_path: Path, reference) -> N
     assert "Does self-management education reduce days off work in adults with asthma?" in html
     assert not ALS_REVIEW_WORDS.search(html)
 
+    assert_pooled_equal_metafor(results, reference)
+
+
+def assert_pooled_equal_metafor(results: Path, reference: dict) -> None:
+    """The pooled results of a gibson2002 report in ``results`` equal metafor's (also used by the test of
+    a thin review folder made by ``compendium init --example gibson2002``)."""
     pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
     overall = pooled[(pooled["subgroup"] == "all") & (pooled["outcome"] == "days_off_work")]
     assert len(overall) == 1

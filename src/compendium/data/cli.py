@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from compendium.paths import RAW_DIR
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -17,7 +15,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "range (from review.yaml). Every problem is listed with its file, row, column, what was expected and "
         "the value found; exit code 2 if any.",
     )
-    parser.add_argument("directory", nargs="?", default=str(RAW_DIR), metavar="DIR")
+    parser.add_argument("directory", nargs="?", metavar="DIR")
     parser.add_argument(
         "--review",
         metavar="YAML",
@@ -33,11 +31,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     import json
 
+    from compendium import paths
     from compendium.data.plausibility import outcome_ranges
     from compendium.data.validate import ValidationFailed, read_descriptor, validate_package
     from compendium.errors import CompendiumError
     from compendium.review import load_review
 
+    args.directory = args.directory or str(paths.RAW_DIR)
     ranges = outcome_ranges(load_review(args.review)) if args.review else None
     problems = validate_package(args.directory, ranges=ranges)
     if args.json:

@@ -7,11 +7,12 @@ the schema's ``missingValues`` (by default only the empty cell) are missing, so 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
 
-from compendium.data.validate import CSV_ENCODING, check_package, missing_values, read_descriptor
+from compendium.data.validate import CSV_ENCODING, absent_tables, check_package, missing_values, read_descriptor
 
 #: Table Schema type -> pandas dtype (nullable, so that missing stays missing)
 PANDAS_DTYPES = {
@@ -33,12 +34,15 @@ def load_tables(raw_dir: str | Path, *, validate: bool = True) -> dict[str, pd.D
     if validate:
         check_package(raw_dir)
     tables = {}
-    for resource in read_descriptor(raw_dir)["resources"]:
+    descriptor = read_descriptor(raw_dir)
+    absent = absent_tables(raw_dir, descriptor)
+    for resource in descriptor["resources"]:
         fields = resource["schema"]["fields"]
         dtypes = {f["name"]: PANDAS_DTYPES.get(f.get("type", "string"), "string") for f in fields}
         booleans = [name for name, dtype in dtypes.items() if dtype == "boolean"]
+        header = ",".join(f["name"] for f in fields) + "\n"
         table = pd.read_csv(
-            raw_dir / resource["path"],
+            io.StringIO(header) if resource["name"] in absent else raw_dir / resource["path"],
             dtype={name: ("string" if dtype == "boolean" else dtype) for name, dtype in dtypes.items()},
             keep_default_na=False,
             na_values=missing_values(resource),

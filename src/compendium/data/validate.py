@@ -40,10 +40,9 @@ from compendium import skip_iri_grammar
 from compendium.data.plausibility import effects_out_of_range, out_of_range, outcome_ranges
 from compendium.errors import CompendiumError, cell_problem
 from compendium.review import fill_vocabularies, review_for
+from compendium.schemas import DESCRIPTOR_NAME, REQUIRED_TABLES, package_descriptor_path
 from compendium.vocabulary import RATIO_MEASURES
 from compendium.yaml_io import read_yaml
-
-DESCRIPTOR_NAME = "datapackage.yaml"
 
 #: the only text read as a missing value, by the validator and by the loaders alike
 MISSING_VALUES = [""]
@@ -100,10 +99,12 @@ class ValidationFailed(CompendiumError):
 
 
 def read_descriptor(raw_dir: str | Path) -> dict:
-    """Load ``datapackage.yaml`` from ``raw_dir`` as a plain dict (safe YAML, no anchors or aliases)."""
-    path = Path(raw_dir) / DESCRIPTOR_NAME
-    if not path.exists():
-        raise CompendiumError(f"{path}: not found; a data folder needs its {DESCRIPTOR_NAME} (see data/README.md)")
+    """Load the schema of the data package in ``raw_dir`` as a plain dict (safe YAML, no anchors or
+    aliases): its own ``datapackage.yaml`` when it holds one, else the engine's
+    (:func:`compendium.schemas.package_descriptor_path`)."""
+    if not Path(raw_dir).is_dir():
+        raise CompendiumError(f"{raw_dir}: not a directory; expected a data folder such as data/raw")
+    path = package_descriptor_path(raw_dir)
     descriptor = read_yaml(path)
     resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
     if not isinstance(resources, list) or not all(
@@ -162,18 +163,21 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
         )
 
     readable = []
+    absent = absent_tables(raw_dir, descriptor)
     for resource in descriptor["resources"]:
+        if resource["name"] in absent:
+            continue
         file_problems = _check_file_format(raw_dir / resource["path"], resource)
         problems.extend(file_problems)
         if not file_problems:
             readable.append(resource["name"])
 
-    unreadable = {r["name"] for r in descriptor["resources"]} - set(readable)
+    unreadable = {r["name"] for r in descriptor["resources"]} - set(readable) - absent
     try:
-        package = Package(_frictionless_descriptor(descriptor, unreadable), basepath=str(raw_dir))
+        package = Package(_frictionless_descriptor(descriptor, unreadable, absent), basepath=str(raw_dir))
     except FrictionlessException as error:
         raise CompendiumError(
-            f"{raw_dir / DESCRIPTOR_NAME}: not a valid data package descriptor: {error.error.message}"
+            f"{package_descriptor_path(raw_dir)}: not a valid data package descriptor: {error.error.message}"
         ) from None
     for resource_descriptor in descriptor["resources"]:
         if resource_descriptor["name"] not in readable:
@@ -311,10 +315,23 @@ def _float(text: str) -> float | None:
         return None
 
 
-def _frictionless_descriptor(descriptor: dict, unreadable: set[str]) -> dict:
+def absent_tables(raw_dir: Path, descriptor: dict) -> set[str]:
+    """Resources whose file a data folder leaves out: empty tables, allowed for every table but
+    :data:`compendium.schemas.REQUIRED_TABLES` (a review folder holds only the tables it uses)."""
+    return {
+        r["name"]
+        for r in descriptor["resources"]
+        if r["name"] not in REQUIRED_TABLES and not (raw_dir / r["path"]).exists()
+    }
+
+
+def _frictionless_descriptor(
+    descriptor: dict, unreadable: set[str], absent: frozenset[str] | set[str] = frozenset()
+) -> dict:
     """The descriptor for frictionless: our ``x-`` extensions removed, every CSV read strictly
-    comma-separated UTF-8 with only empty cells missing, and no foreign keys into files that could
-    not be read (their problems are reported already; the references are checked once they are fixed)."""
+    comma-separated UTF-8 with only empty cells missing, no foreign keys into files that could
+    not be read (their problems are reported already; the references are checked once they are fixed),
+    and a table left out of the folder (``absent``) read as its header alone."""
     clean = {key: value for key, value in descriptor.items() if not key.startswith("x-")}
     clean["resources"] = []
     for resource in descriptor["resources"]:
@@ -324,6 +341,9 @@ def _frictionless_descriptor(descriptor: dict, unreadable: set[str]) -> dict:
             fk for fk in schema.get("foreignKeys", []) if fk["reference"]["resource"] not in unreadable
         ]
         schema["missingValues"] = missing_values(resource)
+        if resource["name"] in absent:
+            resource.pop("path")
+            resource["data"] = [[field["name"] for field in schema["fields"]]]
         clean["resources"].append(
             {**resource, "schema": schema, "dialect": {"csv": {"delimiter": ","}}, "encoding": CSV_ENCODING}
         )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from compendium.paths import RAW_DIR
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -15,9 +13,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "where they disagree beyond rounding. Flags are findings, not errors: the exit code is 0 whenever "
         "the check ran, and flagged rows (e.g. published typos kept as printed) are never corrected.",
     )
-    parser.add_argument(
-        "directory", nargs="?", default=str(RAW_DIR), metavar="DIR", help="data folder (default data/raw)"
-    )
+    parser.add_argument("directory", nargs="?", metavar="DIR", help="data folder (default data/raw)")
     parser.add_argument(
         "--review",
         metavar="YAML",
@@ -31,10 +27,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     import json
 
+    from compendium import paths
     from compendium.data.plausibility import outcome_ranges
     from compendium.evidence.reported import check_reported
     from compendium.review import load_review
 
+    args.directory = args.directory or str(paths.RAW_DIR)
     flags = check_reported(args.directory, ranges=outcome_ranges(load_review(args.review)) if args.review else None)
     if args.json:
         from compendium.shared import clean_json

@@ -25,11 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from compendium.errors import CompendiumError
-from compendium.paths import ROOT, display_path
+from compendium.paths import display_path, governing_review
 from compendium.yaml_io import read_yaml
-
-#: the review declaration (its ``outcomes`` list is the outcome vocabulary)
-REVIEW_FILE = ROOT / "review.yaml"
 
 
 def _tau2_methods() -> tuple[str, ...]:
@@ -74,13 +71,13 @@ TYPES_WHEN_DEFAULT_IS_NONE: dict[str, tuple[type, str]] = {
 PLAIN_TYPES = (str, int, float, bool, list, dict, type(None))
 
 
-def outcome_vocabulary(raw_dir: str | Path, review_file: str | Path = REVIEW_FILE) -> tuple[tuple[str, ...], str]:
+def outcome_vocabulary(raw_dir: str | Path, review_file: str | Path | None = None) -> tuple[tuple[str, ...], str]:
     """The outcome codes a review knows and where they were read: ``(codes, source)``.
 
     ``review.yaml`` (``outcomes[*].id``) when it exists; otherwise every ``enum`` of a field
     named ``outcome`` in ``raw_dir/datapackage.yaml``.
     """
-    review_file = Path(review_file)
+    review_file = Path(review_file) if review_file else governing_review(raw_dir)
     if review_file.exists():
         review = read_yaml(review_file)
         outcomes = review.get("outcomes") if isinstance(review, dict) else None
@@ -107,7 +104,7 @@ def _unknown_word(name: str, origin: str, value: object, allowed: tuple[str, ...
 
 
 def check_choices(
-    values: dict[str, object], origins: dict[str, str], raw_dir: str | Path, review_file: str | Path = REVIEW_FILE
+    values: dict[str, object], origins: dict[str, str], raw_dir: str | Path, review_file: str | Path | None = None
 ) -> list[str]:
     """Problems with the values of enumerated, bounded or list parameters (empty list: all good)."""
     problems = []

@@ -39,6 +39,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     from compendium.pipeline.graph import make_rules
     from compendium.pipeline.runner import discover_stages, pipeline_stages
+    from compendium.scaffold.engine import check_engine_pin
+
+    check_engine_pin()
 
     if args.print_make_rules:
         print(make_rules([s.name for s in pipeline_stages(discover_stages())]))

@@ -24,12 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from compendium.errors import CompendiumError
-from compendium.paths import ROOT, display_path
+from compendium.paths import PACKAGE_DIR, display_path, governing_review, project_root
 
 FINGERPRINT_FILE = "fingerprint.json"
 FAILED_ATTEMPT_FILE = "failed_attempt.json"
-#: the package whose source is part of every fingerprint
-PACKAGE_DIR = ROOT / "src" / "compendium"
 
 
 def _sha256(path: Path) -> str:
@@ -63,13 +61,16 @@ def source_hash(notebook: Path) -> str:
 
 
 def stage_inputs(
-    notebook: Path, values: dict[str, object], upstream: dict[str, str | None], review_file: Path
+    notebook: Path, values: dict[str, object], upstream: dict[str, str | None], review_file: Path | None = None
 ) -> dict[str, object]:
-    """Everything a stage's outputs depend on (see the module docstring); ``output_dir`` excluded."""
+    """Everything a stage's outputs depend on (see the module docstring); ``output_dir`` excluded.
+    ``review_file`` defaults to the declaration that governs the stage's ``raw_dir``."""
     parameters = {name: value for name, value in values.items() if name != "output_dir"}
-    raw_dir = ROOT / str(parameters.get("raw_dir", "data/raw"))
+    root = project_root()
+    raw_dir = root / str(parameters.get("raw_dir", "data/raw"))
+    review_file = review_file or governing_review(raw_dir)
     named_files = {
-        str(v): _sha256(ROOT / v) for v in parameters.values() if isinstance(v, str) and v and (ROOT / v).is_file()
+        str(v): _sha256(root / v) for v in parameters.values() if isinstance(v, str) and v and (root / v).is_file()
     }
     return {
         "data": _tree_hashes(raw_dir) if raw_dir.is_dir() else {},

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compendium.errors import CompendiumError
-from compendium.paths import ROOT
 
 #: stage -> (stages whose outputs it needs, stages whose outputs it reads when they exist)
 STAGE_READS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -28,9 +27,6 @@ STAGE_READS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "04_mendelian_randomization": (("01_ingest",), ()),
     "05_consensus_report": ((), ("01_ingest", "02_risk_of_bias", "03_meta_analysis", "04_mendelian_randomization")),
 }
-
-#: the review declaration; its optional ``stages:`` list chooses the stages that run
-REVIEW_FILE = ROOT / "review.yaml"
 
 
 @dataclass(frozen=True)
@@ -64,11 +60,13 @@ def upstream_of(stage: str, stage_names: list[str]) -> Upstream:
     )
 
 
-def declared_stage_names(review_file: str | Path = REVIEW_FILE) -> list[str] | None:
-    """The ``stages:`` list of the review declaration, or None when there is no file or no list."""
+def declared_stage_names(review_file: str | Path | None = None) -> list[str] | None:
+    """The ``stages:`` list of the review declaration (the project's ``review.yaml`` by default), or
+    None when there is no file or no list."""
+    from compendium.paths import REVIEW_FILE, project_root
     from compendium.yaml_io import read_yaml
 
-    review_file = Path(review_file)
+    review_file = Path(review_file) if review_file else project_root() / REVIEW_FILE
     if not review_file.exists():
         return None
     review = read_yaml(review_file)

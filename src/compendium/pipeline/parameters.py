@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compendium.errors import CompendiumError
-from compendium.paths import ROOT, display_path
+from compendium.paths import display_path, project_root
 from compendium.pipeline.choices import check_choices
 from compendium.yaml_io import parse_yaml, read_yaml
 
@@ -144,7 +144,7 @@ def resolve_parameters(
                     )
     if not problems:
         raw_dir = values.get("raw_dir", next((d for stage, d in known.get("raw_dir", [])), "data/raw"))
-        problems = check_choices(values, origins, ROOT / str(raw_dir))
+        problems = check_choices(values, origins, project_root() / str(raw_dir))
     if problems:
         raise CompendiumError("invalid parameters:\n  " + "\n  ".join(problems))
     return ParameterSet(values=values, origins=origins)

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compendium.errors import CompendiumError
-from compendium.paths import NOTEBOOKS_DIR, PARAMS_FILE, ROOT, display_path
+from compendium.paths import PARAMS_PATH, display_path, project_root
+from compendium.paths import notebooks_dir as notebooks_dir_of
 from compendium.pipeline.fingerprint import (
     mark_failed_attempt,
     read_fingerprint,
@@ -37,7 +38,7 @@ from compendium.pipeline.fingerprint import (
     stage_inputs,
     write_fingerprint,
 )
-from compendium.pipeline.graph import REVIEW_FILE, declared_stage_names, upstream_of
+from compendium.pipeline.graph import declared_stage_names, upstream_of
 from compendium.pipeline.lock import results_lock
 from compendium.pipeline.parameters import ParameterSet, notebook_parameters, resolve_parameters
 
@@ -80,10 +81,11 @@ class StageRun:
         }
 
 
-def discover_stages(notebooks_dir: str | Path = NOTEBOOKS_DIR) -> list[Stage]:
-    """All ``NN_name.ipynb`` notebooks of ``notebooks_dir``, in order (unreadable ones carry their ``problem``)."""
+def discover_stages(notebooks_dir: str | Path | None = None) -> list[Stage]:
+    """All ``NN_name.ipynb`` notebooks of ``notebooks_dir`` (default: the review's, see
+    :func:`compendium.paths.notebooks_dir`), in order (unreadable ones carry their ``problem``)."""
     stages = []
-    for path in sorted(Path(notebooks_dir).glob("*.ipynb")):
+    for path in sorted(Path(notebooks_dir or notebooks_dir_of()).glob("*.ipynb")):
         match = STAGE_PATTERN.match(path.name)
         if match:
             try:
@@ -95,7 +97,7 @@ def discover_stages(notebooks_dir: str | Path = NOTEBOOKS_DIR) -> list[Stage]:
     return stages
 
 
-def pipeline_stages(stages: list[Stage], review_file: str | Path = REVIEW_FILE) -> list[Stage]:
+def pipeline_stages(stages: list[Stage], review_file: str | Path | None = None) -> list[Stage]:
     """The stages of this review: the ``stages:`` list of ``review.yaml`` when it has one, else all."""
     names = declared_stage_names(review_file)
     if names is None:
@@ -104,8 +106,8 @@ def pipeline_stages(stages: list[Stage], review_file: str | Path = REVIEW_FILE) 
     unknown = [n for n in names if n not in by_name]
     if unknown:
         raise CompendiumError(
-            f"{display_path(review_file)}: 'stages' names {', '.join(unknown)}, which have no notebook; "
-            f"notebooks are {', '.join(by_name)}"
+            f"{display_path(review_file or 'review.yaml')}: 'stages' names {', '.join(unknown)}, "
+            f"which have no notebook; notebooks are {', '.join(by_name)}"
         )
     return [s for s in stages if s.name in names]
 
@@ -127,18 +129,23 @@ def run_pipeline(
     only: list[str] | None = None,
     param_files: list[str | Path] | None = None,
     overrides: list[str] | None = None,
-    notebooks_dir: str | Path = NOTEBOOKS_DIR,
-    defaults_file: str | Path | None = PARAMS_FILE,
-    review_file: str | Path = REVIEW_FILE,
+    notebooks_dir: str | Path | None = None,
+    defaults_file: str | Path | None = PARAMS_PATH,
+    review_file: str | Path | None = None,
     log: Callable[[str], None] = print,
 ) -> list[StageRun]:
     """Check all parameters and inputs, then run the selected stages in order.
 
     ``defaults_file`` (the committed ``params.yaml``) is read first, then ``param_files`` in
-    order, then ``overrides`` (``name=value``); later sources win. Returns one
+    order, then ``overrides`` (``name=value``); later sources win (relative paths from the review's
+    root). ``notebooks_dir`` defaults to the review's stage notebooks (:func:`compendium.paths.notebooks_dir`),
+    ``review_file`` to the declaration that governs each stage's ``raw_dir``. Returns one
     :class:`StageRun` per executed stage.
     """
-    stages = pipeline_stages(discover_stages(notebooks_dir), review_file)
+    root = project_root()
+    if defaults_file and not Path(defaults_file).is_absolute():
+        defaults_file = root / defaults_file
+    stages = pipeline_stages(discover_stages(notebooks_dir or notebooks_dir_of(root)), review_file)
     selected = select_stages(stages, only)
     broken = [s.problem for s in selected if s.problem]
     if broken:
@@ -156,12 +163,14 @@ def run_pipeline(
         runs = []
         for stage in selected:
             upstream = _checked_upstream(stage, by_name, names, params, review_file)
-            runs.append(run_stage(stage, params, upstream, review_file=Path(review_file), log=log))
+            runs.append(
+                run_stage(stage, params, upstream, review_file=Path(review_file) if review_file else None, log=log)
+            )
         return runs
 
 
 def _results_dir(values: dict[str, object]) -> Path:
-    return ROOT / str(values.get("results_dir", "reports"))
+    return project_root() / str(values.get("results_dir", "reports"))
 
 
 def _holding(results_dirs: list[Path], log: Callable[[str], None]) -> contextlib.ExitStack:
@@ -172,7 +181,9 @@ def _holding(results_dirs: list[Path], log: Callable[[str], None]) -> contextlib
     return stack
 
 
-def expected_inputs(stage: Stage, names: list[str], params: ParameterSet, review_file: str | Path) -> dict[str, object]:
+def expected_inputs(
+    stage: Stage, names: list[str], params: ParameterSet, review_file: str | Path | None
+) -> dict[str, object]:
     """The inputs ``stage``'s outputs would record if it ran now (upstream fingerprints as found on disk)."""
     values = params.for_stage(stage.parameters)
     results_dir = _results_dir(values)
@@ -180,11 +191,11 @@ def expected_inputs(stage: Stage, names: list[str], params: ParameterSet, review
     for name in upstream_of(stage.name, names).all:
         record = read_fingerprint(results_dir / name)
         upstream[name] = record["fingerprint"] if record else None
-    return stage_inputs(stage.path, values, upstream, Path(review_file))
+    return stage_inputs(stage.path, values, upstream, Path(review_file) if review_file else None)
 
 
 def _checked_upstream(
-    stage: Stage, by_name: dict[str, Stage], names: list[str], params: ParameterSet, review_file: str | Path
+    stage: Stage, by_name: dict[str, Stage], names: list[str], params: ParameterSet, review_file: str | Path | None
 ) -> dict[str, str | None]:
     """Check the outputs of every earlier stage ``stage`` reads (and theirs, recursively).
 
@@ -218,7 +229,7 @@ def run_stage(
     stage: Stage,
     params: ParameterSet,
     upstream: dict[str, str | None],
-    review_file: Path = REVIEW_FILE,
+    review_file: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> StageRun:
     """Execute one stage into a temporary folder and move it into place on success."""
@@ -235,7 +246,7 @@ def run_stage(
     try:
         shutil.rmtree(work_dir, ignore_errors=True)
         work_dir.mkdir(parents=True)
-        values["output_dir"] = os.path.relpath(work_dir, ROOT)
+        values["output_dir"] = os.path.relpath(work_dir, project_root())
         notebook = nbformat.read(stage.path, as_version=4)
         _insert_parameters_used_cell(notebook, stage, values, params)
         input_path = work_dir / f"_input_{stage.name}.ipynb"
@@ -246,7 +257,7 @@ def run_stage(
                 str(input_path),
                 str(executed),
                 parameters=values,
-                cwd=str(ROOT),
+                cwd=str(project_root()),
                 kernel_name="python3",
                 progress_bar=False,
                 log_output=False,

@@ -1,10 +1,16 @@
-"""``compendium init``: a new, self-contained compendium for another review.
+"""``compendium init``: a thin review folder for another review, pinned to this engine.
 
-The new folder gets the same layout as this one (pinned environment, Makefile, the package, the
-generic stage notebooks and tests) plus a review: the declaration ``review.yaml`` and the data
-package ``data/raw/``, taken from ``examples/<name>/`` (``empty`` when no example is named). It
-builds with the same two commands (``make report``, ``make test``) and never needs a code edit:
-a student edits ``review.yaml`` and ``data/raw/`` (see ``docs/ADAPTING.md``).
+The folder holds the review only: the declaration ``review.yaml`` (with ``schema_version`` and the
+``engine`` version it is pinned to), ``data/raw/`` with the tables its evidence streams use (the
+schema is the engine's, :mod:`compendium.schemas`), ``params.yaml``, a short ``Makefile``
+(``make report``, ``make test``), the environment pins (``engine.lock`` for the engine wheel, hash-pinned
+and kept in the shared cache beside the folder; ``requirements.lock`` for third-party packages;
+:mod:`compendium.scaffold.engine`),
+a README stub with the data dictionary, ``.ci/run`` and ``tests/review/``, the review's own tests.
+The stage notebooks, the report template and the schemas stay in the engine.
+
+The folder is written into a hidden sibling and renamed into place at the end, so a failure (a full
+disk, a kill) never leaves a half-written review; a re-run removes what a killed run left.
 """
 
 from __future__ import annotations
@@ -13,38 +19,27 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from compendium import __version__
 from compendium.errors import CompendiumError
-from compendium.paths import ROOT
+from compendium.paths import PACKAGE_DIR, engine_file
 
 #: the starter review when no example is named: no studies yet
 EMPTY_EXAMPLE = "empty"
-EXAMPLES_DIR = ROOT / "examples"
-#: files and folders copied as they are (paths relative to the repository root)
-TEMPLATE_PATHS = (
-    ".ci",
-    ".gitignore",
-    ".pre-commit-config.yaml",
-    "Makefile",
-    "pyproject.toml",
-    "requirements.lock",
-    "environment.yml",
-    "postBuild",
-    "params.yaml",
-    "LICENSE",
-    "CONTRIBUTING.md",
-    "docs/ADAPTING.md",
-    "src/compendium",
-    "notebooks",
-    "tests",
-    "benchmarks",
-    "reports/README.md",
-)
-#: inside the copied paths: what belongs to this repository's own review or examples, or is generated
-EXCLUDED_NAMES = ("__pycache__", "*.egg-info", ".pytest_cache", ".ipynb_checkpoints", "results")
-#: test folders of this repository's own review and shipped examples (the new review brings its own)
-EXCLUDED_TEST_DIRS = ("tests/review", "tests/examples")
+EXAMPLES_DIR = engine_file("examples")
+TEMPLATE_DIR = PACKAGE_DIR / "scaffold" / "template"
 #: where a review keeps the tests of its own curated data (collected by `make test`)
 REVIEW_TESTS_DIR = "tests/review"
+#: template file -> its place in the review folder
+TEMPLATE_FILES = {
+    "Makefile": "Makefile",
+    "ci_run": ".ci/run",
+    "gitignore": ".gitignore",
+    "pytest.ini": "pytest.ini",
+    "tests/test_review_data.py": f"{REVIEW_TESTS_DIR}/test_review_data.py",
+}
+#: a function that writes a review's ``review.yaml`` and ``data/raw/`` into a folder (an example's, or
+#: an importer's such as the Cochrane reader's ``write_review(source, target)`` bound to its source)
+ReviewWriter = Callable[[Path], None]
 
 
 def available_examples() -> list[str]:
@@ -54,75 +49,101 @@ def available_examples() -> list[str]:
     return sorted(p.name for p in EXAMPLES_DIR.iterdir() if (p / "review.yaml").is_file())
 
 
-def init_compendium(target: str | Path, example: str | None = None, log: Callable[[str], None] = print) -> Path:
-    """Write a new compendium into ``target`` (which must not exist or be empty).
-
-    Parameters
-    ----------
-    target : folder of the new compendium
-    example : name of a shipped example review (``compendium init --list-examples``);
-        None gives the empty starter review
-    log : where progress lines go
-
-    Returns
-    -------
-    The new compendium's folder.
-    """
-    name = example or EMPTY_EXAMPLE
+def example_writer(name: str) -> ReviewWriter:
+    """The writer of a shipped example's declaration and data tables."""
     examples = available_examples()
     if name not in examples:
         raise CompendiumError(f"--example {name!r}: no such example; expected one of {', '.join(examples) or '(none)'}")
-    target = Path(target).resolve()
+
+    def write(folder: Path) -> None:
+        shutil.copy2(EXAMPLES_DIR / name / "review.yaml", folder / "review.yaml")
+        shutil.copytree(EXAMPLES_DIR / name / "data" / "raw", folder / "data" / "raw")
+
+    return write
+
+
+def init_compendium(
+    target: str | Path,
+    example: str | None = None,
+    log: Callable[[str], None] = print,
+    *,
+    write_review: ReviewWriter | None = None,
+) -> Path:
+    """Write a new review folder into ``target`` (which must not exist or be empty).
+
+    Parameters
+    ----------
+    target : folder of the new review
+    example : name of a shipped example review (``compendium init --list-examples``);
+        None gives the empty starter review
+    log : where progress lines go
+    write_review : writes ``review.yaml`` and ``data/raw/`` instead of an example (an importer)
+
+    Returns
+    -------
+    The new review's folder.
+    """
+    from compendium.scaffold.engine import engine_checkout
+
+    writer = write_review or example_writer(example or EMPTY_EXAMPLE)
+    target = Path(target).expanduser().resolve()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise CompendiumError(f"{target}: exists and is not an empty folder; expected a new folder for the compendium")
-    if target.is_relative_to(ROOT):
-        raise CompendiumError(f"{target}: inside this compendium; expected a folder outside {ROOT}")
-    created = not target.exists()
-    target.mkdir(parents=True, exist_ok=True)
+        raise CompendiumError(f"{target}: exists and is not an empty folder; expected a new folder for the review")
+    checkout = engine_checkout()
+    if checkout is not None and target.is_relative_to(checkout):
+        raise CompendiumError(f"{target}: inside the engine's repository {checkout}; expected a folder outside it")
+    staging = target.parent / f".{target.name}.compendium-init"
     try:
-        ignore = shutil.ignore_patterns(*EXCLUDED_NAMES)
-        for relative in TEMPLATE_PATHS:
-            source = ROOT / relative
-            if not source.exists():
-                continue
-            destination = target / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            if source.is_dir():
-                shutil.copytree(source, destination, ignore=ignore)
-            else:
-                shutil.copy2(source, destination)
-        for relative in EXCLUDED_TEST_DIRS:
-            shutil.rmtree(target / relative, ignore_errors=True)
-        example_dir = EXAMPLES_DIR / name
-        shutil.copy2(example_dir / "review.yaml", target / "review.yaml")
-        shutil.copytree(example_dir / "data" / "raw", target / "data" / "raw", ignore=ignore)
-        if (example_dir / "tests").is_dir():
-            shutil.copytree(example_dir / "tests", target / REVIEW_TESTS_DIR, ignore=ignore)
-        _write_readme(target)
-    except BaseException:
-        # a failed init leaves no half-written compendium behind (a re-run would refuse the folder)
-        _remove_contents(target, remove_folder=created)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)  # left by a killed run
+        staging.mkdir()
+        _write_folder(staging, writer, log)
+        if target.exists():
+            target.rmdir()
+        staging.rename(target)
+    except BaseException as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):
+            where = f" ({error.filename})" if error.filename else ""
+            raise CompendiumError(
+                f"{target}: cannot write the review folder: {error.strerror or error}{where}; nothing was written"
+            ) from None
         raise
-    log(f"wrote a new compendium to {target} (review: {name})")
-    log(f"next: cd {target} && make report && make test   (docs/ADAPTING.md walks through adapting it)")
+    log(f"wrote a new review folder to {target} (engine compendium {__version__})")
+    log(f"next: cd {target} && make report && make test   (the engine's docs/ADAPTING.md walks through adapting it)")
     return target
 
 
-def _remove_contents(target: Path, *, remove_folder: bool) -> None:
-    """Delete what a failed init wrote into ``target`` (and ``target`` itself when init created it)."""
-    if remove_folder:
-        shutil.rmtree(target, ignore_errors=True)
-        return
-    for item in target.iterdir():
-        if item.is_dir() and not item.is_symlink():
-            shutil.rmtree(item, ignore_errors=True)
-        else:
-            item.unlink(missing_ok=True)
+def _write_folder(folder: Path, writer: ReviewWriter, log: Callable[[str], None]) -> None:
+    from compendium.review import load_review
+    from compendium.scaffold.engine import write_environment
+    from compendium.scaffold.upgrade import thin_data, write_pins
+
+    (folder / "data").mkdir()
+    writer(folder)
+    review = load_review(folder / "review.yaml")
+    write_pins(folder / "review.yaml")
+    thin_data(folder / "data" / "raw", review)
+    for name, relative in TEMPLATE_FILES.items():
+        destination = folder / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(TEMPLATE_DIR / name, destination)
+    (folder / ".ci" / "run").chmod(0o755)
+    shutil.copy2(shipped_file("params.yaml"), folder / "params.yaml")
+    write_environment(folder, log)
+    _write_readme(folder)
+
+
+def shipped_file(name: str) -> Path:
+    """A file of the engine's own root that review folders copy (``params.yaml``, ``requirements.lock``):
+    in the wheel under ``scaffold/template``, in a source checkout at its root."""
+    shipped = TEMPLATE_DIR / name
+    return shipped if shipped.is_file() else PACKAGE_DIR.parents[1] / name
 
 
 def _write_readme(target: Path) -> None:
     """A README stub from the new review's declaration, and data/README.md: the data dictionary
-    generated from the new review's data package."""
+    generated from the data package (``make report`` regenerates it)."""
     from compendium.data.dictionary import update_readme
     from compendium.review import load_review
 
@@ -130,18 +151,20 @@ def _write_readme(target: Path) -> None:
     questions = "\n".join(f"{i}. {q.text}" for i, q in enumerate(review.questions, start=1))
     (target / "README.md").write_text(
         f"# {review.title}\n\n{review.description}\n\n{questions}\n\n"
-        "## Two commands\n\n```bash\nmake report   # sets up .venv if needed, runs the stages, writes reports/\n"
-        "make test     # sets up .venv if needed, runs the tests\n```\n\n"
-        "The review is declared in `review.yaml`; the evidence is in `data/raw/` (a data package: "
-        "`datapackage.yaml` plus CSV tables, every row with its source and locator). "
-        "`docs/ADAPTING.md` explains every field and how to add a study.\n",
+        "## Two commands\n\n```bash\n"
+        "make report   # sets up the environment if needed, runs the stages, writes reports/\n"
+        "make test     # sets up the environment if needed, runs this review's tests (tests/review/)\n```\n\n"
+        "The review is declared in `review.yaml`; the evidence is in `data/raw/` (CSV tables, every row with "
+        f"its source and locator; the dictionary is `data/README.md`). The engine is compendium {__version__}, "
+        "pinned in `engine.lock` (its wheel is kept in the shared cache `~/.cache/compendium/wheels`); "
+        "`compendium upgrade` moves the folder to a newer "
+        "engine. The engine's `docs/ADAPTING.md` explains every field and how to add a study.\n",
         encoding="utf-8",
     )
     (target / "data" / "README.md").write_text(
-        "# data/\n\n`raw/` holds the evidence of this review: `datapackage.yaml` (the schema of every table) and\n"
-        "one CSV file per table. Every row names its source (`source_id`, a row of `sources.csv`) and where\n"
-        "in the source its numbers are printed (`locator`). The dictionary below is generated from\n"
-        "`datapackage.yaml` (`python -m compendium.data.dictionary` rewrites it).\n",
+        "# data/\n\n`raw/` holds the evidence of this review: one CSV file per table. Every row names its source\n"
+        "(`source_id`, a row of `sources.csv`) and where in the source its numbers are printed (`locator`).\n"
+        "The dictionary below is generated from the engine's data-package schema (`make report` rewrites it).\n",
         encoding="utf-8",
     )
     update_readme(target / "data" / "README.md", target / "data" / "raw")
