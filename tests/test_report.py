@@ -135,7 +135,7 @@ def test_methods_and_provenance_are_printed(html, rendered):
     for path in raw.iterdir():
         assert hashlib.sha256(path.read_bytes()).hexdigest() in html
     assert re.search(r"<td>pandas</td><td>\d", html)
-    assert "Git commit:" in html
+    assert "Engine: <code>compendium " in html and "Git commit of the review folder:" in html
     assert html.count(RUN_DATE_MARKER) == 1
 
 
