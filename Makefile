@@ -64,7 +64,7 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e '.[dev]'
 	touch $@
 
-report: $(ENV_STAMP) ## Run every stage notebook that is out of date and write reports/
+report: $(ENV_STAMP) data/README.md ## Run every stage notebook that is out of date and write reports/
 	@mkdir -p reports .make
 	@flock -n -E 75 $(RUN_LOCK) $(LOCKED_MAKE); status=$$?; \
 	if [ $$status = 75 ]; then \
@@ -85,6 +85,11 @@ $(STAGES_MK): $(wildcard review.yaml) $(wildcard notebooks/[0-9][0-9]_*.ipynb) s
 	$(BIN)/compendium run --print-make-rules > $@.new && mv $@.new $@
 
 FORCE:
+
+# the data dictionary regenerates itself when the schema or the declaration's vocabularies change
+data/README.md: data/raw/datapackage.yaml review.yaml $(ENV_STAMP)
+	$(BIN)/python -m compendium.data.dictionary
+	@touch $@
 
 .make:
 	mkdir -p $@
