@@ -26,7 +26,7 @@ MINIMAL = {
 
 @pytest.fixture
 def review_folder(tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.delenv(paths.PROJECT_ENV, raising=False)
+    monkeypatch.setenv(paths.PROJECT_ENV, "")  # unset, and restored after the test (set_project writes it)
     folder = tmp_path / "my review"
     (folder / "data" / "raw").mkdir(parents=True)
     (folder / "review.yaml").write_text("title: T\n", encoding="utf-8")

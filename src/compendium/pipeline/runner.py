@@ -154,7 +154,8 @@ def run_pipeline(
     for stage in stages:
         if stage.problem:
             log(f"[compendium] skipping {stage.name} (not selected; its notebook cannot be read)")
-    files = ([defaults_file] if defaults_file else []) + list(param_files or [])
+    # a review without params.yaml runs with the notebooks' defaults
+    files = ([defaults_file] if defaults_file and Path(defaults_file).is_file() else []) + list(param_files or [])
     params = resolve_parameters({s.name: s.parameters for s in readable}, files, list(overrides or []))
     results_dirs = sorted({_results_dir(params.for_stage(s.parameters)) for s in selected})
     names = [s.name for s in stages]
