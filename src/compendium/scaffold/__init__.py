@@ -124,14 +124,22 @@ def _write_folder(folder: Path, writer: ReviewWriter, log: Callable[[str], None]
     review = load_review(folder / "review.yaml")
     write_pins(folder / "review.yaml")
     thin_data(folder / "data" / "raw", review)
-    for name, relative in TEMPLATE_FILES.items():
-        destination = folder / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(TEMPLATE_DIR / name, destination)
-    (folder / ".ci" / "run").chmod(0o755)
+    write_template(folder)
     shutil.copy2(shipped_file("params.yaml"), folder / "params.yaml")
     write_environment(folder, log)
     _write_readme(folder)
+
+
+def write_template(folder: Path) -> None:
+    """The engine's files of a review folder (``Makefile``, ``.ci/run``, ``.gitignore``, ``pytest.ini``) and,
+    when the folder has no review tests yet, the template of ``tests/review/``."""
+    for name, relative in TEMPLATE_FILES.items():
+        destination = folder / relative
+        if relative.startswith(REVIEW_TESTS_DIR) and any(destination.parent.glob("*.py")):
+            continue  # the review's own tests
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(TEMPLATE_DIR / name, destination)
+    (folder / ".ci" / "run").chmod(0o755)
 
 
 def shipped_file(name: str) -> Path:

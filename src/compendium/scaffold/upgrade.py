@@ -106,7 +106,7 @@ def thin_data(raw_dir: Path, review: Review) -> list[str]:
 
 def upgrade_folder(folder: str | Path, log: Callable[[str], None] = print) -> Path:
     """Move the review folder ``folder`` to the running engine (see the module docstring)."""
-    from compendium.scaffold import REVIEW_TESTS_DIR, TEMPLATE_DIR, TEMPLATE_FILES
+    from compendium.scaffold import REVIEW_TESTS_DIR, write_template
     from compendium.scaffold.engine import write_environment
 
     folder = Path(folder).expanduser().resolve()
@@ -136,13 +136,7 @@ def upgrade_folder(folder: str | Path, log: Callable[[str], None] = print) -> Pa
             changes.append(
                 "removed the engine copied by compendium 0.1.0 (src/, notebooks/, its tests); kept tests/review/"
             )
-        for name, relative in TEMPLATE_FILES.items():
-            destination = staging / relative
-            if relative.startswith(REVIEW_TESTS_DIR) and any(destination.parent.glob("*.py")):
-                continue  # the review's own tests
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(TEMPLATE_DIR / name, destination)
-        (staging / ".ci" / "run").chmod(0o755)
+        write_template(staging)
         write_environment(staging, log)
         write_pins(staging / "review.yaml")
         backup = folder.parent / f".{folder.name}.compendium-before-upgrade"
