@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -56,23 +57,40 @@ class BatchSummary:
     s2w: np.ndarray
     ddf: np.ndarray
     qe: np.ndarray
-    qe_pval: np.ndarray
     vt: np.ndarray
     i2: np.ndarray
     h2: np.ndarray
 
+    @cached_property
+    def qe_pval(self) -> np.ndarray:
+        """p-values of the tests for (residual) heterogeneity (1 where there are no residual df)."""
+        df = self.batch.k - self.batch.p
+        has_df = df > 0
+        return np.where(has_df, chi2_upper(self.qe, np.maximum(df, 1)), 1.0)
+
+    @cached_property
+    def t_based(self) -> np.ndarray:
+        """True for the problems whose inference uses t with ``ddf`` degrees of freedom."""
+        return np.isfinite(self.ddf)
+
     def crit(self, level: float) -> np.ndarray:
-        """Critical values: t with ddf where finite, z elsewhere."""
+        """Critical values: t with ddf where finite, z elsewhere (no t quantile for a z test)."""
+        t_based = self.t_based
+        if not t_based.any():
+            return np.full(t_based.shape, z_critical(level))
         with np.errstate(invalid="ignore"):
-            t = t_critical(level, np.where(np.isfinite(self.ddf), self.ddf, 1.0))
-        return np.where(np.isfinite(self.ddf), t, z_critical(level))
+            t = t_critical(level, np.where(t_based, self.ddf, 1.0))
+        return np.where(t_based, t, z_critical(level))
 
     def pvalues(self, stat: np.ndarray) -> np.ndarray:
-        """Two-sided p-values of ``stat`` (shape (m,) or (m, p))."""
+        """Two-sided p-values of ``stat`` (shape (m,) or (m, p)); no t tail for a z test."""
+        t_based = self.t_based if stat.ndim == 1 else self.t_based[:, None]
+        if not t_based.any():
+            return z_pvalue(stat)
         ddf = self.ddf if stat.ndim == 1 else self.ddf[:, None]
         with np.errstate(invalid="ignore"):
-            t = t_pvalue(stat, np.where(np.isfinite(ddf), ddf, 1.0))
-        return np.where(np.isfinite(ddf), t, z_pvalue(stat))
+            t = t_pvalue(stat, np.where(t_based, ddf, 1.0))
+        return np.where(t_based, t, z_pvalue(stat))
 
 
 def summarise(batch: Batch, method: str, test: str) -> BatchSummary:
@@ -85,7 +103,6 @@ def summarise(batch: Batch, method: str, test: str) -> BatchSummary:
     has_df = df > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         qe = np.where(has_df, np.maximum(0.0, fit0.rss), 0.0)
-        qe_pval = np.where(has_df, chi2_upper(qe, np.maximum(df, 1)), 1.0)
         vt = np.where(has_df, df / fit0.trace_p, 0.0)
         if method == "FE":
             i2 = np.where(has_df, np.maximum(0.0, 100.0 * (qe - df) / qe), 0.0)
@@ -112,7 +129,6 @@ def summarise(batch: Batch, method: str, test: str) -> BatchSummary:
         s2w=s2w,
         ddf=ddf,
         qe=qe,
-        qe_pval=qe_pval,
         vt=vt,
         i2=i2,
         h2=h2,
@@ -130,6 +146,19 @@ class Coefficient:
     pval: float
     ci_low: float
     ci_high: float
+
+
+@dataclass(frozen=True)
+class HeterogeneityCI:
+    """tau2 and I2 with their Q-profile confidence limits (:meth:`MetaResult.confint`)."""
+
+    level: float
+    tau2: float
+    tau2_low: float
+    tau2_high: float
+    i2: float
+    i2_low: float
+    i2_high: float
 
 
 #: the columns of :meth:`MetaResult.summary_frame`, in order
@@ -153,16 +182,10 @@ class MetaResult:
     coefficients: tuple[Coefficient, ...]
     df: float | None
     tau2: float
-    tau2_se: float
-    tau2_ci_low: float
-    tau2_ci_high: float
     i2: float
-    i2_ci_low: float
-    i2_ci_high: float
     h2: float
     q: float
     q_df: int
-    q_pval: float
     qm: float | None
     qm_df: tuple[int, ...] | None
     qm_pval: float | None
@@ -175,8 +198,85 @@ class MetaResult:
     X: np.ndarray = field(repr=False)
     weights: np.ndarray = field(repr=False)
     slab: Sequence[str] = field(repr=False)
+    #: the fitted batch, kept for the quantities computed on first access (tau2 interval, Q's p-value)
+    summary: BatchSummary = field(repr=False)
     notes: tuple[str, ...] = ()
     omitted_rows: tuple[int, ...] = ()
+
+    @cached_property
+    def q_pval(self) -> float:
+        """p-value of the test for (residual) heterogeneity."""
+        return float(self.summary.qe_pval[0])
+
+    @cached_property
+    def tau2_se(self) -> float:
+        """Standard error of tau2 as metafor reports it (NaN where metafor gives none)."""
+        s = self.summary
+        if self.method == "FE" or self.q_df <= 0:
+            return float("nan")
+        return float(tau2_standard_error(s.batch, self.method, s.tau2, s.fit)[0])
+
+    def confint(self) -> HeterogeneityCI:
+        """Q-profile confidence intervals of tau2 and I2 (metafor ``confint``), computed on the
+        first call (``rma`` does not compute them: most callers never read them).
+
+        Returns
+        -------
+        HeterogeneityCI
+            tau2 and I2 with their limits at the model's level (NaN for an equal-effects model
+            or when there are no residual degrees of freedom).
+
+        References
+        ----------
+        Viechtbauer W (2007). Confidence intervals for the amount of heterogeneity in
+        meta-analysis. Stat Med 26:37-52.
+
+        Examples
+        --------
+        >>> res = rma([0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03], method="DL", test="z")
+        >>> ci = res.confint()
+        >>> round(ci.tau2_low, 4), round(ci.tau2_high, 4)  # metafor 3.8 confint(res): 0.0000, 0.5670
+        (0.0, 0.567)
+        """
+        return self._confint
+
+    @cached_property
+    def _confint(self) -> HeterogeneityCI:
+        s = self.summary
+        if self.method == "FE" or self.q_df <= 0:
+            nan = float("nan")
+            return HeterogeneityCI(self.level, self.tau2, nan, nan, self.i2, nan, nan)
+        alpha = alpha_of(self.level)
+        # Newton from the estimate: the limits are near it when k is large (see solve_q)
+        low = solve_q(s.batch, chi2_quantile_upper(alpha / 2, self.q_df), start=s.tau2, start_fit=s.fit)
+        high = solve_q(s.batch, chi2_quantile_upper(1.0 - alpha / 2, self.q_df), start=s.tau2, start_fit=s.fit)
+        tau2_low, tau2_high = float(low[0]), float(high[0])
+        vt = float(s.vt[0])
+        return HeterogeneityCI(
+            self.level,
+            self.tau2,
+            tau2_low,
+            tau2_high,
+            self.i2,
+            100.0 * tau2_low / (vt + tau2_low),
+            100.0 * tau2_high / (vt + tau2_high),
+        )
+
+    @property
+    def tau2_ci_low(self) -> float:
+        return self._confint.tau2_low
+
+    @property
+    def tau2_ci_high(self) -> float:
+        return self._confint.tau2_high
+
+    @property
+    def i2_ci_low(self) -> float:
+        return self._confint.i2_low
+
+    @property
+    def i2_ci_high(self) -> float:
+        return self._confint.i2_high
 
     @property
     def estimate(self) -> float:
@@ -777,20 +877,6 @@ def _fit_arrays(
     )
     tau2 = float(s.tau2[0])
     df_resid = k - p
-    if method != "FE" and df_resid > 0:
-        alpha = alpha_of(level)
-        # Newton from the estimate: the limits are near it when k is large (see solve_q)
-        bounds = solve_q(batch, np.array([chi2_quantile_upper(alpha / 2, df_resid)]), start=s.tau2, start_fit=s.fit)
-        upper = solve_q(
-            batch, np.array([chi2_quantile_upper(1.0 - alpha / 2, df_resid)]), start=s.tau2, start_fit=s.fit
-        )
-        tau2_ci = (float(bounds[0]), float(upper[0]))
-        vt = float(s.vt[0])
-        i2_ci = tuple(100.0 * t / (vt + t) for t in tau2_ci)
-        tau2_se = float(tau2_standard_error(batch, method, s.tau2, s.fit)[0])
-    else:
-        tau2_ci = i2_ci = (float("nan"), float("nan"))
-        tau2_se = float("nan")
     qm = qm_pval = r2 = None
     qm_df: tuple[int, ...] | None = None
     pi_low = pi_high = None
@@ -831,16 +917,10 @@ def _fit_arrays(
         coefficients=coefs,
         df=float(s.ddf[0]) if np.isfinite(s.ddf[0]) else None,
         tau2=tau2,
-        tau2_se=tau2_se,
-        tau2_ci_low=tau2_ci[0],
-        tau2_ci_high=tau2_ci[1],
         i2=float(s.i2[0]),
-        i2_ci_low=i2_ci[0],
-        i2_ci_high=i2_ci[1],
         h2=float(s.h2[0]),
         q=float(s.qe[0]),
         q_df=df_resid,
-        q_pval=float(s.qe_pval[0]),
         qm=qm,
         qm_df=qm_df,
         qm_pval=qm_pval,
@@ -853,6 +933,7 @@ def _fit_arrays(
         X=_frozen(X),
         weights=_frozen(100.0 * w / w.sum()),
         slab=labels,
+        summary=s,
         notes=tuple(all_notes),
         omitted_rows=omitted_rows,
     )
