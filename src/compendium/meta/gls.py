@@ -54,9 +54,16 @@ class Batch:
         """Rows x_i y_i, shape (k, p)."""
         return self.X * self.y[:, None]
 
+    @cached_property
+    def intercept_only(self) -> bool:
+        """True when X is the intercept column alone: sums replace the products with X."""
+        return self.p == 1 and not (self.X[:, 0] != 1.0).any()
+
     def cross(self, w: np.ndarray) -> np.ndarray:
         """X' diag(w_j) X for every problem j: shape (m, p, p)."""
         p = self.p
+        if self.intercept_only:
+            return w.sum(axis=1).reshape(-1, 1, 1)
         return (w @ self.xx).reshape(-1, p, p)
 
     @cached_property
@@ -74,11 +81,21 @@ class Batch:
 
     def fit(self, w: np.ndarray) -> Fit:
         """Weighted least-squares fit of every problem with weights ``w`` (zero outside the mask)."""
-        a = np.linalg.inv(self.cross(w))
-        xwy = w @ self.xy
-        beta = np.einsum("mij,mj->mi", a, xwy)
-        resid = beta @ self.X.T
-        np.subtract(self.y[None, :], resid, out=resid)
+        cross = self.cross(w)
+        xwy = (w @ self.y)[:, None] if self.intercept_only else w @ self.xy
+        if self.p == 1:  # a 1 x 1 inverse is a division (np.linalg.inv costs ~10 us a call)
+            if not cross.all():
+                raise np.linalg.LinAlgError("Singular matrix")
+            a = np.reciprocal(cross, out=cross)
+            beta = a[:, 0] * xwy
+        else:
+            a = np.linalg.inv(cross)
+            beta = np.matmul(a, xwy[:, :, None])[:, :, 0]
+        if self.intercept_only:
+            resid = np.subtract(self.y[None, :], beta)
+        else:
+            resid = beta @ self.X.T
+            np.subtract(self.y[None, :], resid, out=resid)
         return Fit(batch=self, w=w, a=a, beta=beta, resid=resid)
 
     def fit_at(self, tau2: np.ndarray) -> Fit:
@@ -127,6 +144,8 @@ class Fit:
     @cached_property
     def a_b2(self) -> np.ndarray:
         """A X'W^2X, shape (m, p, p)."""
+        if self.batch.intercept_only:  # sum w^2 without a k-array of squares
+            return self.a * np.vecdot(self.w, self.w).reshape(-1, 1, 1)
         return self.a @ self.batch.cross(self.w2)
 
     @cached_property

@@ -196,12 +196,17 @@ class MetaResult:
     yi: np.ndarray = field(repr=False)
     vi: np.ndarray = field(repr=False)
     X: np.ndarray = field(repr=False)
-    weights: np.ndarray = field(repr=False)
     slab: Sequence[str] = field(repr=False)
     #: the fitted batch, kept for the quantities computed on first access (tau2 interval, Q's p-value)
     summary: BatchSummary = field(repr=False)
     notes: tuple[str, ...] = ()
     omitted_rows: tuple[int, ...] = ()
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """The studies' weights in percent (read-only)."""
+        w = self.summary.fit.w[0]
+        return _frozen(100.0 * w / w.sum())
 
     @cached_property
     def q_pval(self) -> float:
@@ -483,8 +488,8 @@ def format_result(res: MetaResult) -> str:
 class DefaultLabels(Sequence[str]):
     """The labels "Study N" of the given 1-based rows, made only when asked for (k may be 10^6)."""
 
-    def __init__(self, rows: np.ndarray) -> None:
-        self._rows = np.asarray(rows)
+    def __init__(self, rows: range | np.ndarray) -> None:
+        self._rows = rows  # a range when every row is kept: no array of k numbers
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -641,49 +646,76 @@ def prepare_inputs(  # the inputs are duck-typed (array-likes, column names, a D
             ]
         for name, values in zip(mod_cols, columns):
             arrays[name] = _numeric(values, name, k, source)
-    labels: Sequence[str] = tuple(str(s) for s in slab) if slab is not None else DefaultLabels(np.arange(1, k + 1))
+    labels: Sequence[str] = tuple(str(s) for s in slab) if slab is not None else DefaultLabels(range(1, k + 1))
     if len(labels) != k:
         raise CompendiumError(f"{_where(source)}: slab has {len(labels)} labels, expected {k}")
     keep, notes = omit_missing(arrays, na_action, source, labels if slab is not None else None)
-    omitted = tuple(int(i) + 1 for i in np.flatnonzero(~keep))
-    rows = np.flatnonzero(keep)
-    if len(rows) == 0:
-        raise CompendiumError(f"{_where(source)}: no studies left (k = 0): every row has a missing value")
+    all_kept = not notes  # omit_missing notes every row it leaves out
+    omitted: tuple[int, ...] = ()
+    if not all_kept:
+        omitted = tuple(int(i) + 1 for i in np.flatnonzero(~keep))
+        rows = np.flatnonzero(keep)
+        if len(rows) == 0:
+            raise CompendiumError(f"{_where(source)}: no studies left (k = 0): every row has a missing value")
     for name, values in arrays.items():
-        bad = ~np.isfinite(values) & keep
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise CompendiumError(cell_problem(_where(source), i + 1, name, "a finite number", values[i]))
-        if name == vname and vi is not None:
-            bad = (values <= 0) | (values < 1 / MAGNITUDE_LIMIT) | (values > MAGNITUDE_LIMIT)
-            expected = f"a sampling variance > 0 (between {1 / MAGNITUDE_LIMIT:g} and {MAGNITUDE_LIMIT:g})"
-        elif name == vname:
-            bad = (values <= 0) | (values**2 < 1 / MAGNITUDE_LIMIT) | (values**2 > MAGNITUDE_LIMIT)
-            expected = f"a standard error > 0 (squared between {1 / MAGNITUDE_LIMIT:g} and {MAGNITUDE_LIMIT:g})"
+        if name == vname:
+            low, high = 1 / MAGNITUDE_LIMIT, MAGNITUDE_LIMIT
+            if vi is None:  # standard errors: squared within the limits
+                low, high = low**0.5, high**0.5
         else:
-            bad = np.abs(values) > MAGNITUDE_LIMIT
-            expected = f"a value of magnitude at most {MAGNITUDE_LIMIT:g}"
-        bad &= keep
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise CompendiumError(cell_problem(_where(source), i + 1, name, expected, values[i]))
-    y = y[rows]
-    v = (v if vi is not None else v**2)[rows]
-    k = len(rows)
-    columns_x = [np.ones(k)] if intercept else []
-    coef_names = ["intrcpt"] if intercept else []
-    for name in mod_cols:
-        columns_x.append(arrays[name][rows])
-        coef_names.append(name)
-    if not columns_x:
+            low, high = -MAGNITUDE_LIMIT, MAGNITUDE_LIMIT
+        inside = (values >= low) & (values <= high)  # one pass; NaN and infinities are outside
+        if not (inside.all() or (not all_kept and (inside | ~keep).all())):
+            _refuse_values(values, name, vname, vi is not None, keep, source)
+    if not all_kept:
+        y, v = y[rows], v[rows]
+        k = len(rows)
+    if vi is None:
+        v = v * v
+    if mod_cols:
+        columns_x = [np.ones(k)] if intercept else []
+        coef_names = ["intrcpt"] if intercept else []
+        for name in mod_cols:
+            columns_x.append(arrays[name] if all_kept else arrays[name][rows])
+            coef_names.append(name)
+        X = np.column_stack(columns_x)
+    elif intercept:
+        X, coef_names = np.ones((k, 1)), ["intrcpt"]
+    else:
         raise CompendiumError(f"{_where(source)}: the model has no coefficients (no intercept and no moderators)")
-    X = np.column_stack(columns_x)
-    if not X.any(axis=0).all() or (X.shape[1] > 1 and np.linalg.matrix_rank(X) < X.shape[1]):
+    if mod_cols and (not X.any(axis=0).all() or (X.shape[1] > 1 and np.linalg.matrix_rank(X) < X.shape[1])):
         raise CompendiumError(f"{_where(source)}: moderators are collinear (design matrix not of full rank)")
     if k < X.shape[1]:
         raise CompendiumError(f"{_where(source)}: k = {k} studies cannot estimate {X.shape[1]} coefficients")
-    kept_labels = DefaultLabels(rows + 1) if isinstance(labels, DefaultLabels) else tuple(labels[int(i)] for i in rows)
+    for array in (y, v, X):  # our own copies (made above): read-only, so results can hold them uncopied
+        array.flags.writeable = False
+    if all_kept:
+        kept_labels = labels
+    elif isinstance(labels, DefaultLabels):
+        kept_labels = DefaultLabels(rows + 1)
+    else:
+        kept_labels = tuple(labels[int(i)] for i in rows)
     return y, v, X, tuple(coef_names), kept_labels, omitted, notes
+
+
+def _refuse_values(values: np.ndarray, name: str, vname: str, variances: bool, keep: np.ndarray, source: str) -> None:
+    """Raise for the first kept row of ``values`` that is not finite or outside the limits."""
+    bad = ~np.isfinite(values) & keep
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise CompendiumError(cell_problem(_where(source), i + 1, name, "a finite number", values[i]))
+    if name == vname and variances:
+        bad = (values <= 0) | (values < 1 / MAGNITUDE_LIMIT) | (values > MAGNITUDE_LIMIT)
+        expected = f"a sampling variance > 0 (between {1 / MAGNITUDE_LIMIT:g} and {MAGNITUDE_LIMIT:g})"
+    elif name == vname:
+        bad = (values <= 0) | (values**2 < 1 / MAGNITUDE_LIMIT) | (values**2 > MAGNITUDE_LIMIT)
+        expected = f"a standard error > 0 (squared between {1 / MAGNITUDE_LIMIT:g} and {MAGNITUDE_LIMIT:g})"
+    else:
+        bad = np.abs(values) > MAGNITUDE_LIMIT
+        expected = f"a value of magnitude at most {MAGNITUDE_LIMIT:g}"
+    bad &= keep
+    i = int(np.flatnonzero(bad)[0])
+    raise CompendiumError(cell_problem(_where(source), i + 1, name, expected, values[i]))
 
 
 def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v: np.ndarray, s2w: float) -> list[str]:
@@ -855,7 +887,7 @@ def _fit_arrays(
     k, p = X.shape
     if k == 1:
         test = "z"  # as metafor: no degrees of freedom for t
-    batch = Batch(y=y, v=v, X=X, mask=np.ones((1, k)))
+    batch = Batch(y=y, v=v, X=X, mask=np.broadcast_to(1.0, (1, k)))  # a read-only view: no k-array
     s = summarise(batch, method, test)
     beta, vb = s.fit.beta[0], s.vb[0]
     se = np.sqrt(np.diag(vb))
@@ -903,7 +935,6 @@ def _fit_arrays(
     elif method != "FE":  # metafor's predict gives no prediction interval for FE models
         pi_se = np.sqrt(se[0] ** 2 + tau2)
         pi_low, pi_high = float(beta[0] - crit * pi_se), float(beta[0] + crit * pi_se)
-    w = s.fit.w[0]
     all_notes = _notes(k, p, method, test, tau2, y, v, float(s.s2w[0])) + list(notes)
     if p > 1:
         all_notes.append(
@@ -931,7 +962,6 @@ def _fit_arrays(
         yi=_frozen(y),
         vi=_frozen(v),
         X=_frozen(X),
-        weights=_frozen(100.0 * w / w.sum()),
         slab=labels,
         summary=s,
         notes=tuple(all_notes),
@@ -940,6 +970,9 @@ def _fit_arrays(
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
+    """A read-only float array: ``arr`` itself when it already is one (no copy), else a copy."""
+    if arr.dtype == float and not arr.flags.writeable:
+        return arr
     out = np.array(arr, dtype=float)
     out.flags.writeable = False
     return out
