@@ -24,6 +24,10 @@ from functools import cached_property
 
 import numpy as np
 
+#: tr(P) below this fraction of sum(w) has lost most of its digits to cancellation (one weight
+#: dominating the others, e.g. a sampling variance of 1e-20 beside ones of 0.01-1)
+CANCELLATION = 1e-8
+
 
 @dataclass(frozen=True, eq=False)
 class Batch:
@@ -150,8 +154,19 @@ class Fit:
 
     @cached_property
     def trace_p(self) -> np.ndarray:
-        """tr(P)."""
-        return self.w.sum(axis=1) - np.trace(self.a_b2, axis1=1, axis2=2)
+        """tr(P); without cancellation when one weight dominates an intercept-only problem."""
+        total = self.w.sum(axis=1)
+        trace = total - np.trace(self.a_b2, axis1=1, axis2=2)
+        lost = trace < CANCELLATION * total
+        if self.batch.intercept_only and lost.any():
+            # tr(P) = sum_i w_i (sum of the other weights) / sum w: the sums of the others, from
+            # the cumulative sums before and after each study, never subtract the dominant weight
+            w = self.w[lost]
+            others = np.zeros_like(w)
+            others[:, 1:] = np.cumsum(w, axis=1)[:, :-1]
+            others[:, :-1] += np.cumsum(w[:, :0:-1], axis=1)[:, ::-1]
+            trace[lost] = np.vecdot(w, others) / total[lost]
+        return trace
 
     @cached_property
     def trace_pp(self) -> np.ndarray:

@@ -740,11 +740,21 @@ def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v
             "All studies have the same effect size: there is no variation, so heterogeneity "
             "is 0 and t-based (knha) standard errors and tests are not defined."
         )
-    if np.ptp(v) == 0.0:
+    v_min, v_max = float(v.min()), float(v.max())
+    if v_max == v_min:
         notes.append(
             "All studies have the same sampling variance: every study gets the same weight, "
             "so random-effects and equal-effects estimates coincide."
         )
+    elif v_max / v_min >= VARIANCE_RATIO_WARNING:
+        note = (
+            f"The largest sampling variance is {v_max / v_min:.3g} times the smallest (metafor warns "
+            f"from {VARIANCE_RATIO_WARNING:g}: 'Ratio of largest to smallest sampling variance extremely "
+            "large. May not be able to obtain stable results.'): the study with the smallest variance "
+            "dominates the equal-effects weights."
+        )
+        warnings.warn(note, stacklevel=5)
+        notes.append(note)
     if method == "FE" and test != "z":
         notes.append("The Knapp-Hartung adjustment is not meant for equal-effects models (as metafor warns).")
     if test == "knha" and k - p > 0 and s2w < 1.0 - KNHA_FACTOR_TOLERANCE:
@@ -754,6 +764,10 @@ def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v
         )
     return notes
 
+
+#: metafor 3.8 warns when the largest sampling variance is at least this multiple of the smallest
+#: (``1 / control$evtol``, evtol = 1e-7, in rma.uni)
+VARIANCE_RATIO_WARNING = 1e7
 
 #: the knha factor is called "below 1" only when it is below 1 by more than rounding error
 KNHA_FACTOR_TOLERANCE = 1e-9
@@ -885,6 +899,12 @@ def _fit_arrays(
     omitted_rows: tuple[int, ...],
 ) -> MetaResult:
     k, p = X.shape
+    if method != "FE" and 1 < k <= p:
+        raise CompendiumError(
+            f"k = {k} studies cannot estimate {p} coefficients and tau2 ({method}): no residual degrees "
+            "of freedom (metafor refuses too: 'Number of parameters to be estimated is larger than the "
+            "number of observations'); use fewer moderators, or method='FE'"
+        )
     if k == 1:
         test = "z"  # as metafor: no degrees of freedom for t
     batch = Batch(y=y, v=v, X=X, mask=np.broadcast_to(1.0, (1, k)))  # a read-only view: no k-array

@@ -114,7 +114,11 @@ def _maximise_likelihood(batch: Batch, method: str) -> np.ndarray:
         zero_tried |= try_zero
         bisect = np.where(np.isfinite(high), 0.5 * (low + high), 2.0 * np.maximum(low, tau2) + 1.0)
         proposal = np.where(inside, newton, np.where(fisher_inside, fisher, np.where(try_zero, 0.0, bisect)))
-        converged = np.abs(proposal - tau2) <= TOLERANCE * np.maximum(1.0, tau2)
+        change = np.abs(proposal - tau2)
+        # a tiny step from a point whose score is > 0 is no convergence when the step is not also
+        # small against tau2 itself: near 0 a study with a tiny sampling variance (v = 1e-20) makes
+        # the information enormous and the first steps tiny, though the root is far above (issue 24)
+        converged = (change <= TOLERANCE * np.maximum(1.0, tau2)) & ((score <= 0.0) | (change <= 0.5 * tau2))
         tau2 = np.where(done, tau2, proposal)
         done |= converged
         if done.all():
