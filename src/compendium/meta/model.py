@@ -504,6 +504,32 @@ class DefaultLabels(Sequence[str]):
         return f"Study {int(self._rows[index])}"
 
 
+def unique_labels(labels: list[str]) -> tuple[str, ...]:
+    """Study labels made unique as metafor does (``metafor:::.make.unique``): every label that
+    occurs more than once gets ``.1``, ``.2``, ... in order of appearance, label by label in the
+    order the labels first appear (so A, A, B, A.1 gives A.1.1, A.2, B, A.1.2, as metafor).
+
+    Examples
+    --------
+    >>> unique_labels(["A", "A", "B"])
+    ('A.1', 'A.2', 'B')
+    """
+    out = list(labels)
+    if len(set(out)) == len(out):
+        return tuple(out)
+    where: dict[str, list[int]] = {}  # label -> its positions in ``out`` as renamed so far
+    for i, label in enumerate(out):
+        where.setdefault(label, []).append(i)
+    for label in dict.fromkeys(labels):
+        positions = sorted(where.get(label, []))
+        if len(positions) > 1:
+            where[label] = []
+            for n, i in enumerate(positions, start=1):
+                out[i] = f"{label}.{n}"
+                where.setdefault(out[i], []).append(i)
+    return tuple(out)
+
+
 #: effect sizes beyond this magnitude and sampling variances outside [1/LIMIT, LIMIT] are refused:
 #: no effect scale reaches them, and the weighted sums (up to w^3 r^2) overflow double precision
 MAGNITUDE_LIMIT = 1e50
@@ -646,7 +672,9 @@ def prepare_inputs(  # the inputs are duck-typed (array-likes, column names, a D
             ]
         for name, values in zip(mod_cols, columns):
             arrays[name] = _numeric(values, name, k, source)
-    labels: Sequence[str] = tuple(str(s) for s in slab) if slab is not None else DefaultLabels(range(1, k + 1))
+    labels: Sequence[str] = (
+        unique_labels([str(s) for s in slab]) if slab is not None else DefaultLabels(range(1, k + 1))
+    )
     if len(labels) != k:
         raise CompendiumError(f"{_where(source)}: slab has {len(labels)} labels, expected {k}")
     keep, notes = omit_missing(arrays, na_action, source, labels if slab is not None else None)
