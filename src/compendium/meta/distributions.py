@@ -259,7 +259,10 @@ def _chi2_quantile_upper(prob: float, df: float) -> float:
 
 def _elementwise(func: Callable[..., float], *args: npt.ArrayLike) -> np.ndarray:
     """``func`` on every broadcast combination of ``args``, each distinct combination computed once."""
-    arrays = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in args))
+    given = [np.asarray(a, dtype=float) for a in args]
+    if all(a.size == 1 for a in given):  # one value (a pooled estimate's p-value): no broadcasting
+        return np.full(np.broadcast_shapes(*(a.shape for a in given)), func(*(float(a.flat[0]) for a in given)))
+    arrays = np.broadcast_arrays(*given)
     flat = [a.reshape(-1).tolist() for a in arrays]
     cache: dict[tuple[float, ...], float] = {}
     out = np.empty(len(flat[0]) if flat else 0)
