@@ -39,6 +39,14 @@ class Batch:
     mask: np.ndarray
     _recent_fits: dict[bytes, Fit] = field(default_factory=dict, init=False, repr=False)
 
+    @classmethod
+    def single(cls, y: np.ndarray, v: np.ndarray, X: np.ndarray) -> Batch:
+        """One problem holding every study (an ordinary fit): the mask is a read-only all-ones view
+        (no k-array), and its study count and fullness are known without reading it."""
+        batch = cls(y=y, v=v, X=X, mask=np.broadcast_to(1.0, (1, len(y))))
+        batch.__dict__.update(k=np.array([float(len(y))]), full=True)  # the cached properties' values
+        return batch
+
     @property
     def p(self) -> int:
         return self.X.shape[1]

@@ -935,7 +935,7 @@ def _fit_arrays(
         )
     if k == 1:
         test = "z"  # as metafor: no degrees of freedom for t
-    batch = Batch(y=y, v=v, X=X, mask=np.broadcast_to(1.0, (1, k)))  # a read-only view: no k-array
+    batch = Batch.single(y, v, X)
     s = summarise(batch, method, test)
     beta, vb = s.fit.beta[0], s.vb[0]
     se = np.sqrt(np.diag(vb))
@@ -960,8 +960,7 @@ def _fit_arrays(
     qm = qm_pval = r2 = None
     qm_df: tuple[int, ...] | None = None
     pi_low = pi_high = None
-    intercept_only = p == 1 and bool(np.all(X[:, 0] == 1.0))
-    if not intercept_only:
+    if not batch.intercept_only:
         has_intercept = bool(np.all(X[:, 0] == 1.0))
         btt = np.arange(1 if has_intercept else 0, p)
         b, vbb = beta[btt], vb[np.ix_(btt, btt)]
