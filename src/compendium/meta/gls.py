@@ -179,7 +179,10 @@ class Fit:
     @cached_property
     def trace_pp(self) -> np.ndarray:
         """tr(PP)."""
-        a_b3 = self.a @ self.batch.cross(self.w2 * self.w)
+        if self.batch.intercept_only:  # sum w^3 as a dot product: no k-array of cubes
+            a_b3 = self.a * np.vecdot(self.w2, self.w).reshape(-1, 1, 1)
+        else:
+            a_b3 = self.a @ self.batch.cross(self.w2 * self.w)
         return (
             self.w2.sum(axis=1) - 2.0 * np.trace(a_b3, axis1=1, axis2=2) + np.einsum("mij,mji->m", self.a_b2, self.a_b2)
         )

@@ -26,9 +26,10 @@ MAX_ITER = 1000
 
 
 def _hedges(batch: Batch) -> np.ndarray:
-    ols = batch.fit(batch.mask.astype(float))
+    ols = batch.fit(np.ones((1, len(batch.y))) if batch.full else batch.mask.astype(float))
     cinv = ols.a  # (X'X)^-1
-    trace_pv = (batch.mask * batch.v).sum(axis=1) - np.trace(cinv @ batch.cross(batch.mask * batch.v), axis1=1, axis2=2)
+    masked_v = batch.v[None, :] if batch.full else batch.mask * batch.v
+    trace_pv = masked_v.sum(axis=1) - np.trace(cinv @ batch.cross(masked_v), axis1=1, axis2=2)
     return (ols.rss - trace_pv) / (batch.k - batch.p)
 
 
