@@ -7,7 +7,8 @@ Reproduces metafor 3.8 ``rma.uni`` (Viechtbauer 2010, J Stat Softw 36(3)):
   k - p df (Hartung & Knapp 2001; Sidik & Jonkman 2002); ``"adhoc"`` uses ``max(1, s2w)``;
 * Q_E with weights 1/v_i; ``I2 = 100 tau2 / (vt + tau2)``, ``H2 = tau2 / vt + 1`` with the
   typical within-study variance ``vt = (k - p) / tr(P_0)`` (FE model: from Q_E);
-* Q-profile confidence interval for tau2 (Viechtbauer 2007, Stat Med 26:37);
+* Q-profile confidence interval for tau2 (Viechtbauer 2007, Stat Med 26:37), computed on first
+  access (:meth:`MetaResult.confint`), as are its standard error and Q's p-value;
 * prediction interval ``estimate +/- crit * sqrt(se^2 + tau2)``, crit from t(k - p) under knha and
   z otherwise (metafor ``predict.rma``).
 
@@ -173,6 +174,9 @@ class MetaResult:
     pooled effect). Typing the result in Jupyter or the Python prompt shows metafor's print;
     :meth:`summary_frame` gives the one-row table, :meth:`to_dict` plain Python values.
     ``omitted_rows`` lists the 1-based input rows left out for missing values (``notes`` says why).
+    Secondary quantities are computed on first access, not by :func:`rma`: the Q-profile interval
+    of tau2 and I2 (``tau2_ci_low`` ... ``i2_ci_high``, or :meth:`confint`), ``tau2_se``,
+    ``q_pval`` and the study ``weights``.
     """
 
     k: int
@@ -198,25 +202,25 @@ class MetaResult:
     X: np.ndarray = field(repr=False)
     slab: Sequence[str] = field(repr=False)
     #: the fitted batch, kept for the quantities computed on first access (tau2 interval, Q's p-value)
-    summary: BatchSummary = field(repr=False)
+    fitted: BatchSummary = field(repr=False)
     notes: tuple[str, ...] = ()
     omitted_rows: tuple[int, ...] = ()
 
     @cached_property
     def weights(self) -> np.ndarray:
         """The studies' weights in percent (read-only)."""
-        w = self.summary.fit.w[0]
+        w = self.fitted.fit.w[0]
         return _frozen(100.0 * w / w.sum())
 
     @cached_property
     def q_pval(self) -> float:
         """p-value of the test for (residual) heterogeneity."""
-        return float(self.summary.qe_pval[0])
+        return float(self.fitted.qe_pval[0])
 
     @cached_property
     def tau2_se(self) -> float:
         """Standard error of tau2 as metafor reports it (NaN where metafor gives none)."""
-        s = self.summary
+        s = self.fitted
         if self.method == "FE" or self.q_df <= 0:
             return float("nan")
         return float(tau2_standard_error(s.batch, self.method, s.tau2, s.fit)[0])
@@ -247,7 +251,7 @@ class MetaResult:
 
     @cached_property
     def _confint(self) -> HeterogeneityCI:
-        s = self.summary
+        s = self.fitted
         if self.method == "FE" or self.q_df <= 0:
             nan = float("nan")
             return HeterogeneityCI(self.level, self.tau2, nan, nan, self.i2, nan, nan)
@@ -852,7 +856,8 @@ def rma(
     Returns
     -------
     MetaResult
-        Coefficients, tau2 with its Q-profile CI, I2, H2, Q, the prediction interval and notes.
+        Coefficients, tau2, I2, H2, Q, the prediction interval and notes; the Q-profile CI of tau2
+        is computed when first read (:meth:`MetaResult.confint`).
 
     References
     ----------
@@ -1010,7 +1015,7 @@ def _fit_arrays(
         vi=_frozen(v),
         X=_frozen(X),
         slab=labels,
-        summary=s,
+        fitted=s,
         notes=tuple(all_notes),
         omitted_rows=omitted_rows,
     )
