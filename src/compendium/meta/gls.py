@@ -58,24 +58,26 @@ class Batch:
 
     @cached_property
     def xx(self) -> np.ndarray:
-        """Row-wise outer products x_i x_i', flattened to shape (k, p*p)."""
+        """Row-wise outer products x_i x_i', flattened to shape (k, p*p) (X itself when all ones)."""
+        if self.intercept_only:
+            return self.X
         return (self.X[:, :, None] * self.X[:, None, :]).reshape(len(self.y), -1)
 
     @cached_property
     def xy(self) -> np.ndarray:
-        """Rows x_i y_i, shape (k, p)."""
+        """Rows x_i y_i, shape (k, p) (a view of y for the intercept alone)."""
+        if self.intercept_only:
+            return self.y[:, None]
         return self.X * self.y[:, None]
 
     @cached_property
     def intercept_only(self) -> bool:
-        """True when X is the intercept column alone: sums replace the products with X."""
+        """True when X is the intercept column alone: no products with X are formed."""
         return self.p == 1 and not (self.X[:, 0] != 1.0).any()
 
     def cross(self, w: np.ndarray) -> np.ndarray:
         """X' diag(w_j) X for every problem j: shape (m, p, p)."""
         p = self.p
-        if self.intercept_only:
-            return w.sum(axis=1).reshape(-1, 1, 1)
         return (w @ self.xx).reshape(-1, p, p)
 
     @cached_property
@@ -94,7 +96,7 @@ class Batch:
     def fit(self, w: np.ndarray) -> Fit:
         """Weighted least-squares fit of every problem with weights ``w`` (zero outside the mask)."""
         cross = self.cross(w)
-        xwy = (w @ self.y)[:, None] if self.intercept_only else w @ self.xy
+        xwy = w @ self.xy
         if self.p == 1:  # a 1 x 1 inverse is a division (np.linalg.inv costs ~10 us a call)
             if not cross.all():
                 raise np.linalg.LinAlgError("Singular matrix")
@@ -102,7 +104,7 @@ class Batch:
             beta = a[:, 0] * xwy
         else:
             a = np.linalg.inv(cross)
-            beta = np.matmul(a, xwy[:, :, None])[:, :, 0]
+            beta = np.einsum("mij,mj->mi", a, xwy)
         if self.intercept_only:
             resid = np.subtract(self.y[None, :], beta)
         else:
@@ -156,8 +158,6 @@ class Fit:
     @cached_property
     def a_b2(self) -> np.ndarray:
         """A X'W^2X, shape (m, p, p)."""
-        if self.batch.intercept_only:  # sum w^2 without a k-array of squares
-            return self.a * np.vecdot(self.w, self.w).reshape(-1, 1, 1)
         return self.a @ self.batch.cross(self.w2)
 
     @cached_property
@@ -179,10 +179,7 @@ class Fit:
     @cached_property
     def trace_pp(self) -> np.ndarray:
         """tr(PP)."""
-        if self.batch.intercept_only:  # sum w^3 as a dot product: no k-array of cubes
-            a_b3 = self.a * np.vecdot(self.w2, self.w).reshape(-1, 1, 1)
-        else:
-            a_b3 = self.a @ self.batch.cross(self.w2 * self.w)
+        a_b3 = self.a @ self.batch.cross(self.w2 * self.w)
         return (
             self.w2.sum(axis=1) - 2.0 * np.trace(a_b3, axis1=1, axis2=2) + np.einsum("mij,mji->m", self.a_b2, self.a_b2)
         )
