@@ -24,6 +24,14 @@ from functools import cached_property
 
 import numpy as np
 
+
+def traces(matrices: np.ndarray) -> np.ndarray:
+    """The trace of every matrix of an (m, p, p) stack (the element itself when p = 1)."""
+    if matrices.shape[1] == 1:
+        return matrices[:, 0, 0]
+    return np.trace(matrices, axis1=1, axis2=2)
+
+
 #: tr(P) below this fraction of sum(w) has lost most of its digits to cancellation (one weight
 #: dominating the others, e.g. a sampling variance of 1e-20 beside ones of 0.01-1)
 CANCELLATION = 1e-8
@@ -164,7 +172,7 @@ class Fit:
     def trace_p(self) -> np.ndarray:
         """tr(P); without cancellation when one weight dominates an intercept-only problem."""
         total = self.w.sum(axis=1)
-        trace = total - np.trace(self.a_b2, axis1=1, axis2=2)
+        trace = total - traces(self.a_b2)
         lost = trace < CANCELLATION * total
         if self.batch.intercept_only and lost.any():
             # tr(P) = sum_i w_i (sum of the other weights) / sum w: the sums of the others, from
@@ -180,9 +188,7 @@ class Fit:
     def trace_pp(self) -> np.ndarray:
         """tr(PP)."""
         a_b3 = self.a @ self.batch.cross(self.w2 * self.w)
-        return (
-            self.w2.sum(axis=1) - 2.0 * np.trace(a_b3, axis1=1, axis2=2) + np.einsum("mij,mji->m", self.a_b2, self.a_b2)
-        )
+        return self.w2.sum(axis=1) - 2.0 * traces(a_b3) + np.einsum("mij,mji->m", self.a_b2, self.a_b2)
 
     @cached_property
     def ypp_y(self) -> np.ndarray:

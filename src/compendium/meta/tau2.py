@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from compendium.meta.gls import Batch, Fit
+from compendium.meta.gls import Batch, Fit, traces
 
 #: convergence threshold on the absolute change of tau2 (relative when tau2 > 1)
 TOLERANCE = 1e-10
@@ -29,7 +29,7 @@ def _hedges(batch: Batch) -> np.ndarray:
     ols = batch.fit(np.ones((1, len(batch.y))) if batch.full else batch.mask.astype(float))
     cinv = ols.a  # (X'X)^-1
     masked_v = batch.v[None, :] if batch.full else batch.mask * batch.v
-    trace_pv = masked_v.sum(axis=1) - np.trace(cinv @ batch.cross(masked_v), axis1=1, axis2=2)
+    trace_pv = masked_v.sum(axis=1) - traces(cinv @ batch.cross(masked_v))
     return (ols.rss - trace_pv) / (batch.k - batch.p)
 
 
