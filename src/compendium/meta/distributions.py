@@ -261,7 +261,8 @@ def _elementwise(func: Callable[..., float], *args: npt.ArrayLike) -> np.ndarray
     """``func`` on every broadcast combination of ``args``, each distinct combination computed once."""
     given = [np.asarray(a, dtype=float) for a in args]
     if all(a.size == 1 for a in given):  # one value (a pooled estimate's p-value): no broadcasting
-        return np.full(np.broadcast_shapes(*(a.shape for a in given)), func(*(float(a.flat[0]) for a in given)))
+        shape = given[0].shape if len(given) == 1 else np.broadcast_shapes(*(a.shape for a in given))
+        return np.full(shape, func(*(float(a.flat[0]) for a in given)))
     arrays = np.broadcast_arrays(*given)
     flat = [a.reshape(-1).tolist() for a in arrays]
     cache: dict[tuple[float, ...], float] = {}

@@ -24,6 +24,10 @@ from functools import cached_property
 
 import numpy as np
 
+#: a read-only 1.0 that an all-ones mask of any length views (stride 0: no k-array)
+_ONE = np.ones(1)
+_ONE.flags.writeable = False
+
 
 def traces(matrices: np.ndarray) -> np.ndarray:
     """The trace of every matrix of an (m, p, p) stack (the element itself when p = 1)."""
@@ -51,7 +55,7 @@ class Batch:
     def single(cls, y: np.ndarray, v: np.ndarray, X: np.ndarray) -> Batch:
         """One problem holding every study (an ordinary fit): the mask is a read-only all-ones view
         (no k-array), and its study count and fullness are known without reading it."""
-        batch = cls(y=y, v=v, X=X, mask=np.broadcast_to(1.0, (1, len(y))))
+        batch = cls(y=y, v=v, X=X, mask=np.ndarray((1, len(y)), dtype=float, buffer=_ONE, strides=(0, 0)))
         batch.__dict__.update(k=np.array([float(len(y))]), full=True)  # the cached properties' values
         return batch
 

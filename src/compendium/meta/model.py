@@ -767,7 +767,7 @@ def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v
         notes.append("k - p = 0: no residual degrees of freedom; heterogeneity cannot be assessed.")
     elif method != "FE" and tau2 == 0.0:
         notes.append("tau2 was estimated at 0: the random-effects model equals the equal-effects (fixed-effect) model.")
-    if np.ptp(y) == 0.0:
+    if y.max() == y.min():
         notes.append(
             "All studies have the same effect size: there is no variation, so heterogeneity "
             "is 0 and t-based (knha) standard errors and tests are not defined."
@@ -943,7 +943,7 @@ def _fit_arrays(
     batch = Batch.single(y, v, X)
     s = summarise(batch, method, test)
     beta, vb = s.fit.beta[0], s.vb[0]
-    se = np.sqrt(np.diag(vb))
+    se = np.sqrt(vb.diagonal())
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = beta / se
     pvals = s.pvalues(stat[None, :])[0]
