@@ -119,7 +119,8 @@ browser: ## Install Debian's chromium for the report's browser test (only when i
 lab: $(ENV_STAMP) ## Open JupyterLab with the package importable
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
-benchmark: $(ENV_STAMP) ## Run the speed benchmarks in benchmarks/
+benchmark: $(ENV_STAMP) ## Run the speed benchmarks in benchmarks/ (installs PyMARE for bench_peers.py only)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r benchmarks/requirements.txt
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 validate: $(ENV_STAMP) ## Validate data/raw against its schemas

@@ -348,3 +348,24 @@ def test_likelihood_with_a_local_maximum_at_zero_matches_metafor(method: str) ->
     np.testing.assert_allclose(
         [res.estimate, res.se, res.tau2], [expected["beta"], expected["se"], expected["tau2"]], rtol=1e-6, atol=1e-10
     )
+
+
+def test_duplicate_labels_are_made_unique_as_metafor() -> None:
+    # metafor 3.8: rma(c(.1,.2,.3,.4,.5), c(.01,.02,.03,.01,.02), slab = c("A","A","B","A","A.1"))
+    # has slab A.1.1, A.2, B, A.3, A.1.2 (metafor:::.make.unique), and leave1out(res) estimates
+    # 0.3643, 0.3147, 0.2928, 0.2575, 0.2474 under those names (REML, z)
+    from compendium.meta import leave1out
+
+    res = rma([0.1, 0.2, 0.3, 0.4, 0.5], [0.01, 0.02, 0.03, 0.01, 0.02], slab=["A", "A", "B", "A", "A.1"])
+    assert list(res.slab) == ["A.1.1", "A.2", "B", "A.3", "A.1.2"]
+    assert list(res.study_frame()["slab"]) == list(res.slab)
+    reml = rma(
+        [0.1, 0.2, 0.3, 0.4, 0.5],
+        [0.01, 0.02, 0.03, 0.01, 0.02],
+        slab=["A", "A", "B", "A", "A.1"],
+        method="REML",
+        test="z",
+    )
+    loo = leave1out(reml)
+    assert list(loo["omitted"]) == ["A.1.1", "A.2", "B", "A.3", "A.1.2"]
+    assert loo["estimate"].round(4).tolist() == [0.3643, 0.3147, 0.2928, 0.2575, 0.2474]

@@ -40,3 +40,23 @@ def test_dummies_and_errors() -> None:
         subgroup_analysis(_frame().assign(g="a"), "g")
     with pytest.raises(CompendiumError, match="missing column"):
         subgroup_analysis(_frame(), "nope")
+
+
+@pytest.mark.parametrize("method", ["REML", "DL"])
+@pytest.mark.parametrize("test", ["z", "knha"])
+def test_as_many_coefficients_as_studies_is_refused(method: str, test: str) -> None:
+    # metafor 3.8: rma(c(.1, .2), c(.01, .02), mods = c(1, 2), method = "REML") stops with "Number
+    # of parameters to be estimated is larger than the number of observations." (any test)
+    from compendium.meta import rma
+
+    with pytest.raises(CompendiumError, match="no residual degrees of freedom.*metafor refuses"):
+        rma([0.1, 0.2], [0.01, 0.02], mods=[1, 2], method=method, test=test)
+
+
+def test_as_many_coefficients_as_studies_fits_an_equal_effects_model() -> None:
+    # metafor 3.8 fits this FE model: intrcpt 0.0000 (se 0.2449), mods 0.1000 (se 0.1732)
+    from compendium.meta import rma
+
+    res = rma([0.1, 0.2], [0.01, 0.02], mods=[1, 2], method="FE", test="z")
+    assert [round(c.estimate, 4) for c in res.coefficients] == [0.0, 0.1]
+    assert [round(c.se, 4) for c in res.coefficients] == [0.2449, 0.1732]

@@ -10,6 +10,7 @@ SIMULATED (see the JSON's "data" field), not studies.
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -45,3 +46,33 @@ def test_boundary_at_zero_is_exact() -> None:
     res = rma([0.2] * 6, [0.1, 0.2, 0.3, 0.1, 0.2, 0.3])
     assert res.tau2 == 0.0
     assert np.all(leave1out(res)["tau2"] == 0.0)
+
+
+def test_reml_finds_the_interior_maximum_when_one_variance_is_tiny() -> None:
+    # issue 24: one sampling variance of 1e-20 made the first Newton steps tiny and the solver
+    # stopped at tau2 ~ 1e-18 (estimate 0.100). Reference: metafor 3.8 with tight convergence,
+    # tests/r/metafor_reml_tiny_variance.R -> tests/reference/metafor/reml_tiny_variance.json
+    # (hand-made fixture data, not studies)
+    ref = json.loads((REFERENCE_DIR / "reml_tiny_variance.json").read_text(encoding="utf-8"))
+    with pytest.warns(UserWarning, match="Ratio of largest to smallest sampling variance extremely large"):
+        res = rma([0.1, 0.2, 0.3, 0.5], [1e-20, 1, 0.01, 0.04], method="REML", test="z")
+    assert ref["warning"].startswith("Ratio of largest to smallest sampling variance extremely large")
+    assert ref["logLik"] > ref["logLik_tau2_0"]  # the interior maximum is the higher one
+    assert_close(res.tau2, ref["tau2"], 1e-9, 0.0, "tau2")
+    assert_close(res.estimate, ref["beta"], 1e-9, 0.0, "beta")
+    assert_close(res.se, ref["se"], 1e-9, 0.0, "se")
+    assert any("metafor warns" in note for note in res.notes)
+    # Q and tr(P) by hand (metafor's k x k P loses these digits with a weight of 1e20):
+    # Q = 0.1^2 / 1 + 0.2^2 / 0.01 + 0.4^2 / 0.04 = 8.01; tr(P) = 126 + 126 = 252 (the dominant
+    # study contributes ~ the sum of the other weights 1 + 100 + 25, and each other study its weight)
+    assert res.q == pytest.approx(8.01, rel=1e-12)
+    with pytest.warns(UserWarning):
+        dl = rma([0.1, 0.2, 0.3, 0.5], [1e-20, 1, 0.01, 0.04], method="DL", test="z")
+    assert dl.tau2 == pytest.approx((8.01 - 3) / 252, rel=1e-12)
+
+
+def test_no_variance_warning_on_ordinary_data() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = rma([0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03], method="REML", test="z")
+    assert not any("metafor warns" in note for note in res.notes)

@@ -256,3 +256,16 @@ def test_invalid_values_raise():
         ivw([0.1, 0.2], [0.01], [0.1, 0.1], [0.1, 0.1])
     with pytest.raises(CompendiumError, match="model"):
         ivw([0.1, 0.2], [0.01] * 2, [0.1, 0.1], [0.1] * 2, model="additive")  # type: ignore[arg-type]
+
+
+def test_egger_with_one_dominant_weight_is_the_regression_through_that_snp():
+    # issue 24: one se_outcome of 1e-12 gave the false note "all |bx| are equal". As its weight
+    # grows the weighted fit passes through that SNP: the slope tends to the weighted regression
+    # through (x_1, y_1), sum_{i>1} w_i (x_i - x_1)(y_i - y_1) / sum_{i>1} w_i (x_i - x_1)^2
+    bx = np.array([0.05, 0.08, 0.12, 0.03, 0.10])
+    by = np.array([0.02, 0.05, 0.05, 0.01, 0.04])
+    byse = np.array([1e-12, 0.01, 0.02, 0.015, 0.01])
+    result = egger(bx, [0.005] * 5, by, byse)
+    w = byse[1:] ** -2.0
+    dx, dy = bx[1:] - bx[0], by[1:] - by[0]
+    assert result.estimate == pytest.approx(float(np.sum(w * dx * dy) / np.sum(w * dx * dx)), rel=1e-9)

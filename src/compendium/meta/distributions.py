@@ -202,7 +202,12 @@ def _decreasing_root(
     tail: Callable[[float], float], slope: Callable[[float], float], target: float, start: float
 ) -> float:
     """The ``c >= 0`` with ``tail(c) = target`` for a decreasing ``tail``, by Newton steps kept
-    inside a bracket that every evaluation narrows (bisection when a step leaves it)."""
+    inside a bracket that every evaluation narrows (bisection when a step leaves it).
+
+    A Newton correction below rounding ends the search at once: at the root the step can land on
+    the bracket's end it just set, and bisecting from there took some 30 more tail evaluations
+    (a chi-square quantile with 999 df: 35 evaluations, now 3; issue 25).
+    """
     low, high, c = 0.0, math.inf, start
     for _ in range(MAX_TERMS):
         gap = tail(c) - target
@@ -214,6 +219,8 @@ def _decreasing_root(
             high = c
         derivative = slope(c)
         step = c - gap / derivative if derivative < 0.0 else math.nan
+        if abs(step - c) <= 4.0 * EPSILON * abs(step):
+            return step
         if not low < step < high:
             step = 0.5 * (low + high) if math.isfinite(high) else 2.0 * c + 1.0
         if abs(step - c) <= 4.0 * EPSILON * abs(step) or (math.isfinite(high) and high - low <= 4.0 * EPSILON * high):
@@ -252,7 +259,11 @@ def _chi2_quantile_upper(prob: float, df: float) -> float:
 
 def _elementwise(func: Callable[..., float], *args: npt.ArrayLike) -> np.ndarray:
     """``func`` on every broadcast combination of ``args``, each distinct combination computed once."""
-    arrays = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in args))
+    given = [np.asarray(a, dtype=float) for a in args]
+    if all(a.size == 1 for a in given):  # one value (a pooled estimate's p-value): no broadcasting
+        shape = given[0].shape if len(given) == 1 else np.broadcast_shapes(*(a.shape for a in given))
+        return np.full(shape, func(*(float(a.flat[0]) for a in given)))
+    arrays = np.broadcast_arrays(*given)
     flat = [a.reshape(-1).tolist() for a in arrays]
     cache: dict[tuple[float, ...], float] = {}
     out = np.empty(len(flat[0]) if flat else 0)

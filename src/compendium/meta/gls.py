@@ -24,6 +24,22 @@ from functools import cached_property
 
 import numpy as np
 
+#: a read-only 1.0 that an all-ones mask of any length views (stride 0: no k-array)
+_ONE = np.ones(1)
+_ONE.flags.writeable = False
+
+
+def traces(matrices: np.ndarray) -> np.ndarray:
+    """The trace of every matrix of an (m, p, p) stack (the element itself when p = 1)."""
+    if matrices.shape[1] == 1:
+        return matrices[:, 0, 0]
+    return np.trace(matrices, axis1=1, axis2=2)
+
+
+#: tr(P) below this fraction of sum(w) has lost most of its digits to cancellation (one weight
+#: dominating the others, e.g. a sampling variance of 1e-20 beside ones of 0.01-1)
+CANCELLATION = 1e-8
+
 
 @dataclass(frozen=True, eq=False)
 class Batch:
@@ -34,6 +50,14 @@ class Batch:
     X: np.ndarray
     mask: np.ndarray
     _recent_fits: dict[bytes, Fit] = field(default_factory=dict, init=False, repr=False)
+
+    @classmethod
+    def single(cls, y: np.ndarray, v: np.ndarray, X: np.ndarray) -> Batch:
+        """One problem holding every study (an ordinary fit): the mask is a read-only all-ones view
+        (no k-array), and its study count and fullness are known without reading it."""
+        batch = cls(y=y, v=v, X=X, mask=np.ndarray((1, len(y)), dtype=float, buffer=_ONE, strides=(0, 0)))
+        batch.__dict__.update(k=np.array([float(len(y))]), full=True)  # the cached properties' values
+        return batch
 
     @property
     def p(self) -> int:
@@ -46,13 +70,22 @@ class Batch:
 
     @cached_property
     def xx(self) -> np.ndarray:
-        """Row-wise outer products x_i x_i', flattened to shape (k, p*p)."""
+        """Row-wise outer products x_i x_i', flattened to shape (k, p*p) (X itself when all ones)."""
+        if self.intercept_only:
+            return self.X
         return (self.X[:, :, None] * self.X[:, None, :]).reshape(len(self.y), -1)
 
     @cached_property
     def xy(self) -> np.ndarray:
-        """Rows x_i y_i, shape (k, p)."""
+        """Rows x_i y_i, shape (k, p) (a view of y for the intercept alone)."""
+        if self.intercept_only:
+            return self.y[:, None]
         return self.X * self.y[:, None]
+
+    @cached_property
+    def intercept_only(self) -> bool:
+        """True when X is the intercept column alone: no products with X are formed."""
+        return self.p == 1 and not (self.X[:, 0] != 1.0).any()
 
     def cross(self, w: np.ndarray) -> np.ndarray:
         """X' diag(w_j) X for every problem j: shape (m, p, p)."""
@@ -74,11 +107,21 @@ class Batch:
 
     def fit(self, w: np.ndarray) -> Fit:
         """Weighted least-squares fit of every problem with weights ``w`` (zero outside the mask)."""
-        a = np.linalg.inv(self.cross(w))
+        cross = self.cross(w)
         xwy = w @ self.xy
-        beta = np.einsum("mij,mj->mi", a, xwy)
-        resid = beta @ self.X.T
-        np.subtract(self.y[None, :], resid, out=resid)
+        if self.p == 1:  # a 1 x 1 inverse is a division (np.linalg.inv costs ~10 us a call)
+            if not cross.all():
+                raise np.linalg.LinAlgError("Singular matrix")
+            a = np.reciprocal(cross, out=cross)
+            beta = a[:, 0] * xwy
+        else:
+            a = np.linalg.inv(cross)
+            beta = np.einsum("mij,mj->mi", a, xwy)
+        if self.intercept_only:
+            resid = np.subtract(self.y[None, :], beta)
+        else:
+            resid = beta @ self.X.T
+            np.subtract(self.y[None, :], resid, out=resid)
         return Fit(batch=self, w=w, a=a, beta=beta, resid=resid)
 
     def fit_at(self, tau2: np.ndarray) -> Fit:
@@ -131,16 +174,25 @@ class Fit:
 
     @cached_property
     def trace_p(self) -> np.ndarray:
-        """tr(P)."""
-        return self.w.sum(axis=1) - np.trace(self.a_b2, axis1=1, axis2=2)
+        """tr(P); without cancellation when one weight dominates an intercept-only problem."""
+        total = self.w.sum(axis=1)
+        trace = total - traces(self.a_b2)
+        lost = trace < CANCELLATION * total
+        if self.batch.intercept_only and lost.any():
+            # tr(P) = sum_i w_i (sum of the other weights) / sum w: the sums of the others, from
+            # the cumulative sums before and after each study, never subtract the dominant weight
+            w = self.w[lost]
+            others = np.zeros_like(w)
+            others[:, 1:] = np.cumsum(w, axis=1)[:, :-1]
+            others[:, :-1] += np.cumsum(w[:, :0:-1], axis=1)[:, ::-1]
+            trace[lost] = np.vecdot(w, others) / total[lost]
+        return trace
 
     @cached_property
     def trace_pp(self) -> np.ndarray:
         """tr(PP)."""
         a_b3 = self.a @ self.batch.cross(self.w2 * self.w)
-        return (
-            self.w2.sum(axis=1) - 2.0 * np.trace(a_b3, axis1=1, axis2=2) + np.einsum("mij,mji->m", self.a_b2, self.a_b2)
-        )
+        return self.w2.sum(axis=1) - 2.0 * traces(a_b3) + np.einsum("mij,mji->m", self.a_b2, self.a_b2)
 
     @cached_property
     def ypp_y(self) -> np.ndarray:

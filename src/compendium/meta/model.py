@@ -7,7 +7,8 @@ Reproduces metafor 3.8 ``rma.uni`` (Viechtbauer 2010, J Stat Softw 36(3)):
   k - p df (Hartung & Knapp 2001; Sidik & Jonkman 2002); ``"adhoc"`` uses ``max(1, s2w)``;
 * Q_E with weights 1/v_i; ``I2 = 100 tau2 / (vt + tau2)``, ``H2 = tau2 / vt + 1`` with the
   typical within-study variance ``vt = (k - p) / tr(P_0)`` (FE model: from Q_E);
-* Q-profile confidence interval for tau2 (Viechtbauer 2007, Stat Med 26:37);
+* Q-profile confidence interval for tau2 (Viechtbauer 2007, Stat Med 26:37), computed on first
+  access (:meth:`MetaResult.confint`), as are its standard error and Q's p-value;
 * prediction interval ``estimate +/- crit * sqrt(se^2 + tau2)``, crit from t(k - p) under knha and
   z otherwise (metafor ``predict.rma``).
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -56,23 +58,40 @@ class BatchSummary:
     s2w: np.ndarray
     ddf: np.ndarray
     qe: np.ndarray
-    qe_pval: np.ndarray
     vt: np.ndarray
     i2: np.ndarray
     h2: np.ndarray
 
+    @cached_property
+    def qe_pval(self) -> np.ndarray:
+        """p-values of the tests for (residual) heterogeneity (1 where there are no residual df)."""
+        df = self.batch.k - self.batch.p
+        has_df = df > 0
+        return np.where(has_df, chi2_upper(self.qe, np.maximum(df, 1)), 1.0)
+
+    @cached_property
+    def t_based(self) -> np.ndarray:
+        """True for the problems whose inference uses t with ``ddf`` degrees of freedom."""
+        return np.isfinite(self.ddf)
+
     def crit(self, level: float) -> np.ndarray:
-        """Critical values: t with ddf where finite, z elsewhere."""
+        """Critical values: t with ddf where finite, z elsewhere (no t quantile for a z test)."""
+        t_based = self.t_based
+        if not t_based.any():
+            return np.full(t_based.shape, z_critical(level))
         with np.errstate(invalid="ignore"):
-            t = t_critical(level, np.where(np.isfinite(self.ddf), self.ddf, 1.0))
-        return np.where(np.isfinite(self.ddf), t, z_critical(level))
+            t = t_critical(level, np.where(t_based, self.ddf, 1.0))
+        return np.where(t_based, t, z_critical(level))
 
     def pvalues(self, stat: np.ndarray) -> np.ndarray:
-        """Two-sided p-values of ``stat`` (shape (m,) or (m, p))."""
+        """Two-sided p-values of ``stat`` (shape (m,) or (m, p)); no t tail for a z test."""
+        t_based = self.t_based if stat.ndim == 1 else self.t_based[:, None]
+        if not t_based.any():
+            return z_pvalue(stat)
         ddf = self.ddf if stat.ndim == 1 else self.ddf[:, None]
         with np.errstate(invalid="ignore"):
-            t = t_pvalue(stat, np.where(np.isfinite(ddf), ddf, 1.0))
-        return np.where(np.isfinite(ddf), t, z_pvalue(stat))
+            t = t_pvalue(stat, np.where(t_based, ddf, 1.0))
+        return np.where(t_based, t, z_pvalue(stat))
 
 
 def summarise(batch: Batch, method: str, test: str) -> BatchSummary:
@@ -85,7 +104,6 @@ def summarise(batch: Batch, method: str, test: str) -> BatchSummary:
     has_df = df > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         qe = np.where(has_df, np.maximum(0.0, fit0.rss), 0.0)
-        qe_pval = np.where(has_df, chi2_upper(qe, np.maximum(df, 1)), 1.0)
         vt = np.where(has_df, df / fit0.trace_p, 0.0)
         if method == "FE":
             i2 = np.where(has_df, np.maximum(0.0, 100.0 * (qe - df) / qe), 0.0)
@@ -112,7 +130,6 @@ def summarise(batch: Batch, method: str, test: str) -> BatchSummary:
         s2w=s2w,
         ddf=ddf,
         qe=qe,
-        qe_pval=qe_pval,
         vt=vt,
         i2=i2,
         h2=h2,
@@ -132,6 +149,19 @@ class Coefficient:
     ci_high: float
 
 
+@dataclass(frozen=True)
+class HeterogeneityCI:
+    """tau2 and I2 with their Q-profile confidence limits (:meth:`MetaResult.confint`)."""
+
+    level: float
+    tau2: float
+    tau2_low: float
+    tau2_high: float
+    i2: float
+    i2_low: float
+    i2_high: float
+
+
 #: the columns of :meth:`MetaResult.summary_frame`, in order
 SUMMARY_COLUMNS = ("k", "estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "q", "pval")
 
@@ -144,6 +174,9 @@ class MetaResult:
     pooled effect). Typing the result in Jupyter or the Python prompt shows metafor's print;
     :meth:`summary_frame` gives the one-row table, :meth:`to_dict` plain Python values.
     ``omitted_rows`` lists the 1-based input rows left out for missing values (``notes`` says why).
+    Secondary quantities are computed on first access, not by :func:`rma`: the Q-profile interval
+    of tau2 and I2 (``tau2_ci_low`` ... ``i2_ci_high``, or :meth:`confint`), ``tau2_se``,
+    ``q_pval`` and the study ``weights``.
     """
 
     k: int
@@ -153,16 +186,10 @@ class MetaResult:
     coefficients: tuple[Coefficient, ...]
     df: float | None
     tau2: float
-    tau2_se: float
-    tau2_ci_low: float
-    tau2_ci_high: float
     i2: float
-    i2_ci_low: float
-    i2_ci_high: float
     h2: float
     q: float
     q_df: int
-    q_pval: float
     qm: float | None
     qm_df: tuple[int, ...] | None
     qm_pval: float | None
@@ -173,10 +200,92 @@ class MetaResult:
     yi: np.ndarray = field(repr=False)
     vi: np.ndarray = field(repr=False)
     X: np.ndarray = field(repr=False)
-    weights: np.ndarray = field(repr=False)
     slab: Sequence[str] = field(repr=False)
+    #: the fitted batch, kept for the quantities computed on first access (tau2 interval, Q's p-value)
+    fitted: BatchSummary = field(repr=False)
     notes: tuple[str, ...] = ()
     omitted_rows: tuple[int, ...] = ()
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """The studies' weights in percent (read-only)."""
+        w = self.fitted.fit.w[0]
+        return _frozen(100.0 * w / w.sum())
+
+    @cached_property
+    def q_pval(self) -> float:
+        """p-value of the test for (residual) heterogeneity."""
+        return float(self.fitted.qe_pval[0])
+
+    @cached_property
+    def tau2_se(self) -> float:
+        """Standard error of tau2 as metafor reports it (NaN where metafor gives none)."""
+        s = self.fitted
+        if self.method == "FE" or self.q_df <= 0:
+            return float("nan")
+        return float(tau2_standard_error(s.batch, self.method, s.tau2, s.fit)[0])
+
+    def confint(self) -> HeterogeneityCI:
+        """Q-profile confidence intervals of tau2 and I2 (metafor ``confint``), computed on the
+        first call (``rma`` does not compute them: most callers never read them).
+
+        Returns
+        -------
+        HeterogeneityCI
+            tau2 and I2 with their limits at the model's level (NaN for an equal-effects model
+            or when there are no residual degrees of freedom).
+
+        References
+        ----------
+        Viechtbauer W (2007). Confidence intervals for the amount of heterogeneity in
+        meta-analysis. Stat Med 26:37-52.
+
+        Examples
+        --------
+        >>> res = rma([0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03], method="DL", test="z")
+        >>> ci = res.confint()
+        >>> round(ci.tau2_low, 4), round(ci.tau2_high, 4)  # metafor 3.8 confint(res): 0.0000, 0.5670
+        (0.0, 0.567)
+        """
+        return self._confint
+
+    @cached_property
+    def _confint(self) -> HeterogeneityCI:
+        s = self.fitted
+        if self.method == "FE" or self.q_df <= 0:
+            nan = float("nan")
+            return HeterogeneityCI(self.level, self.tau2, nan, nan, self.i2, nan, nan)
+        alpha = alpha_of(self.level)
+        # Newton from the estimate: the limits are near it when k is large (see solve_q)
+        low = solve_q(s.batch, chi2_quantile_upper(alpha / 2, self.q_df), start=s.tau2, start_fit=s.fit)
+        high = solve_q(s.batch, chi2_quantile_upper(1.0 - alpha / 2, self.q_df), start=s.tau2, start_fit=s.fit)
+        tau2_low, tau2_high = float(low[0]), float(high[0])
+        vt = float(s.vt[0])
+        return HeterogeneityCI(
+            self.level,
+            self.tau2,
+            tau2_low,
+            tau2_high,
+            self.i2,
+            100.0 * tau2_low / (vt + tau2_low),
+            100.0 * tau2_high / (vt + tau2_high),
+        )
+
+    @property
+    def tau2_ci_low(self) -> float:
+        return self._confint.tau2_low
+
+    @property
+    def tau2_ci_high(self) -> float:
+        return self._confint.tau2_high
+
+    @property
+    def i2_ci_low(self) -> float:
+        return self._confint.i2_low
+
+    @property
+    def i2_ci_high(self) -> float:
+        return self._confint.i2_high
 
     @property
     def estimate(self) -> float:
@@ -383,8 +492,8 @@ def format_result(res: MetaResult) -> str:
 class DefaultLabels(Sequence[str]):
     """The labels "Study N" of the given 1-based rows, made only when asked for (k may be 10^6)."""
 
-    def __init__(self, rows: np.ndarray) -> None:
-        self._rows = np.asarray(rows)
+    def __init__(self, rows: range | np.ndarray) -> None:
+        self._rows = rows  # a range when every row is kept: no array of k numbers
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -397,6 +506,32 @@ class DefaultLabels(Sequence[str]):
         if isinstance(index, slice):
             return [f"Study {int(r)}" for r in self._rows[index]]
         return f"Study {int(self._rows[index])}"
+
+
+def unique_labels(labels: list[str]) -> tuple[str, ...]:
+    """Study labels made unique as metafor does (``metafor:::.make.unique``): every label that
+    occurs more than once gets ``.1``, ``.2``, ... in order of appearance, label by label in the
+    order the labels first appear (so A, A, B, A.1 gives A.1.1, A.2, B, A.1.2, as metafor).
+
+    Examples
+    --------
+    >>> unique_labels(["A", "A", "B"])
+    ('A.1', 'A.2', 'B')
+    """
+    out = list(labels)
+    if len(set(out)) == len(out):
+        return tuple(out)
+    where: dict[str, list[int]] = {}  # label -> its positions in ``out`` as renamed so far
+    for i, label in enumerate(out):
+        where.setdefault(label, []).append(i)
+    for label in dict.fromkeys(labels):
+        positions = sorted(where.get(label, []))
+        if len(positions) > 1:
+            where[label] = []
+            for n, i in enumerate(positions, start=1):
+                out[i] = f"{label}.{n}"
+                where.setdefault(out[i], []).append(i)
+    return tuple(out)
 
 
 #: effect sizes beyond this magnitude and sampling variances outside [1/LIMIT, LIMIT] are refused:
@@ -541,49 +676,78 @@ def prepare_inputs(  # the inputs are duck-typed (array-likes, column names, a D
             ]
         for name, values in zip(mod_cols, columns):
             arrays[name] = _numeric(values, name, k, source)
-    labels: Sequence[str] = tuple(str(s) for s in slab) if slab is not None else DefaultLabels(np.arange(1, k + 1))
+    labels: Sequence[str] = (
+        unique_labels([str(s) for s in slab]) if slab is not None else DefaultLabels(range(1, k + 1))
+    )
     if len(labels) != k:
         raise CompendiumError(f"{_where(source)}: slab has {len(labels)} labels, expected {k}")
     keep, notes = omit_missing(arrays, na_action, source, labels if slab is not None else None)
-    omitted = tuple(int(i) + 1 for i in np.flatnonzero(~keep))
-    rows = np.flatnonzero(keep)
-    if len(rows) == 0:
-        raise CompendiumError(f"{_where(source)}: no studies left (k = 0): every row has a missing value")
+    all_kept = not notes  # omit_missing notes every row it leaves out
+    omitted: tuple[int, ...] = ()
+    if not all_kept:
+        omitted = tuple(int(i) + 1 for i in np.flatnonzero(~keep))
+        rows = np.flatnonzero(keep)
+        if len(rows) == 0:
+            raise CompendiumError(f"{_where(source)}: no studies left (k = 0): every row has a missing value")
     for name, values in arrays.items():
-        bad = ~np.isfinite(values) & keep
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise CompendiumError(cell_problem(_where(source), i + 1, name, "a finite number", values[i]))
-        if name == vname and vi is not None:
-            bad = (values <= 0) | (values < 1 / MAGNITUDE_LIMIT) | (values > MAGNITUDE_LIMIT)
-            expected = f"a sampling variance > 0 (between {1 / MAGNITUDE_LIMIT:g} and {MAGNITUDE_LIMIT:g})"
-        elif name == vname:
-            bad = (values <= 0) | (values**2 < 1 / MAGNITUDE_LIMIT) | (values**2 > MAGNITUDE_LIMIT)
-            expected = f"a standard error > 0 (squared between {1 / MAGNITUDE_LIMIT:g} and {MAGNITUDE_LIMIT:g})"
+        if name == vname:
+            low, high = 1 / MAGNITUDE_LIMIT, MAGNITUDE_LIMIT
+            if vi is None:  # standard errors: squared within the limits
+                low, high = low**0.5, high**0.5
         else:
-            bad = np.abs(values) > MAGNITUDE_LIMIT
-            expected = f"a value of magnitude at most {MAGNITUDE_LIMIT:g}"
-        bad &= keep
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise CompendiumError(cell_problem(_where(source), i + 1, name, expected, values[i]))
-    y = y[rows]
-    v = (v if vi is not None else v**2)[rows]
-    k = len(rows)
-    columns_x = [np.ones(k)] if intercept else []
-    coef_names = ["intrcpt"] if intercept else []
-    for name in mod_cols:
-        columns_x.append(arrays[name][rows])
-        coef_names.append(name)
-    if not columns_x:
+            low, high = -MAGNITUDE_LIMIT, MAGNITUDE_LIMIT
+        inside = (values >= low) & (values <= high)  # one pass; NaN and infinities are outside
+        if not (inside.all() or (not all_kept and (inside | ~keep).all())):
+            _refuse_values(values, name, vname, vi is not None, keep, source)
+    if not all_kept:
+        y, v = y[rows], v[rows]
+        k = len(rows)
+    if vi is None:
+        v = v * v
+    if mod_cols:
+        columns_x = [np.ones(k)] if intercept else []
+        coef_names = ["intrcpt"] if intercept else []
+        for name in mod_cols:
+            columns_x.append(arrays[name] if all_kept else arrays[name][rows])
+            coef_names.append(name)
+        X = np.column_stack(columns_x)
+    elif intercept:
+        X, coef_names = np.ones((k, 1)), ["intrcpt"]
+    else:
         raise CompendiumError(f"{_where(source)}: the model has no coefficients (no intercept and no moderators)")
-    X = np.column_stack(columns_x)
-    if not X.any(axis=0).all() or (X.shape[1] > 1 and np.linalg.matrix_rank(X) < X.shape[1]):
+    if mod_cols and (not X.any(axis=0).all() or (X.shape[1] > 1 and np.linalg.matrix_rank(X) < X.shape[1])):
         raise CompendiumError(f"{_where(source)}: moderators are collinear (design matrix not of full rank)")
     if k < X.shape[1]:
         raise CompendiumError(f"{_where(source)}: k = {k} studies cannot estimate {X.shape[1]} coefficients")
-    kept_labels = DefaultLabels(rows + 1) if isinstance(labels, DefaultLabels) else tuple(labels[int(i)] for i in rows)
+    for array in (y, v, X):  # our own copies (made above): read-only, so results can hold them uncopied
+        array.flags.writeable = False
+    if all_kept:
+        kept_labels = labels
+    elif isinstance(labels, DefaultLabels):
+        kept_labels = DefaultLabels(rows + 1)
+    else:
+        kept_labels = tuple(labels[int(i)] for i in rows)
     return y, v, X, tuple(coef_names), kept_labels, omitted, notes
+
+
+def _refuse_values(values: np.ndarray, name: str, vname: str, variances: bool, keep: np.ndarray, source: str) -> None:
+    """Raise for the first kept row of ``values`` that is not finite or outside the limits."""
+    bad = ~np.isfinite(values) & keep
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise CompendiumError(cell_problem(_where(source), i + 1, name, "a finite number", values[i]))
+    if name == vname and variances:
+        bad = (values <= 0) | (values < 1 / MAGNITUDE_LIMIT) | (values > MAGNITUDE_LIMIT)
+        expected = f"a sampling variance > 0 (between {1 / MAGNITUDE_LIMIT:g} and {MAGNITUDE_LIMIT:g})"
+    elif name == vname:
+        bad = (values <= 0) | (values**2 < 1 / MAGNITUDE_LIMIT) | (values**2 > MAGNITUDE_LIMIT)
+        expected = f"a standard error > 0 (squared between {1 / MAGNITUDE_LIMIT:g} and {MAGNITUDE_LIMIT:g})"
+    else:
+        bad = np.abs(values) > MAGNITUDE_LIMIT
+        expected = f"a value of magnitude at most {MAGNITUDE_LIMIT:g}"
+    bad &= keep
+    i = int(np.flatnonzero(bad)[0])
+    raise CompendiumError(cell_problem(_where(source), i + 1, name, expected, values[i]))
 
 
 def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v: np.ndarray, s2w: float) -> list[str]:
@@ -603,16 +767,26 @@ def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v
         notes.append("k - p = 0: no residual degrees of freedom; heterogeneity cannot be assessed.")
     elif method != "FE" and tau2 == 0.0:
         notes.append("tau2 was estimated at 0: the random-effects model equals the equal-effects (fixed-effect) model.")
-    if np.ptp(y) == 0.0:
+    if y.max() == y.min():
         notes.append(
             "All studies have the same effect size: there is no variation, so heterogeneity "
             "is 0 and t-based (knha) standard errors and tests are not defined."
         )
-    if np.ptp(v) == 0.0:
+    v_min, v_max = float(v.min()), float(v.max())
+    if v_max == v_min:
         notes.append(
             "All studies have the same sampling variance: every study gets the same weight, "
             "so random-effects and equal-effects estimates coincide."
         )
+    elif v_max / v_min >= VARIANCE_RATIO_WARNING:
+        note = (
+            f"The largest sampling variance is {v_max / v_min:.3g} times the smallest (metafor warns "
+            f"from {VARIANCE_RATIO_WARNING:g}: 'Ratio of largest to smallest sampling variance extremely "
+            "large. May not be able to obtain stable results.'): the study with the smallest variance "
+            "dominates the equal-effects weights."
+        )
+        warnings.warn(note, stacklevel=5)
+        notes.append(note)
     if method == "FE" and test != "z":
         notes.append("The Knapp-Hartung adjustment is not meant for equal-effects models (as metafor warns).")
     if test == "knha" and k - p > 0 and s2w < 1.0 - KNHA_FACTOR_TOLERANCE:
@@ -622,6 +796,10 @@ def _notes(k: int, p: int, method: str, test: str, tau2: float, y: np.ndarray, v
         )
     return notes
 
+
+#: metafor 3.8 warns when the largest sampling variance is at least this multiple of the smallest
+#: (``1 / control$evtol``, evtol = 1e-7, in rma.uni)
+VARIANCE_RATIO_WARNING = 1e7
 
 #: the knha factor is called "below 1" only when it is below 1 by more than rounding error
 KNHA_FACTOR_TOLERANCE = 1e-9
@@ -678,7 +856,8 @@ def rma(
     Returns
     -------
     MetaResult
-        Coefficients, tau2 with its Q-profile CI, I2, H2, Q, the prediction interval and notes.
+        Coefficients, tau2, I2, H2, Q, the prediction interval and notes; the Q-profile CI of tau2
+        is computed when first read (:meth:`MetaResult.confint`).
 
     References
     ----------
@@ -753,12 +932,18 @@ def _fit_arrays(
     omitted_rows: tuple[int, ...],
 ) -> MetaResult:
     k, p = X.shape
+    if method != "FE" and 1 < k <= p:
+        raise CompendiumError(
+            f"k = {k} studies cannot estimate {p} coefficients and tau2 ({method}): no residual degrees "
+            "of freedom (metafor refuses too: 'Number of parameters to be estimated is larger than the "
+            "number of observations'); use fewer moderators, or method='FE'"
+        )
     if k == 1:
         test = "z"  # as metafor: no degrees of freedom for t
-    batch = Batch(y=y, v=v, X=X, mask=np.ones((1, k)))
+    batch = Batch.single(y, v, X)
     s = summarise(batch, method, test)
     beta, vb = s.fit.beta[0], s.vb[0]
-    se = np.sqrt(np.diag(vb))
+    se = np.sqrt(vb.diagonal())
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = beta / se
     pvals = s.pvalues(stat[None, :])[0]
@@ -777,25 +962,10 @@ def _fit_arrays(
     )
     tau2 = float(s.tau2[0])
     df_resid = k - p
-    if method != "FE" and df_resid > 0:
-        alpha = alpha_of(level)
-        # Newton from the estimate: the limits are near it when k is large (see solve_q)
-        bounds = solve_q(batch, np.array([chi2_quantile_upper(alpha / 2, df_resid)]), start=s.tau2, start_fit=s.fit)
-        upper = solve_q(
-            batch, np.array([chi2_quantile_upper(1.0 - alpha / 2, df_resid)]), start=s.tau2, start_fit=s.fit
-        )
-        tau2_ci = (float(bounds[0]), float(upper[0]))
-        vt = float(s.vt[0])
-        i2_ci = tuple(100.0 * t / (vt + t) for t in tau2_ci)
-        tau2_se = float(tau2_standard_error(batch, method, s.tau2, s.fit)[0])
-    else:
-        tau2_ci = i2_ci = (float("nan"), float("nan"))
-        tau2_se = float("nan")
     qm = qm_pval = r2 = None
     qm_df: tuple[int, ...] | None = None
     pi_low = pi_high = None
-    intercept_only = p == 1 and bool(np.all(X[:, 0] == 1.0))
-    if not intercept_only:
+    if not batch.intercept_only:
         has_intercept = bool(np.all(X[:, 0] == 1.0))
         btt = np.arange(1 if has_intercept else 0, p)
         b, vbb = beta[btt], vb[np.ix_(btt, btt)]
@@ -817,7 +987,6 @@ def _fit_arrays(
     elif method != "FE":  # metafor's predict gives no prediction interval for FE models
         pi_se = np.sqrt(se[0] ** 2 + tau2)
         pi_low, pi_high = float(beta[0] - crit * pi_se), float(beta[0] + crit * pi_se)
-    w = s.fit.w[0]
     all_notes = _notes(k, p, method, test, tau2, y, v, float(s.s2w[0])) + list(notes)
     if p > 1:
         all_notes.append(
@@ -831,16 +1000,10 @@ def _fit_arrays(
         coefficients=coefs,
         df=float(s.ddf[0]) if np.isfinite(s.ddf[0]) else None,
         tau2=tau2,
-        tau2_se=tau2_se,
-        tau2_ci_low=tau2_ci[0],
-        tau2_ci_high=tau2_ci[1],
         i2=float(s.i2[0]),
-        i2_ci_low=i2_ci[0],
-        i2_ci_high=i2_ci[1],
         h2=float(s.h2[0]),
         q=float(s.qe[0]),
         q_df=df_resid,
-        q_pval=float(s.qe_pval[0]),
         qm=qm,
         qm_df=qm_df,
         qm_pval=qm_pval,
@@ -851,14 +1014,17 @@ def _fit_arrays(
         yi=_frozen(y),
         vi=_frozen(v),
         X=_frozen(X),
-        weights=_frozen(100.0 * w / w.sum()),
         slab=labels,
+        fitted=s,
         notes=tuple(all_notes),
         omitted_rows=omitted_rows,
     )
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
+    """A read-only float array: ``arr`` itself when it already is one (no copy), else a copy."""
+    if arr.dtype == float and not arr.flags.writeable:
+        return arr
     out = np.array(arr, dtype=float)
     out.flags.writeable = False
     return out

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from compendium.meta.gls import Batch, Fit
+from compendium.meta.gls import Batch, Fit, traces
 
 #: convergence threshold on the absolute change of tau2 (relative when tau2 > 1)
 TOLERANCE = 1e-10
@@ -26,9 +26,10 @@ MAX_ITER = 1000
 
 
 def _hedges(batch: Batch) -> np.ndarray:
-    ols = batch.fit(batch.mask.astype(float))
+    ols = batch.fit(np.ones((1, len(batch.y))) if batch.full else batch.mask.astype(float))
     cinv = ols.a  # (X'X)^-1
-    trace_pv = (batch.mask * batch.v).sum(axis=1) - np.trace(cinv @ batch.cross(batch.mask * batch.v), axis1=1, axis2=2)
+    masked_v = batch.v[None, :] if batch.full else batch.mask * batch.v
+    trace_pv = masked_v.sum(axis=1) - traces(cinv @ batch.cross(masked_v))
     return (ols.rss - trace_pv) / (batch.k - batch.p)
 
 
@@ -114,7 +115,11 @@ def _maximise_likelihood(batch: Batch, method: str) -> np.ndarray:
         zero_tried |= try_zero
         bisect = np.where(np.isfinite(high), 0.5 * (low + high), 2.0 * np.maximum(low, tau2) + 1.0)
         proposal = np.where(inside, newton, np.where(fisher_inside, fisher, np.where(try_zero, 0.0, bisect)))
-        converged = np.abs(proposal - tau2) <= TOLERANCE * np.maximum(1.0, tau2)
+        change = np.abs(proposal - tau2)
+        # a tiny step from a point whose score is > 0 is no convergence when the step is not also
+        # small against tau2 itself: near 0 a study with a tiny sampling variance (v = 1e-20) makes
+        # the information enormous and the first steps tiny, though the root is far above (issue 24)
+        converged = (change <= TOLERANCE * np.maximum(1.0, tau2)) & ((score <= 0.0) | (change <= 0.5 * tau2))
         tau2 = np.where(done, tau2, proposal)
         done |= converged
         if done.all():

@@ -58,9 +58,11 @@ def egger_fit(bx: np.ndarray, by: np.ndarray, byse: np.ndarray) -> EggerFit:
     sum_w = float(np.sum(w))
     x_bar = float(np.sum(w * x)) / sum_w
     y_bar = float(np.sum(w * y)) / sum_w
-    sxx = float(np.sum(w * (x - x_bar) ** 2))
-    if not sxx > 1e-12 * float(np.sum(w * x * x)):
+    # the spread of |bx| itself decides: a dominant weight (one byse of 1e-12) makes the weighted
+    # spread tiny beside sum(w x^2) although the |bx| differ and the centred sum is exact (issue 24)
+    if not np.ptp(x) > 1e-12 * float(np.max(x)):
         raise CompendiumError("MR-Egger: all |bx| are equal, so the slope is not identifiable")
+    sxx = float(np.sum(w * (x - x_bar) ** 2))
     slope = float(np.sum(w * (x - x_bar) * (y - y_bar))) / sxx
     intercept = y_bar - slope * x_bar
     q = float(np.sum(w * (y - intercept - slope * x) ** 2))
