@@ -21,7 +21,7 @@ from compendium.report import guidance as guidance_data
 from compendium.report.inputs import INGEST, META, MR, RISK_OF_BIAS, Figure, ResultSet, load_results
 from compendium.report.provenance import Provenance, collect
 from compendium.results_io import FLOAT_FORMAT, write_table
-from compendium.review import Review, review_for
+from compendium.review import Question, Review, review_for
 
 REPORT_FILE = "consensus_report.html"
 TEMPLATE = "consensus_report.html"
@@ -306,6 +306,47 @@ def _no_answer(results: ResultSet, text: str) -> str:
     return NO_ANSWER
 
 
+#: pooled results quoted in a key message (the rest are in the question's Summary of findings)
+KEY_STATEMENTS = 2
+
+
+def best_certainty(lines: list[dict]) -> str:
+    """The best GRADE level among ``lines`` (:func:`_certainty_lines`), "" when none is rated."""
+    rated = [line["certainty"] for line in lines if line["certainty"] in CERTAINTY_ORDER]
+    return min(rated, key=CERTAINTY_ORDER.index) if rated else ""
+
+
+def key_message(answer: str, lead: str, statements: list[str], lines: list[dict]) -> str:
+    """A question's key message: the answer's lead and its first :data:`KEY_STATEMENTS` informative
+    statements (each carries its certainty); without statements, the lead (else the answer) and the
+    best certainty of the question's GRADE ratings."""
+    if statements:
+        shown = statements[:KEY_STATEMENTS]
+        more = len(statements) - len(shown)
+        tail = f" {more} more pooled {'result' if more == 1 else 'results'} below." if more else ""
+        return " ".join([lead, *(f"{s}." for s in shown)]).strip() + tail
+    first = lead or answer
+    best = best_certainty(lines)
+    if best:
+        return f"{first} Best certainty of the evidence (GRADE): {best.lower()}."
+    return f"{first} Certainty of the evidence: not rated with GRADE."
+
+
+#: what a question that asks (``Question.asks``) looks for, in words
+ASKS_WORDS: dict[str, str] = {"benefit": "benefits", "harm": "harms", "effect": "effects"}
+
+
+def asked(review: Review, question: Question) -> str:
+    """What a question asks, in plain words from the declaration."""
+    if question.id == "risk":
+        return f"Whether {review.exposure} changes the risk of {review.condition}."
+    population = f" in {question.population}" if question.population else ""
+    return (
+        f"The {ASKS_WORDS.get(question.asks, 'effects')} of {review.intervention} compared with "
+        f"{review.comparator}{population}."
+    )
+
+
 def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> list[dict]:
     sof = _sof_by_question(results, [q.id for q in review.questions])
     meter_labels = consensus.conclusion_labels(review.intervention, review.condition, review.exposure)
@@ -313,17 +354,23 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
     for question in review.questions:
         key, text = question.id, question.text
         stage, conclusion = _conclusion_for(results, key, text)
-        answer, reasons, safety = "", [], ""
+        answer, reasons, safety, lead, statements = "", [], "", "", []
         if conclusion is not None:
             answer = str(conclusion.get("answer", ""))
             reasons = [str(r) for r in conclusion.get("reasons", [])]
             safety = str(conclusion.get("safety") or "")
+            lead = str(conclusion.get("lead") or "")
+            statements = [str(s) for s in conclusion.get("statements", [])]
         certainty = _certainty_lines(sof[key])
         views.append(
             {
                 "key": key,
                 "question": text,
                 "answer": answer,
+                "asked": asked(review, question),
+                "key_message": key_message(answer, lead, statements, certainty) if answer else "",
+                "lead": lead,
+                "statements": statements,
                 "reasons": reasons,
                 "reasons_by": CONCLUSION_STAGES.get(stage, ""),
                 "no_answer": _no_answer(results, text) if conclusion is None else "",
@@ -879,6 +926,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
     shown, absent = _shown_sections(results, guidance)
     count = len(review.questions)
     return {
+        "evidence_searched": review.evidence_searched,
         "title": review.title,
         "description": review.description,
         "notice": _lead_sentence(review.report.notice),

@@ -185,7 +185,13 @@ def run(
     )
     if treatment_question is not None:
         conclusion = treatment_conclusion(
-            pooled, treatment.singles, sof, inputs.tables["rct_effects"], inputs.tables["trials"], review
+            pooled,
+            treatment.singles,
+            sof,
+            inputs.tables["rct_effects"],
+            inputs.tables["trials"],
+            review,
+            arm_events=inputs.tables.get("dichotomous_outcomes"),
         )
         sentence = assumption_sentence(assumed.tables["assumption_comparison"], review.intervention)
         if sentence:
