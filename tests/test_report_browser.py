@@ -4,7 +4,9 @@ not evidence) and, when it exists, the real ``reports/consensus_report.html``.
 
 Checks: no console errors, no request leaves the file (only ``file:`` and ``data:`` URLs), every
 image has alt text, one h1 and no skipped heading level, data containing HTML is shown as text,
-no horizontal scrolling on a phone-width screen. If Chromium cannot start, the tests fail with a
+no horizontal scrolling on a phone-width screen, the key messages (``id="key-messages"``) end
+inside the first screen at 1366x768 and 390x844, and axe-core (through the pinned
+axe-playwright-python) finds no violation at either size. If Chromium cannot start, the tests fail with a
 message that says how to install it; they never skip silently.
 """
 
@@ -29,7 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LAPTOP = {"width": 1280, "height": 800}
+LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
 
@@ -103,6 +105,22 @@ def check_report(context, path: Path, screenshot: Path) -> None:
     overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a {PHONE['width']}px-wide screen"
     phone.close()
+    for viewport in (LAPTOP, PHONE):
+        page, _ = open_report(context, path, viewport)
+        bottom = page.evaluate("document.getElementById('key-messages').getBoundingClientRect().bottom")
+        assert bottom <= viewport["height"], f"key messages end at {bottom}px, below the first screen of {viewport}"
+        violations = axe_violations(page)
+        assert violations == [], f"axe-core at {viewport}: {violations}"
+        page.close()
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on the open page (axe-playwright-python bundles axe-core), as
+    ``rule: first offending element`` lines."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    response = Axe().run(page).response
+    return [f"{v['id']}: {v['nodes'][0]['html'][:120]}" for v in response["violations"]]
 
 
 def test_synthetic_report_in_chromium(browser_context, synthetic_report, tmp_path):

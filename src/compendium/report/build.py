@@ -408,8 +408,12 @@ def _figures_for(figures: list[Figure], analysis_ids: list[str]) -> tuple[list[F
     return matched, [f for f in figures if f not in matched]
 
 
+#: what the pooled results of each question role pool, in a table's caption
+POOLED_WHAT: dict[str, str] = {"treatment": "intervention trials", "risk": "observational studies"}
+
+
 def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list[str]]:
-    caption = "Pooled results (random-effects meta-analysis)"
+    caption = f"Pooled results (random-effects meta-analysis), {POOLED_WHAT.get(question, question)}"
     if pooled is None:
         return table_view(
             None, caption=caption, anchor=f"table-pooled-{question}", missing=_missing(META, "pooled")
