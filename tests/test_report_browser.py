@@ -130,6 +130,7 @@ def test_synthetic_report_in_chromium(browser_context, synthetic_report, tmp_pat
 def test_html_in_the_data_is_shown_as_text_in_the_browser(browser_context, synthetic_report):
     page, log = open_report(browser_context, synthetic_report)
     assert log["dialogs"] == []  # the script in the study label did not run
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # a reader opens the list
     assert SCRIPT_PAYLOAD in page.inner_text("#study-synth_t1")
     assert page.locator("#study-synth_t1 b").count() == 0 and page.locator("#study-synth_t1 strong").count() == 1
     page.close()
