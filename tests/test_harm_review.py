@@ -159,3 +159,18 @@ def test_the_answer_says_lidocaine_increases_mortality(tmp_path, question, asks,
         assert "increases mortality" in conclusion["safety"]
     else:
         assert conclusion["safety"] == ""
+
+
+def test_the_summary_of_findings_has_the_absolute_risks(tmp_path):
+    """Comparator risk: the median of the six control groups' risks (Cochrane Handbook 14.1.5),
+    computed here from the pinned inputs; risk with lidocaine = comparator risk x pooled RR."""
+    _, html = build(tmp_path, CASES[0][0], "", True)
+    start = html.index('id="sof-treatment"')
+    table = html[start : html.index("</figure>", start)]
+    assert "<caption" in table and ">Summary of findings: lidocaine compared with no lidocaine" in table
+    inputs, pinned = REFERENCE["inputs"], REFERENCE["rr_reml_knha"]
+    risks = sorted(c / n for c, n in zip(inputs["ci"], inputs["n2i"]))
+    median = (risks[2] + risks[3]) / 2
+    assert f"{median * 1000:,.0f} per 1,000 (median of the control groups)" in table
+    assert f"{median * pinned['estimate'] * 1000:,.0f} per 1,000" in table
+    assert "RR 1.70 (1.15 to 2.51)" in table and "Lidocaine probably increases mortality" in table

@@ -44,3 +44,13 @@ def test_unknown_words_are_refused():
         informative_statement("x", "y", INCREASES, "Certain")
     with pytest.raises(ValueError, match="direction"):
         informative_statement("x", "y", "up", "High")
+
+
+@pytest.mark.parametrize("name", ["compendium.bias.plain_language", "compendium.report.sof"])
+def test_docstring_examples_run(name):
+    """Doctests: the statements above and the absolute risks of a risk or odds ratio (Cochrane
+    Handbook 14.1.5: control risk 0.4 with RR 0.75 gives 0.3; 0.2 with OR 2 gives 0.2*2/(1-0.2+0.4) = 1/3)."""
+    import doctest
+    import importlib
+
+    assert doctest.testmod(importlib.import_module(name)).failed == 0

@@ -44,7 +44,7 @@ from compendium.bias.vocabulary import CONCERN_LEVELS, DOMAIN_NOT_ASSESSED
 from compendium.meta.small_study import egger_test
 
 SECONDARY_SOURCE_SHARE = 0.5
-SOF_EXTRA_COLUMNS = ["question", "analysis_id", "design", "k"]
+SOF_EXTRA_COLUMNS = ["question", "analysis_id", "design", "k", "outcome_id", "window", "measure"]
 
 
 def indirectness(
@@ -229,7 +229,8 @@ def grade_tables(
     extra_rob: dict[str, tuple[int, str]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary_of_findings, grade_domains) for every pooled analysis (the 'all' row) and every
-    primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k.
+    primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k,
+    outcome_id (the declared outcome), window (its time window) and measure.
     ``surrogates``: the review's surrogate outcomes and their notes (:attr:`compendium.review.Review.surrogates`);
     ``indirect_exposures``: its indirect exposure categories and their reasons
     (:attr:`compendium.review.Review.indirect_exposure_reasons`);
@@ -250,6 +251,9 @@ def grade_tables(
                 "analysis_id": a.analysis_id,
                 "design": "rct" if a.question == "treatment" else "observational",
                 "k": fit.result.k,
+                "outcome_id": a.outcome,
+                "window": str(a.data["window"].iloc[0]) if "window" in a.data and len(a.data) else "",
+                "measure": a.measure,
             }
         )
         _, missing = a.participants()
@@ -260,7 +264,17 @@ def grade_tables(
     primary = singles[singles["analysis_set"] == PRIMARY]
     for _, row in primary.iterrows():
         results.append(grade_single(row, rob, surrogates))
-        extra.append({"question": "treatment", "analysis_id": "", "design": "rct", "k": 1})
+        extra.append(
+            {
+                "question": "treatment",
+                "analysis_id": "",
+                "design": "rct",
+                "k": 1,
+                "outcome_id": row["outcome"],
+                "window": row.get("window", ""),
+                "measure": row["measure"],
+            }
+        )
         counts.append("" if pd.notna(row["participants"]) else "Participants not reported.")
     sof = summary_of_findings(results)
     sof["footnotes"] = [" ".join(filter(None, (f, c))) for f, c in zip(sof["footnotes"], counts)]

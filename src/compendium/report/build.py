@@ -20,6 +20,7 @@ from compendium.evidence import consensus
 from compendium.report import guidance as guidance_data
 from compendium.report.inputs import INGEST, META, MR, RISK_OF_BIAS, Figure, ResultSet, load_results
 from compendium.report.provenance import Provenance, collect
+from compendium.report.sof import sof_table
 from compendium.results_io import FLOAT_FORMAT, write_table
 from compendium.review import Question, Review, review_for
 
@@ -379,6 +380,15 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                 "meter": _meter_view(meter, key, meter_labels, stream_texts(review)),
                 "certainty": certainty,
                 "sof_missing": sof[key] is None,
+                "sof_table": sof_table(
+                    question,
+                    review,
+                    results.table(META, "summary_of_findings"),
+                    results.table(META, "pooled"),
+                    results.table(META, "study_effects"),
+                    results.table(INGEST, "dichotomous_outcomes"),
+                    safety,
+                ),
             }
         )
     return views
@@ -971,7 +981,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
         "sof": table_view(
             results.table(META, "summary_of_findings"),
             ["outcome", "effect", "participants_studies", "certainty", "certainty_symbols", "footnotes"],
-            caption="GRADE Summary of Findings",
+            caption="Every GRADE rating of stage 03 (all pooled and single-study results, with their footnotes)",
             anchor="table-sof",
             missing=_missing(META, "summary_of_findings"),
             labels={"participants_studies": "participants (studies)", "certainty_symbols": "certainty (symbols)"},
@@ -1048,6 +1058,7 @@ def render_html(context: dict) -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["letter"] = lambda index: chr(ord("a") + int(index))
     return environment.get_template(TEMPLATE).render(**context)
 
 
