@@ -162,6 +162,10 @@ def stream_texts(review: Review) -> dict[str, str]:
     return {**review.stream_labels_of("text"), consensus.ALL_STREAMS: "all studies"}
 
 
+#: the count of study directions shows percentages only from this many studies on
+MIN_STUDIES_FOR_PERCENT = 5
+
+
 def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str], stream_words: dict[str, str]) -> dict:
     """Bars (plain and weighted) per stream for one question, plus the sentence with the leading
     conclusion; ``stream_words``: the streams' words (:func:`stream_texts`)."""
@@ -177,6 +181,12 @@ def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str], stre
                     "conclusion": r.conclusion,
                     "label": labels[r.conclusion],
                     "width": f"{100 * getattr(r, column):.1f}",
+                    # fewer than MIN_STUDIES_FOR_PERCENT studies: counts, not percentages
+                    "text": (
+                        f"{100 * getattr(r, column):.1f}%"
+                        if int(group["stream_studies"].iloc[0]) >= MIN_STUDIES_FOR_PERCENT
+                        else (f"{int(r.studies)} of {int(group['stream_studies'].iloc[0])}" if not weighted else "")
+                    ),
                     "count": int(r.studies),
                     "weight": format_value(r.weight),
                 }
@@ -196,7 +206,12 @@ def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str], stre
     lead = consensus.leading_conclusion(meter, question)
     lead_weighted = consensus.leading_conclusion(meter, question, weighted=True)
     sentence = ""
-    if lead is not None and lead_weighted is not None:
+    if lead is not None and lead_weighted is not None and int(lead.stream_studies) < MIN_STUDIES_FOR_PERCENT:
+        sentence = (
+            f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, "
+            f"{int(lead.studies)} concluded “{labels[lead.conclusion]}” (too few studies for percentages)."
+        )
+    elif lead is not None and lead_weighted is not None:
         sentence = (
             f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, "
             "the most common conclusion is "
@@ -909,6 +924,7 @@ def _shown_sections(results: ResultSet, guidance: list[dict]) -> tuple[dict[str,
         "guidance": bool(guidance),
     }
     shown: dict[str, bool] = {key: bool(value) for key, value in flags.items()}
+    shown["stage04"] = MR in results.parameters or results.table(MR, "mr_estimates") is not None
     shown["sex"] = shown["mouse"] or observational
     absent = {
         "trials": "intervention trials",
@@ -919,6 +935,16 @@ def _shown_sections(results: ResultSet, guidance: list[dict]) -> tuple[dict[str,
         "guidance": "practical guidance statements",
     }
     return shown, [text for key, text in absent.items() if not shown[key]]
+
+
+def trial_pooling(results: ResultSet) -> str:
+    """How many intervention trials entered a pooled analysis, as a clause ("" without trials)."""
+    trials = results.table(INGEST, "trials")
+    effects = results.table(META, "study_effects")
+    if trials is None or trials.empty:
+        return ""
+    pooled = set() if effects is None else set(effects["study_id"].astype(str)) & set(trials["study_id"].astype(str))
+    return f"{len(pooled)} of {len(trials)} intervention trials gave numbers that entered a pooled analysis"
 
 
 def _lead_sentence(text: str) -> tuple[str, str] | None:
@@ -940,6 +966,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
     shown, absent = _shown_sections(results, guidance)
     count = len(review.questions)
     return {
+        "trial_pooling": trial_pooling(results),
         "evidence_searched": review.evidence_searched,
         "title": review.title,
         "description": review.description,
