@@ -267,6 +267,11 @@ class Review:
         return next((q for q in self.questions if q.id == role), None)
 
     @property
+    def mids(self) -> dict[str, float]:
+        """outcome code -> its declared minimal important difference (GRADE imprecision)."""
+        return {o.id: o.mid for o in self.outcomes if o.mid is not None}
+
+    @property
     def safety_outcomes(self) -> tuple[str, ...]:
         return tuple(o.id for o in self.outcomes if o.safety)
 
