@@ -20,7 +20,7 @@ from compendium.evidence import consensus
 from compendium.report import guidance as guidance_data
 from compendium.report.inputs import INGEST, META, MR, RISK_OF_BIAS, Figure, ResultSet, load_results
 from compendium.report.provenance import Provenance, collect
-from compendium.report.sof import sof_table
+from compendium.report.sof import K2_NOTE, sof_table
 from compendium.results_io import FLOAT_FORMAT, write_table
 from compendium.review import Question, Review, review_for
 
@@ -451,6 +451,11 @@ def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list
     shown = rows.assign(
         effect_ci=[interval(r.estimate, r.ci_low, r.ci_high) for r in rows.itertuples()],
         prediction_interval=[bounds(r.pi_low, r.pi_high) for r in rows.itertuples()],
+        # a pooled interval from two studies carries its explanation where it is shown
+        notes=[
+            "; ".join(filter(None, [r.notes if isinstance(r.notes, str) else "", K2_NOTE if r.k == 2 else ""]))
+            for r in rows.itertuples()
+        ],
     )
     view = table_view(
         shown,
@@ -648,10 +653,36 @@ def _findings(results: ResultSet, review: Review) -> dict:
         "treatment": sections["treatment"],
         "risk": sections["risk"],
         "single": table_view(
-            single,
+            None
+            if single is None
+            else single.assign(
+                outcome=single["outcome"].map(review.outcome_label),
+                effect_ci=[
+                    interval(r.get("estimate"), r.get("ci_low"), r.get("ci_high")) for r in single.to_dict("records")
+                ],
+            ),
+            [
+                "study",
+                "outcome",
+                "outcome_measure",
+                "value_type",
+                "window",
+                "analysis_set",
+                "measure",
+                "effect_ci",
+                "participants",
+                "notes",
+            ],
             caption="Outcomes reported by a single trial (shown, not pooled)",
             anchor="table-single-trial",
             missing=_missing(META, "single_trial_results"),
+            labels={
+                "outcome_measure": "as the trial reported it",
+                "value_type": "kind of value",
+                "window": "time window",
+                "analysis_set": "analysis set",
+                "effect_ci": f"effect, {review.intervention} minus {review.comparator} (CI)",
+            },
         ),
         "sensitivity": table_view(
             sensitivity,
