@@ -206,7 +206,7 @@ def test_certainty_summary_names_the_best_level_and_never_a_direction():
     from compendium.report.build import certainty_summary
 
     assert certainty_summary([{"certainty": "Very low"}] * 3).startswith(
-        "We are very uncertain: every outcome rated with GRADE (3)"
+        "We are very uncertain: all 3 results rated with GRADE have very low certainty"
     )
     text = certainty_summary([{"certainty": "Low"}, {"certainty": "Very low"}, {"certainty": "Moderate"}])
     assert (

@@ -5,7 +5,8 @@ not evidence) and, when it exists, the real ``reports/consensus_report.html``.
 Checks: no console errors, no request leaves the file (only ``file:`` and ``data:`` URLs), every
 image has alt text, one h1 and no skipped heading level, data containing HTML is shown as text,
 no horizontal scrolling on a phone-width screen, the key messages (``id="key-messages"``) end
-inside the first screen at 1366x768 and 390x844, and axe-core (through the pinned
+inside the first screen at 1366x768 and 390x844, one table captioned "Summary of findings" per
+question, a "Plain language summary" section, a page at most 26,500 px tall at 1366 px, and axe-core (through the pinned
 axe-playwright-python) finds no violation at either size. If Chromium cannot start, the tests fail with a
 message that says how to install it; they never skip silently.
 """
@@ -33,6 +34,8 @@ CHROMIUM_ARGS = [
 ]
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
+#: the tallest the report may be at LAPTOP width with its technical sections collapsed (issue 21)
+MAX_HEIGHT = 26_500
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +101,12 @@ def check_report(context, path: Path, screenshot: Path) -> None:
         ".filter(id => !document.getElementById(id))"
     )
     assert broken == [], f"links to missing anchors: {broken}"
+    captions = page.eval_on_selector_all("table > caption", "els => els.map(e => e.textContent.trim())")
+    questions = page.eval_on_selector_all("#key-messages li", "els => els.length")
+    assert questions >= 1 and sum(c.startswith("Summary of findings") for c in captions) == questions, captions
+    assert "Plain language summary" in page.eval_on_selector_all("h2", "els => els.map(e => e.textContent.trim())")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= MAX_HEIGHT, f"the page is {height}px tall at {LAPTOP['width']}px with technical sections collapsed"
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshot), full_page=False)
     page.close()

@@ -282,7 +282,9 @@ def certainty_summary(lines: list[dict]) -> str:
     best = min(rated, key=CERTAINTY_ORDER.index)
     counts = ", ".join(f"{rated.count(level)} {level.lower()}" for level in CERTAINTY_ORDER if level in rated)
     if best == "Very low":
-        return f"We are very uncertain: every outcome rated with GRADE ({len(rated)}) has very low certainty evidence."
+        results = "the one result" if len(rated) == 1 else f"all {len(rated)} results"
+        verb = "has" if len(rated) == 1 else "have"
+        return f"We are very uncertain: {results} rated with GRADE {verb} very low certainty evidence."
     return (
         f"{len(rated)} outcomes were rated with GRADE ({counts} certainty); "
         f"the best-rated evidence has {best.lower()} certainty."
@@ -348,6 +350,11 @@ def key_message(answer: str, lead: str, statements: list[str], lines: list[dict]
     return f"{first} Certainty of the evidence: not rated with GRADE."
 
 
+def main_answer(lead: str, statements: list[str]) -> str:
+    """The answer by the stated rules: its lead and every informative statement (stage 03's conclusion.json)."""
+    return " ".join([lead, *(f"{s}." for s in statements)])
+
+
 #: what a question that asks (``Question.asks``) looks for, in words
 ASKS_WORDS: dict[str, str] = {"benefit": "benefits", "harm": "harms", "effect": "effects"}
 
@@ -383,6 +390,11 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                 "key": key,
                 "question": text,
                 "answer": answer,
+                # the answer by the rules (lead and statements) apart from what the stage appended after it
+                "answer_main": main_answer(lead, statements) if lead else answer,
+                "answer_extra": answer[len(main_answer(lead, statements)) :].strip()
+                if lead and answer.startswith(main_answer(lead, statements))
+                else "",
                 "asked": asked(review, question),
                 "key_message": key_message(answer, lead, statements, certainty) if answer else "",
                 "lead": lead,
