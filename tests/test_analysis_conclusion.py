@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from compendium.analysis.conclusion import favours, safety_summary, treatment_conclusion
+from compendium.analysis.conclusion import favours, result_statement, safety_summary, treatment_conclusion
 from synthetic_review import SYNTHETIC_REVIEW, synthetic_review
 
 TRIALS = pd.DataFrame({"study_id": ["t1", "t2", "nr"], "randomised": [True, True, False]})
@@ -192,3 +192,15 @@ def test_the_answer_uses_the_declared_question_and_nouns():
 def test_no_safety_sentence_without_a_declared_safety_outcome():
     review = synthetic_review(outcomes=[{"id": "alsfrs_r", "label": "ALSFRS-R"}])
     assert safety_summary(EFFECTS, TRIALS, review) == ""
+
+
+def test_an_oriented_smd_is_turned_back_to_the_outcome_scale():
+    """A pooled SMD is oriented so that positive values favour the intervention: on an outcome where
+    lower is better (days off work), SMD 0.19 (0.03 to 0.36) means fewer days off, 'may reduce'."""
+    review = synthetic_review(
+        intervention={"noun": "education"},
+        outcomes=[{"id": "days_off", "label": "days off work", "higher_is_better": False}],
+    )
+    row = _pooled(0.03, 0.36, better=True, outcome="days_off").assign(measure="SMD", estimate=0.19).iloc[0]
+    assert result_statement(row, "Low", review).startswith("Education may reduce days off work (SMD 0.19")
+    assert result_statement(row.copy().replace({"SMD": "MD"}), "Low", review).startswith("Education may increase")

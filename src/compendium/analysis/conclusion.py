@@ -36,9 +36,9 @@ import pandas as pd
 
 from compendium.analysis.treatment import PRIMARY
 from compendium.analysis.windows import ALL_TIMEPOINTS, NO_TIMEPOINT
-from compendium.bias.plain_language import direction, informative_statement
+from compendium.bias.plain_language import direction, informative_statement, oriented_direction
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
-from compendium.review import Review
+from compendium.review import Outcome, Review
 from compendium.vocabulary import RATIO_MEASURES
 
 #: sides of a result: favours the intervention, the control, neither, or unclear
@@ -95,6 +95,16 @@ def outcome_words(row: pd.Series, review: Review) -> str:
     return label
 
 
+def outcome_direction(measure: str, ci_low: float, ci_high: float, outcome: Outcome | None) -> str:
+    """What a result says happens to the outcome: an SMD is oriented so that positive values favour the
+    intervention (:mod:`compendium.analysis.pooling`), so its side is turned back with the outcome's
+    declared ``higher_is_better``; other measures are on the outcome's own scale."""
+    null = 1.0 if measure in RATIO_MEASURES else 0.0
+    if measure == "SMD":
+        return oriented_direction(ci_low, ci_high, null, outcome.higher_is_better if outcome else None)
+    return direction(ci_low, ci_high, null)
+
+
 def result_statement(row: pd.Series, certainty: str, review: Review) -> str:
     """A pooled result as a GRADE informative statement with its numbers and certainty, e.g.
     ``Lidocaine probably increases mortality (RR 1.70, CI 1.15 to 2.51; 6 studies, 1,106 participants;
@@ -114,7 +124,9 @@ def result_statement(row: pd.Series, certainty: str, review: Review) -> str:
     numbers = f"{row['measure']} {_number(row['estimate'])}, CI {_number(row['ci_low'])} to {_number(row['ci_high'])}"
     if certainty not in CERTAINTY_LEVELS.values():
         return f"{label}: {numbers}{'; ' + size if size else ''}; certainty not rated"
-    way = direction(float(row["ci_low"]), float(row["ci_high"]), null_of(row))
+    way = outcome_direction(
+        str(row["measure"]), float(row["ci_low"]), float(row["ci_high"]), review.outcome(str(row["outcome"]))
+    )
     statement = informative_statement(intervention, label, way, certainty)
     return f"{statement} ({numbers}{'; ' + size if size else ''}; {certainty.lower()} certainty)"
 

@@ -16,15 +16,26 @@ Very low                we are very uncertain whether X increases /  we are very
 ======================  ===========================================  ==============================================
 
 The direction is the side of no effect the whole confidence interval lies on (above: "increases",
-below: "reduces"); it says what happens to the outcome's value, whatever the better side is.
+below: "reduces"); it says what happens to the outcome's value, whatever the better side is. A
+result oriented so that positive values favour the intervention (an SMD) is turned back with the
+outcome's declared better side (:func:`oriented_direction`).
 """
 
 from __future__ import annotations
 
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
 
-#: the directions a result can have: its CI above no effect, below it, or including it
+#: the directions a result can have: its CI above no effect, below it, or including it; a result
+#: oriented so that positive favours the intervention (an SMD over instruments of both directions)
+#: improves or worsens the outcome
 INCREASES, REDUCES, NO_DIFFERENCE = "increases", "reduces", "no_difference"
+IMPROVES, WORSENS = "improves", "worsens"
+_VERBS = {
+    INCREASES: ("increases", "increase"),
+    REDUCES: ("reduces", "reduce"),
+    IMPROVES: ("improves", "improve"),
+    WORSENS: ("worsens", "worsen"),
+}
 HIGH_TEXT, MODERATE_TEXT, LOW_TEXT, VERY_LOW_TEXT = (CERTAINTY_LEVELS[level] for level in (4, 3, 2, 1))
 
 
@@ -35,6 +46,24 @@ def direction(ci_low: float, ci_high: float, null: float) -> str:
     if ci_high < null:
         return REDUCES
     return NO_DIFFERENCE
+
+
+def oriented_direction(ci_low: float, ci_high: float, null: float, higher_is_better: bool | None) -> str:
+    """The direction of the outcome's value for a result oriented so that positive values favour the
+    intervention (an SMD pooled over instruments where lower or higher is better): the CI's side turned
+    back with the outcome's declared ``higher_is_better``; "improves" / "worsens" when it is not declared.
+
+    >>> oriented_direction(0.03, 0.36, 0.0, False)
+    'reduces'
+    >>> oriented_direction(0.03, 0.36, 0.0, None)
+    'improves'
+    """
+    way = direction(ci_low, ci_high, null)
+    if way == NO_DIFFERENCE or higher_is_better is True:
+        return way
+    if higher_is_better is False:
+        return REDUCES if way == INCREASES else INCREASES
+    return IMPROVES if way == INCREASES else WORSENS
 
 
 def informative_statement(intervention: str, outcome: str, way: str, certainty: str) -> str:
@@ -50,8 +79,8 @@ def informative_statement(intervention: str, outcome: str, way: str, certainty: 
     >>> informative_statement("aspirin", "stroke", REDUCES, "Very low")
     'We are very uncertain whether aspirin reduces stroke'
     """
-    if way not in (INCREASES, REDUCES, NO_DIFFERENCE):
-        raise ValueError(f"direction must be {INCREASES}, {REDUCES} or {NO_DIFFERENCE}, got {way!r}")
+    if way not in (*_VERBS, NO_DIFFERENCE):
+        raise ValueError(f"direction must be one of {', '.join([*_VERBS, NO_DIFFERENCE])}, got {way!r}")
     if way == NO_DIFFERENCE:
         sentence = {
             HIGH_TEXT: f"{intervention} results in little or no difference in {outcome}",
@@ -60,7 +89,7 @@ def informative_statement(intervention: str, outcome: str, way: str, certainty: 
             VERY_LOW_TEXT: f"we are very uncertain whether {intervention} has any effect on {outcome}",
         }.get(certainty)
     else:
-        verb, bare = ("increases", "increase") if way == INCREASES else ("reduces", "reduce")
+        verb, bare = _VERBS[way]
         sentence = {
             HIGH_TEXT: f"{intervention} {verb} {outcome}",
             MODERATE_TEXT: f"{intervention} probably {verb} {outcome}",

@@ -21,7 +21,8 @@ import statistics
 
 import pandas as pd
 
-from compendium.bias.plain_language import direction, informative_statement
+from compendium.analysis.conclusion import outcome_direction
+from compendium.bias.plain_language import informative_statement
 from compendium.review import Question, Review
 from compendium.vocabulary import CONDITION_RISK, RATIO_MEASURES
 
@@ -224,9 +225,9 @@ def _measured_row(
     label = review.outcome_label(code) if code and code != CONDITION_RISK else str(getattr(row, "outcome", ""))
     comment = ""
     if estimate is not None and low is not None and high is not None and certainty:
-        null = 1.0 if ratio else 0.0
         try:
-            comment = informative_statement(intervention, label, direction(low, high, null), certainty) + "."
+            way = outcome_direction(measure, low, high, outcome)
+            comment = informative_statement(intervention, label, way, certainty) + "."
         except ValueError:
             comment = ""
     if k == 1:
