@@ -78,7 +78,11 @@ def informative_statement(intervention: str, outcome: str, way: str, certainty: 
     'Exercise may result in little or no difference in fatigue'
     >>> informative_statement("aspirin", "stroke", REDUCES, "Very low")
     'We are very uncertain whether aspirin reduces stroke'
+    >>> informative_statement("BCG vaccination", "Tuberculosis", REDUCES, "Low")
+    'BCG vaccination may reduce tuberculosis'
     """
+    # a declared label inside the sentence: first letter in lower case unless it starts an acronym
+    outcome = outcome if outcome[:2].isupper() else outcome[:1].lower() + outcome[1:]
     if way not in (*_VERBS, NO_DIFFERENCE):
         raise ValueError(f"direction must be one of {', '.join([*_VERBS, NO_DIFFERENCE])}, got {way!r}")
     if way == NO_DIFFERENCE:

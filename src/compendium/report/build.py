@@ -350,6 +350,16 @@ def key_message(answer: str, lead: str, statements: list[str], lines: list[dict]
     return f"{first} Certainty of the evidence: not rated with GRADE."
 
 
+def reported_outcomes(results: ResultSet) -> dict[str, int]:
+    """outcome -> number of studies with any row on it in the trial data (arm-level or printed effects)."""
+    frames = [results.table(INGEST, name) for name in ("rct_effects", "dichotomous_outcomes", "continuous_outcomes")]
+    rows = [f[["study_id", "outcome"]] for f in frames if f is not None and {"study_id", "outcome"} <= set(f.columns)]
+    if not rows:
+        return {}
+    both = pd.concat(rows).drop_duplicates()
+    return {str(k): int(v) for k, v in both.groupby("outcome")["study_id"].nunique().items()}
+
+
 def main_answer(lead: str, statements: list[str]) -> str:
     """The answer by the stated rules: its lead and every informative statement (stage 03's conclusion.json)."""
     return " ".join([lead, *(f"{s}." for s in statements)])
@@ -415,6 +425,7 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                     results.table(META, "study_effects"),
                     results.table(INGEST, "dichotomous_outcomes"),
                     safety,
+                    reported_outcomes(results),
                 ),
             }
         )

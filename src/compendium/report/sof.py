@@ -101,8 +101,12 @@ def sof_table(
     study_effects: pd.DataFrame | None,
     events: pd.DataFrame | None,
     safety: str = "",
+    reported: dict[str, int] | None = None,
 ) -> dict:
-    """One question's Summary of findings table as plain values for the template (module docstring)."""
+    """One question's Summary of findings table as plain values for the template (module docstring);
+    ``reported``: outcome -> number of studies with any row on it in the data package (a declared
+    outcome without a GRADE row is "not measured" only when no study reported it)."""
+    reported = reported or {}
     risk = question.id == "risk"
     intervention = review.exposure if risk else review.intervention
     comparison = "the reference groups of the studies" if risk else review.comparator
@@ -140,7 +144,17 @@ def sof_table(
             break
         if outcome.id in shown_codes or (outcome.id == CONDITION_RISK) != risk:
             continue
-        table_rows.append(_text_row(outcome.label, "", "No study in the data measured this outcome.", "not measured"))
+        n = reported.get(outcome.id, 0)
+        if n:
+            comment = (
+                f"Reported by {n} {'study' if n == 1 else 'studies'} in numbers that could not be pooled or "
+                "rated (see the coverage table)."
+            )
+            table_rows.append(_text_row(outcome.label, "", comment, "not rated"))
+        else:
+            table_rows.append(
+                _text_row(outcome.label, "", "No study in the data measured this outcome.", "not measured")
+            )
     caption = (
         f"Summary of findings: {intervention} compared with {comparison}"
         + (f" for {question.population}" if question.population else "")
