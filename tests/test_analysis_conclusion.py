@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from compendium.analysis.conclusion import favours, safety_summary, treatment_conclusion
+from compendium.analysis.conclusion import favours, result_statement, safety_summary, treatment_conclusion
 from synthetic_review import SYNTHETIC_REVIEW, synthetic_review
 
 TRIALS = pd.DataFrame({"study_id": ["t1", "t2", "nr"], "randomised": [True, True, False]})
@@ -66,7 +66,11 @@ def test_rule_t1_needs_a_pooled_benefit_with_moderate_certainty():
                 "analysis_id": "a0",
                 "question": "treatment",
                 "analysis_set": "primary",
+                "outcome": "alsfrs_r",
                 "outcome_label": "function",
+                "measure": "MD",
+                "k": 2,
+                "participants": 60,
                 "estimate": 3.0,
                 "ci_low": 1.0,
                 "ci_high": 5.0,
@@ -94,9 +98,78 @@ def test_rule_t1_needs_a_pooled_benefit_with_moderate_certainty():
     )
 
 
+def _pooled(low, high, better=False, outcome="adverse_events"):
+    return pd.DataFrame(
+        [
+            {
+                "analysis_id": "a0",
+                "question": "treatment",
+                "analysis_set": "primary",
+                "subgroup": "all",
+                "outcome": outcome,
+                "measure": "RR",
+                "k": 3,
+                "participants": 300,
+                "estimate": (low * high) ** 0.5,
+                "ci_low": low,
+                "ci_high": high,
+                "higher_is_better": better,
+                "window": "all time points",
+            }
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("asks", "low", "high", "certainty", "rule", "lead", "verb"),
+    [
+        ("benefit", 1.2, 2.0, "Moderate", "T4", "No: the data point to harm, not benefit.", "probably increases"),
+        ("harm", 1.2, 2.0, "High", "T1", "Yes.", "Exercise increases"),
+        ("harm", 1.2, 2.0, "Low", "T2", "Possibly", "may increase"),
+        ("harm", 1.2, 2.0, "Very low", "T3", "Not established: no harm", "very uncertain whether exercise increases"),
+        ("benefit", 0.5, 0.8, "Moderate", "T1", "Probably yes.", "probably reduces"),
+        ("harm", 0.5, 0.8, "Moderate", "T4", "No: the data point to benefit, not harm.", "probably reduces"),
+        ("effect", 0.5, 0.8, "Low", "E1", "An effect is shown:", "may reduce"),
+        ("benefit", 0.8, 1.2, "Moderate", "T3", "Not established", "probably results in little or no difference"),
+    ],
+)
+def test_the_verdict_follows_the_direction_and_the_certainty(asks, low, high, certainty, rule, lead, verb):
+    """Synthetic pooled risk ratios of an outcome where lower is better (adverse events)."""
+    review = synthetic_review(
+        questions=[{"id": "treatment", "text": "Synthetic?", "streams": ["rct"], "asks": asks}],
+    )
+    result = treatment_conclusion(
+        _pooled(low, high), NO_POOLED.assign(study=[]), sof(certainty), EFFECTS, TRIALS, review
+    )
+    assert result["rule"] == rule and result["lead"].startswith(lead), result["answer"]
+    assert verb in result["statements"][0] and "adverse events" in result["statements"][0]
+    assert result["answer"].startswith(result["lead"])
+
+
+def test_mixed_benefit_and_harm_is_rule_t5():
+    pooled = pd.concat([_pooled(1.2, 2.0), _pooled(0.5, 0.8, outcome="alsfrs_r").assign(analysis_id="a1")])
+    result = treatment_conclusion(pooled, NO_POOLED, sof("Moderate", "Moderate"), EFFECTS, TRIALS, SYNTHETIC_REVIEW)
+    assert result["rule"] == "T5"
+
+
+def test_safety_uses_pooled_results_and_arm_level_events():
+    events = pd.DataFrame(
+        {
+            "study_id": ["t1", "t1", "t2", "t2", "nr", "nr"],
+            "arm": ["intervention", "control"] * 3,
+            "outcome": ["adverse_events"] * 6,
+            "events": [3, 1, 4, 2, 9, 9],
+            "total": [50, 50, 40, 40, 10, 10],
+        }
+    )
+    text = safety_summary(EFFECTS.iloc[0:0], TRIALS, SYNTHETIC_REVIEW, _pooled(1.2, 2.0), events, {"a0": "Moderate"})
+    assert text.startswith("2 of 2 randomised trials reported on adverse events: pooled result: Exercise probably")
+    assert "7 of 90 with exercise and 3 of 90 with control had adverse events (2 trials" in text
+
+
 def test_safety_counts_only_randomised_trials():
     assert safety_summary(EFFECTS, TRIALS, SYNTHETIC_REVIEW).startswith(
-        "1 of 2 randomised trials reported on adverse events; 0 found more"
+        "1 of 2 randomised trials reported on adverse events: of 1 trial that printed an effect, none found more"
     )
     assert (
         safety_summary(EFFECTS.iloc[0:0], TRIALS, SYNTHETIC_REVIEW)
@@ -119,3 +192,15 @@ def test_the_answer_uses_the_declared_question_and_nouns():
 def test_no_safety_sentence_without_a_declared_safety_outcome():
     review = synthetic_review(outcomes=[{"id": "alsfrs_r", "label": "ALSFRS-R"}])
     assert safety_summary(EFFECTS, TRIALS, review) == ""
+
+
+def test_an_oriented_smd_is_turned_back_to_the_outcome_scale():
+    """A pooled SMD is oriented so that positive values favour the intervention: on an outcome where
+    lower is better (days off work), SMD 0.19 (0.03 to 0.36) means fewer days off, 'may reduce'."""
+    review = synthetic_review(
+        intervention={"noun": "education"},
+        outcomes=[{"id": "days_off", "label": "days off work", "higher_is_better": False}],
+    )
+    row = _pooled(0.03, 0.36, better=True, outcome="days_off").assign(measure="SMD", estimate=0.19).iloc[0]
+    assert result_statement(row, "Low", review).startswith("Education may reduce days off work (SMD 0.19")
+    assert result_statement(row.copy().replace({"SMD": "MD"}), "Low", review).startswith("Education may increase")

@@ -103,13 +103,33 @@ def test_meter_shares_plain_and_weighted(studies, conclusions, rob2, observation
     assert rct.loc["no_effect", "weighted_share"] == pytest.approx(1.0 / 1.75)
     assert rct.loc["harm", "studies"] == 0 and rct.loc["harm", "share"] == 0
     everything = meter[(meter["question"] == "treatment") & (meter["stream"] == ALL_STREAMS)].set_index("conclusion")
-    # all treatment: + rev1 benefit (not assessed, 0.25) -> benefit 3/4 plain, 1.0/2.0 weighted
+    # all treatment: + rev1 benefit (not assessed, 0.5) -> benefit 3/4 plain, 1.25/2.25 weighted
     assert everything.loc["benefit", "share"] == pytest.approx(0.75)
-    assert everything.loc["benefit", "weighted_share"] == pytest.approx(1.0 / 2.0)
+    assert everything.loc["benefit", "weighted_share"] == pytest.approx(1.25 / 2.25)
     risk = meter[(meter["question"] == "risk") & (meter["stream"] == ALL_STREAMS)].set_index("conclusion")
-    # risk: o1 increases (0.125), o2 no_association (1.0), mr1 increases (not assessed, 0.25)
+    # risk: o1 increases (0.125), o2 no_association (1.0), mr1 increases (not assessed, 0.5)
     assert risk.loc["increases", "share"] == pytest.approx(2 / 3)
-    assert risk.loc["increases", "weighted_share"] == pytest.approx(0.375 / 1.375)
+    assert risk.loc["increases", "weighted_share"] == pytest.approx(0.625 / 1.625)
+
+
+def test_high_risk_of_bias_weighs_less_than_not_assessed_and_animals_stay_out_of_all_studies(studies, conclusions):
+    assert QUALITY_WEIGHTS["High"] < NOT_ASSESSED_WEIGHT < QUALITY_WEIGHTS["Low"]
+    mice = pd.DataFrame({"study_id": ["synth_mouse"], "stream": ["preclinical"]})
+    with_mice = pd.concat([studies, mice.reindex(columns=studies.columns)], ignore_index=True)
+    with_mice.loc[with_mice["study_id"] == "synth_mouse", "stream"] = "preclinical"
+    said = pd.concat(
+        [conclusions, pd.DataFrame({"study_id": ["synth_mouse"], "question": ["risk"], "conclusion": ["increases"]})],
+        ignore_index=True,
+    )
+    meter = consensus_meter(said, with_mice)
+    risk = meter[meter["question"] == "risk"]
+    assert risk[risk["stream"] == "preclinical"]["stream_studies"].iloc[0] == 1
+    without = consensus_meter(conclusions, studies)
+    all_with = risk[risk["stream"] == ALL_STREAMS]["stream_studies"].iloc[0]
+    assert (
+        all_with
+        == without[(without["question"] == "risk") & (without["stream"] == ALL_STREAMS)]["stream_studies"].iloc[0]
+    )
 
 
 def test_meter_lists_every_conclusion_and_streams_in_order(studies, conclusions):

@@ -111,6 +111,26 @@ def test_imprecision_rule_continuous(changes: dict[str, object], levels: int) ->
     assert rating(with_(**changes), "imprecision").final == levels
 
 
+@pytest.mark.parametrize(
+    ("changes", "levels", "words"),
+    [
+        # MD -3.0 (CI -5.0 to -1.0), 800 participants: a MID of 2 lies inside the CI (-2): imprecise
+        pytest.param({"mid": 2.0}, 1, "crosses the minimal important difference (-2.00)", id="ci_crosses_mid__minus1"),
+        # a MID of 0.5: the whole CI is beyond -0.5, an important effect throughout: precise
+        pytest.param({"mid": 0.5}, 0, "", id="ci_beyond_mid__none"),
+        # CI -0.4 to 0.3 includes no effect but stays within a MID of 1: precise "little or no difference"
+        pytest.param({"mid": 1.0, "estimate": -0.05, "ci_low": -0.4, "ci_high": 0.3}, 0, "", id="within_mid__none"),
+        # the same CI without a MID includes no effect: -1 (GRADE 6 default)
+        pytest.param({"estimate": -0.05, "ci_low": -0.4, "ci_high": 0.3}, 1, "includes no effect", id="no_mid__minus1"),
+    ],
+)
+def test_imprecision_with_a_declared_minimal_important_difference(changes, levels, words) -> None:
+    """GRADE 6 (Guyatt GH et al. J Clin Epidemiol 2011;64:1283-1293): rate down when the CI holds both
+    important and unimportant effects, judged against the declared MID."""
+    r = rating(with_(**changes), "imprecision")
+    assert r.final == levels and words in r.explanation
+
+
 def test_optimal_information_size_continuous() -> None:
     # Textbook normal approximation: n per group = 2 (z_{1-alpha/2} + z_{1-beta})^2 / d^2 =
     # 2 (1.959964 + 0.841621)^2 / 0.2^2 = 392.44 for d = 0.2; the t-test needs slightly more.

@@ -120,10 +120,12 @@ def test_consensus_meter_is_shown_plain_and_weighted(html, rendered):
     meter = pd.read_csv(rendered[2] / "tables" / "consensus_meter.csv")
     everything = meter[(meter["question"] == "treatment") & (meter["stream"] == "all")].set_index("conclusion")
     # treatment: t1 benefit (High 0.25), t2 benefit (Some concerns 0.5), t3 no_effect (Low 1),
-    # rev1 benefit (not assessed 0.25), m1 harm (not assessed 0.25): benefit 3/5 plain, 1.0/2.25 weighted
-    assert everything.loc["benefit", "share"] == pytest.approx(0.6)
-    assert everything.loc["benefit", "weighted_share"] == pytest.approx(1.0 / 2.25)
-    assert 'style="width: 60.0%"' in html and 'style="width: 44.4%"' in html
+    # rev1 benefit (not assessed 0.5); m1 harm is a mouse study, not counted among all studies (of people):
+    # benefit 3/4 plain, 1.25/2.25 weighted
+    assert everything.loc["benefit", "share"] == pytest.approx(0.75)
+    assert everything.loc["benefit", "weighted_share"] == pytest.approx(1.25 / 2.25)
+    assert 'style="width: 75.0%"' in html and 'style="width: 55.6%"' in html
+    assert ">3 of 4</span>" in html  # fewer than five studies: counts, no percentages
 
 
 def test_methods_and_provenance_are_printed(html, rendered):
@@ -204,7 +206,7 @@ def test_certainty_summary_names_the_best_level_and_never_a_direction():
     from compendium.report.build import certainty_summary
 
     assert certainty_summary([{"certainty": "Very low"}] * 3).startswith(
-        "We are very uncertain: every outcome rated with GRADE (3)"
+        "We are very uncertain: all 3 results rated with GRADE have very low certainty"
     )
     text = certainty_summary([{"certainty": "Low"}, {"certainty": "Very low"}, {"certainty": "Moderate"}])
     assert (

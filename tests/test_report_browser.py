@@ -4,7 +4,10 @@ not evidence) and, when it exists, the real ``reports/consensus_report.html``.
 
 Checks: no console errors, no request leaves the file (only ``file:`` and ``data:`` URLs), every
 image has alt text, one h1 and no skipped heading level, data containing HTML is shown as text,
-no horizontal scrolling on a phone-width screen. If Chromium cannot start, the tests fail with a
+no horizontal scrolling on a phone-width screen, the key messages (``id="key-messages"``) end
+inside the first screen at 1366x768 and 390x844, one table captioned "Summary of findings" per
+question, a "Plain language summary" section, a page at most 26,500 px tall at 1366 px, and axe-core (through the pinned
+axe-playwright-python) finds no violation at either size. If Chromium cannot start, the tests fail with a
 message that says how to install it; they never skip silently.
 """
 
@@ -29,8 +32,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LAPTOP = {"width": 1280, "height": 800}
+LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
+#: the tallest the report may be at LAPTOP width with its technical sections collapsed (issue 21)
+MAX_HEIGHT = 26_500
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +101,12 @@ def check_report(context, path: Path, screenshot: Path) -> None:
         ".filter(id => !document.getElementById(id))"
     )
     assert broken == [], f"links to missing anchors: {broken}"
+    captions = page.eval_on_selector_all("table > caption", "els => els.map(e => e.textContent.trim())")
+    questions = page.eval_on_selector_all("#key-messages li", "els => els.length")
+    assert questions >= 1 and sum(c.startswith("Summary of findings") for c in captions) == questions, captions
+    assert "Plain language summary" in page.eval_on_selector_all("h2", "els => els.map(e => e.textContent.trim())")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= MAX_HEIGHT, f"the page is {height}px tall at {LAPTOP['width']}px with technical sections collapsed"
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshot), full_page=False)
     page.close()
@@ -103,6 +114,22 @@ def check_report(context, path: Path, screenshot: Path) -> None:
     overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a {PHONE['width']}px-wide screen"
     phone.close()
+    for viewport in (LAPTOP, PHONE):
+        page, _ = open_report(context, path, viewport)
+        bottom = page.evaluate("document.getElementById('key-messages').getBoundingClientRect().bottom")
+        assert bottom <= viewport["height"], f"key messages end at {bottom}px, below the first screen of {viewport}"
+        violations = axe_violations(page)
+        assert violations == [], f"axe-core at {viewport}: {violations}"
+        page.close()
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on the open page (axe-playwright-python bundles axe-core), as
+    ``rule: first offending element`` lines."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    response = Axe().run(page).response
+    return [f"{v['id']}: {v['nodes'][0]['html'][:120]}" for v in response["violations"]]
 
 
 def test_synthetic_report_in_chromium(browser_context, synthetic_report, tmp_path):
@@ -112,6 +139,7 @@ def test_synthetic_report_in_chromium(browser_context, synthetic_report, tmp_pat
 def test_html_in_the_data_is_shown_as_text_in_the_browser(browser_context, synthetic_report):
     page, log = open_report(browser_context, synthetic_report)
     assert log["dialogs"] == []  # the script in the study label did not run
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # a reader opens the list
     assert SCRIPT_PAYLOAD in page.inner_text("#study-synth_t1")
     assert page.locator("#study-synth_t1 b").count() == 0 and page.locator("#study-synth_t1 strong").count() == 1
     page.close()

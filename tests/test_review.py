@@ -4,6 +4,7 @@ field, the defaults, and the vocabularies it fills into the data package. SYNTHE
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -232,3 +233,52 @@ def test_compared_with_lists_our_outcomes_for_a_review_outcome():
     assert review.compared_codes("score") == ("score", "score_v2")
     assert review.compared_codes("score_v2") == ("score_v2",)  # default: the outcome itself
     assert review.compared_codes("undeclared") == ("undeclared",)
+
+
+def test_the_report_fields_are_read_and_checked():
+    """asks (default from higher_is_better), population, setting, evidence_searched, importance, assumed_risk, mid."""
+    review = synthetic_review()
+    assert {q.asks for q in review.questions} == {"benefit"}
+    assert review.evidence_searched == ""
+    neutral = synthetic_review(outcomes=[{"id": "x", "label": "x"}])
+    assert {q.asks for q in neutral.questions} == {"effect"}
+    declared = synthetic_review(
+        questions=[
+            {
+                "id": "treatment",
+                "text": "Q?",
+                "streams": ["rct"],
+                "asks": "harm",
+                "population": "adults",
+                "setting": "wards",
+            }
+        ],
+        outcomes=[
+            {
+                "id": "death",
+                "label": "death",
+                "unit": "participants",
+                "higher_is_better": False,
+                "importance": "critical",
+                "assumed_risk": 0.04,
+                "mid": 0.25,
+            }
+        ],
+        evidence_searched="2023-05",
+    )
+    question, outcome = declared.questions[0], declared.outcomes[0]
+    assert (question.asks, question.population, question.setting) == ("harm", "adults", "wards")
+    assert (outcome.importance, outcome.assumed_risk, outcome.mid) == ("critical", 0.04, 0.25)
+    assert declared.evidence_searched == "2023-05"
+    for changes, field in (
+        ({"questions": [{"id": "treatment", "text": "Q?", "streams": ["rct"], "asks": "safety"}]}, "questions[0].asks"),
+        ({"evidence_searched": "May 2023"}, "evidence_searched"),
+        ({"outcomes": [{"id": "x", "label": "x", "importance": "vital"}]}, "outcomes[0].importance"),
+        ({"outcomes": [{"id": "x", "label": "x", "mid": -1}]}, "outcomes[0].mid"),
+        (
+            {"outcomes": [{"id": "x", "label": "x", "unit": "participants", "assumed_risk": 4}]},
+            "outcomes[0].assumed_risk",
+        ),
+    ):
+        with pytest.raises(CompendiumError, match=re.escape(f"field '{field}'")):
+            synthetic_review(**changes)

@@ -122,7 +122,11 @@ def test_accounting_check():
 
 
 @pytest.mark.parametrize(
-    ("n", "rule", "answer"), [(40, "T2", "Possibly, for days_off"), (300, "T1", "Probably yes, for days_off")]
+    ("n", "rule", "answer"),
+    [
+        (40, "T2", "Possibly; the certainty of the evidence is low. Education may reduce days off work"),
+        (300, "T1", "Probably yes. Education probably reduces days off work"),
+    ],
 )
 def test_rules_t1_and_t2_are_reached(tmp_path, n, rule, answer):
     """Three consistent synthetic trials: small ones give Low certainty (T2), large ones Moderate (T1)."""

@@ -18,7 +18,12 @@ Fields (``*`` = required)
 ``questions``\\*             list of ``{id, text, streams}``; ``id`` is the question's role, ``treatment``
                             (answered from trials by stage 03) or ``risk`` (answered by triangulation in
                             stage 04), and the value of ``studies.question``; ``streams`` are
-                            ``studies.stream`` values
+                            ``studies.stream`` values; optional ``asks``: ``benefit`` | ``harm`` | ``effect``
+                            (what the answer looks for; default ``benefit`` when an outcome declares
+                            ``higher_is_better``, else ``effect``); optional ``population`` and ``setting``
+                            (the header of the question's Summary of findings table; "not stated" without)
+``evidence_searched``       date of the last search for evidence (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``); the
+                            plain language summary says "not stated" without it
 ``intervention_types``      vocabulary of ``trials.intervention_type`` (filled into the data package)
 ``exposure_categories``     vocabulary of the exposure classes of the risk streams (``observational`` and
                             ``mr_estimates.exposure_category``), in display order; empty: any text. An entry
@@ -48,7 +53,11 @@ Fields (``*`` = required)
                             ``compared_with``: our outcome ids that answer a published review's result on this
                             outcome, in order of preference (default: the outcome itself); the id
                             ``condition_risk`` (:data:`compendium.vocabulary.CONDITION_RISK`) is the outcome of
-                            the risk question's pooled analyses and review results
+                            the risk question's pooled analyses and review results; ``importance``:
+                            ``critical`` | ``important`` (critical outcomes first in Summary of findings);
+                            ``assumed_risk``: the comparator risk (0-1, event outcomes) or mean of the absolute
+                            effects (default: the median of the included studies' control groups); ``mid``: the
+                            minimal important difference on the pooled measure's scale (GRADE imprecision)
 ``time_windows``            list of ``{label, upper_weeks}`` (inclusive upper bound; the last may omit it:
                             open); ``[]`` or omitted: no windows, every time point pooled together
 ``subgroup``                subgroup variable of the trial analyses (a ``trials`` column) or empty
@@ -79,9 +88,10 @@ Examples
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -92,6 +102,11 @@ from compendium.yaml_io import read_yaml
 REVIEW_FILE = "review.yaml"
 #: the question roles the stages answer: ``treatment`` from trials (stage 03), ``risk`` by triangulation (stage 04)
 QUESTION_ROLES = ("treatment", "risk")
+#: what a question asks about: a benefit of the intervention, a harm of it, or its effect either way
+QUESTION_ASKS = ("benefit", "harm", "effect")
+#: GRADE importance of an outcome (critical outcomes come first in a Summary of findings table)
+OUTCOME_IMPORTANCE = ("critical", "important")
+_DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
 CONTINUOUS_MEASURES = ("auto", "MD", "SMD")
 DICHOTOMOUS_MEASURES = ("RR", "OR")
 DEFAULT_STAGES = (
@@ -110,6 +125,9 @@ class Question:
     id: str
     text: str
     streams: tuple[str, ...]
+    asks: str = "effect"  # one of QUESTION_ASKS; parse_review fills the default from the outcomes
+    population: str = ""
+    setting: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +141,9 @@ class Outcome:
     safety: bool = False
     range: tuple[float, float] | None = None
     compared_with: tuple[str, ...] = ()
+    importance: str = ""  # one of OUTCOME_IMPORTANCE, or "" when not declared
+    assumed_risk: float | None = None  # comparator risk (0-1) for events, comparator mean otherwise
+    mid: float | None = None  # minimal important difference, on the scale of the pooled measure
 
 
 @dataclass(frozen=True)
@@ -210,6 +231,7 @@ class Review:
     indirect_exposures: tuple[IndirectExposure, ...] = ()
     overlapping_populations: tuple[OverlappingPopulation, ...] = ()
     stream_labels: tuple[StreamLabel, ...] = ()  # the declared ones; see :meth:`stream_label`
+    evidence_searched: str = ""  # date of the last search for evidence (YYYY, YYYY-MM or YYYY-MM-DD), "" if not stated
     source: str = REVIEW_FILE
     schema_version: int = 1
     engine: str = ""
@@ -249,6 +271,11 @@ class Review:
     def question_for_role(self, role: str) -> Question | None:
         """The declared question with id ``role`` (``treatment`` or ``risk``), None when the review does not ask it."""
         return next((q for q in self.questions if q.id == role), None)
+
+    @property
+    def mids(self) -> dict[str, float]:
+        """outcome code -> its declared minimal important difference (GRADE imprecision)."""
+        return {o.id: o.mid for o in self.outcomes if o.mid is not None}
 
     @property
     def safety_outcomes(self) -> tuple[str, ...]:
@@ -385,7 +412,9 @@ REVIEW_KEYS = (
     "stream_labels",
     "schema_version",
     "engine",
+    "evidence_searched",
 )
+QUESTION_KEYS = ("id", "text", "streams", "asks", "population", "setting")
 OUTCOME_KEYS = (
     "id",
     "label",
@@ -396,6 +425,9 @@ OUTCOME_KEYS = (
     "safety",
     "range",
     "compared_with",
+    "importance",
+    "assumed_risk",
+    "mid",
 )
 REPORT_KEYS = ("notice", "guidance_notice", "limitations", "guidance_topics")
 
@@ -412,6 +444,14 @@ def _outcome(c: _Checker, raw: object, field: str) -> Outcome:
         if not low < high:
             raise c.fail(f"{field}.range", "low < high", bounds)
         value_range = (low, high)
+    assumed_risk = None if item.get("assumed_risk") is None else c.number(item["assumed_risk"], f"{field}.assumed_risk")
+    if assumed_risk is not None and item.get("unit") == "participants" and not 0 < assumed_risk < 1:
+        raise c.fail(
+            f"{field}.assumed_risk", "a risk between 0 and 1 for an outcome counted in participants", assumed_risk
+        )
+    mid = None if item.get("mid") is None else c.number(item["mid"], f"{field}.mid")
+    if mid is not None and mid <= 0:
+        raise c.fail(f"{field}.mid", "a positive number (the size of the smallest important difference)", mid)
     return Outcome(
         id=c.identifier(item.get("id"), f"{field}.id"),
         label=c.text(item.get("label"), f"{field}.label"),
@@ -425,6 +465,9 @@ def _outcome(c: _Checker, raw: object, field: str) -> Outcome:
             c.identifier(code, f"{field}.compared_with[{j}]")
             for j, code in enumerate(c.sequence(item.get("compared_with"), f"{field}.compared_with"))
         ),
+        importance=c.choice(item.get("importance"), f"{field}.importance", OUTCOME_IMPORTANCE, ""),
+        assumed_risk=assumed_risk,
+        mid=mid,
     )
 
 
@@ -528,6 +571,18 @@ def _windows(c: _Checker, raw: object) -> tuple[TimeWindow, ...]:
     return tuple(windows)
 
 
+def _date(c: _Checker, value: object, field: str) -> str:
+    """A declared date as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` text ("" when absent); YAML dates accepted."""
+    if value is None:
+        return ""
+    if isinstance(value, (datetime.date,)):
+        return value.isoformat()
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if text is None or not _DATE.match(text):
+        raise c.fail(field, "a date as YYYY, YYYY-MM or YYYY-MM-DD", value)
+    return text
+
+
 def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
     """A :class:`Review` from the parsed YAML of a declaration; CompendiumError naming the field otherwise."""
     c = _Checker(source)
@@ -547,7 +602,7 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
     for i, entry in enumerate(c.sequence(data.get("questions"), "questions", required=True)):
         field = f"questions[{i}]"
         item = c.mapping(entry, field)
-        c.keys(item, ("id", "text", "streams"), field)
+        c.keys(item, QUESTION_KEYS, field)
         streams = tuple(
             c.identifier(s, f"{field}.streams[{j}]")
             for j, s in enumerate(c.sequence(item.get("streams"), f"{field}.streams"))
@@ -555,12 +610,24 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         question_id = c.choice(item.get("id"), f"{field}.id", QUESTION_ROLES, "")
         if not question_id:
             raise c.fail(f"{field}.id", "one of " + ", ".join(QUESTION_ROLES), None)
-        questions.append(Question(question_id, c.text(item.get("text"), f"{field}.text"), streams))
+        questions.append(
+            Question(
+                question_id,
+                c.text(item.get("text"), f"{field}.text"),
+                streams,
+                asks=c.choice(item.get("asks"), f"{field}.asks", QUESTION_ASKS, ""),
+                population=c.text(item.get("population"), f"{field}.population", required=False),
+                setting=c.text(item.get("setting"), f"{field}.setting", required=False),
+            )
+        )
     c.unique([q.id for q in questions], "questions")
     outcomes = [
         _outcome(c, entry, f"outcomes[{i}]")
         for i, entry in enumerate(c.sequence(data.get("outcomes"), "outcomes", required=True))
     ]
+    # a question that does not say what it asks asks about benefit when the outcomes say which side is better
+    default_asks = "benefit" if any(o.higher_is_better is not None for o in outcomes) else "effect"
+    questions = [q if q.asks else replace(q, asks=default_asks) for q in questions]
     c.unique([o.id for o in outcomes], "outcomes")
     declared = {o.id for o in outcomes}
     for i, outcome in enumerate(outcomes):
@@ -633,6 +700,7 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         stages=stages,
         report=report,
         rob_summary_outcomes=summary or tuple(o.id for o in outcomes),
+        evidence_searched=_date(c, data.get("evidence_searched"), "evidence_searched"),
         source=source,
         schema_version=_schema_version(c, data.get("schema_version")),
         engine=c.text(data.get("engine"), "engine", required=False),

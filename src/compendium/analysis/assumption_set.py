@@ -191,6 +191,7 @@ def build_assumption_set(
         review.surrogates,
         indirect_exposures=review.indirect_exposure_reasons,
         extra_rob=downgrades,
+        mids=review.mids,
     )
 
     result.tables.update(

@@ -44,7 +44,7 @@ from compendium.bias.vocabulary import CONCERN_LEVELS, DOMAIN_NOT_ASSESSED
 from compendium.meta.small_study import egger_test
 
 SECONDARY_SOURCE_SHARE = 0.5
-SOF_EXTRA_COLUMNS = ["question", "analysis_id", "design", "k"]
+SOF_EXTRA_COLUMNS = ["question", "analysis_id", "design", "k", "outcome_id", "window", "measure"]
 
 
 def indirectness(
@@ -117,6 +117,7 @@ def grade_pooled(
     rob: RobLookup,
     surrogates: dict[str, str] | None = None,
     indirect_exposures: dict[str, str] | None = None,
+    mids: dict[str, float] | None = None,
 ) -> GradeResult:
     """GRADE for one pooled analysis (``surrogates``, ``indirect_exposures``: :func:`indirectness`)."""
     a, res = fit.analysis, fit.result
@@ -155,6 +156,7 @@ def grade_pooled(
         indirectness=levels,
         indirectness_reason=reason,
         small_study_pval=small_study,
+        mid=(mids or {}).get(a.outcome) if a.question == "treatment" else None,
         **shares,
     )
     return _grade(values, rob_note, rob_note == ROB_ABSENT)
@@ -191,7 +193,9 @@ def add_risk_of_bias_levels(result: GradeResult, levels: int, reason: str) -> Gr
     return replace(result, domains=tuple(domains), level=min(4, max(1, result.start_level - down + up)))
 
 
-def grade_single(row: pd.Series, rob: RobLookup, surrogates: dict[str, str] | None = None) -> GradeResult:
+def grade_single(
+    row: pd.Series, rob: RobLookup, surrogates: dict[str, str] | None = None, mids: dict[str, float] | None = None
+) -> GradeResult:
     """GRADE for one single-trial result (a row of ``single_trial_results``)."""
     judgement = rob.judgement("treatment", str(row["study_id"]), str(row["outcome"]))
     shares, rob_note = _shares([judgement], np.array([1.0]))
@@ -208,6 +212,7 @@ def grade_single(row: pd.Series, rob: RobLookup, surrogates: dict[str, str] | No
         ci_high=float(row["ci_high"]),
         indirectness=levels,
         indirectness_reason=reason,
+        mid=(mids or {}).get(str(row["outcome"])),
         **shares,
     )
     return _grade(values, rob_note, rob_note == ROB_ABSENT)
@@ -227,20 +232,23 @@ def grade_tables(
     *,
     indirect_exposures: dict[str, str] | None = None,
     extra_rob: dict[str, tuple[int, str]] | None = None,
+    mids: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary_of_findings, grade_domains) for every pooled analysis (the 'all' row) and every
-    primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k.
+    primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k,
+    outcome_id (the declared outcome), window (its time window) and measure.
     ``surrogates``: the review's surrogate outcomes and their notes (:attr:`compendium.review.Review.surrogates`);
     ``indirect_exposures``: its indirect exposure categories and their reasons
     (:attr:`compendium.review.Review.indirect_exposure_reasons`);
     ``extra_rob``: analysis_id -> (levels, reason) added to the risk-of-bias domain
-    (:func:`add_risk_of_bias_levels`)."""
+    (:func:`add_risk_of_bias_levels`); ``mids``: outcome -> its declared minimal important
+    difference (:attr:`compendium.review.Review.mids`), used by GRADE's imprecision rule."""
     results: list[GradeResult] = []
     extra: list[dict] = []
     counts: list[str] = []
     for fit in fits:
         a = fit.analysis
-        result = grade_pooled(fit, rob, surrogates, indirect_exposures)
+        result = grade_pooled(fit, rob, surrogates, indirect_exposures, mids)
         if extra_rob and a.analysis_id in extra_rob:
             result = add_risk_of_bias_levels(result, *extra_rob[a.analysis_id])
         results.append(result)
@@ -250,6 +258,9 @@ def grade_tables(
                 "analysis_id": a.analysis_id,
                 "design": "rct" if a.question == "treatment" else "observational",
                 "k": fit.result.k,
+                "outcome_id": a.outcome,
+                "window": str(a.data["window"].iloc[0]) if "window" in a.data and len(a.data) else "",
+                "measure": a.measure,
             }
         )
         _, missing = a.participants()
@@ -259,8 +270,18 @@ def grade_tables(
             counts.append(f"Participants: {missing}; the count is of the other studies." if missing else "")
     primary = singles[singles["analysis_set"] == PRIMARY]
     for _, row in primary.iterrows():
-        results.append(grade_single(row, rob, surrogates))
-        extra.append({"question": "treatment", "analysis_id": "", "design": "rct", "k": 1})
+        results.append(grade_single(row, rob, surrogates, mids))
+        extra.append(
+            {
+                "question": "treatment",
+                "analysis_id": "",
+                "design": "rct",
+                "k": 1,
+                "outcome_id": row["outcome"],
+                "window": row.get("window", ""),
+                "measure": row["measure"],
+            }
+        )
         counts.append("" if pd.notna(row["participants"]) else "Participants not reported.")
     sof = summary_of_findings(results)
     sof["footnotes"] = [" ".join(filter(None, (f, c))) for f, c in zip(sof["footnotes"], counts)]

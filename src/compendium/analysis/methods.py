@@ -62,7 +62,7 @@ def methods_record(
             "(escalc add=1/2, to='only0'); no binary outcome was pooled",
         },
         "effect_sizes": {
-            "md": f"{noun} minus control, escalc 'MD' (vi = sd1^2/n1 + sd2^2/n2)",
+            "md": f"{noun} minus {review.comparator}, escalc 'MD' (vi = sd1^2/n1 + sd2^2/n2)",
             "smd": "Hedges' g, escalc 'SMD' with the exact small-sample correction; used when trials of one "
             f"analysis use different instruments; oriented so that positive favours {noun}",
             "continuous_measure": f"{review.continuous_measure} (review.yaml: auto = MD on one instrument, else SMD)",

@@ -77,6 +77,7 @@ POOLED_COLUMNS = [
     "log_scale",
     "higher_is_better",
     "analysis_set_label",
+    "window",
 ]
 STUDY_COLUMNS = [
     "analysis_id",
@@ -628,6 +629,7 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
         "log_scale": log,
         "higher_is_better": _higher_is_better(a),
         "analysis_set_label": set_label(a.analysis_set, intervention),
+        "window": str(a.data["window"].iloc[0]) if "window" in a.data and len(a.data) else "",
     }
 
 

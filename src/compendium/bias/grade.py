@@ -29,6 +29,10 @@ cited GRADE guidance):
   standard deviations (default ``OIS_MID_SMD``, 0.2, a "small" effect in Cohen's terms); for
   binary outcomes with a stated ``control_risk``, a relative risk reduction of
   ``relative_risk_reduction`` (default ``OIS_RRR``, 25%, within GRADE 6's suggested 20-30%).
+  With a declared minimal important difference ``mid`` (MD or SMD), criterion (i) becomes "the CI
+  crosses ``null - mid`` or ``null + mid``" (it holds both important and unimportant effects; a CI
+  that includes no effect but stays within the MID is precise about "little or no difference"),
+  and for an SMD the OIS is computed for ``mid`` SDs.
   A binary or time-to-event outcome without a control risk falls back on GRADE 6's rule of thumb
   of ``OIS_EVENTS`` (300) events (events unknown counts as not met).
 * **Publication bias** (Guyatt GH et al. GRADE 5. J Clin Epidemiol 2011;64:1277-1282; Sterne JAC
@@ -145,6 +149,7 @@ class GradeInput:
     mid_smd: float = OIS_MID_SMD
     control_risk: float | None = None
     relative_risk_reduction: float = OIS_RRR
+    mid: float | None = None
 
     @classmethod
     def from_dict(cls, values: Mapping[str, object]) -> GradeInput:
@@ -373,21 +378,39 @@ def _participants_unknown(ois: int) -> str:
     return f"number of participants not available, so the optimal information size of {ois} is taken as not met"
 
 
+def mid_thresholds_crossed(g: GradeInput) -> list[float] | None:
+    """With a declared minimal important difference ``mid`` (outcome units for MD, SD units for SMD),
+    the thresholds ``null - mid`` and ``null + mid`` that lie strictly inside the CI (the CI then
+    holds both important and unimportant effects: GRADE 6, Guyatt GH et al. J Clin Epidemiol
+    2011;64:1283-1293); None when no ``mid`` is declared or the measure is a ratio."""
+    if g.mid is None or g.effect_measure not in CONTINUOUS_MEASURES:
+        return None
+    return [t for t in (g.null - g.mid, g.null + g.mid) if g.ci_low < t < g.ci_high]
+
+
 def rule_imprecision(g: GradeInput) -> tuple[int, str]:
     """Proposed downgrade for imprecision: one level per criterion met, at most two."""
     reasons = []
-    if g.ci_low <= g.null <= g.ci_high:
+    crossed = mid_thresholds_crossed(g)
+    if crossed is not None:
+        if crossed:
+            reasons.append(
+                f"the {g.ci_level:g}% CI ({_num(g.ci_low)} to {_num(g.ci_high)}) crosses the minimal important "
+                f"difference ({' and '.join(_num(t) for t in crossed)})"
+            )
+    elif g.ci_low <= g.null <= g.ci_high:
         reasons.append(
             f"the {g.ci_level:g}% CI ({_num(g.ci_low)} to {_num(g.ci_high)}) includes no effect ({_num(g.null, 0)})"
         )
     if g.effect_measure in CONTINUOUS_MEASURES:
-        ois = optimal_information_size(g.mid_smd)
+        detect = g.mid if g.effect_measure == "SMD" and g.mid is not None else g.mid_smd
+        ois = optimal_information_size(detect)
         if g.participants is None:
             reasons.append(_participants_unknown(ois))
         elif g.participants < ois:
             reasons.append(
                 f"{g.participants} participants, fewer than the optimal information size of {ois} "
-                f"(one trial powered at {OIS_POWER:.0%} to detect {g.mid_smd:g} SD, two-sided alpha {OIS_ALPHA:g})"
+                f"(one trial powered at {OIS_POWER:.0%} to detect {detect:g} SD, two-sided alpha {OIS_ALPHA:g})"
             )
     elif g.control_risk is not None:
         ois = optimal_information_size(control_risk=g.control_risk, relative_risk_reduction=g.relative_risk_reduction)

@@ -14,9 +14,11 @@ Quality weights (our operationalisation, stated in the report's methods):
 * when a study has several assessed results (outcomes), the lowest weight counts (its most
   serious concern);
 * a study not assessed (Mendelian randomization, mouse studies, reviews, or any study stage 02
-  did not assess) gets ``NOT_ASSESSED_WEIGHT``, the weight of "No information" (0.25): an
-  unassessed study is not rewarded over an assessed one, so in the pooled "all streams" row a
-  trial judged High and an unrated study count alike.
+  did not assess) gets ``NOT_ASSESSED_WEIGHT`` (0.5, the weight of "Some concerns"): its risk of
+  bias is unknown, so it is neither rewarded as Low nor weighed like a study judged at High risk.
+
+The "all studies" row of a question counts people only: animal studies (stream ``preclinical``)
+have their own row but do not enter it.
 
 Tested in ``tests/test_consensus.py`` on labelled synthetic tables with shares checked by hand.
 """
@@ -28,6 +30,7 @@ import pandas as pd
 from compendium.bias.vocabulary import HIGH, LOW, NO_INFORMATION, NOT_ASSESSED, SOME_CONCERNS, VERY_HIGH
 from compendium.data.summary import STREAM_ORDER
 from compendium.errors import CompendiumError
+from compendium.vocabulary import PRECLINICAL
 
 #: weight of a study by its overall risk-of-bias judgement
 QUALITY_WEIGHTS: dict[str, float] = {
@@ -37,8 +40,10 @@ QUALITY_WEIGHTS: dict[str, float] = {
     VERY_HIGH: 0.125,
     NO_INFORMATION: 0.25,
 }
-#: weight of a study that no risk-of-bias tool assessed (as "No information")
-NOT_ASSESSED_WEIGHT = QUALITY_WEIGHTS[NO_INFORMATION]
+#: weight of a study that no risk-of-bias tool assessed: unknown risk, weighed as "Some concerns"
+NOT_ASSESSED_WEIGHT = QUALITY_WEIGHTS[SOME_CONCERNS]
+#: streams shown in their own row but left out of a question's "all studies" row (not studies of people)
+NOT_IN_ALL_STREAMS: frozenset[str] = frozenset({PRECLINICAL})
 
 #: stated conclusions per question, in the order the meter shows them
 CONCLUSIONS: dict[str, tuple[str, ...]] = {
@@ -156,7 +161,13 @@ def consensus_meter(
         present = [s for s in STREAM_ORDER if s in set(of_question["stream"])]
         present += sorted(set(of_question["stream"]) - set(present))
         for stream in [*present, ALL_STREAMS] if present else []:
-            group = of_question if stream == ALL_STREAMS else of_question[of_question["stream"] == stream]
+            group = (
+                of_question[~of_question["stream"].isin(NOT_IN_ALL_STREAMS)]
+                if stream == ALL_STREAMS
+                else of_question[of_question["stream"] == stream]
+            )
+            if group.empty:
+                continue
             n_total, w_total = len(group), float(group["weight"].sum())
             for conclusion in categories:
                 chosen = group[group["conclusion"] == conclusion]

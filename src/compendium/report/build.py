@@ -20,8 +20,9 @@ from compendium.evidence import consensus
 from compendium.report import guidance as guidance_data
 from compendium.report.inputs import INGEST, META, MR, RISK_OF_BIAS, Figure, ResultSet, load_results
 from compendium.report.provenance import Provenance, collect
+from compendium.report.sof import K2_NOTE, sof_table
 from compendium.results_io import FLOAT_FORMAT, write_table
-from compendium.review import Review, review_for
+from compendium.review import Question, Review, review_for
 
 REPORT_FILE = "consensus_report.html"
 TEMPLATE = "consensus_report.html"
@@ -161,6 +162,10 @@ def stream_texts(review: Review) -> dict[str, str]:
     return {**review.stream_labels_of("text"), consensus.ALL_STREAMS: "all studies"}
 
 
+#: the count of study directions shows percentages only from this many studies on
+MIN_STUDIES_FOR_PERCENT = 5
+
+
 def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str], stream_words: dict[str, str]) -> dict:
     """Bars (plain and weighted) per stream for one question, plus the sentence with the leading
     conclusion; ``stream_words``: the streams' words (:func:`stream_texts`)."""
@@ -176,6 +181,12 @@ def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str], stre
                     "conclusion": r.conclusion,
                     "label": labels[r.conclusion],
                     "width": f"{100 * getattr(r, column):.1f}",
+                    # fewer than MIN_STUDIES_FOR_PERCENT studies: counts, not percentages
+                    "text": (
+                        f"{100 * getattr(r, column):.1f}%"
+                        if int(group["stream_studies"].iloc[0]) >= MIN_STUDIES_FOR_PERCENT
+                        else (f"{int(r.studies)} of {int(group['stream_studies'].iloc[0])}" if not weighted else "")
+                    ),
                     "count": int(r.studies),
                     "weight": format_value(r.weight),
                 }
@@ -195,7 +206,12 @@ def _meter_view(meter: pd.DataFrame, question: str, labels: dict[str, str], stre
     lead = consensus.leading_conclusion(meter, question)
     lead_weighted = consensus.leading_conclusion(meter, question, weighted=True)
     sentence = ""
-    if lead is not None and lead_weighted is not None:
+    if lead is not None and lead_weighted is not None and int(lead.stream_studies) < MIN_STUDIES_FOR_PERCENT:
+        sentence = (
+            f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, "
+            f"{int(lead.studies)} concluded “{labels[lead.conclusion]}” (too few studies for percentages)."
+        )
+    elif lead is not None and lead_weighted is not None:
         sentence = (
             f"Of {int(lead.stream_studies)} studies that state a conclusion on this question, "
             "the most common conclusion is "
@@ -266,7 +282,9 @@ def certainty_summary(lines: list[dict]) -> str:
     best = min(rated, key=CERTAINTY_ORDER.index)
     counts = ", ".join(f"{rated.count(level)} {level.lower()}" for level in CERTAINTY_ORDER if level in rated)
     if best == "Very low":
-        return f"We are very uncertain: every outcome rated with GRADE ({len(rated)}) has very low certainty evidence."
+        results = "the one result" if len(rated) == 1 else f"all {len(rated)} results"
+        verb = "has" if len(rated) == 1 else "have"
+        return f"We are very uncertain: {results} rated with GRADE {verb} very low certainty evidence."
     return (
         f"{len(rated)} outcomes were rated with GRADE ({counts} certainty); "
         f"the best-rated evidence has {best.lower()} certainty."
@@ -306,6 +324,62 @@ def _no_answer(results: ResultSet, text: str) -> str:
     return NO_ANSWER
 
 
+#: pooled results quoted in a key message (the rest are in the question's Summary of findings)
+KEY_STATEMENTS = 2
+
+
+def best_certainty(lines: list[dict]) -> str:
+    """The best GRADE level among ``lines`` (:func:`_certainty_lines`), "" when none is rated."""
+    rated = [line["certainty"] for line in lines if line["certainty"] in CERTAINTY_ORDER]
+    return min(rated, key=CERTAINTY_ORDER.index) if rated else ""
+
+
+def key_message(answer: str, lead: str, statements: list[str], lines: list[dict]) -> str:
+    """A question's key message: the answer's lead and its first :data:`KEY_STATEMENTS` informative
+    statements (each carries its certainty); without statements, the lead (else the answer) and the
+    best certainty of the question's GRADE ratings."""
+    if statements:
+        shown = statements[:KEY_STATEMENTS]
+        more = len(statements) - len(shown)
+        tail = f" {more} more pooled {'result' if more == 1 else 'results'} below." if more else ""
+        return " ".join([lead, *(f"{s}." for s in shown)]).strip() + tail
+    first = lead or answer
+    best = best_certainty(lines)
+    if best:
+        return f"{first} Best certainty of the evidence (GRADE): {best.lower()}."
+    return f"{first} Certainty of the evidence: not rated with GRADE."
+
+
+def reported_outcomes(results: ResultSet) -> dict[str, int]:
+    """outcome -> number of studies with any row on it in the trial data (arm-level or printed effects)."""
+    frames = [results.table(INGEST, name) for name in ("rct_effects", "dichotomous_outcomes", "continuous_outcomes")]
+    rows = [f[["study_id", "outcome"]] for f in frames if f is not None and {"study_id", "outcome"} <= set(f.columns)]
+    if not rows:
+        return {}
+    both = pd.concat(rows).drop_duplicates()
+    return {str(k): int(v) for k, v in both.groupby("outcome")["study_id"].nunique().items()}
+
+
+def main_answer(lead: str, statements: list[str]) -> str:
+    """The answer by the stated rules: its lead and every informative statement (stage 03's conclusion.json)."""
+    return " ".join([lead, *(f"{s}." for s in statements)])
+
+
+#: what a question that asks (``Question.asks``) looks for, in words
+ASKS_WORDS: dict[str, str] = {"benefit": "benefits", "harm": "harms", "effect": "effects"}
+
+
+def asked(review: Review, question: Question) -> str:
+    """What a question asks, in plain words from the declaration."""
+    if question.id == "risk":
+        return f"Whether {review.exposure} changes the risk of {review.condition}."
+    population = f" in {question.population}" if question.population else ""
+    return (
+        f"The {ASKS_WORDS.get(question.asks, 'effects')} of {review.intervention} compared with "
+        f"{review.comparator}{population}."
+    )
+
+
 def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> list[dict]:
     sof = _sof_by_question(results, [q.id for q in review.questions])
     meter_labels = consensus.conclusion_labels(review.intervention, review.condition, review.exposure)
@@ -313,17 +387,28 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
     for question in review.questions:
         key, text = question.id, question.text
         stage, conclusion = _conclusion_for(results, key, text)
-        answer, reasons, safety = "", [], ""
+        answer, reasons, safety, lead, statements = "", [], "", "", []
         if conclusion is not None:
             answer = str(conclusion.get("answer", ""))
             reasons = [str(r) for r in conclusion.get("reasons", [])]
             safety = str(conclusion.get("safety") or "")
+            lead = str(conclusion.get("lead") or "")
+            statements = [str(s) for s in conclusion.get("statements", [])]
         certainty = _certainty_lines(sof[key])
         views.append(
             {
                 "key": key,
                 "question": text,
                 "answer": answer,
+                # the answer by the rules (lead and statements) apart from what the stage appended after it
+                "answer_main": main_answer(lead, statements) if lead else answer,
+                "answer_extra": answer[len(main_answer(lead, statements)) :].strip()
+                if lead and answer.startswith(main_answer(lead, statements))
+                else "",
+                "asked": asked(review, question),
+                "key_message": key_message(answer, lead, statements, certainty) if answer else "",
+                "lead": lead,
+                "statements": statements,
                 "reasons": reasons,
                 "reasons_by": CONCLUSION_STAGES.get(stage, ""),
                 "no_answer": _no_answer(results, text) if conclusion is None else "",
@@ -332,6 +417,16 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                 "meter": _meter_view(meter, key, meter_labels, stream_texts(review)),
                 "certainty": certainty,
                 "sof_missing": sof[key] is None,
+                "sof_table": sof_table(
+                    question,
+                    review,
+                    results.table(META, "summary_of_findings"),
+                    results.table(META, "pooled"),
+                    results.table(META, "study_effects"),
+                    results.table(INGEST, "dichotomous_outcomes"),
+                    safety,
+                    reported_outcomes(results),
+                ),
             }
         )
     return views
@@ -361,8 +456,12 @@ def _figures_for(figures: list[Figure], analysis_ids: list[str]) -> tuple[list[F
     return matched, [f for f in figures if f not in matched]
 
 
+#: what the pooled results of each question role pool, in a table's caption
+POOLED_WHAT: dict[str, str] = {"treatment": "intervention trials", "risk": "observational studies"}
+
+
 def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list[str]]:
-    caption = "Pooled results (random-effects meta-analysis)"
+    caption = f"Pooled results (random-effects meta-analysis), {POOLED_WHAT.get(question, question)}"
     if pooled is None:
         return table_view(
             None, caption=caption, anchor=f"table-pooled-{question}", missing=_missing(META, "pooled")
@@ -375,6 +474,11 @@ def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list
     shown = rows.assign(
         effect_ci=[interval(r.estimate, r.ci_low, r.ci_high) for r in rows.itertuples()],
         prediction_interval=[bounds(r.pi_low, r.pi_high) for r in rows.itertuples()],
+        # a pooled interval from two studies carries its explanation where it is shown
+        notes=[
+            "; ".join(filter(None, [r.notes if isinstance(r.notes, str) else "", K2_NOTE if r.k == 2 else ""]))
+            for r in rows.itertuples()
+        ],
     )
     view = table_view(
         shown,
@@ -572,10 +676,36 @@ def _findings(results: ResultSet, review: Review) -> dict:
         "treatment": sections["treatment"],
         "risk": sections["risk"],
         "single": table_view(
-            single,
+            None
+            if single is None
+            else single.assign(
+                outcome=single["outcome"].map(review.outcome_label),
+                effect_ci=[
+                    interval(r.get("estimate"), r.get("ci_low"), r.get("ci_high")) for r in single.to_dict("records")
+                ],
+            ),
+            [
+                "study",
+                "outcome",
+                "outcome_measure",
+                "value_type",
+                "window",
+                "analysis_set",
+                "measure",
+                "effect_ci",
+                "participants",
+                "notes",
+            ],
             caption="Outcomes reported by a single trial (shown, not pooled)",
             anchor="table-single-trial",
             missing=_missing(META, "single_trial_results"),
+            labels={
+                "outcome_measure": "as the trial reported it",
+                "value_type": "kind of value",
+                "window": "time window",
+                "analysis_set": "analysis set",
+                "effect_ci": f"effect, {review.intervention} minus {review.comparator} (CI)",
+            },
         ),
         "sensitivity": table_view(
             sensitivity,
@@ -848,6 +978,7 @@ def _shown_sections(results: ResultSet, guidance: list[dict]) -> tuple[dict[str,
         "guidance": bool(guidance),
     }
     shown: dict[str, bool] = {key: bool(value) for key, value in flags.items()}
+    shown["stage04"] = MR in results.parameters or results.table(MR, "mr_estimates") is not None
     shown["sex"] = shown["mouse"] or observational
     absent = {
         "trials": "intervention trials",
@@ -858,6 +989,16 @@ def _shown_sections(results: ResultSet, guidance: list[dict]) -> tuple[dict[str,
         "guidance": "practical guidance statements",
     }
     return shown, [text for key, text in absent.items() if not shown[key]]
+
+
+def trial_pooling(results: ResultSet) -> str:
+    """How many intervention trials entered a pooled analysis, as a clause ("" without trials)."""
+    trials = results.table(INGEST, "trials")
+    effects = results.table(META, "study_effects")
+    if trials is None or trials.empty:
+        return ""
+    pooled = set() if effects is None else set(effects["study_id"].astype(str)) & set(trials["study_id"].astype(str))
+    return f"{len(pooled)} of {len(trials)} intervention trials gave numbers that entered a pooled analysis"
 
 
 def _lead_sentence(text: str) -> tuple[str, str] | None:
@@ -879,6 +1020,8 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
     shown, absent = _shown_sections(results, guidance)
     count = len(review.questions)
     return {
+        "trial_pooling": trial_pooling(results),
+        "evidence_searched": review.evidence_searched,
         "title": review.title,
         "description": review.description,
         "notice": _lead_sentence(review.report.notice),
@@ -919,7 +1062,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
         "sof": table_view(
             results.table(META, "summary_of_findings"),
             ["outcome", "effect", "participants_studies", "certainty", "certainty_symbols", "footnotes"],
-            caption="GRADE Summary of Findings",
+            caption="Every GRADE rating of stage 03 (all pooled and single-study results, with their footnotes)",
             anchor="table-sof",
             missing=_missing(META, "summary_of_findings"),
             labels={"participants_studies": "participants (studies)", "certainty_symbols": "certainty (symbols)"},
@@ -996,6 +1139,7 @@ def render_html(context: dict) -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["letter"] = lambda index: chr(ord("a") + int(index))
     return environment.get_template(TEMPLATE).render(**context)
 
 

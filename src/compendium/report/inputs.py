@@ -54,7 +54,9 @@ EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
 }
 #: results read when present and never listed as missing: the assumption ledger and its rejected
 #: list are data-package resources a review may not have
-OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {INGEST: ("assumptions", "assumptions_rejected")}
+OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {
+    INGEST: ("assumptions", "assumptions_rejected", "dichotomous_outcomes", "continuous_outcomes")
+}
 EXPECTED_JSON: dict[str, tuple[str, ...]] = {META: ("methods", "conclusion"), MR: ("conclusion",)}
 #: JSON read when present and never listed as missing: the notes of the stages that answer a question
 #: (a stage that ran but could not answer says why there)

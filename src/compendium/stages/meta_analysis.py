@@ -147,7 +147,12 @@ def run(
     funnel_lines = funnel_figures(fits, output_dir, review.intervention)
     result.table(output_dir, "review_comparison", review_comparison(inputs, pooled, treatment.singles, risk, excluded))
     sof, domains = grade_tables(
-        fits, treatment.singles, rob, review.surrogates, indirect_exposures=review.indirect_exposure_reasons
+        fits,
+        treatment.singles,
+        rob,
+        review.surrogates,
+        indirect_exposures=review.indirect_exposure_reasons,
+        mids=review.mids,
     )
     result.table(output_dir, "summary_of_findings", sof)
     result.table(output_dir, "grade_domains", domains)
@@ -185,7 +190,13 @@ def run(
     )
     if treatment_question is not None:
         conclusion = treatment_conclusion(
-            pooled, treatment.singles, sof, inputs.tables["rct_effects"], inputs.tables["trials"], review
+            pooled,
+            treatment.singles,
+            sof,
+            inputs.tables["rct_effects"],
+            inputs.tables["trials"],
+            review,
+            arm_events=inputs.tables.get("dichotomous_outcomes"),
         )
         sentence = assumption_sentence(assumed.tables["assumption_comparison"], review.intervention)
         if sentence:
