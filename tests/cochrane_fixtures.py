@@ -1,0 +1,209 @@
+"""TEST FIXTURES (not evidence): small RevMan 5 files, Cochrane data packages and CSVs written by code.
+
+Data and reference values, each with its source:
+
+* Fleiss 1993 aspirin trials (7 trials, deaths / randomised): Fleiss JL (1993). The statistical
+  basis of meta-analysis. Stat Methods Med Res 2:121-145; RevMan 5.0.23's stored results for them
+  (MH odds ratio, fixed effect) as printed in the example review ``Fleiss1993.rm5`` shipped with R's
+  meta package (Schwarzer), quoted here as numbers.
+* BCG vaccine trials (13 trials): Colditz GA et al. (1994). JAMA 271:698-702 (metadat ``dat.bcg``);
+  stored results = metafor 3.8's ``rma.mh`` per allocation subgroup and the test for subgroup
+  differences, from ``tests/reference/revman/metafor.json`` (``tests/r/revman_reference.R``).
+* Beta blockers (dat.yusuf1985, table 6): Yusuf S et al. (1985). Prog Cardiovasc Dis 27:335-371;
+  tables with zero cells, no stored results.
+* :func:`synthetic_review`: SYNTHETIC counts drawn with a seed, for the benchmark only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import numpy as np
+
+REFERENCE = json.loads((Path(__file__).parent / "reference" / "revman" / "metafor.json").read_text())
+
+#: Fleiss (1993): study, deaths aspirin, n aspirin, deaths control, n control
+FLEISS_ASPIRIN = [
+    ("MRC-1", 49, 615, 67, 624),
+    ("CDP", 44, 758, 64, 771),
+    ("MRC-2", 102, 832, 126, 850),
+    ("GASP", 32, 317, 38, 309),
+    ("PARIS", 85, 810, 52, 406),
+    ("AMIS", 246, 2267, 219, 2257),
+    ("ISIS-2", 1570, 8587, 1720, 8600),
+]
+#: RevMan 5.0.23's stored results for FLEISS_ASPIRIN (MH OR, fixed effect, 95% CI)
+FLEISS_STORED = {
+    "EFFECT_SIZE": "0.8968655609130709",
+    "CI_START": "0.8405144008917793",
+    "CI_END": "0.9569947088336491",
+    "TAU2": "0.0",
+    "CHI2": "9.946055983220074",
+    "DF": "6",
+    "P_CHI2": "0.1269422521561745",
+    "I2": "39.67458045558399",
+    "Z": "3.287633061337987",
+    "P_Z": "0.0010103343130005407",
+}
+
+
+def _result_attributes(fit: dict[str, float], k: int) -> dict[str, str]:
+    """RevMan-style stored attributes from one of metafor's pinned rma.mh fits (OR, natural scale)."""
+    return {
+        "EFFECT_SIZE": repr(math.exp(fit["beta"])),
+        "CI_START": repr(math.exp(fit["ci.lb"])),
+        "CI_END": repr(math.exp(fit["ci.ub"])),
+        "TAU2": "0.0",
+        "CHI2": repr(fit["QE"]),
+        "DF": str(k - 1),
+        "P_CHI2": repr(fit["QEp"]),
+        "I2": repr(fit["I2"]),
+        "Z": repr(abs(fit["zval"])),
+        "P_Z": repr(fit["pval"]),
+    }
+
+
+def _outcome(parent: ET.Element, tag: str, no: int, name: str, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {"NO": str(no), "ID": f"CMP-001.{no:02d}", **attrs})
+    ET.SubElement(element, "NAME").text = name
+    return element
+
+
+def _dich_row(parent: ET.Element, study: str, a: int, n1: int, c: int, n2: int) -> None:
+    ET.SubElement(
+        parent,
+        "DICH_DATA",
+        {"STUDY_ID": f"STD-{study}", "EVENTS_1": str(a), "TOTAL_1": str(n1), "EVENTS_2": str(c), "TOTAL_2": str(n2)},
+    )
+
+
+def fixture_rm5(path: Path) -> Path:
+    """A RevMan 5 file (FIXTURE): Fleiss's aspirin trials, BCG by allocation (subgroups), beta blockers (zero cells)."""
+    root = ET.Element("COCHRANE_REVIEW", {"TYPE": "INTERVENTION", "DOI": "10.0000/FIXTURE", "REVMAN_VERSION": "5"})
+    ET.SubElement(ET.SubElement(root, "COVER_SHEET"), "TITLE").text = "Fixture review (test data, not evidence)"
+    studies = ET.SubElement(ET.SubElement(root, "STUDIES_AND_REFERENCES"), "STUDIES")
+    bcg = REFERENCE["bcg"]["input"]
+    yus = REFERENCE["yusuf"]["input"]
+    names = [s[0] for s in FLEISS_ASPIRIN] + [f"BCG-{i + 1}" for i in range(13)] + [f"BB-{i + 1}" for i in range(21)]
+    for name in names:
+        ET.SubElement(studies, "STUDY", {"ID": f"STD-{name}", "NAME": name.replace("-", " "), "YEAR": "1990"})
+    comparison = ET.SubElement(ET.SubElement(root, "ANALYSES_AND_DATA"), "COMPARISON", {"NO": "1", "ID": "CMP-001"})
+    ET.SubElement(comparison, "NAME").text = "Fixture comparison"
+    common = {"CI_STUDY": "95", "CI_TOTAL": "95", "RANDOM": "NO", "SWAP_EVENTS": "NO", "TOTALS": "YES"}
+    first = _outcome(
+        comparison,
+        "DICH_OUTCOME",
+        1,
+        "Deaths",
+        METHOD="MH",
+        EFFECT_MEASURE="OR",
+        SUBGROUPS="NO",
+        **common,
+        **FLEISS_STORED,
+    )
+    for row in FLEISS_ASPIRIN:
+        _dich_row(first, *row)
+    overall = _result_attributes(REFERENCE["bcg"]["fits"]["mh_OR"], 13)
+    test = REFERENCE["bcg"]["subgroup_test"]
+    second = _outcome(
+        comparison,
+        "DICH_OUTCOME",
+        2,
+        "Tuberculosis by allocation",
+        METHOD="MH",
+        EFFECT_MEASURE="OR",
+        SUBGROUPS="YES",
+        SUBGROUP_TEST="YES",
+        Q=repr(test["QE"]),
+        P_Q=repr(test["QEp"]),
+        I2_Q=repr(test["I2"]),
+        **common,
+        **overall,
+    )
+    for number, group in enumerate(test["groups"], start=1):
+        members = [i for i, a in enumerate(bcg["alloc"]) if a == group]
+        sub = ET.SubElement(
+            second,
+            "DICH_SUBGROUP",
+            {"NO": str(number), **_result_attributes(REFERENCE["bcg"]["subgroups"][group], len(members))},
+        )
+        ET.SubElement(sub, "NAME").text = group
+        for i in members:
+            a, b, c, d = (int(bcg[key][i]) for key in ("ai", "bi", "ci", "di"))
+            _dich_row(sub, f"BCG-{i + 1}", a, a + b, c, c + d)
+    third = _outcome(comparison, "DICH_OUTCOME", 3, "Deaths (zero cells)", METHOD="MH", EFFECT_MEASURE="RR", **common)
+    for i in range(len(yus["ai"])):
+        a, b, c, d = (int(yus[key][i]) for key in ("ai", "bi", "ci", "di"))
+        _dich_row(third, f"BB-{i + 1}", a, a + b, c, c + d)
+    ET.ElementTree(root).write(path, encoding="ISO-8859-1", xml_declaration=True)
+    return path
+
+
+def synthetic_review(path: Path, analyses: int = 21, studies: int = 12, seed: int = 20) -> Path:
+    """A SYNTHETIC RevMan 5 file with ``analyses`` analyses (random counts, for the benchmark only)."""
+    rng = np.random.default_rng(seed)
+    root = ET.Element("COCHRANE_REVIEW", {"TYPE": "INTERVENTION"})
+    ET.SubElement(ET.SubElement(root, "COVER_SHEET"), "TITLE").text = "Synthetic review (benchmark data)"
+    comparison = ET.SubElement(ET.SubElement(root, "ANALYSES_AND_DATA"), "COMPARISON", {"NO": "1"})
+    for number in range(1, analyses + 1):
+        measure = ("RR", "OR", "RD")[number % 3]
+        outcome = _outcome(
+            comparison, "DICH_OUTCOME", number, f"Outcome {number}", METHOD="MH", EFFECT_MEASURE=measure,
+            RANDOM="YES" if number % 2 else "NO", SUBGROUPS="YES",
+        )  # fmt: skip
+        for group in (1, 2):
+            sub = ET.SubElement(outcome, "DICH_SUBGROUP", {"NO": str(group)})
+            ET.SubElement(sub, "NAME").text = f"Subgroup {group}"
+            for s in range(studies // 2):
+                n1, n2 = (int(x) for x in rng.integers(20, 400, 2))
+                a, c = int(rng.binomial(n1, 0.1)), int(rng.binomial(n2, 0.15))
+                _dich_row(sub, f"S{group}-{s}", a, n1, c, n2)
+    ET.ElementTree(root).write(path, encoding="ISO-8859-1", xml_declaration=True)
+    return path
+
+
+def _csv_bytes(header: list[str], rows: list[list[object]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def fixture_data_package(path: Path) -> Path:
+    """A Cochrane data package (FIXTURE, zip): Fleiss's aspirin trials with RevMan's results rounded to 6 decimals."""
+    s = {key: float(value) for key, value in FLEISS_STORED.items()}
+    overall = _csv_bytes(
+        ["Analysis group", "Analysis number", "Analysis name", "Analysis group name", "Data type", "Log-scale data",
+         "Statistical method", "Effect measure", "Analysis model", "Swap event and non-event", "Study CI",
+         "Estimate CI", "Mean", "CI start", "CI end", "Heterogeneity Tau²", "Heterogeneity Chi²", "Heterogeneity df",
+         "Heterogeneity P", "Heterogeneity I²", "Effect Z", "Effect P", "Subgroup Chi²", "Subgroup df", "Subgroup P",
+         "Subgroup I²", "ID"],
+        [[1, 1, "Deaths", "Fixture comparison", "Dichotomous", "true", "MH", "Odds Ratio", "Fixed effect", "false",
+          "95%", "95%", *(round(s[k], 6) for k in ("EFFECT_SIZE", "CI_START", "CI_END")), "", round(s["CHI2"], 6), 6,
+          round(s["P_CHI2"], 6), round(s["I2"], 6), round(s["Z"], 6), round(s["P_Z"], 6), "", "", "", "",
+          "analysis:1"]],
+    )  # fmt: skip
+    rows = _csv_bytes(
+        ["Analysis group", "Analysis number", "Analysis name", "Subgroup", "Study", "Study year", "Experimental cases",
+         "Experimental N", "Control cases", "Control N", "Footnotes"],
+        [[1, 1, "Deaths", "", study, 1990, a, n1, c, n2, ""] for study, a, n1, c, n2 in FLEISS_ASPIRIN],
+    )  # fmt: skip
+    subgroups = _csv_bytes(["Analysis group", "Analysis number", "Subgroup", "Subgroup number"], [])
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("fixture-analysis-data/fixture-overall-estimates-and-settings.csv", overall)
+        archive.writestr("fixture-analysis-data/fixture-data-rows.csv", rows)
+        archive.writestr("fixture-analysis-data/fixture-subgroup-estimates.csv", subgroups)
+    return path
+
+
+def fixture_csv(path: Path) -> Path:
+    """A one-row-per-study CSV (FIXTURE): Fleiss's aspirin trials with metafor's column names."""
+    path.write_text("study,ai,n1i,ci,n2i\n" + "".join(f"{s},{a},{n1},{c},{n2}\n" for s, a, n1, c, n2 in FLEISS_ASPIRIN))
+    return path

@@ -1,0 +1,134 @@
+"""Readers of Cochrane review files and `compendium cochrane` (fixtures written by tests/cochrane_fixtures.py).
+
+Reference values: RevMan 5.0.23's stored results for Fleiss's (1993) aspirin trials and metafor
+3.8's rma.mh results for dat.bcg by allocation (tests/reference/revman/metafor.json); both are
+stored in the fixtures, and `agrees` says whether every one is reproduced.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cochrane_fixtures import fixture_csv, fixture_data_package, fixture_rm5
+from compendium.cli import main
+from compendium.cochrane import read_review
+from compendium.cochrane.reanalyse import reanalyse
+from compendium.errors import CompendiumError
+
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "formats" / "samples"
+KEYS = [
+    "comparison", "outcome", "name", "subgroup_number", "subgroup", "data_type", "pooling", "measure", "model",
+    "tau2_method", "k", "estimate", "ci_low", "ci_high", "tau2", "q", "df", "q_pval", "i2", "z", "pval",
+]  # fmt: skip
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main(["cochrane", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_rm5_fixture_reproduces_every_stored_result(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _run(capsys, str(fixture_rm5(tmp_path / "review.rm5")))
+    assert out["review"]["title"].startswith("Fixture review") and out["review"]["doi"] == "10.0000/FIXTURE"
+    records = out["analyses"]
+    assert [(r["outcome"], r["subgroup_number"]) for r in records] == [
+        (1, None),
+        (2, None),
+        (2, 1),
+        (2, 2),
+        (2, 3),
+        (3, None),
+    ]
+    for record in records:
+        assert list(record)[: len(KEYS)] == KEYS
+    assert [r["agrees"] for r in records] == [True, True, True, True, True, None]
+    overall = records[1]
+    assert overall["subgroup_test"]["df"] == 2 and overall["stored"]["subgroup_test"]["q"] is not None
+    # RevMan 5.0.23 (Fleiss 1993 aspirin trials): OR 0.8968655609130709, Q 9.946055983220074
+    assert records[0]["estimate"] == pytest.approx(0.8968655609130709, rel=1e-12)
+    assert records[0]["q"] == pytest.approx(9.946055983220074, rel=1e-12)
+
+
+def test_double_zero_studies_are_listed_as_excluded_not_dropped(tmp_path: Path) -> None:
+    records = reanalyse(read_review(fixture_rm5(tmp_path / "review.rm5")))
+    zero = records[-1]
+    assert zero["k"] == 18 and zero["df"] == 17
+    assert [e["study"] for e in zero["excluded"]] == ["BB 11", "BB 14", "BB 18"]
+    assert all("not estimable" in e["reason"] for e in zero["excluded"])
+
+
+def test_data_package_fixture_agrees_to_six_decimals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _run(capsys, str(fixture_data_package(tmp_path / "package.zip")))
+    (record,) = out["analyses"]
+    assert record["agrees"] is True and record["measure"] == "OR" and record["pooling"] == "MH"
+
+
+def test_one_row_per_study_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _run(capsys, str(fixture_csv(tmp_path / "trials.csv")), "--measure", "OR")
+    (record,) = out["analyses"]
+    assert record["estimate"] == pytest.approx(0.8968655609130709, rel=1e-12) and record["agrees"] is None
+    rd = _run(capsys, str(tmp_path / "trials.csv"), "--measure", "RD", "--random")["analyses"][0]
+    assert rd["measure"] == "RD" and rd["model"] == "random" and rd["tau2_method"] == "DL"
+
+
+def test_yi_without_measure_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "giv.csv"
+    path.write_text("study,yi,sei\nA,0.1,0.2\n")
+    with pytest.raises(CompendiumError, match="need a measure"):
+        read_review(path)
+
+
+def test_malformed_xml_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.rm5"
+    path.write_text('<?xml version="1.0"?>\n<COCHRANE_REVIEW>\n<ANALYSES_AND_DATA>\n</COCHRANE_REVIEW>\n')
+    with pytest.raises(CompendiumError, match=r"bad\.rm5, line 4"):
+        read_review(path)
+
+
+def test_entities_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "entity.rm5"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY e "x">]>\n<COCHRANE_REVIEW>&e;</COCHRANE_REVIEW>\n')
+    with pytest.raises(CompendiumError, match="DTD or entities"):
+        read_review(path)
+
+
+def test_diagnostic_review_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dta.rm5"
+    path.write_text('<?xml version="1.0"?>\n<COCHRANE_REVIEW TYPE="DIAGNOSTIC"/>\n')
+    with pytest.raises(CompendiumError, match="diagnostic test accuracy"):
+        read_review(path)
+
+
+def test_bad_number_names_element_and_attribute(tmp_path: Path) -> None:
+    path = fixture_rm5(tmp_path / "review.rm5")
+    path.write_bytes(path.read_bytes().replace(b'EVENTS_1="49"', b'EVENTS_1="x"'))
+    with pytest.raises(
+        CompendiumError, match=r"DICH_DATA \(study STD-MRC-1\), attribute 'EVENTS_1': expected a number"
+    ):
+        read_review(path)
+
+
+def test_bad_package_cell_names_file_line_and_column(tmp_path: Path) -> None:
+    import zipfile
+
+    good = fixture_data_package(tmp_path / "package.zip")
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("data-rows.csv"):
+                data = data.replace(b",49,", b",forty,")
+            dst.writestr(info, data)
+    with pytest.raises(CompendiumError, match=r"data-rows\.csv, row 1 \(line 2\), column 'Experimental cases'"):
+        read_review(bad)
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="needs ../shared/formats/samples")
+@pytest.mark.parametrize("name", ["Fleiss1993.rm5", "Fleiss1993_datapackage.zip"])
+def test_shared_fleiss_samples_are_reproduced(name: str) -> None:
+    records = reanalyse(read_review(SAMPLES / name))
+    assert records[0]["agrees"] is True
+    assert records[1]["agrees"] is None  # the SMD analysis has no stored results
