@@ -186,6 +186,8 @@ def read_rm5(path: Path) -> Review:
 
 
 def _rm5_stored(element: Element, where: Callable[[str], str]) -> Stored:
+    if element.get("ESTIMABLE") == "NO":  # RevMan could not pool it: its result attributes mean nothing
+        return dict.fromkeys(RM5_RESULTS)
     return {key: _number(element.get(attr), lambda attr=attr: where(attr)) for key, attr in RM5_RESULTS.items()}  # type: ignore[misc]  # default binds the loop value
 
 
@@ -200,12 +202,17 @@ def _rm5_analysis(
         return f"{label}, attribute {attr!r}"
 
     method = outcome.get("METHOD", "IV" if data_type != "oe" else "PETO")
+    if data_type == "oe" and method != "IV":
+        method = "PETO"  # O-E data: RevMan's "Exp[(O-E) / V]", Peto's method
     if method not in POOLINGS:
         raise CompendiumError(f"{where('METHOD')}: expected one of {', '.join(POOLINGS)}, got {method!r}")
     measure = outcome.get("EFFECT_MEASURE", "")
     if data_type == "oe" and measure in ("", "OTHER"):
         measure = "PETO_OR"
-    log_data = outcome.get("LOG_DATA", "YES" if measure in LOG_MEASURES else "NO") == "YES"
+    if data_type == "generic_iv":
+        log_data = outcome.get("LOG_DATA", "YES" if measure in LOG_MEASURES else "NO") == "YES"
+    else:
+        log_data = data_type == "oe" or measure in LOG_MEASURES
     swap = outcome.get("SWAP_EVENTS") == "YES"
 
     def rows_of(parent: Element) -> tuple[StudyRow, ...]:
@@ -279,7 +286,12 @@ def _rm5_row(
         for key, attr in RM5_ROW_VALUES[data_type].items()
     }
     if data_type == "generic_iv" and log_data:
-        values["yi"] = _log_of(values["yi"], f"{where}, attribute 'EFFECT_SIZE'")
+        # EFFECT_SIZE is printed on the ratio scale; LOG_EFFECT_SIZE is its base-10 logarithm
+        log10 = _number(element.get("LOG_EFFECT_SIZE"), lambda: f"{where}, attribute 'LOG_EFFECT_SIZE'")
+        if log10 is not None:
+            values["yi"] = log10 * math.log(10.0)
+        else:
+            values["yi"] = _log_of(values["yi"], f"{where}, attribute 'EFFECT_SIZE'")
     if swap:
         _swap(values)
     footnotes = tuple(" ".join("".join(note.itertext()).split()) for note in element.iter("FOOTNOTE"))
@@ -461,25 +473,28 @@ def read_data_package(path: Path) -> Review:
 
 def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], subgroups: list[_Cells]) -> Analysis:
     kind = cells.text("Data type").lower()
-    if kind not in PACKAGE_DATA_TYPES:
+    data_type = PACKAGE_DATA_TYPES.get(kind) or _package_data_type(kind)
+    if data_type is None:
         raise CompendiumError(
             f"{cells.where('Data type')}: expected one of {', '.join(PACKAGE_DATA_TYPES)}, got {kind!r}"
         )
-    data_type = PACKAGE_DATA_TYPES[kind]
-    method = cells.text("Statistical method").upper()
-    if method not in POOLINGS:
-        raise CompendiumError(f"{cells.where('Statistical method')}: expected MH, IV or Peto, got {method!r}")
+    method = _package_method(cells.text("Statistical method"), data_type)
+    if method is None:
+        raise CompendiumError(
+            f"{cells.where('Statistical method')}: expected MH, IV or Peto, got {cells.text('Statistical method')!r}"
+        )
     measure_word = cells.text("Effect measure").lower()
     measure = PACKAGE_MEASURES.get(measure_word, cells.text("Effect measure"))
     if method == "PETO" and measure == "OR":
         measure = "PETO_OR"
-    model = cells.text("Analysis model").lower()
-    if model not in ("random effects", "fixed effect", "fixed effects"):
+    model = cells.text("Analysis model").lower().replace("-", " ")
+    model = "random effects" if model.startswith("random") else "fixed effect" if model.startswith("fixed") else model
+    if model not in ("random effects", "fixed effect"):
         raise CompendiumError(
             f"{cells.where('Analysis model')}: expected 'Random effects' or 'Fixed effect', got {model!r}"
         )
     estimator = cells.text("Heterogeneity estimator", "DerSimonian-Laird").lower()
-    if model == "random effects" and "dersimonian" not in estimator:
+    if model == "random effects" and "dersimonian" not in estimator and estimator not in ("dl", ""):
         raise CompendiumError(
             f"{cells.where('Heterogeneity estimator')}: only DerSimonian and Laird's tau^2 (RevMan 5's) can be "
             f"re-computed so far, got {cells.text('Heterogeneity estimator')!r}"
@@ -525,6 +540,26 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         log_scale=log_data,
         group_labels=(cells.text("Experimental group label", ""), cells.text("Control group label", "")),
     )
+
+
+def _package_data_type(kind: str) -> str | None:
+    """A data type from words other than the usual ones (``"Dichotomous data"``, ``"O - E"``)."""
+    squeezed = kind.replace(" ", "")
+    for stem, data_type in (("dich", "dichotomous"), ("cont", "continuous"), ("inverse", "generic_iv")):
+        if stem in squeezed:
+            return data_type
+    return "oe" if "o-e" in squeezed or "ipd" in squeezed else None
+
+
+def _package_method(text: str, data_type: str) -> str | None:
+    """RevMan's METHOD code from a data package's words (``MH``, ``M-H``, ``Mantel-Haenszel``, ``IV``, ``Peto``)."""
+    squeezed = text.upper().replace("-", "").replace(" ", "")
+    for code, words in (("MH", ("MH", "MANTELHAENSZEL")), ("IV", ("IV", "INVERSEVARIANCE")), ("PETO", ("PETO",))):
+        if squeezed in words:
+            return code
+    if data_type == "oe" and "O" in squeezed and "E" in squeezed:
+        return "PETO"  # "Exp[(O-E) / V]"
+    return None
 
 
 PACKAGE_ROW_VALUES = {
