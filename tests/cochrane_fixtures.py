@@ -85,7 +85,15 @@ def _dich_row(parent: ET.Element, study: str, a: int, n1: int, c: int, n2: int) 
 
 def fixture_rm5(path: Path) -> Path:
     """A RevMan 5 file (FIXTURE): Fleiss's aspirin trials, BCG by allocation (subgroups), beta blockers (zero cells)."""
-    root = ET.Element("COCHRANE_REVIEW", {"TYPE": "INTERVENTION", "DOI": "10.0000/FIXTURE", "REVMAN_VERSION": "5"})
+    root = ET.Element(
+        "COCHRANE_REVIEW",
+        {
+            "TYPE": "INTERVENTION",
+            "DOI": "10.0000/FIXTURE",
+            "REVMAN_VERSION": "5",
+            "MODIFIED": "2020-01-01 00:00:00 +0000",
+        },
+    )
     ET.SubElement(ET.SubElement(root, "COVER_SHEET"), "TITLE").text = "Fixture review (test data, not evidence)"
     studies = ET.SubElement(ET.SubElement(root, "STUDIES_AND_REFERENCES"), "STUDIES")
     bcg = REFERENCE["bcg"]["input"]

@@ -82,3 +82,5 @@ class Review:
     studies: dict[str, str] = field(default_factory=dict)
     study_years: dict[str, str] = field(default_factory=dict)
     revman_version: str = ""
+    #: when the file was last modified, as it says (RevMan 5: MODIFIED; data package: the zip entry's date)
+    modified: str = ""

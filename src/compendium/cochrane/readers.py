@@ -18,6 +18,7 @@ Every problem names the file and the line, element or column where it was found.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import math
 import zipfile
@@ -182,6 +183,7 @@ def read_rm5(path: Path) -> Review:
         studies=studies,
         study_years=years,
         revman_version=root.get("REVMAN_SUB_VERSION", root.get("REVMAN_VERSION", "")),
+        modified=root.get("MODIFIED", ""),
     )
 
 
@@ -323,9 +325,11 @@ def _swap(values: dict[str, float | None]) -> None:
 # ---------------------------------------------------------------- Cochrane data package
 
 
-def _package_files(path: Path) -> dict[str, tuple[str, bytes]]:
-    """Every CSV of a data package (folder or zip, and zips inside them): base name -> (shown name, bytes)."""
+def _package_files(path: Path) -> tuple[dict[str, tuple[str, bytes]], str]:
+    """Every CSV of a data package (folder or zip, and zips inside them): base name -> (shown name, bytes),
+    and the latest date of a file (``YYYY-MM-DD``, zip entry or file modification)."""
     found: dict[str, tuple[str, bytes]] = {}
+    dates: list[str] = []
 
     def from_zip(name: str, data: bytes) -> None:
         try:
@@ -339,6 +343,7 @@ def _package_files(path: Path) -> dict[str, tuple[str, bytes]]:
                     from_zip(inner, archive.read(info))
                 elif info.filename.lower().endswith(".csv"):
                     found[Path(info.filename).name] = (inner, archive.read(info))
+                    dates.append("{:04d}-{:02d}-{:02d}".format(*info.date_time[:3]))
 
     if path.is_dir():
         for file in sorted(path.rglob("*")):
@@ -346,9 +351,10 @@ def _package_files(path: Path) -> dict[str, tuple[str, bytes]]:
                 from_zip(str(file), file.read_bytes())
             elif file.suffix.lower() == ".csv":
                 found[file.name] = (str(file), file.read_bytes())
+                dates.append(datetime.date.fromtimestamp(file.stat().st_mtime).isoformat())
     else:
         from_zip(str(path), path.read_bytes())
-    return found
+    return found, max(dates, default="")
 
 
 def _find(
@@ -430,7 +436,7 @@ def _package_stored(cells: _Cells) -> Stored:
 
 def read_data_package(path: Path) -> Review:
     """Read a Cochrane data package (zip or folder; see the module docstring)."""
-    files = _package_files(path)
+    files, modified = _package_files(path)
     overall_name, overall_data = _find(files, "-overall-estimates-and-settings.csv", path)  # type: ignore[misc]  # required=True never returns None
     rows_name, rows_data = _find(files, "-data-rows.csv", path)  # type: ignore[misc]  # required=True never returns None
     subgroup_file = _find(files, "-subgroup-estimates.csv", path, required=False)
@@ -459,6 +465,8 @@ def read_data_package(path: Path) -> Review:
         analyses.append(_package_analysis(cells, key, by_analysis.get(key, []), subgroup_rows.get(key, [])))
         for study in by_analysis.get(key, []):
             studies.setdefault(study.text("Study"), study.text("Study"))
+            if study.text("Study year", ""):
+                years.setdefault(study.text("Study"), study.text("Study year"))
     stem = path.name.removesuffix(".zip")
     return Review(
         title=stem,
@@ -468,6 +476,7 @@ def read_data_package(path: Path) -> Review:
         analyses=tuple(analyses),
         studies=studies,
         study_years=years,
+        modified=modified,
     )
 
 

@@ -1,0 +1,58 @@
+"""compendium.cochrane.importer.write_review: a Cochrane review file becomes a review folder that validates.
+
+Fixtures: tests/cochrane_fixtures.py (labelled test data, not evidence).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from cochrane_fixtures import FLEISS_ASPIRIN, fixture_data_package, fixture_rm5
+from compendium.cli import main
+from compendium.cochrane.importer import write_review
+from compendium.errors import CompendiumError
+from compendium.review import load_review
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_imported_rm5_validates_and_keeps_provenance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "review"
+    summary = write_review(fixture_rm5(tmp_path / "fixture.rm5"), target)
+    assert main(["validate", str(target / "data" / "raw"), "--review", str(target / "review.yaml")]) == 0
+    assert "valid" in capsys.readouterr().out
+    review = load_review(target / "review.yaml")
+    assert [o.id for o in review.outcomes] == ["analysis_1_1", "analysis_1_2", "analysis_1_3"]
+    source = _rows(target / "data" / "raw" / "sources.csv")[0]
+    assert source["doi"] == "10.0000/FIXTURE" and source["url"] == "https://doi.org/10.0000/FIXTURE"
+    rows = _rows(target / "data" / "raw" / "dichotomous_outcomes.csv")
+    first = [r for r in rows if r["outcome"] == "analysis_1_1"]
+    assert [(int(r["events"]), int(r["total"])) for r in first[:2]] == [FLEISS_ASPIRIN[0][1:3], FLEISS_ASPIRIN[0][3:5]]
+    assert first[0]["locator"] == "fixture.rm5: analysis 1.1 (CMP-001.01), study STD-MRC-1, group 1"
+    assert any("(subgroup: random)" in r["outcome_measure"] for r in rows)
+    assert summary.studies == 41 and summary.skipped == []
+
+
+def test_imported_data_package_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "review"
+    write_review(fixture_data_package(tmp_path / "package.zip"), target, url="https://example.org/fixture")
+    assert main(["validate", str(target / "data" / "raw")]) == 0
+    assert len(_rows(target / "data" / "raw" / "studies.csv")) == len(FLEISS_ASPIRIN)
+
+
+def test_a_file_without_doi_needs_an_address(tmp_path: Path) -> None:
+    with pytest.raises(CompendiumError, match="no DOI"):
+        write_review(fixture_data_package(tmp_path / "package.zip"), tmp_path / "review")
+
+
+def test_an_existing_declaration_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "review").mkdir()
+    (tmp_path / "review" / "review.yaml").write_text("title: mine\n")
+    with pytest.raises(CompendiumError, match="exists"):
+        write_review(fixture_rm5(tmp_path / "fixture.rm5"), tmp_path / "review")
