@@ -142,7 +142,7 @@ def _effect_data(args: argparse.Namespace, source: str) -> tuple[object, str, st
         return read_columns(source, list(dict.fromkeys(wanted))), args.yi, args.vi, args.sei, []
     if args.yi or args.vi or args.sei:
         raise CompendiumError("give either --yi/--vi/--sei or --measure, not both")
-    needed = ARM_COLUMNS if args.measure in ("MD", "SMD", "ROM") else TABLE_COLUMNS
+    needed: tuple[str, ...] = ARM_COLUMNS if args.measure in ("MD", "SMD", "ROM") else TABLE_COLUMNS
     if needed == TABLE_COLUMNS:  # as metafor's escalc: group sizes n1i, n2i may replace bi, di
         needed = tuple(
             n if getattr(args, n) is not None or size is None or getattr(args, size) is None else size
