@@ -53,13 +53,14 @@ FLEISS_STORED = {
 }
 
 
-def _result_attributes(fit: dict[str, float], k: int) -> dict[str, str]:
-    """RevMan-style stored attributes from one of metafor's pinned rma.mh fits (OR, natural scale)."""
+def _result_attributes(fit: dict[str, float], k: int, *, ratio: bool = True) -> dict[str, str]:
+    """RevMan-style stored attributes from one of metafor's pinned fits (ratios on the natural scale)."""
+    scale = math.exp if ratio else float
     return {
-        "EFFECT_SIZE": repr(math.exp(fit["beta"])),
-        "CI_START": repr(math.exp(fit["ci.lb"])),
-        "CI_END": repr(math.exp(fit["ci.ub"])),
-        "TAU2": "0.0",
+        "EFFECT_SIZE": repr(scale(fit["beta"])),
+        "CI_START": repr(scale(fit["ci.lb"])),
+        "CI_END": repr(scale(fit["ci.ub"])),
+        "TAU2": repr(fit["tau2"]),
         "CHI2": repr(fit["QE"]),
         "DF": str(k - 1),
         "P_CHI2": repr(fit["QEp"]),
@@ -149,8 +150,63 @@ def fixture_rm5(path: Path) -> Path:
     for i in range(len(yus["ai"])):
         a, b, c, d = (int(yus[key][i]) for key in ("ai", "bi", "ci", "di"))
         _dich_row(third, f"BB-{i + 1}", a, a + b, c, c + d)
+    _more_outcomes(comparison, studies)
     ET.ElementTree(root).write(path, encoding="ISO-8859-1", xml_declaration=True)
     return path
+
+
+def _more_outcomes(comparison: ET.Element, studies: ET.Element) -> None:
+    """Analyses 1.4-1.7: MD with random effects (dat.normand1999), generic inverse variance, O-E and
+    Peto on dat.bcg; stored results from metafor 3.8 (tests/reference/revman/metafor.json)."""
+    common = {"CI_STUDY": "95", "CI_TOTAL": "95", "SWAP_EVENTS": "NO", "TOTALS": "YES", "SUBGROUPS": "NO"}
+    normand = REFERENCE["normand"]
+    k = len(normand["input"]["m1i"])
+    md = _outcome(
+        comparison, "CONT_OUTCOME", 4, "Length of stay", METHOD="IV", EFFECT_MEASURE="MD", RANDOM="YES", **common,
+        **_result_attributes(normand["fits"]["DL"], k, ratio=False),
+    )  # fmt: skip
+    for i in range(k):
+        ET.SubElement(studies, "STUDY", {"ID": f"STD-LOS-{i + 1}", "NAME": f"LOS {i + 1}", "YEAR": "1995"})
+        values = {key: repr(float(normand["input"][key][i])) for key in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
+        ET.SubElement(
+            md,
+            "CONT_DATA",
+            {"STUDY_ID": f"STD-LOS-{i + 1}", "MEAN_1": values["m1i"], "SD_1": values["sd1i"], "TOTAL_1": values["n1i"],
+             "MEAN_2": values["m2i"], "SD_2": values["sd2i"], "TOTAL_2": values["n2i"]},
+        )  # fmt: skip
+    bcg = REFERENCE["bcg"]
+    a, b, c, d = (np.asarray(bcg["input"][key], dtype=float) for key in ("ai", "bi", "ci", "di"))
+    n1, n2 = a + b, c + d
+    yi = np.log(a / n1) - np.log(c / n2)
+    sei = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+    giv = _outcome(
+        comparison, "IV_OUTCOME", 5, "Tuberculosis (log risk ratios)", METHOD="IV", EFFECT_MEASURE="RR",
+        LOG_DATA="YES", RANDOM="YES", **common, **_result_attributes(bcg["fits"]["iv_DL_RR"], 13),
+    )  # fmt: skip
+    for i in range(13):
+        ET.SubElement(
+            giv,
+            "IV_DATA",
+            {"STUDY_ID": f"STD-BCG-{i + 1}", "EFFECT_SIZE": repr(math.exp(float(yi[i]))),
+             "LOG_EFFECT_SIZE": repr(float(yi[i]) / math.log(10)), "SE": repr(float(sei[i]))},
+        )  # fmt: skip
+    n = n1 + n2
+    oe = a - n1 * (a + c) / n
+    v = n1 * n2 * (a + c) * (b + d) / (n**2 * (n - 1))
+    ipd = _outcome(
+        comparison, "IPD_OUTCOME", 6, "Tuberculosis (O - E)", METHOD="PETO", EFFECT_MEASURE="PETO_OR", RANDOM="NO",
+        **common, **_result_attributes(bcg["fits"]["peto"], 13),
+    )  # fmt: skip
+    for i in range(13):
+        ET.SubElement(
+            ipd, "IPD_DATA", {"STUDY_ID": f"STD-BCG-{i + 1}", "O_E": repr(float(oe[i])), "VAR": repr(float(v[i]))}
+        )
+    peto = _outcome(
+        comparison, "DICH_OUTCOME", 7, "Tuberculosis (Peto)", METHOD="PETO", EFFECT_MEASURE="PETO_OR", RANDOM="NO",
+        **common, **_result_attributes(bcg["fits"]["peto"], 13),
+    )  # fmt: skip
+    for i in range(13):
+        _dich_row(peto, f"BCG-{i + 1}", int(a[i]), int(n1[i]), int(c[i]), int(n2[i]))
 
 
 def synthetic_review(path: Path, analyses: int = 21, studies: int = 12, seed: int = 20) -> Path:

@@ -41,10 +41,17 @@ def test_rm5_fixture_reproduces_every_stored_result(tmp_path: Path, capsys: pyte
         (2, 2),
         (2, 3),
         (3, None),
+        (4, None),
+        (5, None),
+        (6, None),
+        (7, None),
     ]
     for record in records:
         assert list(record)[: len(KEYS)] == KEYS
-    assert [r["agrees"] for r in records] == [True, True, True, True, True, None]
+    # 1.3 (zero cells) stores no results; the others store RevMan's (1.1) or metafor's (the rest)
+    assert [r["agrees"] for r in records] == [True, True, True, True, True, None, True, True, True, True]
+    assert [r["data_type"] for r in records[6:]] == ["continuous", "generic_iv", "oe", "dichotomous"]
+    assert [(r["pooling"], r["model"], r["tau2_method"]) for r in records[6:8]] == [("IV", "random", "DL")] * 2
     overall = records[1]
     assert overall["subgroup_test"]["df"] == 2 and overall["stored"]["subgroup_test"]["q"] is not None
     # RevMan 5.0.23 (Fleiss 1993 aspirin trials): OR 0.8968655609130709, Q 9.946055983220074
@@ -54,7 +61,7 @@ def test_rm5_fixture_reproduces_every_stored_result(tmp_path: Path, capsys: pyte
 
 def test_double_zero_studies_are_listed_as_excluded_not_dropped(tmp_path: Path) -> None:
     records = reanalyse(read_review(fixture_rm5(tmp_path / "review.rm5")))
-    zero = records[-1]
+    zero = records[5]
     assert zero["k"] == 18 and zero["df"] == 17
     assert [e["study"] for e in zero["excluded"]] == ["BB 11", "BB 14", "BB 18"]
     assert all("not estimable" in e["reason"] for e in zero["excluded"])

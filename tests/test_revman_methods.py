@@ -187,6 +187,12 @@ def test_subgroup_differences_match_metafor() -> None:
     assert test.i2 == pytest.approx(ref["subgroup_test"]["I2"], rel=1e-10)
 
 
+def test_one_subgroup_with_an_estimate_gives_a_test_on_zero_df() -> None:
+    a, b, c, d = _counts("bcg")
+    test = subgroup_test([rma_mh(a, b, c, d, "OR"), rma_mh([0], [10], [0], [12], "OR")])
+    assert test is not None and (test.q, test.df, test.pval, test.i2) == (0.0, 0, 1.0, 0.0)
+
+
 def test_i_squared_is_zero_when_q_at_most_df() -> None:
     assert i_squared(2.0, 3) == 0.0 and i_squared(0.0, 0) == 0.0
     assert i_squared(4.0, 2) == 50.0

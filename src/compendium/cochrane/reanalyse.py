@@ -161,7 +161,7 @@ def _mismatches(computed: dict[str, Any], stored: Stored, source_format: str, pr
 def _test_dict(test: SubgroupTest | None) -> dict[str, float | int | None] | None:
     if test is None:
         return None
-    return {"q": test.q, "df": test.df, "pval": test.pval if test.df > 0 else None, "i2": test.i2}
+    return {"q": test.q, "df": test.df, "pval": test.pval, "i2": test.i2}
 
 
 def reanalyse(review: Review) -> list[dict[str, Any]]:

@@ -462,7 +462,8 @@ def continuous_effects(
 def subgroup_test(results: list[RevManResult]) -> SubgroupTest | None:
     """RevMan's test for subgroup differences: Q of the subgroup estimates about their weighted mean.
 
-    Subgroups without an estimate are left out; None when fewer than two subgroups have one.
+    Subgroups without an estimate are left out; None when none has one (one subgroup: Q = 0 on 0 df,
+    p = 1 and I^2 = 0, as for the heterogeneity of a single study).
 
     References
     ----------
@@ -471,7 +472,7 @@ def subgroup_test(results: list[RevManResult]) -> SubgroupTest | None:
     subgroup estimates).
     """
     usable = [r for r in results if r.k > 0 and math.isfinite(r.se) and r.se > 0]
-    if len(usable) < 2:
+    if not usable:
         return None
     y = np.array([r.estimate for r in usable])
     w = 1.0 / np.array([r.se for r in usable]) ** 2
