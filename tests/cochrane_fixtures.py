@@ -240,30 +240,69 @@ def _csv_bytes(header: list[str], rows: list[list[object]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+OVERALL_COLUMNS = [
+    "Analysis group", "Analysis number", "Analysis name", "Analysis group name", "Data type", "Log-scale data",
+    "Statistical method", "Effect measure", "Analysis model", "Swap event and non-event", "Study CI", "Estimate CI",
+    "Mean", "CI start", "CI end", "Heterogeneity Tau²", "Heterogeneity Chi²", "Heterogeneity df", "Heterogeneity P",
+    "Heterogeneity I²", "Effect Z", "Effect P", "Subgroup Chi²", "Subgroup df", "Subgroup P", "Subgroup I²", "ID",
+    "Heterogeneity estimator",
+]  # fmt: skip
+RESULT_COLUMNS = OVERALL_COLUMNS[12:22]
+ROW_COLUMNS = [
+    "Analysis group", "Analysis number", "Analysis name", "Subgroup", "Study", "Study year", "Experimental cases",
+    "Experimental N", "Control cases", "Control N", "Experimental mean", "Experimental SD", "Control mean",
+    "Control SD", "Footnotes",
+]  # fmt: skip
+SUBGROUP_COLUMNS = ["Analysis group", "Analysis number", "Subgroup", "Subgroup number", *RESULT_COLUMNS]
+
+
+def _rounded(attributes: dict[str, str]) -> list[object]:
+    """RevMan-style stored attributes as a data package's result cells (6 decimals)."""
+    keys = ("EFFECT_SIZE", "CI_START", "CI_END", "TAU2", "CHI2", "DF", "P_CHI2", "I2", "Z", "P_Z")
+    return [round(float(attributes[key]), 6) for key in keys]
+
+
 def fixture_data_package(path: Path) -> Path:
-    """A Cochrane data package (FIXTURE, zip): Fleiss's aspirin trials with RevMan's results rounded to 6 decimals."""
-    s = {key: float(value) for key, value in FLEISS_STORED.items()}
-    overall = _csv_bytes(
-        ["Analysis group", "Analysis number", "Analysis name", "Analysis group name", "Data type", "Log-scale data",
-         "Statistical method", "Effect measure", "Analysis model", "Swap event and non-event", "Study CI",
-         "Estimate CI", "Mean", "CI start", "CI end", "Heterogeneity Tau²", "Heterogeneity Chi²", "Heterogeneity df",
-         "Heterogeneity P", "Heterogeneity I²", "Effect Z", "Effect P", "Subgroup Chi²", "Subgroup df", "Subgroup P",
-         "Subgroup I²", "ID"],
-        [[1, 1, "Deaths", "Fixture comparison", "Dichotomous", "true", "MH", "Odds Ratio", "Fixed effect", "false",
-          "95%", "95%", *(round(s[k], 6) for k in ("EFFECT_SIZE", "CI_START", "CI_END")), "", round(s["CHI2"], 6), 6,
-          round(s["P_CHI2"], 6), round(s["I2"], 6), round(s["Z"], 6), round(s["P_Z"], 6), "", "", "", "",
-          "analysis:1"]],
-    )  # fmt: skip
-    rows = _csv_bytes(
-        ["Analysis group", "Analysis number", "Analysis name", "Subgroup", "Study", "Study year", "Experimental cases",
-         "Experimental N", "Control cases", "Control N", "Footnotes"],
-        [[1, 1, "Deaths", "", study, 1990, a, n1, c, n2, ""] for study, a, n1, c, n2 in FLEISS_ASPIRIN],
-    )  # fmt: skip
-    subgroups = _csv_bytes(["Analysis group", "Analysis number", "Subgroup", "Subgroup number"], [])
+    """A Cochrane data package (FIXTURE, zip) with results rounded to 6 decimals: Fleiss's aspirin trials
+    (RevMan's results), BCG by allocation (subgroups; metafor's results) and an MD analysis whose file
+    names a tau^2 estimator (REML) the engine does not re-compute (metafor's DL results stored)."""
+    settings = ["Fixture comparison", "Dichotomous", "true", "MH", "Odds Ratio", "Fixed effect", "false", "95%", "95%"]
+    bcg = REFERENCE["bcg"]
+    test = bcg["subgroup_test"]
+    normand = REFERENCE["normand"]
+    k = len(normand["input"]["m1i"])
+    overall = [
+        [1, 1, "Deaths", *settings, *_rounded(FLEISS_STORED), "", "", "", "", "analysis:1", ""],
+        [1, 2, "Tuberculosis by allocation", *settings, *_rounded(_result_attributes(bcg["fits"]["mh_OR"], 13)),
+         round(test["QE"], 6), test["df"], round(test["QEp"], 6), round(test["I2"], 6), "analysis:2", ""],
+        [1, 3, "Length of stay", "Fixture comparison", "Continuous", "false", "IV", "Mean Difference",
+         "Random effects", "false", "95%", "95%",
+         *_rounded(_result_attributes(normand["fits"]["DL"], k, ratio=False)), "", "", "", "", "analysis:3", "REML"],
+    ]  # fmt: skip
+    empty = [""] * 4
+    rows = [[1, 1, "Deaths", "", study, 1990, a, n1, c, n2, *empty, ""] for study, a, n1, c, n2 in FLEISS_ASPIRIN]
+    subgroups = []
+    for number, group in enumerate(test["groups"], start=1):
+        members = [i for i, g in enumerate(bcg["input"]["alloc"]) if g == group]
+        stored = _result_attributes(bcg["subgroups"][group], len(members))
+        subgroups.append([1, 2, group, number, *_rounded(stored)])
+        for i in members:
+            a, b, c, d = (int(bcg["input"][key][i]) for key in ("ai", "bi", "ci", "di"))
+            rows.append(
+                [1, 2, "Tuberculosis by allocation", group, f"BCG {i + 1}", 1990, a, a + b, c, c + d, *empty, ""]
+            )
+    for i in range(k):
+        x = {key: normand["input"][key][i] for key in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
+        rows.append([1, 3, "Length of stay", "", f"LOS {i + 1}", 1995, "", x["n1i"], "", x["n2i"], x["m1i"], x["sd1i"],
+                     x["m2i"], x["sd2i"], "Fixture row"])  # fmt: skip
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("fixture-analysis-data/fixture-overall-estimates-and-settings.csv", overall)
-        archive.writestr("fixture-analysis-data/fixture-data-rows.csv", rows)
-        archive.writestr("fixture-analysis-data/fixture-subgroup-estimates.csv", subgroups)
+        archive.writestr(
+            "fixture-analysis-data/fixture-overall-estimates-and-settings.csv", _csv_bytes(OVERALL_COLUMNS, overall)
+        )
+        archive.writestr("fixture-analysis-data/fixture-data-rows.csv", _csv_bytes(ROW_COLUMNS, rows))
+        archive.writestr(
+            "fixture-analysis-data/fixture-subgroup-estimates.csv", _csv_bytes(SUBGROUP_COLUMNS, subgroups)
+        )
     return path
 
 

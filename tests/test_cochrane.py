@@ -69,8 +69,19 @@ def test_double_zero_studies_are_listed_as_excluded_not_dropped(tmp_path: Path) 
 
 def test_data_package_fixture_agrees_to_six_decimals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = _run(capsys, str(fixture_data_package(tmp_path / "package.zip")))
-    (record,) = out["analyses"]
-    assert record["agrees"] is True and record["measure"] == "OR" and record["pooling"] == "MH"
+    records = out["analyses"]
+    assert [(r["outcome"], r["subgroup_number"], r["subgroup"]) for r in records] == [
+        (1, None, None),
+        (2, None, None),
+        (2, 1, "alternate"),
+        (2, 2, "random"),
+        (2, 3, "systematic"),
+        (3, None, None),
+    ]
+    assert all(r["agrees"] is True for r in records)
+    assert records[1]["subgroup_test"]["df"] == 2 and records[1]["stored"]["subgroup_test"]["df"] == 2
+    # the file names REML; the engine re-computes RevMan 5's DerSimonian-Laird and says so
+    assert "'REML' is not re-computed" in records[-1]["reason"]
 
 
 def test_one_row_per_study_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -139,3 +150,25 @@ def test_shared_fleiss_samples_are_reproduced(name: str) -> None:
     records = reanalyse(read_review(SAMPLES / name))
     assert records[0]["agrees"] is True
     assert records[1]["agrees"] is None  # the SMD analysis has no stored results
+
+
+def test_swapped_events_pool_non_events(tmp_path: Path) -> None:
+    path = fixture_rm5(tmp_path / "review.rm5")
+    text = path.read_bytes()
+    first = text.index(b"<DICH_OUTCOME")
+    path.write_bytes(text[:first] + text[first:].replace(b'SWAP_EVENTS="NO"', b'SWAP_EVENTS="YES"', 1))
+    record = reanalyse(read_review(path))[0]
+    # the odds ratio of non-events is the inverse of the odds ratio of events (same MH weights)
+    assert record["estimate"] == pytest.approx(1 / 0.8968655609130709, rel=1e-12)
+    assert record["agrees"] is False and "not reproduced: estimate" in record["reason"]
+    assert record["stored"]["estimate"] == pytest.approx(0.8968655609130709, rel=1e-15)
+
+
+def test_latin1_names_are_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.rm5"
+    path.write_bytes(
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n<COCHRANE_REVIEW TYPE="INTERVENTION"><COVER_SHEET>'
+        "<TITLE>Ergänzung für Ärzte</TITLE></COVER_SHEET></COCHRANE_REVIEW>\n".encode("latin-1")
+    )
+    review = read_review(path)
+    assert review.title == "Ergänzung für Ärzte" and review.analyses == ()

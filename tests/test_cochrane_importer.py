@@ -53,7 +53,7 @@ def test_imported_data_package_validates(tmp_path: Path, capsys: pytest.CaptureF
     target = tmp_path / "review"
     write_review(fixture_data_package(tmp_path / "package.zip"), target, url="https://example.org/fixture")
     assert main(["validate", str(target / "data" / "raw")]) == 0
-    assert len(_rows(target / "data" / "raw" / "studies.csv")) == len(FLEISS_ASPIRIN)
+    assert len(_rows(target / "data" / "raw" / "studies.csv")) == len(FLEISS_ASPIRIN) + 13 + 9
 
 
 def test_a_file_without_doi_needs_an_address(tmp_path: Path) -> None:

@@ -67,6 +67,8 @@ class Analysis:
     totals: bool = True
     analysis_id: str = ""
     log_scale: bool = False
+    #: settings of the file the engine does not re-compute (said beside every result of the analysis)
+    caveat: str = ""
     group_labels: tuple[str, str] = ("Experimental", "Control")
 
 

@@ -502,12 +502,15 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         raise CompendiumError(
             f"{cells.where('Analysis model')}: expected 'Random effects' or 'Fixed effect', got {model!r}"
         )
-    estimator = cells.text("Heterogeneity estimator", "DerSimonian-Laird").lower()
-    if model == "random effects" and "dersimonian" not in estimator and estimator not in ("dl", ""):
-        raise CompendiumError(
-            f"{cells.where('Heterogeneity estimator')}: only DerSimonian and Laird's tau^2 (RevMan 5's) can be "
-            f"re-computed so far, got {cells.text('Heterogeneity estimator')!r}"
-        )
+    # newer exports (RevMan Web) name the tau^2 estimator and the CI method; only RevMan 5's
+    # (DerSimonian-Laird, Wald-type CI) are re-computed, others are re-analysed with them and said so
+    estimator = cells.text("Heterogeneity estimator", "")
+    ci_method = cells.text("CI method", cells.text("Confidence interval method", ""))
+    caveats = []
+    if model == "random effects" and estimator and "dersimonian" not in estimator.lower() and estimator != "DL":
+        caveats.append(f"tau^2 estimator {estimator!r} is not re-computed (DerSimonian-Laird used)")
+    if model == "random effects" and ci_method and "wald" not in ci_method.lower():
+        caveats.append(f"CI method {ci_method!r} is not re-computed (Wald-type used)")
     log_data = cells.flag("Log-scale data") if data_type == "generic_iv" else measure in LOG_MEASURES
     swap = cells.flag("Swap event and non-event")
     label = f"analysis {key[0]}.{key[1]}"
@@ -548,6 +551,7 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         analysis_id=cells.text("ID", ""),
         log_scale=log_data,
         group_labels=(cells.text("Experimental group label", ""), cells.text("Control group label", "")),
+        caveat="; ".join(caveats),
     )
 
 

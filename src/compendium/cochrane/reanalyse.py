@@ -209,6 +209,7 @@ def _record(
     stored_test: Stored | None,
 ) -> dict[str, Any]:
     values = _values(analysis, result)
+    reason = "; ".join(filter(None, [analysis.caveat, reason]))
     stored_out: dict[str, Any] = {key: int(v) if key == "df" and v is not None else v for key, v in stored.items()}
     if analysis.subgroups and number is None:
         stored_out["subgroup_test"] = stored_test

@@ -71,6 +71,8 @@ def text_report(review: Review, records: list[dict[str, Any]]) -> str:
                 f"  stored: {_number(stored['estimate'])} [{_number(stored['ci_low'])}, {_number(stored['ci_high'])}]; "
                 + ("reproduced" if r["agrees"] else f"NOT reproduced ({r['reason']})")
             )
+            if r["agrees"] and r["reason"]:
+                lines.append(f"  note: {r['reason']}")
         for item in r["excluded"]:
             lines.append(f"  excluded: {item['study']} ({item['reason']})")
     return "\n".join(lines)
