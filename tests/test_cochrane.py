@@ -172,3 +172,45 @@ def test_latin1_names_are_decoded(tmp_path: Path) -> None:
     )
     review = read_review(path)
     assert review.title == "Ergänzung für Ärzte" and review.analyses == ()
+
+
+def test_footnotes_are_reported_with_their_study(tmp_path: Path) -> None:
+    records = reanalyse(read_review(fixture_data_package(tmp_path / "package.zip")))
+    assert records[-1]["footnotes"][0] == {"study": "LOS 1", "text": "Fixture row"}
+
+
+@pytest.mark.parametrize(("kind", "words"), [("OVERVIEW", "overview of reviews"), ("PROGNOSIS", "prognosis review")])
+def test_other_review_types_are_refused(tmp_path: Path, kind: str, words: str) -> None:
+    path = tmp_path / "other.rm5"
+    path.write_text(f'<?xml version="1.0"?>\n<COCHRANE_REVIEW TYPE="{kind}"/>\n')
+    with pytest.raises(CompendiumError, match=words):
+        read_review(path)
+
+
+def test_diagnostic_data_package_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "dta"
+    (folder / "x-analysis-data").mkdir(parents=True)
+    (folder / "x-analysis-data" / "x-data-rows.csv").write_text("Study,TP,FP,FN,TN\nA,1,2,3,4\n")
+    (folder / "x-analysis-data" / "x-overall-estimates-and-settings.csv").write_text("Analysis group\n")
+    with pytest.raises(CompendiumError, match="diagnostic test accuracy"):
+        read_review(folder)
+
+
+def test_rows_for_a_subgroup_only_stay_out_of_the_overall_analysis(tmp_path: Path) -> None:
+    import zipfile
+
+    good = fixture_data_package(tmp_path / "package.zip")
+    marked = tmp_path / "marked.zip"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(marked, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info).decode("utf-8-sig")
+            if info.filename.endswith("data-rows.csv"):
+                lines = data.splitlines()
+                lines[0] += ",Applicability"
+                lines[1:] = [
+                    line + (",SUBGROUP_ONLY" if ",BCG 1," in line else ",SUBGROUP_AND_OVERALL") for line in lines[1:]
+                ]
+                data = "\n".join(lines) + "\n"
+            dst.writestr(info, ("\ufeff" + data).encode("utf-8"))
+    records = reanalyse(read_review(marked))
+    assert records[1]["k"] == 12 and records[3]["k"] == 7  # BCG 1 (random allocation) only in its subgroup

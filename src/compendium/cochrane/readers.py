@@ -39,6 +39,15 @@ RM5_OUTCOMES = {
     "IV_OUTCOME": "generic_iv",
     "IPD_OUTCOME": "oe",
 }
+#: RevMan 5 review types that hold no two-group analyses to re-compute -> what they are
+REFUSED_TYPES = {
+    "DIAGNOSTIC": "a diagnostic test accuracy review",
+    "OVERVIEW": "an overview of reviews (it holds no study data)",
+    "PROGNOSIS": "a prognosis review",
+    "QUALITATIVE": "a qualitative evidence synthesis",
+}
+#: words in a data package's files that mark a review the engine cannot re-analyse
+PACKAGE_REFUSALS = {"TP": "a diagnostic test accuracy review", "network": "a network meta-analysis"}
 #: RevMan's METHOD attribute -> pooling
 POOLINGS = {"MH": "MH", "IV": "IV", "PETO": "Peto"}
 #: stored result attributes of a RevMan 5 outcome or subgroup -> our keys
@@ -158,10 +167,10 @@ def read_rm5(path: Path) -> Review:
     if root.tag != "COCHRANE_REVIEW":
         raise CompendiumError(f"{path}, element {root.tag}: expected a RevMan 5 review (root element COCHRANE_REVIEW)")
     kind = root.get("TYPE", "INTERVENTION")
-    if kind == "DIAGNOSTIC":
+    if kind in REFUSED_TYPES:
         raise CompendiumError(
-            f"{path}: a diagnostic test accuracy review (TYPE=DIAGNOSTIC); only intervention reviews "
-            "(two-group comparisons) can be re-analysed"
+            f"{path}: {REFUSED_TYPES[kind]} (TYPE={kind}); only intervention reviews (two-group comparisons) "
+            "can be re-analysed"
         )
     studies: dict[str, str] = {}
     years: dict[str, str] = {}
@@ -448,6 +457,7 @@ def read_data_package(path: Path) -> Review:
             name = _Cells(info_file[0], line, row).text("Study")
             studies[name] = name
             years[name] = row.get("Year", "")
+    _refuse_package(path, files)
     by_analysis: dict[tuple[int, int], list[_Cells]] = {}
     for line, row in _csv_rows(rows_name, rows_data):
         cells = _Cells(rows_name, line, row)
@@ -526,7 +536,7 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
                 f"for {label}, got {name!r}"
             )
         sub = next(s for s in subgroups if s.text("Subgroup") == name)
-        members = tuple(r for r, c in zip(study_rows, rows) if c.text("Subgroup") == name)
+        members = tuple(r for r, c in zip(study_rows, rows) if c.text("Subgroup") == name and "SUBGROUP" in _applies(c))
         groups.append(Group(numbers[name], name, members, _package_stored(sub)))
     subgroup_test = None
     if groups:
@@ -543,7 +553,8 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         ci_study=cells.number("Study CI") or 95.0,
         ci_total=cells.number("Estimate CI") or 95.0,
         swap_events=swap,
-        rows=tuple(study_rows),
+        # a row marked for its subgroup only is left out of the overall analysis
+        rows=tuple(r for r, c in zip(study_rows, rows) if "OVERALL" in _applies(c)),
         stored=_package_stored(cells),
         subgroups=tuple(groups),
         subgroup_test_stored=subgroup_test,
@@ -553,6 +564,27 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         group_labels=(cells.text("Experimental group label", ""), cells.text("Control group label", "")),
         caveat="; ".join(caveats),
     )
+
+
+def _refuse_package(path: Path, files: dict[str, tuple[str, bytes]]) -> None:
+    """Refuse diagnostic test accuracy (2x2 columns TP, FP, FN, TN) and network meta-analysis packages."""
+    for name, (shown, data) in files.items():
+        header = data.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+        cells = [cell.strip().strip('"') for cell in header.split(",")]
+        if {"TP", "FP", "FN", "TN"} <= set(cells):
+            what = PACKAGE_REFUSALS["TP"]
+        elif "network" in name.lower() or any("network" in cell.lower() for cell in cells):
+            what = PACKAGE_REFUSALS["network"]
+        else:
+            continue
+        raise CompendiumError(
+            f"{shown}: {what}; only intervention reviews with two-group comparisons can be re-analysed"
+        )
+
+
+def _applies(cells: _Cells) -> str:
+    """Where a data row counts (column ``Applicability``: ``SUBGROUP_AND_OVERALL`` when absent)."""
+    return cells.text("Applicability", "").upper() or "SUBGROUP_AND_OVERALL"
 
 
 def _package_data_type(kind: str) -> str | None:

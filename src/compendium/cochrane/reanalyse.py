@@ -173,9 +173,10 @@ def reanalyse(review: Review) -> list[dict[str, Any]]:
         for group in analysis.subgroups:
             result, excluded, reason = pool(analysis, group.rows)
             group_results.append(result)
-            sub_records.append(
-                _record(review, analysis, group.number, group.name, result, excluded, reason, group.stored, None, None)
+            record = _record(
+                review, analysis, group.number, group.name, result, excluded, reason, group.stored, None, None
             )
+            sub_records.append(record | {"footnotes": _footnotes(group.rows)})
         result, excluded, reason = pool(analysis, analysis.rows)
         test = _test_dict(subgroup_test([r for r in group_results if r is not None])) if analysis.subgroups else None
         records.append(
@@ -191,9 +192,15 @@ def reanalyse(review: Review) -> list[dict[str, Any]]:
                 test,
                 analysis.subgroup_test_stored,
             )
+            | {"footnotes": _footnotes(analysis.rows)}
         )
         records.extend(sub_records)
     return records
+
+
+def _footnotes(rows: tuple[StudyRow, ...]) -> list[dict[str, str]]:
+    """The file's footnotes of the study rows, with their study."""
+    return [{"study": row.study, "text": text} for row in rows for text in row.footnotes]
 
 
 def _record(
