@@ -71,8 +71,12 @@ def _result_attributes(fit: dict[str, float], k: int, *, ratio: bool = True) -> 
 
 
 def _outcome(parent: ET.Element, tag: str, no: int, name: str, **attrs: str) -> ET.Element:
+    # generic inverse-variance and O-E outcomes name their measure in words, in a child element
+    words = attrs.pop("MEASURE_WORDS", None)
     element = ET.SubElement(parent, tag, {"NO": str(no), "ID": f"CMP-001.{no:02d}", **attrs})
     ET.SubElement(element, "NAME").text = name
+    if words:
+        ET.SubElement(element, "EFFECT_MEASURE").text = words
     return element
 
 
@@ -180,7 +184,7 @@ def _more_outcomes(comparison: ET.Element, studies: ET.Element) -> None:
     yi = np.log(a / n1) - np.log(c / n2)
     sei = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
     giv = _outcome(
-        comparison, "IV_OUTCOME", 5, "Tuberculosis (log risk ratios)", METHOD="IV", EFFECT_MEASURE="RR",
+        comparison, "IV_OUTCOME", 5, "Tuberculosis (log risk ratios)", METHOD="IV", MEASURE_WORDS="Risk Ratio",
         LOG_DATA="YES", RANDOM="YES", **common, **_result_attributes(bcg["fits"]["iv_DL_RR"], 13),
     )  # fmt: skip
     for i in range(13):
@@ -194,7 +198,7 @@ def _more_outcomes(comparison: ET.Element, studies: ET.Element) -> None:
     oe = a - n1 * (a + c) / n
     v = n1 * n2 * (a + c) * (b + d) / (n**2 * (n - 1))
     ipd = _outcome(
-        comparison, "IPD_OUTCOME", 6, "Tuberculosis (O - E)", METHOD="PETO", EFFECT_MEASURE="PETO_OR", RANDOM="NO",
+        comparison, "IPD_OUTCOME", 6, "Tuberculosis (O - E)", MEASURE_WORDS="Peto Odds Ratio",
         **common, **_result_attributes(bcg["fits"]["peto"], 13),
     )  # fmt: skip
     for i in range(13):

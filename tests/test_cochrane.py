@@ -51,6 +51,8 @@ def test_rm5_fixture_reproduces_every_stored_result(tmp_path: Path, capsys: pyte
     # 1.3 (zero cells) stores no results; the others store RevMan's (1.1) or metafor's (the rest)
     assert [r["agrees"] for r in records] == [True, True, True, True, True, None, True, True, True, True]
     assert [r["data_type"] for r in records[6:]] == ["continuous", "generic_iv", "oe", "dichotomous"]
+    # generic inverse-variance and O-E outcomes name their measure in words ("Risk Ratio")
+    assert [r["measure"] for r in records[6:]] == ["MD", "RR", "PETO_OR", "PETO_OR"]
     assert [(r["pooling"], r["model"], r["tau2_method"]) for r in records[6:8]] == [("IV", "random", "DL")] * 2
     overall = records[1]
     assert overall["subgroup_test"]["df"] == 2 and overall["stored"]["subgroup_test"]["q"] is not None

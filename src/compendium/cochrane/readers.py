@@ -87,6 +87,7 @@ PACKAGE_MEASURES = {
     "standardized mean difference": "SMD",
     "standardised mean difference": "SMD",
     "peto odds ratio": "PETO_OR",
+    "odds ratio (non-event)": "OR",
     "hazard ratio": "HR",
 }
 #: data package data-type words -> data type
@@ -217,7 +218,10 @@ def _rm5_analysis(
         method = "PETO"  # O-E data: RevMan's "Exp[(O-E) / V]", Peto's method
     if method not in POOLINGS:
         raise CompendiumError(f"{where('METHOD')}: expected one of {', '.join(POOLINGS)}, got {method!r}")
-    measure = outcome.get("EFFECT_MEASURE", "")
+    # dichotomous and continuous outcomes carry the measure as an attribute; generic inverse-variance
+    # and O-E outcomes as a child element in words ("Hazard Ratio"), or in none
+    measure = outcome.get("EFFECT_MEASURE") or _child_text(outcome, "EFFECT_MEASURE")
+    measure = PACKAGE_MEASURES.get(measure.lower(), measure)
     if data_type == "oe" and measure in ("", "OTHER"):
         measure = "PETO_OR"
     if data_type == "generic_iv":
