@@ -94,6 +94,20 @@ def test_risk_difference_keeps_double_zero_studies() -> None:
     result = rma_mh(a, b, c, d, "RD")
     assert result.k == a.size
     assert np.isfinite(result.yi).all()
+    # Deeks & Higgins (2010), with R's meta (metabin, MH.exact = FALSE) for the zero-cell rule: the
+    # study risk differences as given, weighted by n1 n2 / N of the corrected cells
+    zero = np.minimum.reduce([a, b, c, d]) == 0
+    a2, b2, c2, d2 = (np.where(zero, x + 0.5, x) for x in (a, b, c, d))
+    w = (a2 + b2) * (c2 + d2) / (a2 + b2 + c2 + d2)
+    rd = a / (a + b) - c / (c + d)
+    assert result.estimate == pytest.approx(np.sum(w * rd) / w.sum(), rel=1e-13)
+    assert rd[(a == 0) & (c == 0)] == pytest.approx(0.0)
+
+
+def test_only_events_in_both_arms_is_estimable_for_rr_not_or() -> None:
+    tables = ([10, 5], [0, 5], [8, 6], [0, 4])  # study 1: everyone had the event in both arms
+    assert rma_mh(*tables, "RR").k == 2
+    assert rma_mh(*tables, "OR").k == 1
 
 
 @pytest.mark.parametrize("measure", ["OR", "RR", "RD"])
@@ -103,9 +117,15 @@ def test_study_effects_match_metafor_escalc(measure: str, name: str) -> None:
     yi, vi = binary_effects(measure, *_counts(name))
     expected_yi = np.array([math.nan if v is None else v for v in ref["yi"]])
     expected_vi = np.array([math.nan if v is None else v for v in ref["vi"]])
-    if measure == "RD":  # metafor's drop00 also drops double-zero tables for RD; RevMan keeps them
+    if measure == "RD":
+        # metafor's drop00 also drops double-zero tables for RD (RevMan keeps them), and metafor's
+        # RD of a zero-cell table uses the corrected cells (RevMan's the counts as given)
         keep = np.isfinite(expected_yi)
         yi, vi, expected_yi, expected_vi = yi[keep], vi[keep], expected_yi[keep], expected_vi[keep]
+        a, b, c, d = (x[keep] for x in _counts(name))
+        zero = np.minimum.reduce([a, b, c, d]) == 0
+        np.testing.assert_allclose(yi[zero], (a / (a + b) - c / (c + d))[zero], rtol=1e-14)
+        yi, expected_yi = yi[~zero], expected_yi[~zero]
     np.testing.assert_allclose(yi, expected_yi, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(vi, expected_vi, rtol=1e-12)
 

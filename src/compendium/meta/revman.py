@@ -6,9 +6,11 @@ review's stored results can be re-computed to full precision:
 
 * a study with a zero cell gets 0.5 added to each of its four cells, for its own estimate and
   variance **and** for the Mantel-Haenszel sums (metafor's ``rma.mh`` adds it to the study's own
-  estimate only: ``add_to_sums=False`` gives metafor's estimate);
-* a study with no events (or only events) in both arms is not estimable for RR and OR (left out
-  of the pooling and of the degrees of freedom); it stays estimable for the risk difference;
+  estimate only: ``add_to_sums=False`` gives metafor's estimate); a risk difference itself is
+  always computed from the counts as given, the 0.5 entering its variance and MH weight only;
+* a study with no events in both arms is not estimable for RR and OR, one with only events in both
+  arms not for OR (left out of the pooling and of the degrees of freedom); both stay estimable for
+  the risk difference;
 * heterogeneity of a Mantel-Haenszel analysis: Cochran's Q about the Mantel-Haenszel estimate
   with the studies' inverse-variance weights; random effects (any pooling but Peto): DerSimonian
   and Laird with that Q; I^2 = 100 (Q - df) / Q, and 0 when Q <= df;
@@ -27,6 +29,8 @@ Greenland S, Robins JM (1985). Biometrics 41:55-68 (variance of the MH risk rati
 Robins J, Breslow N, Greenland S (1986). Biometrics 42:311-323 (variance of the MH odds ratio).
 Yusuf S, Peto R, Lewis J, Collins R, Sleight P (1985). Prog Cardiovasc Dis 27:335-371 (Peto's method).
 DerSimonian R, Laird N (1986). Control Clin Trials 7:177-188.
+Schwarzer G. R package meta, ``metabin`` with ``RR.Cochrane`` and ``Q.Cochrane`` (its documentation
+states the same zero-cell and heterogeneity conventions as RevMan 5's).
 Tested against metafor 3.8 ``rma.mh``, ``rma.peto`` and ``rma.uni`` (``tests/r/revman_reference.R``)
 where metafor has the method, and against the stored results of RevMan 5 fixture files.
 """
@@ -222,11 +226,14 @@ def _two_by_two(
 
 
 def binary_estimable(measure: str, a: Array, b: Array, c: Array, d: Array) -> Mask:
-    """Which 2x2 tables RevMan can use: an arm of size 0 never; no events (or only events) in both arms
-    not for RR, OR and the Peto OR, but yes for RD."""
+    """Which 2x2 tables RevMan can use: an arm of size 0 never; no events in both arms not for RR and
+    OR, only events in both arms not for OR; both estimable for RD (R's meta with its RevMan 5 settings
+    makes the same choice)."""
     ok = (a + b > 0) & (c + d > 0)
     if measure == "RD":
         return ok
+    if measure == "RR":
+        return ok & ~((a == 0) & (c == 0))
     return ok & ~(((a == 0) & (c == 0)) | ((b == 0) & (d == 0)))
 
 
@@ -236,10 +243,12 @@ def binary_effects(
     """Each study's estimate and variance (RR, OR on the log scale; RD) with RevMan's zero-cell rule.
 
     Non-estimable studies (see :func:`binary_estimable`) get NaN. Same formulas as metafor's
-    ``escalc`` with ``add=1/2, to="only0"``.
+    ``escalc`` with ``add=1/2, to="only0"``, except that the risk difference itself is computed from
+    the counts as given (the 0.5 enters its variance only).
     """
-    a, b, c, d = _corrected(*_two_by_two(ai, bi, ci, di))
-    keep = binary_estimable(measure, *_two_by_two(ai, bi, ci, di))
+    raw = _two_by_two(ai, bi, ci, di)
+    a, b, c, d = _corrected(*raw)
+    keep = binary_estimable(measure, *raw)
     n1, n2 = a + b, c + d
     with np.errstate(divide="ignore", invalid="ignore"):
         if measure == "OR":
@@ -249,7 +258,7 @@ def binary_effects(
             yi = np.log(a / n1) - np.log(c / n2)
             vi = 1 / a - 1 / n1 + 1 / c - 1 / n2
         elif measure == "RD":
-            yi = a / n1 - c / n2
+            yi = raw[0] / (raw[0] + raw[1]) - raw[2] / (raw[2] + raw[3])
             vi = a * b / n1**3 + c * d / n2**3
         else:
             raise CompendiumError(f"measure must be one of {', '.join(MH_MEASURES)}, got {measure!r}")
@@ -321,8 +330,9 @@ def rma_mh(
         var = float(np.sum(n1 * n2 * (a + c) / n**2 - a * c / n) / (sr * ss))
         mh_weights = s
     else:
+        # the weights and variance use the corrected cells, the study risk differences the counts as given
         w = n1 * n2 / n
-        estimate = float(np.sum(a * n2 / n - c * n1 / n) / w.sum())
+        estimate = float(np.sum(w * yi[keep]) / w.sum())
         var = float(np.sum((a * b * n2**3 + c * d * n1**3) / (n1 * n2 * n**2)) / w.sum() ** 2)
         mh_weights = w
     het = _heterogeneity(yi[keep], 1.0 / vi[keep], estimate)
