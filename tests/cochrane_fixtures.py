@@ -314,3 +314,44 @@ def fixture_csv(path: Path) -> Path:
     """A one-row-per-study CSV (FIXTURE): Fleiss's aspirin trials with metafor's column names."""
     path.write_text("study,ai,n1i,ci,n2i\n" + "".join(f"{s},{a},{n1},{c},{n2}\n" for s, a, n1, c, n2 in FLEISS_ASPIRIN))
     return path
+
+
+def fixture_newer_data_package(folder: Path) -> Path:
+    """A data package folder (FIXTURE) with a newer export's columns ("CI/PI level", "Heterogeneity
+    estimator", "CI method", "Effect T", data type "Contrast level"): dat.bcg's log risk ratios pooled
+    by inverse variance with DerSimonian-Laird random effects; metafor's results stored, 6 decimals."""
+    bcg = REFERENCE["bcg"]
+    a, b, c, d = (np.asarray(bcg["input"][key], dtype=float) for key in ("ai", "bi", "ci", "di"))
+    yi = np.log(a / (a + b)) - np.log(c / (c + d))
+    sei = np.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+    columns = [
+        "Analysis group", "Analysis number", "Analysis name", "Data type", "Log-scale data", "Statistical method",
+        "Effect measure", "Analysis model", "Heterogeneity estimator", "CI method", "CI/PI level",
+        "Swap event and non-event", *RESULT_COLUMNS[:9], "Effect T", "Effect P", "ID",
+    ]  # fmt: skip
+    stored = _rounded(_result_attributes(bcg["fits"]["iv_DL_RR"], 13))
+    overall = [
+        [1, 1, "Tuberculosis", "Contrast level", "true", "IV", "Risk Ratio", "Random effect", "DerSimonian and Laird",
+         "Wald-type", "95%", "false", *stored[:9], "", stored[9], "analysis:1"],
+    ]  # fmt: skip
+    rows = [[1, 1, "Tuberculosis", "", f"BCG {i + 1}", 1990, float(yi[i]), float(sei[i])] for i in range(13)]
+    target = folder / "fixture-analysis-data"
+    target.mkdir(parents=True)
+    (target / "fixture-overall-estimates-and-settings.csv").write_bytes(_csv_bytes(columns, overall))
+    (target / "fixture-data-rows.csv").write_bytes(
+        _csv_bytes(
+            [
+                "Analysis group",
+                "Analysis number",
+                "Analysis name",
+                "Subgroup",
+                "Study",
+                "Study year",
+                "GIV Mean",
+                "GIV SE",
+            ],
+            rows,
+        )
+    )
+    (target / "fixture-subgroup-estimates.csv").write_bytes(_csv_bytes(SUBGROUP_COLUMNS, []))
+    return folder

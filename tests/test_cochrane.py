@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cochrane_fixtures import fixture_csv, fixture_data_package, fixture_rm5
+from cochrane_fixtures import fixture_csv, fixture_data_package, fixture_newer_data_package, fixture_rm5
 from compendium.cli import main
 from compendium.cochrane import read_review
 from compendium.cochrane.reanalyse import reanalyse
@@ -216,3 +216,15 @@ def test_rows_for_a_subgroup_only_stay_out_of_the_overall_analysis(tmp_path: Pat
             dst.writestr(info, ("\ufeff" + data).encode("utf-8"))
     records = reanalyse(read_review(marked))
     assert records[1]["k"] == 12 and records[3]["k"] == 7  # BCG 1 (random allocation) only in its subgroup
+
+
+def test_newer_data_package_columns_folder(tmp_path: Path) -> None:
+    records = reanalyse(read_review(fixture_newer_data_package(tmp_path / "package")))
+    (record,) = records
+    assert (record["data_type"], record["pooling"], record["measure"], record["model"]) == (
+        "generic_iv",
+        "IV",
+        "RR",
+        "random",
+    )
+    assert record["agrees"] is True and record["reason"] is None

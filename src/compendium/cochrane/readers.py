@@ -96,6 +96,7 @@ PACKAGE_DATA_TYPES = {
     "continuous": "continuous",
     "generic inverse variance": "generic_iv",
     "o-e and variance": "oe",
+    "contrast level": "generic_iv",
     "o-e": "oe",
     "individual patient data": "oe",
 }
@@ -525,10 +526,13 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         caveats.append(f"tau^2 estimator {estimator!r} is not re-computed (DerSimonian-Laird used)")
     if model == "random effects" and ci_method and "wald" not in ci_method.lower():
         caveats.append(f"CI method {ci_method!r} is not re-computed (Wald-type used)")
-    log_data = cells.flag("Log-scale data") if data_type == "generic_iv" else measure in LOG_MEASURES
+    log_data = measure in LOG_MEASURES or (data_type == "generic_iv" and cells.flag("Log-scale data"))
     swap = cells.flag("Swap event and non-event")
     label = f"analysis {key[0]}.{key[1]}"
-    study_rows = [_package_row(row, data_type, swap) for row in rows]
+    # generic inverse variance: "GIV Mean" is on the log scale when "Log-scale data" is true; a ratio
+    # entered on its own scale is logged here (as R's meta reads it)
+    log_entry = data_type == "generic_iv" and measure in LOG_MEASURES and not cells.flag("Log-scale data")
+    study_rows = [_package_row(row, data_type, swap, log_entry) for row in rows]
     numbers = {row.text("Subgroup"): row.integer("Subgroup number") for row in subgroups}
     groups = []
     names_in_rows = sorted({row.text("Subgroup") for row in rows} - {""}, key=lambda n: numbers.get(n, 0))
@@ -554,8 +558,9 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         pooling=POOLINGS[method],
         measure=measure,
         random=model == "random effects",
-        ci_study=cells.number("Study CI") or 95.0,
-        ci_total=cells.number("Estimate CI") or 95.0,
+        # older exports: "Study CI" and "Estimate CI"; newer: one "CI/PI level"
+        ci_study=cells.number("Study CI") or cells.number("CI/PI level") or 95.0,
+        ci_total=cells.number("Estimate CI") or cells.number("CI/PI level") or 95.0,
         swap_events=swap,
         # a row marked for its subgroup only is left out of the overall analysis
         rows=tuple(r for r, c in zip(study_rows, rows) if "OVERALL" in _applies(c)),
@@ -571,8 +576,14 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
 
 
 def _refuse_package(path: Path, files: dict[str, tuple[str, bytes]]) -> None:
-    """Refuse diagnostic test accuracy (2x2 columns TP, FP, FN, TN) and network meta-analysis packages."""
+    """Refuse diagnostic test accuracy (a ``*-parameters.csv`` file, or 2x2 columns TP, FP, FN, TN) and
+    network meta-analysis packages."""
     for name, (shown, data) in files.items():
+        if name.endswith("-parameters.csv"):
+            raise CompendiumError(
+                f"{shown}: {PACKAGE_REFUSALS['TP']}; only intervention reviews with two-group comparisons "
+                "can be re-analysed"
+            )
         header = data.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
         cells = [cell.strip().strip('"') for cell in header.split(",")]
         if {"TP", "FP", "FN", "TN"} <= set(cells):
@@ -631,8 +642,10 @@ PACKAGE_ROW_VALUES = {
 }
 
 
-def _package_row(cells: _Cells, data_type: str, swap: bool) -> StudyRow:
+def _package_row(cells: _Cells, data_type: str, swap: bool, log_entry: bool = False) -> StudyRow:
     values = {key: cells.number(column) for key, column in PACKAGE_ROW_VALUES[data_type].items()}
+    if log_entry:
+        values["yi"] = _log_of(values["yi"], cells.where("GIV Mean"))
     if swap:
         _swap(values)
     note = cells.text("Footnotes", "")
