@@ -228,3 +228,10 @@ def test_newer_data_package_columns_folder(tmp_path: Path) -> None:
         "random",
     )
     assert record["agrees"] is True and record["reason"] is None
+
+
+def test_more_events_than_participants_is_an_error_naming_the_study(tmp_path: Path) -> None:
+    path = fixture_rm5(tmp_path / "review.rm5")
+    path.write_bytes(path.read_bytes().replace(b'EVENTS_1="49"', b'EVENTS_1="649"'))
+    with pytest.raises(CompendiumError, match=r"analysis 1\.1 \(CMP-001\.01\), study STD-MRC-1: expected 0 <= events"):
+        reanalyse(read_review(path))

@@ -144,12 +144,15 @@ def read_review(path: str | Path, *, measure: str | None = None, random: bool | 
 
 
 def _number(text: str | None, where: Callable[[], str]) -> float | None:
+    """A number of the file; empty, NaN and infinite values (RevMan writes ``-Infinity`` for the log of
+    a result it could not compute) are missing."""
     if text is None or text.strip() == "":
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise CompendiumError(f"{where()}: expected a number, got {text!r}") from None
+    return value if math.isfinite(value) else None
 
 
 def _child_text(element: Element, tag: str) -> str:
@@ -321,9 +324,11 @@ def _rm5_row(
 
 
 def _log_of(value: float | None, where: str) -> float | None:
-    if value is None:
+    """The natural log of a ratio; a negative ratio is an error, a ratio of 0 (a row without data)
+    is missing."""
+    if value is None or value == 0:
         return None
-    if value <= 0:
+    if value < 0:
         raise CompendiumError(f"{where}: expected a ratio > 0, got {value!r}")
     return math.log(value)
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from compendium.cochrane.model import RESULT_KEYS, Analysis, Review, Stored, StudyRow
+from compendium.errors import CompendiumError
 from compendium.meta.revman import (
     MH_MEASURES,
     RevManResult,
@@ -74,6 +75,15 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
         return None, excluded, "no study with data"
     if analysis.data_type == "dichotomous":
         a, n1, c, n2 = (_column(usable, key) for key in needs)
+        bad = (a < 0) | (c < 0) | (a > n1) | (c > n2)
+        if bad.any():
+            row = usable[int(np.argmax(bad))]
+            raise CompendiumError(
+                f"analysis {analysis.comparison}.{analysis.outcome} ({analysis.analysis_id or analysis.name}), "
+                f"study {row.study_id}: expected 0 <= events <= total in each group, got "
+                f"{row.values['events_1']:g}/{row.values['total_1']:g} and "
+                f"{row.values['events_2']:g}/{row.values['total_2']:g}"
+            )
         b, d = n1 - a, n2 - c
         measure = "OR" if analysis.measure == "PETO_OR" else analysis.measure
         if measure not in MH_MEASURES:
