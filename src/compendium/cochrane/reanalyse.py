@@ -7,8 +7,8 @@ the file stores. The result is one plain ``dict`` per analysis and per subgroup,
 ``subgroup_test``, ``stored``, ``agrees``, ``reason`` and ``excluded``).
 
 Agreement: a RevMan 5 file stores results at full precision: every stored quantity must be
-reproduced to 1e-6 relative (p-values to 1e-4 relative: RevMan's chi-square tail is less
-precise than its other results); a data package rounds to 6 decimals: 5e-7 absolute.
+reproduced to 1e-6 relative (p-values to 1e-4 relative or 1e-10 absolute: RevMan's chi-square
+tail is less precise than its other results); a data package rounds to 6 decimals: 5e-7 absolute.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ RM5_RELATIVE = 1e-6
 RM5_PVALUE_RELATIVE = 1e-4
 #: absolute tolerance for a data package's results (rounded to 6 decimals)
 PACKAGE_ABSOLUTE = 5e-7
+#: below these absolute differences a RevMan 5 value agrees whatever its relative difference (values
+#: stored as 0.0, such as tau^2 of a fixed-effect analysis, and p-values far in the tails)
+ABSOLUTE_FLOOR = 1e-12
+PVALUE_ABSOLUTE = 1e-10
 #: quantities that are p-values
 PVALUE_KEYS = ("q_pval", "pval")
 
@@ -156,8 +160,9 @@ def _close(key: str, computed: float | int | None, stored: float, source_format:
         return False
     if source_format == "Cochrane data package":
         return abs(computed - stored) <= PACKAGE_ABSOLUTE
-    rel = RM5_PVALUE_RELATIVE if key in PVALUE_KEYS else RM5_RELATIVE
-    return abs(computed - stored) <= rel * abs(stored) or abs(computed - stored) <= 1e-12
+    if key in PVALUE_KEYS:  # far in the tails only the absolute difference of p-values means anything
+        return abs(computed - stored) <= max(RM5_PVALUE_RELATIVE * abs(stored), PVALUE_ABSOLUTE)
+    return abs(computed - stored) <= max(RM5_RELATIVE * abs(stored), ABSOLUTE_FLOOR)
 
 
 def _mismatches(computed: dict[str, Any], stored: Stored, source_format: str, prefix: str = "") -> list[str]:
