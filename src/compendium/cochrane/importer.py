@@ -122,7 +122,10 @@ def write_review(source: Path, target: Path, *, url: str | None = None) -> Impor
             measure_text = analysis.name + (f" (subgroup: {subgroup})" if subgroup else "")
             written = _outcome_rows(analysis, outcome_id, measure_text, study_id, row, locator)
             if not written:
-                summary.skipped.append(f"{label}, study {row.study}: no data in the file")
+                summary.skipped.append(
+                    f"{label}, study {row.study}: no usable data in the file (a count, mean, SD or group size "
+                    "missing, an SD of 0 or a group under 2)"
+                )
                 continue
             used.setdefault(study_id, (row, analysis))
             tables["dichotomous_outcomes" if analysis.data_type == "dichotomous" else "continuous_outcomes"] += written
