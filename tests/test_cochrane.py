@@ -235,3 +235,16 @@ def test_more_events_than_participants_is_an_error_naming_the_study(tmp_path: Pa
     path.write_bytes(path.read_bytes().replace(b'EVENTS_1="49"', b'EVENTS_1="649"'))
     with pytest.raises(CompendiumError, match=r"analysis 1\.1 \(CMP-001\.01\), study STD-MRC-1: expected 0 <= events"):
         reanalyse(read_review(path))
+
+
+def test_text_output_reads_as_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cochrane", str(fixture_rm5(tmp_path / "review.rm5"))]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[1] == "7 analyses, 10 results; 9 of 9 with stored results reproduced"
+    assert "1.2.1 alternate" in text and "subgroup differences: Q = 21.5499 (df = 2" in text
+    assert "excluded: BB 11 (not estimable: no events in either group)" in text
+
+
+def test_missing_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cochrane", str(tmp_path / "none.rm5")]) == 2
+    assert "none.rm5: no such file or folder" in capsys.readouterr().err

@@ -94,8 +94,12 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
             return None, excluded, f"dichotomous data pooled as {analysis.measure} is not supported"
         keep = binary_estimable(measure, a, b, c, d)
         excluded += [
-            {"study": row.study, "reason": "not estimable: no events or only events in both groups"}
-            for row, ok in zip(usable, keep)
+            {
+                "study": row.study,
+                "reason": "not estimable: "
+                + ("no events in either group" if a[i] == 0 and c[i] == 0 else "every participant had the event"),
+            }
+            for i, (row, ok) in enumerate(zip(usable, keep))
             if not ok
         ]
         if analysis.pooling == "MH":
