@@ -152,6 +152,9 @@ def test_shared_fleiss_samples_are_reproduced(name: str) -> None:
     records = reanalyse(read_review(SAMPLES / name))
     assert records[0]["agrees"] is True
     assert records[1]["agrees"] is None  # the SMD analysis has no stored results
+    # every study's stored odds ratio, CI and weight (percent) is reproduced too
+    assert [s["agrees"] for s in records[0]["studies"]] == [True] * 7
+    assert [s["agrees"] for s in records[1]["studies"]] == [None] * 5
 
 
 def test_swapped_events_pool_non_events(tmp_path: Path) -> None:

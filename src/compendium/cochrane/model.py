@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 RESULT_KEYS = ("estimate", "ci_low", "ci_high", "tau2", "q", "df", "q_pval", "i2", "z", "pval")
 #: the quantities of a test for subgroup differences
 SUBGROUP_TEST_KEYS = ("q", "df", "pval", "i2")
+#: the quantities RevMan stores for each study of an analysis
+STUDY_KEYS = ("estimate", "ci_low", "ci_high", "weight")
 #: data types of an analysis (RevMan 5 outcome elements)
 DATA_TYPES = ("dichotomous", "continuous", "generic_iv", "oe")
 
@@ -33,6 +35,8 @@ class StudyRow:
     estimable: bool = True
     footnotes: tuple[str, ...] = ()
     line: int | None = None
+    #: the file's own result for the study: estimate, ci_low, ci_high (natural scale), weight (percent)
+    stored: Stored = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -295,6 +295,12 @@ RM5_ROW_VALUES = {
 }
 
 
+#: a study's stored result in a RevMan 5 file (natural scale; weight in percent)
+RM5_STUDY_RESULTS = {"estimate": "EFFECT_SIZE", "ci_low": "CI_START", "ci_high": "CI_END", "weight": "WEIGHT"}
+#: the same in a data package's data rows
+PACKAGE_STUDY_RESULTS = {"estimate": "Mean", "ci_low": "CI start", "ci_high": "CI end", "weight": "Weight"}
+
+
 def _rm5_row(
     label: str, element: Element, data_type: str, log_data: bool, swap: bool, studies: dict[str, str]
 ) -> StudyRow:
@@ -314,12 +320,18 @@ def _rm5_row(
     if swap:
         _swap(values)
     footnotes = tuple(" ".join("".join(note.itertext()).split()) for note in element.iter("FOOTNOTE"))
+    estimable = element.get("ESTIMABLE", "YES") != "NO"
+    stored = {
+        key: _number(element.get(attr), lambda attr=attr: f"{where}, attribute {attr!r}") if estimable else None  # type: ignore[misc]  # default binds the loop value
+        for key, attr in RM5_STUDY_RESULTS.items()
+    }
     return StudyRow(
         study_id=study_id,
         study=studies.get(study_id, study_id),
         values=values,
-        estimable=element.get("ESTIMABLE", "YES") != "NO",
+        estimable=estimable,
         footnotes=footnotes,
+        stored=stored,
     )
 
 
@@ -654,12 +666,16 @@ def _package_row(cells: _Cells, data_type: str, swap: bool, log_entry: bool = Fa
     if swap:
         _swap(values)
     note = cells.text("Footnotes", "")
+    stored = {key: cells.number(column) for key, column in PACKAGE_STUDY_RESULTS.items()}
+    if stored["ci_low"] == stored["ci_high"] == stored["estimate"] and not stored["weight"]:
+        stored = dict.fromkeys(PACKAGE_STUDY_RESULTS)  # RevMan writes 0 for a study it did not compute
     return StudyRow(
         study_id=cells.text("Study"),
         study=cells.text("Study"),
         values=values,
         footnotes=(note,) if note else (),
         line=cells.line,
+        stored=stored,
     )
 
 

@@ -4,7 +4,8 @@ Each analysis (and each of its subgroups) is pooled by :mod:`compendium.meta.rev
 review's pooling method, measure, model and confidence level, and compared with the results
 the file stores. The result is one plain ``dict`` per analysis and per subgroup, with the keys of
 ``compendium cochrane --json`` (:data:`compendium.cochrane.model.RESULT_KEYS` plus the settings,
-``subgroup_test``, ``stored``, ``agrees``, ``reason`` and ``excluded``).
+``subgroup_test``, ``stored``, ``agrees``, ``reason``, ``excluded``, ``footnotes`` and ``studies``,
+each study's result beside the file's).
 
 Agreement: a RevMan 5 file stores results at full precision: every stored quantity must be
 reproduced to 1e-6 relative (p-values to 1e-4 relative or 1e-10 absolute: RevMan's chi-square
@@ -18,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from compendium.cochrane.model import RESULT_KEYS, Analysis, Review, Stored, StudyRow
+from compendium.cochrane.model import RESULT_KEYS, STUDY_KEYS, Analysis, Review, Stored, StudyRow
 from compendium.errors import CompendiumError
+from compendium.meta.distributions import z_critical
 from compendium.meta.revman import (
     MH_MEASURES,
     RevManResult,
@@ -58,6 +60,45 @@ def _column(rows: list[StudyRow], key: str) -> np.ndarray:
     return np.array([row.values[key] for row in rows], dtype=float)
 
 
+def _usable(analysis: Analysis, rows: tuple[StudyRow, ...]) -> list[StudyRow]:
+    """The rows with every value the analysis's data type needs (the rows :func:`pool` pools, in order)."""
+    return [row for row in rows if all(row.values.get(key) is not None for key in ROW_NEEDS[analysis.data_type])]
+
+
+def study_results(
+    analysis: Analysis, rows: tuple[StudyRow, ...], result: RevManResult | None, source_format: str
+) -> list[dict[str, Any]]:
+    """Each study's estimate, CI (at the analysis's study CI level) and weight (percent), beside the
+    file's own (``stored``); ``agrees`` as for the pooled results (None when the file stores none)."""
+    position = {id(row): i for i, row in enumerate(_usable(analysis, rows))}
+    crit = z_critical(analysis.ci_study)
+    scale = math.exp if analysis.log_scale else float
+    out = []
+    for row in rows:
+        values: dict[str, float | None] = dict.fromkeys(STUDY_KEYS)
+        i = position.get(id(row))
+        if result is not None and i is not None and math.isfinite(result.yi[i]):
+            y, se = float(result.yi[i]), math.sqrt(result.vi[i])
+            values = {
+                "estimate": scale(y),
+                "ci_low": scale(y - crit * se),
+                "ci_high": scale(y + crit * se),
+                "weight": float(result.weights[i]) if math.isfinite(result.weights[i]) else None,
+            }
+        stored = {key: row.stored.get(key) for key in STUDY_KEYS}
+        present = stored["estimate"] is not None
+        out.append(
+            {
+                "study_id": row.study_id,
+                "study": row.study,
+                **values,
+                "stored": stored,
+                "agrees": not _mismatches(values, stored, source_format) if present else None,
+            }
+        )
+    return out
+
+
 def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult | None, list[dict[str, str]], str]:
     """Pool ``rows`` with the analysis's settings.
 
@@ -68,7 +109,7 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
         study row left out, with its reason.
     """
     needs = ROW_NEEDS[analysis.data_type]
-    usable = [row for row in rows if all(row.values.get(key) is not None for key in needs)]
+    usable = _usable(analysis, rows)
     excluded = [
         {"study": row.study, "reason": f"missing {', '.join(k for k in needs if row.values.get(k) is None)}"}
         for row in rows
@@ -195,7 +236,8 @@ def reanalyse(review: Review) -> list[dict[str, Any]]:
             record = _record(
                 review, analysis, group.number, group.name, result, excluded, reason, group.stored, None, None
             )
-            sub_records.append(record | {"footnotes": _footnotes(group.rows)})
+            studies = study_results(analysis, group.rows, result, review.source_format)
+            sub_records.append(record | {"footnotes": _footnotes(group.rows), "studies": studies})
         result, excluded, reason = pool(analysis, analysis.rows)
         test = _test_dict(subgroup_test([r for r in group_results if r is not None])) if analysis.subgroups else None
         records.append(
@@ -211,7 +253,10 @@ def reanalyse(review: Review) -> list[dict[str, Any]]:
                 test,
                 analysis.subgroup_test_stored,
             )
-            | {"footnotes": _footnotes(analysis.rows)}
+            | {
+                "footnotes": _footnotes(analysis.rows),
+                "studies": study_results(analysis, analysis.rows, result, review.source_format),
+            }
         )
         records.extend(sub_records)
     return records

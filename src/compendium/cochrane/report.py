@@ -73,6 +73,13 @@ def text_report(review: Review, records: list[dict[str, Any]]) -> str:
             )
             if r["agrees"] and r["reason"]:
                 lines.append(f"  note: {r['reason']}")
+        compared_studies = [s for s in r.get("studies", []) if s["agrees"] is not None]
+        if compared_studies:
+            differing = [s["study"] for s in compared_studies if not s["agrees"]]
+            lines.append(
+                f"  studies: {len(compared_studies) - len(differing)} of {len(compared_studies)} stored study results "
+                "reproduced" + (f" (not: {', '.join(differing)})" if differing else "")
+            )
         for item in r["excluded"]:
             lines.append(f"  excluded: {item['study']} ({item['reason']})")
     return "\n".join(lines)
