@@ -38,6 +38,8 @@ FLEISS_ASPIRIN = [
     ("AMIS", 246, 2267, 219, 2257),
     ("ISIS-2", 1570, 8587, 1720, 8600),
 ]
+#: the trials' years, as the study list of the RevMan example review Fleiss1993.rm5 (R package meta) gives them
+FLEISS_YEARS = {"MRC-1": 1974, "CDP": 1976, "MRC-2": 1979, "GASP": 1979, "PARIS": 1980, "AMIS": 1980, "ISIS-2": 1988}
 #: RevMan 5.0.23's stored results for FLEISS_ASPIRIN (MH OR, fixed effect, 95% CI)
 FLEISS_STORED = {
     "EFFECT_SIZE": "0.8968655609130709",
@@ -312,7 +314,10 @@ def fixture_data_package(path: Path) -> Path:
 
 def fixture_csv(path: Path) -> Path:
     """A one-row-per-study CSV (FIXTURE): Fleiss's aspirin trials with metafor's column names."""
-    path.write_text("study,ai,n1i,ci,n2i\n" + "".join(f"{s},{a},{n1},{c},{n2}\n" for s, a, n1, c, n2 in FLEISS_ASPIRIN))
+    path.write_text(
+        "study,year,ai,n1i,ci,n2i\n"
+        + "".join(f"{s},{FLEISS_YEARS[s]},{a},{n1},{c},{n2}\n" for s, a, n1, c, n2 in FLEISS_ASPIRIN)
+    )
     return path
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cochrane_fixtures import FLEISS_ASPIRIN, fixture_data_package, fixture_rm5
+from cochrane_fixtures import FLEISS_ASPIRIN, fixture_csv, fixture_data_package, fixture_rm5
 from compendium.cli import main
 from compendium.cochrane.importer import write_review
 from compendium.errors import CompendiumError
@@ -66,3 +66,18 @@ def test_an_existing_declaration_is_not_overwritten(tmp_path: Path) -> None:
     (tmp_path / "review" / "review.yaml").write_text("title: mine\n")
     with pytest.raises(CompendiumError, match="exists"):
         write_review(fixture_rm5(tmp_path / "fixture.rm5"), tmp_path / "review")
+
+
+def test_imported_csv_needs_address_and_year_and_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = fixture_csv(tmp_path / "aspirin.csv")
+    with pytest.raises(CompendiumError, match="records no date"):
+        write_review(path, tmp_path / "a", url="https://example.org/aspirin.csv")
+    target = tmp_path / "b"
+    write_review(path, target, url="https://example.org/aspirin.csv", year=1993, measure="RR")
+    assert main(["validate", str(target / "data" / "raw")]) == 0
+    source = _rows(target / "data" / "raw" / "sources.csv")[0]
+    assert (source["year"], source["url"]) == ("1993", "https://example.org/aspirin.csv")
+    assert load_review(target / "review.yaml").dichotomous_measure == "RR"
+    studies = _rows(target / "data" / "raw" / "studies.csv")
+    assert [(r["label"], r["year"]) for r in studies][:2] == [("MRC-1", "1974"), ("CDP", "1976")]
+    assert len(_rows(target / "data" / "raw" / "dichotomous_outcomes.csv")) == 2 * len(FLEISS_ASPIRIN)

@@ -61,7 +61,14 @@ def _year(text: str) -> int | None:
     return int(match.group(0)) if match else None
 
 
-def write_review(source: Path, target: Path, *, url: str | None = None) -> ImportSummary:
+def write_review(
+    source: Path,
+    target: Path,
+    *,
+    url: str | None = None,
+    year: int | None = None,
+    measure: str | None = None,
+) -> ImportSummary:
     """Write ``target/review.yaml`` and ``target/data/raw/`` from a Cochrane review file.
 
     Parameters
@@ -71,19 +78,23 @@ def write_review(source: Path, target: Path, *, url: str | None = None) -> Impor
     target : the review folder; its ``review.yaml`` and ``data/raw`` must not exist yet
     url : the http(s) address where the review file was obtained; needed when the file has no DOI
         (``sources.csv`` names an address for every source)
+    year : the source's year, needed when the file records no date (a CSV); a RevMan 5 file's or data
+        package's own date is used otherwise
+    measure : for a one-row-per-study CSV only, its measure (see :func:`compendium.cochrane.read_review`)
 
     Returns
     -------
     ImportSummary
         Counts of what was written and every analysis, study or row left out with its reason.
     """
-    review = read_review(source)
+    review = read_review(source, measure=measure)
     if not review.doi and not (url and url.startswith(("http://", "https://"))):
         raise CompendiumError(
             f"{source}: the review file has no DOI; give the http(s) address where it was obtained (url)"
         )
-    if _year(review.modified) is None:
-        raise CompendiumError(f"{source}: the file records no date; sources.csv needs the review's year")
+    source_year = _year(review.modified) or year
+    if source_year is None:
+        raise CompendiumError(f"{source}: the file records no date; give the source's year (year)")
     target = Path(target)
     raw = target / "data" / "raw"
     for existing in (target / "review.yaml", raw):
@@ -93,7 +104,7 @@ def write_review(source: Path, target: Path, *, url: str | None = None) -> Impor
     where = Path(review.source).name
     ids = _study_ids(review)
     tables: dict[str, list[dict[str, object]]] = {name: [] for name in WRITTEN_TABLES}
-    tables["sources"].append(_source_row(review, url))
+    tables["sources"].append(_source_row(review, url, source_year))
     outcomes: list[dict[str, object]] = []
     comparisons: dict[int, Analysis] = {}
     used: dict[str, tuple[StudyRow, Analysis]] = {}
@@ -182,17 +193,21 @@ def _study_ids(review: Review) -> dict[str, str]:
     return out
 
 
-def _source_row(review: Review, url: str | None) -> dict[str, object]:
+def _source_row(review: Review, url: str | None, year: int) -> dict[str, object]:
     return {
         "source_id": REVIEW_SOURCE_ID,
         "citation": review.title or Path(review.source).name,
-        "year": _year(review.modified),
+        "year": year,
         "doi": review.doi,
         "pmid": "",
         "url": f"https://doi.org/{review.doi}" if review.doi else url,
         "source_type": "secondary_review",
         "notes": f"Imported from {Path(review.source).name} ({review.source_format}) by compendium init --from; "
-        f"year: of the file's last modification ({review.modified or 'not recorded'}), not of publication.",
+        + (
+            f"year: of the file's last modification ({review.modified}), not of publication."
+            if review.modified
+            else "year: as given when importing (the file records none)."
+        ),
     }
 
 

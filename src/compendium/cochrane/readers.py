@@ -9,8 +9,8 @@
   ``*-subgroup-estimates.csv`` (UTF-8 with a byte-order mark); older and newer column sets.
 * **CSV**, one row per study with metafor's column names: ``ai, bi, ci, di`` or
   ``ai, n1i, ci, n2i`` (dichotomous), ``m1i, sd1i, n1i, m2i, sd2i, n2i`` (continuous), ``yi, vi``
-  or ``yi, sei`` (generic inverse variance, which needs a measure); optional ``study`` and
-  ``subgroup`` columns.
+  or ``yi, sei`` (generic inverse variance, which needs a measure); optional ``study``,
+  ``year`` and ``subgroup`` columns.
 
 Every problem names the file and the line, element or column where it was found.
 """
@@ -765,4 +765,5 @@ def read_study_csv(path: Path, *, measure: str | None = None, random: bool | Non
         subgroup_test_stored=dict.fromkeys(PACKAGE_SUBGROUP_TEST) if groups else None,
         log_scale=measure in LOG_MEASURES,
     )
-    return Review(path.stem, "", str(path), "CSV", (analysis,), {r.study_id: r.study for _, r in rows})
+    years = {r.study_id: str(frame["year"].iloc[r.line - 2]) for _, r in rows if r.line} if "year" in columns else {}
+    return Review(path.stem, "", str(path), "CSV", (analysis,), {r.study_id: r.study for _, r in rows}, years)
