@@ -442,7 +442,7 @@ class _Cells:
 
     def number(self, column: str) -> float | None:
         value = self.text(column, "")
-        if value in ("", "#N/A"):
+        if value in ("", "#N/A") or value[0] in "<>":  # a bound such as "<0.00001" is not a value
             return None
         return _number(value.removesuffix("%"), lambda: self.where(column))
 
