@@ -251,3 +251,12 @@ def test_text_output_reads_as_a_report(tmp_path: Path, capsys: pytest.CaptureFix
 def test_missing_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cochrane", str(tmp_path / "none.rm5")]) == 2
     assert "none.rm5: no such file or folder" in capsys.readouterr().err
+
+
+def test_a_row_the_file_marks_not_estimable_is_left_out_and_listed(tmp_path: Path) -> None:
+    path = fixture_rm5(tmp_path / "review.rm5")
+    path.write_bytes(path.read_bytes().replace(b'STUDY_ID="STD-CDP"', b'STUDY_ID="STD-CDP" ESTIMABLE="NO"', 1))
+    record = reanalyse(read_review(path))[0]
+    assert record["k"] == 6 and record["df"] == 5
+    assert record["excluded"] == [{"study": "CDP", "reason": "not estimable (so marked in the file)"}]
+    assert record["studies"][1]["estimate"] is None

@@ -60,9 +60,14 @@ def _column(rows: list[StudyRow], key: str) -> np.ndarray:
     return np.array([row.values[key] for row in rows], dtype=float)
 
 
+def _has_values(analysis: Analysis, row: StudyRow) -> bool:
+    return all(row.values.get(key) is not None for key in ROW_NEEDS[analysis.data_type])
+
+
 def _usable(analysis: Analysis, rows: tuple[StudyRow, ...]) -> list[StudyRow]:
-    """The rows with every value the analysis's data type needs (the rows :func:`pool` pools, in order)."""
-    return [row for row in rows if all(row.values.get(key) is not None for key in ROW_NEEDS[analysis.data_type])]
+    """The rows :func:`pool` pools, in order: every value the data type needs, and not marked not
+    estimable by the file (RevMan's own verdict on the row is followed)."""
+    return [row for row in rows if _has_values(analysis, row) and row.estimable]
 
 
 def study_results(
@@ -112,6 +117,8 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
     usable = _usable(analysis, rows)
     excluded = [
         {"study": row.study, "reason": f"missing {', '.join(k for k in needs if row.values.get(k) is None)}"}
+        if not _has_values(analysis, row)
+        else {"study": row.study, "reason": "not estimable (so marked in the file)"}
         for row in rows
         if row not in usable
     ]
