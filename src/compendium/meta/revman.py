@@ -45,6 +45,7 @@ import numpy.typing as npt
 
 from compendium.errors import CompendiumError
 from compendium.meta.distributions import chi2_upper, z_critical, z_pvalue
+from compendium.meta.two_by_two import table_effects
 
 #: RevMan's addition to every cell of a 2x2 table with a zero cell
 ZERO_CELL_ADD = 0.5
@@ -246,22 +247,13 @@ def binary_effects(
     ``escalc`` with ``add=1/2, to="only0"``, except that the risk difference itself is computed from
     the counts as given (the 0.5 enters its variance only).
     """
+    if measure not in MH_MEASURES:
+        raise CompendiumError(f"measure must be one of {', '.join(MH_MEASURES)}, got {measure!r}")
     raw = _two_by_two(ai, bi, ci, di)
-    a, b, c, d = _corrected(*raw)
     keep = binary_estimable(measure, *raw)
-    n1, n2 = a + b, c + d
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if measure == "OR":
-            yi = np.log(a * d / (b * c))
-            vi = 1 / a + 1 / b + 1 / c + 1 / d
-        elif measure == "RR":
-            yi = np.log(a / n1) - np.log(c / n2)
-            vi = 1 / a - 1 / n1 + 1 / c - 1 / n2
-        elif measure == "RD":
-            yi = raw[0] / (raw[0] + raw[1]) - raw[2] / (raw[2] + raw[3])
-            vi = a * b / n1**3 + c * d / n2**3
-        else:
-            raise CompendiumError(f"measure must be one of {', '.join(MH_MEASURES)}, got {measure!r}")
+    yi, vi = table_effects(measure, *_corrected(*raw))
+    if measure == "RD":
+        yi = table_effects("RD", *raw)[0]
     return np.where(keep, yi, math.nan), np.where(keep, vi, math.nan)
 
 
