@@ -26,6 +26,7 @@ SUBCOMMAND_MODULES = [
     "compendium.mr.cli",
     "compendium.bias.cli",
     "compendium.meta.cli",
+    "compendium.cochrane.cli",
     "compendium.evidence.cli",
     "compendium.scaffold.cli",
 ]

@@ -23,6 +23,7 @@ from scipy import special
 
 from compendium.errors import CompendiumError
 from compendium.meta.settings import MEASURES, level_percent
+from compendium.meta.two_by_two import table_effects
 
 #: escalc's default continuity correction: added to every cell of a 2x2 table with a zero cell
 ZERO_CELL_ADD = 0.5
@@ -196,19 +197,7 @@ def escalc(
             label = value if isinstance(value, str) else name
             _require(~(arr < 0), "cell counts must be >= 0 (events cannot exceed the group size)", label, source)
         zero = np.minimum.reduce([a, b, c, d]) == 0
-        a, b, c, d = (np.where(zero, arr + add, arr) for arr in (a, b, c, d))
-        n1, n2 = a + b, c + d
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if measure == "OR":
-                yi = np.log(a * d / (b * c))
-                vi = 1 / a + 1 / b + 1 / c + 1 / d
-            elif measure == "RR":
-                yi = np.log(a / n1) - np.log(c / n2)
-                vi = 1 / a - 1 / n1 + 1 / c - 1 / n2
-            else:  # RD
-                p1, p2 = a / n1, c / n2
-                yi = p1 - p2
-                vi = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+        yi, vi = table_effects(measure, *(np.where(zero, arr + add, arr) for arr in (a, b, c, d)))
         out["zero_cell_corrected"] = zero
     out["measure"] = measure
     out["yi"] = yi

@@ -8,6 +8,8 @@ Everything a student needs is importable from here (loaded on first use, so that
   ``to_dict()``)
 * sensitivity: :func:`leave1out`, :func:`cumul`, :func:`influence`
 * small-study effects: :func:`regtest` (Egger), :func:`ranktest` (Begg), :func:`trimfill`
+* RevMan 5's methods: :func:`rma_mh` (Mantel-Haenszel), :func:`rma_peto`, :func:`rma_iv`, :func:`rma_oe`
+  -> :class:`RevManResult` (RevMan's zero-cell and heterogeneity conventions)
 * subgroups: :func:`subgroup_analysis`, :func:`moderator_dummies`
 * defaults: :data:`DEFAULTS`, :data:`SENSITIVITY`, :class:`MetaSettings`, :func:`level_percent`
 
@@ -54,6 +56,11 @@ _EXPORTS = {
     "subgroup_analysis": "compendium.meta.regression",
     "moderator_dummies": "compendium.meta.regression",
     "SubgroupResult": "compendium.meta.regression",
+    "rma_mh": "compendium.meta.revman",
+    "rma_peto": "compendium.meta.revman",
+    "rma_iv": "compendium.meta.revman",
+    "rma_oe": "compendium.meta.revman",
+    "RevManResult": "compendium.meta.revman",
     "DEFAULTS": "compendium.meta.settings",
     "SENSITIVITY": "compendium.meta.settings",
     "MetaSettings": "compendium.meta.settings",
@@ -74,6 +81,11 @@ if TYPE_CHECKING:
     from compendium.meta.regression import SubgroupResult as SubgroupResult
     from compendium.meta.regression import moderator_dummies as moderator_dummies
     from compendium.meta.regression import subgroup_analysis as subgroup_analysis
+    from compendium.meta.revman import RevManResult as RevManResult
+    from compendium.meta.revman import rma_iv as rma_iv
+    from compendium.meta.revman import rma_mh as rma_mh
+    from compendium.meta.revman import rma_oe as rma_oe
+    from compendium.meta.revman import rma_peto as rma_peto
     from compendium.meta.settings import DEFAULTS as DEFAULTS
     from compendium.meta.settings import SENSITIVITY as SENSITIVITY
     from compendium.meta.settings import MetaSettings as MetaSettings

@@ -2,7 +2,7 @@
 
     compendium meta FILE.csv (--yi COL (--vi COL | --sei COL)
                               | --measure SMD|MD|ROM --m1i C --sd1i C --n1i C --m2i C --sd2i C --n2i C
-                              | --measure OR|RR|RD --ai C --bi C --ci C --di C)
+                              | --measure OR|RR|RD --ai C (--bi C | --n1i C) --ci C (--di C | --n2i C))
                              [--method M] [--test z|knha|adhoc] [--level 95] [--mods COL ...]
                              [--slab COL] [--na-action omit|fail] [--leave1out] [--egger]
                              [--trimfill] [--json]
@@ -142,10 +142,16 @@ def _effect_data(args: argparse.Namespace, source: str) -> tuple[object, str, st
         return read_columns(source, list(dict.fromkeys(wanted))), args.yi, args.vi, args.sei, []
     if args.yi or args.vi or args.sei:
         raise CompendiumError("give either --yi/--vi/--sei or --measure, not both")
-    needed = ARM_COLUMNS if args.measure in ("MD", "SMD", "ROM") else TABLE_COLUMNS
+    needed: tuple[str, ...] = ARM_COLUMNS if args.measure in ("MD", "SMD", "ROM") else TABLE_COLUMNS
+    if needed == TABLE_COLUMNS:  # as metafor's escalc: group sizes n1i, n2i may replace bi, di
+        needed = tuple(
+            n if getattr(args, n) is not None or size is None or getattr(args, size) is None else size
+            for n, size in zip(TABLE_COLUMNS, (None, "n1i", None, "n2i"))
+        )
     missing = [f"--{n}" for n in needed if getattr(args, n) is None]
     if missing:
-        raise CompendiumError(f"--measure {args.measure} needs {' '.join(missing)}")
+        sizes = " (--n1i and --n2i may replace --bi and --di)" if {"--bi", "--di"} & set(missing) else ""
+        raise CompendiumError(f"--measure {args.measure} needs {' '.join(missing)}{sizes}")
     import pandas as pd
 
     from compendium.effects import escalc

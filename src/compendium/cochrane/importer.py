@@ -1,0 +1,336 @@
+"""A Cochrane review (RevMan 5 file, data package, one-row-per-study CSV) as a review folder of today's layout.
+
+:func:`write_review` writes ``review.yaml`` and the data package ``data/raw/`` (the empty starter
+package of ``compendium init``, filled with ``sources``, ``studies``, ``trials``, ``arms``,
+``dichotomous_outcomes`` and ``continuous_outcomes``) so that ``compendium validate`` accepts it.
+Every row carries its provenance: the review as its source (DOI when the file has one) and a
+locator naming the analysis (RevMan's id and number), the study's id in the file and the row.
+
+What today's layout cannot hold is left out and listed in the returned summary, never dropped
+silently: generic inverse-variance and O-E analyses, study rows without data, studies without a
+year. Analyses become outcomes (``analysis_<comparison>_<outcome>``); comparisons become
+intervention types (``comparison_<n>``); a subgroup is kept in the row's ``outcome_measure``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from compendium.cochrane.model import Analysis, Review, StudyRow
+from compendium.cochrane.readers import read_review
+from compendium.errors import CompendiumError
+from compendium.shared import slug
+
+#: the source id of the review itself in sources.csv
+REVIEW_SOURCE_ID = "cochrane_review"
+#: tables this importer writes (the others keep the starter package's empty tables)
+WRITTEN_TABLES = ("sources", "studies", "trials", "arms", "dichotomous_outcomes", "continuous_outcomes")
+
+
+@dataclass
+class ImportSummary:
+    """What :func:`write_review` wrote and what it left out (with reasons)."""
+
+    target: Path
+    studies: int = 0
+    outcomes: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        written = ", ".join(f"{name} {n}" for name, n in self.rows.items())
+        lines = [f"wrote {self.target}: {self.studies} studies, {self.outcomes} outcomes ({written} rows)"]
+        lines += [f"  left out: {item}" for item in self.skipped]
+        return "\n".join(lines)
+
+
+def _starter_package() -> Path:
+    from compendium.scaffold import EMPTY_EXAMPLE, EXAMPLES_DIR
+
+    return EXAMPLES_DIR / EMPTY_EXAMPLE / "data" / "raw"
+
+
+def _year(text: str) -> int | None:
+    match = re.search(r"(19|20)\d\d", text)
+    return int(match.group(0)) if match else None
+
+
+def write_review(
+    source: Path,
+    target: Path,
+    *,
+    url: str | None = None,
+    year: int | None = None,
+    measure: str | None = None,
+) -> ImportSummary:
+    """Write ``target/review.yaml`` and ``target/data/raw/`` from a Cochrane review file.
+
+    Parameters
+    ----------
+    source : a RevMan 5 file, a Cochrane data package (zip or folder) or a one-row-per-study CSV
+        (:func:`compendium.cochrane.read_review`)
+    target : the review folder; its ``review.yaml`` and ``data/raw`` must not exist yet
+    url : the http(s) address where the review file was obtained; needed when the file has no DOI
+        (``sources.csv`` names an address for every source)
+    year : the source's year, needed when the file records no date (a CSV); a RevMan 5 file's or data
+        package's own date is used otherwise
+    measure : for a one-row-per-study CSV only, its measure (see :func:`compendium.cochrane.read_review`)
+
+    Returns
+    -------
+    ImportSummary
+        Counts of what was written and every analysis, study or row left out with its reason.
+    """
+    review = read_review(source, measure=measure)
+    if not review.doi and not (url and url.startswith(("http://", "https://"))):
+        raise CompendiumError(
+            f"{source}: the review file has no DOI; give the http(s) address where it was obtained (url)"
+        )
+    source_year = _year(review.modified) or year
+    if source_year is None:
+        raise CompendiumError(f"{source}: the file records no date; give the source's year (year)")
+    target = Path(target)
+    raw = target / "data" / "raw"
+    for existing in (target / "review.yaml", raw):
+        if existing.exists():
+            raise CompendiumError(f"{existing}: exists; expected a folder without review.yaml and data/raw")
+    summary = ImportSummary(target=target)
+    where = Path(review.source).name
+    ids = _study_ids(review)
+    tables: dict[str, list[dict[str, object]]] = {name: [] for name in WRITTEN_TABLES}
+    tables["sources"].append(_source_row(review, url, source_year))
+    outcomes: list[dict[str, object]] = []
+    comparisons: dict[int, Analysis] = {}
+    used: dict[str, tuple[StudyRow, Analysis]] = {}
+    for analysis in review.analyses:
+        label = f"analysis {analysis.comparison}.{analysis.outcome}"
+        if analysis.data_type not in ("dichotomous", "continuous"):
+            summary.skipped.append(
+                f"{label} ({analysis.name}): {analysis.data_type} data have no table in today's layout"
+            )
+            continue
+        outcome_id = f"analysis_{analysis.comparison}_{analysis.outcome}"
+        outcomes.append(_outcome_declaration(outcome_id, analysis))
+        comparisons.setdefault(analysis.comparison, analysis)
+        groups = analysis.subgroups or ()
+        members = [(g.name, row) for g in groups for row in g.rows] if groups else [(None, r) for r in analysis.rows]
+        for subgroup, row in members:
+            study_id = ids.get(row.study_id)
+            if study_id is None:
+                continue
+            locator = (
+                f"{where}: analysis {analysis.comparison}.{analysis.outcome}"
+                + (f" ({analysis.analysis_id})" if analysis.analysis_id else "")
+                + (f", subgroup {subgroup}" if subgroup else "")
+                + f", study {row.study_id}"
+            )
+            measure_text = analysis.name + (f" (subgroup: {subgroup})" if subgroup else "")
+            written = _outcome_rows(analysis, outcome_id, measure_text, study_id, row, locator)
+            if not written:
+                summary.skipped.append(
+                    f"{label}, study {row.study}: no usable data in the file (a count, mean, SD or group size "
+                    "missing, an SD of 0 or a group under 2)"
+                )
+                continue
+            used.setdefault(study_id, (row, analysis))
+            tables["dichotomous_outcomes" if analysis.data_type == "dichotomous" else "continuous_outcomes"] += written
+    for study_key, study_id in ids.items():
+        if study_id not in used:
+            continue
+        row, analysis = used[study_id]
+        name = review.studies.get(study_key, row.study)
+        year = _year(review.study_years.get(study_key, "")) or _year(name)
+        if year is None:
+            summary.skipped.append(f"study {name}: no year in the file (studies.csv needs one); its rows left out")
+            for table in ("dichotomous_outcomes", "continuous_outcomes"):
+                tables[table] = [r for r in tables[table] if r["study_id"] != study_id]
+            continue
+        tables["studies"].append(_study_row(study_id, name, year, review))
+        tables["trials"].append(_trial_row(study_id, analysis, where, study_key))
+        for arm, label_index in (("intervention", 0), ("control", 1)):
+            tables["arms"].append(
+                {
+                    "study_id": study_id,
+                    "arm": arm,
+                    "role": arm,
+                    "description": analysis.group_labels[label_index] or arm,
+                    "source_id": REVIEW_SOURCE_ID,
+                    "locator": f"{where}: study {study_key}, group label {label_index + 1} of analysis "
+                    f"{analysis.comparison}.{analysis.outcome}",
+                    "notes": "Group sizes differ between analyses; see the outcome tables.",
+                }
+            )
+    if not outcomes:
+        raise CompendiumError(f"{source}: no dichotomous or continuous analysis to import")
+    _copy_starter(raw)
+    for name in WRITTEN_TABLES:
+        _write_table(raw / f"{name}.csv", tables[name])
+        summary.rows[name] = len(tables[name])
+    _write_declaration(target / "review.yaml", review, outcomes, comparisons)
+    summary.studies = len(tables["studies"])
+    summary.outcomes = len(outcomes)
+    return summary
+
+
+def _study_ids(review: Review) -> dict[str, str]:
+    """The file's study ids -> unique ids of the data package (``[a-z0-9_]+``)."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    keys = list(review.studies) + [row.study_id for a in review.analyses for row in a.rows]
+    for key in dict.fromkeys(keys):
+        base = slug(review.studies.get(key, key)) or "study"
+        candidate, n = base, 2
+        while candidate in taken:
+            candidate, n = f"{base}_{n}", n + 1
+        taken.add(candidate)
+        out[key] = candidate
+    return out
+
+
+def _source_row(review: Review, url: str | None, year: int) -> dict[str, object]:
+    return {
+        "source_id": REVIEW_SOURCE_ID,
+        "citation": review.title or Path(review.source).name,
+        "year": year,
+        "doi": review.doi,
+        "pmid": "",
+        "url": f"https://doi.org/{review.doi}" if review.doi else url,
+        "source_type": "secondary_review",
+        "notes": f"Imported from {Path(review.source).name} ({review.source_format}) by compendium init --from; "
+        + (
+            f"year: of the file's last modification ({review.modified}), not of publication."
+            if review.modified
+            else "year: as given when importing (the file records none)."
+        ),
+    }
+
+
+def _study_row(study_id: str, name: str, year: int, review: Review) -> dict[str, object]:
+    return {
+        "study_id": study_id,
+        "label": name,
+        "year": year,
+        "question": "treatment",
+        "stream": "rct",
+        "design": f"study included in the Cochrane review (design not recorded in the {review.source_format} file)",
+        "source_id": REVIEW_SOURCE_ID,
+        "notes": "",
+    }
+
+
+def _trial_row(study_id: str, analysis: Analysis, where: str, study_key: str) -> dict[str, object]:
+    return {
+        "study_id": study_id,
+        "randomised": "true",
+        "intervention_type": f"comparison_{analysis.comparison}",
+        "intervention": analysis.group_labels[0] or "experimental intervention",
+        "comparator_type": "unclear",
+        "comparator": analysis.group_labels[1] or "control",
+        "source_id": REVIEW_SOURCE_ID,
+        "locator": f"{where}: study {study_key}, comparison {analysis.comparison}",
+        "notes": "Randomised: included in a Cochrane intervention review; not checked in the study's reports.",
+    }
+
+
+def _outcome_rows(
+    analysis: Analysis, outcome_id: str, measure_text: str, study_id: str, row: StudyRow, locator: str
+) -> list[dict[str, object]]:
+    v = row.values
+    rows: list[dict[str, object]] = []
+    for arm, i in (("intervention", "1"), ("control", "2")):
+        common = {"study_id": study_id, "arm": arm, "outcome": outcome_id, "outcome_measure": measure_text}
+        tail = {"source_id": REVIEW_SOURCE_ID, "locator": f"{locator}, group {i}"}
+        if analysis.data_type == "dichotomous":
+            events, total = v.get(f"events_{i}"), v.get(f"total_{i}")
+            if events is None or not total:
+                return []
+            if analysis.swap_events:  # the reader swapped them for pooling; the table keeps the events as given
+                events = total - events
+            rows.append({**common, "events": int(events), "total": int(total), **tail})
+        else:
+            mean, sd, n = v.get(f"mean_{i}"), v.get(f"sd_{i}"), v.get(f"total_{i}")
+            if mean is None or sd is None or not n or n < 2 or sd <= 0:
+                return []
+            rows.append(
+                {
+                    **common,
+                    "higher_is_better": "false",
+                    "value_type": "final",
+                    "n": int(n),
+                    "mean": mean,
+                    "sd": sd,
+                    **tail,
+                    "notes": "RevMan files do not record whether values are final or change scores, nor the "
+                    "direction of benefit: check value_type and higher_is_better.",
+                }
+            )
+    return rows
+
+
+def _outcome_declaration(outcome_id: str, analysis: Analysis) -> dict[str, object]:
+    return {
+        "id": outcome_id,
+        "label": analysis.name or outcome_id,
+        "unit": "participants" if analysis.data_type == "dichotomous" else "",
+        "higher_is_better": False,
+        "surrogate": False,
+    }
+
+
+def _copy_starter(raw: Path) -> None:
+    raw.mkdir(parents=True)
+    for file in sorted(_starter_package().iterdir()):
+        if file.is_file():
+            shutil.copy2(file, raw / file.name)
+
+
+def _write_table(path: Path, rows: list[dict[str, object]]) -> None:
+    with open(path, encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n", extrasaction="raise")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: row.get(key, "") for key in header})
+
+
+def _write_declaration(
+    path: Path, review: Review, outcomes: list[dict[str, object]], comparisons: dict[int, Analysis]
+) -> None:
+    first = next(iter(comparisons.values()))
+    dichotomous = [a.measure for a in comparisons.values() if a.data_type == "dichotomous"]
+    continuous = [a.measure for a in comparisons.values() if a.data_type == "continuous"]
+    declaration = {
+        "title": review.title or Path(review.source).stem,
+        "description": f"Imported from the Cochrane review file {Path(review.source).name} ({review.source_format})"
+        + (f", DOI {review.doi}" if review.doi else "")
+        + ". Every number in data/raw comes from that file; each row's locator names its analysis and study.",
+        "intervention": {"noun": first.group_labels[0] or "intervention"},
+        "comparator": {"noun": first.group_labels[1] or "control"},
+        "questions": [
+            {
+                "id": "treatment",
+                "text": f"What are the effects of {first.group_labels[0] or 'the intervention'}?",
+                "streams": ["rct"],
+            }
+        ],
+        "intervention_types": [f"comparison_{n}" for n in comparisons],
+        "outcomes": outcomes,
+        "time_windows": [],
+        "subgroup": "intervention_type",
+        "continuous_measure": continuous[0] if continuous and continuous[0] in ("MD", "SMD") else "auto",
+        "dichotomous_measure": dichotomous[0] if dichotomous and dichotomous[0] in ("RR", "OR") else "RR",
+        "stages": ["01_ingest", "02_risk_of_bias", "03_meta_analysis", "05_consensus_report"],
+        "report": {"notice": "This report re-analyses a published Cochrane review; it is not advice on anyone's care."},
+    }
+    path.write_text(
+        "# Written by compendium init --from (compendium.cochrane.importer); edit freely.\n"
+        + yaml.safe_dump(declaration, sort_keys=False, allow_unicode=True, width=100),
+        encoding="utf-8",
+    )

@@ -1,0 +1,83 @@
+"""compendium.cochrane.importer.write_review: a Cochrane review file becomes a review folder that validates.
+
+Fixtures: tests/cochrane_fixtures.py (labelled test data, not evidence).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from cochrane_fixtures import FLEISS_ASPIRIN, fixture_csv, fixture_data_package, fixture_rm5
+from compendium.cli import main
+from compendium.cochrane.importer import write_review
+from compendium.errors import CompendiumError
+from compendium.review import load_review
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_imported_rm5_validates_and_keeps_provenance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "review"
+    summary = write_review(fixture_rm5(tmp_path / "fixture.rm5"), target)
+    assert main(["validate", str(target / "data" / "raw"), "--review", str(target / "review.yaml")]) == 0
+    assert "valid" in capsys.readouterr().out
+    review = load_review(target / "review.yaml")
+    assert [o.id for o in review.outcomes] == [
+        "analysis_1_1",
+        "analysis_1_2",
+        "analysis_1_3",
+        "analysis_1_4",
+        "analysis_1_7",
+    ]
+    source = _rows(target / "data" / "raw" / "sources.csv")[0]
+    assert source["doi"] == "10.0000/FIXTURE" and source["url"] == "https://doi.org/10.0000/FIXTURE"
+    rows = _rows(target / "data" / "raw" / "dichotomous_outcomes.csv")
+    first = [r for r in rows if r["outcome"] == "analysis_1_1"]
+    assert [(int(r["events"]), int(r["total"])) for r in first[:2]] == [FLEISS_ASPIRIN[0][1:3], FLEISS_ASPIRIN[0][3:5]]
+    assert first[0]["locator"] == "fixture.rm5: analysis 1.1 (CMP-001.01), study STD-MRC-1, group 1"
+    assert any("(subgroup: random)" in r["outcome_measure"] for r in rows)
+    assert summary.studies == 50
+    assert summary.skipped == [
+        "analysis 1.5 (Tuberculosis (log risk ratios)): generic_iv data have no table in today's layout",
+        "analysis 1.6 (Tuberculosis (O - E)): oe data have no table in today's layout",
+    ]
+
+
+def test_imported_data_package_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "review"
+    write_review(fixture_data_package(tmp_path / "package.zip"), target, url="https://example.org/fixture")
+    assert main(["validate", str(target / "data" / "raw")]) == 0
+    assert len(_rows(target / "data" / "raw" / "studies.csv")) == len(FLEISS_ASPIRIN) + 13 + 9
+
+
+def test_a_file_without_doi_needs_an_address(tmp_path: Path) -> None:
+    with pytest.raises(CompendiumError, match="no DOI"):
+        write_review(fixture_data_package(tmp_path / "package.zip"), tmp_path / "review")
+
+
+def test_an_existing_declaration_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "review").mkdir()
+    (tmp_path / "review" / "review.yaml").write_text("title: mine\n")
+    with pytest.raises(CompendiumError, match="exists"):
+        write_review(fixture_rm5(tmp_path / "fixture.rm5"), tmp_path / "review")
+
+
+def test_imported_csv_needs_address_and_year_and_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = fixture_csv(tmp_path / "aspirin.csv")
+    with pytest.raises(CompendiumError, match="records no date"):
+        write_review(path, tmp_path / "a", url="https://example.org/aspirin.csv")
+    target = tmp_path / "b"
+    write_review(path, target, url="https://example.org/aspirin.csv", year=1993, measure="RR")
+    assert main(["validate", str(target / "data" / "raw")]) == 0
+    source = _rows(target / "data" / "raw" / "sources.csv")[0]
+    assert (source["year"], source["url"]) == ("1993", "https://example.org/aspirin.csv")
+    assert load_review(target / "review.yaml").dichotomous_measure == "RR"
+    studies = _rows(target / "data" / "raw" / "studies.csv")
+    assert [(r["label"], r["year"]) for r in studies][:2] == [("MRC-1", "1974"), ("CDP", "1976")]
+    assert len(_rows(target / "data" / "raw" / "dichotomous_outcomes.csv")) == 2 * len(FLEISS_ASPIRIN)
