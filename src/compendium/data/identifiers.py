@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import ipaddress
+import numbers
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -53,10 +54,18 @@ LINK_FORMS: dict[str, tuple[str, str]] = {
 
 
 def _text(row: Mapping[Any, object], column: str) -> str:
-    """The cell as stripped text; a missing column, ``None`` or NaN is the empty string."""
+    """The cell as stripped text; a missing column, ``None`` or NaN is the empty string.
+
+    Examples
+    --------
+    >>> _text({"pmid": 11677004.0}, "pmid"), _text({"doi": float("nan")}, "doi")
+    ('11677004', '')
+    """
     value = row.get(column)
     if value is None or value != value:  # NaN is not equal to itself
         return ""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
+        return str(int(float(value)))  # a PMID read back from a results table as a number
     return str(value).strip()
 
 
