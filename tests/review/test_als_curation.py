@@ -96,8 +96,6 @@ MIRROR_HOSTS = (
 WITHOUT_IDENTIFIER = {
     "lunetta2016_pure",
     "mirenayat2025_abstract",
-    "rahmati2021_pedro",
-    "rahmati2021_mirror",
     "err2022_rmt",
     "yang2023_abstract",
     "veldink2005_abstract",
