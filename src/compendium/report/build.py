@@ -871,7 +871,7 @@ def _provenance_trail(results: ResultSet, question: str) -> list[dict]:
         return []
     sources = results.required(INGEST, "sources").set_index("source_id")
     primary = results.required(INGEST, "studies").set_index("study_id")["source_id"]
-    rows = pooled[(pooled["question"] == question)]
+    rows = pooled[pooled["question"] == question]
     trail = []
     for analysis_id, group in rows.groupby("analysis_id", sort=False):
         first = group.iloc[0]
