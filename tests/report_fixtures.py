@@ -105,14 +105,25 @@ def make_synthetic_results(root: Path, *, with_figures: bool = True) -> tuple[Pa
     write_table(
         pd.DataFrame(
             {
-                "source_id": ["synth_src1"],
-                "citation": [f"Synthetic A. {HTML_PAYLOAD}. Test fixture, 2020"],
-                "year": [2020],
-                "doi": ["10.0000/synthetic"],
-                "pmid": [None],
-                "url": ["https://example.org/synthetic"],
-                "source_type": ["other"],
-                "notes": ["synthetic"],
+                "source_id": ["synth_src1", "synth_src2", "synth_src3"],
+                "citation": [
+                    f"Synthetic A. {HTML_PAYLOAD}. Test fixture, 2020",
+                    "Synthetic B. Abstract fixture, 2021",
+                    "Synthetic C. Fixture whose only address is a bare IP address, 2022",
+                ],
+                "year": [2020, 2021, 2022],
+                "doi": ["10.0000/synthetic", None, None],
+                "pmid": [None, 12345678, None],
+                "pmcid": [None, "PMC42", None],
+                "registration": [None, None, "NCT00000000"],
+                "url": [
+                    "https://doi.org/10.0000/synthetic",
+                    "https://pubmed.ncbi.nlm.nih.gov/12345678/",
+                    "http://192.0.2.1/fixture",
+                ],
+                "read_at": ["https://example.org/synthetic", "http://192.0.2.2:8081/12345678", None],
+                "source_type": ["other", "abstract", "registry"],
+                "notes": ["synthetic"] * 3,
             }
         ),
         ingest,
@@ -309,15 +320,16 @@ def make_synthetic_results(root: Path, *, with_figures: bool = True) -> tuple[Pa
     write_table(
         pd.DataFrame(
             {
-                "analysis_id": ["synth_function"],
-                "study_id": ["synth_t1"],
-                "study": ["Synthetic A"],
-                "yi": [1.0],
-                "vi": [0.2],
-                "ci_low": [0.1],
-                "ci_high": [1.9],
-                "weight": [40.0],
-                "rob_overall": ["High"],
+                "analysis_id": ["synth_function", "synth_function", "synth_risk"],
+                "study_id": ["synth_t1", "synth_t2", "synth_o1"],
+                "study": ["Synthetic A", "Synthetic B", "Synthetic C"],
+                "yi": [1.0, 0.8, 0.3],
+                "vi": [0.2, 0.3, 0.1],
+                "ci_low": [0.1, -0.3, -0.3],
+                "ci_high": [1.9, 1.9, 0.9],
+                "weight": [40.0, 30.0, 100.0],
+                "rob_overall": ["High", "Low", ""],
+                "source_id": ["synth_src1", "synth_src2", "synth_src3"],
             }
         ),
         meta,

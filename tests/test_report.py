@@ -70,7 +70,14 @@ def test_report_is_self_contained(html):
     assert not [t for t, _ in tags if t in ("link", "script", "iframe", "object", "embed")]
     sources = [a["src"] for _, a in tags if "src" in a]
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
-    assert all(a["href"].startswith("#") for t, a in tags if t == "a")
+    # the only links out of the report are the sources' canonical addresses (test_sources_are_linked_...)
+    external = {a["href"] for t, a in tags if t == "a" and not a["href"].startswith("#")}
+    assert external == {
+        "https://doi.org/10.0000/synthetic",
+        "https://pubmed.ncbi.nlm.nih.gov/12345678/",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC42/",
+        "https://clinicaltrials.gov/study/NCT00000000",
+    }
     assert "@import" not in html and "url(" not in html
 
 
@@ -94,7 +101,7 @@ def test_headings_form_an_outline(html):
 def test_internal_links_resolve(html):
     tags = _tags(html)
     ids = {a["id"] for _, a in tags if a.get("id")}
-    targets = {a["href"][1:] for t, a in tags if t == "a"}
+    targets = {a["href"][1:] for t, a in tags if t == "a" and a["href"].startswith("#")}
     assert targets - ids == set()
 
 
@@ -236,3 +243,49 @@ def test_stage_notebook_is_thin_and_committed_without_outputs():
         assert f'{name} = "{value}"' in code[0].source
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert not any(re.search(r"^\s*def |^\s*class ", c.source, re.M) for c in code)
+
+
+def _doi_texts(html: str) -> list[str]:
+    """Every DOI printed in the report (a ``10.NNNN/...`` token)."""
+    return re.findall(r"\b10\.\d{4,9}/[^\s<\"]+", html)
+
+
+def test_sources_are_linked_by_their_canonical_address_never_a_mirror(html):
+    links = [a for t, a in _tags(html) if t == "a"]
+    hrefs = [a["href"] for a in links]
+    # every DOI printed in the report is a link through the DOI resolver
+    for doi in _doi_texts(html):
+        assert f"https://doi.org/{doi}" in hrefs or doi.startswith('10.0000/synthetic"'), doi
+    assert "https://doi.org/10.0000/synthetic" in hrefs
+    # no link to an IP address or to the address where a text was read (a mirror: read_at)
+    from urllib.parse import urlsplit
+
+    from compendium.data.identifiers import is_ip_address
+
+    assert not [h for h in hrefs if is_ip_address(h)]
+    assert not {urlsplit(h).hostname for h in hrefs if not h.startswith("#")} & {"example.org", "192.0.2.2"}
+    assert "192.0.2" not in html and "example.org/synthetic" not in html
+
+
+def test_studies_list_and_provenance_trail_link_each_source(html):
+    studies = html.split('<section id="studies">', 1)[1]
+    assert '<a href="https://doi.org/10.0000/synthetic" rel="external">doi:10.0000/synthetic</a>' in studies
+    trail = html.split('class="provenance-trail"', 1)[1].split("</details>", 1)[0]
+    assert '<a href="https://doi.org/10.0000/synthetic" rel="external">doi:10.0000/synthetic</a>' in trail
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/12345678/" rel="external">PMID 12345678</a>' in trail
+    # a source read as an abstract says so; a registration number links to its registry
+    assert "Synthetic B. Abstract fixture, 2021" in trail and "(abstract)" in trail
+    risk_trail = html.split('id="findings-observational"', 1)[1].split("</details>", 1)[0]
+    assert '<a href="https://clinicaltrials.gov/study/NCT00000000" rel="external">NCT00000000</a>' in risk_trail
+
+
+def test_source_links_never_link_an_ip_address_or_a_non_web_address():
+    from compendium.report.build import source_links
+
+    assert source_links({"url": "http://192.0.2.1/x"}) == source_links({"url": "javascript:alert(1)"}) == []
+    assert source_links({"registration": "IRCT20200611047727N2"}) == [{"text": "IRCT20200611047727N2", "href": None}]
+    assert source_links({"doi": "10.1016/s0022-510x(01)00610-4", "pmid": 11677004.0, "url": "https://doi.org/x"}) == [
+        {"text": "doi:10.1016/s0022-510x(01)00610-4", "href": "https://doi.org/10.1016/s0022-510x(01)00610-4"},
+        {"text": "PMID 11677004", "href": "https://pubmed.ncbi.nlm.nih.gov/11677004/"},
+        {"text": "doi.org", "href": "https://doi.org/x"},
+    ]

@@ -283,3 +283,57 @@ def test_mean_differences_are_checked_against_the_declared_range_only_for_md(tmp
         check_package(package)
     replace_cell(package / "rct_effects.csv", 1, "measure", "SMD")  # an SMD has no bound from the instrument
     check_package(package)
+
+
+def _rewrite_source(package: Path, **cells: str) -> None:
+    """Replace cells of the fixture's one source row (SYNTHETIC)."""
+    path = package / "sources.csv"
+    sources = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column, value in cells.items():
+        sources.loc[0, column] = value
+    sources.to_csv(path, index=False)
+
+
+def test_a_published_source_without_any_identifier_is_a_warning_not_an_error(tmp_path, capsys):
+    package = make_package(tmp_path)
+    _rewrite_source(package, doi="", pmid="", identifier_source="", url="https://example.org/fixture", read_at="")
+    assert main(["validate", str(package)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "warning: sources.csv, row 1 (line 2), column 'doi': expected an identifier of this published source "
+        "(full_text)" in err
+    )
+
+
+def test_a_registry_record_without_its_number_and_a_source_without_url_are_warnings(tmp_path, capsys):
+    package = make_package(tmp_path)
+    _rewrite_source(package, doi="", pmid="", url="", source_type="registry")
+    assert main(["validate", str(package)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: sources.csv, row 1 (line 2), column 'registration': expected the registration number" in err
+    assert "warning: sources.csv, row 1 (line 2), column 'url': expected the source's canonical address" in err
+
+
+def test_a_valid_package_with_identified_sources_has_no_warning(tmp_path, capsys):
+    from compendium.data.validate import package_warnings
+
+    package = make_package(tmp_path)
+    assert package_warnings(package) == []
+    assert main(["validate", str(package)]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_url_follows_the_first_identifier_doi_pmid_pmcid_registration(tmp_path):
+    package = make_package(tmp_path)
+    _rewrite_source(package, doi="", url="https://pubmed.ncbi.nlm.nih.gov/12345678/")
+    check_package(package)
+    _rewrite_source(package, pmid="", pmcid="PMC42", url="https://pmc.ncbi.nlm.nih.gov/articles/PMC42/")
+    check_package(package)
+    _rewrite_source(package, pmcid="", registration="NCT01521728", url="https://clinicaltrials.gov/study/NCT01521728")
+    check_package(package)
+    # an IRCT number gives no address: the registry's own page is the url
+    _rewrite_source(package, registration="IRCT20200611047727N2", url="https://irct.behdasht.gov.ir/trial/48913")
+    check_package(package)
+    _rewrite_source(package, registration="", pmcid="PMC42", url="https://pubmed.ncbi.nlm.nih.gov/12345678/")
+    with pytest.raises(ValidationFailed, match="expected the link of the source's first identifier, https://pmc"):
+        check_package(package)

@@ -45,7 +45,12 @@ sources <- data.frame(
   year = c(2022L, 1994L),
   doi = c(NA, "10.1001/jama.1994.03510330076038"),
   pmid = NA,
+  pmcid = NA,
+  registration = NA,
+  identifier_source = c(NA, "metadat help page of dat.bcg"),
   url = c("https://CRAN.R-project.org/package=metadat", "https://doi.org/10.1001/jama.1994.03510330076038"),
+  read_at = NA,
+  read_date = NA,
   source_type = c("repository_record", "secondary_review"),
   notes = c(
     "The data frame and its help page were read in the installed package (metadat 1.2-0) with R; rows are numbered 1-13 as in the data frame. Every number of this example was read here.",

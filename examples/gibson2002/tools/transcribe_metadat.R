@@ -63,7 +63,12 @@ sources <- data.frame(
   year = c(2022L, 2002L),
   doi = c(NA, "10.1002/14651858.CD001117"),
   pmid = NA,
+  pmcid = NA,
+  registration = NA,
+  identifier_source = c(NA, "metadat help page of dat.gibson2002"),
   url = c("https://CRAN.R-project.org/package=metadat", "https://doi.org/10.1002/14651858.CD001117"),
+  read_at = NA,
+  read_date = NA,
   source_type = c("repository_record", "secondary_review"),
   notes = c(
     "The data frame and its help page were read in the installed package (metadat 1.2-0) with R; rows are numbered 1-15 as in the data frame. Every number of this example was read here.",

@@ -55,8 +55,13 @@ sources <- data.frame(
   year = c(2022L, 1997L, 1998L),
   doi = c(NA, "10.1136/bmj.315.7114.980", "10.1177/096228029800700203"),
   pmid = NA,
+  pmcid = NA,
+  registration = NA,
+  identifier_source = c(NA, "metadat help page of dat.hackshaw1998", "metadat help page of dat.hackshaw1998"),
   url = c("https://CRAN.R-project.org/package=metadat", "https://doi.org/10.1136/bmj.315.7114.980",
           "https://doi.org/10.1177/096228029800700203"),
+  read_at = NA,
+  read_date = NA,
   source_type = c("repository_record", "secondary_review", "secondary_review"),
   notes = c(
     "The data frame and its help page were read in the installed package (metadat 1.2-0) with R; rows are numbered 1-37 as in the data frame. Every number of this example was read here.",

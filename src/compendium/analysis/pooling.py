@@ -96,6 +96,7 @@ STUDY_COLUMNS = [
     "sd_method",
     "secondary_source",
     "notes",
+    "source_id",
 ]
 SENSITIVITY_COLUMNS = [
     "analysis_id",
@@ -693,6 +694,7 @@ def study_table(fits: list[AnalysisFit], rob: RobLookup, level: float) -> pd.Dat
                     "sd_method": d["sd_method"],
                     "secondary_source": d["secondary_source"].astype(bool),
                     "notes": d["notes"],
+                    "source_id": d["source_id"],
                 }
             )
         )

@@ -11,9 +11,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="validate a data folder against its datapackage.yaml",
         description="Check every table of DIR (default data/raw) against datapackage.yaml: types, ranges, "
         "vocabularies, unique ids, cross-file references, provenance, cross-column rules, finite numbers, "
-        "positive ratio estimates, http(s) source addresses and arm-level values inside their instrument's "
-        "range (from review.yaml). Every problem is listed with its file, row, column, what was expected and "
-        "the value found; exit code 2 if any.",
+        "positive ratio estimates, http(s) source addresses, identifier forms (DOI, PMID, PMCID, registration), "
+        "canonical source addresses (the identifier's link, never an IP address) and arm-level values inside "
+        "their instrument's range (from review.yaml). Every problem is listed with its file, row, column, what "
+        "was expected and the value found; exit code 2 if any. Warnings (a published source without any "
+        "identifier, a registry record without its registration number) go to stderr and do not fail.",
     )
     parser.add_argument("directory", nargs="?", metavar="DIR")
     parser.add_argument(
@@ -30,16 +32,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     import json
+    import sys
 
     from compendium import paths
     from compendium.data.plausibility import outcome_ranges
-    from compendium.data.validate import ValidationFailed, read_descriptor, validate_package
+    from compendium.data.validate import ValidationFailed, package_warnings, read_descriptor, validate_package
     from compendium.errors import CompendiumError
     from compendium.review import load_review
 
     args.directory = args.directory or str(paths.RAW_DIR)
     ranges = outcome_ranges(load_review(args.review)) if args.review else None
     problems = validate_package(args.directory, ranges=ranges)
+    if not problems:
+        for warning in package_warnings(args.directory):
+            print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps([problem.to_dict() for problem in problems], indent=2, ensure_ascii=False))
         if problems:

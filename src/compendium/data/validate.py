@@ -11,9 +11,16 @@ not describe) and rules that hold for every field of a kind, whatever its name i
   are refused);
 * an estimate and its CI limits are positive when the row's ``measure`` is a ratio measure, and
   between 1e-6 and 1e6 (``RATIO_LIMIT``);
-* every field named ``url`` holds an http(s) address (a DOI as ``https://doi.org/...``);
+* every field named ``url`` or ``read_at`` holds an http(s) address (a DOI as ``https://doi.org/...``);
+* a source's ``url`` is its canonical address: the link of its first identifier (DOI, PMID, PMCID,
+  registration; :mod:`compendium.data.identifiers`) when it has one, and never a bare IP address
+  (where the text was read, a mirror perhaps, belongs in ``read_at``);
 * arm-level values lie inside their instrument's range, and between-group mean differences
   inside plus or minus its width, when ``review.yaml`` declares one (:mod:`compendium.data.plausibility`).
+
+What is accepted but should be fixed is a warning (:func:`package_warnings`): a published source
+(abstract, full text, secondary review) without any identifier, a registry record without its
+registration number, a source without a canonical address (``url``).
 
 Every finding is one line in the one format of :func:`compendium.errors.cell_problem` (file, row,
 column, what was expected, the value found). All problems of all files are collected, not just the
@@ -32,11 +39,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
 
 from compendium import skip_iri_grammar
+from compendium.data.identifiers import (
+    IDENTIFIER_COLUMNS,
+    PUBLISHED_SOURCE_TYPES,
+    REGISTRY_SOURCE_TYPE,
+    canonical_link,
+    has_identifier,
+    is_ip_address,
+)
 from compendium.data.plausibility import effects_out_of_range, out_of_range, outcome_ranges
 from compendium.errors import CompendiumError, cell_problem
 from compendium.review import fill_vocabularies, review_for
@@ -66,6 +82,8 @@ EFFECT_TABLES = ("rct_effects", "review_results")
 
 #: URL schemes a source address may use
 URL_SCHEMES = ("http", "https")
+#: columns holding a web address, whatever the table
+ADDRESS_COLUMNS = ("url", "read_at")
 
 
 @dataclass(frozen=True)
@@ -257,7 +275,8 @@ def _check_cells(resource: dict, table: pd.DataFrame) -> list[Problem]:
     fields = resource["schema"]["fields"]
     missing = missing_values(resource)
     numbers = [f["name"] for f in fields if f.get("type") == "number" and f["name"] in table.columns]
-    urls = [f["name"] for f in fields if f["name"] == "url" and f["name"] in table.columns]
+    urls = [f["name"] for f in fields if f["name"] in ADDRESS_COLUMNS and f["name"] in table.columns]
+    identified = "url" in urls and set(IDENTIFIER_COLUMNS) <= set(table.columns)
     ratio_columns = [c for c in RATIO_COLUMNS if c in numbers] if "measure" in table.columns else []
     problems = []
     for position, row in enumerate(table.to_dict(orient="records"), start=1):
@@ -289,7 +308,74 @@ def _check_cells(resource: dict, table: pd.DataFrame) -> list[Problem]:
                 problems.append(
                     Problem(name, position, column, row[column], "an http(s) address, or a DOI as https://doi.org/...")
                 )
+            elif identified and column == "url" and (trouble := _canonical_problem(row)) is not None:
+                problems.append(Problem(name, position, column, row[column], trouble))
     return problems
+
+
+def _canonical_problem(row: Mapping[Any, str]) -> str | None:
+    """What is wrong with a source's ``url`` as its canonical address, else None."""
+    url = row["url"].strip()
+    if is_ip_address(url):
+        return (
+            "the source's canonical address (its DOI, PubMed, PMC or registry link, or the publisher's page), "
+            "not a bare IP address; the address where the text was read goes in read_at"
+        )
+    link = canonical_link(row)
+    if link is not None and url != link:
+        return (
+            f"the link of the source's first identifier, {link} (the address where the text was read goes in read_at)"
+        )
+    return None
+
+
+def package_warnings(raw_dir: str | Path) -> list[Problem]:
+    """What the package accepts but a reader should have fixed, one :class:`Problem` each: a published
+    source (:data:`~compendium.data.identifiers.PUBLISHED_SOURCE_TYPES`) without any identifier, and a
+    registry record without its registration number, and a source without a canonical address. Run it on a
+    package that validates."""
+    raw_dir = Path(raw_dir)
+    warnings = []
+    for resource in read_descriptor(raw_dir)["resources"]:
+        fields = {field["name"] for field in resource["schema"]["fields"]}
+        path = raw_dir / resource["path"]
+        if not {"source_type", *IDENTIFIER_COLUMNS} <= fields or not path.is_file():
+            continue
+        for position, row in enumerate(read_text_table(path).to_dict(orient="records"), start=1):
+            kind = row.get("source_type", "")
+            if kind in PUBLISHED_SOURCE_TYPES and not has_identifier(row):
+                warnings.append(
+                    Problem(
+                        resource["path"],
+                        position,
+                        "doi",
+                        "",
+                        f"an identifier of this published source ({kind}): a doi, pmid, pmcid or registration "
+                        "where a page shows one, so that a reader can follow the citation",
+                    )
+                )
+            if not row.get("url"):
+                warnings.append(
+                    Problem(
+                        resource["path"],
+                        position,
+                        "url",
+                        "",
+                        "the source's canonical address (its identifier's link or the publisher's page); "
+                        "only where it was read (read_at) is given",
+                    )
+                )
+            if kind == REGISTRY_SOURCE_TYPE and not row.get("registration"):
+                warnings.append(
+                    Problem(
+                        resource["path"],
+                        position,
+                        "registration",
+                        "",
+                        "the registration number of this registry record",
+                    )
+                )
+    return warnings
 
 
 def is_web_address(text: str) -> bool:

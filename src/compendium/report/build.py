@@ -8,14 +8,19 @@ except the one line that carries the date of the run (``RUN_DATE_MARKER``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from compendium import vocabulary
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
+from compendium.data.identifiers import identifier_links, is_ip_address
 from compendium.data.summary import STREAM_ORDER
+from compendium.data.validate import is_web_address
 from compendium.evidence import consensus
 from compendium.report import guidance as guidance_data
 from compendium.report.inputs import INGEST, META, MR, RISK_OF_BIAS, Figure, ResultSet, load_results
@@ -656,7 +661,12 @@ def _findings(results: ResultSet, review: Review) -> dict:
     for question in ("treatment", "risk"):
         view, ids = _pooled_view(pooled, question)
         matched, leftover = _figures_for(leftover, ids)
-        sections[question] = {"pooled": view, "figures": matched, "question": review.question_texts.get(question, "")}
+        sections[question] = {
+            "pooled": view,
+            "figures": matched,
+            "question": review.question_texts.get(question, ""),
+            "trail": _provenance_trail(results, question),
+        }
     single = results.table(META, "single_trial_results")
     sensitivity = results.table(META, "sensitivity")
     mr_estimates = results.table(MR, "mr_estimates")
@@ -941,7 +951,6 @@ def _evidence_index(results: ResultSet, review: Review) -> list[dict]:
     )
     index = []
     for row in studies.itertuples():
-        source = sources.loc[str(row.source_id)] if row.source_id in sources.index else None
         index.append(
             {
                 "id": row.study_id,
@@ -950,11 +959,66 @@ def _evidence_index(results: ResultSet, review: Review) -> list[dict]:
                 "question": row.question,
                 "stream": stream_words.get(str(row.stream), str(row.stream)),
                 "design": row.design,
-                "citation": "" if source is None else format_value(source["citation"]),
-                "doi": "" if source is None or pd.isna(source.get("doi")) else str(source["doi"]),
+                **_source_view(sources, row.source_id),
             }
         )
     return index
+
+
+def source_links(source: Mapping[Any, object]) -> list[dict[str, str | None]]:
+    """The links of one row of ``sources.csv``: each identifier as text with its address (a DOI as
+    ``https://doi.org/...``, a PMID to PubMed, a PMCID to PMC, a registration to its registry), then
+    the canonical ``url`` when no identifier already links there. Only http(s) addresses with a host
+    name are shown, never a bare IP address; where the text was read (``read_at``, perhaps a mirror)
+    is never shown. ``href`` is None for a registration number whose registry address is not known."""
+    links: list[dict[str, str | None]] = [{"text": text, "href": href} for text, href in identifier_links(source)]
+    url = source.get("url")
+    url = url.strip() if isinstance(url, str) else ""
+    if is_web_address(url) and not is_ip_address(url) and url not in {link["href"] for link in links}:
+        links.append({"text": urlsplit(url).hostname, "href": url})
+    return links
+
+
+def _source_view(sources: pd.DataFrame, source_id: object) -> dict:
+    """Citation, links and whether only an abstract was read, for one source id of ``sources``
+    (indexed by ``source_id``); empty when the id is unknown."""
+    if not isinstance(source_id, str) or source_id not in sources.index:
+        return {"citation": "", "links": [], "abstract": False}
+    source = sources.loc[source_id]
+    return {
+        "citation": format_value(source["citation"]),
+        "links": source_links(source.to_dict()),
+        "abstract": source.get("source_type") == "abstract",
+    }
+
+
+def _provenance_trail(results: ResultSet, question: str) -> list[dict]:
+    """Per pooled analysis of ``question``: the studies it pools and the source each study's numbers
+    were read in (``study_effects.source_id``, else the study's primary source), with links."""
+    pooled = results.table(META, "pooled")
+    effects = results.table(META, "study_effects")
+    if pooled is None or effects is None or "question" not in pooled.columns:
+        return []
+    sources = results.required(INGEST, "sources").set_index("source_id")
+    primary = results.required(INGEST, "studies").set_index("study_id")["source_id"]
+    rows = pooled[pooled["question"] == question]
+    trail = []
+    for analysis_id, group in rows.groupby("analysis_id", sort=False):
+        first = group.iloc[0]
+        outcome = first.get("outcome_label") if pd.notna(first.get("outcome_label")) else first["outcome"]
+        analysis_set = (
+            first.get("analysis_set_label") if pd.notna(first.get("analysis_set_label")) else first["analysis_set"]
+        )
+        used = effects[effects["analysis_id"] == analysis_id]
+        read_in = used["source_id"] if "source_id" in used.columns else pd.Series(pd.NA, index=used.index)
+        used = used.assign(read_in=read_in.fillna(used["study_id"].map(primary)))
+        studies = [
+            {"study": str(row.study), **_source_view(sources, row.read_in)}
+            for row in used.drop_duplicates(["study_id", "read_in"]).itertuples()
+        ]
+        if studies:
+            trail.append({"label": f"{format_value(outcome)} ({format_value(analysis_set)})", "studies": studies})
+    return trail
 
 
 def _has_rows(table: pd.DataFrame | None) -> bool:
