@@ -46,6 +46,7 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+COMPENDIUM = ROOT / ".venv" / "bin" / "compendium"
 RESULTS = ROOT / "benchmarks" / "results"
 FULL_TARGET_S = 20.0
 RERUN_TARGET_S = 0.1
@@ -71,15 +72,17 @@ def _copy_repository(destination: Path) -> Path:
     return copy
 
 
-def _time_make(repo: Path, env: dict[str, str], *targets: str) -> tuple[float, float, str]:
-    """(wall seconds, CPU seconds of make and everything it started, stdout) of one ``make`` run."""
+def _time_make(
+    repo: Path, env: dict[str, str], *targets: str, program: tuple[str, ...] = ("make",)
+) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of make (or ``program``) and everything it started, stdout) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(["make", *targets], cwd=repo, env=env, capture_output=True, text=True)
+    done = subprocess.run([*program, *targets], cwd=repo, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
-        sys.exit(f"make {' '.join(targets)} failed in {repo}:\n{done.stdout}\n{done.stderr}")
+        sys.exit(f"{' '.join([*program, *targets])} failed in {repo}:\n{done.stdout}\n{done.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return elapsed, cpu, done.stdout
 
@@ -105,10 +108,10 @@ def notebook_breakdown(notebook: Path) -> dict[str, float]:
     return times
 
 
-def stage_order(repo: Path) -> list[str]:
-    """The stages in the order of the generated Make rules."""
-    rules = (repo / ".make" / "stages.mk").read_text(encoding="utf-8")
-    return re.search(r"^STAGES := (.*)$", rules, re.MULTILINE).group(1).split()  # type: ignore[union-attr]
+def stage_order(repo: Path, env: dict[str, str]) -> list[str]:
+    """The stages in pipeline order (``compendium run --list --json``)."""
+    _, _, listed = _time_make(repo, env, "run", "--list", "--json", program=(str(COMPENDIUM),))
+    return [stage["stage"] for stage in json.loads(listed)["stages"]]
 
 
 def critical_path(seconds: dict[str, float], repo: Path) -> tuple[float, list[str]]:
@@ -242,13 +245,13 @@ def main() -> int:
         else:
             repo = _copy_repository(Path(scratch))
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(repo / "src"), env.get("PYTHONPATH")]))
-        _time_make(repo, env, "clean", ".make/stages.mk")
+        _time_make(repo, env, "clean")
         load_before = os.getloadavg()[0]
         # one stage at a time, each timed on its own (in DAG order: every stage's inputs are built)
-        stages = stage_order(repo)
+        stages = stage_order(repo, env)
         per_stage: dict[str, tuple[float, float]] = {}
         for stage in stages:
-            wall, cpu, _ = _time_make(repo, env, f"reports/{stage}/{stage}.ipynb", "JOBS=1")
+            wall, cpu, _ = _time_make(repo, env, "run", "--only", stage, program=(str(COMPENDIUM),))
             per_stage[stage] = (wall, cpu)
         rows = []
         for stage in stages:

@@ -455,16 +455,108 @@ def test_missing_required_upstream_outputs_name_the_stage_to_run(tmp_path):
         )
 
 
-def test_make_rules_follow_the_stage_graph():
-    from compendium.pipeline.graph import make_rules
+def test_make_plan_follows_the_stage_graph():
+    from compendium.pipeline.graph import make_plan
 
     names = ["01_ingest", "02_risk_of_bias", "03_meta_analysis", "04_mendelian_randomization", "05_consensus_report"]
-    rules = {line.split(":")[0]: line for line in make_rules(names).splitlines() if line.startswith("reports/")}
-    assert "02_risk_of_bias" not in rules["reports/04_mendelian_randomization/04_mendelian_randomization.ipynb"]
-    assert "reports/02_risk_of_bias/02_risk_of_bias.ipynb" in rules["reports/03_meta_analysis/03_meta_analysis.ipynb"]
-    assert all(
-        f"reports/{n}/{n}.ipynb" in rules["reports/05_consensus_report/05_consensus_report.ipynb"] for n in names[:4]
+    rules = {line.split(":")[0]: line for line in make_plan(names, names, "run").splitlines() if line[:1].isdigit()}
+    assert "02_risk_of_bias" not in rules["04_mendelian_randomization"]
+    assert "02_risk_of_bias" in rules["03_meta_analysis"]
+    assert all(n in rules["05_consensus_report"] for n in names[:4])
+    # only the stages to run are prerequisites: 05 waits for 03, never for a current stage
+    assert make_plan(["03_meta_analysis", "05_consensus_report"], names, "run").splitlines()[-2] == (
+        "05_consensus_report: 03_meta_analysis"
     )
+
+
+def test_required_upstream_stages_run_whether_declared_or_not(tmp_path):
+    """stages: [03, 05] must not let stage 03 read stage-01 tables built from other data (issue 24)."""
+    from compendium.pipeline.runner import Stage, pipeline_stages
+
+    review = tmp_path / "review.yaml"
+    review.write_text("stages: [03_meta_analysis, 05_consensus_report]\n")
+    names = ["01_ingest", "02_risk_of_bias", "03_meta_analysis", "05_consensus_report"]
+    stages = [Stage(n[:2], n, tmp_path / f"{n}.ipynb", {}) for n in names]
+    assert [s.name for s in pipeline_stages(stages, review)] == ["01_ingest", "03_meta_analysis", "05_consensus_report"]
+
+
+def _plan(toy_stages, results, *files, review=NO_REVIEW):
+    from compendium.pipeline.runner import plan
+
+    defaults = results.parent / "defaults.yaml"
+    defaults.write_text(f"results_dir: {results}\n")
+    said: list[str] = []
+    text = plan(
+        param_files=list(files), notebooks_dir=toy_stages, defaults_file=defaults, review_file=review, log=said.append
+    )
+    stages = [line.split(":")[0] for line in text.splitlines()[3:] if line[:1].isdigit()]
+    return stages, "\n".join(said), text
+
+
+def test_freshness_comes_from_content_not_modification_times(toy_stages, tmp_path):
+    """Issue 24: a data edit that keeps the old time, a deleted or edited output, another parameter
+    value (one-off run) make a stage stale; with nothing changed the plan is empty."""
+    import os
+
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    assert _plan(toy_stages, results)[0] == []
+    data = toy_stages.parent / "raw" / "data.csv"
+    before = data.stat()
+    data.write_text("x\n5\n")
+    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))  # like cp -p, rsync -a, tar, unzip
+    stages, said, _ = _plan(toy_stages, results)
+    assert stages == ["01_first", "02_second"] and "01_first is not current (data files changed" in said
+    _run(toy_stages, results)
+    (results / "01_first" / "tables" / "out.csv").unlink()
+    stages, said, _ = _plan(toy_stages, results)
+    assert stages == ["01_first", "02_second"] and "out.csv was removed" in said
+    _run(toy_stages, results)
+    (results / "02_second" / "done.txt").write_text("edited by hand")
+    assert _plan(toy_stages, results)[0] == ["02_second"]
+    _run(toy_stages, results, only=["02"])
+    _run(toy_stages, results, "label=b", only=["01"])  # a one-off run with another value
+    stages, said, _ = _plan(toy_stages, results)
+    assert stages == ["01_first", "02_second"] and "parameter 'label' was 'b', is now 'a'" in said
+
+
+def test_a_later_stage_reruns_only_when_what_it_reads_changed(toy_stages, tmp_path):
+    """--if-stale: after stage 01 re-runs with the same outputs, stage 02 is current and not re-run."""
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    _run(toy_stages, results, "label=b", only=["01"])
+    _run(toy_stages, results, only=["01"])  # back to the declared value: the same table as before
+    said: list[str] = []
+    runs = run_pipeline(
+        overrides=[f"results_dir={results}"],
+        notebooks_dir=toy_stages,
+        defaults_file=None,
+        review_file=NO_REVIEW,
+        log=said.append,
+        if_stale=True,
+    )
+    assert runs == [] and "[compendium] 02_second is current (the inputs it reads are unchanged): not re-run" in said
+
+
+def test_a_parameter_file_in_the_plan_is_quoted(toy_stages, tmp_path):
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    params = tmp_path / "my $params.yaml"
+    params.write_text("scale: 3.0\n")
+    stages, _, text = _plan(toy_stages, results, params)
+    assert stages == ["01_first", "02_second"]
+    assert f"--if-stale --params '{tmp_path}/my $$params.yaml' --only 01_first" in text
+
+
+def test_outputs_of_a_stage_dropped_from_the_declaration_are_removed(toy_stages, tmp_path):
+    """Dropping a stage from `stages:` must not leave its old outputs (the old report) as if current."""
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    review = tmp_path / "review.yaml"
+    review.write_text("stages: [01_first]\n")
+    stages, said, _ = _plan(toy_stages, results, review=review)
+    assert stages == ["01_first"] and not (results / "02_second").exists()  # 01: review.yaml is new
+    assert "removed" in said and "stage 02_second is not in the review's stages" in said
 
 
 # --- one run at a time ---------------------------------------------------------------------------
@@ -539,39 +631,10 @@ def test_run_list_shows_a_broken_notebook_and_exits_2(toy_stages, capsys):
     assert "error: " in captured.err and "03_broken.ipynb" in captured.err
 
 
-def test_make_clean_without_reports_and_params_with_a_space(tmp_path):
+def test_make_clean_without_reports(tmp_path):
     import shutil
     import subprocess
 
     shutil.copy(NOTEBOOKS_DIR.parent / "Makefile", tmp_path / "Makefile")
     done = subprocess.run(["make", "-s", "clean"], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    (tmp_path / "params.yaml").write_text("results_dir: reports\n")
-    (tmp_path / "my params.yaml").write_text("level: 90\n")
-    done = subprocess.run(
-        ["make", "-s", ".make/params-signature", "PARAMS=my params.yaml"], cwd=tmp_path, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert "level: 90" in (tmp_path / ".make" / "params-signature").read_text()
-
-
-def test_params_signature_is_rewritten_only_when_the_parameters_change(tmp_path):
-    """With nothing changed, the signature keeps its time, so `make report` re-runs no stage (a rule
-    whose recipe expanded to nothing once counted as just updated and re-ran every stage)."""
-    import shutil
-    import subprocess
-    import time
-
-    shutil.copy(NOTEBOOKS_DIR.parent / "Makefile", tmp_path / "Makefile")
-    (tmp_path / "params.yaml").write_text("results_dir: reports\n")
-    signature = tmp_path / ".make" / "params-signature"
-
-    def make_signature() -> int:
-        subprocess.run(["make", "-s", ".make/params-signature"], cwd=tmp_path, check=True, capture_output=True)
-        return signature.stat().st_mtime_ns
-
-    first = make_signature()
-    time.sleep(0.05)
-    assert make_signature() == first
-    (tmp_path / "params.yaml").write_text("results_dir: reports\nlevel: 90\n")
-    assert make_signature() != first

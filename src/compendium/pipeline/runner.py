@@ -8,6 +8,11 @@ cell succeeded does that folder replace ``<results_dir>/NN_name`` (and files the
 * before anything runs, every parameter is checked (:mod:`.parameters`, :mod:`.choices`) and the
   outputs of the earlier stages a stage reads are checked against the current inputs
   (:mod:`.fingerprint`): stale or missing ones stop the run, naming the stage to re-run;
+* the stages of the review are its declared ones plus the earlier stages they need; outputs of a
+  stage that is no longer declared are removed (an old report never stays as if it were current);
+* ``if_stale`` runs only the stages whose outputs are not current (what ``make report`` does
+  through :func:`plan`, which lists them as Make rules, one line per stale stage saying why);
+* the executed notebook shows the stage's final folder, not the temporary one it was built in;
 * a failing cell, a dead kernel or an operating-system error (read-only folder, full disk) stops
   the run with the stage, the notebook and the reason; the failed notebook is kept in
   ``<results_dir>/.failed/NN_name/`` when it can be written, the previous good outputs stay
@@ -22,6 +27,7 @@ import errno
 import json
 import os
 import re
+import shlex
 import shutil
 import time
 from collections.abc import Callable
@@ -31,18 +37,28 @@ from pathlib import Path
 from compendium.errors import CompendiumError
 from compendium.paths import NOTEBOOKS_DIR, PARAMS_FILE, ROOT, display_path
 from compendium.pipeline.fingerprint import (
+    PUBLISH_DIR,
     mark_failed_attempt,
+    output_path,
+    outputs_read,
     read_fingerprint,
     refuse_stale,
     stage_inputs,
+    stale_reason,
     write_fingerprint,
 )
-from compendium.pipeline.graph import REVIEW_FILE, declared_stage_names, upstream_of
+from compendium.pipeline.graph import (
+    READS_ONLY_TABLES,
+    REVIEW_FILE,
+    declared_stage_names,
+    make_plan,
+    upstream_of,
+    with_required,
+)
 from compendium.pipeline.lock import results_lock
 from compendium.pipeline.parameters import ParameterSet, notebook_parameters, resolve_parameters
 
 STAGE_PATTERN = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
-PUBLISH_DIR = "publish"
 TMP_DIR = ".tmp"
 FAILED_DIR = ".failed"
 
@@ -96,7 +112,9 @@ def discover_stages(notebooks_dir: str | Path = NOTEBOOKS_DIR) -> list[Stage]:
 
 
 def pipeline_stages(stages: list[Stage], review_file: str | Path = REVIEW_FILE) -> list[Stage]:
-    """The stages of this review: the ``stages:`` list of ``review.yaml`` when it has one, else all."""
+    """The stages of this review: the ``stages:`` list of ``review.yaml`` when it has one (with
+    the earlier stages they need, listed or not: stage 03 never reads stage-01 tables built from
+    other data), else all."""
     names = declared_stage_names(review_file)
     if names is None:
         return stages
@@ -107,7 +125,8 @@ def pipeline_stages(stages: list[Stage], review_file: str | Path = REVIEW_FILE) 
             f"{display_path(review_file)}: 'stages' names {', '.join(unknown)}, which have no notebook; "
             f"notebooks are {', '.join(by_name)}"
         )
-    return [s for s in stages if s.name in names]
+    wanted = with_required(names, list(by_name))
+    return [s for s in stages if s.name in wanted]
 
 
 def select_stages(stages: list[Stage], only: list[str] | None) -> list[Stage]:
@@ -131,14 +150,64 @@ def run_pipeline(
     defaults_file: str | Path | None = PARAMS_FILE,
     review_file: str | Path = REVIEW_FILE,
     log: Callable[[str], None] = print,
+    if_stale: bool = False,
 ) -> list[StageRun]:
     """Check all parameters and inputs, then run the selected stages in order.
 
     ``defaults_file`` (the committed ``params.yaml``) is read first, then ``param_files`` in
-    order, then ``overrides`` (``name=value``); later sources win. Returns one
-    :class:`StageRun` per executed stage.
+    order, then ``overrides`` (``name=value``); later sources win. With ``if_stale``, a stage
+    whose outputs are current (:func:`compendium.pipeline.fingerprint.stale_reason`) is not run.
+    Returns one :class:`StageRun` per executed stage.
     """
-    stages = pipeline_stages(discover_stages(notebooks_dir), review_file)
+    setup = _setup(only, param_files, overrides, notebooks_dir, defaults_file, review_file, log)
+    with _holding(setup.results_dirs, log):
+        remove_undeclared_outputs(setup, log)
+        runs = []
+        for stage in setup.selected:
+            _checked_upstream(stage, setup.by_name, setup.names, setup.params, review_file)
+            inputs = expected_inputs(stage, setup.names, setup.params, review_file)
+            folder = _results_dir(setup.params.for_stage(stage.parameters)) / stage.name
+            if if_stale and stale_reason(folder, inputs) is None:
+                log(f"[compendium] {stage.name} is current (the inputs it reads are unchanged): not re-run")
+                continue
+            runs.append(run_stage(stage, setup.params, inputs, log=log))
+        return runs
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """The stages of a run and its checked parameters."""
+
+    stages: list[Stage]
+    selected: list[Stage]
+    params: ParameterSet
+    notebooks: list[Stage]
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+    @property
+    def by_name(self) -> dict[str, Stage]:
+        return {s.name: s for s in self.stages}
+
+    @property
+    def results_dirs(self) -> list[Path]:
+        return sorted({_results_dir(self.params.for_stage(s.parameters)) for s in self.selected})
+
+
+def _setup(
+    only: list[str] | None,
+    param_files: list[str | Path] | None,
+    overrides: list[str] | None,
+    notebooks_dir: str | Path,
+    defaults_file: str | Path | None,
+    review_file: str | Path,
+    log: Callable[[str], None],
+) -> _Setup:
+    """Find the stages, select them and check every parameter (nothing runs before this succeeds)."""
+    notebooks = discover_stages(notebooks_dir)
+    stages = pipeline_stages(notebooks, review_file)
     selected = select_stages(stages, only)
     broken = [s.problem for s in selected if s.problem]
     if broken:
@@ -149,15 +218,64 @@ def run_pipeline(
             log(f"[compendium] skipping {stage.name} (not selected; its notebook cannot be read)")
     files = ([defaults_file] if defaults_file else []) + list(param_files or [])
     params = resolve_parameters({s.name: s.parameters for s in readable}, files, list(overrides or []))
-    results_dirs = sorted({_results_dir(params.for_stage(s.parameters)) for s in selected})
-    names = [s.name for s in stages]
-    by_name = {s.name: s for s in stages}
-    with _holding(results_dirs, log):
-        runs = []
-        for stage in selected:
-            upstream = _checked_upstream(stage, by_name, names, params, review_file)
-            runs.append(run_stage(stage, params, upstream, review_file=Path(review_file), log=log))
-        return runs
+    return _Setup(stages, selected, params, notebooks)
+
+
+def remove_undeclared_outputs(setup: _Setup, log: Callable[[str], None]) -> None:
+    """Remove the outputs of stages that have a notebook but are not stages of this review (dropped
+    from ``stages:``), with the files they published: no report or table outlives its declaration."""
+    declared = set(setup.names)
+    for stage in setup.notebooks:
+        if stage.name in declared:
+            continue
+        for results_dir in {_results_dir(setup.params.for_stage(s.parameters)) for s in setup.stages}:
+            folder = results_dir / stage.name
+            if not folder.is_dir():
+                continue
+            record = read_fingerprint(folder) or {}
+            published = [
+                output_path(folder, name) for name in record.get("outputs", {}) if name.startswith(f"{PUBLISH_DIR}/")
+            ]
+            for path in published:
+                path.unlink(missing_ok=True)
+            shutil.rmtree(folder)
+            shown = ", ".join(display_path(p) for p in [folder, *published])
+            log(f"[compendium] removed {shown}: stage {stage.name} is not in the review's stages")
+
+
+def plan(
+    param_files: list[str | Path] | None = None,
+    notebooks_dir: str | Path = NOTEBOOKS_DIR,
+    defaults_file: str | Path | None = PARAMS_FILE,
+    review_file: str | Path = REVIEW_FILE,
+    log: Callable[[str], None] = print,
+) -> str:
+    """Make rules for the stages whose outputs are not current, and for the stages that read them.
+
+    A stage is stale when :func:`compendium.pipeline.fingerprint.stale_reason` gives a reason (one
+    line each is logged: a one-off ``compendium run -p ...``, an edited data file whatever its
+    modification time, a deleted table or report). Stages after a stale one are listed too and run
+    with ``--if-stale``, so they re-run only if what they read actually changed. Empty when every
+    stage is current. Parameters are checked first; outputs of undeclared stages are removed.
+    """
+    setup = _setup(None, param_files, None, notebooks_dir, defaults_file, review_file, log)
+    with _holding(setup.results_dirs, log):
+        remove_undeclared_outputs(setup, log)
+    to_run: list[str] = []
+    for stage in setup.stages:
+        reads = upstream_of(stage.name, setup.names).all
+        if any(name in to_run for name in reads):
+            to_run.append(stage.name)
+            continue
+        folder = _results_dir(setup.params.for_stage(stage.parameters)) / stage.name
+        reason = stale_reason(folder, expected_inputs(stage, setup.names, setup.params, review_file))
+        if reason is not None:
+            log(f"[compendium] {stage.name} is not current ({reason}): re-running it")
+            to_run.append(stage.name)
+    if not to_run:
+        return ""
+    files = " ".join(f"--params {shlex.quote(str(f))}" for f in param_files or []).replace("$", "$$")
+    return make_plan(to_run, setup.names, f"$(BIN)/compendium run --if-stale {files} --only".replace("  ", " "))
 
 
 def _results_dir(values: dict[str, object]) -> Path:
@@ -173,27 +291,26 @@ def _holding(results_dirs: list[Path], log: Callable[[str], None]) -> contextlib
 
 
 def expected_inputs(stage: Stage, names: list[str], params: ParameterSet, review_file: str | Path) -> dict[str, object]:
-    """The inputs ``stage``'s outputs would record if it ran now (upstream fingerprints as found on disk)."""
+    """The inputs ``stage``'s outputs would record if it ran now (the content of the upstream
+    outputs it reads as recorded on disk: :func:`compendium.pipeline.fingerprint.outputs_read`)."""
     values = params.for_stage(stage.parameters)
     results_dir = _results_dir(values)
     upstream = {}
     for name in upstream_of(stage.name, names).all:
         record = read_fingerprint(results_dir / name)
-        upstream[name] = record["fingerprint"] if record else None
+        upstream[name] = outputs_read(record, stage.name in READS_ONLY_TABLES) if record else None
     return stage_inputs(stage.path, values, upstream, Path(review_file))
 
 
 def _checked_upstream(
     stage: Stage, by_name: dict[str, Stage], names: list[str], params: ParameterSet, review_file: str | Path
-) -> dict[str, str | None]:
+) -> None:
     """Check the outputs of every earlier stage ``stage`` reads (and theirs, recursively).
 
-    Returns ``{upstream stage: fingerprint or None when absent}`` for the direct upstream stages.
-    Missing required outputs and outputs built from other inputs raise :class:`CompendiumError`.
+    Missing required outputs and outputs that are not current raise :class:`CompendiumError`.
     """
     results_dir = _results_dir(params.for_stage(stage.parameters))
     graph = upstream_of(stage.name, names)
-    found: dict[str, str | None] = {}
     for name in graph.all:
         folder = results_dir / name
         if not folder.is_dir():
@@ -203,25 +320,25 @@ def _checked_upstream(
                     f"{display_path(folder)} does not exist; run it first: compendium run --only {name[:2]} "
                     "(or make report)"
                 )
-            found[name] = None
             continue
         upstream_stage = by_name[name]
         if upstream_stage.problem:
             raise CompendiumError(upstream_stage.problem)
         _checked_upstream(upstream_stage, by_name, names, params, review_file)
         expected = expected_inputs(upstream_stage, names, params, review_file)
-        found[name] = refuse_stale(name, folder, expected, reader=stage.name)
-    return found
+        refuse_stale(name, folder, expected, reader=stage.name)
 
 
 def run_stage(
     stage: Stage,
     params: ParameterSet,
-    upstream: dict[str, str | None],
-    review_file: Path = REVIEW_FILE,
+    inputs: dict[str, object],
     log: Callable[[str], None] = print,
 ) -> StageRun:
-    """Execute one stage into a temporary folder and move it into place on success."""
+    """Execute one stage into a temporary folder and move it into place on success.
+
+    ``inputs`` are what its outputs are built from (:func:`expected_inputs`), recorded in its fingerprint.
+    """
     import nbformat
     import papermill
 
@@ -230,7 +347,6 @@ def run_stage(
     results_dir = _results_dir(values)
     final_dir = results_dir / stage.name
     work_dir = results_dir / TMP_DIR / stage.name
-    inputs = stage_inputs(stage.path, values, upstream, review_file)
     executed = work_dir / f"{stage.name}.ipynb"
     try:
         shutil.rmtree(work_dir, ignore_errors=True)
@@ -275,6 +391,7 @@ def run_stage(
                 )
             raise _stage_failed(stage, final_dir, executed, inputs, reason) from None
         input_path.unlink()
+        _show_final_paths(executed, {input_path: stage.path, work_dir: final_dir})
         fingerprint = write_fingerprint(work_dir, stage.name, inputs)
         _publish(work_dir, final_dir, results_dir)
     except OSError as error:
@@ -357,6 +474,17 @@ def _insert_parameters_used_cell(notebook, stage: Stage, values: dict, params: P
     cell.metadata["tags"] = ["parameters-used"]
     position = next(i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", []))
     notebook.cells.insert(position + 1, cell)
+
+
+def _show_final_paths(executed: Path, final: dict[Path, Path]) -> None:
+    """Write the final paths where the executed notebook shows the temporary ones (``final``:
+    temporary -> final): the injected ``output_dir``, printed paths and papermill's input path
+    name the stage's folder in ``reports/`` and its notebook, so a reader can follow every path."""
+    text = executed.read_text(encoding="utf-8")
+    for built, kept in final.items():
+        for old, new in ((os.path.relpath(built, ROOT), os.path.relpath(kept, ROOT)), (str(built), str(kept))):
+            text = text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1])
+    executed.write_text(text, encoding="utf-8")
 
 
 def _publish(work_dir: Path, final_dir: Path, results_dir: Path) -> None:
