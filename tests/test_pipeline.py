@@ -638,3 +638,31 @@ def test_make_clean_without_reports(tmp_path):
     shutil.copy(NOTEBOOKS_DIR.parent / "Makefile", tmp_path / "Makefile")
     done = subprocess.run(["make", "-s", "clean"], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# --- notebooks run by hand -------------------------------------------------------------------------
+
+
+def test_a_notebook_run_by_hand_writes_to_scratch_and_says_so():
+    """Issue 22: only the runner writes reports/; every stage notebook's default output_dir is in scratch/."""
+    from compendium.pipeline.scratch import where_outputs_go
+
+    for stage in discover_stages(NOTEBOOKS_DIR):
+        assert stage.parameters["output_dir"] == f"scratch/{stage.name}", stage.name
+        assert "print(where_outputs_go(output_dir, results_dir))" in stage.path.read_text(encoding="utf-8")
+    said = where_outputs_go("scratch/03_meta_analysis", "reports")
+    assert said.startswith("Not run by compendium run: outputs go to scratch/03_meta_analysis")
+    assert "reports is unchanged" in said
+    assert "outputs go to reports/03_meta_analysis" in where_outputs_go("reports/.tmp/03_meta_analysis", "reports")
+    with pytest.raises(CompendiumError, match="only `compendium run` writes"):
+        where_outputs_go("reports/03_meta_analysis", "reports")
+
+
+def test_labels_in_notebook_markdown_are_escaped():
+    """Issue 24: a study label with HTML never becomes live HTML in a notebook's Markdown output."""
+    from compendium.shared import markdown_text
+
+    shown = markdown_text("Liao 2022<img src=x onerror=alert(10)>\u202e and <script>x</script> *bold*")
+    assert "<" not in shown and ">" not in shown and "\u202e" not in shown and "\\*bold\\*" in shown
+    notebook = (NOTEBOOKS_DIR / "04_mendelian_randomization.ipynb").read_text(encoding="utf-8")
+    assert "markdown_text(reason)" in notebook and "{reason}" not in notebook

@@ -353,7 +353,9 @@ def run_stage(
         work_dir.mkdir(parents=True)
         values["output_dir"] = os.path.relpath(work_dir, ROOT)
         notebook = nbformat.read(stage.path, as_version=4)
-        _insert_parameters_used_cell(notebook, stage, values, params)
+        _insert_parameters_used_cell(
+            notebook, stage, {**values, "output_dir": os.path.relpath(final_dir, ROOT)}, params
+        )
         input_path = work_dir / f"_input_{stage.name}.ipynb"
         nbformat.write(notebook, input_path)
         log(f"[compendium] running {stage.name} ...")
@@ -464,12 +466,15 @@ def _insert_parameters_used_cell(notebook, stage: Stage, values: dict, params: P
     """Put a visible 'Parameters used' table right after the parameters cell."""
     import nbformat
 
+    from compendium.shared import markdown_text
+
     rows = ["| parameter | value | from |", "|---|---|---|"]
     for name, value in values.items():
         origin = "runner" if name == "output_dir" else params.origins.get(name, "notebook default")
         if origin not in ("runner", "notebook default", "-p"):
             origin = display_path(origin)
-        rows.append(f"| `{name}` | `{json.dumps(value)}` | {origin} |")
+        # escaped, not in a code span: a value with a backtick or a pipe must not break the table
+        rows.append(f"| {markdown_text(name)} | {markdown_text(json.dumps(value))} | {markdown_text(origin)} |")
     cell = nbformat.v4.new_markdown_cell("### Parameters used\n\n" + "\n".join(rows))
     cell.metadata["tags"] = ["parameters-used"]
     position = next(i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", []))
