@@ -191,8 +191,10 @@ def add_risk_of_bias_levels(result: GradeResult, levels: int, reason: str) -> Gr
     return replace(result, domains=tuple(domains), level=min(4, max(1, result.start_level - down + up)))
 
 
-def grade_single(row: pd.Series, rob: RobLookup, surrogates: dict[str, str] | None = None) -> GradeResult:
-    """GRADE for one single-trial result (a row of ``single_trial_results``)."""
+def grade_single(
+    row: pd.Series, rob: RobLookup, surrogates: dict[str, str] | None = None, level: float = 95.0
+) -> GradeResult:
+    """GRADE for one single-trial result (a row of ``single_trial_results``, whose CI is at ``level`` percent)."""
     judgement = rob.judgement("treatment", str(row["study_id"]), str(row["outcome"]))
     shares, rob_note = _shares([judgement], np.array([1.0]))
     levels, reason = indirectness(str(row["outcome"]), set(), 1.0 if bool(row["secondary_source"]) else 0.0, surrogates)
@@ -206,6 +208,7 @@ def grade_single(row: pd.Series, rob: RobLookup, surrogates: dict[str, str] | No
         estimate=float(row["estimate"]),
         ci_low=float(row["ci_low"]),
         ci_high=float(row["ci_high"]),
+        ci_level=float(level),
         indirectness=levels,
         indirectness_reason=reason,
         **shares,
@@ -227,6 +230,7 @@ def grade_tables(
     *,
     indirect_exposures: dict[str, str] | None = None,
     extra_rob: dict[str, tuple[int, str]] | None = None,
+    level: float = 95.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary_of_findings, grade_domains) for every pooled analysis (the 'all' row) and every
     primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k.
@@ -234,7 +238,7 @@ def grade_tables(
     ``indirect_exposures``: its indirect exposure categories and their reasons
     (:attr:`compendium.review.Review.indirect_exposure_reasons`);
     ``extra_rob``: analysis_id -> (levels, reason) added to the risk-of-bias domain
-    (:func:`add_risk_of_bias_levels`)."""
+    (:func:`add_risk_of_bias_levels`); ``level``: the CI level of the single-trial results."""
     results: list[GradeResult] = []
     extra: list[dict] = []
     counts: list[str] = []
@@ -259,7 +263,7 @@ def grade_tables(
             counts.append(f"Participants: {missing}; the count is of the other studies." if missing else "")
     primary = singles[singles["analysis_set"] == PRIMARY]
     for _, row in primary.iterrows():
-        results.append(grade_single(row, rob, surrogates))
+        results.append(grade_single(row, rob, surrogates, level))
         extra.append({"question": "treatment", "analysis_id": "", "design": "rct", "k": 1})
         counts.append("" if pd.notna(row["participants"]) else "Participants not reported.")
     sof = summary_of_findings(results)

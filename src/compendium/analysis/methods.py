@@ -8,7 +8,6 @@ from compendium.analysis.inputs import ROB_ABSENT
 from compendium.analysis.windows import window_rule
 from compendium.bias import grade
 from compendium.effects import DEFAULT_CI_LEVEL, SD_METHODS, SMALL_SAMPLE_N, ZERO_CELL_ADD
-from compendium.meta import SENSITIVITY
 from compendium.meta.settings import METHODS, MetaSettings
 from compendium.review import Review
 
@@ -104,7 +103,7 @@ def methods_record(
         },
         "sensitivity": {
             "tau2_estimators": list(METHODS),
-            "older_review_variant": SENSITIVITY.describe(),
+            "older_review_variant": pooling.older_review_settings(level).describe(),
             "leave_one_out_min_k": pooling.MIN_LEAVE_ONE_OUT_K,
             "excluding_high_risk_of_bias": "refit without studies judged High (or Very high) by stage 02"
             if rob_available

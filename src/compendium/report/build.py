@@ -726,9 +726,10 @@ TABLE_ANCHORS: dict[str, str] = {
 
 
 def _methods(results: ResultSet) -> dict:
+    from compendium.analysis.pooling import older_review_settings
     from compendium.bias import grade
     from compendium.meta import DEFAULTS as META_DEFAULTS
-    from compendium.meta import SENSITIVITY as META_SENSITIVITY
+    from compendium.meta.settings import MetaSettings
     from compendium.mr.defaults import DEFAULTS as MR_DEFAULTS
     from compendium.mr.defaults import MIN_SNPS
 
@@ -737,8 +738,17 @@ def _methods(results: ResultSet) -> dict:
         + [(consensus.NOT_ASSESSED, consensus.NOT_ASSESSED_WEIGHT)],
         columns=["overall judgement", "weight"],
     )
+    # the settings as stage 03 ran them (its parameters), so every level and label is the run's
+    meta_methods = results.json.get((META, "methods"))
+    as_run = meta_methods.get("parameters", {}) if isinstance(meta_methods, dict) else {}
+    primary = MetaSettings(
+        method=as_run.get("tau2_method", META_DEFAULTS.method),
+        test=as_run.get("test", META_DEFAULTS.test),
+        level=as_run.get("level", META_DEFAULTS.level),
+    )
+    older = older_review_settings(primary.level)
     meta = pd.DataFrame(
-        [(k, str(v), str(META_SENSITIVITY.to_dict()[k])) for k, v in META_DEFAULTS.to_dict().items()],
+        [(k, str(v), str(older.to_dict()[k])) for k, v in primary.to_dict().items()],
         columns=["setting", "primary analysis", "sensitivity analysis"],
     )
     mr = pd.DataFrame(
@@ -749,7 +759,6 @@ def _methods(results: ResultSet) -> dict:
     grade_rows = pd.DataFrame(
         [(name, getattr(grade, name)) for name in GRADE_THRESHOLDS], columns=["threshold", "value"]
     )
-    meta_methods = results.json.get((META, "methods"))
     stage_methods = None
     if isinstance(meta_methods, dict):
         stage_methods = pd.DataFrame(flatten(meta_methods), columns=["setting", "value"])
@@ -765,7 +774,7 @@ def _methods(results: ResultSet) -> dict:
         "weights": table_view(weights, caption="Quality weights of the consensus meter", anchor="table-weights"),
         "meta": table_view(
             meta,
-            caption=f"Meta-analysis settings (compendium.meta): {META_DEFAULTS.describe()}",
+            caption=f"Meta-analysis settings as run (compendium.meta): {primary.describe()}",
             anchor="table-meta-defaults",
         ),
         "mr": table_view(

@@ -95,6 +95,7 @@ def run(
         unusable=unusable,
         intervention=review.intervention,
         continuous_measure=review.continuous_measure,
+        level=level,
     )
     chosen = effects if outcomes is None else effects[effects["outcome"].isin(outcomes)]
     result.accounting.append(effects_accounting(chosen, treatment))
@@ -145,9 +146,15 @@ def run(
     )
     result.figures += forest_figures(fits, rob, output_dir, review.intervention)
     funnel_lines = funnel_figures(fits, output_dir, review.intervention)
-    result.table(output_dir, "review_comparison", review_comparison(inputs, pooled, treatment.singles, risk, excluded))
+    comparison = review_comparison(inputs, pooled, treatment.singles, risk, excluded, level)
+    result.table(output_dir, "review_comparison", comparison)
     sof, domains = grade_tables(
-        fits, treatment.singles, rob, review.surrogates, indirect_exposures=review.indirect_exposure_reasons
+        fits,
+        treatment.singles,
+        rob,
+        review.surrogates,
+        indirect_exposures=review.indirect_exposure_reasons,
+        level=level,
     )
     result.table(output_dir, "summary_of_findings", sof)
     result.table(output_dir, "grade_domains", domains)
