@@ -666,3 +666,13 @@ def test_labels_in_notebook_markdown_are_escaped():
     assert "<" not in shown and ">" not in shown and "\u202e" not in shown and "\\*bold\\*" in shown
     notebook = (NOTEBOOKS_DIR / "04_mendelian_randomization.ipynb").read_text(encoding="utf-8")
     assert "markdown_text(reason)" in notebook and "{reason}" not in notebook
+
+
+def test_exclude_studies_with_an_unknown_id_is_refused_before_anything_runs():
+    declared = {"03_meta_analysis": {"raw_dir": "data/raw", "exclude_studies": []}}
+    with pytest.raises(CompendiumError, match="'exclude_studies' \\(from -p\\) = 'braga2081' is not one of"):
+        resolve_parameters(declared, [], ["exclude_studies=[braga2081]"])
+    with pytest.raises(
+        CompendiumError, match="'exclude_studies' .* is str; stage 03_meta_analysis declares it as list"
+    ):
+        resolve_parameters(declared, [], ["exclude_studies=braga2018"])

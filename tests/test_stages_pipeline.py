@@ -180,3 +180,23 @@ def test_every_interval_label_follows_the_level(tmp_path):
     assert "CI (95%)" not in (tables / "methods.json").read_text(encoding="utf-8")
     html = (results / "05_consensus_report" / "publish" / "consensus_report.html").read_text(encoding="utf-8")
     assert "90% CI" in html and "knha CI (90%)" in html and "CI (95%)" not in html
+
+
+def test_studies_left_out_by_parameter(tmp_path):
+    """Issue 22: exclude_studies leaves studies out of every analysis of stage 03, says which, refuses
+    unknown ids by name, and an analysis left empty says so instead of failing."""
+    raw = write_package(tmp_path, RCT_ONLY_REVIEW, rct_only_rows())
+    review = load_review(tmp_path / "review.yaml")
+    results = tmp_path / "reports"
+    ingest.run(review, raw, results, results / "01_ingest")
+    stage = meta_analysis.run(review, raw, results, tmp_path / "one_out", exclude_studies=["s1"])
+    days = stage.tables["pooled"]
+    days = days[(days["outcome"] == "days_off") & (days["subgroup"] == "all")].iloc[0]
+    assert days["k"] == 2 and "s1" not in set(stage.tables["study_effects"]["study_id"])
+    assert any(n.startswith("left out by the reviewer (exclude_studies): ") and "(s1)" in n for n in stage.notes)
+    assert "(s1)" in stage.records["methods"]["parameters"]["studies_left_out_by_the_reviewer"]
+    with pytest.raises(CompendiumError, match="exclude_studies: 'nope' is not a study_id"):
+        meta_analysis.run(review, raw, results, tmp_path / "bad", exclude_studies=["nope"])
+    everyone = meta_analysis.run(review, raw, results, tmp_path / "all_out", exclude_studies=["s1", "s2", "s3"])
+    assert everyone.tables["pooled"].empty
+    assert any("nothing to pool" in n for n in everyone.notes)

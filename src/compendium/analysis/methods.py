@@ -25,9 +25,11 @@ def methods_record(
     review: Review,
     use_assumptions: bool = True,
     ledger_rows: int = 0,
+    left_out: list[str] | None = None,
 ) -> dict:
     """The methods as run (parameters) and every rule, with the module that implements it.
-    ``use_assumptions`` / ``ledger_rows``: the ledger switch and how many ledger rows the data has."""
+    ``use_assumptions`` / ``ledger_rows``: the ledger switch and how many ledger rows the data has;
+    ``left_out``: the studies the reviewer left out (``exclude_studies``), one line each."""
     settings = MetaSettings(method=method, test=test, level=level)
     noun = review.intervention
     return {
@@ -40,6 +42,7 @@ def methods_record(
             "include_active_comparators": include_active_comparators,
             "outcomes": outcomes,
             "use_assumptions": use_assumptions,
+            "studies_left_out_by_the_reviewer": "; ".join(left_out or []) or "none",
         },
         "model": {
             "description": settings.describe(),
