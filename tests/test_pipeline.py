@@ -676,3 +676,54 @@ def test_exclude_studies_with_an_unknown_id_is_refused_before_anything_runs():
         CompendiumError, match="'exclude_studies' .* is str; stage 03_meta_analysis declares it as list"
     ):
         resolve_parameters(declared, [], ["exclude_studies=braga2018"])
+
+
+# --- the run record (Workflow Run RO-Crate) -------------------------------------------------------
+
+
+def test_every_run_writes_a_workflow_run_crate(toy_stages, tmp_path):
+    """Issue 22: reports/ro-crate-metadata.json, RO-Crate 1.1 with the Workflow Run Crate profiles 0.5,
+    checked against the profiles' required entities (https://w3id.org/ro/wfrun/workflow/0.5)."""
+    import compendium
+
+    results = tmp_path / "results"
+    _run(toy_stages, results, "scale=2.0")
+    crate = json.loads((results / "ro-crate-metadata.json").read_text(encoding="utf-8"))
+    assert crate["@context"][0] == "https://w3id.org/ro/crate/1.1/context"
+    graph = {entity["@id"]: entity for entity in crate["@graph"]}
+    assert len(graph) == len(crate["@graph"])  # ids are unique
+    descriptor = graph["ro-crate-metadata.json"]
+    assert descriptor["conformsTo"] == {"@id": "https://w3id.org/ro/crate/1.1"} and descriptor["about"] == {"@id": "./"}
+    root = graph["./"]
+    assert "Dataset" in root["@type"]
+    profiles = {p["@id"] for p in root["conformsTo"]}
+    assert {"https://w3id.org/ro/wfrun/process/0.5", "https://w3id.org/ro/wfrun/workflow/0.5"} <= profiles
+    assert all(graph[p]["@type"] == "CreativeWork" and graph[p]["version"] for p in profiles)
+    workflow = graph[root["mainEntity"]["@id"]]
+    assert {"File", "SoftwareSourceCode", "ComputationalWorkflow"} <= set(workflow["@type"])
+    assert graph[workflow["programmingLanguage"]["@id"]]["@type"] == "ComputerLanguage"
+    actions = [graph[m["@id"]] for m in root["mentions"]]
+    assert all(a["@type"] == "CreateAction" for a in actions)
+    whole = next(a for a in actions if a["instrument"] == root["mainEntity"])
+    inputs = {o["@id"] for o in whole["object"]}
+    assert any(i.endswith("review.yaml") for i in inputs) and any(graph[i]["@type"] == "Dataset" for i in inputs)
+    values = [graph[i] for i in inputs if graph[i]["@type"] == "PropertyValue"]
+    assert {"scale": 2.0}.items() <= {v["name"]: v["value"] for v in values}.items()
+    assert all(graph[v["exampleOfWork"]["@id"]]["@type"] == "FormalParameter" for v in values)
+    stages = [a for a in actions if a is not whole]
+    assert [a["name"] for a in stages] == ["Run of stage 01_first", "Run of stage 02_second"]
+    for action in stages:
+        assert action["startTime"] <= action["endTime"] and action["result"] and action["object"]
+        assert graph[action["instrument"]["@id"]]["@id"].endswith(".ipynb")
+        assert action["wfrun:engineVersion"] == compendium.__version__
+    engine = next(e for e in graph.values() if e["@type"] == "SoftwareApplication")
+    assert engine["softwareVersion"] == compendium.__version__
+    # every entity referenced inside the crate is described in it
+    referenced = {
+        ref["@id"]
+        for entity in graph.values()
+        for value in entity.values()
+        for ref in (value if isinstance(value, list) else [value])
+        if isinstance(ref, dict) and "@id" in ref and not ref["@id"].startswith("http")
+    }
+    assert referenced <= set(graph), referenced - set(graph)

@@ -127,13 +127,22 @@ def outputs_read(record: dict[str, Any], tables_only: bool) -> str | None:
     return hashlib.sha256(json.dumps(read).encode()).hexdigest()
 
 
-def write_fingerprint(output_dir: Path, stage: str, inputs: dict[str, object]) -> str:
-    """Record ``inputs``, their fingerprint and the hash of every output file in ``output_dir/fingerprint.json``.
+def write_fingerprint(
+    output_dir: Path, stage: str, inputs: dict[str, object], run: dict[str, str] | None = None
+) -> str:
+    """Record ``inputs``, their fingerprint and the hash of every output file in ``output_dir/fingerprint.json``,
+    with ``run`` (start and end times, engine version: the run record, :mod:`compendium.pipeline.crate`).
 
     Returns the fingerprint.
     """
     fingerprint = fingerprint_of(inputs)
-    record = {"stage": stage, "fingerprint": fingerprint, "inputs": inputs, "outputs": output_hashes(output_dir)}
+    record = {
+        "stage": stage,
+        "fingerprint": fingerprint,
+        "inputs": inputs,
+        "outputs": output_hashes(output_dir),
+        "run": run or {},
+    }
     (output_dir / FINGERPRINT_FILE).write_text(
         json.dumps(record, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
     )

@@ -23,6 +23,7 @@ cell succeeded does that folder replace ``<results_dir>/NN_name`` (and files the
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
 import json
 import os
@@ -34,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import compendium
 from compendium.errors import CompendiumError
 from compendium.paths import NOTEBOOKS_DIR, PARAMS_FILE, ROOT, display_path
 from compendium.pipeline.fingerprint import (
@@ -171,7 +173,27 @@ def run_pipeline(
                 log(f"[compendium] {stage.name} is current (the inputs it reads are unchanged): not re-run")
                 continue
             runs.append(run_stage(stage, setup.params, inputs, log=log))
+        record_run(setup, param_files, defaults_file, review_file)
         return runs
+
+
+def record_run(
+    setup: _Setup, param_files: list[str | Path] | None, defaults_file: str | Path | None, review_file: str | Path
+) -> None:
+    """(Re)write the run record of every results folder (:mod:`compendium.pipeline.crate`) from the
+    stage records on disk, when it changed."""
+    from compendium.pipeline.crate import build_crate, write_crate
+
+    files = [Path(f) for f in ([defaults_file] if defaults_file else []) + list(param_files or [])]
+    values: dict[str, object] = {}
+    for stage in setup.stages:
+        values |= {k: v for k, v in setup.params.for_stage(stage.parameters).items() if k != "output_dir"}
+    for results_dir in {_results_dir(setup.params.for_stage(s.parameters)) for s in setup.stages}:
+        if not results_dir.is_dir():
+            continue
+        raw_dir = ROOT / str(values.get("raw_dir", "data/raw"))
+        stages = [(s.name, s.path) for s in setup.stages]
+        write_crate(results_dir, build_crate(results_dir, stages, values, files, Path(review_file), raw_dir))
 
 
 @dataclass(frozen=True)
@@ -273,6 +295,8 @@ def plan(
             log(f"[compendium] {stage.name} is not current ({reason}): re-running it")
             to_run.append(stage.name)
     if not to_run:
+        with _holding(setup.results_dirs, log):
+            record_run(setup, param_files, defaults_file, review_file)
         return ""
     files = " ".join(f"--params {shlex.quote(str(f))}" for f in param_files or []).replace("$", "$$")
     return make_plan(to_run, setup.names, f"$(BIN)/compendium run --if-stale {files} --only".replace("  ", " "))
@@ -343,6 +367,7 @@ def run_stage(
     import papermill
 
     started = time.perf_counter()
+    start_time = _now()
     values = params.for_stage(stage.parameters)
     results_dir = _results_dir(values)
     final_dir = results_dir / stage.name
@@ -394,7 +419,8 @@ def run_stage(
             raise _stage_failed(stage, final_dir, executed, inputs, reason) from None
         input_path.unlink()
         _show_final_paths(executed, {input_path: stage.path, work_dir: final_dir})
-        fingerprint = write_fingerprint(work_dir, stage.name, inputs)
+        run = {"start_time": start_time, "end_time": _now(), "engine_version": compendium.__version__}
+        fingerprint = write_fingerprint(work_dir, stage.name, inputs, run)
         _publish(work_dir, final_dir, results_dir)
     except OSError as error:
         raise _stage_failed(stage, final_dir, executed, inputs, _os_reason(error)) from None
@@ -402,6 +428,11 @@ def run_stage(
         _remove_tmp(work_dir, results_dir)
     log(f"[compendium] {stage.name} done -> {display_path(final_dir)}")
     return StageRun(stage.name, final_dir / executed.name, fingerprint, time.perf_counter() - started)
+
+
+def _now() -> str:
+    """The current time, ISO 8601 with the time zone, to the second (the run record's times)."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def _os_reason(error: OSError) -> str:
