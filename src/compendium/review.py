@@ -59,6 +59,9 @@ Fields (``*`` = required)
                             figures (default: every outcome, in declared order)
 ``report``                  ``notice``, ``guidance_notice``, ``limitations`` (list of sentences),
                             ``guidance_topics`` (list of ``{id, title}`` for ``data/raw/guidance.csv``)
+``authors``                 who made the compendium (``CITATION.cff``): list of ``{name}`` (a person's or a
+                            group's), optionally with ``orcid`` and ``affiliation``
+``repository``              optional URL of the compendium's repository (``CITATION.cff``)
 
 Examples
 --------
@@ -125,6 +128,15 @@ class Outcome:
 class TimeWindow:
     label: str
     upper_weeks: float  # inclusive; math.inf for the open last window
+
+
+@dataclass(frozen=True)
+class Author:
+    """An author of the compendium (``CITATION.cff``): a person's or a group's ``name``."""
+
+    name: str
+    orcid: str = ""
+    affiliation: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,6 +218,8 @@ class Review:
     indirect_exposures: tuple[IndirectExposure, ...] = ()
     overlapping_populations: tuple[OverlappingPopulation, ...] = ()
     stream_labels: tuple[StreamLabel, ...] = ()  # the declared ones; see :meth:`stream_label`
+    authors: tuple[Author, ...] = ()
+    repository: str = ""
     source: str = REVIEW_FILE
 
     @property
@@ -356,6 +370,8 @@ class _Checker:
 
 
 REVIEW_KEYS = (
+    "authors",
+    "repository",
     "title",
     "description",
     "intervention",
@@ -625,8 +641,26 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         stages=stages,
         report=report,
         rob_summary_outcomes=summary or tuple(o.id for o in outcomes),
+        authors=_authors(c, data.get("authors")),
+        repository=c.text(data.get("repository"), "repository", required=False),
         source=source,
     )
+
+
+def _authors(c: _Checker, value: object) -> tuple[Author, ...]:
+    authors = []
+    for i, entry in enumerate(c.sequence(value, "authors")):
+        where = f"authors[{i}]"
+        entry = c.mapping(entry, where)
+        c.keys(entry, ("name", "orcid", "affiliation"), where)
+        authors.append(
+            Author(
+                name=c.text(entry.get("name"), f"{where}.name"),
+                orcid=c.text(entry.get("orcid"), f"{where}.orcid", required=False),
+                affiliation=c.text(entry.get("affiliation"), f"{where}.affiliation", required=False),
+            )
+        )
+    return tuple(authors)
 
 
 def load_review(path: str | Path = REVIEW_FILE) -> Review:

@@ -59,9 +59,10 @@ from compendium.pipeline.graph import (
 )
 from compendium.pipeline.lock import results_lock
 from compendium.pipeline.parameters import ParameterSet, notebook_parameters, resolve_parameters
+from compendium.pipeline.scratch import RUNNER_TMP_DIR
 
 STAGE_PATTERN = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
-TMP_DIR = ".tmp"
+TMP_DIR = RUNNER_TMP_DIR  # the folder a stage is built in (one place: compendium.pipeline.scratch)
 FAILED_DIR = ".failed"
 
 

@@ -22,6 +22,16 @@ SCRATCH_DIR = "scratch"
 RUNNER_TMP_DIR = ".tmp"
 
 
+def final_folder(output_dir: str | Path, results_dir: str | Path) -> Path | None:
+    """The stage folder in ``results_dir`` that ``output_dir`` becomes when the runner built it (its
+    temporary folder ``<results_dir>/.tmp/NN_name``); None when the notebook was not run by the runner."""
+    output = (ROOT / output_dir).resolve()
+    results = (ROOT / results_dir).resolve()
+    if not output.is_relative_to(results / RUNNER_TMP_DIR) or output == results / RUNNER_TMP_DIR:
+        return None
+    return results / output.relative_to(results / RUNNER_TMP_DIR).parts[0]
+
+
 def where_outputs_go(output_dir: str | Path, results_dir: str | Path) -> str:
     """One sentence on where this notebook's outputs go (the notebook prints it first).
 
@@ -30,8 +40,8 @@ def where_outputs_go(output_dir: str | Path, results_dir: str | Path) -> str:
     """
     output = (ROOT / output_dir).resolve()
     results = (ROOT / results_dir).resolve()
-    if output.is_relative_to(results / RUNNER_TMP_DIR):
-        final = results / output.relative_to(results / RUNNER_TMP_DIR).parts[0]
+    final = final_folder(output_dir, results_dir)
+    if final is not None:
         return (
             f"Run by compendium run: outputs go to {display_path(final)} (built in a temporary folder and "
             "moved into place when every cell has succeeded)."

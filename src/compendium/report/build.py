@@ -17,6 +17,7 @@ from compendium import vocabulary
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
 from compendium.data.summary import STREAM_ORDER
 from compendium.evidence import consensus
+from compendium.pipeline.scratch import final_folder
 from compendium.report import guidance as guidance_data
 from compendium.report.inputs import INGEST, META, MR, RISK_OF_BIAS, Figure, ResultSet, load_results
 from compendium.report.provenance import Provenance, collect
@@ -1016,6 +1017,9 @@ def write_report(
     ``review`` defaults to the declaration that governs ``raw_dir``. Returns the report's path."""
     review = review or review_for(raw_dir)
     results = load_results(results_dir)
+    final = final_folder(output_dir, results_dir)
+    if final is not None:  # run by the runner: this stage's own notebook lands beside the others
+        results.notebooks.append(f"{Path(results_dir).name}/{final.name}/{final.name}.ipynb")
     tables = report_tables(results)
     for name, table in tables.items():
         write_table(table, output_dir, name)
