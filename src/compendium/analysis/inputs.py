@@ -112,7 +112,10 @@ def leave_out(inputs: StageInputs, study_ids: list[str]) -> tuple[StageInputs, l
     labels = inputs.labels()
     lines = [
         f"{labels.get(s, s)} ({s}): "
-        + (", ".join(f"{n} rows of {t}" for t, n in sorted(removed[s].items())) or "no rows in the analysed tables")
+        + (
+            ", ".join(f"{n} row{'' if n == 1 else 's'} of {t}" for t, n in sorted(removed[s].items()))
+            or "no rows in the analysed tables"
+        )
         for s in study_ids
     ]
     return dataclasses.replace(inputs, tables=tables, ledger=ledger), lines
