@@ -195,6 +195,7 @@ def test_studies_left_out_by_parameter(tmp_path):
     assert days["k"] == 2 and "s1" not in set(stage.tables["study_effects"]["study_id"])
     assert any(n.startswith("left out by the reviewer (exclude_studies): ") and "(s1)" in n for n in stage.notes)
     assert "(s1)" in stage.records["methods"]["parameters"]["studies_left_out_by_the_reviewer"]
+    assert stage.records["methods"]["parameters"]["exclude_studies"] == ["s1"]  # stage 05 reads it
     with pytest.raises(CompendiumError, match="exclude_studies: 'nope' is not a study_id"):
         meta_analysis.run(review, raw, results, tmp_path / "bad", exclude_studies=["nope"])
     everyone = meta_analysis.run(review, raw, results, tmp_path / "all_out", exclude_studies=["s1", "s2", "s3"])

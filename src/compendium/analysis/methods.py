@@ -26,10 +26,12 @@ def methods_record(
     use_assumptions: bool = True,
     ledger_rows: int = 0,
     left_out: list[str] | None = None,
+    exclude_studies: list[str] | None = None,
 ) -> dict:
     """The methods as run (parameters) and every rule, with the module that implements it.
     ``use_assumptions`` / ``ledger_rows``: the ledger switch and how many ledger rows the data has;
-    ``left_out``: the studies the reviewer left out (``exclude_studies``), one line each."""
+    ``exclude_studies`` / ``left_out``: the ids of the studies the reviewer left out, and one line
+    each saying which rows (stage 05 leaves the same studies out of what it counts)."""
     settings = MetaSettings(method=method, test=test, level=level)
     noun = review.intervention
     return {
@@ -42,6 +44,7 @@ def methods_record(
             "include_active_comparators": include_active_comparators,
             "outcomes": outcomes,
             "use_assumptions": use_assumptions,
+            "exclude_studies": list(exclude_studies or []),
             "studies_left_out_by_the_reviewer": "; ".join(left_out or []) or "none",
         },
         "model": {

@@ -56,17 +56,21 @@ GRADE_THRESHOLDS = (
 
 
 def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
-    """Tables the report computes (written by stage 05 to ``tables/``)."""
+    """Tables the report computes (written by stage 05 to ``tables/``); the studies the reviewer left
+    out in stage 03 (``exclude_studies``, recorded in its methods) are not counted here either."""
     studies = results.required(INGEST, "studies")
     weights = consensus.study_weights(
         studies, results.table(RISK_OF_BIAS, "rob2_judgements"), results.table(RISK_OF_BIAS, "observational_rob")
     )
-    meter = consensus.consensus_meter(results.required(INGEST, "conclusions"), studies, weights)
+    methods = results.json.get((META, "methods"))
+    left_out = set(methods.get("parameters", {}).get("exclude_studies", [])) if isinstance(methods, dict) else set()
+    conclusions = results.required(INGEST, "conclusions")
+    meter = consensus.consensus_meter(conclusions[~conclusions["study_id"].isin(left_out)], studies, weights)
     statements = guidance_data.statements(results.table(INGEST, "guidance"))
     tables = {"consensus_meter": meter, "study_weights": weights, "guidance": guidance_data.guidance_table(statements)}
     preclinical = results.table(INGEST, "preclinical")
     if preclinical is not None:
-        tables["sex_differences_mouse"] = mouse_by_sex(preclinical)
+        tables["sex_differences_mouse"] = mouse_by_sex(preclinical[~preclinical["study_id"].isin(left_out)])
     return tables
 
 

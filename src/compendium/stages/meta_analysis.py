@@ -220,6 +220,7 @@ def run(
         use_assumptions=use_assumptions,
         ledger_rows=0 if inputs.ledger is None else len(inputs.ledger),
         left_out=left_out,
+        exclude_studies=exclude_studies,
     )
     methods["funnel_plots_done"] = funnel_lines
     result.record(output_dir, "methods", methods)
