@@ -715,7 +715,7 @@ def test_every_run_writes_a_workflow_run_crate(toy_stages, tmp_path):
     for action in stages:
         assert action["startTime"] <= action["endTime"] and action["result"] and action["object"]
         assert graph[action["instrument"]["@id"]]["@id"].endswith(".ipynb")
-        assert action["wfrun:engineVersion"] == compendium.__version__
+        assert action["engineVersion"] == compendium.__version__
     engine = next(e for e in graph.values() if e["@type"] == "SoftwareApplication")
     assert engine["softwareVersion"] == compendium.__version__
     # every entity referenced inside the crate is described in it

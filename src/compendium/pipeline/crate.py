@@ -36,7 +36,9 @@ PROFILES = {
     "https://w3id.org/ro/wfrun/provenance/0.5": "Provenance Run Crate",
     "https://w3id.org/workflowhub/workflow-ro-crate/1.0": "Workflow RO-Crate",
 }
-CONTEXT = ["https://w3id.org/ro/crate/1.1/context", {"wfrun": "https://w3id.org/ro/terms/workflow-run#"}]
+#: RO-Crate 1.1's context, plus ``engineVersion``: the version of the engine that ran a stage (schema.org's
+#: softwareVersion, said of the action, since the engine may have changed between stages' runs)
+CONTEXT = ["https://w3id.org/ro/crate/1.1/context", {"engineVersion": "https://schema.org/softwareVersion"}]
 WORKFLOW = "Makefile"
 ENGINE = "#compendium"
 #: FormalParameter additionalType of a parameter value's Python type
@@ -226,7 +228,7 @@ def build_crate(
                 "result": [_ref(f"{name}/"), _ref(f"{name}/{name}.ipynb"), *map(_ref, published)],
                 "startTime": run.get("start_time"),
                 "endTime": run.get("end_time"),
-                "wfrun:engineVersion": run.get("engine_version"),
+                "engineVersion": run.get("engine_version"),
             }
         )
         graph.append({"@id": f"{name}/", "@type": "Dataset", "name": f"outputs of stage {name}"})
