@@ -299,8 +299,9 @@ def plan(
         with _holding(setup.results_dirs, log):
             record_run(setup, param_files, defaults_file, review_file)
         return ""
-    files = " ".join(f"--params {shlex.quote(str(f))}" for f in param_files or []).replace("$", "$$")
-    return make_plan(to_run, setup.names, f"$(BIN)/compendium run --if-stale {files} --only".replace("  ", " "))
+    # each parameter file quoted for the shell, with Make's `$` doubled
+    files = [f"--params {shlex.quote(str(f))}".replace("$", "$$") for f in param_files or []]
+    return make_plan(to_run, setup.names, " ".join(["$(BIN)/compendium run --if-stale", *files, "--only"]))
 
 
 def _results_dir(values: dict[str, object]) -> Path:
