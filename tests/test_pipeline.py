@@ -727,3 +727,32 @@ def test_every_run_writes_a_workflow_run_crate(toy_stages, tmp_path):
         if isinstance(ref, dict) and "@id" in ref and not ref["@id"].startswith("http")
     }
     assert referenced <= set(graph), referenced - set(graph)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edits_with_old_times_always_rebuild(toy_stages, tmp_path, seed):
+    """Issue 24: an edit to any input or output of a built pipeline, its modification time put back,
+    is never taken as current (seeded: which file and where the byte changes)."""
+    import os
+    import random
+
+    rng = random.Random(seed)
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    candidates = [
+        toy_stages.parent / "raw" / "data.csv",
+        *sorted(toy_stages.glob("*.ipynb")),
+        results / "01_first" / "tables" / "out.csv",
+        results / "02_second" / "done.txt",
+    ]
+    for path in rng.sample(candidates, 3):
+        before = path.stat()
+        text = path.read_bytes()
+        position = rng.randrange(len(text))
+        edited = text[:position] + (b" " if text[position : position + 1] != b" " else b"\n") + text[position + 1 :]
+        path.write_bytes(edited)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        stages, said, _ = _plan(toy_stages, results)
+        assert stages, f"{path.name} edited at byte {position}: nothing re-run"
+        path.write_bytes(text)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
