@@ -15,9 +15,8 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-# a failed recipe deletes a half-written target (environment.yml, ...). Stage notebooks are exempt
-# (.PRECIOUS below): the runner swaps a stage folder into place only when the stage succeeded, so the
-# file Make sees after a failure is the previous good output, never a half-written one.
+# a failed recipe deletes a half-written target (environment.yml, CITATION.cff). Stage outputs are
+# not Make targets: the runner swaps a stage folder into place only when the stage succeeded.
 .DELETE_ON_ERROR:
 
 PYTHON ?= python3
