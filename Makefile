@@ -53,7 +53,7 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e '.[dev]'
 	touch $@
 
-report: $(ENV_STAMP) ## Run every stage notebook that is out of date and write reports/
+report: $(ENV_STAMP) ## Run the stage notebooks that are not current (by content: data, parameters, code, outputs) and write reports/
 	@mkdir -p reports .make
 	@flock -n -E 75 $(RUN_LOCK) $(LOCKED_MAKE); status=$$?; \
 	if [ $$status = 75 ]; then \
