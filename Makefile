@@ -6,16 +6,17 @@
 #   make help     list every target
 #
 # The analysis is a DAG: data/raw + params -> 01 -> {02, 04}; 02 -> 03; 01-04 -> 05 -> reports/.
-# Each stage's executed notebook is its target, so Make re-runs only what is stale, and `make report`
-# runs independent stages side by side (-j, one job per core). The stages and their prerequisites come
-# from the pipeline graph (`compendium run --print-make-rules`: review.yaml's `stages:` list when it
-# has one, else every notebook) into .make/stages.mk.
+# Freshness comes from content, not modification times: `make report` asks the runner which stages
+# are not current (`compendium run --make-plan`: the hashes of the data, review.yaml, parameters,
+# code, notebook and upstream outputs each stage was built from, and of every output it wrote, so a
+# data edit with an old time, a deleted table or report, or a one-off `compendium run -p` is seen),
+# then runs those stages as Make rules, independent ones side by side (-j, one job per core). A stage
+# after a stale one re-runs only if what it reads actually changed (`--if-stale`).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-# a failed recipe deletes a half-written target (environment.yml, ...). Stage notebooks are exempt
-# (.PRECIOUS below): the runner swaps a stage folder into place only when the stage succeeded, so the
-# file Make sees after a failure is the previous good output, never a half-written one.
+# a failed recipe deletes a half-written target (environment.yml, CITATION.cff). Stage outputs are
+# not Make targets: the runner swaps a stage folder into place only when the stage succeeded.
 .DELETE_ON_ERROR:
 
 PYTHON ?= python3
@@ -30,26 +31,14 @@ PARAMS_ARG := $(if $(PARAMS),--params '$(subst ','\'',$(PARAMS))')
 # stages run side by side where the DAG allows; JOBS=1 runs them one after another
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
-RAW_FILES = $(sort $(wildcard data/raw/*))
-# (wildcards, not `find`: `make report` with nothing changed starts no process but the stage check)
-SRC_FILES = $(sort $(foreach d,src/compendium src/compendium/* src/compendium/*/*,$(wildcard $(d)/*.py $(d)/*.html $(d)/*.css)))
-# the parameter values in force (params.yaml + PARAMS file): rewritten only when they change,
-# so `make report PARAMS=my.yaml` re-runs the stages even when my.yaml is older than reports/
-PARAMS_SIGNATURE := .make/params-signature
-STAGE_INPUTS = $(RAW_FILES) $(wildcard review.yaml) $(SRC_FILES) $(PARAMS_SIGNATURE) $(ENV_STAMP)
 # one run at a time per checkout: `make report` holds reports/.lock for all its stage commands and
 # tells them so (compendium.pipeline.lock); a second `make report` or `compendium run` waits for it
 RUN_LOCK := reports/.lock
-LOCKED_MAKE := env COMPENDIUM_RUN_LOCKED='$(CURDIR)/$(RUN_LOCK)' $(MAKE) --no-print-directory -j$(JOBS) stages
-# the stage rules (STAGES, STAGE_OUTPUTS, one rule per stage), generated from the pipeline graph;
-# read only by the goals that run stages (`make report` runs `make stages` under the lock), so
-# `make help` or `make clean` never need the environment
-STAGES_MK := .make/stages.mk
-ifneq ($(filter stages reports/%,$(MAKECMDGOALS)),)
-include $(STAGES_MK)
-endif
+LOCKED_MAKE := env COMPENDIUM_RUN_LOCKED='$(CURDIR)/$(RUN_LOCK)' $(MAKE) --no-print-directory stages
+# the Make rules of the stages that are not current, written by the runner (empty: nothing to do)
+STAGE_PLAN := .make/plan.mk
 
-.PHONY: help setup report stages test lint browser lab benchmark validate check-reported clean distclean lock FORCE
+.PHONY: help setup report stages test lint browser lab benchmark validate check-reported clean distclean lock
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}'
@@ -64,7 +53,7 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e '.[dev]'
 	touch $@
 
-report: $(ENV_STAMP) data/README.md ## Run every stage notebook that is out of date and write reports/
+report: $(ENV_STAMP) data/README.md ## Run the stage notebooks that are not current (by content: data, parameters, code, outputs) and write reports/
 	@mkdir -p reports .make
 	@flock -n -E 75 $(RUN_LOCK) $(LOCKED_MAKE); status=$$?; \
 	if [ $$status = 75 ]; then \
@@ -72,29 +61,16 @@ report: $(ENV_STAMP) data/README.md ## Run every stage notebook that is out of d
 		flock -E 75 $(RUN_LOCK) $(LOCKED_MAKE); status=$$?; \
 	fi; exit $$status
 
-stages: $(STAGE_OUTPUTS)
-
-# rewritten only when the parameter text changes (params.yaml + the PARAMS file's name and text), so
-# stages re-run exactly when a parameter in force changed; a PARAMS file name may contain spaces
-$(PARAMS_SIGNATURE): FORCE | .make
-	@{ cat params.yaml; echo "# PARAMS=$(PARAMS)"; $(if $(PARAMS),cat "$(PARAMS)" || { echo "PARAMS file '$(PARAMS)' not found" >&2; exit 2; };) } > $@.new
-	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
-
-$(STAGES_MK): $(wildcard review.yaml) $(wildcard notebooks/[0-9][0-9]_*.ipynb) src/compendium/pipeline/graph.py $(ENV_STAMP)
-	@mkdir -p $(@D)
-	$(BIN)/compendium run --print-make-rules > $@.new && mv $@.new $@
-
-FORCE:
+# the runner checks the parameters (refusing bad ones before anything runs), removes the outputs of
+# stages no longer declared and writes the plan; the stages run only when the plan is not empty
+stages:
+	@$(BIN)/compendium run --make-plan $(PARAMS_ARG) > $(STAGE_PLAN)
+	@if [ -s $(STAGE_PLAN) ]; then $(MAKE) --no-print-directory -j$(JOBS) -f $(STAGE_PLAN) BIN=$(BIN); fi
 
 # the data dictionary regenerates itself when the schema or the declaration's vocabularies change
 data/README.md: data/raw/datapackage.yaml review.yaml $(ENV_STAMP)
 	$(BIN)/python -m compendium.data.dictionary
 	@touch $@
-
-.make:
-	mkdir -p $@
-
-.PRECIOUS: $(STAGE_OUTPUTS)
 
 test: $(ENV_STAMP) browser ## Run the whole test suite
 	$(BIN)/python -m pytest
@@ -116,8 +92,8 @@ browser: ## Install Debian's chromium for the report's browser test (only when i
 		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
-lab: $(ENV_STAMP) ## Open JupyterLab with the package importable
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+lab: $(ENV_STAMP) ## Open JupyterLab at the repository root (notebooks/, reports/) with the package importable
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.root_dir='$(CURDIR)'
 
 benchmark: $(ENV_STAMP) ## Run the speed benchmarks in benchmarks/ (installs PyMARE for bench_peers.py only)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r benchmarks/requirements.txt
@@ -128,6 +104,9 @@ validate: $(ENV_STAMP) ## Validate data/raw against its schemas
 
 check-reported: $(ENV_STAMP) ## Check the reported statistics in data/raw for internal consistency
 	$(BIN)/compendium check-reported data/raw
+
+CITATION.cff: review.yaml pyproject.toml ## Regenerate CITATION.cff from review.yaml (authors, repository) and the version
+	$(BIN)/python -m compendium.citation review.yaml > $@
 
 environment.yml: requirements.lock ## Regenerate environment.yml (conda/Binder) from the pins
 	$(BIN)/python -m compendium.environment requirements.lock > $@

@@ -455,16 +455,108 @@ def test_missing_required_upstream_outputs_name_the_stage_to_run(tmp_path):
         )
 
 
-def test_make_rules_follow_the_stage_graph():
-    from compendium.pipeline.graph import make_rules
+def test_make_plan_follows_the_stage_graph():
+    from compendium.pipeline.graph import make_plan
 
     names = ["01_ingest", "02_risk_of_bias", "03_meta_analysis", "04_mendelian_randomization", "05_consensus_report"]
-    rules = {line.split(":")[0]: line for line in make_rules(names).splitlines() if line.startswith("reports/")}
-    assert "02_risk_of_bias" not in rules["reports/04_mendelian_randomization/04_mendelian_randomization.ipynb"]
-    assert "reports/02_risk_of_bias/02_risk_of_bias.ipynb" in rules["reports/03_meta_analysis/03_meta_analysis.ipynb"]
-    assert all(
-        f"reports/{n}/{n}.ipynb" in rules["reports/05_consensus_report/05_consensus_report.ipynb"] for n in names[:4]
+    rules = {line.split(":")[0]: line for line in make_plan(names, names, "run").splitlines() if line[:1].isdigit()}
+    assert "02_risk_of_bias" not in rules["04_mendelian_randomization"]
+    assert "02_risk_of_bias" in rules["03_meta_analysis"]
+    assert all(n in rules["05_consensus_report"] for n in names[:4])
+    # only the stages to run are prerequisites: 05 waits for 03, never for a current stage
+    assert make_plan(["03_meta_analysis", "05_consensus_report"], names, "run").splitlines()[-2] == (
+        "05_consensus_report: 03_meta_analysis"
     )
+
+
+def test_required_upstream_stages_run_whether_declared_or_not(tmp_path):
+    """stages: [03, 05] must not let stage 03 read stage-01 tables built from other data (issue 24)."""
+    from compendium.pipeline.runner import Stage, pipeline_stages
+
+    review = tmp_path / "review.yaml"
+    review.write_text("stages: [03_meta_analysis, 05_consensus_report]\n")
+    names = ["01_ingest", "02_risk_of_bias", "03_meta_analysis", "05_consensus_report"]
+    stages = [Stage(n[:2], n, tmp_path / f"{n}.ipynb", {}) for n in names]
+    assert [s.name for s in pipeline_stages(stages, review)] == ["01_ingest", "03_meta_analysis", "05_consensus_report"]
+
+
+def _plan(toy_stages, results, *files, review=NO_REVIEW):
+    from compendium.pipeline.runner import plan
+
+    defaults = results.parent / "defaults.yaml"
+    defaults.write_text(f"results_dir: {results}\n")
+    said: list[str] = []
+    text = plan(
+        param_files=list(files), notebooks_dir=toy_stages, defaults_file=defaults, review_file=review, log=said.append
+    )
+    stages = [line.split(":")[0] for line in text.splitlines()[3:] if line[:1].isdigit()]
+    return stages, "\n".join(said), text
+
+
+def test_freshness_comes_from_content_not_modification_times(toy_stages, tmp_path):
+    """Issue 24: a data edit that keeps the old time, a deleted or edited output, another parameter
+    value (one-off run) make a stage stale; with nothing changed the plan is empty."""
+    import os
+
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    assert _plan(toy_stages, results)[0] == []
+    data = toy_stages.parent / "raw" / "data.csv"
+    before = data.stat()
+    data.write_text("x\n5\n")
+    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))  # like cp -p, rsync -a, tar, unzip
+    stages, said, _ = _plan(toy_stages, results)
+    assert stages == ["01_first", "02_second"] and "01_first is not current (data files changed" in said
+    _run(toy_stages, results)
+    (results / "01_first" / "tables" / "out.csv").unlink()
+    stages, said, _ = _plan(toy_stages, results)
+    assert stages == ["01_first", "02_second"] and "out.csv was removed" in said
+    _run(toy_stages, results)
+    (results / "02_second" / "done.txt").write_text("edited by hand")
+    assert _plan(toy_stages, results)[0] == ["02_second"]
+    _run(toy_stages, results, only=["02"])
+    _run(toy_stages, results, "label=b", only=["01"])  # a one-off run with another value
+    stages, said, _ = _plan(toy_stages, results)
+    assert stages == ["01_first", "02_second"] and "parameter 'label' was 'b', is now 'a'" in said
+
+
+def test_a_later_stage_reruns_only_when_what_it_reads_changed(toy_stages, tmp_path):
+    """--if-stale: after stage 01 re-runs with the same outputs, stage 02 is current and not re-run."""
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    _run(toy_stages, results, "label=b", only=["01"])
+    _run(toy_stages, results, only=["01"])  # back to the declared value: the same table as before
+    said: list[str] = []
+    runs = run_pipeline(
+        overrides=[f"results_dir={results}"],
+        notebooks_dir=toy_stages,
+        defaults_file=None,
+        review_file=NO_REVIEW,
+        log=said.append,
+        if_stale=True,
+    )
+    assert runs == [] and "[compendium] 02_second is current (the inputs it reads are unchanged): not re-run" in said
+
+
+def test_a_parameter_file_in_the_plan_is_quoted(toy_stages, tmp_path):
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    params = tmp_path / "my $params.yaml"
+    params.write_text("scale: 3.0\n")
+    stages, _, text = _plan(toy_stages, results, params)
+    assert stages == ["01_first", "02_second"]
+    assert f"--if-stale --params '{tmp_path}/my $$params.yaml' --only 01_first" in text
+
+
+def test_outputs_of_a_stage_dropped_from_the_declaration_are_removed(toy_stages, tmp_path):
+    """Dropping a stage from `stages:` must not leave its old outputs (the old report) as if current."""
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    review = tmp_path / "review.yaml"
+    review.write_text("stages: [01_first]\n")
+    stages, said, _ = _plan(toy_stages, results, review=review)
+    assert stages == ["01_first"] and not (results / "02_second").exists()  # 01: review.yaml is new
+    assert "removed" in said and "stage 02_second is not in the review's stages" in said
 
 
 # --- one run at a time ---------------------------------------------------------------------------
@@ -539,39 +631,128 @@ def test_run_list_shows_a_broken_notebook_and_exits_2(toy_stages, capsys):
     assert "error: " in captured.err and "03_broken.ipynb" in captured.err
 
 
-def test_make_clean_without_reports_and_params_with_a_space(tmp_path):
+def test_make_clean_without_reports(tmp_path):
     import shutil
     import subprocess
 
     shutil.copy(NOTEBOOKS_DIR.parent / "Makefile", tmp_path / "Makefile")
     done = subprocess.run(["make", "-s", "clean"], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    (tmp_path / "params.yaml").write_text("results_dir: reports\n")
-    (tmp_path / "my params.yaml").write_text("level: 90\n")
-    done = subprocess.run(
-        ["make", "-s", ".make/params-signature", "PARAMS=my params.yaml"], cwd=tmp_path, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert "level: 90" in (tmp_path / ".make" / "params-signature").read_text()
 
 
-def test_params_signature_is_rewritten_only_when_the_parameters_change(tmp_path):
-    """With nothing changed, the signature keeps its time, so `make report` re-runs no stage (a rule
-    whose recipe expanded to nothing once counted as just updated and re-ran every stage)."""
-    import shutil
-    import subprocess
-    import time
+# --- notebooks run by hand -------------------------------------------------------------------------
 
-    shutil.copy(NOTEBOOKS_DIR.parent / "Makefile", tmp_path / "Makefile")
-    (tmp_path / "params.yaml").write_text("results_dir: reports\n")
-    signature = tmp_path / ".make" / "params-signature"
 
-    def make_signature() -> int:
-        subprocess.run(["make", "-s", ".make/params-signature"], cwd=tmp_path, check=True, capture_output=True)
-        return signature.stat().st_mtime_ns
+def test_a_notebook_run_by_hand_writes_to_scratch_and_says_so():
+    """Issue 22: only the runner writes reports/; every stage notebook's default output_dir is in scratch/."""
+    from compendium.pipeline.scratch import where_outputs_go
 
-    first = make_signature()
-    time.sleep(0.05)
-    assert make_signature() == first
-    (tmp_path / "params.yaml").write_text("results_dir: reports\nlevel: 90\n")
-    assert make_signature() != first
+    for stage in discover_stages(NOTEBOOKS_DIR):
+        assert stage.parameters["output_dir"] == f"scratch/{stage.name}", stage.name
+        assert "print(where_outputs_go(output_dir, results_dir))" in stage.path.read_text(encoding="utf-8")
+    said = where_outputs_go("scratch/03_meta_analysis", "reports")
+    assert said.startswith("Not run by compendium run: outputs go to scratch/03_meta_analysis")
+    assert "reports is unchanged" in said
+    assert "outputs go to reports/03_meta_analysis" in where_outputs_go("reports/.tmp/03_meta_analysis", "reports")
+    with pytest.raises(CompendiumError, match="only `compendium run` writes"):
+        where_outputs_go("reports/03_meta_analysis", "reports")
+
+
+def test_labels_in_notebook_markdown_are_escaped():
+    """Issue 24: a study label with HTML never becomes live HTML in a notebook's Markdown output."""
+    from compendium.shared import markdown_text
+
+    shown = markdown_text("Liao 2022<img src=x onerror=alert(10)>\u202e and <script>x</script> *bold*")
+    assert "<" not in shown and ">" not in shown and "\u202e" not in shown and "\\*bold\\*" in shown
+    notebook = (NOTEBOOKS_DIR / "04_mendelian_randomization.ipynb").read_text(encoding="utf-8")
+    assert "markdown_text(reason)" in notebook and "{reason}" not in notebook
+
+
+def test_exclude_studies_with_an_unknown_id_is_refused_before_anything_runs():
+    declared = {"03_meta_analysis": {"raw_dir": "data/raw", "exclude_studies": []}}
+    with pytest.raises(CompendiumError, match="'exclude_studies' \\(from -p\\) = 'braga2081' is not one of"):
+        resolve_parameters(declared, [], ["exclude_studies=[braga2081]"])
+    with pytest.raises(
+        CompendiumError, match="'exclude_studies' .* is str; stage 03_meta_analysis declares it as list"
+    ):
+        resolve_parameters(declared, [], ["exclude_studies=braga2018"])
+
+
+# --- the run record (Workflow Run RO-Crate) -------------------------------------------------------
+
+
+def test_every_run_writes_a_workflow_run_crate(toy_stages, tmp_path):
+    """Issue 22: reports/ro-crate-metadata.json, RO-Crate 1.1 with the Workflow Run Crate profiles 0.5,
+    checked against the profiles' required entities (https://w3id.org/ro/wfrun/workflow/0.5)."""
+    import compendium
+
+    results = tmp_path / "results"
+    _run(toy_stages, results, "scale=2.0")
+    crate = json.loads((results / "ro-crate-metadata.json").read_text(encoding="utf-8"))
+    assert crate["@context"][0] == "https://w3id.org/ro/crate/1.1/context"
+    graph = {entity["@id"]: entity for entity in crate["@graph"]}
+    assert len(graph) == len(crate["@graph"])  # ids are unique
+    descriptor = graph["ro-crate-metadata.json"]
+    assert descriptor["conformsTo"] == {"@id": "https://w3id.org/ro/crate/1.1"} and descriptor["about"] == {"@id": "./"}
+    root = graph["./"]
+    assert "Dataset" in root["@type"]
+    profiles = {p["@id"] for p in root["conformsTo"]}
+    assert {"https://w3id.org/ro/wfrun/process/0.5", "https://w3id.org/ro/wfrun/workflow/0.5"} <= profiles
+    assert all(graph[p]["@type"] == "CreativeWork" and graph[p]["version"] for p in profiles)
+    workflow = graph[root["mainEntity"]["@id"]]
+    assert {"File", "SoftwareSourceCode", "ComputationalWorkflow"} <= set(workflow["@type"])
+    assert graph[workflow["programmingLanguage"]["@id"]]["@type"] == "ComputerLanguage"
+    actions = [graph[m["@id"]] for m in root["mentions"]]
+    assert all(a["@type"] == "CreateAction" for a in actions)
+    whole = next(a for a in actions if a["instrument"] == root["mainEntity"])
+    inputs = {o["@id"] for o in whole["object"]}
+    assert any(i.endswith("review.yaml") for i in inputs) and any(graph[i]["@type"] == "Dataset" for i in inputs)
+    values = [graph[i] for i in inputs if graph[i]["@type"] == "PropertyValue"]
+    assert {"scale": 2.0}.items() <= {v["name"]: v["value"] for v in values}.items()
+    assert all(graph[v["exampleOfWork"]["@id"]]["@type"] == "FormalParameter" for v in values)
+    stages = [a for a in actions if a is not whole]
+    assert [a["name"] for a in stages] == ["Run of stage 01_first", "Run of stage 02_second"]
+    for action in stages:
+        assert action["startTime"] <= action["endTime"] and action["result"] and action["object"]
+        assert graph[action["instrument"]["@id"]]["@id"].endswith(".ipynb")
+        assert action["engineVersion"] == compendium.__version__
+    engine = next(e for e in graph.values() if e["@type"] == "SoftwareApplication")
+    assert engine["softwareVersion"] == compendium.__version__
+    # every entity referenced inside the crate is described in it
+    referenced = {
+        ref["@id"]
+        for entity in graph.values()
+        for value in entity.values()
+        for ref in (value if isinstance(value, list) else [value])
+        if isinstance(ref, dict) and "@id" in ref and not ref["@id"].startswith("http")
+    }
+    assert referenced <= set(graph), referenced - set(graph)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edits_with_old_times_always_rebuild(toy_stages, tmp_path, seed):
+    """Issue 24: an edit to any input or output of a built pipeline, its modification time put back,
+    is never taken as current (seeded: which file and where the byte changes)."""
+    import os
+    import random
+
+    rng = random.Random(seed)
+    results = tmp_path / "results"
+    _run(toy_stages, results)
+    candidates = [
+        toy_stages.parent / "raw" / "data.csv",
+        *sorted(toy_stages.glob("*.ipynb")),
+        results / "01_first" / "tables" / "out.csv",
+        results / "02_second" / "done.txt",
+    ]
+    for path in rng.sample(candidates, 3):
+        before = path.stat()
+        text = path.read_bytes()
+        position = rng.randrange(len(text))
+        edited = text[:position] + (b" " if text[position : position + 1] != b" " else b"\n") + text[position + 1 :]
+        path.write_bytes(edited)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        stages, said, _ = _plan(toy_stages, results)
+        assert stages, f"{path.name} edited at byte {position}: nothing re-run"
+        path.write_bytes(text)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))

@@ -238,7 +238,7 @@ def test_stage_notebook_is_thin_and_committed_without_outputs():
     for name, value in (
         ("raw_dir", "data/raw"),
         ("results_dir", "reports"),
-        ("output_dir", "reports/05_consensus_report"),
+        ("output_dir", "scratch/05_consensus_report"),
     ):
         assert f'{name} = "{value}"' in code[0].source
     assert all(not c.outputs and c.execution_count is None for c in code)

@@ -164,3 +164,44 @@ def test_dichotomous_outcomes_are_pooled_as_the_declared_ratio(tmp_path, measure
         assert row["estimate"] == pytest.approx(math.exp(fixed), rel=1e-9)
     assert row["estimate"] < 1  # fewer admissions with education in both trials
     assert all(record["balanced"] for record in outputs["03_meta_analysis"].accounting)
+
+
+def test_every_interval_label_follows_the_level(tmp_path):
+    """Issue 22: a 90% run never labels an interval of ours "95% CI" (pooled rows, single-trial
+    results, Summary of findings, GRADE reasons, methods, the report)."""
+    raw = write_package(tmp_path, RCT_ONLY_REVIEW, rct_only_rows())
+    review = load_review(tmp_path / "review.yaml")
+    results = tmp_path / "reports"
+    for name, module in STAGES:
+        options = {"level": 90.0} if name == "03_meta_analysis" else {}
+        module.run(review, raw, results, results / name, **options)
+    tables = results / "03_meta_analysis" / "tables"
+    sof = pd.read_csv(tables / "summary_of_findings.csv")
+    assert sof["effect"].str.contains("90% CI").all() and not sof["effect"].str.contains("95%").any()
+    for name in ("summary_of_findings.csv", "grade_domains.csv", "sensitivity.csv", "pooled.csv"):
+        assert "95%" not in (tables / name).read_text(encoding="utf-8"), name
+    # the one 95% left in the methods is about sources: a printed CI without its level is read as 95%
+    assert "CI (95%)" not in (tables / "methods.json").read_text(encoding="utf-8")
+    html = (results / "05_consensus_report" / "publish" / "consensus_report.html").read_text(encoding="utf-8")
+    assert "90% CI" in html and "knha CI (90%)" in html and "CI (95%)" not in html
+
+
+def test_studies_left_out_by_parameter(tmp_path):
+    """Issue 22: exclude_studies leaves studies out of every analysis of stage 03, says which, refuses
+    unknown ids by name, and an analysis left empty says so instead of failing."""
+    raw = write_package(tmp_path, RCT_ONLY_REVIEW, rct_only_rows())
+    review = load_review(tmp_path / "review.yaml")
+    results = tmp_path / "reports"
+    ingest.run(review, raw, results, results / "01_ingest")
+    stage = meta_analysis.run(review, raw, results, tmp_path / "one_out", exclude_studies=["s1"])
+    days = stage.tables["pooled"]
+    days = days[(days["outcome"] == "days_off") & (days["subgroup"] == "all")].iloc[0]
+    assert days["k"] == 2 and "s1" not in set(stage.tables["study_effects"]["study_id"])
+    assert any(n.startswith("left out by the reviewer (exclude_studies): ") and "(s1)" in n for n in stage.notes)
+    assert "(s1)" in stage.records["methods"]["parameters"]["studies_left_out_by_the_reviewer"]
+    assert stage.records["methods"]["parameters"]["exclude_studies"] == ["s1"]  # stage 05 reads it
+    with pytest.raises(CompendiumError, match="exclude_studies: 'nope' is not a study_id"):
+        meta_analysis.run(review, raw, results, tmp_path / "bad", exclude_studies=["nope"])
+    everyone = meta_analysis.run(review, raw, results, tmp_path / "all_out", exclude_studies=["s1", "s2", "s3"])
+    assert everyone.tables["pooled"].empty
+    assert any("nothing to pool" in n for n in everyone.notes)

@@ -72,6 +72,9 @@ Fields (``*`` = required)
                             (:data:`compendium.schemas.SCHEMA_VERSION`; omitted: 1, a folder made by
                             compendium 0.1.0); ``compendium upgrade`` moves it to the running engine's
 ``engine``                  the engine version the folder is pinned to (written by ``compendium init``)
+``authors``                 who made the compendium (``CITATION.cff``): list of ``{name}`` (a person's or a
+                            group's), optionally with ``orcid`` and ``affiliation``
+``repository``              optional URL of the compendium's repository (``CITATION.cff``)
 
 Examples
 --------
@@ -150,6 +153,15 @@ class Outcome:
 class TimeWindow:
     label: str
     upper_weeks: float  # inclusive; math.inf for the open last window
+
+
+@dataclass(frozen=True)
+class Author:
+    """An author of the compendium (``CITATION.cff``): a person's or a group's ``name``."""
+
+    name: str
+    orcid: str = ""
+    affiliation: str = ""
 
 
 @dataclass(frozen=True)
@@ -232,6 +244,8 @@ class Review:
     overlapping_populations: tuple[OverlappingPopulation, ...] = ()
     stream_labels: tuple[StreamLabel, ...] = ()  # the declared ones; see :meth:`stream_label`
     evidence_searched: str = ""  # date of the last search for evidence (YYYY, YYYY-MM or YYYY-MM-DD), "" if not stated
+    authors: tuple[Author, ...] = ()
+    repository: str = ""
     source: str = REVIEW_FILE
     schema_version: int = 1
     engine: str = ""
@@ -389,6 +403,8 @@ class _Checker:
 
 
 REVIEW_KEYS = (
+    "authors",
+    "repository",
     "title",
     "description",
     "intervention",
@@ -701,6 +717,8 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         report=report,
         rob_summary_outcomes=summary or tuple(o.id for o in outcomes),
         evidence_searched=_date(c, data.get("evidence_searched"), "evidence_searched"),
+        authors=_authors(c, data.get("authors")),
+        repository=c.text(data.get("repository"), "repository", required=False),
         source=source,
         schema_version=_schema_version(c, data.get("schema_version")),
         engine=c.text(data.get("engine"), "engine", required=False),
@@ -725,6 +743,20 @@ def _schema_version(c: _Checker, raw: object) -> int:
             raw,
         )
     return raw
+def _authors(c: _Checker, value: object) -> tuple[Author, ...]:
+    authors = []
+    for i, entry in enumerate(c.sequence(value, "authors")):
+        where = f"authors[{i}]"
+        entry = c.mapping(entry, where)
+        c.keys(entry, ("name", "orcid", "affiliation"), where)
+        authors.append(
+            Author(
+                name=c.text(entry.get("name"), f"{where}.name"),
+                orcid=c.text(entry.get("orcid"), f"{where}.orcid", required=False),
+                affiliation=c.text(entry.get("affiliation"), f"{where}.affiliation", required=False),
+            )
+        )
+    return tuple(authors)
 
 
 def load_review(path: str | Path = REVIEW_FILE) -> Review:

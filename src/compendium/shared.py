@@ -1,7 +1,13 @@
-"""Small jobs that several areas do, written once: study labels, JSON-safe values, slugs.
+"""Small jobs that several areas do, written once: study labels, JSON-safe values, slugs, interval
+labels, Markdown-safe text.
 
 Examples
 --------
+>>> ci_label(90.0)
+'90% CI'
+>>> print(markdown_text("Liao 2022<img src=x onerror=alert(10)>"))
+Liao 2022&lt;img src=x onerror=alert\\(10\\)&gt;
+
 >>> import math
 >>> clean_json({"k": 3, "tau2": math.nan, "ci": (0.1, math.inf)})
 {'k': 3, 'tau2': None, 'ci': [0.1, None]}
@@ -110,3 +116,26 @@ def is_present(value: object) -> TypeGuard[float]:
 
     # pandas-stubs type isna for scalars and arrays only; at run time it takes any object
     return value is not None and not pd.isna(value)  # type: ignore[call-overload]
+
+
+def ci_label(level: float) -> str:
+    """The label of a confidence interval at ``level`` percent: ``'95% CI'``, ``'90% CI'``.
+
+    Every interval label of the pipeline comes from here, so a run with another ``level`` never
+    prints "95% CI" beside a 90% interval.
+    """
+    return f"{float(level):g}% CI"
+
+
+#: punctuation that starts Markdown markup inside a line (CommonMark lets a backslash escape it)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+#: bidirectional controls that reorder the text around them (U+202A-U+202E, U+2066-U+2069)
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def markdown_text(text: object) -> str:
+    """``text`` as literal Markdown: HTML special characters as entities (a label such as
+    ``<img src=x onerror=...>`` never becomes live HTML), Markdown punctuation backslash-escaped,
+    bidirectional controls removed. For every label put into ``IPython.display.Markdown``."""
+    plain = _BIDI_CONTROLS.sub("", str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain)

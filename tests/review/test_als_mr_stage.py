@@ -47,7 +47,7 @@ def test_notebook_parameters():
     assert declared == {
         "raw_dir": "data/raw",
         "results_dir": "reports",
-        "output_dir": "reports/04_mendelian_randomization",
+        "output_dir": "scratch/04_mendelian_randomization",
         "snp_table": None,
         "seed": 314159265,
         "n_bootstrap": 10000,

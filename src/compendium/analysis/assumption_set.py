@@ -148,6 +148,7 @@ def build_assumption_set(
         unusable=effects.unusable,
         intervention=review.intervention,
         continuous_measure=review.continuous_measure,
+        level=level,
     )
     fits = [fit_analysis(a, method=tau2_method, test=test, level=level, subgroup=subgroup) for a in treatment.analyses]
     marks = {fit.analysis.analysis_id: assumptions_by_effect(applied, fit.analysis.data) for fit in fits}

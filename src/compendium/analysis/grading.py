@@ -194,9 +194,14 @@ def add_risk_of_bias_levels(result: GradeResult, levels: int, reason: str) -> Gr
 
 
 def grade_single(
-    row: pd.Series, rob: RobLookup, surrogates: dict[str, str] | None = None, mids: dict[str, float] | None = None
+    row: pd.Series,
+    rob: RobLookup,
+    surrogates: dict[str, str] | None = None,
+    mids: dict[str, float] | None = None,
+    level: float = 95.0,
 ) -> GradeResult:
-    """GRADE for one single-trial result (a row of ``single_trial_results``)."""
+    """GRADE for one single-trial result (a row of ``single_trial_results``, whose CI is at ``level``
+    percent); ``mids``: outcome -> its declared minimal important difference."""
     judgement = rob.judgement("treatment", str(row["study_id"]), str(row["outcome"]))
     shares, rob_note = _shares([judgement], np.array([1.0]))
     levels, reason = indirectness(str(row["outcome"]), set(), 1.0 if bool(row["secondary_source"]) else 0.0, surrogates)
@@ -210,6 +215,7 @@ def grade_single(
         estimate=float(row["estimate"]),
         ci_low=float(row["ci_low"]),
         ci_high=float(row["ci_high"]),
+        ci_level=float(level),
         indirectness=levels,
         indirectness_reason=reason,
         mid=(mids or {}).get(str(row["outcome"])),
@@ -233,6 +239,7 @@ def grade_tables(
     indirect_exposures: dict[str, str] | None = None,
     extra_rob: dict[str, tuple[int, str]] | None = None,
     mids: dict[str, float] | None = None,
+    level: float = 95.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary_of_findings, grade_domains) for every pooled analysis (the 'all' row) and every
     primary single-trial result. SoF has the contract columns, then question, analysis_id, design, k,
@@ -242,7 +249,8 @@ def grade_tables(
     (:attr:`compendium.review.Review.indirect_exposure_reasons`);
     ``extra_rob``: analysis_id -> (levels, reason) added to the risk-of-bias domain
     (:func:`add_risk_of_bias_levels`); ``mids``: outcome -> its declared minimal important
-    difference (:attr:`compendium.review.Review.mids`), used by GRADE's imprecision rule."""
+    difference (:attr:`compendium.review.Review.mids`), used by GRADE's imprecision rule; ``level``: the
+    CI level of the single-trial results."""
     results: list[GradeResult] = []
     extra: list[dict] = []
     counts: list[str] = []
@@ -270,7 +278,7 @@ def grade_tables(
             counts.append(f"Participants: {missing}; the count is of the other studies." if missing else "")
     primary = singles[singles["analysis_set"] == PRIMARY]
     for _, row in primary.iterrows():
-        results.append(grade_single(row, rob, surrogates, mids))
+        results.append(grade_single(row, rob, surrogates, mids, level))
         extra.append(
             {
                 "question": "treatment",

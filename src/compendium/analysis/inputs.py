@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from compendium.errors import CompendiumError
 from compendium.results_io import read_table
 from compendium.review import Review
 from compendium.shared import study_labels
@@ -77,3 +79,43 @@ def load_inputs(results_dir: str | Path, review: Review) -> StageInputs:
         ledger=ledger,
         rejected=rejected,
     )
+
+
+def leave_out(inputs: StageInputs, study_ids: list[str]) -> tuple[StageInputs, list[str]]:
+    """``inputs`` without the rows of the studies a reviewer left out (the ``exclude_studies``
+    parameter): every table keyed by ``study_id`` loses them (``studies`` keeps them, for labels),
+    and so does the assumption ledger. Returns the inputs and one line per study naming the rows
+    left out (``'Braga 2018 (braga2018): 4 rows of continuous_outcomes'``).
+
+    Raises :class:`CompendiumError` naming every id that is not a ``study_id`` of ``studies``.
+    """
+    known = set(inputs.tables["studies"]["study_id"].astype(str))
+    unknown = [s for s in study_ids if s not in known]
+    if unknown:
+        raise CompendiumError(
+            f"exclude_studies: {', '.join(repr(s) for s in unknown)} is not a study_id of studies.csv "
+            f"(known ids include {', '.join(sorted(known)[:5])})"
+        )
+    left = set(study_ids)
+    tables = dict(inputs.tables)
+    removed: dict[str, dict[str, int]] = {s: {} for s in study_ids}
+    for name, table in inputs.tables.items():
+        if name == "studies" or "study_id" not in table.columns:
+            continue
+        out = table["study_id"].astype(str).isin(left)
+        for study, count in table.loc[out, "study_id"].astype(str).value_counts().items():
+            removed[str(study)][name] = int(count)
+        tables[name] = table[~out].reset_index(drop=True)
+    ledger = inputs.ledger
+    if ledger is not None and "study_id" in ledger.columns:
+        ledger = ledger[~ledger["study_id"].astype(str).isin(left)].reset_index(drop=True)
+    labels = inputs.labels()
+    lines = [
+        f"{labels.get(s, s)} ({s}): "
+        + (
+            ", ".join(f"{n} row{'' if n == 1 else 's'} of {t}" for t, n in sorted(removed[s].items()))
+            or "no rows in the analysed tables"
+        )
+        for s in study_ids
+    ]
+    return dataclasses.replace(inputs, tables=tables, ledger=ledger), lines

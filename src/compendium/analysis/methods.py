@@ -8,7 +8,6 @@ from compendium.analysis.inputs import ROB_ABSENT
 from compendium.analysis.windows import window_rule
 from compendium.bias import grade
 from compendium.effects import DEFAULT_CI_LEVEL, SD_METHODS, SMALL_SAMPLE_N, ZERO_CELL_ADD
-from compendium.meta import SENSITIVITY
 from compendium.meta.settings import METHODS, MetaSettings
 from compendium.review import Review
 
@@ -26,9 +25,13 @@ def methods_record(
     review: Review,
     use_assumptions: bool = True,
     ledger_rows: int = 0,
+    left_out: list[str] | None = None,
+    exclude_studies: list[str] | None = None,
 ) -> dict:
     """The methods as run (parameters) and every rule, with the module that implements it.
-    ``use_assumptions`` / ``ledger_rows``: the ledger switch and how many ledger rows the data has."""
+    ``use_assumptions`` / ``ledger_rows``: the ledger switch and how many ledger rows the data has;
+    ``exclude_studies`` / ``left_out``: the ids of the studies the reviewer left out, and one line
+    each saying which rows (stage 05 leaves the same studies out of what it counts)."""
     settings = MetaSettings(method=method, test=test, level=level)
     noun = review.intervention
     return {
@@ -41,6 +44,8 @@ def methods_record(
             "include_active_comparators": include_active_comparators,
             "outcomes": outcomes,
             "use_assumptions": use_assumptions,
+            "exclude_studies": list(exclude_studies or []),
+            "studies_left_out_by_the_reviewer": "; ".join(left_out or []) or "none",
         },
         "model": {
             "description": settings.describe(),
@@ -104,7 +109,7 @@ def methods_record(
         },
         "sensitivity": {
             "tau2_estimators": list(METHODS),
-            "older_review_variant": SENSITIVITY.describe(),
+            "older_review_variant": pooling.older_review_settings(level).describe(),
             "leave_one_out_min_k": pooling.MIN_LEAVE_ONE_OUT_K,
             "excluding_high_risk_of_bias": "refit without studies judged High (or Very high) by stage 02"
             if rob_available

@@ -13,7 +13,7 @@ log scale.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ from compendium.errors import CompendiumError
 from compendium.meta import SENSITIVITY, MetaResult, rma
 from compendium.meta.diagnostics import leave_one_out
 from compendium.meta.regression import SubgroupResult, subgroup_analysis
-from compendium.meta.settings import METHODS
+from compendium.meta.settings import METHODS, MetaSettings
 from compendium.shared import slug
 from compendium.vocabulary import CONDITION_RISK, RATIO_MEASURES
 
@@ -331,13 +331,15 @@ def build_treatment_analyses(
     unusable: pd.DataFrame | None = None,
     intervention: str = "intervention",
     continuous_measure: str = "auto",
+    level: float = 95.0,
 ) -> TreatmentAnalyses:
     """Group trial effects by :func:`~compendium.analysis.treatment.comparability_key` and decide
     what is pooled: the primary set when it has at least two trials; with
     ``include_active_comparators`` also a variant (or, when the primary set alone has fewer than two
     trials, an analysis) with the active-comparator trials. Everything else is a shown result.
     ``unusable`` (rows excluded earlier, :data:`~compendium.analysis.treatment.EXCLUDED_COLUMNS`)
-    lets the notes of shown results name the trials whose data could not be used."""
+    lets the notes of shown results name the trials whose data could not be used; shown results get
+    ``level`` percent intervals, like the pooled ones."""
     if exclude_high_rob and not rob.available:
         raise CompendiumError(
             "exclude_high_rob=True needs stage 02's rob2_judgements; run stage 02 first "
@@ -406,6 +408,7 @@ def build_treatment_analyses(
         effects,
         pd.concat([excluded_frame, unusable]) if unusable is not None else excluded_frame,
         intervention=intervention,
+        level=level,
     )
     return TreatmentAnalyses(analyses, with_active, singles, excluded_frame)
 
@@ -418,13 +421,17 @@ def _exclusion(row: pd.Series, reason: str) -> dict:
 
 
 def single_results(
-    rows: pd.DataFrame, all_effects: pd.DataFrame, excluded: pd.DataFrame, intervention: str = "intervention"
+    rows: pd.DataFrame,
+    all_effects: pd.DataFrame,
+    excluded: pd.DataFrame,
+    intervention: str = "intervention",
+    level: float = 95.0,
 ) -> pd.DataFrame:
-    """Shown (not pooled) trial results with a z-based 95% CI and p (:data:`SINGLE_COLUMNS`);
+    """Shown (not pooled) trial results with a z-based ``level`` percent CI and p (:data:`SINGLE_COLUMNS`);
     notes say why each is not pooled."""
     records = []
     for _, row in rows.iterrows():
-        res = rma([row["yi"]], [row["vi"]], method="FE", test="z")
+        res = rma([row["yi"]], [row["vi"]], method="FE", test="z", level=level)
         show = np.exp if row["measure"] in RATIO_MEASURES and row["data_source"] == ARM_EVENTS else (lambda x: x)
         same = all_effects[(all_effects["outcome"] == row["outcome"]) & (all_effects["study_id"] != row["study_id"])]
         if row["analysis_set"] != PRIMARY:
@@ -523,7 +530,8 @@ def build_risk_analyses(
             notes=rows["estimate_label"].astype(str),
         ).reset_index(drop=True)
         notes = [
-            f"{first['measure']} pooled on the log scale (generic inverse variance from the printed 95% CIs); "
+            f"{first['measure']} pooled on the log scale (generic inverse variance from the printed CIs, each at its "
+            "printed level); "
             "study CIs in study_effects and the forest plot are recomputed from the variance (symmetric on the log "
             "scale) and can differ from printed exact CIs (printed values: risk_estimates)"
         ]
@@ -736,6 +744,12 @@ def _variant(analysis_id: str, variant: str, res: MetaResult | None, log: bool, 
     }
 
 
+def older_review_settings(level: float) -> MetaSettings:
+    """The older-review sensitivity variant (:data:`compendium.meta.SENSITIVITY`'s estimator and
+    test) at the run's ``level``, so its label and its intervals follow the level."""
+    return replace(SENSITIVITY, level=level)
+
+
 def sensitivity_table(
     fits: list[AnalysisFit],
     rob: RobLookup,
@@ -749,6 +763,7 @@ def sensitivity_table(
     variant (DL with z), the z test, leave-one-out (k >= 3), excluding high risk of bias, and (when
     asked) including active comparators."""
     rows = []
+    older = older_review_settings(level)
     for fit in fits:
         a, data, res = fit.analysis, fit.analysis.data, fit.result
         log = a.log_scale
@@ -763,8 +778,8 @@ def sensitivity_table(
         rows.append(
             _variant(
                 a.analysis_id,
-                f"older-review variant: {SENSITIVITY.describe()}",
-                refit(data, SENSITIVITY.method, SENSITIVITY.test),
+                f"older-review variant: {older.describe()}",
+                refit(data, older.method, older.test),
                 log,
                 "",
             )

@@ -12,6 +12,7 @@ from compendium.analysis.inputs import StageInputs, as_bool
 from compendium.analysis.risk import NOT_POOLED_CATEGORY
 from compendium.analysis.treatment import PRIMARY
 from compendium.review import Review
+from compendium.shared import ci_label
 from compendium.vocabulary import CONDITION_RISK, null_value
 
 COLUMNS = ["outcome", "ours", "review", "theirs", "reasons", "review_id", "outcome_label", "subgroup"]
@@ -21,8 +22,15 @@ def _num(x: float) -> str:
     return f"{x:.2f}"
 
 
-def _effect(measure: str, est: float, lo: float, hi: float) -> str:
-    return f"{measure} {_num(est)} (95% CI {_num(lo)} to {_num(hi)})"
+def _effect(measure: str, est: float, lo: float, hi: float, label: str, printed: bool = False) -> str:
+    """``MD 4.60 (90% CI 0.41 to 8.79)``: ``label`` names the interval (:func:`compendium.shared.ci_label`);
+    ``printed``: a source's interval, marked "as printed"."""
+    return f"{measure} {_num(est)} ({label} {_num(lo)} to {_num(hi)}{', as printed' if printed else ''})"
+
+
+def printed_ci_label(ci_level: float | None) -> str:
+    """The label of an interval a source printed: its printed level, or that the level was not printed."""
+    return "CI (level not printed)" if ci_level is None or pd.isna(ci_level) else ci_label(float(ci_level))
 
 
 def theirs_text(row: pd.Series) -> str:
@@ -31,7 +39,14 @@ def theirs_text(row: pd.Series) -> str:
     if pd.notna(row["estimate"]):
         measure = row["measure"] if pd.notna(row["measure"]) else "effect"
         parts.append(
-            _effect(measure, row["estimate"], row["ci_low"], row["ci_high"])
+            _effect(
+                measure,
+                row["estimate"],
+                row["ci_low"],
+                row["ci_high"],
+                printed_ci_label(row.get("ci_level")),
+                printed=True,
+            )
             if pd.notna(row["ci_low"])
             else f"{measure} {_num(row['estimate'])} (no CI printed)"
         )
@@ -68,8 +83,10 @@ def _ours(
     singles: pd.DataFrame,
     risk: pd.DataFrame,
     no_numbers: pd.DataFrame,
+    label: str,
 ) -> tuple[str, dict]:
     """Our matching result as display text, and facts for the reasons (k, measure, window, model);
+    ``label`` names our intervals (the run's level, :func:`compendium.shared.ci_label`);
     ``codes`` are our outcome codes that answer the review's outcome (:meth:`Review.compared_codes`),
     ``exposure_words`` the words that name each declared exposure category (:func:`_exposure`)."""
     if row["outcome"] == CONDITION_RISK:
@@ -86,7 +103,8 @@ def _ours(
         if len(matching):
             best = matching.iloc[0]
             return (
-                f"{_effect(best['measure'], best['estimate'], best['ci_low'], best['ci_high'])}; k = {int(best['k'])} "
+                f"{_effect(best['measure'], best['estimate'], best['ci_low'], best['ci_high'], label)}; "
+                f"k = {int(best['k'])} "
                 f"({best['analysis_id']})",
                 {"k": int(best["k"]), "measure": best["measure"], "model": f"{best['method']}, {best['test']}"},
             )
@@ -108,7 +126,8 @@ def _ours(
     if len(matching):
         best = matching.iloc[0]
         return (
-            f"{_effect(best['measure'], best['estimate'], best['ci_low'], best['ci_high'])}; k = {int(best['k'])}, "
+            f"{_effect(best['measure'], best['estimate'], best['ci_low'], best['ci_high'], label)}; "
+            f"k = {int(best['k'])}, "
             f"{best['outcome_label']}",
             {
                 "k": int(best["k"]),
@@ -120,7 +139,7 @@ def _ours(
     single = singles[(singles["analysis_set"] == PRIMARY) & singles["outcome"].isin(codes)]
     if len(single):
         texts = [
-            f"{s['study']}: {_effect(s['measure'], s['estimate'], s['ci_low'], s['ci_high'])}, "
+            f"{s['study']}: {_effect(s['measure'], s['estimate'], s['ci_low'], s['ci_high'], label)}, "
             f"{s['outcome_measure']}, {s['window']}"
             for _, s in single.iterrows()
         ]
@@ -149,10 +168,16 @@ def _substitutes_note(review: Review, outcome: str, codes: tuple[str, ...]) -> s
 
 
 def review_comparison(
-    inputs: StageInputs, pooled: pd.DataFrame, singles: pd.DataFrame, risk: pd.DataFrame, excluded: pd.DataFrame
+    inputs: StageInputs,
+    pooled: pd.DataFrame,
+    singles: pd.DataFrame,
+    risk: pd.DataFrame,
+    excluded: pd.DataFrame,
+    level: float = 95.0,
 ) -> pd.DataFrame:
     """One row per review result (whole-review rows give context, not rows): ``outcome, ours,
-    review, theirs, reasons`` then review_id, outcome_label, subgroup."""
+    review, theirs, reasons`` then review_id, outcome_label, subgroup. Our intervals are labelled
+    with the run's ``level``, the reviews' with the level they printed."""
     reviews = inputs.tables["review_results"].copy()
     labels = inputs.labels()
     studies = inputs.tables["studies"].set_index("study_id")
@@ -164,7 +189,7 @@ def review_comparison(
         review_id = str(row["study_id"])
         name = labels.get(review_id, review_id)
         codes = inputs.review.compared_codes(str(row["outcome"]))
-        ours, facts = _ours(row, codes, exposure_words, pooled, singles, risk, no_numbers)
+        ours, facts = _ours(row, codes, exposure_words, pooled, singles, risk, no_numbers, ci_label(level))
         reasons = []
         if pd.notna(row["k"]):
             reasons.append(

@@ -9,6 +9,8 @@ The notebooks' parameters cells give each parameter's name, type and default (ch
   of ``review.yaml`` at the repository root; without that file, the ``outcome`` vocabularies of
   the data package's ``datapackage.yaml``), so a typo stops the run instead of silently
   analysing nothing;
+* ``exclude_studies``: a list of ``study_id``s of the data package's ``studies.csv`` (the studies a
+  reviewer leaves out), each checked by name;
 * :data:`RANGES`: numbers with bounds (``level`` is a percentage: 95, not 0.95);
 * :data:`TYPES_WHEN_DEFAULT_IS_NONE`: the type expected where a notebook's default is ``None``.
 
@@ -142,7 +144,30 @@ def check_choices(
             for code in value:
                 if not isinstance(code, str) or code not in vocabulary:
                     problems.append(_unknown_word("outcomes", origin, code, vocabulary, source))
+        if name == "exclude_studies" and isinstance(value, list):
+            known = study_ids(raw_dir)
+            where = f"the study_id column of {display_path(Path(raw_dir, STUDIES_FILE))}"
+            problems += [
+                _unknown_word(name, origin, study, known, where)
+                for study in value
+                if not isinstance(study, str) or study not in known
+            ]
     return problems
+
+
+#: the data package's table of studies (its ``study_id`` column names every study)
+STUDIES_FILE = "studies.csv"
+
+
+def study_ids(raw_dir: str | Path) -> tuple[str, ...]:
+    """The ``study_id``s of ``raw_dir/studies.csv`` (empty when the file or the column is missing)."""
+    import csv
+
+    path = Path(raw_dir, STUDIES_FILE)
+    if not path.is_file():
+        return ()
+    with path.open(encoding="utf-8", newline="") as handle:
+        return tuple(row["study_id"] for row in csv.DictReader(handle) if row.get("study_id"))
 
 
 def _is_plain(value: object) -> bool:

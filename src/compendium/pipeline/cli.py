@@ -32,19 +32,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object (stages run, or with --list the stages)"
     )
-    parser.add_argument("--print-make-rules", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="run a selected stage only when its outputs are not current (inputs, parameters, code or outputs changed)",
+    )
+    parser.add_argument(
+        "--make-plan",
+        action="store_true",
+        help="print Make rules for the stages that are not current (what `make report` runs); run nothing",
+    )
     parser.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
-    from compendium.pipeline.graph import make_rules
-    from compendium.pipeline.runner import discover_stages, pipeline_stages
+    from compendium.pipeline.runner import discover_stages, pipeline_stages, plan
     from compendium.scaffold.engine import check_engine_pin
 
     check_engine_pin()
 
-    if args.print_make_rules:
-        print(make_rules([s.name for s in pipeline_stages(discover_stages())]))
+    if args.make_plan:
+        print(plan(param_files=args.params, log=lambda message: print(message, file=sys.stderr)), end="")
         return 0
     if args.list:
         return _list(pipeline_stages(discover_stages()), as_json=args.json)
@@ -55,7 +63,9 @@ def main(args: argparse.Namespace) -> int:
     from compendium.pipeline.runner import run_pipeline
 
     log = (lambda message: print(message, file=sys.stderr)) if args.json else print
-    runs = run_pipeline(only=args.only, param_files=args.params, overrides=args.overrides, log=log)
+    runs = run_pipeline(
+        only=args.only, param_files=args.params, overrides=args.overrides, log=log, if_stale=args.if_stale
+    )
     if args.json:
         print(json.dumps({"stages": [run.to_dict() for run in runs]}, indent=2))
     return 0

@@ -130,13 +130,13 @@ def published_mr_forest(
             axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
             axes.xaxis.set_minor_formatter(NullFormatter())
             axes.set_xlabel(
-                f"Odds ratio for {condition} per unit of genetically predicted exposure (log scale, 95% CI)"
+                f"Odds ratio for {condition} per unit of genetically predicted exposure (log scale, CI as printed)"
                 if role != "user_supplied"
-                else "Odds ratio (log scale, 95% CI)",
+                else "Odds ratio (log scale, CI from the user's table)",
                 fontsize=9,
             )
         else:
-            axes.set_xlabel("Causal estimate (outcome units per exposure unit, 95% CI)", fontsize=9)
+            axes.set_xlabel("Causal estimate (outcome units per exposure unit, CI as printed)", fontsize=9)
         axes.set_title(ROLE_LABELS[role], loc="left", fontsize=10)
         axes.spines[["top", "right"]].set_visible(False)
     present = [code for code in DIRECTION_COLOURS if (estimates["direction_code"] == code).any()]
@@ -173,7 +173,7 @@ def published_mr_forest_alt(
     review's words (``intervention`` and ``condition``: its nouns; ``exposure_labels`` as for the figure)."""
     parts = [
         f"Forest plot of Mendelian randomization results for {intervention} and {condition}, odds ratios on a "
-        "log axis with 95% CIs; rows without an estimate are shown as text."
+        "log axis with their CIs as printed; rows without an estimate are shown as text."
     ]
     for role in ROLE_LABELS:
         rows = estimates[estimates["role"] == role]

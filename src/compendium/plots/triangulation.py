@@ -120,7 +120,7 @@ def triangulation_plot(
     axes.xaxis.set_minor_formatter(NullFormatter())
     axes.set_yticks(range(len(ratio_streams)), [short_labels.get(s, s) for s in ratio_streams], fontsize=9)
     axes.set_ylim(-0.6, len(ratio_streams) - 0.4)
-    axes.set_xlabel("Ratio estimate (OR, HR, SMR, SIR; log scale, 95% CI)")
+    axes.set_xlabel("Ratio estimate (OR, HR, SMR, SIR; log scale, CI as printed)")
     axes.set_title("B. Every counted estimate with a CI (not pooled)", loc="left", fontsize=10)
     axes.spines[["top", "right"]].set_visible(False)
 
@@ -188,7 +188,7 @@ def triangulation_alt(triangulation: pd.DataFrame, preclinical_counts: pd.DataFr
         )
         for row in ratio.to_dict(orient="records")
     )
-    parts.append(f"Panel B, estimates with a 95% CI on a log axis: {estimates}.")
+    parts.append(f"Panel B, estimates with their CI as printed, on a log axis: {estimates}.")
     mice = "; ".join(
         f"{_words(row['sex'])}, {_words(row['intensity'])}: {row['results']} {_words(row['direction'])}"
         for row in preclinical_counts.to_dict(orient="records")

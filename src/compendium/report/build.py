@@ -22,6 +22,7 @@ from compendium.data.identifiers import identifier_links, is_ip_address
 from compendium.data.summary import STREAM_ORDER
 from compendium.data.validate import is_web_address
 from compendium.evidence import consensus
+from compendium.pipeline.scratch import final_folder
 from compendium.report import guidance as guidance_data
 from compendium.report.inputs import INGEST, META, MR, RISK_OF_BIAS, Figure, ResultSet, load_results
 from compendium.report.provenance import Provenance, collect
@@ -61,17 +62,21 @@ GRADE_THRESHOLDS = (
 
 
 def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
-    """Tables the report computes (written by stage 05 to ``tables/``)."""
+    """Tables the report computes (written by stage 05 to ``tables/``); the studies the reviewer left
+    out in stage 03 (``exclude_studies``, recorded in its methods) are not counted here either."""
     studies = results.required(INGEST, "studies")
     weights = consensus.study_weights(
         studies, results.table(RISK_OF_BIAS, "rob2_judgements"), results.table(RISK_OF_BIAS, "observational_rob")
     )
-    meter = consensus.consensus_meter(results.required(INGEST, "conclusions"), studies, weights)
+    methods = results.json.get((META, "methods"))
+    left_out = set(methods.get("parameters", {}).get("exclude_studies", [])) if isinstance(methods, dict) else set()
+    conclusions = results.required(INGEST, "conclusions")
+    meter = consensus.consensus_meter(conclusions[~conclusions["study_id"].isin(left_out)], studies, weights)
     statements = guidance_data.statements(results.table(INGEST, "guidance"))
     tables = {"consensus_meter": meter, "study_weights": weights, "guidance": guidance_data.guidance_table(statements)}
     preclinical = results.table(INGEST, "preclinical")
     if preclinical is not None:
-        tables["sex_differences_mouse"] = mouse_by_sex(preclinical)
+        tables["sex_differences_mouse"] = mouse_by_sex(preclinical[~preclinical["study_id"].isin(left_out)])
     return tables
 
 
@@ -866,9 +871,10 @@ TABLE_ANCHORS: dict[str, str] = {
 
 
 def _methods(results: ResultSet) -> dict:
+    from compendium.analysis.pooling import older_review_settings
     from compendium.bias import grade
     from compendium.meta import DEFAULTS as META_DEFAULTS
-    from compendium.meta import SENSITIVITY as META_SENSITIVITY
+    from compendium.meta.settings import MetaSettings
     from compendium.mr.defaults import DEFAULTS as MR_DEFAULTS
     from compendium.mr.defaults import MIN_SNPS
 
@@ -877,8 +883,17 @@ def _methods(results: ResultSet) -> dict:
         + [(consensus.NOT_ASSESSED, consensus.NOT_ASSESSED_WEIGHT)],
         columns=["overall judgement", "weight"],
     )
+    # the settings as stage 03 ran them (its parameters), so every level and label is the run's
+    meta_methods = results.json.get((META, "methods"))
+    as_run = meta_methods.get("parameters", {}) if isinstance(meta_methods, dict) else {}
+    primary = MetaSettings(
+        method=as_run.get("tau2_method", META_DEFAULTS.method),
+        test=as_run.get("test", META_DEFAULTS.test),
+        level=as_run.get("level", META_DEFAULTS.level),
+    )
+    older = older_review_settings(primary.level)
     meta = pd.DataFrame(
-        [(k, str(v), str(META_SENSITIVITY.to_dict()[k])) for k, v in META_DEFAULTS.to_dict().items()],
+        [(k, str(v), str(older.to_dict()[k])) for k, v in primary.to_dict().items()],
         columns=["setting", "primary analysis", "sensitivity analysis"],
     )
     mr = pd.DataFrame(
@@ -889,7 +904,6 @@ def _methods(results: ResultSet) -> dict:
     grade_rows = pd.DataFrame(
         [(name, getattr(grade, name)) for name in GRADE_THRESHOLDS], columns=["threshold", "value"]
     )
-    meta_methods = results.json.get((META, "methods"))
     stage_methods = None
     if isinstance(meta_methods, dict):
         stage_methods = pd.DataFrame(flatten(meta_methods), columns=["setting", "value"])
@@ -905,7 +919,7 @@ def _methods(results: ResultSet) -> dict:
         "weights": table_view(weights, caption="Quality weights of the consensus meter", anchor="table-weights"),
         "meta": table_view(
             meta,
-            caption=f"Meta-analysis settings (compendium.meta): {META_DEFAULTS.describe()}",
+            caption=f"Meta-analysis settings as run (compendium.meta): {primary.describe()}",
             anchor="table-meta-defaults",
         ),
         "mr": table_view(
@@ -1215,6 +1229,9 @@ def write_report(
     ``review`` defaults to the declaration that governs ``raw_dir``. Returns the report's path."""
     review = review or review_for(raw_dir)
     results = load_results(results_dir)
+    final = final_folder(output_dir, results_dir)
+    if final is not None:  # run by the runner: this stage's own notebook lands beside the others
+        results.notebooks.append(f"{Path(results_dir).name}/{final.name}/{final.name}.ipynb")
     tables = report_tables(results)
     for name, table in tables.items():
         write_table(table, output_dir, name)

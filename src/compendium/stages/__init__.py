@@ -14,6 +14,7 @@ tables empty, with their header, and a note saying why (``StageResult.notes``, a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pandas as pd
 
 from compendium.errors import CompendiumError
 from compendium.results_io import write_json, write_table
+from compendium.shared import markdown_text
 
 
 @dataclass
@@ -45,6 +47,18 @@ class StageResult:
         write_json(value, output_dir, name)
         self.records[name] = value
         return value
+
+    def show_figures(self, output_dir: str | Path) -> None:
+        """Display every figure the stage saved, inline, under its title and with its alt text (the
+        executed notebook shows its work; the PNG files stay in ``output_dir/figures/``)."""
+        from IPython.display import Image, Markdown, display
+
+        index_path = Path(output_dir) / "figures.json"
+        index = json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else {}
+        for name in self.figures:
+            entry = index.get(name, {"file": f"figures/{name}.png", "title": name, "alt": ""})
+            display(Markdown(f"**{markdown_text(entry['title'])}**"))
+            display(Image(filename=str(Path(output_dir) / entry["file"]), alt=entry["alt"]))
 
     def finish(self, output_dir: str | Path) -> StageResult:
         """Write the notes and the row accounting (``tables/notes.json``)."""

@@ -39,6 +39,7 @@ from compendium.plots.mr_published import published_mr_forest, published_mr_fore
 from compendium.plots.triangulation import triangulation_alt, triangulation_plot
 from compendium.results_io import read_table, save_figure
 from compendium.review import Review
+from compendium.shared import ci_label
 from compendium.stages import StageResult, account
 
 STAGE = "04_mendelian_randomization"
@@ -172,7 +173,8 @@ def _user_table(
         "user_mr_scatter",
         title="User-supplied SNP table: MR scatter plot",
         alt=f"Scatter plot of SNP-outcome against SNP-exposure effects for {user.results.n_snps} SNPs of the "
-        f"user-supplied table, with method lines; IVW slope {ivw.estimate:.3g} (95% CI {ivw.ci_low:.3g} to "
+        f"user-supplied table, with method lines; IVW slope {ivw.estimate:.3g} "
+        f"({ci_label(user.results.settings.level)} {ivw.ci_low:.3g} to "
         f"{ivw.ci_high:.3g}). Not published evidence.",
     )
     save_figure(

@@ -18,7 +18,7 @@ from compendium.analysis.assumption_set import build_assumption_set
 from compendium.analysis.conclusion import assumption_sentence, treatment_conclusion
 from compendium.analysis.figures import assumption_forest_figures, forest_figures, funnel_figures
 from compendium.analysis.grading import grade_tables
-from compendium.analysis.inputs import ROB_ABSENT, load_inputs
+from compendium.analysis.inputs import ROB_ABSENT, leave_out, load_inputs
 from compendium.analysis.methods import methods_record
 from compendium.analysis.pooling import (
     TreatmentAnalyses,
@@ -55,13 +55,20 @@ def run(
     exclude_high_rob: bool = False,
     include_active_comparators: bool = False,
     use_assumptions: bool = True,
+    exclude_studies: list[str] | None = None,
 ) -> StageResult:
     """Stage 03 (module docstring). ``subgroup`` None uses the review's declared subgroup variable;
+    ``exclude_studies``: study ids left out of every analysis of this stage (the notes and the methods
+    say which, with the rows left out; unknown ids are refused by name);
     ``use_assumptions`` False switches the assumption ledger off (no set with stated assumptions:
     its tables are written empty and every other output is what it is without a ledger)."""
     result = StageResult()
     subgroup = review.subgroup if subgroup is None else subgroup
     inputs = load_inputs(results_dir, review)
+    left_out: list[str] = []
+    if exclude_studies:
+        inputs, left_out = leave_out(inputs, exclude_studies)
+        result.notes += [f"left out by the reviewer (exclude_studies): {line}" for line in left_out]
     rob = RobLookup(inputs)
     result.notes.append("risk of bias: " + ("stage 02 judgements used" if rob.available else ROB_ABSENT))
 
@@ -95,6 +102,7 @@ def run(
         unusable=unusable,
         intervention=review.intervention,
         continuous_measure=review.continuous_measure,
+        level=level,
     )
     chosen = effects if outcomes is None else effects[effects["outcome"].isin(outcomes)]
     result.accounting.append(effects_accounting(chosen, treatment))
@@ -145,7 +153,8 @@ def run(
     )
     result.figures += forest_figures(fits, rob, output_dir, review.intervention)
     funnel_lines = funnel_figures(fits, output_dir, review.intervention)
-    result.table(output_dir, "review_comparison", review_comparison(inputs, pooled, treatment.singles, risk, excluded))
+    comparison = review_comparison(inputs, pooled, treatment.singles, risk, excluded, level)
+    result.table(output_dir, "review_comparison", comparison)
     sof, domains = grade_tables(
         fits,
         treatment.singles,
@@ -153,6 +162,7 @@ def run(
         review.surrogates,
         indirect_exposures=review.indirect_exposure_reasons,
         mids=review.mids,
+        level=level,
     )
     result.table(output_dir, "summary_of_findings", sof)
     result.table(output_dir, "grade_domains", domains)
@@ -216,6 +226,8 @@ def run(
         review=review,
         use_assumptions=use_assumptions,
         ledger_rows=0 if inputs.ledger is None else len(inputs.ledger),
+        left_out=left_out,
+        exclude_studies=exclude_studies,
     )
     methods["funnel_plots_done"] = funnel_lines
     result.record(output_dir, "methods", methods)
