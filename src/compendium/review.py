@@ -743,6 +743,8 @@ def _schema_version(c: _Checker, raw: object) -> int:
             raw,
         )
     return raw
+
+
 def _authors(c: _Checker, value: object) -> tuple[Author, ...]:
     authors = []
     for i, entry in enumerate(c.sequence(value, "authors")):
