@@ -346,14 +346,13 @@ class _Checker:
             raise self.fail(field, "an evidence stream, one of " + ", ".join(STREAM_ORDER), value)
         return value
 
-    def unique(self, ids: list[str], field: str, key: str = "id") -> None:
-        """Refuse a value of ``key`` used twice in a list (ids, labels)."""
+    def unique(self, ids: list[str], field: str, key: str | None = "id") -> None:
+        """Refuse a value of ``key`` (ids, labels; None: the items themselves) used twice in a list."""
         seen = set()
+        where, noun = ("", "a value") if key is None else (f".{key}", f"{'an' if key == 'id' else 'a'} {key}")
         for i, item in enumerate(ids):
             if item in seen:
-                raise self.fail(
-                    f"{field}[{i}].{key}", f"{'an' if key == 'id' else 'a'} {key} not used before in the list", item
-                )
+                raise self.fail(f"{field}[{i}]{where}", f"{noun} not used before in the list", item)
             seen.add(item)
 
     def given(self, mapping: dict, key: str, default: object) -> object:
@@ -567,7 +566,7 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
             c.stream(s, f"{field}.streams[{j}]")
             for j, s in enumerate(c.sequence(item.get("streams"), f"{field}.streams"))
         )
-        c.unique(list(streams), f"{field}.streams", "stream")
+        c.unique(list(streams), f"{field}.streams", None)
         question_id = c.choice(item.get("id"), f"{field}.id", QUESTION_ROLES, "")
         if not question_id:
             raise c.fail(f"{field}.id", "one of " + ", ".join(QUESTION_ROLES), None)
@@ -669,10 +668,11 @@ def load_review(path: str | Path = REVIEW_FILE) -> Review:
 
 def find_review(start: str | Path) -> Path | None:
     """The ``review.yaml`` of the compendium that holds ``start`` (a data folder): the nearest one
-    in ``start`` or its parents, None when there is none."""
+    in ``start`` or its parents, None when there is none. A ``review.yaml`` that is not a file (a
+    directory) is found too, so that reading it says what is wrong instead of using another one."""
     folder = Path(start).resolve()
     for candidate in (folder, *folder.parents):
-        if (candidate / REVIEW_FILE).is_file():
+        if (candidate / REVIEW_FILE).exists():
             return candidate / REVIEW_FILE
     return None
 
