@@ -160,3 +160,30 @@ def test_dichotomous_outcomes_are_pooled_as_the_declared_ratio(tmp_path, measure
         assert row["estimate"] == pytest.approx(math.exp(fixed), rel=1e-9)
     assert row["estimate"] < 1  # fewer admissions with education in both trials
     assert all(record["balanced"] for record in outputs["03_meta_analysis"].accounting)
+
+
+@pytest.mark.parametrize("measure", ["RR", "OR"])
+def test_trials_without_events_in_either_arm_are_not_estimable_for_a_ratio(tmp_path, measure):
+    """No events in either arm (or events in everyone) gives no RR or OR (Cochrane Handbook v6.4,
+    10.4.4.2; metafor's rma.mh and escalc(drop00=TRUE) drop such studies): with every trial double-zero
+    nothing is pooled (no 'RR 0.82, k = 3' made of continuity corrections), and each trial is in
+    excluded_data with the reason; one estimable trial among them is shown alone, not pooled."""
+    from synthetic_packages import dichotomous_rows
+
+    review = RCT_ONLY_REVIEW + f"dichotomous_measure: {measure}\n"
+    outputs, results, _ = build(tmp_path, review, dichotomous_rows(((0, 40, 0, 40), (0, 50, 0, 50), (30, 30, 20, 20))))
+    pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
+    assert not (pooled["outcome"] == "admission").any()
+    excluded = pd.read_csv(results / "03_meta_analysis" / "tables" / "excluded_data.csv")
+    reasons = excluded[excluded["outcome"] == "admission"].groupby("study_id")["reason"].first()
+    assert reasons["d1"].startswith(
+        f"no events in either arm: not estimable as a {measure} (Cochrane Handbook 10.4.4.2"
+    )
+    assert reasons["d3"].startswith("every participant had the event in both arms: not estimable")
+    assert all(record["balanced"] for record in outputs["03_meta_analysis"].accounting)
+
+    _, results, _ = build(
+        tmp_path / "mixed", review, dichotomous_rows(((0, 40, 0, 40), (4, 40, 10, 40), (6, 50, 12, 50)))
+    )
+    pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
+    assert pooled[(pooled["outcome"] == "admission") & (pooled["subgroup"] == "all")]["k"].tolist() == [2]
