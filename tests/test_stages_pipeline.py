@@ -187,3 +187,16 @@ def test_trials_without_events_in_either_arm_are_not_estimable_for_a_ratio(tmp_p
     )
     pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
     assert pooled[(pooled["outcome"] == "admission") & (pooled["subgroup"] == "all")]["k"].tolist() == [2]
+
+
+def test_a_foreign_stage_01_table_is_refused_by_name(tmp_path):
+    """A stage-01 table that stage 01 did not write from this data package (here: another table copied
+    over trials.csv) is named with its missing columns, not met as a KeyError deep in stage 03."""
+    raw = write_package(tmp_path, RCT_ONLY_REVIEW, rct_only_rows())
+    review = load_review(tmp_path / "review.yaml")
+    results = tmp_path / "reports"
+    ingest.run(review, raw, results, results / "01_ingest")
+    tables = results / "01_ingest" / "tables"
+    (tables / "trials.csv").write_text((tables / "stream_counts.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(CompendiumError, match=r"01_ingest/tables/trials.csv, column 'study_id': expected the columns"):
+        meta_analysis.run(review, raw, results, results / "03_meta_analysis")

@@ -35,8 +35,9 @@ import pandas as pd
 from compendium.errors import CompendiumError, cell_problem
 
 
-def _kind_of_non_file(path: Path) -> str | None:
-    """What ``path`` is when it is not a regular file (None when it is one)."""
+def kind_of_non_file(path: Path, expected: str = "a CSV file") -> str | None:
+    """What ``path`` is when it is not a regular file (None when it is one); ``expected`` names
+    what should be there."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -46,22 +47,22 @@ def _kind_of_non_file(path: Path) -> str | None:
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):
-        return "is a directory; expected a CSV file"
+        return f"is a directory; expected {expected}"
     if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
         return (
-            "is a pipe, not a file; expected a CSV file "
+            f"is a pipe, not a file; expected {expected} "
             "(reading standard input is not supported: save the table to a file)"
         )
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return (
-            "is a device (such as /dev/null or a terminal), not a file; expected a CSV file "
+            f"is a device (such as /dev/null or a terminal), not a file; expected {expected} "
             "(reading standard input is not supported: save the table to a file)"
         )
-    return "is not a regular file; expected a CSV file"
+    return f"is not a regular file; expected {expected}"
 
 
 def _read_text(path: Path) -> str:
-    problem = _kind_of_non_file(path)
+    problem = kind_of_non_file(path)
     if problem is not None:
         raise CompendiumError(f"{path}: {problem}")
     try:

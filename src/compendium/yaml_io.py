@@ -163,10 +163,10 @@ def read_yaml(path: str | Path) -> Any:  # noqa: ANN401 - any YAML document
     """Read a YAML file safely: a clear error for a missing file, a directory, a file too large,
     text that is not UTF-8 (UTF-16 from some editors), invalid YAML, Python tags, anchors or aliases."""
     path = Path(path)
-    if path.is_dir():
-        raise CompendiumError(f"{path}: is a directory; expected a YAML file")
     if not path.is_file():
-        raise CompendiumError(f"{path}: file not found: no such file at this path")
+        from compendium.csv_input import kind_of_non_file  # imports pandas: only on this error path
+
+        raise CompendiumError(f"{path}: {kind_of_non_file(path, 'a YAML file')}")
     size = path.stat().st_size
     if size > MAX_YAML_BYTES:
         raise CompendiumError(f"{path}: {size} bytes; expected a YAML file of at most {MAX_YAML_BYTES} bytes")

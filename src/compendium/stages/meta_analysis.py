@@ -61,7 +61,7 @@ def run(
     its tables are written empty and every other output is what it is without a ledger)."""
     result = StageResult()
     subgroup = review.subgroup if subgroup is None else subgroup
-    inputs = load_inputs(results_dir, review)
+    inputs = load_inputs(results_dir, review, raw_dir=raw_dir)
     rob = RobLookup(inputs)
     result.notes.append("risk of bias: " + ("stage 02 judgements used" if rob.available else ROB_ABSENT))
 
