@@ -153,10 +153,12 @@ def refuse_stale(stage: str, stage_dir: Path, expected: dict[str, object], reade
     rerun = f"re-run it first: compendium run --only {stage[:2]} (or make report)"
     record = read_fingerprint(stage_dir)
     if record is None:
-        raise CompendiumError(
-            f"stage {reader} reads {display_path(stage_dir)}, which has no {FINGERPRINT_FILE} "
-            f"(built by an older runner or copied by hand); {rerun}"
+        found = (
+            f"a corrupt {FINGERPRINT_FILE} (not the JSON record the runner writes)"
+            if (stage_dir / FINGERPRINT_FILE).exists()
+            else f"no {FINGERPRINT_FILE} (built by an older runner or copied by hand)"
         )
+        raise CompendiumError(f"stage {reader} reads {display_path(stage_dir)}, which has {found}; {rerun}")
     if record["fingerprint"] == fingerprint_of(expected):
         return record["fingerprint"]
     changes = what_changed(record.get("inputs", {}), expected)
