@@ -267,3 +267,16 @@ def test_mean_differences_are_checked_against_the_declared_range_only_for_md(tmp
         check_package(package)
     replace_cell(package / "rct_effects.csv", 1, "measure", "SMD")  # an SMD has no bound from the instrument
     check_package(package)
+
+
+def test_a_folder_without_its_own_declaration_is_checked_against_this_one_with_a_note(tmp_path, capsys):
+    """A data folder with no review.yaml in it or above it is checked against this compendium's
+    declaration, and validate says so (issue 24), on stderr, whatever the outcome."""
+    package = tmp_path / "loose" / "raw"
+    shutil.copytree(make_package(tmp_path), package)
+    main(["validate", str(package)])
+    err = capsys.readouterr().err
+    assert f"note: {package} has no review.yaml in it or above it; checked against" in err
+    assert "(give the right one with --review)" in err
+    main(["validate", "--review", str(FIXTURE_REVIEW), str(package)])
+    assert "note:" not in capsys.readouterr().err
