@@ -22,10 +22,13 @@ Examples
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 #: Unicode's Bidi_Control characters (PropList.txt, Unicode 15)
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: every control character (category Cc: C0, DEL, C1) and every Bidi_Control character
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]")
 #: what the messages say is expected instead
 NO_CONTROL_CHARACTERS = "text without control or bidirectional-override characters"
 ASCII_NUMBER = "a number written in ASCII digits (0-9)"
@@ -50,11 +53,9 @@ def unsafe_character(text: str, *, allowed: str = "") -> tuple[int, str] | None:
     -------
     (index into text, description such as ``'U+0000 (NUL)'``), or None
     """
-    for index, character in enumerate(text):
-        if character in allowed:
-            continue
-        if character in BIDI_CONTROLS or unicodedata.category(character) == "Cc":
-            return index, describe(character)
+    for found in _UNSAFE.finditer(text):
+        if found.group() not in allowed:
+            return found.start(), describe(found.group())
     return None
 
 

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compendium.characters import NO_CONTROL_CHARACTERS, unsafe_character
 from compendium.errors import CompendiumError, cell_problem
 
 
@@ -70,12 +71,18 @@ def _read_text(path: Path) -> str:
     except OSError as error:
         raise CompendiumError(f"{path}: cannot be read ({error.strerror or error})") from None
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise CompendiumError(
             f"{path}: not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}); "
             "expected a CSV file saved as UTF-8 (in Excel: CSV UTF-8)"
         ) from None
+    found = unsafe_character(text, allowed="\t\n\r")
+    if found is not None:
+        line = text.count("\n", 0, found[0]) + 1
+        where = f"row {line - 1} (line {line})" if line > 1 else "line 1 (the header)"
+        raise CompendiumError(f"{path}, {where}: expected {NO_CONTROL_CHARACTERS}, got {found[1]}")
+    return text
 
 
 def _check_header(path: Path, header: list[str]) -> None:
