@@ -180,6 +180,10 @@ def test_trials_without_events_in_either_arm_are_not_estimable_for_a_ratio(tmp_p
         f"no events in either arm: not estimable as a {measure} (Cochrane Handbook 10.4.4.2"
     )
     assert reasons["d3"].startswith("every participant had the event in both arms: not estimable")
+    notes = json.loads((results / "03_meta_analysis" / "tables" / "notes.json").read_text(encoding="utf-8"))["notes"]
+    assert any(
+        n.startswith(f"{measure}: 3 trial(s) with no events (or only events) in both arms left out") for n in notes
+    )
     assert all(record["balanced"] for record in outputs["03_meta_analysis"].accounting)
 
     _, results, _ = build(

@@ -486,6 +486,10 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
+#: the words of the reason a trial's events give no ratio (:func:`not_estimable_for_ratio`)
+NOT_ESTIMABLE_FOR_RATIO = "not estimable as a"
+
+
 def not_estimable_for_ratio(intervention: pd.Series, control: pd.Series, measure: str) -> str:
     """Why a trial's events give no ratio (RR, OR), or "" when they do.
 
@@ -504,7 +508,7 @@ def not_estimable_for_ratio(intervention: pd.Series, control: pd.Series, measure
     else:
         return ""
     return (
-        f"{what}: not estimable as a {measure} (Cochrane Handbook 10.4.4.2; such a trial informs a risk "
+        f"{what}: {NOT_ESTIMABLE_FOR_RATIO} {measure} (Cochrane Handbook 10.4.4.2; such a trial informs a risk "
         "difference only, and the 0.5 continuity correction would invent an effect)"
     )
 
