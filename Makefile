@@ -24,6 +24,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 # the environment is (re)built whenever the pins or the package metadata change
 ENV_STAMP := $(VENV)/.installed
+# ... and when it no longer runs here (the checkout was moved, so its scripts name an interpreter
+# that is gone, or the Python it was made with was removed): rebuilt with a message, instead of
+# failing later with "cannot execute: required file not found" (read without starting a process)
+HASH := \#
+VENV_PYTHON = $(patsubst $(HASH)!%,%,$(firstword $(file < $(BIN)/compendium)))
+ifneq ($(wildcard $(ENV_STAMP)),)
+ifeq ($(realpath $(VENV_PYTHON)),)
+$(info [make] $(VENV) does not run here ($(BIN)/compendium names the interpreter '$(VENV_PYTHON)', which does not exist); rebuilding it)
+$(shell rm -f $(ENV_STAMP))
+endif
+endif
 
 # optional user parameter file: make report PARAMS=my.yaml (a name with spaces works: PARAMS='my params.yaml')
 PARAMS ?=

@@ -334,3 +334,34 @@ def test_assumption_downgrade_rule() -> None:
     levels, reason = assumption_downgrade(applied, weights, primary_agrees=True)
     assert levels == 0 and reason.startswith("Not rated down for assumptions: 60%")
     assert assumption_downgrade(applied, {"bra": 1.0, "other": 1.0}, primary_agrees=None) == (0, "")
+
+
+def test_two_readings_of_one_plus_minus_value_are_refused() -> None:
+    """pm_is_sd and pm_is_se on the same '±' value contradict each other (issue 24)."""
+    ledger = synthetic_ledger(synthetic_row(), synthetic_row(assumption_id="alpha_ex_se", column="se", kind="pm_is_se"))
+    with pytest.raises(
+        CompendiumError, match=r"assumptions.csv, row 2 \(line 3\), column 'kind': expected one reading"
+    ):
+        check_ledger(ledger, synthetic_tables())
+
+
+def test_a_rejected_assumption_is_refused_where_it_applies() -> None:
+    """A ledger row applying what assumptions_rejected.csv rejects is refused, by stage 03 (apply_ledger)
+    as by validate (check_ledger); a rejection naming another time point does not refuse it."""
+    rejected = pd.DataFrame(
+        [
+            {
+                "rejection_id": "alpha_no_sd",
+                "study_id": "alpha",
+                "kind": "pm_is_sd",
+                "target": "continuous_outcomes: score at 25.7 weeks, both arms",
+                "reason": "synthetic",
+            }
+        ]
+    )
+    ledger = synthetic_ledger(synthetic_row())
+    with pytest.raises(CompendiumError, match="expected an assumption not rejected in assumptions_rejected.csv"):
+        apply_ledger(synthetic_tables(), ledger, rejected=rejected)
+    elsewhere = rejected.assign(target="continuous_outcomes: score at 52 weeks")
+    check_ledger(ledger, synthetic_tables(), rejected=elsewhere)
+    apply_ledger(synthetic_tables(), ledger, rejected=elsewhere.assign(kind="pm_is_se"))

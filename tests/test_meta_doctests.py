@@ -15,6 +15,8 @@ MODULES = [
     "compendium.meta.small_study",
     "compendium.meta.regression",
     "compendium.effects",
+    "compendium.characters",
+    "compendium.yaml_io",
 ]
 
 

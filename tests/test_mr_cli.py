@@ -36,7 +36,16 @@ def lipid_json(capsys, *extra: str) -> dict:
 
 def test_json_contract_and_vignette_values(capsys):
     out = lipid_json(capsys)
-    assert list(out) == ["n_snps", *METHODS, "heterogeneity", "f_mean", "notes"]
+    assert list(out) == [
+        "n_snps",
+        *METHODS,
+        "heterogeneity",
+        "f_mean",
+        "n_weak_instruments",
+        "weak_snps",
+        "instrument_note",
+        "notes",
+    ]
     assert out["n_snps"] == 28 and out["notes"] == {}
     for method in METHODS:
         expected = ["estimate", "se", "ci_low", "ci_high", "pval"]
@@ -210,3 +219,34 @@ def test_repeated_snp_is_refused_not_counted_twice():
         mr_analysis(doubled, *LIPID_COLUMNS, snp="variant", n_bootstrap=100)
     with pytest.raises(CompendiumError, match="same four associations as row 3"):
         mr_analysis(doubled, *LIPID_COLUMNS, snp=None, n_bootstrap=100)
+
+
+def test_weak_instruments_are_counted_named_and_explained(tmp_path, capsys):
+    """F = bx^2 / bxse^2 < 10 flags a weak instrument (Staiger & Stock 1997 rule of thumb). SYNTHETIC
+    tables: four SNPs with F = (0.01 / 0.02)^2 = 0.25 each (mean F 0.25), then three strong SNPs
+    (F = 100) and one with F = 1e-4."""
+    weak = pd.DataFrame({"snp": ["a", "b", "c", "d"], "beta_exposure": [0.01] * 4, "se_exposure": [0.02] * 4}).assign(
+        beta_outcome=[0.03, 0.02, 0.04, 0.01], se_outcome=[0.01] * 4
+    )
+    path = tmp_path / "weak.csv"
+    weak.to_csv(path, index=False)
+    code, out, _ = run(["mr", str(path), "--bootstrap", "200", "--json"], capsys)
+    result = json.loads(out)
+    assert code == 0 and result["f_mean"] == pytest.approx(0.25)
+    assert result["n_weak_instruments"] == 4 and result["weak_snps"] == ["a", "b", "c", "d"]
+    assert "4 of 4 SNPs are weak instruments (F < 10" in result["instrument_note"]
+    assert "mean F = 0.25 is below 10: the instruments are weak" in result["instrument_note"]
+    code, out, _ = run(["mr", str(path), "--bootstrap", "200"], capsys)
+    assert "mean F = 0.250, 4 with F < 10" in out and "Weak instruments: 4 of 4 SNPs" in out
+
+    mixed = weak.assign(beta_exposure=[0.1, 0.1, 0.1, 0.0001], se_exposure=[0.01] * 4)
+    results = mr_analysis(mixed, "beta_exposure", "se_exposure", n_bootstrap=200)
+    assert results.weak_snps == ("d",)
+    assert results.instrument_note.startswith("1 of 4 SNPs are weak instruments (F < 10: d)")
+    assert "mean F" not in results.instrument_note  # the mean (75) is strong
+    strong = mr_analysis(mixed.iloc[:3], "beta_exposure", "se_exposure", n_bootstrap=200)
+    assert strong.weak_snps == () and strong.instrument_note == ""
+    from compendium.mr.sensitivity import single_snp
+
+    flags = single_snp(mixed.rename(columns={"beta_exposure": "bx", "se_exposure": "bxse"}), "bx", "bxse")
+    assert flags["weak_instrument"].tolist() == [False, False, False, True]

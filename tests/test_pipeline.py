@@ -377,7 +377,9 @@ def test_a_killed_kernel_is_named_and_leaves_no_tmp(toy_stages, tmp_path):
 def test_unwritable_results_folder_is_a_clear_error(toy_stages, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    with pytest.raises(CompendiumError, match="cannot write stage outputs here"):
+    with pytest.raises(
+        CompendiumError, match="a-file: is a file, not a folder; expected the folder of the stage outputs"
+    ):
         run_pipeline(
             overrides=[f"results_dir={blocker / 'results'}"],
             notebooks_dir=toy_stages,
@@ -414,6 +416,18 @@ def test_a_stage_refuses_upstream_outputs_built_from_other_data(toy_stages, tmp_
     assert "compendium run --only 01" in message
     _run(toy_stages, results, only=["01"])
     _run(toy_stages, results, only=["02"])
+
+
+def test_a_corrupt_fingerprint_is_reported_as_corrupt_not_missing(tmp_path):
+    from compendium.pipeline.fingerprint import refuse_stale
+
+    stage_dir = tmp_path / "01_first"
+    stage_dir.mkdir()
+    with pytest.raises(CompendiumError, match="which has no fingerprint.json"):
+        refuse_stale("01_first", stage_dir, {}, "02_second")
+    (stage_dir / "fingerprint.json").write_text('{"fingerprint": ', encoding="utf-8")
+    with pytest.raises(CompendiumError, match="which has a corrupt fingerprint.json .*compendium run --only 01"):
+        refuse_stale("01_first", stage_dir, {}, "02_second")
 
 
 def test_a_stage_refuses_upstream_outputs_built_with_other_parameters(toy_stages, tmp_path):
@@ -570,6 +584,8 @@ def test_a_second_run_waits_for_the_lock_and_gives_up_clearly(tmp_path, monkeypa
 
     results = tmp_path / "results"
     results.mkdir()
+    # the last run recorded in the lock file has ended (no process has this pid: above pid_max)
+    (results / ".lock").write_text("compendium run, pid 999999999\n", encoding="utf-8")
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -592,6 +608,7 @@ def test_a_second_run_waits_for_the_lock_and_gives_up_clearly(tmp_path, monkeypa
         ):
             pass
         assert "waiting for it to finish" in said[0]
+        assert "another process, such as make report (the last run recorded, pid 999999999, has ended)" in said[0]
         monkeypatch.setenv(HELD_BY_CALLER, str((results / ".lock").resolve()))
         with results_lock(results, log=said.append, wait_seconds=0.3):
             pass
@@ -600,6 +617,17 @@ def test_a_second_run_waits_for_the_lock_and_gives_up_clearly(tmp_path, monkeypa
         holder.wait()
     monkeypatch.delenv(HELD_BY_CALLER)
     with results_lock(results, wait_seconds=5):
+        pass
+
+
+def test_a_lock_that_is_not_a_file_is_named(tmp_path):
+    from compendium.pipeline.lock import results_lock
+
+    (tmp_path / "results" / ".lock").mkdir(parents=True)
+    with (
+        pytest.raises(CompendiumError, match=r"\.lock: is not a file; expected the lock file of the runs"),
+        results_lock(tmp_path / "results"),
+    ):
         pass
 
 

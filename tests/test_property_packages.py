@@ -39,7 +39,8 @@ STAGES = (
 AWKWARD_TEXT = ["None", "NA", "NULL", "nan", "=1+1", "+cmd", "-x", "@SUM(A1)", "a, b", 'say "hi"', "naïve ü — 日本語"]
 TEXT = st.one_of(
     st.sampled_from(AWKWARD_TEXT),
-    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x2FF, exclude_characters="\x7f"), min_size=1, max_size=12)
+    # control characters (Cc: DEL and C1 too) are refused by validation (compendium.characters)
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x2FF, exclude_categories=["Cc"]), min_size=1, max_size=12)
     .map(str.strip)
     .filter(bool),
 )
@@ -55,7 +56,9 @@ def reviews(draw) -> tuple[dict, dict[str, tuple[float, float] | None]]:
     }
     outcomes = []
     for outcome_id, bounds in ranges.items():
-        outcome = {"id": outcome_id, "label": draw(TEXT), "unit": "points", "higher_is_better": draw(st.booleans())}
+        # outcome labels are unique in a declaration: the id's number keeps them apart
+        label = f"{draw(TEXT)} {outcome_id[-1]}"
+        outcome = {"id": outcome_id, "label": label, "unit": "points", "higher_is_better": draw(st.booleans())}
         if bounds is not None:
             outcome["range"] = list(bounds)
         outcomes.append(outcome)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 
 from compendium.errors import CompendiumError
-from compendium.review import fill_vocabularies, load_review, parse_review
+from compendium.review import fill_vocabularies, load_review, parse_review, review_for
 from synthetic_review import DECLARATION, synthetic_review
+
+#: the SYNTHETIC declaration of the valid fixture package, as YAML text
+FIXTURE_TEXT = (Path(__file__).parent / "fixtures" / "review.yaml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -282,3 +286,79 @@ def test_the_report_fields_are_read_and_checked():
     ):
         with pytest.raises(CompendiumError, match=re.escape(f"field '{field}'")):
             synthetic_review(**changes)
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        # a field given with the wrong type or empty is refused, never replaced by its default (issue 24)
+        ({"condition": ""}, "field 'condition': expected a mapping (key: value), got ''"),
+        ({"exposure": []}, "field 'exposure': expected a mapping (key: value), got []"),
+        ({"report": []}, "field 'report': expected a mapping (key: value), got []"),
+        ({"report": {"notice": ""}}, "field 'report.notice': expected a non-empty text, got ''"),
+        ({"report": {"guidance_notice": 3}}, "field 'report.guidance_notice': expected a non-empty text, got 3"),
+        ({"stream_labels": ""}, "field 'stream_labels': expected a mapping (key: value), got ''"),
+        ({"stages": []}, "field 'stages': expected a non-empty list, got []"),
+        ({"stages": "01_ingest"}, "field 'stages': expected a non-empty list, got '01_ingest'"),
+        ({"stages": ["01_ingest", "01_ingest"]}, "field 'stages': expected each stage listed once"),
+        # uniqueness of ids and labels
+        (
+            {"report": {"guidance_topics": [{"id": "a", "title": "A"}, {"id": "a", "title": "B"}]}},
+            "field 'report.guidance_topics[1].id': expected an id not used before in the list, got 'a'",
+        ),
+        (
+            {"report": {"guidance_topics": [{"id": "a", "title": "A"}, {"id": "b", "title": "A"}]}},
+            "field 'report.guidance_topics[1].title': expected a title not used before in the list, got 'A'",
+        ),
+        (
+            {"time_windows": [{"label": "early", "upper_weeks": 8}, {"label": "early", "upper_weeks": 12}]},
+            "field 'time_windows[1].label': expected a label not used before in the list, got 'early'",
+        ),
+        # window bounds above 0 and increasing
+        ({"time_windows": [{"label": "w", "upper_weeks": 0}]}, "expected a number of weeks above 0, got 0"),
+        ({"time_windows": [{"label": "w", "upper_weeks": -5}]}, "expected a number of weeks above 0, got -5"),
+        (
+            {"time_windows": [{"label": "a", "upper_weeks": 12}, {"label": "b", "upper_weeks": 8}]},
+            "field 'time_windows[1].upper_weeks': expected a bound above the previous window's 12, got 8",
+        ),
+        # the question's streams come from the stream vocabulary
+        (
+            {"questions": [{"id": "treatment", "text": "Q?", "streams": ["rtc"]}]},
+            "field 'questions[0].streams[0]': expected an evidence stream, one of rct,",
+        ),
+        (
+            {"questions": [{"id": "treatment", "text": "Q?", "streams": ["rct", "rct"]}]},
+            "field 'questions[0].streams[1]': expected a value not used before in the list, got 'rct'",
+        ),
+    ],
+)
+def test_given_fields_are_checked_for_meaning(changes, message):
+    with pytest.raises(CompendiumError) as error:
+        synthetic_review(**changes)
+    assert message in str(error.value)
+
+
+def test_an_empty_list_keeps_its_documented_meaning():
+    assert synthetic_review(time_windows=[]).time_windows == ()
+    assert synthetic_review(report={}).report.notice == ""
+
+
+def test_numbers_are_read_as_yaml_1_2(tmp_path):
+    """YAML 1.2 core schema (YAML 1.2.2, 10.3.2): ``034`` is 34 (YAML 1.1 would read octal 28) and
+    ``3.48e1`` is 34.8 (YAML 1.1 would read text)."""
+    path = tmp_path / "review.yaml"
+    text = FIXTURE_TEXT.replace("time_windows: []", "time_windows: [{label: early, upper_weeks: 034}]")
+    path.write_text(text.replace("range: [0, 48]", "range: [0, 3.48e1]"), encoding="utf-8")
+    review = load_review(path)
+    assert review.time_windows[0].upper_weeks == 34
+    assert review.outcome("alsfrs_r").range == (0, 34.8)
+
+
+def test_duplicate_keys_and_a_directory_are_refused(tmp_path):
+    path = tmp_path / "review.yaml"
+    path.write_text(FIXTURE_TEXT + 'title: "again"\n', encoding="utf-8")
+    with pytest.raises(CompendiumError, match=r"line \d+: key 'title' given twice \(first on line \d+\)"):
+        load_review(path)
+    path.unlink()
+    path.mkdir()
+    (tmp_path / "data").mkdir()
+    with pytest.raises(CompendiumError, match="review.yaml: is a directory; expected a YAML file"):
+        review_for(tmp_path / "data")

@@ -205,3 +205,47 @@ def test_studies_left_out_by_parameter(tmp_path):
     everyone = meta_analysis.run(review, raw, results, tmp_path / "all_out", exclude_studies=["s1", "s2", "s3"])
     assert everyone.tables["pooled"].empty
     assert any("nothing to pool" in n for n in everyone.notes)
+
+
+@pytest.mark.parametrize("measure", ["RR", "OR"])
+def test_trials_without_events_in_either_arm_are_not_estimable_for_a_ratio(tmp_path, measure):
+    """No events in either arm (or events in everyone) gives no RR or OR (Cochrane Handbook v6.4,
+    10.4.4.2; metafor's rma.mh and escalc(drop00=TRUE) drop such studies): with every trial double-zero
+    nothing is pooled (no 'RR 0.82, k = 3' made of continuity corrections), and each trial is in
+    excluded_data with the reason; one estimable trial among them is shown alone, not pooled."""
+    from synthetic_packages import dichotomous_rows
+
+    review = RCT_ONLY_REVIEW + f"dichotomous_measure: {measure}\n"
+    outputs, results, _ = build(tmp_path, review, dichotomous_rows(((0, 40, 0, 40), (0, 50, 0, 50), (30, 30, 20, 20))))
+    pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
+    assert not (pooled["outcome"] == "admission").any()
+    excluded = pd.read_csv(results / "03_meta_analysis" / "tables" / "excluded_data.csv")
+    reasons = excluded[excluded["outcome"] == "admission"].groupby("study_id")["reason"].first()
+    assert reasons["d1"].startswith(
+        f"no events in either arm: not estimable as a {measure} (Cochrane Handbook 10.4.4.2"
+    )
+    assert reasons["d3"].startswith("every participant had the event in both arms: not estimable")
+    notes = json.loads((results / "03_meta_analysis" / "tables" / "notes.json").read_text(encoding="utf-8"))["notes"]
+    assert any(
+        n.startswith(f"{measure}: 3 trial(s) with no events (or only events) in both arms left out") for n in notes
+    )
+    assert all(record["balanced"] for record in outputs["03_meta_analysis"].accounting)
+
+    _, results, _ = build(
+        tmp_path / "mixed", review, dichotomous_rows(((0, 40, 0, 40), (4, 40, 10, 40), (6, 50, 12, 50)))
+    )
+    pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
+    assert pooled[(pooled["outcome"] == "admission") & (pooled["subgroup"] == "all")]["k"].tolist() == [2]
+
+
+def test_a_foreign_stage_01_table_is_refused_by_name(tmp_path):
+    """A stage-01 table that stage 01 did not write from this data package (here: another table copied
+    over trials.csv) is named with its missing columns, not met as a KeyError deep in stage 03."""
+    raw = write_package(tmp_path, RCT_ONLY_REVIEW, rct_only_rows())
+    review = load_review(tmp_path / "review.yaml")
+    results = tmp_path / "reports"
+    ingest.run(review, raw, results, results / "01_ingest")
+    tables = results / "01_ingest" / "tables"
+    (tables / "trials.csv").write_text((tables / "stream_counts.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(CompendiumError, match=r"01_ingest/tables/trials.csv, column 'study_id': expected the columns"):
+        meta_analysis.run(review, raw, results, results / "03_meta_analysis")

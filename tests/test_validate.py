@@ -244,11 +244,14 @@ def test_validate_and_check_reported_read_the_ranges_next_to_the_data_folder(tmp
     assert [(f["file"], f["row"], f["field"]) for f in flags] == [("continuous_outcomes.csv", 1, "mean")]
     assert main(["validate", str(package)]) == 2
     assert "expected a value inside the range of alsfrs_r [0, 48]" in capsys.readouterr().err
-    # --review names another declaration: one without the range lets the value pass
+    # --review names another declaration: one without the range checks no range (the value, 1e300,
+    # is still refused by the magnitude bound every number cell keeps)
     declaration = (tmp_path / "repo" / "review.yaml").read_text(encoding="utf-8")
     without_range = declaration.replace(", range: [0, 48]", "")
     (tmp_path / "elsewhere.yaml").write_text(without_range, encoding="utf-8")
-    assert main(["validate", "--review", str(tmp_path / "elsewhere.yaml"), str(package)]) == 0
+    assert main(["validate", "--review", str(tmp_path / "elsewhere.yaml"), str(package)]) == 2
+    err = capsys.readouterr().err
+    assert "1 problem(s)" in err and "expected a number between -1e+12 and 1e+12" in err and "range of" not in err
 
 
 def test_committed_data_is_valid_under_its_own_declaration():
@@ -337,3 +340,14 @@ def test_url_follows_the_first_identifier_doi_pmid_pmcid_registration(tmp_path):
     _rewrite_source(package, registration="", pmcid="PMC42", url="https://pubmed.ncbi.nlm.nih.gov/12345678/")
     with pytest.raises(ValidationFailed, match="expected the link of the source's first identifier, https://pmc"):
         check_package(package)
+def test_a_folder_without_its_own_declaration_is_checked_against_this_one_with_a_note(tmp_path, capsys):
+    """A data folder with no review.yaml in it or above it is checked against this compendium's
+    declaration, and validate says so (issue 24), on stderr, whatever the outcome."""
+    package = tmp_path / "loose" / "raw"
+    shutil.copytree(make_package(tmp_path), package)
+    main(["validate", str(package)])
+    err = capsys.readouterr().err
+    assert f"note: {package} has no review.yaml in it or above it; checked against" in err
+    assert "(give the right one with --review)" in err
+    main(["validate", "--review", str(FIXTURE_REVIEW), str(package)])
+    assert "note:" not in capsys.readouterr().err

@@ -36,6 +36,7 @@ single, stated, checked assumption. Stage 03 adds these levels to the risk-of-bi
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,8 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {"continuous_outcomes": ("arm", "outcom
 PRINTED_DISPERSION = ("sd", "se", "ci_low", "ci_high")
 #: a nominal time point may move a value by at most this many weeks (one month)
 NOMINAL_TIMEPOINT_TOLERANCE_WEEKS = 4.345
+#: printed values that a ledger row reads in one way (``derive_from`` of pm_is_sd and pm_is_se)
+READ_VALUES = frozenset({"plus_minus"})
 #: columns that are numbers in key strings (compared numerically)
 NUMERIC_KEYS = frozenset({"timepoint_weeks"})
 
@@ -182,6 +185,15 @@ def load_ledger(raw_dir: str | Path, name: str = LEDGER_FILE) -> pd.DataFrame:
     return ledger
 
 
+class LedgerError(CompendiumError):
+    """A ledger row that cannot be applied; ``file``, ``row``, ``column``, ``expected`` and ``got``
+    are the parts of the message (:func:`compendium.errors.cell_problem`), for ``compendium validate``."""
+
+    def __init__(self, file: str, row: int | None, column: str | None, expected: str, got: object = None):
+        self.file, self.row, self.column, self.expected, self.got = file, row, column, expected, got
+        super().__init__(cell_problem(file, row, column, expected, got))
+
+
 class _Checker:
     """Validates one ledger row after another against the tables (messages name the ledger row)."""
 
@@ -189,7 +201,7 @@ class _Checker:
         self.tables, self.file = tables, file
 
     def fail(self, row: int, column: str, expected: str, got: object = None) -> NoReturn:
-        raise CompendiumError(cell_problem(self.file, row, column, expected, got))
+        raise LedgerError(self.file, row, column, expected, got)
 
     def target(self, row: int, entry: pd.Series) -> int:
         """The index of the target row in its table, or an error naming the ledger row."""
@@ -402,33 +414,53 @@ class _Checker:
             )
 
 
-def check_ledger(ledger: pd.DataFrame, tables: Mapping[str, pd.DataFrame], *, file: str = LEDGER_FILE) -> None:
+def check_ledger(
+    ledger: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    file: str = LEDGER_FILE,
+    rejected: pd.DataFrame | None = None,
+    rejected_file: str = REJECTED_FILE,
+) -> None:
     """Raise :class:`CompendiumError` naming the first ledger row that is invalid.
 
     Invalid: a missing required cell; an unknown kind or a column that does not fit the kind; a
     ``row_key`` that matches no row (or several); a target cell that is printed (an assumption
     never replaces a printed number), a dispersion assumption on a row that prints an SD, SE or
     CI, an n assumption contradicted by a printed n analysed; a derivation whose inputs are
-    missing (no '±' value, no exact P value, no second arm); two ledger rows on one cell.
+    missing (no '±' value, no exact P value, no second arm); two ledger rows on one cell; two
+    readings of one printed value (``pm_is_sd`` and ``pm_is_se`` on the same '±' value); an
+    assumption that ``assumptions_rejected.csv`` rejects (same study and kind, same table and time
+    point where the rejection's ``target`` names them).
 
     Parameters
     ----------
     ledger : the ledger (:data:`LEDGER_COLUMNS`)
     tables : the evidence tables by name (``continuous_outcomes``, ``arms``, ``rct_effects``)
     file : the ledger's file name used in messages
+    rejected : the assumptions considered and rejected (``assumptions_rejected.csv``), if any
+    rejected_file : its file name used in messages
+
+    Raises
+    ------
+    LedgerError
+        naming the first ledger row that is invalid (file, row, column, expected, got)
     """
     missing = [c for c in LEDGER_COLUMNS if c not in ledger.columns]
     if missing:
-        raise CompendiumError(cell_problem(file, None, missing[0], f"a column named {missing[0]!r}"))
+        raise LedgerError(file, None, missing[0], f"a column named {missing[0]!r}")
     checker = _Checker(tables, file)
     seen_ids: set[str] = set()
     seen_cells: dict[tuple[str, int, str], int] = {}
+    # one reading per printed value: a '±' value read as an SD by one row and as an SE by another
+    readings: dict[tuple[str, int, str], tuple[int, str]] = {}
     for position, (_, entry) in enumerate(ledger.iterrows(), start=1):
         checker.check(position, entry)
         if str(entry["assumption_id"]) in seen_ids:
             checker.fail(position, "assumption_id", "a unique identifier", entry["assumption_id"])
         seen_ids.add(str(entry["assumption_id"]))
-        cell = (str(entry["table"]), checker.target(position, entry), str(entry["column"]))
+        index = checker.target(position, entry)
+        cell = (str(entry["table"]), index, str(entry["column"]))
         if cell in seen_cells:
             checker.fail(
                 position,
@@ -437,6 +469,52 @@ def check_ledger(ledger: pd.DataFrame, tables: Mapping[str, pd.DataFrame], *, fi
                 entry["row_key"],
             )
         seen_cells[cell] = position
+        source = KINDS[str(entry["kind"])].derive_from
+        if source in READ_VALUES:
+            reading = (str(entry["table"]), index, source)
+            if reading in readings:
+                first, kind = readings[reading]
+                checker.fail(
+                    position,
+                    "kind",
+                    f"one reading of the printed {source} value of the target row (ledger row {first} reads it "
+                    f"with {kind}; the readings contradict each other)",
+                    entry["kind"],
+                )
+            readings[reading] = (position, str(entry["kind"]))
+    if rejected is not None:
+        _check_rejected(checker, ledger, rejected, rejected_file)
+
+
+def _rejected_weeks(target: str) -> set[float]:
+    """The time points a rejected assumption's ``target`` names ("... at 12 weeks", "(51.4 weeks)")."""
+    return {float(number) for number in re.findall(r"(\d+(?:\.\d+)?)\s*weeks?\b", target)}
+
+
+def _check_rejected(checker: _Checker, ledger: pd.DataFrame, rejected: pd.DataFrame, rejected_file: str) -> None:
+    """Refuse a ledger row that applies what ``assumptions_rejected.csv`` rejects: the same study and
+    kind, on the same table when the rejection's ``target`` starts with a table name (``"table: ..."``),
+    and at one of the time points its target names (``"12 weeks"``; none named: any time point)."""
+    for position, (_, entry) in enumerate(ledger.iterrows(), start=1):
+        target = checker.tables[str(entry["table"])].loc[checker.target(position, entry)]
+        for number, (_, rejection) in enumerate(rejected.iterrows(), start=1):
+            if str(rejection["study_id"]) != str(entry["study_id"]) or str(rejection["kind"]) != str(entry["kind"]):
+                continue
+            text = "" if _blank(rejection["target"]) else str(rejection["target"])
+            table, sep, _ = text.partition(":")
+            if sep and table.strip() in TABLE_KEYS and table.strip() != str(entry["table"]):
+                continue
+            weeks = _rejected_weeks(text)
+            at = _number(target["timepoint_weeks"]) if "timepoint_weeks" in target.index else math.nan
+            if weeks and not any(np.isclose(at, w) for w in weeks):
+                continue
+            checker.fail(
+                position,
+                "kind",
+                f"an assumption not rejected in {rejected_file} (its row {number}, "
+                f"{rejection['rejection_id']}, rejects {entry['kind']} for {entry['study_id']}: {text})",
+                entry["kind"],
+            )
 
 
 def _number(value: Any) -> float:
@@ -453,6 +531,7 @@ def apply_ledger(
     *,
     enabled: bool = True,
     file: str = LEDGER_FILE,
+    rejected: pd.DataFrame | None = None,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The sensitivity-set tables (printed numbers plus the ledger) and the table of applied assumptions.
 
@@ -468,6 +547,8 @@ def apply_ledger(
     enabled : the ledger switch; ``False`` returns the tables unchanged (same frames, byte for
         byte when written) and an empty ``applied`` table
     file : the ledger's file name used in messages
+    rejected : the assumptions considered and rejected (``assumptions_rejected.csv``): a ledger row
+        that applies one of them is refused (:func:`check_ledger`)
 
     Returns
     -------
@@ -483,7 +564,7 @@ def apply_ledger(
     applied_empty = pd.DataFrame({c: pd.Series(dtype="object") for c in APPLIED_COLUMNS})
     if not enabled or ledger.empty:
         return dict(tables), applied_empty
-    check_ledger(ledger, tables, file=file)
+    check_ledger(ledger, tables, file=file, rejected=rejected)
     checker = _Checker(tables, file)
     out = dict(tables)
     for name in set(ledger["table"].astype(str)):

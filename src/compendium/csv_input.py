@@ -32,11 +32,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compendium.characters import NO_CONTROL_CHARACTERS, unsafe_character
 from compendium.errors import CompendiumError, cell_problem
 
 
-def _kind_of_non_file(path: Path) -> str | None:
-    """What ``path`` is when it is not a regular file (None when it is one)."""
+def kind_of_non_file(path: Path, expected: str = "a CSV file") -> str | None:
+    """What ``path`` is when it is not a regular file (None when it is one); ``expected`` names
+    what should be there."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -46,22 +48,22 @@ def _kind_of_non_file(path: Path) -> str | None:
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):
-        return "is a directory; expected a CSV file"
+        return f"is a directory; expected {expected}"
     if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
         return (
-            "is a pipe, not a file; expected a CSV file "
+            f"is a pipe, not a file; expected {expected} "
             "(reading standard input is not supported: save the table to a file)"
         )
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return (
-            "is a device (such as /dev/null or a terminal), not a file; expected a CSV file "
+            f"is a device (such as /dev/null or a terminal), not a file; expected {expected} "
             "(reading standard input is not supported: save the table to a file)"
         )
-    return "is not a regular file; expected a CSV file"
+    return f"is not a regular file; expected {expected}"
 
 
 def _read_text(path: Path) -> str:
-    problem = _kind_of_non_file(path)
+    problem = kind_of_non_file(path)
     if problem is not None:
         raise CompendiumError(f"{path}: {problem}")
     try:
@@ -69,12 +71,18 @@ def _read_text(path: Path) -> str:
     except OSError as error:
         raise CompendiumError(f"{path}: cannot be read ({error.strerror or error})") from None
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise CompendiumError(
             f"{path}: not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}); "
             "expected a CSV file saved as UTF-8 (in Excel: CSV UTF-8)"
         ) from None
+    found = unsafe_character(text, allowed="\t\n\r")
+    if found is not None:
+        line = text.count("\n", 0, found[0]) + 1
+        where = f"row {line - 1} (line {line})" if line > 1 else "line 1 (the header)"
+        raise CompendiumError(f"{path}, {where}: expected {NO_CONTROL_CHARACTERS}, got {found[1]}")
+    return text
 
 
 def _check_header(path: Path, header: list[str]) -> None:

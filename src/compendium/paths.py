@@ -37,10 +37,12 @@ STAGE_NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
 
 def find_root(start: str | Path) -> Path | None:
-    """The nearest folder at or above ``start`` holding a ``review.yaml``; None when there is none."""
+    """The nearest folder at or above ``start`` holding a ``review.yaml``; None when there is none. A
+    ``review.yaml`` that is not a file (a directory) counts, so that reading it says what is wrong
+    instead of silently using another review's."""
     folder = Path(start).resolve()
     for candidate in (folder, *folder.parents):
-        if (candidate / REVIEW_FILE).is_file():
+        if (candidate / REVIEW_FILE).exists():
             return candidate
     return None
 

@@ -387,12 +387,32 @@ class _Checker:
             raise self.fail(field, "one of " + ", ".join(options), value)
         return str(value)
 
-    def unique(self, ids: list[str], field: str) -> None:
+    def stream(self, value: object, field: str) -> str:
+        """An evidence stream of :data:`compendium.vocabulary.STREAM_ORDER` (the values of ``studies.stream``)."""
+        if not isinstance(value, str) or value not in STREAM_ORDER:
+            raise self.fail(field, "an evidence stream, one of " + ", ".join(STREAM_ORDER), value)
+        return value
+
+    def unique(self, ids: list[str], field: str, key: str | None = "id") -> None:
+        """Refuse a value of ``key`` (ids, labels; None: the items themselves) used twice in a list."""
         seen = set()
+        where, noun = ("", "a value") if key is None else (f".{key}", f"{'an' if key == 'id' else 'a'} {key}")
         for i, item in enumerate(ids):
             if item in seen:
-                raise self.fail(f"{field}[{i}].id", "an id not used before in the list", item)
+                raise self.fail(f"{field}[{i}]{where}", f"{noun} not used before in the list", item)
             seen.add(item)
+
+    def given(self, mapping: dict, key: str, default: object) -> object:
+        """``mapping[key]``, or ``default`` when the key is absent or null. A value that is given is
+        returned as it is (an empty string or list included), so the caller's type check refuses a
+        wrong type instead of replacing it silently with the default."""
+        value = mapping.get(key)
+        return default if value is None else value
+
+    def optional_text(self, mapping: dict, key: str, field: str) -> str:
+        """An optional text: "" when absent or null; when given, a non-empty text (an empty string
+        given for it is refused: it would drop the text silently)."""
+        return "" if mapping.get(key) is None else self.text(mapping[key], field)
 
     def keys(self, mapping: dict, allowed: tuple[str, ...], field: str) -> None:
         for key in mapping:
@@ -545,10 +565,9 @@ def _overlapping_populations(c: _Checker, raw: object) -> tuple[OverlappingPopul
 
 def _stream_labels(c: _Checker, raw: object) -> tuple[StreamLabel, ...]:
     labels = []
-    for stream, entry in c.mapping(raw or {}, "stream_labels").items():
+    for stream, entry in c.mapping({} if raw is None else raw, "stream_labels").items():
         field = f"stream_labels.{stream}"
-        if stream not in STREAM_ORDER:
-            raise c.fail(field, "an evidence stream, one of " + ", ".join(STREAM_ORDER), stream)
+        c.stream(stream, field)
         item = c.mapping(entry, field)
         c.keys(item, ("label", "short", "text"), field)
         default = default_stream_label(stream)
@@ -575,6 +594,8 @@ def _windows(c: _Checker, raw: object) -> tuple[TimeWindow, ...]:
         if item.get("upper_weeks") is None and not last:
             raise c.fail(f"{field}.upper_weeks", "an upper bound in weeks (only the last window may be open)", None)
         upper = math.inf if item.get("upper_weeks") is None else c.number(item["upper_weeks"], f"{field}.upper_weeks")
+        if upper <= 0:
+            raise c.fail(f"{field}.upper_weeks", "a number of weeks above 0", item["upper_weeks"])
         if windows and upper <= windows[-1].upper_weeks:
             raise c.fail(
                 f"{field}.upper_weeks",
@@ -582,6 +603,7 @@ def _windows(c: _Checker, raw: object) -> tuple[TimeWindow, ...]:
                 item["upper_weeks"],
             )
         windows.append(TimeWindow(c.text(item.get("label"), f"{field}.label"), upper))
+    c.unique([w.label for w in windows], "time_windows", "label")
     if windows and math.isfinite(windows[-1].upper_weeks):
         windows.append(TimeWindow(f"over {windows[-1].upper_weeks:g} weeks", math.inf))
     return tuple(windows)
@@ -606,9 +628,9 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         raise CompendiumError(f"{source}: expected a mapping of the review's fields, got {type(data).__name__}")
     c.keys(data, REVIEW_KEYS, "")
     nouns = {}
-    condition = c.mapping(data.get("condition") or {"noun": "the outcome"}, "condition")
+    condition = c.mapping(c.given(data, "condition", {"noun": "the outcome"}), "condition")
     c.keys(condition, ("noun",), "condition")
-    exposure = c.mapping(data.get("exposure") or {}, "exposure")
+    exposure = c.mapping(c.given(data, "exposure", {}), "exposure")
     c.keys(exposure, ("noun",), "exposure")
     for side in ("intervention", "comparator"):
         item = c.mapping(data.get(side), side)
@@ -620,9 +642,10 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         item = c.mapping(entry, field)
         c.keys(item, QUESTION_KEYS, field)
         streams = tuple(
-            c.identifier(s, f"{field}.streams[{j}]")
+            c.stream(s, f"{field}.streams[{j}]")
             for j, s in enumerate(c.sequence(item.get("streams"), f"{field}.streams"))
         )
+        c.unique(list(streams), f"{field}.streams", None)
         question_id = c.choice(item.get("id"), f"{field}.id", QUESTION_ROLES, "")
         if not question_id:
             raise c.fail(f"{field}.id", "one of " + ", ".join(QUESTION_ROLES), None)
@@ -637,6 +660,7 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
             )
         )
     c.unique([q.id for q in questions], "questions")
+    c.unique([q.text for q in questions], "questions", "text")
     outcomes = [
         _outcome(c, entry, f"outcomes[{i}]")
         for i, entry in enumerate(c.sequence(data.get("outcomes"), "outcomes", required=True))
@@ -645,6 +669,7 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
     default_asks = "benefit" if any(o.higher_is_better is not None for o in outcomes) else "effect"
     questions = [q if q.asks else replace(q, asks=default_asks) for q in questions]
     c.unique([o.id for o in outcomes], "outcomes")
+    c.unique([o.label for o in outcomes], "outcomes", "label")
     declared = {o.id for o in outcomes}
     for i, outcome in enumerate(outcomes):
         for j, code in enumerate(outcome.compared_with):
@@ -662,11 +687,13 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
     subgroup = data.get("subgroup")
     if subgroup is not None:
         subgroup = c.identifier(subgroup, "subgroup")
-    stages = tuple(data.get("stages") or DEFAULT_STAGES)
-    for i, stage in enumerate(c.sequence(list(stages), "stages")):
+    stages = tuple(c.sequence(c.given(data, "stages", list(DEFAULT_STAGES)), "stages", required=True))
+    for i, stage in enumerate(stages):
         if not isinstance(stage, str) or not _STAGE.match(stage):
             raise c.fail(f"stages[{i}]", "a stage notebook name such as 03_meta_analysis", stage)
-    report_raw = c.mapping(data.get("report") or {}, "report")
+    if len(set(stages)) != len(stages):
+        raise c.fail("stages", "each stage listed once", list(stages))
+    report_raw = c.mapping(c.given(data, "report", {}), "report")
     c.keys(report_raw, REPORT_KEYS, "report")
     topics = []
     for i, entry in enumerate(c.sequence(report_raw.get("guidance_topics"), "report.guidance_topics")):
@@ -676,9 +703,11 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         topics.append(
             GuidanceTopic(c.identifier(item.get("id"), f"{field}.id"), c.text(item.get("title"), f"{field}.title"))
         )
+    c.unique([t.id for t in topics], "report.guidance_topics")
+    c.unique([t.title for t in topics], "report.guidance_topics", "title")
     report = ReportText(
-        notice=c.text(report_raw.get("notice"), "report.notice", required=False),
-        guidance_notice=c.text(report_raw.get("guidance_notice"), "report.guidance_notice", required=False),
+        notice=c.optional_text(report_raw, "notice", "report.notice"),
+        guidance_notice=c.optional_text(report_raw, "guidance_notice", "report.guidance_notice"),
         limitations=tuple(
             c.text(s, f"report.limitations[{i}]")
             for i, s in enumerate(c.sequence(report_raw.get("limitations"), "report.limitations"))
@@ -771,7 +800,8 @@ def load_review(path: str | Path = REVIEW_FILE) -> Review:
 
 def find_review(start: str | Path) -> Path | None:
     """The ``review.yaml`` of the compendium that holds ``start`` (a data folder): the nearest one
-    in ``start`` or its parents, None when there is none."""
+    in ``start`` or its parents, None when there is none. A ``review.yaml`` that is not a file (a
+    directory) is found too, so that reading it says what is wrong instead of using another one."""
     from compendium.paths import find_root
 
     root = find_root(start)

@@ -137,7 +137,7 @@ def build_assumption_set(
             tables=empty_tables(), notes=["assumption ledger: none in the data package (no sensitivity set)"]
         )
     review = inputs.review
-    tables, applied = apply_ledger(inputs.tables, inputs.ledger)
+    tables, applied = apply_ledger(inputs.tables, inputs.ledger, rejected=inputs.rejected)
     effects = trial_effects(dataclasses.replace(inputs, tables=tables))
     treatment = build_treatment_analyses(
         effects.effects,

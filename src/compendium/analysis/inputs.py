@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from compendium.errors import CompendiumError
+from compendium.errors import CompendiumError, cell_problem
 from compendium.results_io import read_table
 from compendium.review import Review
 from compendium.shared import study_labels
@@ -60,17 +60,48 @@ def as_bool(values: pd.Series) -> pd.Series:
     return values.map(lambda v: str(v).strip().lower() in ("true", "1", "1.0")).astype(bool)
 
 
+def _check_columns(
+    results_dir: str | Path, raw_dir: str | Path, review: Review, tables: dict[str, pd.DataFrame | None]
+) -> None:
+    """CompendiumError naming a stage-01 table that lacks a column its data-package resource declares."""
+    from compendium.data.validate import read_descriptor
+
+    for resource in read_descriptor(raw_dir, review)["resources"]:
+        table = tables.get(resource["name"])
+        if table is None:
+            continue
+        missing = [f["name"] for f in resource["schema"]["fields"] if f["name"] not in table.columns]
+        if missing:
+            path = Path(results_dir) / INGEST / "tables" / f"{resource['name']}.csv"
+            raise CompendiumError(
+                cell_problem(
+                    path,
+                    None,
+                    missing[0],
+                    f"the columns of the {resource['name']!r} resource of {Path(raw_dir) / 'datapackage.yaml'} "
+                    f"(missing: {', '.join(missing)}); this table was not written by stage 01 from this data "
+                    f"package: run stage 01 again (compendium run --only {INGEST[:2]})",
+                )
+            )
+
+
 def _optional(results_dir: str | Path, stage: str, name: str) -> pd.DataFrame | None:
     path = Path(results_dir) / stage / "tables" / f"{name}.csv"
     return read_table(results_dir, stage, name) if path.exists() else None
 
 
-def load_inputs(results_dir: str | Path, review: Review) -> StageInputs:
+def load_inputs(results_dir: str | Path, review: Review, *, raw_dir: str | Path | None = None) -> StageInputs:
     """Read the stage-01 tables (required), the assumption ledger and its rejected list (optional:
     None when the data package has none) and stage 02's ``rob2_judgements`` and
-    ``observational_rob`` (optional: None when stage 02 has not been run)."""
+    ``observational_rob`` (optional: None when stage 02 has not been run). With ``raw_dir``, each
+    stage-01 table must have the columns its resource declares in the data package there (a table
+    from elsewhere is refused by name, not met as a missing column deep in the analysis)."""
     tables = {name: read_table(results_dir, INGEST, name) for name in TABLES}
     ledger, rejected = (_optional(results_dir, INGEST, name) for name in OPTIONAL_TABLES)
+    if raw_dir is not None:
+        _check_columns(
+            results_dir, raw_dir, review, {**tables, "assumptions": ledger, "assumptions_rejected": rejected}
+        )
     return StageInputs(
         tables=tables,
         rob2=_optional(results_dir, RISK_OF_BIAS, "rob2_judgements"),

@@ -486,10 +486,39 @@ def reported_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
+#: the words of the reason a trial's events give no ratio (:func:`not_estimable_for_ratio`)
+NOT_ESTIMABLE_FOR_RATIO = "not estimable as a"
+
+
+def not_estimable_for_ratio(intervention: pd.Series, control: pd.Series, measure: str) -> str:
+    """Why a trial's events give no ratio (RR, OR), or "" when they do.
+
+    A trial with no events in either arm, or with every participant having the event in both arms,
+    has no information on a risk ratio or an odds ratio: only the 0.5 continuity correction would
+    make a number of it. It is left out of ratio analyses (Cochrane Handbook v6.4, 10.4.4.2; it
+    would count for a risk difference), as metafor's ``rma.mh`` and ``escalc(drop00=TRUE)`` do; the
+    engine's :func:`compendium.effects.escalc` keeps metafor's default (``drop00=FALSE``).
+    """
+    events = (float(intervention["events"]), float(control["events"]))
+    totals = (float(intervention["total"]), float(control["total"]))
+    if events == (0.0, 0.0):
+        what = "no events in either arm"
+    elif events == totals:
+        what = "every participant had the event in both arms"
+    else:
+        return ""
+    return (
+        f"{what}: {NOT_ESTIMABLE_FOR_RATIO} {measure} (Cochrane Handbook 10.4.4.2; such a trial informs a risk "
+        "difference only, and the 0.5 continuity correction would invent an effect)"
+    )
+
+
 def dichotomous_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Log RR or log OR (the review's ``dichotomous_measure``) of intervention vs control from
     ``dichotomous_outcomes`` (events and totals per arm), one per trial, outcome, event definition
-    and time point; escalc's zero-cell rule applies. Returns (effects, excluded) like
+    and time point; escalc's zero-cell rule applies to a single zero cell. A trial with no events
+    (or only events) in both arms is not estimable for a ratio and goes to ``excluded`` with that
+    reason (:func:`not_estimable_for_ratio`). Returns (effects, excluded) like
     :func:`arm_level_effects`; ``yi``/``vi`` on the log scale."""
     tables = inputs.tables
     review = inputs.review
@@ -521,6 +550,12 @@ def dichotomous_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame
             ]
             continue
         a, c = intervention.iloc[0], control.iloc[0]
+        reason = not_estimable_for_ratio(a, c, measure)
+        if reason:
+            excluded += [
+                _excluded(inputs, row, "dichotomous_outcomes", reason, EVENTS_VALUE_TYPE) for _, row in group.iterrows()
+            ]
+            continue
         declared = review.outcome(str(outcome))
         records.append(
             {

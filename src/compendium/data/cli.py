@@ -21,8 +21,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--review",
         metavar="YAML",
-        help="review declaration with the outcomes' ranges "
-        "(default: review.yaml next to DIR's parent folder, e.g. ./review.yaml for data/raw, if it exists)",
+        help="review declaration whose vocabularies, ranges, subgroup and questions the data are checked against "
+        "(default: the nearest review.yaml in DIR or above it, else this compendium's own, with a note)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print the problems as a JSON list (empty when valid) on stdout"
@@ -38,11 +38,20 @@ def main(args: argparse.Namespace) -> int:
     from compendium.data.plausibility import outcome_ranges
     from compendium.data.validate import ValidationFailed, package_warnings, read_descriptor, validate_package
     from compendium.errors import CompendiumError
-    from compendium.review import load_review
+    from compendium.review import find_review, load_review, review_for
 
     args.directory = args.directory or str(paths.RAW_DIR)
-    ranges = outcome_ranges(load_review(args.review)) if args.review else None
-    problems = validate_package(args.directory, ranges=ranges)
+    if args.review:
+        review = load_review(args.review)
+    else:
+        review = review_for(args.directory)
+        if find_review(args.directory) is None:
+            print(
+                f"note: {args.directory} has no review.yaml in it or above it; checked against {review.source} "
+                "(give the right one with --review)",
+                file=sys.stderr,
+            )
+    problems = validate_package(args.directory, ranges=outcome_ranges(review), review=review)
     if not problems:
         for warning in package_warnings(args.directory):
             print(f"warning: {warning}", file=sys.stderr)

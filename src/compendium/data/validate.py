@@ -16,11 +16,19 @@ not describe) and rules that hold for every field of a kind, whatever its name i
   registration; :mod:`compendium.data.identifiers`) when it has one, and never a bare IP address
   (where the text was read, a mirror perhaps, belongs in ``read_at``);
 * arm-level values lie inside their instrument's range, and between-group mean differences
-  inside plus or minus its width, when ``review.yaml`` declares one (:mod:`compendium.data.plausibility`).
+  inside plus or minus its width, when ``review.yaml`` declares one (:mod:`compendium.data.plausibility`);
+* no cell holds a control or bidirectional-override character, and number cells are written in
+  ASCII digits and lie within plus or minus :data:`NUMBER_LIMIT` (:mod:`compendium.characters`).
 
 What is accepted but should be fixed is a warning (:func:`package_warnings`): a published source
 (abstract, full text, secondary review) without any identifier, a registry record without its
 registration number, a source without a canonical address (``url``).
+
+Once every file passes, the declaration is checked against the data (:func:`declaration_problems`):
+the subgroup variable of ``review.yaml`` is a column of ``trials``, every study's stream is one of
+the streams ``review.yaml`` declares for its question, and the assumption ledger
+(:func:`compendium.assumptions.check_ledger`, including the rejected register) fits the tables, so
+that ``compendium validate`` refuses what stage 03 would refuse.
 
 Every finding is one line in the one format of :func:`compendium.errors.cell_problem` (file, row,
 column, what was expected, the value found). All problems of all files are collected, not just the
@@ -55,8 +63,11 @@ from compendium.data.identifiers import (
 )
 from compendium.data.plausibility import effects_out_of_range, out_of_range, outcome_ranges
 from compendium.errors import CompendiumError, cell_problem
-from compendium.review import fill_vocabularies, review_for
 from compendium.schemas import DESCRIPTOR_NAME, REQUIRED_TABLES, package_descriptor_path
+from compendium.characters import ASCII_NUMBER, NO_CONTROL_CHARACTERS, non_ascii_digit, unsafe_character
+from compendium.data.plausibility import effects_out_of_range, out_of_range, outcome_ranges
+from compendium.errors import CompendiumError, cell_problem
+from compendium.review import REVIEW_FILE, Review, fill_vocabularies, review_for
 from compendium.vocabulary import RATIO_MEASURES
 from compendium.yaml_io import read_yaml
 
@@ -76,6 +87,14 @@ RATIO_LIMIT = 1e6
 #: how the messages of a broken cross-column rule and of a non-finite number begin
 ROW_RULE = "a value keeping the rule: "
 FINITE = "a finite number"
+
+#: the largest magnitude of any number cell: no count, measurement or effect of a review comes near
+#: a million million, so a larger value is a typing or unit error (SD = 1e300 would overflow the
+#: variances, whose squares the pooling sums)
+NUMBER_LIMIT = 1e12
+
+#: how the messages of a cell that no rule can read begin (its row's cross-column rules are skipped)
+UNUSABLE_CELL = (FINITE, NO_CONTROL_CHARACTERS, ASCII_NUMBER, "a number between")
 
 #: between-group tables whose mean differences are checked against the outcome's range
 EFFECT_TABLES = ("rct_effects", "review_results")
@@ -116,10 +135,11 @@ class ValidationFailed(CompendiumError):
         super().__init__("\n".join(lines))
 
 
-def read_descriptor(raw_dir: str | Path) -> dict:
+def read_descriptor(raw_dir: str | Path, review: Review | None = None) -> dict:
     """Load the schema of the data package in ``raw_dir`` as a plain dict (safe YAML, no anchors or
     aliases): its own ``datapackage.yaml`` when it holds one, else the engine's
-    (:func:`compendium.schemas.package_descriptor_path`)."""
+    (:func:`compendium.schemas.package_descriptor_path`), with the vocabularies of ``review``
+    (default: the declaration that governs the folder)."""
     if not Path(raw_dir).is_dir():
         raise CompendiumError(f"{raw_dir}: not a directory; expected a data folder such as data/raw")
     path = package_descriptor_path(raw_dir)
@@ -132,7 +152,7 @@ def read_descriptor(raw_dir: str | Path) -> dict:
             f"{path}: expected a data package with a list of 'resources', each with a name, path and schema"
         )
     # review-specific vocabularies (outcome codes, intervention types) come from review.yaml
-    return fill_vocabularies(descriptor, review_for(raw_dir))
+    return fill_vocabularies(descriptor, review or review_for(raw_dir))
 
 
 def missing_values(resource: dict) -> list[str]:
@@ -150,12 +170,18 @@ def read_text_table(path: str | Path) -> pd.DataFrame:
         raise CompendiumError(f"{path}: cannot be read as CSV: {error}") from None
 
 
-def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, float]] | None = None) -> list[Problem]:
+def validate_package(
+    raw_dir: str | Path,
+    *,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
+    review: Review | None = None,
+) -> list[Problem]:
     """Return every problem found in the data package under ``raw_dir`` (empty list: valid).
 
     ``ranges`` (``{outcome id: (low, high)}``) are the instruments' ranges for the plausibility
-    check; by default they are read from the review declaration next to the data folder's parent
-    (``<repo>/review.yaml`` for ``<repo>/data/raw``) when that file exists.
+    check; by default they are read from the review declaration that governs the folder
+    (:func:`compendium.review.review_for`), as is ``review`` for the checks of the declaration
+    against the data (:func:`declaration_problems`), which run once every file passes.
     """
     skip_iri_grammar()  # frictionless -> jsonschema
     from frictionless import FrictionlessException, Package
@@ -163,9 +189,10 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise CompendiumError(f"{raw_dir}: not a directory; expected a data folder such as data/raw")
-    descriptor = read_descriptor(raw_dir)
+    review = review or review_for(raw_dir)
+    descriptor = read_descriptor(raw_dir, review)
     if ranges is None:
-        ranges = outcome_ranges(review_for(raw_dir))
+        ranges = outcome_ranges(review)
     problems: list[Problem] = []
     declared = {resource["path"] for resource in descriptor["resources"]}
     for extra in sorted(p.name for p in raw_dir.glob("*.csv") if p.name not in declared):
@@ -230,13 +257,74 @@ def validate_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, f
         # a cell's own problem says more than what frictionless makes of it (a row rule broken by
         # a nan, a minimum of 0 for a ratio's CI limit); rows with a non-finite number skip row rules
         own_cells = {(p.row, p.column) for p in own}
-        nonfinite_rows = {p.row for p in own if p.expected.startswith(FINITE)}
+        nonfinite_rows = {p.row for p in own if p.expected.startswith(UNUSABLE_CELL)}
         found = [
             p
             for p in _check_resource(resource, resource_descriptor)
             if (p.row, p.column) not in own_cells and not (p.row in nonfinite_rows and p.expected.startswith(ROW_RULE))
         ]
         problems.extend(sorted(found + own, key=lambda p: -1 if p.row is None else p.row))
+    if problems:
+        return problems
+    from compendium.data.load import load_tables
+
+    return declaration_problems(load_tables(raw_dir, validate=False), review, descriptor)
+
+
+def declaration_problems(tables: Mapping[str, pd.DataFrame], review: Review, descriptor: dict) -> list[Problem]:
+    """What the declaration says that the data contradict (module docstring), each as a :class:`Problem`.
+
+    Parameters
+    ----------
+    tables : the package's typed tables (:func:`compendium.data.load.load_tables`)
+    review : the declaration that governs the data folder
+    descriptor : the data package descriptor (for the file names of the resources)
+    """
+    from compendium.assumptions import LEDGER_FILE, REJECTED_FILE, LedgerError, check_ledger
+
+    files = {resource["name"]: resource["path"] for resource in descriptor["resources"]}
+    source = Path(review.source).name if review.source else REVIEW_FILE
+    problems: list[Problem] = []
+    trials = tables.get("trials")
+    if review.subgroup and trials is not None and review.subgroup not in trials.columns:
+        problems.append(
+            Problem(
+                files["trials"],
+                None,
+                review.subgroup,
+                None,
+                f"a column named {review.subgroup!r} ({source}'s subgroup names it; "
+                f"columns: {', '.join(trials.columns)})",
+            )
+        )
+    studies = tables.get("studies")
+    if studies is not None and {"question", "stream"} <= set(studies.columns):
+        declared = {q.id: q.streams for q in review.questions}
+        for row, (question, stream) in enumerate(zip(studies["question"], studies["stream"]), start=1):
+            streams = declared.get(str(question))
+            if streams is not None and str(stream) not in streams:
+                problems.append(
+                    Problem(
+                        files["studies"],
+                        row,
+                        "stream",
+                        str(stream),
+                        f"a stream that {source} lists under question {question!r} ({', '.join(streams) or 'none'})",
+                    )
+                )
+    ledger = tables.get("assumptions")
+    if ledger is not None and not ledger.empty:
+        try:
+            check_ledger(
+                ledger,
+                tables,
+                file=files.get("assumptions", LEDGER_FILE),
+                rejected=tables.get("assumptions_rejected"),
+                rejected_file=files.get("assumptions_rejected", REJECTED_FILE),
+            )
+        except LedgerError as error:
+            got = None if error.got is None else str(error.got)
+            problems.append(Problem(error.file, error.row, error.column, got, error.expected))
     return problems
 
 
@@ -277,12 +365,14 @@ def _check_cells(resource: dict, table: pd.DataFrame) -> list[Problem]:
     numbers = [f["name"] for f in fields if f.get("type") == "number" and f["name"] in table.columns]
     urls = [f["name"] for f in fields if f["name"] in ADDRESS_COLUMNS and f["name"] in table.columns]
     identified = "url" in urls and set(IDENTIFIER_COLUMNS) <= set(table.columns)
+    numeric = [f["name"] for f in fields if f.get("type") in ("number", "integer") and f["name"] in table.columns]
     ratio_columns = [c for c in RATIO_COLUMNS if c in numbers] if "measure" in table.columns else []
     problems = []
     for position, row in enumerate(table.to_dict(orient="records"), start=1):
+        problems += _character_problems(name, position, row, numeric)
         for column in numbers:
             text = row[column]
-            if text in missing:
+            if text in missing or non_ascii_digit(text) or unsafe_character(text):
                 continue
             trouble = finite_number_problem(text)
             if (
@@ -376,6 +466,39 @@ def package_warnings(raw_dir: str | Path) -> list[Problem]:
                     )
                 )
     return warnings
+def _character_problems(name: str, position: int, row: Mapping, numeric: list[str]) -> list[Problem]:
+    """Control or bidirectional characters in any cell; non-ASCII digits and magnitudes beyond
+    :data:`NUMBER_LIMIT` in number cells."""
+    problems = []
+    for column, text in row.items():
+        column, text = str(column), str(text)
+        found = unsafe_character(text)
+        if found is not None:
+            problems.append(
+                Problem(
+                    name, position, column, text, f"{NO_CONTROL_CHARACTERS} (character {found[0] + 1} is {found[1]})"
+                )
+            )
+            continue
+        if column not in numeric:
+            continue
+        digit = non_ascii_digit(text)
+        if digit is not None:
+            problems.append(
+                Problem(name, position, column, text, f"{ASCII_NUMBER} (character {digit[0] + 1} is {digit[1]})")
+            )
+        elif (number := _float(text)) is not None and math.isfinite(number) and abs(number) > NUMBER_LIMIT:
+            problems.append(
+                Problem(
+                    name,
+                    position,
+                    column,
+                    text,
+                    f"a number between {-NUMBER_LIMIT:g} and {NUMBER_LIMIT:g} (no count, measurement or effect "
+                    "comes near this magnitude: check the extraction)",
+                )
+            )
+    return problems
 
 
 def is_web_address(text: str) -> bool:

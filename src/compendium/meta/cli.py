@@ -85,7 +85,9 @@ def read_columns(path: str, columns: list[str]) -> Mapping[str, list[str] | np.n
 
     file = Path(path)
     if not file.is_file():
-        raise CompendiumError(f"{path}: file not found: no such file at this path")
+        from compendium.csv_input import kind_of_non_file  # imports pandas: only on this error path
+
+        raise CompendiumError(f"{path}: {kind_of_non_file(file)}")
     try:
         with file.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)

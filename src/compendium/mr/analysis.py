@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from compendium.errors import CompendiumError
-from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, MIN_SNPS, SNP, MRDefaults
+from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, MIN_SNPS, SNP, WEAK_F, MRDefaults
 from compendium.mr.estimators import (
     check_bootstrap,
     check_level,
@@ -126,10 +126,12 @@ def mr_analysis(
             notes[statistic] = f"needs at least {MIN_SNPS[statistic]} SNPs, got {data.k}"
     with np.errstate(all="ignore"):
         het = heterogeneity(*arrays, i2gx_weighted=settings.i2gx_weighted)
+    f = f_statistics(data.bx, data.bxse)
     return MRResults(
         n_snps=data.k,
         heterogeneity=het,
-        f_mean=float(np.mean(f_statistics(data.bx, data.bxse))),
+        f_mean=float(np.mean(f)),
+        weak_snps=tuple(str(label) for label, value in zip(data.snp, f) if not value >= WEAK_F),
         settings=settings,
         notes=notes,
         **results,  # type: ignore[arg-type]  # one EstimateResult | None per method field, by construction

@@ -4,7 +4,8 @@ With ``--json`` prints one JSON object (the contract of ``MRResults.to_dict()``)
 ``ivw``, ``ivw_fixed``, ``egger``, ``weighted_median``, ``simple_median``, ``weighted_mode``
 (each ``{estimate, se, ci_low, ci_high, pval}``, ``egger`` also ``intercept, intercept_se,
 intercept_pval``; ``null`` when too few SNPs); ``heterogeneity``
-(``{q_ivw, q_ivw_pval, q_egger, q_egger_pval, i2gx}``); ``f_mean``; ``notes`` (method ->
+(``{q_ivw, q_ivw_pval, q_egger, q_egger_pval, i2gx}``); ``f_mean``; ``n_weak_instruments`` and
+``weak_snps`` (SNPs with F < 10) and ``instrument_note`` (what they mean; "" when none); ``notes`` (method ->
 reason it is null, or why its non-finite fields could not be computed). Without ``--json``
 prints a readable table. Same seed, same numbers. ``--level`` is the confidence level in percent
 (as in ``compendium meta --level``); ``--bootstrap`` is at most

@@ -53,6 +53,11 @@ MAX_ABS_ASSOCIATION = 1e6
 #: (``se^-2``) overflow. Between the two limits every step of every method stays finite.
 MIN_ABS_ASSOCIATION = 1e-12
 
+#: an instrument with F = bx^2 / bxse^2 below this is weak (Staiger & Stock, Econometrica 1997;65:557-86,
+#: the rule of thumb used in MR: Burgess & Thompson, Int J Epidemiol 2011;40:755-64); weak instruments
+#: bias the ratio estimates (towards the null in two-sample MR without sample overlap)
+WEAK_F = 10.0
+
 #: fewest SNPs each method needs; below it the method is reported as null with a reason
 MIN_SNPS: dict[str, int] = {
     "ivw": 2,

@@ -45,7 +45,7 @@ from compendium.evidence.direction import (
     direction_texts,
 )
 from compendium.mr.analysis import mr_analysis
-from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP
+from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP, WEAK_F
 from compendium.mr.results import MRResults
 from compendium.mr.sensitivity import mr_leave_one_out
 from compendium.shared import is_present
@@ -176,8 +176,6 @@ SENSITIVITY_COLUMNS = [
 APPRAISAL_COLUMNS = ["study_id", "study", "role", "item", "question", "judgement", "basis", "rule"]
 
 YES, NO, NOT_REPORTED = "Yes", "No", "Not reported"
-#: strongest instruments threshold (Staiger & Stock 1997 rule of thumb, as used in MR)
-F_THRESHOLD = 10.0
 #: genome-wide significance
 GENOME_WIDE_P = 5e-8
 
@@ -440,7 +438,7 @@ def _judge_instrument_strength(study: pd.Series, _: pd.DataFrame) -> tuple[str, 
     f = study["f_statistic"]
     if not is_present(f):
         return NOT_REPORTED, "f_statistic empty"
-    return (YES if float(f) >= F_THRESHOLD else NO), f"F = {float(f):.3g}"
+    return (YES if float(f) >= WEAK_F else NO), f"F = {float(f):.3g}"
 
 
 def _judge_instrument_threshold(study: pd.Series, _: pd.DataFrame) -> tuple[str, str]:
@@ -663,7 +661,15 @@ def analyse_user_table(
                 "leave-one-out (compendium engine)",
                 "source_id": source,
                 "locator": "computed by compendium.mr.mr_analysis",
-                "notes": "sample overlap, ancestry and instrument selection are not known from the table",
+                "notes": "; ".join(
+                    filter(
+                        None,
+                        [
+                            "sample overlap, ancestry and instrument selection are not known from the table",
+                            results.instrument_note,
+                        ],
+                    )
+                ),
             }
         ]
     ).reindex(columns=DESIGN_COLUMNS)

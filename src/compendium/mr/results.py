@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from compendium.mr.defaults import MRDefaults
+from compendium.mr.defaults import WEAK_F, MRDefaults
 from compendium.shared import finite_or_none
 
 #: methods of a full run, in reporting order, with their readable labels
@@ -186,6 +186,25 @@ class MRResults:
     f_mean: float
     settings: MRDefaults
     notes: dict[str, str] = field(default_factory=dict)
+    #: SNPs whose F statistic is below :data:`~compendium.mr.defaults.WEAK_F` (weak instruments)
+    weak_snps: tuple[str, ...] = ()
+
+    @property
+    def instrument_note(self) -> str:
+        """What the F statistics say about instrument strength: "" when every SNP has F >= 10, else
+        the count of weak instruments (F < 10, named) and, when the mean F is below 10 too, that the
+        instruments are weak as a set."""
+        if not self.weak_snps:
+            return ""
+        named = ", ".join(self.weak_snps[:5]) + (", ..." if len(self.weak_snps) > 5 else "")
+        note = f"{len(self.weak_snps)} of {self.n_snps} SNPs are weak instruments (F < {WEAK_F:g}: {named})"
+        if not self.f_mean >= WEAK_F:
+            note += (
+                f"; mean F = {self.f_mean:.3g} is below {WEAK_F:g}: the instruments are weak, so the estimates "
+                "are biased by weak instruments (towards the null in two-sample MR without sample overlap, "
+                "towards the observational association with overlap) and should not be read as causal"
+            )
+        return note
 
     def method(self, name: str) -> EstimateResult | None:
         """The result of method ``name`` (a key of :data:`METHOD_LABELS`)."""
@@ -199,6 +218,9 @@ class MRResults:
             out[name] = None if result is None else result.to_dict()
         out["heterogeneity"] = self.heterogeneity.to_dict()
         out["f_mean"] = finite_or_none(self.f_mean)
+        out["n_weak_instruments"] = len(self.weak_snps)
+        out["weak_snps"] = list(self.weak_snps)
+        out["instrument_note"] = self.instrument_note
         out["notes"] = dict(self.notes)
         return out
 
@@ -216,7 +238,9 @@ class MRResults:
     def __str__(self) -> str:
         level = f"{self.settings.level:g}"
         lines = [
-            f"Mendelian randomization: {self.n_snps} SNPs, mean F = {_format_number(self.f_mean, 0)}",
+            f"Mendelian randomization: {self.n_snps} SNPs, mean F = {_format_number(self.f_mean, 0)}, "
+            f"{len(self.weak_snps)} with F < {WEAK_F:g}",
+            *([f"Weak instruments: {self.instrument_note}"] if self.weak_snps else []),
             "",
             f"{'method':<37}{'estimate':>9}{'se':>9}{f'ci.lb({level}%)':>12}{'ci.ub':>9}{'pval':>9}",
         ]

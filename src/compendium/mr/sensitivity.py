@@ -24,7 +24,7 @@ from scipy import stats
 
 from compendium.csv_input import numeric_column
 from compendium.errors import CompendiumError
-from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP, IvwModel, SeOrder
+from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP, WEAK_F, IvwModel, SeOrder
 from compendium.mr.estimators import interval, ivw, ratio_estimates
 from compendium.mr.heterogeneity import f_statistics
 from compendium.mr.inputs import mr_input
@@ -33,7 +33,7 @@ from compendium.mr.results import SteigerResult
 #: columns of :func:`mr_leave_one_out` (``snp`` is the SNP left out)
 LOO_COLUMNS = ["snp", "estimate", "se", "ci_low", "ci_high", "pval", "n_snps"]
 #: columns of :func:`single_snp`
-SINGLE_SNP_COLUMNS = ["snp", "estimate", "se", "ci_low", "ci_high", "pval", "f_stat"]
+SINGLE_SNP_COLUMNS = ["snp", "estimate", "se", "ci_low", "ci_high", "pval", "f_stat", "weak_instrument"]
 
 
 def mr_leave_one_out(
@@ -70,11 +70,12 @@ def single_snp(
     se_order: SeOrder = DEFAULTS.wald_se,
     level: float = DEFAULTS.level,
 ) -> pd.DataFrame:
-    """Wald ratio of every SNP (first-order SE by default), with its F statistic ``bx^2 / bxse^2``."""
+    """Wald ratio of every SNP (first-order SE by default), with its F statistic ``bx^2 / bxse^2`` and
+    ``weak_instrument``: F below :data:`~compendium.mr.defaults.WEAK_F` (10)."""
     data = mr_input(frame, bx, bxse, by, byse, snp)
     ratio, se = ratio_estimates(data.bx, data.bxse, data.by, data.byse, se_order=se_order)
     rows = [
-        [label, estimate, error, *interval(float(estimate), float(error), level=level), f]
+        [label, estimate, error, *interval(float(estimate), float(error), level=level), f, not f >= WEAK_F]
         for label, estimate, error, f in zip(data.snp, ratio, se, f_statistics(data.bx, data.bxse))
     ]
     return pd.DataFrame(rows, columns=SINGLE_SNP_COLUMNS)

@@ -209,7 +209,9 @@ def stale_reason(stage_dir: Path, expected: dict[str, object]) -> str | None:
     if record is None:
         if not stage_dir.is_dir():
             return f"{display_path(stage_dir)} does not exist"
-        return f"{display_path(stage_dir)} has no readable {FINGERPRINT_FILE} (an older runner's or copied by hand)"
+        if (stage_dir / FINGERPRINT_FILE).exists():
+            return f"{display_path(stage_dir)} has a corrupt {FINGERPRINT_FILE} (not the JSON record the runner writes)"
+        return f"{display_path(stage_dir)} has no {FINGERPRINT_FILE} (built by an older runner or copied by hand)"
     if record["fingerprint"] != fingerprint_of(expected):
         return "; ".join(what_changed(record.get("inputs", {}), expected))
     outputs = record.get("outputs")

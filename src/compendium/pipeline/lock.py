@@ -35,6 +35,7 @@ def results_lock(
     if os.environ.get(HELD_BY_CALLER) == str(lock_path.resolve()):
         yield
         return
+    _check_places(results_dir, lock_path)
     try:
         results_dir.mkdir(parents=True, exist_ok=True)
         handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the whole block
@@ -46,7 +47,7 @@ def results_lock(
     with handle:
         if not _try_lock(handle):
             handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            holder = _holder(handle.read().strip())
             log(
                 f"[compendium] another run is using {display_path(results_dir)} ({holder}); "
                 "waiting for it to finish ..."
@@ -67,6 +68,36 @@ def results_lock(
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _check_places(results_dir: Path, lock_path: Path) -> None:
+    """CompendiumError when the results folder or its lock file is something else (a file, a folder)."""
+    for folder in (results_dir, *results_dir.parents):
+        if folder.exists() and not folder.is_dir():
+            raise CompendiumError(
+                f"{display_path(folder)}: is a file, not a folder; expected the folder of the stage outputs "
+                f"({display_path(results_dir)}): move the file away or set results_dir to another folder"
+            )
+    if lock_path.exists() and not lock_path.is_file():
+        raise CompendiumError(
+            f"{display_path(lock_path)}: is not a file; expected the lock file of the runs in "
+            f"{display_path(results_dir)}: remove it (it is made again by the next run)"
+        )
+
+
+def _holder(recorded: str) -> str:
+    """Who holds the lock, from what the lock file records (``compendium run, pid N``): a recorded
+    process that has ended is not the holder (``make report`` holds the lock without recording itself)."""
+    pid = recorded.rsplit("pid ", 1)[-1] if "pid " in recorded else ""
+    if not pid.isdigit():
+        return recorded or "another process"
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return f"another process, such as make report (the last run recorded, pid {pid}, has ended)"
+    except PermissionError:  # alive, owned by another user
+        pass
+    return recorded
 
 
 def _try_lock(handle) -> bool:  # noqa: ANN001 - an open file

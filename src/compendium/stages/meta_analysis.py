@@ -32,7 +32,7 @@ from compendium.analysis.pooling import (
 from compendium.analysis.reviews import review_agreement, review_comparison
 from compendium.analysis.risk import risk_estimates
 from compendium.analysis.rob import RobLookup
-from compendium.analysis.treatment import EXCLUDED_COLUMNS, trial_effects
+from compendium.analysis.treatment import EXCLUDED_COLUMNS, NOT_ESTIMABLE_FOR_RATIO, trial_effects
 from compendium.review import Review
 from compendium.stages import StageResult, account
 
@@ -64,7 +64,7 @@ def run(
     its tables are written empty and every other output is what it is without a ledger)."""
     result = StageResult()
     subgroup = review.subgroup if subgroup is None else subgroup
-    inputs = load_inputs(results_dir, review)
+    inputs = load_inputs(results_dir, review, raw_dir=raw_dir)
     left_out: list[str] = []
     if exclude_studies:
         inputs, left_out = leave_out(inputs, exclude_studies)
@@ -92,6 +92,15 @@ def run(
             STAGE, "rct_effects", len(inputs.tables["rct_effects"]), len(trial.reported), len(trial.reported_excluded)
         ),
     ]
+    double_zero = trial.events_excluded[
+        trial.events_excluded["reason"].astype(str).str.contains(NOT_ESTIMABLE_FOR_RATIO, regex=False)
+    ]
+    if len(double_zero):
+        result.notes.append(
+            f"{review.dichotomous_measure}: {double_zero['study_id'].nunique()} trial(s) with no events (or only "
+            "events) in both arms left out of the ratio analyses, not estimable (Cochrane Handbook 10.4.4.2): "
+            + "; ".join(sorted({f"{s} ({o})" for s, o in zip(double_zero["study"], double_zero["outcome"])}))
+        )
     effects, unusable = trial.effects, trial.unusable
     treatment = build_treatment_analyses(
         effects,
