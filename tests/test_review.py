@@ -286,6 +286,8 @@ def test_the_report_fields_are_read_and_checked():
     ):
         with pytest.raises(CompendiumError, match=re.escape(f"field '{field}'")):
             synthetic_review(**changes)
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

@@ -340,6 +340,8 @@ def test_url_follows_the_first_identifier_doi_pmid_pmcid_registration(tmp_path):
     _rewrite_source(package, registration="", pmcid="PMC42", url="https://pubmed.ncbi.nlm.nih.gov/12345678/")
     with pytest.raises(ValidationFailed, match="expected the link of the source's first identifier, https://pmc"):
         check_package(package)
+
+
 def test_a_folder_without_its_own_declaration_is_checked_against_this_one_with_a_note(tmp_path, capsys):
     """A data folder with no review.yaml in it or above it is checked against this compendium's
     declaration, and validate says so (issue 24), on stderr, whatever the outcome."""

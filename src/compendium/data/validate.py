@@ -53,6 +53,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from compendium import skip_iri_grammar
+from compendium.characters import ASCII_NUMBER, NO_CONTROL_CHARACTERS, non_ascii_digit, unsafe_character
 from compendium.data.identifiers import (
     IDENTIFIER_COLUMNS,
     PUBLISHED_SOURCE_TYPES,
@@ -63,11 +64,8 @@ from compendium.data.identifiers import (
 )
 from compendium.data.plausibility import effects_out_of_range, out_of_range, outcome_ranges
 from compendium.errors import CompendiumError, cell_problem
-from compendium.schemas import DESCRIPTOR_NAME, REQUIRED_TABLES, package_descriptor_path
-from compendium.characters import ASCII_NUMBER, NO_CONTROL_CHARACTERS, non_ascii_digit, unsafe_character
-from compendium.data.plausibility import effects_out_of_range, out_of_range, outcome_ranges
-from compendium.errors import CompendiumError, cell_problem
 from compendium.review import REVIEW_FILE, Review, fill_vocabularies, review_for
+from compendium.schemas import DESCRIPTOR_NAME, REQUIRED_TABLES, package_descriptor_path
 from compendium.vocabulary import RATIO_MEASURES
 from compendium.yaml_io import read_yaml
 
@@ -466,6 +464,8 @@ def package_warnings(raw_dir: str | Path) -> list[Problem]:
                     )
                 )
     return warnings
+
+
 def _character_problems(name: str, position: int, row: Mapping, numeric: list[str]) -> list[Problem]:
     """Control or bidirectional characters in any cell; non-ASCII digits and magnitudes beyond
     :data:`NUMBER_LIMIT` in number cells."""
