@@ -275,7 +275,8 @@ def test_studies_list_and_provenance_trail_link_each_source(html):
     assert '<a href="https://pubmed.ncbi.nlm.nih.gov/12345678/" rel="external">PMID 12345678</a>' in trail
     # a source read as an abstract says so; a registration number links to its registry
     assert "Synthetic B. Abstract fixture, 2021" in trail and "(abstract)" in trail
-    risk_trail = html.split('id="findings-observational"', 1)[1].split("</details>", 1)[0]
+    risk_section = html.split('id="findings-observational"', 1)[1]
+    risk_trail = risk_section.split('class="provenance-trail"', 1)[1].split("</details>", 1)[0]
     assert '<a href="https://clinicaltrials.gov/study/NCT00000000" rel="external">NCT00000000</a>' in risk_trail
 
 
