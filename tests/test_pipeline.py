@@ -423,10 +423,10 @@ def test_a_corrupt_fingerprint_is_reported_as_corrupt_not_missing(tmp_path):
 
     stage_dir = tmp_path / "01_first"
     stage_dir.mkdir()
-    with pytest.raises(CompendiumError, match="which has no fingerprint.json"):
+    with pytest.raises(CompendiumError, match="01_first has no fingerprint.json"):
         refuse_stale("01_first", stage_dir, {}, "02_second")
     (stage_dir / "fingerprint.json").write_text('{"fingerprint": ', encoding="utf-8")
-    with pytest.raises(CompendiumError, match="which has a corrupt fingerprint.json .*compendium run --only 01"):
+    with pytest.raises(CompendiumError, match="01_first has a corrupt fingerprint.json .*compendium run --only 01"):
         refuse_stale("01_first", stage_dir, {}, "02_second")
 
 
