@@ -116,7 +116,7 @@ validate: $(ENV_STAMP) ## Validate data/raw against its schemas
 check-reported: $(ENV_STAMP) ## Check the reported statistics in data/raw for internal consistency
 	$(BIN)/compendium check-reported data/raw
 
-CITATION.cff: review.yaml pyproject.toml ## Regenerate CITATION.cff from review.yaml (authors, repository) and the version
+CITATION.cff: review.yaml src/compendium/__init__.py ## Regenerate CITATION.cff from review.yaml (authors, repository) and the version
 	$(BIN)/python -m compendium.citation review.yaml > $@
 
 environment.yml: requirements.lock ## Regenerate environment.yml (conda/Binder) from the pins
