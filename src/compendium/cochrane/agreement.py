@@ -1,0 +1,161 @@
+"""A re-analysed Cochrane review as two flat tables (stage 03's ``revman_agreement`` and ``revman_sensitivity``).
+
+* :func:`agreement_table`: the records of :func:`compendium.cochrane.reanalyse.reanalyse` (the
+  ``analyses`` of ``compendium cochrane --json``), one row per analysis and subgroup; the nested
+  ``subgroup_test`` and ``stored`` objects flattened into ``subgroup_test_*`` and ``stored_*`` columns,
+  the excluded study rows as one text column.
+* :func:`sensitivity_table`: each analysis and subgroup pooled as RevMan stored it beside today's
+  Cochrane defaults: random effects with the REML estimate of tau^2, the Knapp-Hartung (Hartung-Knapp-
+  Sidik-Jonkman) interval and a prediction interval (:func:`compendium.meta.rma`), from the same study
+  estimates and variances as RevMan's method (:func:`compendium.cochrane.reanalyse.pool`).
+
+References
+----------
+Higgins JPT, Thomas J, et al., editors. Cochrane Handbook for Systematic Reviews of Interventions,
+chapter 10 (Analysing data and undertaking meta-analyses): random-effects methods, the estimators of
+tau^2, the Hartung-Knapp-Sidik-Jonkman interval and prediction intervals. The defaults named here are
+those of issue 20 ("today's Cochrane defaults": REML, Knapp-Hartung, prediction interval).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from compendium.cochrane.model import RESULT_KEYS, SUBGROUP_TEST_KEYS, Review
+from compendium.cochrane.reanalyse import pool, reanalyse
+
+#: the columns that say which analysis or subgroup a row is and how RevMan pooled it
+KEY_COLUMNS = ("comparison", "outcome", "name", "subgroup_number", "subgroup")
+SETTING_COLUMNS = ("data_type", "pooling", "measure", "model", "tau2_method", "level", "k")
+AGREEMENT_COLUMNS = (
+    *KEY_COLUMNS,
+    *SETTING_COLUMNS,
+    *RESULT_KEYS,
+    *(f"subgroup_test_{key}" for key in SUBGROUP_TEST_KEYS),
+    *(f"stored_{key}" for key in RESULT_KEYS),
+    *(f"stored_subgroup_test_{key}" for key in SUBGROUP_TEST_KEYS),
+    "agrees",
+    "reason",
+    "excluded",
+    "analysis_id",
+)
+#: today's Cochrane defaults, as the sensitivity table names them
+DEFAULT_METHOD = "random effects, REML tau2, Knapp-Hartung CI, prediction interval"
+SENSITIVITY_COLUMNS = (
+    *KEY_COLUMNS,
+    "measure",
+    "level",
+    "revman_method",
+    "revman_k",
+    "revman_estimate",
+    "revman_ci_low",
+    "revman_ci_high",
+    "revman_tau2",
+    "default_method",
+    "k",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pi_low",
+    "pi_high",
+    "tau2",
+    "i2",
+    "pval",
+    "note",
+)
+
+
+def agreement_table(review: Review) -> pd.DataFrame:
+    """One row per analysis and subgroup: RevMan's settings, the reproduced results, the stored ones
+    (``stored_*``) and ``agrees`` (None where the file stores no result)."""
+    rows = []
+    for record in reanalyse(review):
+        stored = record["stored"]
+        test = record.get("subgroup_test") or {}
+        stored_test = stored.get("subgroup_test") or {}
+        row = {key: record[key] for key in (*KEY_COLUMNS, *SETTING_COLUMNS, *RESULT_KEYS)}
+        row |= {f"subgroup_test_{key}": test.get(key) for key in SUBGROUP_TEST_KEYS}
+        row |= {f"stored_{key}": stored.get(key) for key in RESULT_KEYS}
+        row |= {f"stored_subgroup_test_{key}": stored_test.get(key) for key in SUBGROUP_TEST_KEYS}
+        row |= {
+            "agrees": record["agrees"],
+            "reason": record["reason"],
+            "excluded": "; ".join(f"{item['study']} ({item['reason']})" for item in record["excluded"]),
+            "analysis_id": record["analysis_id"],
+        }
+        rows.append(row)
+    return _frame(rows, AGREEMENT_COLUMNS)
+
+
+def sensitivity_table(review: Review) -> pd.DataFrame:
+    """Each analysis and subgroup as RevMan pooled it beside today's Cochrane defaults (module docstring)."""
+    from compendium.meta import rma
+
+    rows = []
+    for analysis in review.analyses:
+        groups = [(None, None, analysis.rows)] + [(g.number, g.name, g.rows) for g in analysis.subgroups]
+        for number, name, study_rows in groups:
+            result, _, reason = pool(analysis, study_rows)
+            scale = math.exp if analysis.log_scale else float
+            row: dict[str, Any] = {
+                "comparison": analysis.comparison,
+                "outcome": analysis.outcome,
+                "name": analysis.name,
+                "subgroup_number": number,
+                "subgroup": name,
+                "measure": analysis.measure,
+                "level": analysis.ci_total,
+                "revman_method": f"{analysis.pooling}, {'random effects (DL)' if analysis.random else 'fixed effect'}",
+                "default_method": DEFAULT_METHOD,
+            }
+            if result is None:
+                rows.append(row | {"revman_k": 0, "k": 0, "note": reason})
+                continue
+            row |= {
+                "revman_k": result.k,
+                "revman_estimate": scale(result.estimate),
+                "revman_ci_low": scale(result.ci_low),
+                "revman_ci_high": scale(result.ci_high),
+                "revman_tau2": result.tau2,
+            }
+            finite = [(y, v) for y, v in zip(result.yi, result.vi) if math.isfinite(y) and math.isfinite(v)]
+            if len(finite) < 2:
+                rows.append(row | {"k": len(finite), "note": "fewer than two estimable studies: not pooled"})
+                continue
+            fit = rma(
+                [y for y, _ in finite], [v for _, v in finite], method="REML", test="knha", level=analysis.ci_total
+            )
+            pi_low, pi_high = fit.pi_low, fit.pi_high
+            row |= {
+                "k": fit.k,
+                "estimate": scale(fit.estimate),
+                "ci_low": scale(fit.ci_low),
+                "ci_high": scale(fit.ci_high),
+                "pi_low": None if pi_low is None else scale(pi_low),
+                "pi_high": None if pi_high is None else scale(pi_high),
+                "tau2": fit.tau2,
+                "i2": fit.i2,
+                "pval": fit.pval,
+                "note": "; ".join(fit.notes),
+            }
+            rows.append(row)
+    return _frame(rows, SENSITIVITY_COLUMNS)
+
+
+def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for column in (
+        "subgroup_number",
+        "k",
+        "revman_k",
+        "df",
+        "subgroup_test_df",
+        "stored_df",
+        "stored_subgroup_test_df",
+    ):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
+    return frame
