@@ -139,7 +139,7 @@ def sensitivity_table(review: Review) -> pd.DataFrame:
                 "tau2": fit.tau2,
                 "i2": fit.i2,
                 "pval": fit.pval,
-                "note": "; ".join(fit.notes),
+                "note": " ".join(fit.notes),
             }
             rows.append(row)
     return _frame(rows, SENSITIVITY_COLUMNS)
@@ -159,3 +159,44 @@ def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame
         if column in frame:
             frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def _analyses(n: int) -> str:
+    return f"{n} analysis" if n == 1 else f"{n} analyses"
+
+
+def reproduction_sentence(agreement: pd.DataFrame) -> str:
+    """How many analyses of ``agreement`` (:func:`agreement_table`) reproduce the stored results.
+
+    An analysis reproduces them when its own row and each of its subgroups' rows that the file stores
+    results for agree; analyses whose file stores no results are counted apart.
+
+    Examples
+    --------
+    >>> rows = [(1, 1, None, True), (1, 2, None, True), (1, 2, 1, False), (1, 3, None, None)]
+    >>> frame = pd.DataFrame(rows, columns=["comparison", "outcome", "subgroup_number", "agrees"])
+    >>> reproduction_sentence(frame)
+    "1 of 2 analyses reproduce RevMan's stored results (not: 1.2); 1 analysis stores no results to compare with."
+    """
+    verdicts: dict[str, bool] = {}
+    uncompared = 0
+    for (comparison, outcome), rows in agreement.groupby(["comparison", "outcome"], sort=False):
+        known = [bool(v) for v in rows["agrees"] if not pd.isna(v)]
+        if known:
+            verdicts[f"{comparison}.{outcome}"] = all(known)
+        else:
+            uncompared += 1
+    parts = []
+    if verdicts:
+        failing = [name for name, ok in verdicts.items() if not ok]
+        verb = "reproduces" if len(verdicts) == 1 else "reproduce"
+        parts.append(
+            f"{sum(verdicts.values())} of {_analyses(len(verdicts))} {verb} RevMan's stored results"
+            + (f" (not: {', '.join(failing)})" if failing else "")
+        )
+    if uncompared:
+        parts.append(f"{_analyses(uncompared)} {'stores' if uncompared == 1 else 'store'} no results to compare with")
+    if not parts:
+        return "The review file holds no analysis."
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."

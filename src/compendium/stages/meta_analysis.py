@@ -235,6 +235,7 @@ def revman_tables(raw_dir: str | Path, output_dir: str | Path, result: StageResu
         AGREEMENT_COLUMNS,
         SENSITIVITY_COLUMNS,
         agreement_table,
+        reproduction_sentence,
         sensitivity_table,
     )
     from compendium.cochrane.importer import original_file
@@ -247,11 +248,7 @@ def revman_tables(raw_dir: str | Path, output_dir: str | Path, result: StageResu
     cochrane = read_review(original)
     agreement = result.table(output_dir, "revman_agreement", agreement_table(cochrane))
     result.table(output_dir, "revman_sensitivity", sensitivity_table(cochrane))
-    compared = agreement[agreement["agrees"].notna()]
-    result.notes.append(
-        f"RevMan: {int(compared['agrees'].astype(bool).sum())} of {len(compared)} analyses and subgroups with stored "
-        f"results reproduced ({original.name})"
-    )
+    result.notes.append(f"{original.name}: {reproduction_sentence(agreement)}")
 
 
 def effects_accounting(effects: pd.DataFrame, treatment: TreatmentAnalyses) -> dict:
