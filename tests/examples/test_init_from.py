@@ -49,6 +49,12 @@ def test_an_imported_rm5_builds_and_reproduces_revman(tmp_path: Path, monkeypatc
     stored = agreement[agreement["stored_estimate"].notna()]
     assert len(stored) == 9 and stored["agrees"].astype(bool).all()
     assert agreement.loc[agreement["stored_estimate"].isna(), "agrees"].isna().all()
+    # every analysis has a forest plot: those in the data package's tables from stage 03's pooling, the
+    # generic inverse-variance (1.5) and O-E (1.6) analyses from the kept file
+    figures = sorted(p.name for p in (folder / "reports" / "03_meta_analysis" / "figures").glob("*forest*"))
+    for number in (1, 2, 3, 4, 7):
+        assert any(f"forest-treatment-analysis_1_{number}-" in name for name in figures), number
+    assert "revman-forest-1-5.png" in figures and "revman-forest-1-6.png" in figures
     sensitivity = pd.read_csv(tables / "revman_sensitivity.csv")
     assert tuple(sensitivity.columns) == SENSITIVITY_COLUMNS and len(sensitivity) == 10
     html = (folder / "reports" / "consensus_report.html").read_text(encoding="utf-8")

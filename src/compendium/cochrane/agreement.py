@@ -4,6 +4,8 @@
   ``analyses`` of ``compendium cochrane --json``), one row per analysis and subgroup; the nested
   ``subgroup_test`` and ``stored`` objects flattened into ``subgroup_test_*`` and ``stored_*`` columns,
   the excluded study rows as one text column.
+* :func:`forest_figures`: a forest plot of every analysis whose data the import could not turn into
+  the data package's tables (generic inverse variance, O-E), pooled by inverse variance as RevMan does.
 * :func:`sensitivity_table`: each analysis and subgroup pooled as RevMan stored it beside today's
   Cochrane defaults: random effects with the REML estimate of tau^2, the Knapp-Hartung (Hartung-Knapp-
   Sidik-Jonkman) interval and a prediction interval (:func:`compendium.meta.rma`), from the same study
@@ -20,12 +22,13 @@ those of issue 20 ("today's Cochrane defaults": REML, Knapp-Hartung, prediction 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from compendium.cochrane.model import RESULT_KEYS, SUBGROUP_TEST_KEYS, Review
-from compendium.cochrane.reanalyse import pool, reanalyse
+from compendium.cochrane.reanalyse import _usable, pool, reanalyse
 
 #: the columns that say which analysis or subgroup a row is and how RevMan pooled it
 KEY_COLUMNS = ("comparison", "outcome", "name", "subgroup_number", "subgroup")
@@ -143,6 +146,65 @@ def sensitivity_table(review: Review) -> pd.DataFrame:
             }
             rows.append(row)
     return _frame(rows, SENSITIVITY_COLUMNS)
+
+
+def forest_figures(review: Review, output_dir: str | Path) -> list[str]:
+    """A forest plot (``revman-forest-<comparison>-<outcome>``) of each analysis of a data type that the
+    data package's tables do not hold (:data:`compendium.cochrane.importer.IMPORTED_DATA_TYPES`): its
+    studies' estimates and the inverse-variance pool with RevMan's model (fixed effect, or DerSimonian and
+    Laird's tau^2 with a z-based interval) and confidence level; returns the figure names."""
+    import matplotlib.pyplot as plt
+
+    from compendium.cochrane.importer import IMPORTED_DATA_TYPES
+    from compendium.meta import rma
+    from compendium.plots.forest import forest_plot
+    from compendium.results_io import save_figure
+
+    names = []
+    for analysis in review.analyses:
+        if analysis.data_type in IMPORTED_DATA_TYPES:
+            continue
+        result, _, _ = pool(analysis, analysis.rows)
+        if result is None:
+            continue
+        usable = _usable(analysis, analysis.rows)  # the rows of result.yi, in order
+        keep = [
+            (row.study, y, v)
+            for row, y, v in zip(usable, result.yi, result.vi)
+            if math.isfinite(y) and math.isfinite(v)
+        ]
+        if not keep:
+            continue
+        fit = rma(
+            [y for _, y, _ in keep],
+            [v for _, _, v in keep],
+            slab=[s for s, _, _ in keep],
+            method="DL" if analysis.random else "FE",
+            test="z",
+            level=analysis.ci_total,
+        )
+        title = f"Analysis {analysis.comparison}.{analysis.outcome}: {analysis.name}"
+        labels = analysis.group_labels
+        figure = forest_plot(
+            fit,
+            title=title,
+            xlabel=analysis.measure.replace("_", " ") + (f" ({' versus '.join(labels)})" if all(labels) else ""),
+            log_scale=analysis.log_scale,
+            show_pi=False,
+        )
+        name = f"revman-forest-{analysis.comparison}-{analysis.outcome}"
+        model = "random effects (DerSimonian-Laird)" if analysis.random else "fixed effect"
+        save_figure(
+            figure,
+            output_dir,
+            name,
+            title=f"Forest plot: {title}",
+            alt=f"Forest plot of {', '.join(s for s, _, _ in keep)}: "
+            f"{analysis.measure.replace('_', ' ')} pooled by inverse variance, {model}.",
+        )
+        plt.close(figure)
+        names.append(name)
+    return names
 
 
 def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:

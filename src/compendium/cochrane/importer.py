@@ -36,6 +36,8 @@ from compendium.shared import slug
 REVIEW_SOURCE_ID = "cochrane_review"
 #: tables this importer writes (the others keep the starter package's empty tables)
 WRITTEN_TABLES = ("sources", "studies", "trials", "arms", "dichotomous_outcomes", "continuous_outcomes")
+#: data types of an analysis the data package's tables hold (the others are left out, with the reason)
+IMPORTED_DATA_TYPES = ("dichotomous", "continuous")
 #: the folder of ``data/raw`` that keeps the imported review file (RevMan 5 file or data package) as given
 ORIGINAL_DIR = "cochrane"
 #: formats that store the review's own results, so keeping the file lets stage 03 compare with them
@@ -123,7 +125,7 @@ def write_review(
     used: dict[str, tuple[StudyRow, Analysis]] = {}
     for analysis in review.analyses:
         label = f"analysis {analysis.comparison}.{analysis.outcome}"
-        if analysis.data_type not in ("dichotomous", "continuous"):
+        if analysis.data_type not in IMPORTED_DATA_TYPES:
             summary.skipped.append(
                 f"{label} ({analysis.name}): {analysis.data_type} data have no table in today's layout"
             )

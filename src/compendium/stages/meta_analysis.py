@@ -229,12 +229,14 @@ def run(
 
 
 def revman_tables(raw_dir: str | Path, output_dir: str | Path, result: StageResult) -> None:
-    """``revman_agreement`` and ``revman_sensitivity`` of the review file kept by the import (empty without one)."""
+    """``revman_agreement`` and ``revman_sensitivity`` of the review file kept by the import (empty without one),
+    and forest plots of its analyses that the data package's tables do not hold."""
     from compendium.cochrane import read_review
     from compendium.cochrane.agreement import (
         AGREEMENT_COLUMNS,
         SENSITIVITY_COLUMNS,
         agreement_table,
+        forest_figures,
         reproduction_sentence,
         sensitivity_table,
     )
@@ -248,6 +250,7 @@ def revman_tables(raw_dir: str | Path, output_dir: str | Path, result: StageResu
     cochrane = read_review(original)
     agreement = result.table(output_dir, "revman_agreement", agreement_table(cochrane))
     result.table(output_dir, "revman_sensitivity", sensitivity_table(cochrane))
+    result.figures += forest_figures(cochrane, output_dir)
     result.notes.append(f"{original.name}: {reproduction_sentence(agreement)}")
 
 
