@@ -363,8 +363,9 @@ def _write_declaration(
     path: Path, review: Review, outcomes: list[dict[str, object]], comparisons: dict[int, Analysis]
 ) -> None:
     first = next(iter(comparisons.values()))
-    dichotomous = [a.measure for a in comparisons.values() if a.data_type == "dichotomous"]
-    continuous = [a.measure for a in comparisons.values() if a.data_type == "continuous"]
+    # the first imported analysis of each data type sets the review's measure for that type
+    dichotomous = [a.measure for a in review.analyses if a.data_type == "dichotomous"]
+    continuous = [a.measure for a in review.analyses if a.data_type == "continuous"]
     declaration = {
         "title": review.title or Path(review.source).stem,
         "description": f"Imported from the Cochrane review file {Path(review.source).name} ({review.source_format})"
