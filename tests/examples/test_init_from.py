@@ -124,3 +124,10 @@ def test_import_options_need_from(tmp_path: Path, capsys) -> None:
     assert main(["init", str(tmp_path / "r"), "--example", "empty", "--from", "x.rm5"]) == 2
     assert "error: init: give either --example or --from, not both" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_a_file_without_doi_needs_url_and_nothing_is_written(tmp_path: Path, capsys) -> None:
+    package = fixture_data_package(tmp_path / "package.zip")
+    assert main(["init", str(tmp_path / "review"), "--from", str(package)]) == 2
+    assert "no DOI; give the http(s) address where it was obtained (--url)" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["package.zip"]

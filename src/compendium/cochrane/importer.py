@@ -105,11 +105,11 @@ def write_review(
     review = read_review(source, measure=measure)
     if not review.doi and not (url and url.startswith(("http://", "https://"))):
         raise CompendiumError(
-            f"{source}: the review file has no DOI; give the http(s) address where it was obtained (url)"
+            f"{source}: the review file has no DOI; give the http(s) address where it was obtained (--url)"
         )
     source_year = _year(review.modified) or year
     if source_year is None:
-        raise CompendiumError(f"{source}: the file records no date; give the source's year (year)")
+        raise CompendiumError(f"{source}: the file records no date; give the source's year (--year)")
     target = Path(target)
     raw = target / "data" / "raw"
     for existing in (target / "review.yaml", raw):
