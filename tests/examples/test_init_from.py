@@ -7,6 +7,7 @@ Fixtures: tests/cochrane_fixtures.py (labelled test data, not evidence). One fol
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -131,3 +132,16 @@ def test_a_file_without_doi_needs_url_and_nothing_is_written(tmp_path: Path, cap
     assert main(["init", str(tmp_path / "review"), "--from", str(package)]) == 2
     assert "no DOI; give the http(s) address where it was obtained (--url)" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["package.zip"]
+
+
+def test_sensitivity_with_todays_defaults_equals_metafor(tmp_path: Path) -> None:
+    """Analysis 1.2 of the fixture (the 13 BCG trials, MH odds ratio) with REML, Knapp-Hartung and a prediction
+    interval; reference: metafor 3.8.1 (tests/r/revman_sensitivity_reference.R, pinned in
+    tests/reference/revman/sensitivity.json)."""
+    reference_file = Path(__file__).parents[1] / "reference" / "revman" / "sensitivity.json"
+    expected = json.loads(reference_file.read_text(encoding="utf-8"))["bcg_or_reml_knha"]
+    table = sensitivity_table(read_review(fixture_rm5(tmp_path / "fixture.rm5")))
+    row = table[(table["comparison"] == 1) & (table["outcome"] == 2) & table["subgroup_number"].isna()].iloc[0]
+    assert row["k"] == expected["k"] and row["revman_method"] == "MH, fixed effect"
+    for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "pval"):
+        assert row[key] == pytest.approx(expected[key], rel=1e-6), key
