@@ -40,6 +40,9 @@ def test_an_imported_rm5_builds_and_reproduces_revman(tmp_path: Path, monkeypatc
     kept = folder / "data" / "raw" / ORIGINAL_DIR / "fixture.rm5"
     assert kept.read_bytes() == source.read_bytes()
     assert "data/raw/cochrane/fixture.rm5" in (folder / "data" / "raw" / "sources.csv").read_text(encoding="utf-8")
+    assert "`raw/cochrane/fixture.rm5` is the review file" in (folder / "data" / "README.md").read_text(
+        encoding="utf-8"
+    )
     monkeypatch.chdir(folder)
     run_pipeline(log=lambda _: None)
     tables = folder / "reports" / "03_meta_analysis" / "tables"
