@@ -10,6 +10,10 @@ What today's layout cannot hold is left out and listed in the returned summary, 
 silently: generic inverse-variance and O-E analyses, study rows without data, studies without a
 year. Analyses become outcomes (``analysis_<comparison>_<outcome>``); comparisons become
 intervention types (``comparison_<n>``); a subgroup is kept in the row's ``outcome_measure``.
+
+A RevMan 5 file or data package is also kept as given under ``data/raw/cochrane/`` (:data:`ORIGINAL_DIR`):
+stage 03 re-analyses it with the file's own settings and compares with the results it stores
+(``tables/revman_agreement.csv``). A CSV stores no results and is not kept.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +36,12 @@ from compendium.shared import slug
 REVIEW_SOURCE_ID = "cochrane_review"
 #: tables this importer writes (the others keep the starter package's empty tables)
 WRITTEN_TABLES = ("sources", "studies", "trials", "arms", "dichotomous_outcomes", "continuous_outcomes")
+#: data types of an analysis the data package's tables hold (the others are left out, with the reason)
+IMPORTED_DATA_TYPES = ("dichotomous", "continuous")
+#: the folder of ``data/raw`` that keeps the imported review file (RevMan 5 file or data package) as given
+ORIGINAL_DIR = "cochrane"
+#: formats that store the review's own results, so keeping the file lets stage 03 compare with them
+FORMATS_WITH_RESULTS = ("RevMan 5", "Cochrane data package")
 
 
 @dataclass
@@ -44,8 +55,12 @@ class ImportSummary:
     skipped: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
+        return self.describe(f"wrote {self.target}")
+
+    def describe(self, head: str) -> str:
+        """``head``, the counts, and one line for each thing left out."""
         written = ", ".join(f"{name} {n}" for name, n in self.rows.items())
-        lines = [f"wrote {self.target}: {self.studies} studies, {self.outcomes} outcomes ({written} rows)"]
+        lines = [f"{head}: {self.studies} studies, {self.outcomes} outcomes ({written} rows)"]
         lines += [f"  left out: {item}" for item in self.skipped]
         return "\n".join(lines)
 
@@ -90,11 +105,11 @@ def write_review(
     review = read_review(source, measure=measure)
     if not review.doi and not (url and url.startswith(("http://", "https://"))):
         raise CompendiumError(
-            f"{source}: the review file has no DOI; give the http(s) address where it was obtained (url)"
+            f"{source}: the review file has no DOI; give the http(s) address where it was obtained (--url)"
         )
     source_year = _year(review.modified) or year
     if source_year is None:
-        raise CompendiumError(f"{source}: the file records no date; give the source's year (year)")
+        raise CompendiumError(f"{source}: the file records no date; give the source's year (--year)")
     target = Path(target)
     raw = target / "data" / "raw"
     for existing in (target / "review.yaml", raw):
@@ -110,7 +125,7 @@ def write_review(
     used: dict[str, tuple[StudyRow, Analysis]] = {}
     for analysis in review.analyses:
         label = f"analysis {analysis.comparison}.{analysis.outcome}"
-        if analysis.data_type not in ("dichotomous", "continuous"):
+        if analysis.data_type not in IMPORTED_DATA_TYPES:
             summary.skipped.append(
                 f"{label} ({analysis.name}): {analysis.data_type} data have no table in today's layout"
             )
@@ -169,6 +184,9 @@ def write_review(
     if not outcomes:
         raise CompendiumError(f"{source}: no dichotomous or continuous analysis to import")
     _copy_starter(raw)
+    kept = _keep_original(Path(source), raw, review)
+    if kept:
+        tables["sources"][0]["notes"] = f"{tables['sources'][0]['notes']} The file is kept as data/raw/{kept}."
     for name in WRITTEN_TABLES:
         _write_table(raw / f"{name}.csv", tables[name])
         summary.rows[name] = len(tables[name])
@@ -176,6 +194,47 @@ def write_review(
     summary.studies = len(tables["studies"])
     summary.outcomes = len(outcomes)
     return summary
+
+
+def _keep_original(source: Path, raw: Path, review: Review) -> str | None:
+    """Copy a review file that stores its own results into ``raw/cochrane/``; its path under ``raw``."""
+    if review.source_format not in FORMATS_WITH_RESULTS:
+        return None
+    folder = raw / ORIGINAL_DIR
+    folder.mkdir()
+    if source.is_dir():
+        shutil.copytree(source, folder / source.name)
+    else:
+        shutil.copy2(source, folder / source.name)
+    return f"{ORIGINAL_DIR}/{source.name}"
+
+
+def original_file(raw_dir: str | Path) -> Path | None:
+    """The review file an import kept in ``raw_dir/cochrane/`` (None when the review was not imported
+    from a file with stored results). More than one is refused: which to compare with would be a guess."""
+    folder = Path(raw_dir) / ORIGINAL_DIR
+    if not folder.is_dir():
+        return None
+    kept = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    if len(kept) > 1:
+        raise CompendiumError(
+            f"{folder}: holds {len(kept)} files ({', '.join(p.name for p in kept)}); expected the one review file "
+            "the review was imported from"
+        )
+    return kept[0] if kept else None
+
+
+def import_writer(
+    source: str | Path, *, url: str | None = None, year: int | None = None, measure: str | None = None
+) -> Callable[[Path], None]:
+    """The writer ``compendium init --from FILE`` gives :func:`compendium.scaffold.init_compendium`:
+    :func:`write_review` from ``source`` into the new folder, its summary printed."""
+    path = Path(source).expanduser().resolve()
+
+    def write(folder: Path) -> None:
+        print(write_review(path, folder, url=url, year=year, measure=measure).describe(f"imported {path.name}"))
+
+    return write
 
 
 def _study_ids(review: Review) -> dict[str, str]:
@@ -304,8 +363,9 @@ def _write_declaration(
     path: Path, review: Review, outcomes: list[dict[str, object]], comparisons: dict[int, Analysis]
 ) -> None:
     first = next(iter(comparisons.values()))
-    dichotomous = [a.measure for a in comparisons.values() if a.data_type == "dichotomous"]
-    continuous = [a.measure for a in comparisons.values() if a.data_type == "continuous"]
+    # the first imported analysis of each data type sets the review's measure for that type
+    dichotomous = [a.measure for a in review.analyses if a.data_type == "dichotomous"]
+    continuous = [a.measure for a in review.analyses if a.data_type == "continuous"]
     declaration = {
         "title": review.title or Path(review.source).stem,
         "description": f"Imported from the Cochrane review file {Path(review.source).name} ({review.source_format})"

@@ -658,6 +658,63 @@ def _agreement_text(row: pd.Series, prefix: str) -> str:
     )
 
 
+def _revman(results: ResultSet) -> dict:
+    """RevMan's stored results beside ours, for a review imported from a RevMan 5 file or data package
+    (stage 03's ``revman_agreement`` and ``revman_sensitivity``); ``shown`` False for any other review."""
+    from compendium.cochrane.agreement import reproduction_sentence
+
+    agreement = results.table(META, "revman_agreement")
+    sensitivity = results.table(META, "revman_sensitivity")
+    if agreement is None or agreement.empty:
+        return {"shown": False}
+
+    def analysis(row: pd.Series) -> str:
+        number = f"{row['comparison']}.{row['outcome']}"
+        if pd.isna(row["subgroup_number"]):
+            return f"{number} {row['name']}"
+        return f"{number}.{int(row['subgroup_number'])} {row['subgroup']}"
+
+    agreement = agreement.assign(
+        analysis=agreement.apply(analysis, axis=1),
+        settings=[f"{r.measure}, {r.pooling}, {r.model}" for r in agreement.itertuples()],
+        reproduced=[interval(r.estimate, r.ci_low, r.ci_high) for r in agreement.itertuples()],
+        stored=[interval(r.stored_estimate, r.stored_ci_low, r.stored_ci_high) for r in agreement.itertuples()],
+        reproduced_i2=agreement["i2"],
+        stored_i2=agreement["stored_i2"],
+    )
+    view = {"shown": True, "sentence": reproduction_sentence(agreement)}
+    view["agreement"] = table_view(
+        agreement,
+        ["analysis", "settings", "k", "reproduced", "stored", "reproduced_i2", "stored_i2", "agrees", "reason"],
+        caption="RevMan's stored results and ours, computed with the file's own settings, for every analysis and "
+        "subgroup (all quantities in tables/revman_agreement.csv)",
+        anchor="table-revman-agreement",
+        labels={"reproduced_i2": "I² reproduced (%)", "stored_i2": "I² stored (%)", "k": "studies"},
+    )
+    if sensitivity is not None:
+        sensitivity = sensitivity.assign(
+            analysis=sensitivity.apply(analysis, axis=1),
+            revman=[interval(r.revman_estimate, r.revman_ci_low, r.revman_ci_high) for r in sensitivity.itertuples()],
+            defaults=[interval(r.estimate, r.ci_low, r.ci_high) for r in sensitivity.itertuples()],
+            prediction=[bounds(r.pi_low, r.pi_high) for r in sensitivity.itertuples()],
+        )
+    view["sensitivity"] = table_view(
+        sensitivity,
+        ["analysis", "measure", "revman_method", "revman", "k", "defaults", "prediction", "tau2", "note"],
+        caption="Sensitivity analysis: RevMan's stored method beside today's Cochrane defaults (random effects, "
+        "REML tau², Knapp-Hartung confidence interval, prediction interval)",
+        anchor="table-revman-sensitivity",
+        missing=_missing(META, "revman_sensitivity"),
+        labels={
+            "revman_method": "RevMan's method",
+            "revman": "RevMan's method: estimate (CI)",
+            "defaults": "REML, Knapp-Hartung: estimate (CI)",
+            "prediction": "prediction interval",
+        },
+    )
+    return view
+
+
 def _findings(results: ResultSet, review: Review) -> dict:
     pooled = results.table(META, "pooled")
     meta_figures = [f for f in results.figures.get(META, []) if not f.name.startswith(ASSUMPTION_FIGURE_PREFIX)]
@@ -1173,6 +1230,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
         "sex": _sex_differences(results, tables)
         | {"animal_heading": f"In {review.stream_label(vocabulary.PRECLINICAL).text}"},
         "assumptions": _assumptions(results),
+        "revman": _revman(results),
         "comparison": table_view(
             results.table(META, "review_comparison"),
             ["outcome", "ours", "review", "theirs", "reasons"],

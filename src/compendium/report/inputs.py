@@ -53,9 +53,10 @@ EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
     MR: ("mr_estimates", "triangulation"),
 }
 #: results read when present and never listed as missing: the assumption ledger and its rejected
-#: list are data-package resources a review may not have
+#: list are data-package resources a review may not have; RevMan's results only an imported review has
 OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {
-    INGEST: ("assumptions", "assumptions_rejected", "dichotomous_outcomes", "continuous_outcomes")
+    INGEST: ("assumptions", "assumptions_rejected", "dichotomous_outcomes", "continuous_outcomes"),
+    META: ("revman_agreement", "revman_sensitivity"),
 }
 EXPECTED_JSON: dict[str, tuple[str, ...]] = {META: ("methods", "conclusion"), MR: ("conclusion",)}
 #: JSON read when present and never listed as missing: the notes of the stages that answer a question

@@ -169,10 +169,20 @@ def _write_readme(target: Path) -> None:
         "engine. The engine's `docs/ADAPTING.md` explains every field and how to add a study.\n",
         encoding="utf-8",
     )
+    from compendium.cochrane.importer import ORIGINAL_DIR, original_file
+
+    kept = original_file(target / "data" / "raw")
+    imported = (
+        f"`raw/{ORIGINAL_DIR}/{kept.name}` is the review file the tables were imported from, as given: stage 03\n"
+        "re-analyses it and compares with the results it stores (`tables/revman_agreement.csv`).\n"
+        if kept
+        else ""
+    )
     (target / "data" / "README.md").write_text(
         "# data/\n\n`raw/` holds the evidence of this review: one CSV file per table. Every row names its source\n"
         "(`source_id`, a row of `sources.csv`) and where in the source its numbers are printed (`locator`).\n"
-        "The dictionary below is generated from the engine's data-package schema (`make report` rewrites it).\n",
+        + imported
+        + "The dictionary below is generated from the engine's data-package schema (`make report` rewrites it).\n",
         encoding="utf-8",
     )
     update_readme(target / "data" / "README.md", target / "data" / "raw")

@@ -1,4 +1,5 @@
-"""``compendium init DIR [--example NAME]``: write a thin review folder; ``compendium upgrade [DIR]``:
+"""``compendium init DIR [--example NAME | --from FILE [--url URL] [--measure M]]``: write a thin review
+folder (empty, an example, or imported from a Cochrane review or a spreadsheet); ``compendium upgrade [DIR]``:
 move a review folder to the running engine."""
 
 from __future__ import annotations
@@ -14,12 +15,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "streams use, params.yaml, a Makefile (make report, make test), the engine's wheel hash-pinned "
         "(engine.lock; the wheel is kept in the shared cache beside the folder) "
         "with the third-party pins (requirements.lock), a README, .ci/run and "
-        "tests/review/ (the review's own tests). Starts from an empty review, or a shipped example with "
-        "--example. Then: cd DIR && make report && make test.",
+        "tests/review/ (the review's own tests). Starts from an empty review, a shipped example with "
+        "--example, or an existing review with --from (a RevMan 5 file, a Cochrane data package or a "
+        "one-row-per-study CSV with metafor's column names). Then: cd DIR && make report && make test.",
     )
     parser.add_argument("directory", nargs="?", metavar="DIR", help="folder for the new review (new or empty)")
     parser.add_argument("--example", metavar="NAME", help="start from a shipped example review (see --list-examples)")
     parser.add_argument("--list-examples", action="store_true", help="list the shipped example reviews and exit")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        metavar="FILE",
+        help="import a review: RevMan 5 file (.rm5), Cochrane data package (.zip or folder) or CSV (one row per study)",
+    )
+    parser.add_argument(
+        "--url", help="with --from: the http(s) address the file was obtained from (needed when it has no DOI)"
+    )
+    parser.add_argument("--year", type=int, help="with --from: the source's year, when the file records no date (CSV)")
+    parser.add_argument(
+        "--measure", help="with --from a CSV: RR, OR, RD, PETO_OR, MD, SMD (or the name of a yi measure)"
+    )
     parser.set_defaults(func=main)
     upgrade = subparsers.add_parser(
         "upgrade",
@@ -42,8 +57,20 @@ def main(args: argparse.Namespace) -> int:
         return 0
     if not args.directory:
         raise CompendiumError("init: expected DIR, the folder for the new review")
-    # hook for importers (a Cochrane review, a spreadsheet): init_compendium(..., write_review=writer)
-    init_compendium(args.directory, args.example)
+    if args.source is None:
+        for option in ("url", "year", "measure"):
+            if getattr(args, option) is not None:
+                raise CompendiumError(f"init: --{option} applies only with --from FILE")
+        init_compendium(args.directory, args.example)
+        return 0
+    if args.example:
+        raise CompendiumError("init: give either --example or --from, not both")
+    from compendium.cochrane.importer import import_writer
+
+    init_compendium(
+        args.directory,
+        write_review=import_writer(args.source, url=args.url, year=args.year, measure=args.measure),
+    )
     return 0
 
 

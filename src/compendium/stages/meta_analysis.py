@@ -2,7 +2,10 @@
 analyses of comparable trials (random effects, :mod:`compendium.meta`), observational estimates of
 risk, sensitivity analyses, forest and funnel plots, our results beside the published reviews,
 GRADE, and the answer to the review's trial question by stated rules
-(:mod:`compendium.analysis.conclusion`).
+(:mod:`compendium.analysis.conclusion`). A review imported from a RevMan 5 file or Cochrane data package
+(``compendium init --from``, which keeps the file in ``data/raw/cochrane/``) is also re-analysed with the
+file's own settings and compared with its stored results (``revman_agreement``), beside today's Cochrane
+defaults (``revman_sensitivity``); other reviews write both tables empty.
 
 Every input row is either used or listed in ``excluded_data`` with its reason; the accounting is
 checked (:func:`compendium.stages.account`) and written to ``tables/notes.json``.
@@ -223,6 +226,7 @@ def run(
         result.record(output_dir, "conclusion", conclusion)
     else:
         result.notes.append("no declared question has the rct stream: stage 03 writes no answer (conclusion.json)")
+    revman_tables(raw_dir, output_dir, result)
     methods = methods_record(
         method=tau2_method,
         test=test,
@@ -243,6 +247,32 @@ def run(
     result.objects["treatment"] = treatment
     result.objects["with_assumptions"] = assumed
     return result.finish(output_dir)
+
+
+def revman_tables(raw_dir: str | Path, output_dir: str | Path, result: StageResult) -> None:
+    """``revman_agreement`` and ``revman_sensitivity`` of the review file kept by the import (empty without one),
+    and forest plots of its analyses that the data package's tables do not hold."""
+    from compendium.cochrane import read_review
+    from compendium.cochrane.agreement import (
+        AGREEMENT_COLUMNS,
+        SENSITIVITY_COLUMNS,
+        agreement_table,
+        forest_figures,
+        reproduction_sentence,
+        sensitivity_table,
+    )
+    from compendium.cochrane.importer import original_file
+
+    original = original_file(raw_dir)
+    if original is None:
+        result.table(output_dir, "revman_agreement", pd.DataFrame(columns=list(AGREEMENT_COLUMNS)))
+        result.table(output_dir, "revman_sensitivity", pd.DataFrame(columns=list(SENSITIVITY_COLUMNS)))
+        return
+    cochrane = read_review(original)
+    agreement = result.table(output_dir, "revman_agreement", agreement_table(cochrane))
+    result.table(output_dir, "revman_sensitivity", sensitivity_table(cochrane))
+    result.figures += forest_figures(cochrane, output_dir)
+    result.notes.append(f"{original.name}: {reproduction_sentence(agreement)}")
 
 
 def effects_accounting(effects: pd.DataFrame, treatment: TreatmentAnalyses) -> dict:

@@ -1,0 +1,150 @@
+"""`compendium init DIR --from FILE` (issue 20, item 4): a Cochrane review file becomes a thin review folder
+that builds, whose stage 03 re-analyses the kept file (`tables/revman_agreement.csv`,
+`tables/revman_sensitivity.csv`) and whose report speaks only of that review.
+
+Fixtures: tests/cochrane_fixtures.py (labelled test data, not evidence). One folder is built here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from example_words import ALS_REVIEW_WORDS
+
+from cochrane_fixtures import fixture_csv, fixture_data_package, fixture_rm5
+from compendium.cli import main
+from compendium.cochrane import read_review
+from compendium.cochrane.agreement import AGREEMENT_COLUMNS, SENSITIVITY_COLUMNS, agreement_table, sensitivity_table
+from compendium.cochrane.importer import ORIGINAL_DIR, import_writer, original_file
+from compendium.pipeline import run_pipeline
+from compendium.scaffold import REVIEW_TESTS_DIR, init_compendium
+from compendium.stages import StageResult
+from compendium.stages.meta_analysis import revman_tables
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory, monkeypatch) -> None:
+    """The engine wheel is built once per test session into a cache of its own (not ~/.cache)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+
+
+def test_an_imported_rm5_builds_and_reproduces_revman(tmp_path: Path, monkeypatch) -> None:
+    source = fixture_rm5(tmp_path / "fixture.rm5")
+    folder = init_compendium(tmp_path / "review", write_review=import_writer(source), log=lambda _: None)
+    kept = folder / "data" / "raw" / ORIGINAL_DIR / "fixture.rm5"
+    assert kept.read_bytes() == source.read_bytes()
+    assert "data/raw/cochrane/fixture.rm5" in (folder / "data" / "raw" / "sources.csv").read_text(encoding="utf-8")
+    assert "`raw/cochrane/fixture.rm5` is the review file" in (folder / "data" / "README.md").read_text(
+        encoding="utf-8"
+    )
+    monkeypatch.chdir(folder)
+    run_pipeline(log=lambda _: None)
+    tables = folder / "reports" / "03_meta_analysis" / "tables"
+    agreement = pd.read_csv(tables / "revman_agreement.csv")
+    assert tuple(agreement.columns) == AGREEMENT_COLUMNS
+    # the fixture's 7 analyses and the 3 subgroups of analysis 1.2; 1.3 stores no results
+    assert len(agreement) == 10
+    stored = agreement[agreement["stored_estimate"].notna()]
+    assert len(stored) == 9 and stored["agrees"].astype(bool).all()
+    assert agreement.loc[agreement["stored_estimate"].isna(), "agrees"].isna().all()
+    # every analysis has a forest plot: those in the data package's tables from stage 03's pooling, the
+    # generic inverse-variance (1.5) and O-E (1.6) analyses from the kept file
+    figures = sorted(p.name for p in (folder / "reports" / "03_meta_analysis" / "figures").glob("*forest*"))
+    for number in (1, 2, 3, 4, 7):
+        assert any(f"forest-treatment-analysis_1_{number}-" in name for name in figures), number
+    assert "revman-forest-1-5.png" in figures and "revman-forest-1-6.png" in figures
+    sensitivity = pd.read_csv(tables / "revman_sensitivity.csv")
+    assert tuple(sensitivity.columns) == SENSITIVITY_COLUMNS and len(sensitivity) == 10
+    html = (folder / "reports" / "consensus_report.html").read_text(encoding="utf-8")
+    sentence = "6 of 6 analyses reproduce RevMan&#39;s stored results; 1 analysis stores no results to compare with."
+    assert sentence in html
+    assert 'id="table-revman-agreement"' in html and 'id="table-revman-sensitivity"' in html
+    for path in folder.rglob("*"):  # the declaration, data, executed notebooks, tables and report
+        if path.is_file() and path.suffix in (".yaml", ".csv", ".md", ".ipynb", ".html", ".json"):
+            assert not ALS_REVIEW_WORDS.search(path.read_text(encoding="utf-8")), path
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", REVIEW_TESTS_DIR],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    assert tests.returncode == 0, tests.stdout
+
+
+def test_agreement_of_a_data_package_and_the_empty_tables_of_other_reviews(tmp_path: Path) -> None:
+    review = read_review(fixture_data_package(tmp_path / "package.zip"))
+    agreement = agreement_table(review)
+    assert tuple(agreement.columns) == AGREEMENT_COLUMNS
+    assert agreement.loc[agreement["stored_estimate"].notna(), "agrees"].astype(bool).all()
+    assert tuple(sensitivity_table(review).columns) == SENSITIVITY_COLUMNS
+    # a review not imported from a file with stored results: both tables written empty, with their header
+    (tmp_path / "raw").mkdir()
+    assert original_file(tmp_path / "raw") is None
+    result = StageResult()
+    revman_tables(tmp_path / "raw", tmp_path / "out", result)
+    assert result.tables["revman_agreement"].empty and result.tables["revman_sensitivity"].empty
+    header = (tmp_path / "out" / "tables" / "revman_agreement.csv").read_text(encoding="utf-8").splitlines()
+    assert header == [",".join(AGREEMENT_COLUMNS)]
+
+
+def test_a_csv_is_imported_without_a_kept_file(tmp_path: Path, capsys) -> None:
+    path = fixture_csv(tmp_path / "aspirin.csv")
+    writer = import_writer(path, url="https://example.org/aspirin.csv", year=1993, measure="RR")
+    (tmp_path / "review" / "data").mkdir(parents=True)
+    writer(tmp_path / "review")
+    assert "imported aspirin.csv: 7 studies" in capsys.readouterr().out
+    assert original_file(tmp_path / "review" / "data" / "raw") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("review.txt", "title\n", "expected a RevMan 5 file"),
+        ("missing.rm5", None, "no such file or folder"),
+        ("dta.rm5", '<?xml version="1.0"?>\n<COCHRANE_REVIEW TYPE="DIAGNOSTIC"/>\n', "diagnostic test accuracy"),
+    ],
+)
+def test_bad_input_is_a_clear_message_and_nothing_is_written(
+    tmp_path: Path, capsys, name: str, text: str | None, message: str
+) -> None:
+    path = tmp_path / "in" / name
+    path.parent.mkdir()
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    assert main(["init", str(tmp_path / "out" / "review"), "--from", str(path)]) == 2
+    assert re.search(rf"error: .*{re.escape(message)}", capsys.readouterr().err)
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_import_options_need_from(tmp_path: Path, capsys) -> None:
+    assert main(["init", str(tmp_path / "r"), "--url", "https://example.org/x"]) == 2
+    assert "error: init: --url applies only with --from FILE" in capsys.readouterr().err
+    assert main(["init", str(tmp_path / "r"), "--example", "empty", "--from", "x.rm5"]) == 2
+    assert "error: init: give either --example or --from, not both" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_file_without_doi_needs_url_and_nothing_is_written(tmp_path: Path, capsys) -> None:
+    package = fixture_data_package(tmp_path / "package.zip")
+    assert main(["init", str(tmp_path / "review"), "--from", str(package)]) == 2
+    assert "no DOI; give the http(s) address where it was obtained (--url)" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["package.zip"]
+
+
+def test_sensitivity_with_todays_defaults_equals_metafor(tmp_path: Path) -> None:
+    """Analysis 1.2 of the fixture (the 13 BCG trials, MH odds ratio) with REML, Knapp-Hartung and a prediction
+    interval; reference: metafor 3.8.1 (tests/r/revman_sensitivity_reference.R, pinned in
+    tests/reference/revman/sensitivity.json)."""
+    reference_file = Path(__file__).parents[1] / "reference" / "revman" / "sensitivity.json"
+    expected = json.loads(reference_file.read_text(encoding="utf-8"))["bcg_or_reml_knha"]
+    table = sensitivity_table(read_review(fixture_rm5(tmp_path / "fixture.rm5")))
+    row = table[(table["comparison"] == 1) & (table["outcome"] == 2) & table["subgroup_number"].isna()].iloc[0]
+    assert row["k"] == expected["k"] and row["revman_method"] == "MH, fixed effect"
+    for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "pval"):
+        assert row[key] == pytest.approx(expected[key], rel=1e-6), key
