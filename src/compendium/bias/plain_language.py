@@ -80,9 +80,13 @@ def informative_statement(intervention: str, outcome: str, way: str, certainty: 
     'We are very uncertain whether aspirin reduces stroke'
     >>> informative_statement("BCG vaccination", "Tuberculosis", REDUCES, "Low")
     'BCG vaccination may reduce tuberculosis'
+    >>> informative_statement("aspirin", "Death after Myocardial Infarction", REDUCES, "High")
+    'Aspirin reduces Death after Myocardial Infarction'
     """
-    # a declared label inside the sentence: first letter in lower case unless it starts an acronym
-    outcome = outcome if outcome[:2].isupper() else outcome[:1].lower() + outcome[1:]
+    # a declared label inside the sentence: first letter in lower case, unless it starts an acronym or
+    # the label is written in title case (another word capitalised: "Death after Myocardial Infarction")
+    title_case = any(word[:1].isupper() for word in outcome.split()[1:])
+    outcome = outcome if outcome[:2].isupper() or title_case else outcome[:1].lower() + outcome[1:]
     if way not in (*_VERBS, NO_DIFFERENCE):
         raise ValueError(f"direction must be one of {', '.join([*_VERBS, NO_DIFFERENCE])}, got {way!r}")
     if way == NO_DIFFERENCE:
