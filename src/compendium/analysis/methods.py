@@ -7,7 +7,7 @@ from compendium.analysis import figures, grading, pooling, risk, treatment
 from compendium.analysis.inputs import ROB_ABSENT
 from compendium.analysis.windows import window_rule
 from compendium.bias import grade
-from compendium.effects import DEFAULT_CI_LEVEL, SD_METHODS, SMALL_SAMPLE_N, ZERO_CELL_ADD
+from compendium.meta.effects import DEFAULT_CI_LEVEL, SD_METHODS, SMALL_SAMPLE_N, ZERO_CELL_ADD
 from compendium.meta.settings import METHODS, MetaSettings
 from compendium.review import Review
 

@@ -39,8 +39,8 @@ from scipy.special import ndtr, ndtri  # the normal cdf and quantile (scipy.stat
 
 from compendium.data.plausibility import out_of_range, outcome_ranges
 from compendium.data.validate import read_text_table
-from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.errors import CompendiumError
+from compendium.meta.effects import DEFAULT_CI_LEVEL
 from compendium.review import review_for
 from compendium.vocabulary import RATIO_MEASURES
 
