@@ -181,12 +181,13 @@ def direction_texts(condition: str) -> dict[str, dict[str, str]]:
 
 # --- published Mendelian randomization studies -----------------------------------------------------
 # (the MR summary's rules: :mod:`compendium.evidence.published_mr`)
-PRIMARY, META_ANALYSIS, USER_SUPPLIED = "primary", "meta_analysis", "user_supplied"
+#: roles of a result in the MR summary (``mr_estimates.role`` of stage 04)
+MR_ROLE_PRIMARY, MR_ROLE_META_ANALYSIS, MR_ROLE_USER_SUPPLIED = "primary", "meta_analysis", "user_supplied"
 #: roles in the MR summary in display order, with their labels
-ROLE_LABELS: dict[str, str] = {
-    PRIMARY: "Primary MR studies",
-    META_ANALYSIS: "MR meta-analysis (reuses the primary studies; shown separately, never pooled with them)",
-    USER_SUPPLIED: "User-supplied SNP table (computed here; not published evidence)",
+MR_ROLE_LABELS: dict[str, str] = {
+    MR_ROLE_PRIMARY: "Primary MR studies",
+    MR_ROLE_META_ANALYSIS: "MR meta-analysis (reuses the primary studies; shown separately, never pooled with them)",
+    MR_ROLE_USER_SUPPLIED: "User-supplied SNP table (computed here; not published evidence)",
 }
 #: method codes (``mr_estimates`` vocabulary plus the engine's simple median) and labels
 PUBLISHED_MR_METHOD_LABELS: dict[str, str] = {

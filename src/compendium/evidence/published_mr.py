@@ -45,17 +45,17 @@ from compendium.mr.results import MRResults
 from compendium.mr.sensitivity import mr_leave_one_out
 from compendium.shared import is_present
 from compendium.vocabulary import (
-    META_ANALYSIS,
     MR_NULL_VALUES,
+    MR_ROLE_LABELS,
+    MR_ROLE_META_ANALYSIS,
+    MR_ROLE_PRIMARY,
+    MR_ROLE_USER_SUPPLIED,
     NONE,
-    PRIMARY,
-    ROLE_LABELS,
-    USER_SUPPLIED,
     direction_texts,
 )
 
 #: study stream -> role in the MR summary
-STREAM_ROLES: dict[str, str] = {"mendelian_randomization": PRIMARY, "mr_meta_analysis": META_ANALYSIS}
+STREAM_ROLES: dict[str, str] = {"mendelian_randomization": MR_ROLE_PRIMARY, "mr_meta_analysis": MR_ROLE_META_ANALYSIS}
 #: the main result of a study for one exposure is its row whose method comes first here
 MAIN_METHOD_PRIORITY: tuple[str, ...] = (
     "ivw_random",
@@ -266,7 +266,7 @@ def _study_info(studies: pd.DataFrame, ids: pd.Series, table: str) -> pd.DataFra
 def _sort_estimates(frame: pd.DataFrame, exposure_order: Sequence[str]) -> pd.DataFrame:
     keys = pd.DataFrame(
         {
-            "role": frame["role"].map({role: i for i, role in enumerate(ROLE_LABELS)}),
+            "role": frame["role"].map({role: i for i, role in enumerate(MR_ROLE_LABELS)}),
             "exposure": frame["exposure_category"].map({c: i for i, c in enumerate(exposure_order)}),
             "year": frame["year"],
             "study": frame["study"],
@@ -340,7 +340,7 @@ def design_table(mr_studies: pd.DataFrame, studies: pd.DataFrame, estimates: pd.
     exposures = estimates.groupby("study_id", sort=False)["exposure"].agg(lambda s: "; ".join(dict.fromkeys(s)))
     out["exposures"] = out["study_id"].map(exposures)
     out["instrument_selection"] = out.apply(_instrument_selection, axis=1)
-    order = out["role"].map({role: i for i, role in enumerate(ROLE_LABELS)})
+    order = out["role"].map({role: i for i, role in enumerate(MR_ROLE_LABELS)})
     out = out.assign(_order=order).sort_values(["_order", "year", "study"], kind="mergesort")
     return out[DESIGN_COLUMNS].reset_index(drop=True)
 
@@ -363,7 +363,7 @@ def sensitivity_table(
     """
     intercepts = intercepts if intercepts is not None else pd.DataFrame(columns=["study_id"])
     rows = []
-    for study in design[design["role"] != META_ANALYSIS].itertuples():
+    for study in design[design["role"] != MR_ROLE_META_ANALYSIS].itertuples():
         for label, pattern, method in SENSITIVITY_ANALYSES.values():
             row = {"study_id": study.study_id, "study": study.study, "role": study.role, "analysis": label}
             printed = estimates[(estimates["study_id"] == study.study_id) & (estimates["method"] == method)]
@@ -489,7 +489,7 @@ def strobe_mr_appraisal(design: pd.DataFrame, estimates: pd.DataFrame) -> pd.Dat
     STROBE-MR is a guideline for primary MR studies.
     """
     rows = []
-    for _, study in design[design["role"] != META_ANALYSIS].iterrows():
+    for _, study in design[design["role"] != MR_ROLE_META_ANALYSIS].iterrows():
         own = estimates[estimates["study_id"] == study["study_id"]]
         for item, (question, topic, rule) in APPRAISAL_ITEMS.items():
             judgement, basis = _JUDGES[item](study, own)
@@ -612,7 +612,7 @@ def analyse_user_table(
             if c not in ("main", "row_type", "category", "direction_code", "direction", "effect")
         ]
     )
-    estimates["study"], estimates["year"], estimates["role"] = label, pd.NA, USER_SUPPLIED
+    estimates["study"], estimates["year"], estimates["role"] = label, pd.NA, MR_ROLE_USER_SUPPLIED
     estimates = annotate_estimates(estimates, condition=condition)[ESTIMATE_COLUMNS]
     design = pd.DataFrame(
         [
@@ -620,7 +620,7 @@ def analyse_user_table(
                 "study_id": USER_STUDY_ID,
                 "study": label,
                 "year": pd.NA,
-                "role": USER_SUPPLIED,
+                "role": MR_ROLE_USER_SUPPLIED,
                 "design": "two-sample MR on the user's harmonised SNP table",
                 "exposures": exposure,
                 "n_snps": results.n_snps,

@@ -78,17 +78,17 @@ from compendium.vocabulary import (
     BOTH,
     DIRECTIONS,
     HARM,
-    META_ANALYSIS,
     MOUSE_SEX_ORDER,
     MR_META_ANALYSIS,
     MR_PRIMARY,
+    MR_ROLE_META_ANALYSIS,
+    MR_ROLE_PRIMARY,
     NONE,
     NULL,
     OBSERVATIONAL_ATHLETES,
     OBSERVATIONAL_GENERAL,
     PRECLINICAL,
     PRECLINICAL_DIRECTIONS,
-    PRIMARY,
     STREAM_LABELS,
     TRIANGULATION_STREAMS,
     direction_texts,
@@ -231,10 +231,10 @@ def evidence_rows(
     ``mr_estimates`` is the stage's MR summary (:func:`compendium.evidence.published_mr.published_estimates`;
     user-supplied rows are dropped here); the others are the stage-01 tables.
     """
-    mr = mr_estimates[mr_estimates["role"].isin([PRIMARY, META_ANALYSIS])]
+    mr = mr_estimates[mr_estimates["role"].isin([MR_ROLE_PRIMARY, MR_ROLE_META_ANALYSIS])]
     mr_rows = pd.DataFrame(
         {
-            "stream": mr["role"].map({PRIMARY: MR, META_ANALYSIS: MR_META}),
+            "stream": mr["role"].map({MR_ROLE_PRIMARY: MR, MR_ROLE_META_ANALYSIS: MR_META}),
             "study_id": mr["study_id"],
             "study": mr["study"],
             "label": mr["exposure_category"].map(lambda c: exposure_label(c, exposure_labels)) + ", " + mr["method"],

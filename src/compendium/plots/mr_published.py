@@ -23,10 +23,10 @@ from compendium.vocabulary import (
     BENEFIT,
     HARM,
     MR_NULL_VALUES,
+    MR_ROLE_LABELS,
     NONE,
     NULL,
     PUBLISHED_MR_METHOD_LABELS,
-    ROLE_LABELS,
     direction_texts,
     exposure_label,
 )
@@ -65,7 +65,7 @@ def published_mr_forest(
     measure, estimate, ci_low, ci_high, direction_code, effect. ``condition`` is the review's
     ``condition.noun`` (axis label and legend); ``exposure_labels`` the display labels of the
     exposure categories (:func:`compendium.vocabulary.exposure_label`)."""
-    roles = [role for role in ROLE_LABELS if (estimates["role"] == role).any()]
+    roles = [role for role in MR_ROLE_LABELS if (estimates["role"] == role).any()]
     panels = [(role, _lines(estimates[estimates["role"] == role], exposure_labels)) for role in roles]
     heights = [len(lines) + 1.2 for _, lines in panels]
     figure = Figure(figsize=(12.5, 0.34 * sum(heights) + 1.6))
@@ -146,7 +146,7 @@ def published_mr_forest(
             )
         else:
             axes.set_xlabel("Causal estimate (outcome units per exposure unit, CI as printed)", fontsize=9)
-        axes.set_title(ROLE_LABELS[role], loc="left", fontsize=10)
+        axes.set_title(MR_ROLE_LABELS[role], loc="left", fontsize=10)
         axes.spines[["top", "right"]].set_visible(False)
     present = [code for code in DIRECTION_COLOURS if (estimates["direction_code"] == code).any()]
     figure.legend(
@@ -184,7 +184,7 @@ def published_mr_forest_alt(
         f"Forest plot of Mendelian randomization results for {intervention} and {condition}, odds ratios on a "
         "log axis with their CIs as printed; rows without an estimate are shown as text."
     ]
-    for role in ROLE_LABELS:
+    for role in MR_ROLE_LABELS:
         rows = estimates[estimates["role"] == role]
         if len(rows):
             items = "; ".join(
@@ -192,7 +192,7 @@ def published_mr_forest_alt(
                 f"{PUBLISHED_MR_METHOD_LABELS.get(row['method'], row['method'])}: {row['effect']}"
                 for row in rows.to_dict(orient="records")
             )
-            parts.append(f"{ROLE_LABELS[role]}: {items}.")
+            parts.append(f"{MR_ROLE_LABELS[role]}: {items}.")
     return " ".join(parts)
 
 
