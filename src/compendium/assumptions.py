@@ -12,8 +12,8 @@ sensitivity analysis (10.14). Here each assumption is one row of ``data/raw/assu
 * :func:`apply_ledger` returns the sensitivity-set tables and the ``applied`` table (which
   assumption changed which cell, value before and after, how it was derived). With
   ``enabled=False`` (the ledger switch) the tables come back unchanged, byte for byte.
-* Derivations are computed by code: :func:`compendium.meta.effects.sd_from_p_value` and
-  :func:`compendium.meta.effects.sd_from_t_statistic` (Handbook 6.5.2.3).
+* Derivations are computed by code: :func:`compendium.effects.sd_from_p_value` and
+  :func:`compendium.effects.sd_from_t_statistic` (Handbook 6.5.2.3).
 * :func:`assumption_downgrade`: the GRADE rule for results that rest on assumptions (below).
 * :func:`assumptions_by_effect`: which assumptions each trial effect rests on (forest-plot marks,
   the ``assumption_ids`` columns of stage 03's tables).

@@ -4,7 +4,7 @@ per study.
 Rules (ours, stated in ``methods.json``):
 
 * **Scale.** Ratio estimates are pooled on the log scale by generic inverse variance, the
-  variance from the printed CI (:func:`compendium.meta.effects.yi_vi_from_ci` with ``ratio=True``).
+  variance from the printed CI (:func:`compendium.effects.yi_vi_from_ci` with ``ratio=True``).
 * **Comparable** means the same ``population_type``, ``exposure_category`` and ``measure`` and the
   same kind of contrast (:func:`exposure_contrast`): observed vs expected (SMR, SIR, PMR); a
   category against a named reference category; or per unit of exposure, pooled only when the

@@ -3,12 +3,12 @@
 Two kinds of study result, never mixed in one analysis:
 
 * **arm-level** (``continuous_outcomes``): intervention minus control, computed by
-  :func:`compendium.meta.effects.escalc` from mean, SD and n per arm. SDs missing in the source are
-  derived by :func:`compendium.meta.effects.fill_sd` (from an SE, a CI, or a median with IQR/range; the
+  :func:`compendium.effects.escalc` from mean, SD and n per arm. SDs missing in the source are
+  derived by :func:`compendium.effects.fill_sd` (from an SE, a CI, or a median with IQR/range; the
   method is recorded per arm). A value printed after "±" whose type is not stated (``plus_minus``)
   is never used. An arm without n cannot be pooled: n is never filled in.
 * **trial-reported** (``rct_effects``): a between-group MD or SMD printed with a CI or SE, turned
-  into ``yi, vi`` by :func:`compendium.meta.effects.generic_inverse_variance`. Such results are pooled
+  into ``yi, vi`` by :func:`compendium.effects.generic_inverse_variance`. Such results are pooled
   only with results of the same outcome, measure and identically described instrument, value type
   and unit (``outcome_measure``) in the same time window; per-protocol results are shown, not
   used, when the trial also reports an intention-to-treat result.
@@ -497,7 +497,7 @@ def not_estimable_for_ratio(intervention: pd.Series, control: pd.Series, measure
     has no information on a risk ratio or an odds ratio: only the 0.5 continuity correction would
     make a number of it. It is left out of ratio analyses (Cochrane Handbook v6.4, 10.4.4.2; it
     would count for a risk difference), as metafor's ``rma.mh`` and ``escalc(drop00=TRUE)`` do; the
-    engine's :func:`compendium.meta.effects.escalc` keeps metafor's default (``drop00=FALSE``).
+    engine's :func:`compendium.effects.escalc` keeps metafor's default (``drop00=FALSE``).
     """
     events = (float(intervention["events"]), float(control["events"]))
     totals = (float(intervention["total"]), float(control["total"]))
