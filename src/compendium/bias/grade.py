@@ -66,6 +66,7 @@ from compendium.bias.vocabulary import (
     VERY_HIGH,
 )
 from compendium.errors import CompendiumError
+from compendium.result_views import ResultViews
 from compendium.shared import clean_json
 from compendium.vocabulary import CONTINUOUS_MEASURES, RATIO_MEASURES, null_value
 
@@ -196,7 +197,7 @@ class DomainRating:
 
 
 @dataclass(frozen=True)
-class GradeResult:
+class GradeResult(ResultViews):
     """Certainty of evidence for one outcome; ``to_dict()`` gives one Summary-of-Findings row."""
 
     outcome: str
