@@ -14,7 +14,7 @@ MODULES = [
     "compendium.meta.diagnostics",
     "compendium.meta.small_study",
     "compendium.meta.regression",
-    "compendium.effects",
+    "compendium.meta.effects",
     "compendium.characters",
     "compendium.yaml_io",
 ]

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from compendium.errors import CompendiumError
-from compendium.mr.published import (
+from compendium.evidence.published_mr import (
     APPRAISAL_COLUMNS,
     APPRAISAL_ITEMS,
     DESIGN_COLUMNS,

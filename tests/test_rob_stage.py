@@ -1,4 +1,4 @@
-"""Stage 02 joins and contract tables (compendium.bias.stage), and the data package's risk-of-bias
+"""Stage 02 joins and contract tables (compendium.analysis.risk_of_bias_tables), and the data package's risk-of-bias
 vocabularies against the engine's. All tables here are synthetic test inputs, not evidence."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from compendium.bias import observational, rob2, stage
+from compendium.analysis import risk_of_bias_tables as stage
+from compendium.bias import observational, rob2
 from compendium.bias.vocabulary import (
     ANSWERS,
     HIGH,

@@ -249,3 +249,18 @@ def test_a_foreign_stage_01_table_is_refused_by_name(tmp_path):
     (tables / "trials.csv").write_text((tables / "stream_counts.csv").read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(CompendiumError, match=r"01_ingest/tables/trials.csv, column 'study_id': expected the columns"):
         meta_analysis.run(review, raw, results, results / "03_meta_analysis")
+
+
+def test_the_stages_use_the_review_they_are_given(tmp_path, monkeypatch):
+    """One route for the declaration (issue 19): the caller parses review.yaml once and passes the
+    Review down; no stage reads it from disk again (stage 01 read it four more times before)."""
+    import compendium.review
+
+    raw = write_package(tmp_path, RCT_ONLY_REVIEW, rct_only_rows())
+    review = load_review(tmp_path / "review.yaml")
+    parses = []
+    monkeypatch.setattr(compendium.review, "load_review", lambda *args, **kwargs: parses.append(args))
+    results = tmp_path / "reports"
+    for name, module in STAGES:
+        module.run(review, raw, results, results / name)
+    assert parses == []

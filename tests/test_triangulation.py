@@ -11,6 +11,13 @@ import pytest
 from matplotlib.figure import Figure
 
 from compendium.evidence.direction import classify_estimate, classify_frame, combine_directions
+from compendium.evidence.published_mr import (
+    APPRAISAL_COLUMNS,
+    CRITICAL_ITEMS,
+    analyse_user_table,
+    combine,
+    published_estimates,
+)
 from compendium.evidence.triangulation import (
     ANSWERS,
     PRECLINICAL_COUNT_COLUMNS,
@@ -22,13 +29,6 @@ from compendium.evidence.triangulation import (
     stream_judgement,
     study_directions,
     triangulation_table,
-)
-from compendium.mr.published import (
-    APPRAISAL_COLUMNS,
-    CRITICAL_ITEMS,
-    analyse_user_table,
-    combine,
-    published_estimates,
 )
 from compendium.plots.mr_published import published_mr_forest, published_mr_forest_alt
 from compendium.plots.triangulation import triangulation_alt, triangulation_plot

@@ -68,3 +68,20 @@ def test_clean_json_turns_missing_values_into_null() -> None:
 )
 def test_slug(text: str, expected: str) -> None:
     assert slug(text) == expected
+
+
+def test_every_vocabulary_name_is_defined_once() -> None:
+    # a name assigned twice silently replaces the first fact (a stage name and a role once shared one)
+    import ast
+    from collections import Counter
+
+    names: Counter[str] = Counter()
+    for node in ast.parse(Path(vocabulary.__file__).read_text(encoding="utf-8")).body:
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
+        for target in targets:
+            names.update(
+                t.id for t in (target.elts if isinstance(target, ast.Tuple) else [target]) if isinstance(t, ast.Name)
+            )
+    assert [name for name, count in names.items() if count > 1] == []

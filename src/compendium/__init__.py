@@ -3,8 +3,8 @@
 Sub-packages, one concept each:
 
 * ``compendium.data``      load and validate ``data/raw`` (Frictionless Data Package)
-* ``compendium.effects``   effect sizes and SD conversions
-* ``compendium.meta``      meta-analysis engine (metafor-compatible)
+* ``compendium.meta``      meta-analysis engine (metafor-compatible), with the effect sizes and SD
+  conversions (``compendium.meta.effects``, re-exported as ``compendium.effects``)
 * ``compendium.bias``      risk of bias (RoB 2, observational) and GRADE
 * ``compendium.mr``        Mendelian randomization engine
 * ``compendium.evidence``  consensus meter, triangulation, reported-statistics check

@@ -45,8 +45,8 @@ from typing import Any, NoReturn, cast
 import numpy as np
 import pandas as pd
 
-from compendium.effects import sd_from_p_value, sd_from_t_statistic
 from compendium.errors import CompendiumError, cell_problem
+from compendium.meta.effects import sd_from_p_value, sd_from_t_statistic
 
 LEDGER_FILE = "assumptions.csv"
 REJECTED_FILE = "assumptions_rejected.csv"

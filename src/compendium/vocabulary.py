@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 # --- stages ----------------------------------------------------------------------------------------
 INGEST = "01_ingest"
 RISK_OF_BIAS = "02_risk_of_bias"
@@ -117,6 +119,115 @@ STREAM_TEXTS: dict[str, str] = {
     MR_META_ANALYSIS: "meta-analyses of MR studies",
     PRECLINICAL: "animal studies",
 }
+
+#: the streams of the risk question's triangulation (stage 04), in display order
+TRIANGULATION_STREAMS: tuple[str, ...] = (
+    MR_PRIMARY,
+    MR_META_ANALYSIS,
+    OBSERVATIONAL_ATHLETES,
+    OBSERVATIONAL_GENERAL,
+    PRECLINICAL,
+)
+
+# --- directions of an effect -----------------------------------------------------------------------
+# (the rules that give a result its direction: :mod:`compendium.evidence.direction`)
+HARM = "harm"
+BENEFIT = "benefit"
+NULL = "null"
+BOTH = "both"
+NONE = "none"
+#: directions in display order
+DIRECTIONS: tuple[str, ...] = (HARM, NULL, BENEFIT, BOTH, NONE)
+#: ``preclinical.direction`` (data package vocabulary) -> direction code
+PRECLINICAL_DIRECTIONS: dict[str, str] = {"benefit": BENEFIT, "no_effect": NULL, "harm": HARM, "mixed": BOTH}
+
+
+def direction_texts(condition: str) -> dict[str, dict[str, str]]:
+    """Direction -> display text, for human evidence (risk of ``condition``, the review's
+    ``condition.noun``) and for mouse experiments (disease course).
+
+    Parameters
+    ----------
+    condition : str
+        The review's condition noun.
+
+    Returns
+    -------
+    dict
+        ``{"human": {direction: text}, "mouse": {direction: text}}``.
+
+    Examples
+    --------
+    >>> direction_texts("gout")["human"][HARM]
+    'higher gout risk'
+    """
+    return {
+        "human": {
+            HARM: f"higher {condition} risk",
+            BENEFIT: f"lower {condition} risk",
+            NULL: "no clear association",
+            BOTH: "both directions",
+            NONE: "not estimable",
+        },
+        "mouse": {
+            HARM: "harm (earlier onset or shorter survival)",
+            BENEFIT: "benefit (later onset or longer survival)",
+            NULL: "no clear effect",
+            BOTH: "both directions",
+            NONE: "not estimable",
+        },
+    }
+
+
+# --- published Mendelian randomization studies -----------------------------------------------------
+# (the MR summary's rules: :mod:`compendium.evidence.published_mr`)
+#: roles of a result in the MR summary (``mr_estimates.role`` of stage 04)
+MR_ROLE_PRIMARY, MR_ROLE_META_ANALYSIS, MR_ROLE_USER_SUPPLIED = "primary", "meta_analysis", "user_supplied"
+#: roles in the MR summary in display order, with their labels
+MR_ROLE_LABELS: dict[str, str] = {
+    MR_ROLE_PRIMARY: "Primary MR studies",
+    MR_ROLE_META_ANALYSIS: "MR meta-analysis (reuses the primary studies; shown separately, never pooled with them)",
+    MR_ROLE_USER_SUPPLIED: "User-supplied SNP table (computed here; not published evidence)",
+}
+#: method codes (``mr_estimates`` vocabulary plus the engine's simple median) and labels
+PUBLISHED_MR_METHOD_LABELS: dict[str, str] = {
+    "ivw_random": "IVW (random effects)",
+    "ivw": "IVW",
+    "ivw_fixed": "IVW (fixed effect)",
+    "meta_analysis": "Meta-analysis of MR estimates",
+    "mr_egger": "MR-Egger",
+    "weighted_median": "Weighted median",
+    "simple_median": "Simple median",
+    "weighted_mode": "Weighted mode",
+    "mr_presso": "MR-PRESSO",
+    "not_reported": "Method not reported",
+}
+#: value of no effect for each measure of an MR result
+MR_NULL_VALUES: dict[str, float] = {"OR": 1.0, "beta": 0.0}
+
+
+def exposure_label(category: str, labels: Mapping[str, str] | None = None) -> str:
+    """The display label of an exposure category: its entry in ``labels`` (the review's declared
+    labels, :attr:`compendium.review.Review.exposure_labels`), else the code in words.
+
+    Parameters
+    ----------
+    category : str
+        An exposure category code.
+    labels : mapping, optional
+        The review's labels of exposure categories.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> exposure_label("mvpa", {"mvpa": "Moderate-to-vigorous activity"}), exposure_label("coffee_intake")
+    ('Moderate-to-vigorous activity', 'Coffee intake')
+    """
+    return (labels or {}).get(str(category), str(category).replace("_", " ").capitalize())
+
 
 # --- preclinical studies ---------------------------------------------------------------------------
 #: ``preclinical.sex`` codes in the order tables and figures show them

@@ -8,6 +8,10 @@
 * :mod:`~compendium.analysis.risk`: observational estimates of ALS risk and their comparability;
 * :mod:`~compendium.analysis.pooling`: fits, study rows, subgroups and sensitivity analyses;
 * :mod:`~compendium.analysis.grading`: GRADE inputs and the Summary-of-Findings table;
+* :mod:`~compendium.analysis.trial_pipeline`: effects -> analyses -> fits -> tables -> GRADE, one
+  sequence run for the printed numbers and for the set with stated assumptions
+  (:mod:`~compendium.analysis.assumption_set`);
+* :mod:`~compendium.analysis.risk_of_bias_tables`: stage 02's joins and contract tables;
 * :mod:`~compendium.analysis.reviews`: our results beside the published reviews';
 * :mod:`~compendium.analysis.figures`: forest and funnel plots with alt text;
 * :mod:`~compendium.analysis.methods`: every default and rule, for ``tables/methods.json``.

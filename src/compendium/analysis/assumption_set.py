@@ -32,20 +32,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from compendium.analysis.grading import SOF_EXTRA_COLUMNS, grade_tables
+from compendium.analysis.grading import SOF_EXTRA_COLUMNS
 from compendium.analysis.inputs import StageInputs
-from compendium.analysis.pooling import (
-    POOLED_COLUMNS,
-    SINGLE_COLUMNS,
-    STUDY_COLUMNS,
-    AnalysisFit,
-    build_treatment_analyses,
-    fit_analysis,
-    pooled_table,
-    study_table,
-)
+from compendium.analysis.pooling import POOLED_COLUMNS, SINGLE_COLUMNS, STUDY_COLUMNS, AnalysisFit
 from compendium.analysis.rob import RobLookup
-from compendium.analysis.treatment import trial_effects
+from compendium.analysis.trial_pipeline import PoolingSettings, run_trial_pipeline
 from compendium.assumptions import APPLIED_COLUMNS, apply_ledger, assumption_downgrade, assumptions_by_effect
 from compendium.bias.grade import grade_domains_table, summary_of_findings
 from compendium.vocabulary import null_value
@@ -85,7 +76,12 @@ class AssumptionSet:
 
     def assumption_ids(self, analysis_id: str) -> list[str]:
         """The ledger rows an analysis of this set rests on, in ledger order of first use."""
-        return list(dict.fromkeys(i for ids in self.marks.get(analysis_id, []) for i in ids))
+        return _assumption_ids(self.marks.get(analysis_id, []))
+
+
+def _assumption_ids(marks: list[list[str]]) -> list[str]:
+    """The ledger rows named in ``marks`` (assumption ids per row of an analysis), in order of first use."""
+    return list(dict.fromkeys(i for ids in marks for i in ids))
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -120,41 +116,48 @@ def build_assumption_set(
     primary_sof: pd.DataFrame,
     *,
     enabled: bool,
-    tau2_method: str,
-    test: str,
-    level: float,
-    subgroup: str | None,
-    outcomes: list[str] | None = None,
-    exclude_high_rob: bool = False,
-    include_active_comparators: bool = False,
+    settings: PoolingSettings,
 ) -> AssumptionSet:
     """The analysis set with the ledger's assumptions (module docstring), beside the primary
-    results ``primary_pooled``, ``primary_singles`` and ``primary_sof`` (stage 03's tables)."""
+    results ``primary_pooled``, ``primary_singles`` and ``primary_sof`` (stage 03's tables); the
+    trial pipeline (:func:`~compendium.analysis.trial_pipeline.run_trial_pipeline`) runs with the
+    primary set's ``settings``."""
     if not enabled:
         return AssumptionSet(tables=empty_tables(), notes=["assumption ledger: switched off (use_assumptions=False)"])
     if inputs.ledger is None or inputs.ledger.empty:
         return AssumptionSet(
             tables=empty_tables(), notes=["assumption ledger: none in the data package (no sensitivity set)"]
         )
-    review = inputs.review
     tables, applied = apply_ledger(inputs.tables, inputs.ledger, rejected=inputs.rejected)
-    effects = trial_effects(dataclasses.replace(inputs, tables=tables))
-    treatment = build_treatment_analyses(
-        effects.effects,
+    downgrades: dict[str, tuple[int, str]] = {}
+
+    def rated_down(fits: list[AnalysisFit], pooled: pd.DataFrame) -> dict[str, tuple[int, str]]:
+        overall = primary_pooled[(primary_pooled["question"] == "treatment") & (primary_pooled["subgroup"] == "all")]
+        primary_by_id = {str(r["analysis_id"]): r for _, r in overall.iterrows()}
+        for fit in fits:
+            analysis_id = fit.analysis.analysis_id
+            ids = _assumption_ids(assumptions_by_effect(applied, fit.analysis.data))
+            used = applied[applied["assumption_id"].isin(ids)]
+            weights = dict(zip(fit.analysis.data["study_id"].astype(str), np.asarray(fit.result.weights, dtype=float)))
+            printed = primary_by_id.get(analysis_id)
+            agrees = None
+            if printed is not None:
+                own = pooled[(pooled["analysis_id"] == analysis_id) & (pooled["subgroup"] == "all")].iloc[0]
+                agrees = direction_and_significance(printed) == direction_and_significance(own)
+            downgrades[analysis_id] = assumption_downgrade(used, weights, primary_agrees=agrees)
+        return downgrades
+
+    run = run_trial_pipeline(
+        dataclasses.replace(inputs, tables=tables),
         rob,
-        include_active_comparators=include_active_comparators,
-        exclude_high_rob=exclude_high_rob,
-        outcomes=outcomes,
-        unusable=effects.unusable,
-        intervention=review.intervention,
-        continuous_measure=review.continuous_measure,
-        level=level,
+        settings,
+        singles=_empty(SINGLE_COLUMNS),
+        extra_rob=rated_down,
     )
-    fits = [fit_analysis(a, method=tau2_method, test=test, level=level, subgroup=subgroup) for a in treatment.analyses]
+    fits, pooled, studies, sof, domains = run.fits, run.pooled, run.studies, run.summary_of_findings, run.grade_domains
     marks = {fit.analysis.analysis_id: assumptions_by_effect(applied, fit.analysis.data) for fit in fits}
     result = AssumptionSet(fits=fits, marks=marks)
 
-    pooled = pooled_table(fits, review.intervention)
     ids = {a: SEPARATOR.join(result.assumption_ids(a)) for a in marks}
     shares = {fit.analysis.analysis_id: _weight_share(fit, marks[fit.analysis.analysis_id]) for fit in fits}
     pooled = pooled.assign(
@@ -162,7 +165,6 @@ def build_assumption_set(
         assumption_ids=pooled["analysis_id"].map(ids),
         assumption_weight_share=pooled["analysis_id"].map(shares),
     )[POOLED_ASSUMPTION_COLUMNS]
-    studies = study_table(fits, rob, level)
     by_study = {
         (fit.analysis.analysis_id, str(study)): SEPARATOR.join(row_ids)
         for fit in fits
@@ -171,29 +173,6 @@ def build_assumption_set(
     studies = studies.assign(
         assumption_ids=[by_study.get((a, str(s)), "") for a, s in zip(studies["analysis_id"], studies["study_id"])]
     )[STUDY_ASSUMPTION_COLUMNS]
-
-    overall = primary_pooled[(primary_pooled["question"] == "treatment") & (primary_pooled["subgroup"] == "all")]
-    primary_by_id = {str(r["analysis_id"]): r for _, r in overall.iterrows()}
-    downgrades = {}
-    for fit in fits:
-        analysis_id = fit.analysis.analysis_id
-        used = applied[applied["assumption_id"].isin(result.assumption_ids(analysis_id))]
-        weights = dict(zip(fit.analysis.data["study_id"].astype(str), np.asarray(fit.result.weights, dtype=float)))
-        printed = primary_by_id.get(analysis_id)
-        agrees = None
-        if printed is not None:
-            own = pooled[(pooled["analysis_id"] == analysis_id) & (pooled["subgroup"] == "all")].iloc[0]
-            agrees = direction_and_significance(printed) == direction_and_significance(own)
-        downgrades[analysis_id] = assumption_downgrade(used, weights, primary_agrees=agrees)
-    sof, domains = grade_tables(
-        fits,
-        _empty(SINGLE_COLUMNS),
-        rob,
-        review.surrogates,
-        indirect_exposures=review.indirect_exposure_reasons,
-        extra_rob=downgrades,
-        mids=review.mids,
-    )
 
     result.tables.update(
         {

@@ -7,7 +7,7 @@ from compendium.analysis import figures, grading, pooling, risk, treatment
 from compendium.analysis.inputs import ROB_ABSENT
 from compendium.analysis.windows import window_rule
 from compendium.bias import grade
-from compendium.effects import DEFAULT_CI_LEVEL, SD_METHODS, SMALL_SAMPLE_N, ZERO_CELL_ADD
+from compendium.meta.effects import DEFAULT_CI_LEVEL, SD_METHODS, SMALL_SAMPLE_N, ZERO_CELL_ADD
 from compendium.meta.settings import METHODS, MetaSettings
 from compendium.review import Review
 
@@ -123,21 +123,7 @@ def methods_record(
         "risk_of_bias": "stage 02 judgements used" if rob_available else ROB_ABSENT,
         "grade": {
             "engine": "compendium.bias.grade (rules in its docstring)",
-            "thresholds": {
-                name: getattr(grade, name)
-                for name in (
-                    "RISK_OF_BIAS_SERIOUS_SHARE",
-                    "RISK_OF_BIAS_VERY_SERIOUS_SHARE",
-                    "INCONSISTENCY_I2_SERIOUS",
-                    "INCONSISTENCY_I2_VERY_SERIOUS",
-                    "OIS_MID_SMD",
-                    "OIS_EVENTS",
-                    "PUBLICATION_BIAS_MIN_K",
-                    "PUBLICATION_BIAS_PVAL",
-                    "LARGE_EFFECT_RATIO",
-                    "VERY_LARGE_EFFECT_RATIO",
-                )
-            },
+            "thresholds": dict(grade.THRESHOLDS),
             "indirectness": {
                 "surrogate_outcomes": list(review.surrogates),
                 "indirect_exposures": list(review.indirect_exposure_reasons),

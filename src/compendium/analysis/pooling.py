@@ -34,10 +34,10 @@ from compendium.analysis.treatment import (
     set_label,
 )
 from compendium.analysis.windows import NO_TIMEPOINT
-from compendium.effects import OUTCOME_TYPES, escalc
 from compendium.errors import CompendiumError
 from compendium.meta import SENSITIVITY, MetaResult, rma
 from compendium.meta.diagnostics import leave_one_out
+from compendium.meta.effects import OUTCOME_TYPES, escalc
 from compendium.meta.regression import SubgroupResult, subgroup_analysis
 from compendium.meta.settings import METHODS, MetaSettings
 from compendium.shared import slug

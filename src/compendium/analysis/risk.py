@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from compendium.analysis.inputs import StageInputs, as_bool
-from compendium.effects import DEFAULT_CI_LEVEL, yi_vi_from_ci
 from compendium.errors import CompendiumError
+from compendium.meta.effects import DEFAULT_CI_LEVEL, yi_vi_from_ci
 from compendium.review import Review
 from compendium.shared import slug
 

@@ -32,7 +32,7 @@ import pandas as pd
 from compendium.analysis.inputs import StageInputs, as_bool
 from compendium.analysis.windows import NO_TIMEPOINT, select_timepoint, time_window
 from compendium.data.summary import primary_trials
-from compendium.effects import DEFAULT_CI_LEVEL, escalc, fill_sd, generic_inverse_variance
+from compendium.meta.effects import DEFAULT_CI_LEVEL, escalc, fill_sd, generic_inverse_variance
 
 #: analysis-set codes (stored in the tables; conclusion, reviews and grading compare codes)
 PRIMARY = "primary"

@@ -66,6 +66,7 @@ from compendium.bias.vocabulary import (
     VERY_HIGH,
 )
 from compendium.errors import CompendiumError
+from compendium.result_views import ResultViews
 from compendium.shared import clean_json
 from compendium.vocabulary import CONTINUOUS_MEASURES, RATIO_MEASURES, null_value
 
@@ -82,6 +83,20 @@ PUBLICATION_BIAS_MIN_K = 10
 PUBLICATION_BIAS_PVAL = 0.10
 LARGE_EFFECT_RATIO = 2.0
 VERY_LARGE_EFFECT_RATIO = 5.0
+#: the rule thresholds the methods print (``methods.json`` of stage 03, the report's methods table),
+#: by constant name, in this order
+THRESHOLDS: dict[str, float] = {
+    "RISK_OF_BIAS_SERIOUS_SHARE": RISK_OF_BIAS_SERIOUS_SHARE,
+    "RISK_OF_BIAS_VERY_SERIOUS_SHARE": RISK_OF_BIAS_VERY_SERIOUS_SHARE,
+    "INCONSISTENCY_I2_SERIOUS": INCONSISTENCY_I2_SERIOUS,
+    "INCONSISTENCY_I2_VERY_SERIOUS": INCONSISTENCY_I2_VERY_SERIOUS,
+    "OIS_MID_SMD": OIS_MID_SMD,
+    "OIS_EVENTS": OIS_EVENTS,
+    "PUBLICATION_BIAS_MIN_K": PUBLICATION_BIAS_MIN_K,
+    "PUBLICATION_BIAS_PVAL": PUBLICATION_BIAS_PVAL,
+    "LARGE_EFFECT_RATIO": LARGE_EFFECT_RATIO,
+    "VERY_LARGE_EFFECT_RATIO": VERY_LARGE_EFFECT_RATIO,
+}
 
 #: starting level by design
 START_LEVELS: dict[str, int] = {"rct": 4, "observational": 2}
@@ -182,7 +197,7 @@ class DomainRating:
 
 
 @dataclass(frozen=True)
-class GradeResult:
+class GradeResult(ResultViews):
     """Certainty of evidence for one outcome; ``to_dict()`` gives one Summary-of-Findings row."""
 
     outcome: str

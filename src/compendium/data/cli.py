@@ -53,7 +53,7 @@ def main(args: argparse.Namespace) -> int:
             )
     problems = validate_package(args.directory, ranges=outcome_ranges(review), review=review)
     if not problems:
-        for warning in package_warnings(args.directory):
+        for warning in package_warnings(args.directory, review):
             print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps([problem.to_dict() for problem in problems], indent=2, ensure_ascii=False))
@@ -62,6 +62,6 @@ def main(args: argparse.Namespace) -> int:
         return 0
     if problems:
         raise ValidationFailed(problems)
-    resources = read_descriptor(args.directory)["resources"]
+    resources = read_descriptor(args.directory, review)["resources"]
     print(f"{args.directory}: valid ({len(resources)} tables)")
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from compendium.data.validate import CSV_ENCODING, absent_tables, check_package, missing_values, read_descriptor
+from compendium.review import Review
 
 #: Table Schema type -> pandas dtype (nullable, so that missing stays missing)
 PANDAS_DTYPES = {
@@ -23,18 +24,20 @@ PANDAS_DTYPES = {
 }
 
 
-def load_tables(raw_dir: str | Path, *, validate: bool = True) -> dict[str, pd.DataFrame]:
+def load_tables(raw_dir: str | Path, *, validate: bool = True, review: Review | None = None) -> dict[str, pd.DataFrame]:
     """Return ``{resource name: DataFrame}`` for every table of the package in ``raw_dir``.
 
     Columns get the dtype their schema declares (nullable integers and booleans, so an empty
     cell is ``<NA>``, never 0 or False). With ``validate=True`` (default) the package is first
-    checked and every problem raised at once (:class:`~compendium.data.ValidationFailed`).
+    checked and every problem raised at once (:class:`~compendium.data.ValidationFailed`). ``review``
+    is the declaration whose vocabularies the schema takes (default: the one that governs the folder,
+    :func:`compendium.review.review_for`, read from disk).
     """
     raw_dir = Path(raw_dir)
     if validate:
-        check_package(raw_dir)
+        check_package(raw_dir, review=review)
     tables = {}
-    descriptor = read_descriptor(raw_dir)
+    descriptor = read_descriptor(raw_dir, review)
     absent = absent_tables(raw_dir, descriptor)
     for resource in descriptor["resources"]:
         fields = resource["schema"]["fields"]

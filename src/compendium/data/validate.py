@@ -266,7 +266,7 @@ def validate_package(
         return problems
     from compendium.data.load import load_tables
 
-    return declaration_problems(load_tables(raw_dir, validate=False), review, descriptor)
+    return declaration_problems(load_tables(raw_dir, validate=False, review=review), review, descriptor)
 
 
 def declaration_problems(tables: Mapping[str, pd.DataFrame], review: Review, descriptor: dict) -> list[Problem]:
@@ -326,9 +326,12 @@ def declaration_problems(tables: Mapping[str, pd.DataFrame], review: Review, des
     return problems
 
 
-def check_package(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, float]] | None = None) -> None:
-    """Raise :class:`ValidationFailed` listing every problem, or return silently."""
-    problems = validate_package(raw_dir, ranges=ranges)
+def check_package(
+    raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, float]] | None = None, review: Review | None = None
+) -> None:
+    """Raise :class:`ValidationFailed` listing every problem, or return silently (``ranges`` and
+    ``review`` as for :func:`validate_package`)."""
+    problems = validate_package(raw_dir, ranges=ranges, review=review)
     if problems:
         raise ValidationFailed(problems)
 
@@ -417,14 +420,14 @@ def _canonical_problem(row: Mapping[Any, str]) -> str | None:
     return None
 
 
-def package_warnings(raw_dir: str | Path) -> list[Problem]:
+def package_warnings(raw_dir: str | Path, review: Review | None = None) -> list[Problem]:
     """What the package accepts but a reader should have fixed, one :class:`Problem` each: a published
     source (:data:`~compendium.data.identifiers.PUBLISHED_SOURCE_TYPES`) without any identifier, and a
     registry record without its registration number, and a source without a canonical address. Run it on a
-    package that validates."""
+    package that validates (``review``: as for :func:`read_descriptor`)."""
     raw_dir = Path(raw_dir)
     warnings = []
-    for resource in read_descriptor(raw_dir)["resources"]:
+    for resource in read_descriptor(raw_dir, review)["resources"]:
         fields = {field["name"] for field in resource["schema"]["fields"]}
         path = raw_dir / resource["path"]
         if not {"source_type", *IDENTIFIER_COLUMNS} <= fields or not path.is_file():

@@ -23,16 +23,9 @@ import math
 import pandas as pd
 
 from compendium.shared import is_present
+from compendium.vocabulary import BENEFIT, BOTH, HARM, NONE, NULL
 
 ALPHA = 0.05
-
-HARM = "harm"
-BENEFIT = "benefit"
-NULL = "null"
-BOTH = "both"
-NONE = "none"
-#: directions in display order
-DIRECTIONS = (HARM, NULL, BENEFIT, BOTH, NONE)
 
 CI_ABOVE, CI_BELOW, CI_INCLUDES = "ci_above", "ci_below", "ci_includes"
 P_ABOVE, P_BELOW, P_NS, P_UNCLEAR = "p_above", "p_below", "p_ns", "p_unclear"
@@ -129,30 +122,3 @@ def combine_directions(directions: list[str] | pd.Series) -> str:
         if direction in found:
             return direction
     return NONE
-
-
-def direction_texts(condition: str) -> dict[str, dict[str, str]]:
-    """Direction -> display text, for human evidence (risk of ``condition``, the review's
-    ``condition.noun``) and for mouse experiments (disease course).
-
-    Examples
-    --------
-    >>> direction_texts("gout")["human"][HARM]
-    'higher gout risk'
-    """
-    return {
-        "human": {
-            HARM: f"higher {condition} risk",
-            BENEFIT: f"lower {condition} risk",
-            NULL: "no clear association",
-            BOTH: "both directions",
-            NONE: "not estimable",
-        },
-        "mouse": {
-            HARM: "harm (earlier onset or shorter survival)",
-            BENEFIT: "benefit (later onset or longer survival)",
-            NULL: "no clear effect",
-            BOTH: "both directions",
-            NONE: "not estimable",
-        },
-    }

@@ -39,9 +39,9 @@ from scipy.special import ndtr, ndtri  # the normal cdf and quantile (scipy.stat
 
 from compendium.data.plausibility import out_of_range, outcome_ranges
 from compendium.data.validate import read_text_table
-from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.errors import CompendiumError
-from compendium.review import review_for
+from compendium.meta.effects import DEFAULT_CI_LEVEL
+from compendium.review import Review, review_for
 from compendium.vocabulary import RATIO_MEASURES
 
 #: columns of the table returned by :func:`check_reported`
@@ -280,20 +280,23 @@ def _integer(text: str) -> int | None:
     return int(number.value) if number is not None else None
 
 
-def check_reported(raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+def check_reported(
+    raw_dir: str | Path, *, ranges: Mapping[str, tuple[float, float]] | None = None, review: Review | None = None
+) -> pd.DataFrame:
     """Flag rows of ``raw_dir`` whose printed statistics disagree; one row per flag.
 
     Returns a DataFrame with columns ``file, row, study_id, field, reason, details``; ``row`` is
     the 1-based data row of the file (the header is row 0, as in ``compendium validate``).
     Missing files or columns are skipped, so partial folders (test fixtures) can be checked.
     ``ranges`` (``{outcome id: (low, high)}``) are the instruments' ranges; by default they are
-    read from ``review.yaml`` next to the data folder's parent when that file exists.
+    taken from ``review`` (stage 01 passes its declaration), else read from the declaration that
+    governs the folder (:func:`compendium.review.review_for`).
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise CompendiumError(f"{raw_dir}: not a directory; expected a data folder such as data/raw")
     if ranges is None:
-        ranges = outcome_ranges(review_for(raw_dir))
+        ranges = outcome_ranges(review or review_for(raw_dir))
     tables = {name: _read(raw_dir, name) for name in TABLES}
     records: list[dict] = []
 

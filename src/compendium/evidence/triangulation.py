@@ -28,7 +28,7 @@ no_effect -> null, benefit, mixed -> both). A study's direction combines its cou
   ``weak``.
 
 **Conclusion rules** (:func:`conclusion`), first match wins. "MR" is the primary-MR stream;
-"critical items" are :data:`compendium.mr.published.CRITICAL_ITEMS` (instrument strength,
+"critical items" are :data:`compendium.evidence.published_mr.CRITICAL_ITEMS` (instrument strength,
 pleiotropy checked, sample overlap) of the STROBE-MR appraisal:
 
 * R1 insufficient: MR strength ``insufficient`` and no observational stream with a direction
@@ -55,17 +55,11 @@ import pandas as pd
 
 from compendium.errors import CompendiumError
 from compendium.evidence.direction import (
-    BENEFIT,
-    BOTH,
     CATEGORY_DIRECTION,
     CI_ABOVE,
     CI_BELOW,
     CI_INCLUDES,
-    DIRECTIONS,
-    HARM,
     NO_ESTIMATE,
-    NONE,
-    NULL,
     P_ABOVE,
     P_BELOW,
     P_NS,
@@ -75,17 +69,36 @@ from compendium.evidence.direction import (
     STATED_NULL,
     classify_frame,
     combine_directions,
-    direction_texts,
 )
-from compendium.mr.published import CRITICAL_ITEMS, META_ANALYSIS, PRIMARY, YES, exposure_label
+from compendium.evidence.published_mr import CRITICAL_ITEMS, YES
 from compendium.review import Question
 from compendium.shared import labels_of
-from compendium.vocabulary import MOUSE_SEX_ORDER, STREAM_LABELS
+from compendium.vocabulary import (
+    BENEFIT,
+    BOTH,
+    DIRECTIONS,
+    HARM,
+    MOUSE_SEX_ORDER,
+    MR_META_ANALYSIS,
+    MR_PRIMARY,
+    MR_ROLE_META_ANALYSIS,
+    MR_ROLE_PRIMARY,
+    NONE,
+    NULL,
+    OBSERVATIONAL_ATHLETES,
+    OBSERVATIONAL_GENERAL,
+    PRECLINICAL,
+    PRECLINICAL_DIRECTIONS,
+    STREAM_LABELS,
+    TRIANGULATION_STREAMS,
+    direction_texts,
+    exposure_label,
+)
 
-MR, MR_META = "mendelian_randomization", "mr_meta_analysis"
-ATHLETES, GENERAL, PRECLINICAL = "observational_athletes", "observational_general", "preclinical"
+MR, MR_META = MR_PRIMARY, MR_META_ANALYSIS
+ATHLETES, GENERAL = OBSERVATIONAL_ATHLETES, OBSERVATIONAL_GENERAL
 #: streams in display order (their labels: :data:`compendium.vocabulary.STREAM_LABELS`, or the review's)
-STREAMS: tuple[str, ...] = (MR, MR_META, ATHLETES, GENERAL, PRECLINICAL)
+STREAMS = TRIANGULATION_STREAMS
 OBSERVATIONAL = (ATHLETES, GENERAL)
 #: observational exposure categories that are not a measure of physical activity, sport or fitness
 EXCLUDED_OBSERVATIONAL_EXPOSURES: tuple[str, ...] = ("other",)
@@ -131,8 +144,6 @@ def main_bias(stream: str, intervention: str, condition: str) -> str:
     return MAIN_BIAS[stream].format(intervention=intervention, condition=condition)
 
 
-#: preclinical ``direction`` -> direction code
-PRECLINICAL_DIRECTIONS: dict[str, str] = {"benefit": BENEFIT, "no_effect": NULL, "harm": HARM, "mixed": BOTH}
 CONSISTENT, WEAK, INCONSISTENT, INSUFFICIENT = "consistent", "weak", "inconsistent", "insufficient"
 
 ROW_COLUMNS = [
@@ -215,15 +226,15 @@ def evidence_rows(
     """Every result row of the risk question with its stream, category, direction and whether it
     counts (module docstring); columns :data:`ROW_COLUMNS`. ``intervention`` is the review's
     ``intervention.noun`` (the note on rows that are not counted); ``exposure_labels`` the display
-    labels of the exposure categories (:func:`compendium.mr.published.exposure_label`).
+    labels of the exposure categories (:func:`compendium.evidence.published_mr.exposure_label`).
 
-    ``mr_estimates`` is the stage's MR summary (:func:`compendium.mr.published.published_estimates`;
+    ``mr_estimates`` is the stage's MR summary (:func:`compendium.evidence.published_mr.published_estimates`;
     user-supplied rows are dropped here); the others are the stage-01 tables.
     """
-    mr = mr_estimates[mr_estimates["role"].isin([PRIMARY, META_ANALYSIS])]
+    mr = mr_estimates[mr_estimates["role"].isin([MR_ROLE_PRIMARY, MR_ROLE_META_ANALYSIS])]
     mr_rows = pd.DataFrame(
         {
-            "stream": mr["role"].map({PRIMARY: MR, META_ANALYSIS: MR_META}),
+            "stream": mr["role"].map({MR_ROLE_PRIMARY: MR, MR_ROLE_META_ANALYSIS: MR_META}),
             "study_id": mr["study_id"],
             "study": mr["study"],
             "label": mr["exposure_category"].map(lambda c: exposure_label(c, exposure_labels)) + ", " + mr["method"],
@@ -539,7 +550,7 @@ def conclusion(
     by rules R1-R7 (module docstring).
 
     ``triangulation`` from :func:`triangulation_table` (with the same ``condition``), ``rows`` from
-    :func:`evidence_rows`, ``appraisal`` from :func:`compendium.mr.published.strobe_mr_appraisal`,
+    :func:`evidence_rows`, ``appraisal`` from :func:`compendium.evidence.published_mr.strobe_mr_appraisal`,
     ``question`` the declared question (:meth:`compendium.review.Review.question_for_role`);
     ``intervention`` and ``condition`` the review's nouns (the words of the answer). Returns
     ``{"question_id", "question", "answer", "rule", "reasons"}``; the reasons state the counts behind the rule.

@@ -3,7 +3,7 @@
 Everything a student needs is importable from here (loaded on first use, so that
 ``import compendium.meta`` and ``compendium meta`` stay fast):
 
-* effect sizes: :func:`escalc` (from :mod:`compendium.effects`)
+* effect sizes: :func:`escalc` (from :mod:`compendium.meta.effects`)
 * fitting: :func:`rma` -> :class:`MetaResult` (metafor's print as its repr, ``summary_frame()``,
   ``to_dict()``)
 * sensitivity: :func:`leave1out`, :func:`cumul`, :func:`influence`
@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 #: public name -> module defining it
 _EXPORTS = {
-    "escalc": "compendium.effects",
+    "escalc": "compendium.meta.effects",
     "rma": "compendium.meta.model",
     "MetaResult": "compendium.meta.model",
     "Coefficient": "compendium.meta.model",
@@ -71,10 +71,10 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     # `name as name` marks an explicit re-export (PEP 484) for the checkers; at run time __getattr__ loads it
-    from compendium.effects import escalc as escalc
     from compendium.meta.diagnostics import cumul as cumul
     from compendium.meta.diagnostics import influence as influence
     from compendium.meta.diagnostics import leave1out as leave1out
+    from compendium.meta.effects import escalc as escalc
     from compendium.meta.model import Coefficient as Coefficient
     from compendium.meta.model import MetaResult as MetaResult
     from compendium.meta.model import rma as rma

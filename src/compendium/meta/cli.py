@@ -156,7 +156,7 @@ def _effect_data(args: argparse.Namespace, source: str) -> tuple[object, str, st
         raise CompendiumError(f"--measure {args.measure} needs {' '.join(missing)}{sizes}")
     import pandas as pd
 
-    from compendium.effects import escalc
+    from compendium.meta.effects import escalc
 
     inputs = {n: getattr(args, n) for n in needed}
     wanted = list(dict.fromkeys(list(inputs.values()) + ([args.slab] if args.slab else []) + list(args.mods or [])))

@@ -46,6 +46,7 @@ import numpy.typing as npt
 from compendium.errors import CompendiumError
 from compendium.meta.distributions import chi2_upper, z_critical, z_pvalue
 from compendium.meta.two_by_two import table_effects
+from compendium.result_views import ResultViews
 
 #: RevMan's addition to every cell of a 2x2 table with a zero cell
 ZERO_CELL_ADD = 0.5
@@ -59,7 +60,7 @@ Mask = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
-class RevManResult:
+class RevManResult(ResultViews):
     """One pooled analysis as RevMan computes it (ratio measures on the natural-log scale).
 
     ``k`` counts the estimable studies (those pooled); ``yi``/``vi`` are every study's estimate

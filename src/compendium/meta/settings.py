@@ -17,7 +17,7 @@ METHODS = ("FE", "DL", "REML", "ML", "PM", "SJ", "HE", "EB")
 #: inference for the coefficients: z (normal), knha (Hartung-Knapp-Sidik-Jonkman, t with k - p df)
 #: and adhoc (knha whose variance factor is never below 1, so never narrower than z)
 TESTS = ("z", "knha", "adhoc")
-#: effect measures computed by compendium.effects
+#: effect measures computed by compendium.meta.effects
 MEASURES = ("MD", "SMD", "ROM", "OR", "RR", "RD")
 #: what to do with studies that have a missing value: metafor's na.action "na.omit" / "na.fail"
 NA_ACTIONS = ("omit", "fail")

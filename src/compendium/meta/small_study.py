@@ -21,6 +21,7 @@ import numpy as np
 
 from compendium.errors import CompendiumError
 from compendium.meta.model import MetaResult, clean_json, fit_model
+from compendium.result_views import ResultViews
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +38,7 @@ def _require_varying_variances(res: MetaResult, what: str) -> None:
 
 
 @dataclass(frozen=True)
-class EggerResult:
+class EggerResult(ResultViews):
     """Egger's test: statistic (z, or t with ``df``), p-value and the limit estimate (sei -> 0)."""
 
     model: str
@@ -119,12 +120,16 @@ def regtest(res: MetaResult, model: str = "rma") -> EggerResult:
 
 
 @dataclass(frozen=True)
-class RankResult:
+class RankResult(ResultViews):
     """Begg's rank correlation test: Kendall's tau and its p-value."""
 
     tau: float
     pval: float
     exact: bool
+
+    def to_dict(self) -> dict[str, object]:
+        """``{tau, pval, exact}`` as plain Python values (``NaN`` as ``None``)."""
+        return clean_json({"tau": self.tau, "pval": self.pval, "exact": self.exact})
 
 
 def ranktest(res: MetaResult) -> RankResult:
@@ -164,7 +169,7 @@ def ranktest(res: MetaResult) -> RankResult:
 
 
 @dataclass(frozen=True, eq=False)
-class TrimFillResult:
+class TrimFillResult(ResultViews):
     """Trim-and-fill: number of filled studies, their side, and the model with them added."""
 
     k0: int

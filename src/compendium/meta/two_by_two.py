@@ -1,5 +1,6 @@
-"""Effect sizes of 2x2 tables (odds ratio, risk ratio, risk difference), shared by :func:`compendium.effects.escalc`
-and RevMan's methods (:mod:`compendium.meta.revman`). Numpy only, so that ``compendium cochrane`` does not load pandas.
+"""Effect sizes of 2x2 tables (odds ratio, risk ratio, risk difference), shared by
+:func:`compendium.meta.effects.escalc` and RevMan's methods (:mod:`compendium.meta.revman`). Numpy only,
+so that ``compendium cochrane`` does not load pandas.
 """
 
 from __future__ import annotations

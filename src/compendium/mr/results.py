@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from compendium.mr.defaults import WEAK_F, MRDefaults
+from compendium.result_views import ResultViews
 from compendium.shared import finite_or_none
 
 #: methods of a full run, in reporting order, with their readable labels
@@ -33,7 +34,7 @@ RESULT_FIELDS = ("estimate", "se", "ci_low", "ci_high", "pval")
 
 
 @dataclass(frozen=True)
-class EstimateResult:
+class EstimateResult(ResultViews):
     """A causal estimate with its standard error, confidence interval and p-value."""
 
     method: str
@@ -115,7 +116,7 @@ class ModeResult(EstimateResult):
 
 
 @dataclass(frozen=True)
-class Heterogeneity:
+class Heterogeneity(ResultViews):
     """Cochran's Q about the IVW fit, Rücker's Q' about the MR-Egger fit, and I2GX."""
 
     q_ivw: float
@@ -133,7 +134,7 @@ class Heterogeneity:
 
 
 @dataclass(frozen=True)
-class SteigerResult:
+class SteigerResult(ResultViews):
     """MR Steiger directionality: is ``r2_exposure`` larger than ``r2_outcome``?"""
 
     r2_exposure: float

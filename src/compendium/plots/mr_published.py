@@ -19,8 +19,17 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from matplotlib.transforms import blended_transform_factory
 
-from compendium.evidence.direction import BENEFIT, HARM, NONE, NULL, direction_texts
-from compendium.mr.published import METHOD_LABELS, NULL_VALUES, ROLE_LABELS, exposure_label
+from compendium.vocabulary import (
+    BENEFIT,
+    HARM,
+    MR_NULL_VALUES,
+    MR_ROLE_LABELS,
+    NONE,
+    NULL,
+    PUBLISHED_MR_METHOD_LABELS,
+    direction_texts,
+    exposure_label,
+)
 
 #: colour of a result by direction (Okabe-Ito), shared by the stage-04 figures
 DIRECTION_COLOURS: dict[str, str] = {
@@ -51,12 +60,12 @@ def _has_ci(row: Mapping[str, Any]) -> bool:
 def published_mr_forest(
     estimates: pd.DataFrame, *, condition: str, title: str, exposure_labels: Mapping[str, str] | None = None
 ) -> Figure:
-    """Forest plot of the MR summary (:func:`compendium.mr.published.published_estimates`, plus
+    """Forest plot of the MR summary (:func:`compendium.evidence.published_mr.published_estimates`, plus
     any user-supplied rows); columns used: role, exposure_category, exposure, study, method, main,
     measure, estimate, ci_low, ci_high, direction_code, effect. ``condition`` is the review's
     ``condition.noun`` (axis label and legend); ``exposure_labels`` the display labels of the
-    exposure categories (:func:`compendium.mr.published.exposure_label`)."""
-    roles = [role for role in ROLE_LABELS if (estimates["role"] == role).any()]
+    exposure categories (:func:`compendium.vocabulary.exposure_label`)."""
+    roles = [role for role in MR_ROLE_LABELS if (estimates["role"] == role).any()]
     panels = [(role, _lines(estimates[estimates["role"] == role], exposure_labels)) for role in roles]
     heights = [len(lines) + 1.2 for _, lines in panels]
     figure = Figure(figsize=(12.5, 0.34 * sum(heights) + 1.6))
@@ -76,7 +85,7 @@ def published_mr_forest(
         data = estimates[estimates["role"] == role]
         with_ci = data[data[["estimate", "ci_low", "ci_high"]].notna().all(axis=1)]
         log_scale = bool(len(with_ci) == 0 or (with_ci["measure"] == "OR").all())
-        null = 1.0 if log_scale else NULL_VALUES["beta"]
+        null = 1.0 if log_scale else MR_NULL_VALUES["beta"]
         labels, positions = [], []
         for position, row in zip(range(len(lines), 0, -1), lines):
             if isinstance(row, str):
@@ -92,7 +101,7 @@ def published_mr_forest(
                 )
                 continue
             labels.append(
-                f"{row['study']}, {METHOD_LABELS.get(row['method'], row['method'])}"
+                f"{row['study']}, {PUBLISHED_MR_METHOD_LABELS.get(row['method'], row['method'])}"
                 + ("" if row["main"] else " (sensitivity)")
             )
             positions.append(position)
@@ -137,7 +146,7 @@ def published_mr_forest(
             )
         else:
             axes.set_xlabel("Causal estimate (outcome units per exposure unit, CI as printed)", fontsize=9)
-        axes.set_title(ROLE_LABELS[role], loc="left", fontsize=10)
+        axes.set_title(MR_ROLE_LABELS[role], loc="left", fontsize=10)
         axes.spines[["top", "right"]].set_visible(False)
     present = [code for code in DIRECTION_COLOURS if (estimates["direction_code"] == code).any()]
     figure.legend(
@@ -175,15 +184,15 @@ def published_mr_forest_alt(
         f"Forest plot of Mendelian randomization results for {intervention} and {condition}, odds ratios on a "
         "log axis with their CIs as printed; rows without an estimate are shown as text."
     ]
-    for role in ROLE_LABELS:
+    for role in MR_ROLE_LABELS:
         rows = estimates[estimates["role"] == role]
         if len(rows):
             items = "; ".join(
                 f"{row['study']}, {_exposure_text(row, role, exposure_labels)}, "
-                f"{METHOD_LABELS.get(row['method'], row['method'])}: {row['effect']}"
+                f"{PUBLISHED_MR_METHOD_LABELS.get(row['method'], row['method'])}: {row['effect']}"
                 for row in rows.to_dict(orient="records")
             )
-            parts.append(f"{ROLE_LABELS[role]}: {items}.")
+            parts.append(f"{MR_ROLE_LABELS[role]}: {items}.")
     return " ".join(parts)
 
 

@@ -15,10 +15,19 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from compendium.evidence.direction import BENEFIT, BOTH, HARM, NONE, NULL, direction_texts
-from compendium.evidence.triangulation import PRECLINICAL, PRECLINICAL_DIRECTIONS, STREAMS
 from compendium.plots.mr_published import DIRECTION_COLOURS
-from compendium.vocabulary import STREAM_SHORT_LABELS
+from compendium.vocabulary import (
+    BENEFIT,
+    BOTH,
+    HARM,
+    NONE,
+    NULL,
+    PRECLINICAL,
+    PRECLINICAL_DIRECTIONS,
+    STREAM_SHORT_LABELS,
+    TRIANGULATION_STREAMS,
+    direction_texts,
+)
 
 STUDY_DIRECTION_ORDER = (HARM, NULL, BENEFIT, BOTH, NONE)
 
@@ -94,7 +103,7 @@ def triangulation_plot(
 
     # B: estimates with CI by stream
     axes = figure.add_subplot(grid[1])
-    ratio_streams = [s for s in STREAMS if s != PRECLINICAL and s in set(triangulation["stream"])][::-1]
+    ratio_streams = [s for s in TRIANGULATION_STREAMS if s != PRECLINICAL and s in set(triangulation["stream"])][::-1]
     shown = rows[
         rows["counted"]
         & rows["stream"].isin(ratio_streams)

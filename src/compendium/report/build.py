@@ -42,21 +42,6 @@ CERTAINTY_MEANINGS: dict[str, str] = {
     "low": "the true effect may be substantially different from the estimate",
     "very low": "the true effect is likely to be substantially different from the estimate",
 }
-MOUSE_DIRECTIONS = ("benefit", "no_effect", "harm", "mixed")
-#: GRADE rule thresholds printed in the methods (names of compendium.bias.grade constants)
-GRADE_THRESHOLDS = (
-    "RISK_OF_BIAS_SERIOUS_SHARE",
-    "RISK_OF_BIAS_VERY_SERIOUS_SHARE",
-    "INCONSISTENCY_I2_SERIOUS",
-    "INCONSISTENCY_I2_VERY_SERIOUS",
-    "OIS_MID_SMD",
-    "OIS_EVENTS",
-    "PUBLICATION_BIAS_MIN_K",
-    "PUBLICATION_BIAS_PVAL",
-    "LARGE_EFFECT_RATIO",
-    "VERY_LARGE_EFFECT_RATIO",
-)
-
 
 # --- the report's own tables ---------------------------------------------------------------------
 
@@ -86,7 +71,7 @@ def mouse_by_sex(preclinical: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for sex in vocabulary.MOUSE_SEX_ORDER:
         of_sex = preclinical[preclinical["sex"] == sex]
-        for direction in MOUSE_DIRECTIONS:
+        for direction in vocabulary.PRECLINICAL_DIRECTIONS:
             chosen = of_sex[of_sex["direction"] == direction]
             rows.append((sex, direction, len(chosen), chosen["study_id"].nunique()))
     return pd.DataFrame(rows, columns=["sex", "direction", "results", "studies"])
@@ -740,7 +725,7 @@ def _findings(results: ResultSet, review: Review) -> dict:
             preclinical.groupby(["intensity", "direction"])
             .size()
             .unstack(fill_value=0)
-            .reindex(columns=list(MOUSE_DIRECTIONS), fill_value=0)
+            .reindex(columns=list(vocabulary.PRECLINICAL_DIRECTIONS), fill_value=0)
             .reset_index()
         )
     conclusion = results.json.get((MR, "conclusion"))
@@ -958,9 +943,7 @@ def _methods(results: ResultSet) -> dict:
         + [(f"minimum SNPs: {k}", str(v)) for k, v in MIN_SNPS.items()],
         columns=["setting", "value"],
     )
-    grade_rows = pd.DataFrame(
-        [(name, getattr(grade, name)) for name in GRADE_THRESHOLDS], columns=["threshold", "value"]
-    )
+    grade_rows = pd.DataFrame(list(grade.THRESHOLDS.items()), columns=["threshold", "value"])
     stage_methods = None
     if isinstance(meta_methods, dict):
         stage_methods = pd.DataFrame(flatten(meta_methods), columns=["setting", "value"])

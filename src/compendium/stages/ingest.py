@@ -20,7 +20,7 @@ STAGE = "01_ingest"
 def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path) -> StageResult:
     """Stage 01 (module docstring). ``results_dir`` is unused (no earlier stage) but kept for the one signature."""
     result = StageResult()
-    tables = load_tables(raw_dir)
+    tables = load_tables(raw_dir, review=review)
     for name, table in tables.items():
         result.table(output_dir, name, table)
         result.accounting.append(account(STAGE, name, len(table), len(table), 0))
@@ -42,5 +42,5 @@ def run(review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir
         output_dir, "evidence_flow", evidence_flow(tables, review.intervention, [q.id for q in review.questions])
     )
     result.table(output_dir, "coverage", coverage_table(tables, review.intervention))
-    result.table(output_dir, "reported_checks", check_reported(raw_dir))
+    result.table(output_dir, "reported_checks", check_reported(raw_dir, review=review))
     return result.finish(output_dir)

@@ -14,6 +14,16 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from compendium.errors import CompendiumError
+from compendium.evidence.published_mr import (
+    APPRAISAL_COLUMNS,
+    UserMR,
+    analyse_user_table,
+    combine,
+    design_table,
+    published_estimates,
+    sensitivity_table,
+    strobe_mr_appraisal,
+)
 from compendium.evidence.triangulation import (
     MR,
     PRECLINICAL_COUNT_COLUMNS,
@@ -23,16 +33,6 @@ from compendium.evidence.triangulation import (
     evidence_rows,
     preclinical_counts,
     triangulation_table,
-)
-from compendium.mr.published import (
-    APPRAISAL_COLUMNS,
-    UserMR,
-    analyse_user_table,
-    combine,
-    design_table,
-    published_estimates,
-    sensitivity_table,
-    strobe_mr_appraisal,
 )
 from compendium.plots.mr import leave_one_out_plot, mr_funnel_plot, scatter_plot
 from compendium.plots.mr_published import published_mr_forest, published_mr_forest_alt

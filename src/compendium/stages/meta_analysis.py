@@ -20,22 +20,14 @@ import pandas as pd
 from compendium.analysis.assumption_set import build_assumption_set
 from compendium.analysis.conclusion import assumption_sentence, treatment_conclusion
 from compendium.analysis.figures import assumption_forest_figures, forest_figures, funnel_figures
-from compendium.analysis.grading import grade_tables
 from compendium.analysis.inputs import ROB_ABSENT, leave_out, load_inputs
 from compendium.analysis.methods import methods_record
-from compendium.analysis.pooling import (
-    TreatmentAnalyses,
-    build_risk_analyses,
-    build_treatment_analyses,
-    fit_analysis,
-    pooled_table,
-    sensitivity_table,
-    study_table,
-)
+from compendium.analysis.pooling import TreatmentAnalyses, build_risk_analyses, sensitivity_table
 from compendium.analysis.reviews import review_agreement, review_comparison
 from compendium.analysis.risk import risk_estimates
 from compendium.analysis.rob import RobLookup
-from compendium.analysis.treatment import EXCLUDED_COLUMNS, NOT_ESTIMABLE_FOR_RATIO, trial_effects
+from compendium.analysis.treatment import EXCLUDED_COLUMNS, NOT_ESTIMABLE_FOR_RATIO
+from compendium.analysis.trial_pipeline import PoolingSettings, run_trial_pipeline
 from compendium.review import Review
 from compendium.stages import StageResult, account
 
@@ -75,7 +67,21 @@ def run(
     rob = RobLookup(inputs)
     result.notes.append("risk of bias: " + ("stage 02 judgements used" if rob.available else ROB_ABSENT))
 
-    trial = trial_effects(inputs)
+    risk = risk_estimates(inputs)
+    settings = PoolingSettings(
+        tau2_method=tau2_method,
+        test=test,
+        level=level,
+        subgroup=subgroup,
+        outcomes=outcomes,
+        exclude_high_rob=exclude_high_rob,
+        include_active_comparators=include_active_comparators,
+    )
+    risk_analyses = build_risk_analyses(
+        risk, outcomes, condition=review.condition, exposure_labels=review.exposure_labels
+    )
+    primary = run_trial_pipeline(inputs, rob, settings, other_analyses=risk_analyses)
+    trial, treatment, fits = primary.effects, primary.treatment, primary.fits
     result.accounting += [
         account(
             STAGE,
@@ -105,17 +111,6 @@ def run(
             + "; ".join(sorted({f"{s} ({o})" for s, o in zip(double_zero["study"], double_zero["outcome"])}))
         )
     effects, unusable = trial.effects, trial.unusable
-    treatment = build_treatment_analyses(
-        effects,
-        rob,
-        include_active_comparators=include_active_comparators,
-        exclude_high_rob=exclude_high_rob,
-        outcomes=outcomes,
-        unusable=unusable,
-        intervention=review.intervention,
-        continuous_measure=review.continuous_measure,
-        level=level,
-    )
     chosen = effects if outcomes is None else effects[effects["outcome"].isin(outcomes)]
     result.accounting.append(effects_accounting(chosen, treatment))
     excluded = (
@@ -132,7 +127,6 @@ def run(
     if effects.empty:
         result.notes.append("trials: no arm-level or trial-reported result with usable numbers; nothing to pool")
 
-    risk = risk_estimates(inputs)
     result.table(
         output_dir,
         "risk_estimates",
@@ -141,13 +135,9 @@ def run(
     if risk.empty:
         result.notes.append("observational estimates: none in the data (observational.csv has no rows)")
 
-    analyses = treatment.analyses + build_risk_analyses(
-        risk, outcomes, condition=review.condition, exposure_labels=review.exposure_labels
-    )
-    fits = [fit_analysis(a, method=tau2_method, test=test, level=level, subgroup=subgroup) for a in analyses]
     result.objects["fits"] = fits
-    pooled = result.table(output_dir, "pooled", pooled_table(fits, review.intervention))
-    result.table(output_dir, "study_effects", study_table(fits, rob, level))
+    pooled = result.table(output_dir, "pooled", primary.pooled)
+    result.table(output_dir, "study_effects", primary.studies)
     result.table(output_dir, "single_trial_results", treatment.singles)
     if not fits:
         result.notes.append("pooled: no outcome has at least two comparable studies with usable numbers")
@@ -167,32 +157,12 @@ def run(
     funnel_lines = funnel_figures(fits, output_dir, review.intervention)
     comparison = review_comparison(inputs, pooled, treatment.singles, risk, excluded, level)
     result.table(output_dir, "review_comparison", comparison)
-    sof, domains = grade_tables(
-        fits,
-        treatment.singles,
-        rob,
-        review.surrogates,
-        indirect_exposures=review.indirect_exposure_reasons,
-        mids=review.mids,
-        level=level,
-    )
+    sof, domains = primary.summary_of_findings, primary.grade_domains
     result.table(output_dir, "summary_of_findings", sof)
     result.table(output_dir, "grade_domains", domains)
 
     assumed = build_assumption_set(
-        inputs,
-        rob,
-        pooled,
-        treatment.singles,
-        sof,
-        enabled=use_assumptions,
-        tau2_method=tau2_method,
-        test=test,
-        level=level,
-        subgroup=subgroup,
-        outcomes=outcomes,
-        exclude_high_rob=exclude_high_rob,
-        include_active_comparators=include_active_comparators,
+        inputs, rob, pooled, treatment.singles, sof, enabled=use_assumptions, settings=settings
     )
     for name, table in assumed.tables.items():
         result.table(output_dir, name, table)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from compendium.analysis import risk_of_bias_tables as rob_tables
 from compendium.bias import observational, rob2
-from compendium.bias import stage as rob_tables
 from compendium.bias.vocabulary import ROBINS_E, TOOL_DOMAINS
 from compendium.plots.rob import summary_plot, traffic_light_plot
 from compendium.results_io import read_table, save_figure

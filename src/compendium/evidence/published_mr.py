@@ -30,7 +30,7 @@ core instrumental-variable assumptions, sensitivity analyses, data sources and m
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,54 +38,24 @@ import numpy as np
 import pandas as pd
 
 from compendium.errors import CompendiumError
-from compendium.evidence.direction import (
-    CATEGORY_DIRECTION,
-    NONE,
-    classify_frame,
-    direction_texts,
-)
+from compendium.evidence.direction import CATEGORY_DIRECTION, classify_frame
 from compendium.mr.analysis import mr_analysis
 from compendium.mr.defaults import BX, BXSE, BY, BYSE, DEFAULTS, SNP, WEAK_F
 from compendium.mr.results import MRResults
 from compendium.mr.sensitivity import mr_leave_one_out
 from compendium.shared import is_present
+from compendium.vocabulary import (
+    MR_NULL_VALUES,
+    MR_ROLE_LABELS,
+    MR_ROLE_META_ANALYSIS,
+    MR_ROLE_PRIMARY,
+    MR_ROLE_USER_SUPPLIED,
+    NONE,
+    direction_texts,
+)
 
-PRIMARY, META_ANALYSIS, USER_SUPPLIED = "primary", "meta_analysis", "user_supplied"
 #: study stream -> role in the MR summary
-STREAM_ROLES: dict[str, str] = {"mendelian_randomization": PRIMARY, "mr_meta_analysis": META_ANALYSIS}
-#: roles in display order, with their labels
-ROLE_LABELS: dict[str, str] = {
-    PRIMARY: "Primary MR studies",
-    META_ANALYSIS: "MR meta-analysis (reuses the primary studies; shown separately, never pooled with them)",
-    USER_SUPPLIED: "User-supplied SNP table (computed here; not published evidence)",
-}
-
-
-def exposure_label(category: str, labels: Mapping[str, str] | None = None) -> str:
-    """The display label of an exposure category: its entry in ``labels`` (the review's declared
-    labels, :attr:`compendium.review.Review.exposure_labels`), else the code in words.
-
-    Examples
-    --------
-    >>> exposure_label("mvpa", {"mvpa": "Moderate-to-vigorous activity"}), exposure_label("coffee_intake")
-    ('Moderate-to-vigorous activity', 'Coffee intake')
-    """
-    return (labels or {}).get(str(category), str(category).replace("_", " ").capitalize())
-
-
-#: method codes (``mr_estimates`` vocabulary plus the engine's simple median) and labels
-METHOD_LABELS: dict[str, str] = {
-    "ivw_random": "IVW (random effects)",
-    "ivw": "IVW",
-    "ivw_fixed": "IVW (fixed effect)",
-    "meta_analysis": "Meta-analysis of MR estimates",
-    "mr_egger": "MR-Egger",
-    "weighted_median": "Weighted median",
-    "simple_median": "Simple median",
-    "weighted_mode": "Weighted mode",
-    "mr_presso": "MR-PRESSO",
-    "not_reported": "Method not reported",
-}
+STREAM_ROLES: dict[str, str] = {"mendelian_randomization": MR_ROLE_PRIMARY, "mr_meta_analysis": MR_ROLE_META_ANALYSIS}
 #: the main result of a study for one exposure is its row whose method comes first here
 MAIN_METHOD_PRIORITY: tuple[str, ...] = (
     "ivw_random",
@@ -101,8 +71,6 @@ MAIN_METHOD_PRIORITY: tuple[str, ...] = (
 )
 #: methods robust to some forms of horizontal pleiotropy
 ROBUST_METHODS: tuple[str, ...] = ("mr_egger", "weighted_median", "simple_median", "weighted_mode", "mr_presso")
-#: value of no effect for each measure
-NULL_VALUES: dict[str, float] = {"OR": 1.0, "beta": 0.0}
 CONCLUSION_TEXT: dict[str, str] = {
     "causal_increase": "stated: causal increase",
     "no_causal_effect": "stated: no causal effect",
@@ -298,7 +266,7 @@ def _study_info(studies: pd.DataFrame, ids: pd.Series, table: str) -> pd.DataFra
 def _sort_estimates(frame: pd.DataFrame, exposure_order: Sequence[str]) -> pd.DataFrame:
     keys = pd.DataFrame(
         {
-            "role": frame["role"].map({role: i for i, role in enumerate(ROLE_LABELS)}),
+            "role": frame["role"].map({role: i for i, role in enumerate(MR_ROLE_LABELS)}),
             "exposure": frame["exposure_category"].map({c: i for i, c in enumerate(exposure_order)}),
             "year": frame["year"],
             "study": frame["study"],
@@ -329,7 +297,7 @@ def annotate_estimates(frame: pd.DataFrame, *, condition: str, exposure_order: S
     by_priority = rank.sort_values(kind="mergesort").index
     out["main"] = (~out.loc[by_priority, ["study_id", "exposure"]].duplicated()).reindex(out.index)
     out["row_type"] = out.apply(_row_type, axis=1)
-    null = out["measure"].map(NULL_VALUES).fillna(1.0)
+    null = out["measure"].map(MR_NULL_VALUES).fillna(1.0)
     out["category"] = classify_frame(out, null)
     out["direction_code"] = out["category"].map(CATEGORY_DIRECTION)
     out["direction"] = out["direction_code"].map(direction_texts(condition)["human"])
@@ -372,7 +340,7 @@ def design_table(mr_studies: pd.DataFrame, studies: pd.DataFrame, estimates: pd.
     exposures = estimates.groupby("study_id", sort=False)["exposure"].agg(lambda s: "; ".join(dict.fromkeys(s)))
     out["exposures"] = out["study_id"].map(exposures)
     out["instrument_selection"] = out.apply(_instrument_selection, axis=1)
-    order = out["role"].map({role: i for i, role in enumerate(ROLE_LABELS)})
+    order = out["role"].map({role: i for i, role in enumerate(MR_ROLE_LABELS)})
     out = out.assign(_order=order).sort_values(["_order", "year", "study"], kind="mergesort")
     return out[DESIGN_COLUMNS].reset_index(drop=True)
 
@@ -395,7 +363,7 @@ def sensitivity_table(
     """
     intercepts = intercepts if intercepts is not None else pd.DataFrame(columns=["study_id"])
     rows = []
-    for study in design[design["role"] != META_ANALYSIS].itertuples():
+    for study in design[design["role"] != MR_ROLE_META_ANALYSIS].itertuples():
         for label, pattern, method in SENSITIVITY_ANALYSES.values():
             row = {"study_id": study.study_id, "study": study.study, "role": study.role, "analysis": label}
             printed = estimates[(estimates["study_id"] == study.study_id) & (estimates["method"] == method)]
@@ -521,7 +489,7 @@ def strobe_mr_appraisal(design: pd.DataFrame, estimates: pd.DataFrame) -> pd.Dat
     STROBE-MR is a guideline for primary MR studies.
     """
     rows = []
-    for _, study in design[design["role"] != META_ANALYSIS].iterrows():
+    for _, study in design[design["role"] != MR_ROLE_META_ANALYSIS].iterrows():
         own = estimates[estimates["study_id"] == study["study_id"]]
         for item, (question, topic, rule) in APPRAISAL_ITEMS.items():
             judgement, basis = _JUDGES[item](study, own)
@@ -644,7 +612,7 @@ def analyse_user_table(
             if c not in ("main", "row_type", "category", "direction_code", "direction", "effect")
         ]
     )
-    estimates["study"], estimates["year"], estimates["role"] = label, pd.NA, USER_SUPPLIED
+    estimates["study"], estimates["year"], estimates["role"] = label, pd.NA, MR_ROLE_USER_SUPPLIED
     estimates = annotate_estimates(estimates, condition=condition)[ESTIMATE_COLUMNS]
     design = pd.DataFrame(
         [
@@ -652,7 +620,7 @@ def analyse_user_table(
                 "study_id": USER_STUDY_ID,
                 "study": label,
                 "year": pd.NA,
-                "role": USER_SUPPLIED,
+                "role": MR_ROLE_USER_SUPPLIED,
                 "design": "two-sample MR on the user's harmonised SNP table",
                 "exposures": exposure,
                 "n_snps": results.n_snps,

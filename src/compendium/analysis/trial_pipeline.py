@@ -1,0 +1,128 @@
+"""Stage 03's trial pipeline, one sequence for both analysis sets.
+
+:func:`run_trial_pipeline` turns the evidence tables of :class:`~compendium.analysis.inputs.StageInputs`
+into trial effects (:func:`~compendium.analysis.treatment.trial_effects`), groups them into pooled
+analyses (:func:`~compendium.analysis.pooling.build_treatment_analyses`), fits them
+(:func:`~compendium.analysis.pooling.fit_analysis`) and writes their ``pooled`` and ``study_effects``
+rows (:func:`~compendium.analysis.pooling.pooled_table`, :func:`~compendium.analysis.pooling.study_table`)
+and GRADE (:func:`~compendium.analysis.grading.grade_tables`). Stage 03 runs it on the printed
+numbers (with the risk analyses fitted beside the trials' ones); the set with stated assumptions
+(:mod:`~compendium.analysis.assumption_set`) runs it on the tables with the ledger applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from compendium.analysis.grading import grade_tables
+from compendium.analysis.inputs import StageInputs
+from compendium.analysis.pooling import (
+    Analysis,
+    AnalysisFit,
+    TreatmentAnalyses,
+    build_treatment_analyses,
+    fit_analysis,
+    pooled_table,
+    study_table,
+)
+from compendium.analysis.rob import RobLookup
+from compendium.analysis.treatment import TrialEffects, trial_effects
+
+#: analysis_id -> (levels, reason) added to GRADE's risk-of-bias domain, from the fits and their
+#: ``pooled`` table (:func:`compendium.analysis.grading.grade_tables`, ``extra_rob``)
+ExtraRob = Callable[[list[AnalysisFit], pd.DataFrame], dict[str, tuple[int, str]]]
+
+
+@dataclass(frozen=True)
+class PoolingSettings:
+    """The stage-03 parameters the pipeline uses (:func:`compendium.stages.meta_analysis.run`)."""
+
+    tau2_method: str = "REML"
+    test: str = "knha"
+    level: float = 95.0
+    subgroup: str | None = None
+    outcomes: list[str] | None = None
+    exclude_high_rob: bool = False
+    include_active_comparators: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class TrialPipeline:
+    """What one run of :func:`run_trial_pipeline` produced."""
+
+    effects: TrialEffects
+    treatment: TreatmentAnalyses
+    #: the fits of the trial analyses, then of ``other_analyses``
+    fits: list[AnalysisFit]
+    pooled: pd.DataFrame
+    studies: pd.DataFrame
+    summary_of_findings: pd.DataFrame
+    grade_domains: pd.DataFrame
+
+
+def run_trial_pipeline(
+    inputs: StageInputs,
+    rob: RobLookup,
+    settings: PoolingSettings,
+    *,
+    other_analyses: Sequence[Analysis] = (),
+    singles: pd.DataFrame | None = None,
+    extra_rob: ExtraRob | None = None,
+) -> TrialPipeline:
+    """Trial effects, pooled analyses, fits, ``pooled`` / ``study_effects`` tables and GRADE of ``inputs``.
+
+    Parameters
+    ----------
+    inputs : StageInputs
+        The evidence tables (printed numbers, or the ledger's assumptions applied) and the review.
+    rob : RobLookup
+        Stage 02's judgements.
+    settings : PoolingSettings
+        The stage's pooling parameters.
+    other_analyses : sequence of Analysis
+        Analyses fitted and tabulated after the trials' ones (stage 03: the risk analyses).
+    singles : DataFrame, optional
+        The single-trial results GRADE rates besides the pooled analyses; by default the ones this
+        run shows but does not pool (``treatment.singles``).
+    extra_rob : callable, optional
+        Levels added to the risk-of-bias domain, from the fits and the ``pooled`` table.
+
+    Returns
+    -------
+    TrialPipeline
+    """
+    review = inputs.review
+    effects = trial_effects(inputs)
+    treatment = build_treatment_analyses(
+        effects.effects,
+        rob,
+        include_active_comparators=settings.include_active_comparators,
+        exclude_high_rob=settings.exclude_high_rob,
+        outcomes=settings.outcomes,
+        unusable=effects.unusable,
+        intervention=review.intervention,
+        continuous_measure=review.continuous_measure,
+        level=settings.level,
+    )
+    fits = [
+        fit_analysis(
+            a, method=settings.tau2_method, test=settings.test, level=settings.level, subgroup=settings.subgroup
+        )
+        for a in [*treatment.analyses, *other_analyses]
+    ]
+    pooled = pooled_table(fits, review.intervention)
+    studies = study_table(fits, rob, settings.level)
+    sof, domains = grade_tables(
+        fits,
+        treatment.singles if singles is None else singles,
+        rob,
+        review.surrogates,
+        indirect_exposures=review.indirect_exposure_reasons,
+        extra_rob=extra_rob(fits, pooled) if extra_rob else None,
+        mids=review.mids,
+        level=settings.level,
+    )
+    return TrialPipeline(effects, treatment, fits, pooled, studies, sof, domains)
