@@ -267,6 +267,11 @@ class Review:
     def outcome(self, outcome_id: str) -> Outcome | None:
         return next((o for o in self.outcomes if o.id == outcome_id), None)
 
+    @property
+    def outcome_labels(self) -> dict[str, str]:
+        """outcome id -> its declared label, in declared order."""
+        return {o.id: o.label for o in self.outcomes}
+
     def outcome_label(self, outcome_id: str) -> str:
         found = self.outcome(outcome_id)
         return found.label if found else str(outcome_id).replace("_", " ")

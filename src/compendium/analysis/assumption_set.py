@@ -147,6 +147,8 @@ def build_assumption_set(
         outcomes=outcomes,
         unusable=effects.unusable,
         intervention=review.intervention,
+        comparator=review.comparator,
+        outcome_labels=review.outcome_labels,
         continuous_measure=review.continuous_measure,
         level=level,
     )

@@ -110,6 +110,8 @@ def run(
         outcomes=outcomes,
         unusable=unusable,
         intervention=review.intervention,
+        comparator=review.comparator,
+        outcome_labels=review.outcome_labels,
         continuous_measure=review.continuous_measure,
         level=level,
     )
@@ -160,8 +162,8 @@ def run(
             include_active_comparators=include_active_comparators,
         ),
     )
-    result.figures += forest_figures(fits, rob, output_dir, review.intervention)
-    funnel_lines = funnel_figures(fits, output_dir, review.intervention)
+    result.figures += forest_figures(fits, rob, output_dir, review.intervention, review.comparator)
+    funnel_lines = funnel_figures(fits, output_dir, review.intervention, review.comparator)
     comparison = review_comparison(inputs, pooled, treatment.singles, risk, excluded, level)
     result.table(output_dir, "review_comparison", comparison)
     sof, domains = grade_tables(
@@ -195,7 +197,9 @@ def run(
         result.table(output_dir, name, table)
     if use_assumptions:
         result.notes += assumed.notes
-    result.figures += assumption_forest_figures(assumed.fits, assumed.marks, rob, output_dir, review.intervention)
+    result.figures += assumption_forest_figures(
+        assumed.fits, assumed.marks, rob, output_dir, review.intervention, review.comparator
+    )
     treatment_question = review.question_for_role("treatment")
     result.table(
         output_dir,
@@ -217,7 +221,7 @@ def run(
             review,
             arm_events=inputs.tables.get("dichotomous_outcomes"),
         )
-        sentence = assumption_sentence(assumed.tables["assumption_comparison"], review.intervention)
+        sentence = assumption_sentence(assumed.tables["assumption_comparison"], review.intervention, review.comparator)
         if sentence:
             conclusion["answer"] = f"{conclusion['answer']} {sentence}"
         result.record(output_dir, "conclusion", conclusion)
