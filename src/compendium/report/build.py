@@ -29,6 +29,7 @@ from compendium.report.provenance import Provenance, collect
 from compendium.report.sof import K2_NOTE, sof_table
 from compendium.results_io import FLOAT_FORMAT, write_table
 from compendium.review import Question, Review, review_for
+from compendium.shared import study_labels
 
 REPORT_FILE = "consensus_report.html"
 TEMPLATE = "consensus_report.html"
@@ -63,13 +64,12 @@ GRADE_THRESHOLDS = (
 
 def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
     """Tables the report computes (written by stage 05 to ``tables/``); the studies the reviewer left
-    out in stage 03 (``exclude_studies``, recorded in its methods) are not counted here either."""
+    out in stage 03 or 04 (``exclude_studies``, :func:`left_out_studies`) are not counted here either."""
     studies = results.required(INGEST, "studies")
     weights = consensus.study_weights(
         studies, results.table(RISK_OF_BIAS, "rob2_judgements"), results.table(RISK_OF_BIAS, "observational_rob")
     )
-    methods = results.json.get((META, "methods"))
-    left_out = set(methods.get("parameters", {}).get("exclude_studies", [])) if isinstance(methods, dict) else set()
+    left_out = {study for ids in left_out_studies(results).values() for study in ids}
     conclusions = results.required(INGEST, "conclusions")
     meter = consensus.consensus_meter(conclusions[~conclusions["study_id"].isin(left_out)], studies, weights)
     statements = guidance_data.statements(results.table(INGEST, "guidance"))
@@ -78,6 +78,37 @@ def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
     if preclinical is not None:
         tables["sex_differences_mouse"] = mouse_by_sex(preclinical[~preclinical["study_id"].isin(left_out)])
     return tables
+
+
+def left_out_studies(results: ResultSet) -> dict[str, list[str]]:
+    """Stage -> the study ids the reviewer left out there (``exclude_studies``): stage 03 records them
+    in its methods, stage 04 in ``left_out.json``; empty lists where none (or the stage did not run)."""
+    methods = results.json.get((META, "methods"))
+    meta = methods.get("parameters", {}) if isinstance(methods, dict) else {}
+    mr = results.json.get((MR, "left_out"))
+    return {
+        META: [str(s) for s in meta.get("exclude_studies", [])],
+        MR: [str(s) for s in mr.get("exclude_studies", [])] if isinstance(mr, dict) else [],
+    }
+
+
+def left_out_sentence(results: ResultSet, labels: Mapping[str, str]) -> str:
+    """One sentence per set of studies the reviewer left out (``exclude_studies``) naming them
+    (``labels``: study id -> label) and what does not use them; "" when none was left out."""
+    where = {META: "the pooled analyses", MR: "the Mendelian randomization summary and the triangulation"}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for stage, ids in left_out_studies(results).items():
+        if ids:
+            groups.setdefault(tuple(ids), []).append(where[stage])
+    sentences = []
+    for group, parts in groups.items():
+        names = [f"{labels.get(s, s)} ({s})" for s in group]
+        named = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        sentences.append(
+            f"The reviewer left out {named} (parameter exclude_studies): {', '.join(parts)} and the count of "
+            f"study directions do not use {'it' if len(group) == 1 else 'them'}."
+        )
+    return " ".join(sentences)
 
 
 def mouse_by_sex(preclinical: pd.DataFrame) -> pd.DataFrame:
@@ -1098,6 +1129,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
     shown, absent = _shown_sections(results, guidance)
     count = len(review.questions)
     return {
+        "left_out": left_out_sentence(results, study_labels(results.required(INGEST, "studies"))),
         "trial_pooling": trial_pooling(results),
         "evidence_searched": review.evidence_searched,
         "title": review.title,

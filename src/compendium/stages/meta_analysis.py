@@ -18,7 +18,7 @@ from compendium.analysis.assumption_set import build_assumption_set
 from compendium.analysis.conclusion import assumption_sentence, treatment_conclusion
 from compendium.analysis.figures import assumption_forest_figures, forest_figures, funnel_figures
 from compendium.analysis.grading import grade_tables
-from compendium.analysis.inputs import ROB_ABSENT, leave_out, load_inputs
+from compendium.analysis.inputs import LEFT_OUT_NOTE, ROB_ABSENT, leave_out, load_inputs
 from compendium.analysis.methods import methods_record
 from compendium.analysis.pooling import (
     TreatmentAnalyses,
@@ -68,7 +68,7 @@ def run(
     left_out: list[str] = []
     if exclude_studies:
         inputs, left_out = leave_out(inputs, exclude_studies)
-        result.notes += [f"left out by the reviewer (exclude_studies): {line}" for line in left_out]
+        result.notes += [f"{LEFT_OUT_NOTE}: {line}" for line in left_out]
     rob = RobLookup(inputs)
     result.notes.append("risk of bias: " + ("stage 02 judgements used" if rob.available else ROB_ABSENT))
 
