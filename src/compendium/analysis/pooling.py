@@ -308,9 +308,15 @@ def _analysis(
         )
     data = rows.reset_index(drop=True)
     ratio = measure in RATIO_MEASURES
+    risk_difference = measure == "RD" and data["data_source"].iloc[0] == ARM_EVENTS
     if ratio:
         notes.append(f"{measure} of {intervention} vs {comparator} from events per arm, pooled on the log scale")
-    events = pd.to_numeric(data["m1i"]).sum() + pd.to_numeric(data["m2i"]).sum() if ratio else None
+    elif risk_difference:
+        notes.append(
+            f"RD (risk difference) of {intervention} minus {comparator} from events per arm (escalc 'RD'); "
+            "trials with no events, or only events, in both arms count"
+        )
+    events = pd.to_numeric(data["m1i"]).sum() + pd.to_numeric(data["m2i"]).sum() if ratio or risk_difference else None
     return Analysis(
         analysis_id=_treatment_id(key),
         question="treatment",

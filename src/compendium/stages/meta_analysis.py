@@ -32,7 +32,7 @@ from compendium.analysis.pooling import (
 from compendium.analysis.reviews import review_agreement, review_comparison
 from compendium.analysis.risk import risk_estimates
 from compendium.analysis.rob import RobLookup
-from compendium.analysis.treatment import EXCLUDED_COLUMNS, NOT_ESTIMABLE_FOR_RATIO, trial_effects
+from compendium.analysis.treatment import EXCLUDED_COLUMNS, NOT_ESTIMABLE_FOR_RATIO, dichotomous_effects, trial_effects
 from compendium.review import Review
 from compendium.stages import StageResult, account
 
@@ -115,6 +115,21 @@ def run(
         continuous_measure=review.continuous_measure,
         level=level,
     )
+    # the review's other dichotomous measures: pooled and shown, never in the answer or the SoF
+    also_measures = [
+        analysis
+        for measure in review.dichotomous_measures[1:]
+        for analysis in build_treatment_analyses(
+            dichotomous_effects(inputs, measure)[0],
+            rob,
+            exclude_high_rob=exclude_high_rob,
+            outcomes=outcomes,
+            intervention=review.intervention,
+            comparator=review.comparator,
+            outcome_labels=review.outcome_labels,
+            level=level,
+        ).analyses
+    ]
     chosen = effects if outcomes is None else effects[effects["outcome"].isin(outcomes)]
     result.accounting.append(effects_accounting(chosen, treatment))
     excluded = (
@@ -140,8 +155,10 @@ def run(
     if risk.empty:
         result.notes.append("observational estimates: none in the data (observational.csv has no rows)")
 
-    analyses = treatment.analyses + build_risk_analyses(
-        risk, outcomes, condition=review.condition, exposure_labels=review.exposure_labels
+    analyses = (
+        treatment.analyses
+        + also_measures
+        + build_risk_analyses(risk, outcomes, condition=review.condition, exposure_labels=review.exposure_labels)
     )
     fits = [fit_analysis(a, method=tau2_method, test=test, level=level, subgroup=subgroup) for a in analyses]
     result.objects["fits"] = fits
@@ -166,8 +183,11 @@ def run(
     funnel_lines = funnel_figures(fits, output_dir, review.intervention, review.comparator)
     comparison = review_comparison(inputs, pooled, treatment.singles, risk, excluded, level)
     result.table(output_dir, "review_comparison", comparison)
+    # the first declared dichotomous measure answers: the other measures' analyses stay out of GRADE and the answer
+    answering = [fit for fit in fits if fit.analysis not in also_measures]
+    answered = pooled[~pooled["analysis_id"].isin([a.analysis_id for a in also_measures])]
     sof, domains = grade_tables(
-        fits,
+        answering,
         treatment.singles,
         rob,
         review.surrogates,
@@ -181,7 +201,7 @@ def run(
     assumed = build_assumption_set(
         inputs,
         rob,
-        pooled,
+        answered,
         treatment.singles,
         sof,
         enabled=use_assumptions,
@@ -213,7 +233,7 @@ def run(
     )
     if treatment_question is not None:
         conclusion = treatment_conclusion(
-            pooled,
+            answered,
             treatment.singles,
             sof,
             inputs.tables["rct_effects"],
