@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from compendium import vocabulary
-from compendium.bias.vocabulary import CERTAINTY_LEVELS
+from compendium.bias.vocabulary import CERTAINTY_LEVELS, ROB2, ROBINS_E, TOOL_DOMAINS
 from compendium.data.identifiers import identifier_links, is_ip_address
 from compendium.data.summary import STREAM_ORDER
 from compendium.data.validate import is_web_address
@@ -158,6 +158,43 @@ def interval(estimate: object, low: object, high: object) -> str:
     return format_value(estimate) + ("" if limits == "–" else f" ({limits})")
 
 
+#: readable headers of the code-named columns the report's tables show (metafor's names and ours)
+COLUMN_LABELS: dict[str, str] = {
+    "study_id": "study ID",
+    "analysis_id": "analysis",
+    "estimate_ci": "estimate (CI)",
+    "effect_ci": "estimate (CI)",
+    "prediction": "prediction interval",
+    "ci_low": "CI lower bound",
+    "ci_high": "CI upper bound",
+    "pi_low": "prediction interval, lower bound",
+    "pi_high": "prediction interval, upper bound",
+    "k": "studies",
+    "pval": "p",
+    "tau2": "τ² (between-study variance)",
+    "i2": "I² (%)",
+    "q": "Q (heterogeneity)",
+    "q_pval": "p (heterogeneity)",
+    "duration_weeks": "duration (weeks)",
+    "n_randomised_total": "participants randomised",
+    "rob_tool": "risk-of-bias tool",
+    "rob_overall": "overall risk of bias",
+    "source_id": "source",
+    "analysis_ids": "analyses",
+    "value_before": "value before",
+    "value_after": "value after",
+}
+
+
+def domain_labels(tool: str) -> dict[str, str]:
+    """Headers of a risk-of-bias table's domain columns (``d1`` -> ``D1: Randomisation process``).
+
+    >>> domain_labels("ROB2")["d3"]
+    'D3: Missing outcome data'
+    """
+    return {key.lower(): f"{key}: {name}" for key, name in TOOL_DOMAINS[tool].items()}
+
+
 def table_view(
     table: pd.DataFrame | None,
     columns: list[str] | None = None,
@@ -170,7 +207,8 @@ def table_view(
 ) -> dict:
     """A table ready for the template: caption, anchor, header labels and formatted rows.
 
-    ``columns`` picks and orders the columns (those absent from ``table`` are skipped);
+    ``columns`` picks and orders the columns (those absent from ``table`` are skipped); a column's
+    header is its entry in ``labels``, else in :data:`COLUMN_LABELS`, else its name in words;
     ``missing`` is the sentence shown when ``table`` is None, ``empty`` when it has no rows.
     """
     if table is None:
@@ -184,10 +222,28 @@ def table_view(
     if table.empty:
         return {"caption": caption, "anchor": anchor, "missing": empty, "header": [], "rows": []}
     chosen = [c for c in (columns or list(table.columns)) if c in table.columns]
-    labels = labels or {}
+    labels = {**COLUMN_LABELS, **(labels or {})}
     header = [labels.get(c, c.replace("_", " ")) for c in chosen]
     rows = [[format_value(v) for v in record] for record in table[chosen].itertuples(index=False, name=None)]
     return {"caption": caption, "anchor": anchor, "missing": "", "header": header, "rows": rows}
+
+
+def _sensitivity_view(sensitivity: pd.DataFrame | None, pooled: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Stage 03's ``sensitivity`` rows with each analysis named by its label (``pooled``'s
+    ``outcome_label``; its id where there is none), the estimate with its CI and the prediction interval."""
+    if sensitivity is None or sensitivity.empty:
+        return sensitivity
+    names: dict[str, str] = (
+        dict(zip(pooled["analysis_id"].astype(str), pooled["outcome_label"].astype(str)))
+        if pooled is not None and {"analysis_id", "outcome_label"} <= set(pooled.columns)
+        else {}
+    )
+    rows = sensitivity.to_dict("records")
+    return sensitivity.assign(
+        analysis=[names.get(str(r["analysis_id"]), str(r["analysis_id"])) for r in rows],
+        estimate_ci=[interval(r.get("estimate"), r.get("ci_low"), r.get("ci_high")) for r in rows],
+        prediction=[bounds(r.get("pi_low"), r.get("pi_high")) for r in rows],
+    )
 
 
 def _missing(stage: str, name: str) -> str:
@@ -754,7 +810,8 @@ def _findings(results: ResultSet, review: Review) -> dict:
             },
         ),
         "sensitivity": table_view(
-            sensitivity,
+            _sensitivity_view(sensitivity, results.table(META, "pooled")),
+            ["analysis", "variant", "estimate_ci", "prediction", "tau2", "i2", "k", "method", "test", "notes"],
             caption="Sensitivity analyses",
             anchor="table-sensitivity",
             missing=_missing(META, "sensitivity"),
@@ -1187,6 +1244,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
                 "D4 measurement, D5 selection of the reported result)",
                 anchor="table-rob2",
                 missing=_missing(RISK_OF_BIAS, "rob2_judgements"),
+                labels=domain_labels(ROB2),
             ),
             "observational": table_view(
                 obs_rob,
@@ -1194,6 +1252,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
                 caption="Risk of bias in observational studies (ROBINS-E domains D1-D7)",
                 anchor="table-observational-rob",
                 missing=_missing(RISK_OF_BIAS, "observational_rob"),
+                labels=domain_labels(ROBINS_E),
             ),
             "weights": table_view(
                 weights.assign(study=weights["study_id"].map(labels)),
@@ -1217,6 +1276,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
         "limitations": {
             "coverage": table_view(
                 results.table(INGEST, "coverage"),
+                labels=review.outcome_labels,
                 caption="Coverage: what outcome data each trial provides",
                 anchor="table-coverage",
                 missing=_missing(INGEST, "coverage"),
