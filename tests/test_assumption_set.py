@@ -136,7 +136,7 @@ def test_the_answer_uses_printed_numbers_and_mentions_the_assumptions(with_ledge
     _, results, html = with_ledger
     answer = json.loads((results / "03_meta_analysis" / "tables" / "conclusion.json").read_text(encoding="utf-8"))
     assert answer["reasons"][0].startswith("1 outcome(s)")
-    assert "rest on them" in answer["answer"] and "education versus control" in answer["answer"]
+    assert "rest on them" in answer["answer"] and "education versus usual care" in answer["answer"]
     assert "same direction and significance as from printed numbers" in answer["answer"]
     assert 'id="findings-assumptions"' in html and 'id="table-assumption-ledger"' in html
     assert "synthetic justification edu sd" in html and "synthetic reason for rejecting" in html
@@ -256,9 +256,9 @@ def test_comparison_table_direction_significance_and_single_trials() -> None:
     assert not b["direction_differs"] and "same result in both sets" in b["notes"]
     assert pd.isna(c["printed_k"]) and pd.isna(c["direction_differs"]) and c["grade_assumptions"] == "rated down"
     assert c["assumption_ids"] == "y_sd; y_n"
-    sentence = assumption_sentence(table, "education")
+    sentence = assumption_sentence(table, "education", "usual care")
     assert sentence.startswith("Sensitivity analysis with the stated assumptions of the ledger")
-    assert "2 pooled result(s) of education versus control" in sentence
+    assert "2 pooled result(s) of education versus usual care" in sentence
     assert "differing in direction or significance" in sentence and "not poolable from printed numbers" in sentence
     assert assumption_sentence(table[table["assumption_ids"] == ""], "education") == ""
 

@@ -45,7 +45,10 @@ FIXTURE_TEXT = (Path(__file__).parent / "fixtures" / "review.yaml").read_text(en
             "field 'time_windows[0].upper_weeks'",
         ),
         ({"continuous_measure": "WMD"}, "field 'continuous_measure': expected one of auto, MD, SMD, got 'WMD'"),
-        ({"dichotomous_measure": "RD"}, "field 'dichotomous_measure': expected one of RR, OR"),
+        ({"dichotomous_measure": "HR"}, "field 'dichotomous_measure': expected one of RR, OR, RD, got 'HR'"),
+        ({"dichotomous_measure": ["RR", "HR"]}, "field 'dichotomous_measure[1]': expected one of RR, OR, RD"),
+        ({"dichotomous_measure": ["RR", "RR"]}, "field 'dichotomous_measure[1]': expected a value not used before"),
+        ({"dichotomous_measure": []}, "field 'dichotomous_measure': expected a measure or a non-empty list"),
         (
             {"rob_summary_outcomes": ["nope"]},
             "field 'rob_summary_outcomes[0]': expected an outcome id declared under outcomes",
@@ -133,6 +136,9 @@ def test_defaults_and_derived_values():
     assert review.exposure == "exercise"  # the risk question's exposure defaults to the intervention
     assert synthetic_review(exposure={"noun": "coffee intake"}).exposure == "coffee intake"
     assert review.continuous_measure == "auto" and review.dichotomous_measure == "RR"
+    several = synthetic_review(dichotomous_measure=["RD", "RR", "OR"])  # the first drives the answer
+    assert several.dichotomous_measures == ("RD", "RR", "OR") and several.dichotomous_measure == "RD"
+    assert synthetic_review(dichotomous_measure="OR").dichotomous_measures == ("OR",)
     assert review.time_windows[-1].upper_weeks == math.inf and review.surrogates["mep"].startswith("respiratory")
     assert review.safety_outcomes == ("adverse_events",)
     assert review.question_for_role("treatment").text == "Synthetic treatment question?"

@@ -62,7 +62,9 @@ Fields (``*`` = required)
                             open); ``[]`` or omitted: no windows, every time point pooled together
 ``subgroup``                subgroup variable of the trial analyses (a ``trials`` column) or empty
 ``continuous_measure``      ``auto`` (MD on one instrument, else SMD) | ``MD`` | ``SMD``
-``dichotomous_measure``     ``RR`` | ``OR``
+``dichotomous_measure``     ``RR`` | ``OR`` | ``RD``, or a list of them (``[RR, OR, RD]``): each is pooled and
+                            shown; the first drives the answer and the Summary of findings. Trials with no
+                            events (or only events) in both arms are not estimable for RR or OR, but are for RD
 ``stages``                  the stage notebooks to run, in order
 ``rob_summary_outcomes``    outcomes, in order of preference, of the one-result-per-trial risk-of-bias
                             figures (default: every outcome, in declared order)
@@ -111,7 +113,7 @@ QUESTION_ASKS = ("benefit", "harm", "effect")
 OUTCOME_IMPORTANCE = ("critical", "important")
 _DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
 CONTINUOUS_MEASURES = ("auto", "MD", "SMD")
-DICHOTOMOUS_MEASURES = ("RR", "OR")
+DICHOTOMOUS_MEASURES = ("RR", "OR", "RD")
 DEFAULT_STAGES = (
     "01_ingest",
     "02_risk_of_bias",
@@ -234,7 +236,7 @@ class Review:
     time_windows: tuple[TimeWindow, ...]
     subgroup: str | None
     continuous_measure: str
-    dichotomous_measure: str
+    dichotomous_measures: tuple[str, ...]
     stages: tuple[str, ...]
     report: ReportText
     rob_summary_outcomes: tuple[str, ...] = ()
@@ -249,6 +251,11 @@ class Review:
     source: str = REVIEW_FILE
     schema_version: int = 1
     engine: str = ""
+
+    @property
+    def dichotomous_measure(self) -> str:
+        """The first declared dichotomous measure: the one of the answer and the Summary of findings."""
+        return self.dichotomous_measures[0]
 
     @property
     def vs(self) -> str:
@@ -266,6 +273,11 @@ class Review:
 
     def outcome(self, outcome_id: str) -> Outcome | None:
         return next((o for o in self.outcomes if o.id == outcome_id), None)
+
+    @property
+    def outcome_labels(self) -> dict[str, str]:
+        """outcome id -> its declared label, in declared order."""
+        return {o.id: o.label for o in self.outcomes}
 
     def outcome_label(self, outcome_id: str) -> str:
         found = self.outcome(outcome_id)
@@ -563,6 +575,17 @@ def _overlapping_populations(c: _Checker, raw: object) -> tuple[OverlappingPopul
     return tuple(populations)
 
 
+def _dichotomous_measures(c: _Checker, raw: object) -> tuple[str, ...]:
+    """``dichotomous_measure``: one measure or a non-empty list of different ones (default RR)."""
+    if not isinstance(raw, list):
+        return (c.choice(raw, "dichotomous_measure", DICHOTOMOUS_MEASURES, "RR"),)
+    if not raw or None in raw:
+        raise c.fail("dichotomous_measure", "a measure or a non-empty list of measures", raw)
+    measures = tuple(c.choice(m, f"dichotomous_measure[{i}]", DICHOTOMOUS_MEASURES, "RR") for i, m in enumerate(raw))
+    c.unique(list(measures), "dichotomous_measure", None)
+    return measures
+
+
 def _stream_labels(c: _Checker, raw: object) -> tuple[StreamLabel, ...]:
     labels = []
     for stream, entry in c.mapping({} if raw is None else raw, "stream_labels").items():
@@ -739,9 +762,7 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         time_windows=_windows(c, data.get("time_windows")),
         subgroup=subgroup,
         continuous_measure=c.choice(data.get("continuous_measure"), "continuous_measure", CONTINUOUS_MEASURES, "auto"),
-        dichotomous_measure=c.choice(
-            data.get("dichotomous_measure"), "dichotomous_measure", DICHOTOMOUS_MEASURES, "RR"
-        ),
+        dichotomous_measures=_dichotomous_measures(c, data.get("dichotomous_measure")),
         stages=stages,
         report=report,
         rob_summary_outcomes=summary or tuple(o.id for o in outcomes),

@@ -9,7 +9,8 @@
 # myocardial infarction (Hine LK, Laird N, Hewitt P, Chalmers TC. Meta-analytic evidence against
 # prophylactic use of lidocaine in acute myocardial infarction. Arch Intern Med 1989;149:2694-2698;
 # metadat took the numbers from Table I of Normand SL, Stat Med 1999;18:321-359).
-# Pinned: the data frame's columns as they are, and the RR pooled by rma(REML, Knapp-Hartung).
+# Pinned: the data frame's columns as they are, and the RR, OR and RD (escalc's default zero-cell
+# rule) pooled by rma(REML, Knapp-Hartung): a review may declare dichotomous_measure: [RR, OR, RD].
 
 suppressPackageStartupMessages({
   library(metafor)
@@ -19,10 +20,16 @@ suppressPackageStartupMessages({
 
 stopifnot(as.character(packageVersion("metadat")) == "1.2.0")
 dat <- dat.hine1989
-es <- escalc(measure = "RR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat)
 tight <- list(threshold = 1e-11, maxiter = 10000)
-res <- rma(yi, vi, data = es, method = "REML", test = "knha", control = tight)
-pr <- predict(res, transf = exp)
+pooled <- function(measure) {
+  es <- escalc(measure = measure, ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat)
+  res <- rma(yi, vi, data = es, method = "REML", test = "knha", control = tight)
+  pr <- predict(res, transf = if (measure == "RD") identity else exp)
+  list(
+    k = res$k, estimate = unname(pr$pred), ci_low = unname(pr$ci.lb), ci_high = unname(pr$ci.ub),
+    pval = res$pval, tau2 = res$tau2, I2 = res$I2
+  )
+}
 out <- list(
   versions = list(
     R = R.version.string,
@@ -38,10 +45,9 @@ out <- list(
   inputs = list(
     study = dat$study, source = dat$source, n1i = dat$n1i, n2i = dat$n2i, ai = dat$ai, ci = dat$ci
   ),
-  rr_reml_knha = list(
-    k = res$k, estimate = unname(pr$pred), ci_low = unname(pr$ci.lb), ci_high = unname(pr$ci.ub),
-    pval = res$pval, tau2 = res$tau2, I2 = res$I2
-  )
+  rr_reml_knha = pooled("RR"),
+  or_reml_knha = pooled("OR"),
+  rd_reml_knha = pooled("RD")
 )
 write_json(out, file.path("tests", "reference", "metafor", "hine1989.json"),
            auto_unbox = TRUE, digits = NA, pretty = TRUE)

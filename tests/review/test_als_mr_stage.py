@@ -51,6 +51,7 @@ def test_notebook_parameters():
         "snp_table": None,
         "seed": 314159265,
         "n_bootstrap": 10000,
+        "exclude_studies": [],
     }
 
 

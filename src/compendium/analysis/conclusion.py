@@ -317,10 +317,11 @@ def safety_summary(
     return " ".join(sentences)
 
 
-def assumption_sentence(comparison: pd.DataFrame, intervention: str) -> str:
+def assumption_sentence(comparison: pd.DataFrame, intervention: str, comparator: str = "control") -> str:
     """What the set with stated assumptions shows, in one or two sentences for the answer (empty
     when no pooled result rests on an assumption). ``comparison``: stage 03's
-    ``assumption_comparison`` table. The answer's rules use printed numbers only; this only reports."""
+    ``assumption_comparison`` table; ``intervention``, ``comparator``: the review's nouns. The answer's
+    rules use printed numbers only; this only reports."""
     resting = comparison[comparison["assumption_ids"].fillna("").astype(str) != ""]
     if resting.empty:
         return ""
@@ -341,5 +342,5 @@ def assumption_sentence(comparison: pd.DataFrame, intervention: str) -> str:
         parts.append(result)
     return (
         f"Sensitivity analysis with the stated assumptions of the ledger (not used for this answer): "
-        f"{len(parts)} pooled result(s) of {intervention} versus control rest on them; " + "; ".join(parts) + "."
+        f"{len(parts)} pooled result(s) of {intervention} versus {comparator} rest on them; " + "; ".join(parts) + "."
     )

@@ -21,15 +21,16 @@ from compendium.results_io import save_figure
 FUNNEL_MIN_K = PUBLICATION_BIAS_MIN_K
 
 
-def axis_label(fit: AnalysisFit, intervention: str = "intervention") -> str:
-    """x-axis label with the measure and its unit or scale (``intervention``: the review's noun)."""
+def axis_label(fit: AnalysisFit, intervention: str = "intervention", comparator: str = "control") -> str:
+    """x-axis label with the measure and its unit or scale (``intervention``, ``comparator``: the
+    review's nouns)."""
     a = fit.analysis
     if a.log_scale:
         return f"{a.measure} (log scale; 1 = no difference from the comparison)"
     if a.measure == "SMD":
         return f"Standardised mean difference (Hedges' g); positive favours {intervention}"
     instrument = str(a.data["outcome_measure"].iloc[0]) if "outcome_measure" in a.data else a.outcome
-    return f"Mean difference, {intervention} minus control ({instrument})"
+    return f"Mean difference, {intervention} minus {comparator} ({instrument})"
 
 
 def summary_text(fit: AnalysisFit) -> str:
@@ -46,7 +47,11 @@ def summary_text(fit: AnalysisFit) -> str:
 
 
 def forest_figures(
-    fits: list[AnalysisFit], rob: RobLookup, output_dir: str | Path, intervention: str = "intervention"
+    fits: list[AnalysisFit],
+    rob: RobLookup,
+    output_dir: str | Path,
+    intervention: str = "intervention",
+    comparator: str = "control",
 ) -> list[str]:
     """Save a forest plot per analysis (with a risk-of-bias column when stage 02 has run); returns the names."""
     names = []
@@ -56,7 +61,7 @@ def forest_figures(
         figure = forest_plot(
             fit.result,
             title=a.label,
-            xlabel=axis_label(fit, intervention),
+            xlabel=axis_label(fit, intervention, comparator),
             log_scale=a.log_scale,
             extra=extra,
             extra_label="Risk of bias",
@@ -86,6 +91,7 @@ def assumption_forest_figures(
     rob: RobLookup,
     output_dir: str | Path,
     intervention: str = "intervention",
+    comparator: str = "control",
 ) -> list[str]:
     """Forest plots (``forest-assumptions-<analysis_id>``) of the analyses of the set with stated
     assumptions that rest on at least one: a study that depends on an assumption carries
@@ -101,7 +107,7 @@ def assumption_forest_figures(
         figure = forest_plot(
             dataclasses.replace(fit.result, slab=tuple(labels)),
             title=f"{a.label}, with stated assumptions",
-            xlabel=axis_label(fit, intervention),
+            xlabel=axis_label(fit, intervention, comparator),
             log_scale=a.log_scale,
             extra=extra,
             extra_label="Risk of bias",
@@ -124,7 +130,9 @@ def assumption_forest_figures(
     return names
 
 
-def funnel_figures(fits: list[AnalysisFit], output_dir: str | Path, intervention: str = "intervention") -> list[str]:
+def funnel_figures(
+    fits: list[AnalysisFit], output_dir: str | Path, intervention: str = "intervention", comparator: str = "control"
+) -> list[str]:
     """Save a contour-enhanced funnel plot where k >= 10; returns one line per analysis saying what was done."""
     lines = []
     for fit in fits:
@@ -132,7 +140,7 @@ def funnel_figures(fits: list[AnalysisFit], output_dir: str | Path, intervention
         if res.k < FUNNEL_MIN_K:
             lines.append(f"{a.analysis_id}: no funnel plot (k = {res.k}, fewer than {FUNNEL_MIN_K})")
             continue
-        figure = funnel_plot(res, title=f"Funnel plot: {a.label}", xlabel=axis_label(fit, intervention))
+        figure = funnel_plot(res, title=f"Funnel plot: {a.label}", xlabel=axis_label(fit, intervention, comparator))
         save_figure(
             figure,
             output_dir,

@@ -31,6 +31,8 @@ OPTIONAL_TABLES = ("assumptions", "assumptions_rejected")
 #: the text used wherever risk of bias could not be looked up because stage 02 has not run
 ROB_ABSENT_REASON = "stage 02 output (rob2_judgements) absent"
 ROB_ABSENT = f"risk of bias not assessed: {ROB_ABSENT_REASON}"
+#: how a stage's notes begin the line naming a study the reviewer left out (``exclude_studies``)
+LEFT_OUT_NOTE = "left out by the reviewer (exclude_studies)"
 
 
 @dataclass(frozen=True)
@@ -114,13 +116,29 @@ def load_inputs(results_dir: str | Path, review: Review, *, raw_dir: str | Path 
 
 def leave_out(inputs: StageInputs, study_ids: list[str]) -> tuple[StageInputs, list[str]]:
     """``inputs`` without the rows of the studies a reviewer left out (the ``exclude_studies``
-    parameter): every table keyed by ``study_id`` loses them (``studies`` keeps them, for labels),
-    and so does the assumption ledger. Returns the inputs and one line per study naming the rows
-    left out (``'Braga 2018 (braga2018): 4 rows of continuous_outcomes'``).
+    parameter): the tables as :func:`leave_out_tables` leaves them, and the assumption ledger
+    without those studies' rows. Returns the inputs and one line per study naming the rows left out.
 
     Raises :class:`CompendiumError` naming every id that is not a ``study_id`` of ``studies``.
     """
-    known = set(inputs.tables["studies"]["study_id"].astype(str))
+    tables, lines = leave_out_tables(inputs.tables, study_ids)
+    ledger = inputs.ledger
+    if ledger is not None and "study_id" in ledger.columns:
+        ledger = ledger[~ledger["study_id"].astype(str).isin(set(study_ids))].reset_index(drop=True)
+    return dataclasses.replace(inputs, tables=tables, ledger=ledger), lines
+
+
+def leave_out_tables(
+    tables: dict[str, pd.DataFrame], study_ids: list[str]
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """``tables`` (stage-01 tables by name, with ``studies``) without the rows of the studies a
+    reviewer left out (the ``exclude_studies`` parameter of stages 03 and 04): every table keyed by
+    ``study_id`` loses them (``studies`` keeps them, for labels). Returns the tables and one line
+    per study naming the rows left out (``'Braga 2018 (braga2018): 4 rows of continuous_outcomes'``).
+
+    Raises :class:`CompendiumError` naming every id that is not a ``study_id`` of ``studies``.
+    """
+    known = set(tables["studies"]["study_id"].astype(str))
     unknown = [s for s in study_ids if s not in known]
     if unknown:
         raise CompendiumError(
@@ -128,19 +146,16 @@ def leave_out(inputs: StageInputs, study_ids: list[str]) -> tuple[StageInputs, l
             f"(known ids include {', '.join(sorted(known)[:5])})"
         )
     left = set(study_ids)
-    tables = dict(inputs.tables)
+    kept = dict(tables)
     removed: dict[str, dict[str, int]] = {s: {} for s in study_ids}
-    for name, table in inputs.tables.items():
+    for name, table in tables.items():
         if name == "studies" or "study_id" not in table.columns:
             continue
         out = table["study_id"].astype(str).isin(left)
         for study, count in table.loc[out, "study_id"].astype(str).value_counts().items():
             removed[str(study)][name] = int(count)
-        tables[name] = table[~out].reset_index(drop=True)
-    ledger = inputs.ledger
-    if ledger is not None and "study_id" in ledger.columns:
-        ledger = ledger[~ledger["study_id"].astype(str).isin(left)].reset_index(drop=True)
-    labels = inputs.labels()
+        kept[name] = table[~out].reset_index(drop=True)
+    labels = study_labels(tables["studies"])
     lines = [
         f"{labels.get(s, s)} ({s}): "
         + (
@@ -149,4 +164,4 @@ def leave_out(inputs: StageInputs, study_ids: list[str]) -> tuple[StageInputs, l
         )
         for s in study_ids
     ]
-    return dataclasses.replace(inputs, tables=tables, ledger=ledger), lines
+    return kept, lines

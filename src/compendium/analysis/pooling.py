@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -239,15 +240,23 @@ def _treatment_id(key: tuple[str, ...]) -> str:
     return "-".join(["treatment", *(slug(part)[:40] for part in key)])
 
 
-def _label(rows: pd.DataFrame, measure: str) -> str:
+def _label(rows: pd.DataFrame, measure: str, outcome_labels: Mapping[str, str]) -> str:
+    """The analysis's label: the outcome's declared label (``outcome_labels``; else its rows'
+    instrument text, or the outcome id), the instrument when it is one and its text differs from the
+    label, the value type (arm-level rows), the time window and the measure."""
     first = rows.iloc[0]
+    instrument = str(first["outcome_measure"]) if rows["outcome_measure"].nunique() == 1 else ""
+    outcome_label = outcome_labels.get(str(first["outcome"])) or instrument or str(first["outcome"])
+    what = (
+        f"{outcome_label} ({instrument})"
+        if instrument and instrument.casefold() != outcome_label.casefold()
+        else outcome_label
+    )
     if first["data_source"] == ARM_EVENTS:
-        event = first["outcome_measure"] if rows["outcome_measure"].nunique() == 1 else str(first["outcome"])
-        return f"{event}, events, {first['window']} ({measure})"
+        return f"{what}, events, {first['window']} ({measure})"
     if first["data_source"] == ARM_LEVEL:
-        instrument = first["outcome_measure"] if rows["outcome_measure"].nunique() == 1 else str(first["outcome"])
-        return f"{instrument}, {str(first['value_type']).replace('_', ' ')}, {first['window']} ({measure})"
-    return f"{first['outcome_measure']}, {first['window']} ({measure}, as reported by the trials)"
+        return f"{what}, {str(first['value_type']).replace('_', ' ')}, {first['window']} ({measure})"
+    return f"{what}, {first['window']} ({measure}, as reported by the trials)"
 
 
 def _analysis(
@@ -255,9 +264,14 @@ def _analysis(
     rows: pd.DataFrame,
     analysis_set: str,
     extra_notes: list[str],
+    *,
     intervention: str,
     continuous_measure: str,
+    comparator: str,
+    outcome_labels: Mapping[str, str] | None,
 ) -> Analysis:
+    """One treatment analysis; ``outcome_labels`` (the review's declared labels) name the outcome in
+    its label (an outcome without one is named by its rows' ``outcome_measure`` text)."""
     notes = list(extra_notes)
     measure = str(rows["measure"].iloc[0])
     arm_level = rows["data_source"].iloc[0] == ARM_LEVEL
@@ -278,7 +292,7 @@ def _analysis(
         )
     elif arm_level:
         direction = "higher" if bool(rows["higher_is_better"].iloc[0]) else "lower"
-        notes.append(f"MD {intervention} minus control on one instrument ({direction} is better)")
+        notes.append(f"MD {intervention} minus {comparator} on one instrument ({direction} is better)")
         if continuous_measure == "MD" and rows["outcome_measure"].nunique() > 1:
             notes.append(
                 "MD across different instruments as the review declares (continuous_measure: MD); "
@@ -294,14 +308,20 @@ def _analysis(
         )
     data = rows.reset_index(drop=True)
     ratio = measure in RATIO_MEASURES
+    risk_difference = measure == "RD" and data["data_source"].iloc[0] == ARM_EVENTS
     if ratio:
-        notes.append(f"{measure} of {intervention} vs control from events per arm, pooled on the log scale")
-    events = pd.to_numeric(data["m1i"]).sum() + pd.to_numeric(data["m2i"]).sum() if ratio else None
+        notes.append(f"{measure} of {intervention} vs {comparator} from events per arm, pooled on the log scale")
+    elif risk_difference:
+        notes.append(
+            f"RD (risk difference) of {intervention} minus {comparator} from events per arm (escalc 'RD'); "
+            "trials with no events, or only events, in both arms count"
+        )
+    events = pd.to_numeric(data["m1i"]).sum() + pd.to_numeric(data["m2i"]).sum() if ratio or risk_difference else None
     return Analysis(
         analysis_id=_treatment_id(key),
         question="treatment",
         outcome=str(rows["outcome"].iloc[0]),
-        label=_label(rows, measure),
+        label=_label(rows, measure, outcome_labels or {}),
         analysis_set=analysis_set,
         measure=measure,
         log_scale=ratio,
@@ -330,6 +350,8 @@ def build_treatment_analyses(
     outcomes: list[str] | None = None,
     unusable: pd.DataFrame | None = None,
     intervention: str = "intervention",
+    comparator: str = "control",
+    outcome_labels: Mapping[str, str] | None = None,
     continuous_measure: str = "auto",
     level: float = 95.0,
 ) -> TreatmentAnalyses:
@@ -339,7 +361,9 @@ def build_treatment_analyses(
     trials, an analysis) with the active-comparator trials. Everything else is a shown result.
     ``unusable`` (rows excluded earlier, :data:`~compendium.analysis.treatment.EXCLUDED_COLUMNS`)
     lets the notes of shown results name the trials whose data could not be used; shown results get
-    ``level`` percent intervals, like the pooled ones."""
+    ``level`` percent intervals, like the pooled ones. ``intervention`` and ``comparator`` are the
+    review's nouns and ``outcome_labels`` its declared outcome labels (:attr:`Review.outcome_labels
+    <compendium.review.Review.outcome_labels>`), used in the analyses' labels and notes."""
     if exclude_high_rob and not rob.available:
         raise CompendiumError(
             "exclude_high_rob=True needs stage 02's rob2_judgements; run stage 02 first "
@@ -352,6 +376,13 @@ def build_treatment_analyses(
     analyses: list[Analysis] = []
     with_active: dict[str, Analysis] = {}
     shown: list[pd.Series] = []
+    make = partial(
+        _analysis,
+        intervention=intervention,
+        continuous_measure=continuous_measure,
+        comparator=comparator,
+        outcome_labels=outcome_labels,
+    )
     effects["_key"] = [
         comparability_key(row) if poolable(row) else ("unpooled", str(i)) for i, row in effects.iterrows()
     ]
@@ -382,22 +413,18 @@ def build_treatment_analyses(
             shown.extend(row for _, row in primary.iterrows())
             continue
         if len(primary) >= MIN_POOLED_K:
-            analysis = _analysis(key, primary, analysis_set, notes, intervention, continuous_measure)
+            analysis = make(key, primary, analysis_set, notes)
             analyses.append(analysis)
             if include_active_comparators and len(active):
-                with_active[analysis.analysis_id] = _analysis(
-                    key, pd.concat([primary, active]), WITH_ACTIVE, [], intervention, continuous_measure
-                )
+                with_active[analysis.analysis_id] = make(key, pd.concat([primary, active]), WITH_ACTIVE, [])
         elif include_active_comparators and len(primary) + len(active) >= MIN_POOLED_K:
             shown.extend(row for _, row in primary.iterrows())
             analyses.append(
-                _analysis(
+                make(
                     key,
                     pd.concat([primary, active]),
                     WITH_ACTIVE,
                     ["fewer than two primary trials: pooled only with active-comparator trials"],
-                    intervention,
-                    continuous_measure,
                 )
             )
         else:

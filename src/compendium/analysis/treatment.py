@@ -33,6 +33,7 @@ from compendium.analysis.inputs import StageInputs, as_bool
 from compendium.analysis.windows import NO_TIMEPOINT, select_timepoint, time_window
 from compendium.data.summary import primary_trials
 from compendium.meta.effects import DEFAULT_CI_LEVEL, escalc, fill_sd, generic_inverse_variance
+from compendium.vocabulary import RATIO_MEASURES
 
 #: analysis-set codes (stored in the tables; conclusion, reviews and grading compare codes)
 PRIMARY = "primary"
@@ -491,7 +492,7 @@ NOT_ESTIMABLE_FOR_RATIO = "not estimable as a"
 
 
 def not_estimable_for_ratio(intervention: pd.Series, control: pd.Series, measure: str) -> str:
-    """Why a trial's events give no ratio (RR, OR), or "" when they do.
+    """Why a trial's events give no ratio (RR, OR), or "" when they do (always for RD).
 
     A trial with no events in either arm, or with every participant having the event in both arms,
     has no information on a risk ratio or an odds ratio: only the 0.5 continuity correction would
@@ -499,6 +500,8 @@ def not_estimable_for_ratio(intervention: pd.Series, control: pd.Series, measure
     would count for a risk difference), as metafor's ``rma.mh`` and ``escalc(drop00=TRUE)`` do; the
     engine's :func:`compendium.effects.escalc` keeps metafor's default (``drop00=FALSE``).
     """
+    if measure not in RATIO_MEASURES:
+        return ""
     events = (float(intervention["events"]), float(control["events"]))
     totals = (float(intervention["total"]), float(control["total"]))
     if events == (0.0, 0.0):
@@ -513,16 +516,17 @@ def not_estimable_for_ratio(intervention: pd.Series, control: pd.Series, measure
     )
 
 
-def dichotomous_effects(inputs: StageInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Log RR or log OR (the review's ``dichotomous_measure``) of intervention vs control from
-    ``dichotomous_outcomes`` (events and totals per arm), one per trial, outcome, event definition
-    and time point; escalc's zero-cell rule applies to a single zero cell. A trial with no events
-    (or only events) in both arms is not estimable for a ratio and goes to ``excluded`` with that
-    reason (:func:`not_estimable_for_ratio`). Returns (effects, excluded) like
-    :func:`arm_level_effects`; ``yi``/``vi`` on the log scale."""
+def dichotomous_effects(inputs: StageInputs, measure: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Log RR, log OR or RD (``measure``; default the review's first ``dichotomous_measure``) of
+    intervention vs control from ``dichotomous_outcomes`` (events and totals per arm), one per trial,
+    outcome, event definition and time point; escalc's zero-cell rule (add 1/2 to the cells of a
+    study with a zero cell, metafor's default) applies. A trial with no events (or only events) in
+    both arms is not estimable for a ratio and goes to ``excluded`` with that reason
+    (:func:`not_estimable_for_ratio`); for RD it stays. Returns (effects, excluded) like
+    :func:`arm_level_effects`; ``yi``/``vi`` on the log scale for the ratios."""
     tables = inputs.tables
     review = inputs.review
-    measure = review.dichotomous_measure
+    measure = measure or review.dichotomous_measure
     rows = tables.get("dichotomous_outcomes", pd.DataFrame()).copy()
     if rows.empty:
         return pd.DataFrame(columns=EFFECT_COLUMNS), pd.DataFrame(columns=EXCLUDED_COLUMNS)

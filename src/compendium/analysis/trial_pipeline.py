@@ -69,6 +69,7 @@ def run_trial_pipeline(
     settings: PoolingSettings,
     *,
     other_analyses: Sequence[Analysis] = (),
+    shown_analyses: Sequence[Analysis] = (),
     singles: pd.DataFrame | None = None,
     extra_rob: ExtraRob | None = None,
 ) -> TrialPipeline:
@@ -83,7 +84,10 @@ def run_trial_pipeline(
     settings : PoolingSettings
         The stage's pooling parameters.
     other_analyses : sequence of Analysis
-        Analyses fitted and tabulated after the trials' ones (stage 03: the risk analyses).
+        Analyses fitted, tabulated and rated after the trials' ones (stage 03: the risk analyses).
+    shown_analyses : sequence of Analysis
+        Analyses fitted and tabulated right after the trials' ones but left out of GRADE (stage 03:
+        the review's other dichotomous measures, shown beside the first, which answers).
     singles : DataFrame, optional
         The single-trial results GRADE rates besides the pooled analyses; by default the ones this
         run shows but does not pool (``treatment.singles``).
@@ -104,6 +108,8 @@ def run_trial_pipeline(
         outcomes=settings.outcomes,
         unusable=effects.unusable,
         intervention=review.intervention,
+        comparator=review.comparator,
+        outcome_labels=review.outcome_labels,
         continuous_measure=review.continuous_measure,
         level=settings.level,
     )
@@ -111,17 +117,18 @@ def run_trial_pipeline(
         fit_analysis(
             a, method=settings.tau2_method, test=settings.test, level=settings.level, subgroup=settings.subgroup
         )
-        for a in [*treatment.analyses, *other_analyses]
+        for a in [*treatment.analyses, *shown_analyses, *other_analyses]
     ]
     pooled = pooled_table(fits, review.intervention)
     studies = study_table(fits, rob, settings.level)
+    rated = [fit for fit in fits if fit.analysis not in shown_analyses]
     sof, domains = grade_tables(
-        fits,
+        rated,
         treatment.singles if singles is None else singles,
         rob,
         review.surrogates,
         indirect_exposures=review.indirect_exposure_reasons,
-        extra_rob=extra_rob(fits, pooled) if extra_rob else None,
+        extra_rob=extra_rob(rated, pooled) if extra_rob else None,
         mids=review.mids,
         level=settings.level,
     )

@@ -30,6 +30,7 @@ import yaml
 from compendium.cochrane.model import Analysis, Review, StudyRow
 from compendium.cochrane.readers import read_review
 from compendium.errors import CompendiumError
+from compendium.review import DICHOTOMOUS_MEASURES
 from compendium.shared import slug
 
 #: the source id of the review itself in sources.csv
@@ -385,7 +386,8 @@ def _write_declaration(
         "time_windows": [],
         "subgroup": "intervention_type",
         "continuous_measure": continuous[0] if continuous and continuous[0] in ("MD", "SMD") else "auto",
-        "dichotomous_measure": dichotomous[0] if dichotomous and dichotomous[0] in ("RR", "OR") else "RR",
+        # every measure of the review's dichotomous analyses that the stages pool, in order of first use
+        "dichotomous_measure": list(dict.fromkeys(m for m in dichotomous if m in DICHOTOMOUS_MEASURES)) or "RR",
         "stages": ["01_ingest", "02_risk_of_bias", "03_meta_analysis", "05_consensus_report"],
         "report": {"notice": "This report re-analyses a published Cochrane review; it is not advice on anyone's care."},
     }

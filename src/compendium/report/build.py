@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from compendium import vocabulary
-from compendium.bias.vocabulary import CERTAINTY_LEVELS
+from compendium.bias.vocabulary import CERTAINTY_LEVELS, ROB2, ROBINS_E, TOOL_DOMAINS
 from compendium.data.identifiers import identifier_links, is_ip_address
 from compendium.data.summary import STREAM_ORDER
 from compendium.data.validate import is_web_address
@@ -29,6 +29,7 @@ from compendium.report.provenance import Provenance, collect
 from compendium.report.sof import K2_NOTE, sof_table
 from compendium.results_io import FLOAT_FORMAT, write_table
 from compendium.review import Question, Review, review_for
+from compendium.shared import study_labels
 
 REPORT_FILE = "consensus_report.html"
 TEMPLATE = "consensus_report.html"
@@ -48,13 +49,12 @@ CERTAINTY_MEANINGS: dict[str, str] = {
 
 def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
     """Tables the report computes (written by stage 05 to ``tables/``); the studies the reviewer left
-    out in stage 03 (``exclude_studies``, recorded in its methods) are not counted here either."""
+    out in stage 03 or 04 (``exclude_studies``, :func:`left_out_studies`) are not counted here either."""
     studies = results.required(INGEST, "studies")
     weights = consensus.study_weights(
         studies, results.table(RISK_OF_BIAS, "rob2_judgements"), results.table(RISK_OF_BIAS, "observational_rob")
     )
-    methods = results.json.get((META, "methods"))
-    left_out = set(methods.get("parameters", {}).get("exclude_studies", [])) if isinstance(methods, dict) else set()
+    left_out = {study for ids in left_out_studies(results).values() for study in ids}
     conclusions = results.required(INGEST, "conclusions")
     meter = consensus.consensus_meter(conclusions[~conclusions["study_id"].isin(left_out)], studies, weights)
     statements = guidance_data.statements(results.table(INGEST, "guidance"))
@@ -63,6 +63,37 @@ def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
     if preclinical is not None:
         tables["sex_differences_mouse"] = mouse_by_sex(preclinical[~preclinical["study_id"].isin(left_out)])
     return tables
+
+
+def left_out_studies(results: ResultSet) -> dict[str, list[str]]:
+    """Stage -> the study ids the reviewer left out there (``exclude_studies``): stage 03 records them
+    in its methods, stage 04 in ``left_out.json``; empty lists where none (or the stage did not run)."""
+    methods = results.json.get((META, "methods"))
+    meta = methods.get("parameters", {}) if isinstance(methods, dict) else {}
+    mr = results.json.get((MR, "left_out"))
+    return {
+        META: [str(s) for s in meta.get("exclude_studies", [])],
+        MR: [str(s) for s in mr.get("exclude_studies", [])] if isinstance(mr, dict) else [],
+    }
+
+
+def left_out_sentence(results: ResultSet, labels: Mapping[str, str]) -> str:
+    """One sentence per set of studies the reviewer left out (``exclude_studies``) naming them
+    (``labels``: study id -> label) and what does not use them; "" when none was left out."""
+    where = {META: "the pooled analyses", MR: "the Mendelian randomization summary and the triangulation"}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for stage, ids in left_out_studies(results).items():
+        if ids:
+            groups.setdefault(tuple(ids), []).append(where[stage])
+    sentences = []
+    for group, parts in groups.items():
+        names = [f"{labels.get(s, s)} ({s})" for s in group]
+        named = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        sentences.append(
+            f"The reviewer left out {named} (parameter exclude_studies): {', '.join(parts)} and the count of "
+            f"study directions do not use {'it' if len(group) == 1 else 'them'}."
+        )
+    return " ".join(sentences)
 
 
 def mouse_by_sex(preclinical: pd.DataFrame) -> pd.DataFrame:
@@ -112,6 +143,43 @@ def interval(estimate: object, low: object, high: object) -> str:
     return format_value(estimate) + ("" if limits == "–" else f" ({limits})")
 
 
+#: readable headers of the code-named columns the report's tables show (metafor's names and ours)
+COLUMN_LABELS: dict[str, str] = {
+    "study_id": "study ID",
+    "analysis_id": "analysis",
+    "estimate_ci": "estimate (CI)",
+    "effect_ci": "estimate (CI)",
+    "prediction": "prediction interval",
+    "ci_low": "CI lower bound",
+    "ci_high": "CI upper bound",
+    "pi_low": "prediction interval, lower bound",
+    "pi_high": "prediction interval, upper bound",
+    "k": "studies",
+    "pval": "p",
+    "tau2": "τ² (between-study variance)",
+    "i2": "I² (%)",
+    "q": "Q (heterogeneity)",
+    "q_pval": "p (heterogeneity)",
+    "duration_weeks": "duration (weeks)",
+    "n_randomised_total": "participants randomised",
+    "rob_tool": "risk-of-bias tool",
+    "rob_overall": "overall risk of bias",
+    "source_id": "source",
+    "analysis_ids": "analyses",
+    "value_before": "value before",
+    "value_after": "value after",
+}
+
+
+def domain_labels(tool: str) -> dict[str, str]:
+    """Headers of a risk-of-bias table's domain columns (``d1`` -> ``D1: Randomisation process``).
+
+    >>> domain_labels("ROB2")["d3"]
+    'D3: Missing outcome data'
+    """
+    return {key.lower(): f"{key}: {name}" for key, name in TOOL_DOMAINS[tool].items()}
+
+
 def table_view(
     table: pd.DataFrame | None,
     columns: list[str] | None = None,
@@ -124,7 +192,8 @@ def table_view(
 ) -> dict:
     """A table ready for the template: caption, anchor, header labels and formatted rows.
 
-    ``columns`` picks and orders the columns (those absent from ``table`` are skipped);
+    ``columns`` picks and orders the columns (those absent from ``table`` are skipped); a column's
+    header is its entry in ``labels``, else in :data:`COLUMN_LABELS`, else its name in words;
     ``missing`` is the sentence shown when ``table`` is None, ``empty`` when it has no rows.
     """
     if table is None:
@@ -138,10 +207,28 @@ def table_view(
     if table.empty:
         return {"caption": caption, "anchor": anchor, "missing": empty, "header": [], "rows": []}
     chosen = [c for c in (columns or list(table.columns)) if c in table.columns]
-    labels = labels or {}
+    labels = {**COLUMN_LABELS, **(labels or {})}
     header = [labels.get(c, c.replace("_", " ")) for c in chosen]
     rows = [[format_value(v) for v in record] for record in table[chosen].itertuples(index=False, name=None)]
     return {"caption": caption, "anchor": anchor, "missing": "", "header": header, "rows": rows}
+
+
+def _sensitivity_view(sensitivity: pd.DataFrame | None, pooled: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Stage 03's ``sensitivity`` rows with each analysis named by its label (``pooled``'s
+    ``outcome_label``; its id where there is none), the estimate with its CI and the prediction interval."""
+    if sensitivity is None or sensitivity.empty:
+        return sensitivity
+    names: dict[str, str] = (
+        dict(zip(pooled["analysis_id"].astype(str), pooled["outcome_label"].astype(str)))
+        if pooled is not None and {"analysis_id", "outcome_label"} <= set(pooled.columns)
+        else {}
+    )
+    rows = sensitivity.to_dict("records")
+    return sensitivity.assign(
+        analysis=[names.get(str(r["analysis_id"]), str(r["analysis_id"])) for r in rows],
+        estimate_ci=[interval(r.get("estimate"), r.get("ci_low"), r.get("ci_high")) for r in rows],
+        prediction=[bounds(r.get("pi_low"), r.get("pi_high")) for r in rows],
+    )
 
 
 def _missing(stage: str, name: str) -> str:
@@ -765,7 +852,8 @@ def _findings(results: ResultSet, review: Review) -> dict:
             },
         ),
         "sensitivity": table_view(
-            sensitivity,
+            _sensitivity_view(sensitivity, results.table(META, "pooled")),
+            ["analysis", "variant", "estimate_ci", "prediction", "tau2", "i2", "k", "method", "test", "notes"],
             caption="Sensitivity analyses",
             anchor="table-sensitivity",
             missing=_missing(META, "sensitivity"),
@@ -1138,6 +1226,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
     shown, absent = _shown_sections(results, guidance)
     count = len(review.questions)
     return {
+        "left_out": left_out_sentence(results, study_labels(results.required(INGEST, "studies"))),
         "trial_pooling": trial_pooling(results),
         "evidence_searched": review.evidence_searched,
         "title": review.title,
@@ -1195,6 +1284,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
                 "D4 measurement, D5 selection of the reported result)",
                 anchor="table-rob2",
                 missing=_missing(RISK_OF_BIAS, "rob2_judgements"),
+                labels=domain_labels(ROB2),
             ),
             "observational": table_view(
                 obs_rob,
@@ -1202,6 +1292,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
                 caption="Risk of bias in observational studies (ROBINS-E domains D1-D7)",
                 anchor="table-observational-rob",
                 missing=_missing(RISK_OF_BIAS, "observational_rob"),
+                labels=domain_labels(ROBINS_E),
             ),
             "weights": table_view(
                 weights.assign(study=weights["study_id"].map(labels)),
@@ -1226,6 +1317,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
         "limitations": {
             "coverage": table_view(
                 results.table(INGEST, "coverage"),
+                labels=review.outcome_labels,
                 caption="Coverage: what outcome data each trial provides",
                 anchor="table-coverage",
                 missing=_missing(INGEST, "coverage"),

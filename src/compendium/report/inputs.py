@@ -60,8 +60,8 @@ OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {
 }
 EXPECTED_JSON: dict[str, tuple[str, ...]] = {META: ("methods", "conclusion"), MR: ("conclusion",)}
 #: JSON read when present and never listed as missing: the notes of the stages that answer a question
-#: (a stage that ran but could not answer says why there)
-OPTIONAL_JSON: dict[str, tuple[str, ...]] = {META: ("notes",), MR: ("notes",)}
+#: (a stage that ran but could not answer says why there) and the studies stage 04 left out
+OPTIONAL_JSON: dict[str, tuple[str, ...]] = {META: ("notes",), MR: ("notes", "left_out")}
 #: tables without which there is no report (the evidence index and the consensus meter)
 REQUIRED_TABLES: tuple[tuple[str, str], ...] = ((INGEST, "studies"), (INGEST, "sources"), (INGEST, "conclusions"))
 #: parameters of the runner's bookkeeping, not of the analysis

@@ -42,16 +42,21 @@ K2_NOTE = (
 
 
 def risk_with(control_risk: float, ratio: float, measure: str) -> float:
-    """The risk with the intervention given the comparator risk and a risk ratio (``RR``) or odds
-    ratio (``OR``) (Cochrane Handbook 14.1.5).
+    """The risk with the intervention given the comparator risk and a risk ratio (``RR``), odds
+    ratio (``OR``) (Cochrane Handbook 14.1.5) or risk difference (``RD``: the risk plus the
+    difference, kept within 0 and 1).
 
     >>> round(risk_with(0.4, 0.75, "RR"), 3)
     0.3
     >>> round(risk_with(0.2, 2.0, "OR"), 4)
     0.3333
+    >>> round(risk_with(0.2, 0.05, "RD"), 3), risk_with(0.02, -0.05, "RD")
+    (0.25, 0.0)
     """
     if measure == "OR":
         return control_risk * ratio / (1 - control_risk + control_risk * ratio)
+    if measure == "RD":
+        return min(1.0, max(0.0, control_risk + ratio))
     return control_risk * ratio
 
 
@@ -217,15 +222,16 @@ def _measured_row(
             footnotes.append(text)
         marks.append(chr(ord("a") + footnotes.index(text)))
     comparator_text = intervention_text = relative = "–"
-    ratio = measure in RATIO_MEASURES
+    # event measures (a risk difference too) get the comparator's risk and the risk with the intervention
+    ratio = measure in RATIO_MEASURES or measure == "RD"
     if estimate is not None and low is not None and high is not None:
         if ratio:
             relative = f"{measure} {_num(estimate)} ({_num(low)} to {_num(high)})"
             cr = outcome.assumed_risk if outcome and outcome.assumed_risk is not None else None
             source = "assumed (declared)" if cr is not None else "median of the control groups"
-            if cr is None and measure in ("RR", "OR"):
+            if cr is None and measure in ("RR", "OR", "RD"):
                 cr = control_risk(events, code, studies)
-            if cr is not None and measure in ("RR", "OR"):
+            if cr is not None and measure in ("RR", "OR", "RD"):
                 comparator_text = f"{_per(cr)} per {PER:,} ({source})"
                 intervention_text = (
                     f"{_per(risk_with(cr, estimate, measure))} per {PER:,} "

@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from compendium.analysis.inputs import LEFT_OUT_NOTE, leave_out_tables
 from compendium.errors import CompendiumError
 from compendium.evidence.published_mr import (
     APPRAISAL_COLUMNS,
@@ -56,10 +57,21 @@ def run(
     snp_table: str | None = None,
     seed: int = 314159265,
     n_bootstrap: int = 10000,
+    exclude_studies: list[str] | None = None,
 ) -> StageResult:
-    """Stage 04 (module docstring)."""
+    """Stage 04 (module docstring). ``exclude_studies``: study ids left out of the MR summary and
+    the triangulation, as in stage 03 (the notes and ``tables/left_out.json`` say which, with the
+    rows left out; unknown ids are refused by name)."""
     result = StageResult()
     tables = {name: read_table(results_dir, INGEST, name) for name in INPUTS}
+    if exclude_studies:
+        tables, left_out = leave_out_tables(tables, exclude_studies)
+        result.notes += [f"{LEFT_OUT_NOTE}: {line}" for line in left_out]
+        result.record(
+            output_dir,
+            "left_out",
+            {"exclude_studies": list(exclude_studies), "studies_left_out_by_the_reviewer": "; ".join(left_out)},
+        )
     nouns = {"intervention": review.exposure, "condition": review.condition}  # the risk question's words
     question = review.question_for_role("risk")
     exposure_labels = review.exposure_labels  # the declared display labels of the exposure categories

@@ -20,13 +20,18 @@ import pandas as pd
 from compendium.analysis.assumption_set import build_assumption_set
 from compendium.analysis.conclusion import assumption_sentence, treatment_conclusion
 from compendium.analysis.figures import assumption_forest_figures, forest_figures, funnel_figures
-from compendium.analysis.inputs import ROB_ABSENT, leave_out, load_inputs
+from compendium.analysis.inputs import LEFT_OUT_NOTE, ROB_ABSENT, leave_out, load_inputs
 from compendium.analysis.methods import methods_record
-from compendium.analysis.pooling import TreatmentAnalyses, build_risk_analyses, sensitivity_table
+from compendium.analysis.pooling import (
+    TreatmentAnalyses,
+    build_risk_analyses,
+    build_treatment_analyses,
+    sensitivity_table,
+)
 from compendium.analysis.reviews import review_agreement, review_comparison
 from compendium.analysis.risk import risk_estimates
 from compendium.analysis.rob import RobLookup
-from compendium.analysis.treatment import EXCLUDED_COLUMNS, NOT_ESTIMABLE_FOR_RATIO
+from compendium.analysis.treatment import EXCLUDED_COLUMNS, NOT_ESTIMABLE_FOR_RATIO, dichotomous_effects
 from compendium.analysis.trial_pipeline import PoolingSettings, run_trial_pipeline
 from compendium.review import Review
 from compendium.stages import StageResult, account
@@ -63,7 +68,7 @@ def run(
     left_out: list[str] = []
     if exclude_studies:
         inputs, left_out = leave_out(inputs, exclude_studies)
-        result.notes += [f"left out by the reviewer (exclude_studies): {line}" for line in left_out]
+        result.notes += [f"{LEFT_OUT_NOTE}: {line}" for line in left_out]
     rob = RobLookup(inputs)
     result.notes.append("risk of bias: " + ("stage 02 judgements used" if rob.available else ROB_ABSENT))
 
@@ -80,7 +85,22 @@ def run(
     risk_analyses = build_risk_analyses(
         risk, outcomes, condition=review.condition, exposure_labels=review.exposure_labels
     )
-    primary = run_trial_pipeline(inputs, rob, settings, other_analyses=risk_analyses)
+    # the review's other dichotomous measures: pooled and shown, never in GRADE, the SoF or the answer
+    also_measures = [
+        analysis
+        for measure in review.dichotomous_measures[1:]
+        for analysis in build_treatment_analyses(
+            dichotomous_effects(inputs, measure)[0],
+            rob,
+            exclude_high_rob=exclude_high_rob,
+            outcomes=outcomes,
+            intervention=review.intervention,
+            comparator=review.comparator,
+            outcome_labels=review.outcome_labels,
+            level=level,
+        ).analyses
+    ]
+    primary = run_trial_pipeline(inputs, rob, settings, other_analyses=risk_analyses, shown_analyses=also_measures)
     trial, treatment, fits = primary.effects, primary.treatment, primary.fits
     result.accounting += [
         account(
@@ -153,22 +173,26 @@ def run(
             include_active_comparators=include_active_comparators,
         ),
     )
-    result.figures += forest_figures(fits, rob, output_dir, review.intervention)
-    funnel_lines = funnel_figures(fits, output_dir, review.intervention)
+    result.figures += forest_figures(fits, rob, output_dir, review.intervention, review.comparator)
+    funnel_lines = funnel_figures(fits, output_dir, review.intervention, review.comparator)
     comparison = review_comparison(inputs, pooled, treatment.singles, risk, excluded, level)
     result.table(output_dir, "review_comparison", comparison)
+    # the first declared dichotomous measure answers: the other measures' rows stay out of the answer
+    answered = pooled[~pooled["analysis_id"].isin([a.analysis_id for a in also_measures])]
     sof, domains = primary.summary_of_findings, primary.grade_domains
     result.table(output_dir, "summary_of_findings", sof)
     result.table(output_dir, "grade_domains", domains)
 
     assumed = build_assumption_set(
-        inputs, rob, pooled, treatment.singles, sof, enabled=use_assumptions, settings=settings
+        inputs, rob, answered, treatment.singles, sof, enabled=use_assumptions, settings=settings
     )
     for name, table in assumed.tables.items():
         result.table(output_dir, name, table)
     if use_assumptions:
         result.notes += assumed.notes
-    result.figures += assumption_forest_figures(assumed.fits, assumed.marks, rob, output_dir, review.intervention)
+    result.figures += assumption_forest_figures(
+        assumed.fits, assumed.marks, rob, output_dir, review.intervention, review.comparator
+    )
     treatment_question = review.question_for_role("treatment")
     result.table(
         output_dir,
@@ -182,7 +206,7 @@ def run(
     )
     if treatment_question is not None:
         conclusion = treatment_conclusion(
-            pooled,
+            answered,
             treatment.singles,
             sof,
             inputs.tables["rct_effects"],
@@ -190,7 +214,7 @@ def run(
             review,
             arm_events=inputs.tables.get("dichotomous_outcomes"),
         )
-        sentence = assumption_sentence(assumed.tables["assumption_comparison"], review.intervention)
+        sentence = assumption_sentence(assumed.tables["assumption_comparison"], review.intervention, review.comparator)
         if sentence:
             conclusion["answer"] = f"{conclusion['answer']} {sentence}"
         result.record(output_dir, "conclusion", conclusion)
