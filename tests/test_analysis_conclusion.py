@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from compendium.analysis.conclusion import favours, result_statement, safety_summary, treatment_conclusion
+from compendium.analysis.treatment import with_arm_roles
 from synthetic_review import SYNTHETIC_REVIEW, synthetic_review
 
 TRIALS = pd.DataFrame({"study_id": ["t1", "t2", "nr"], "randomised": [True, True, False]})
@@ -157,6 +158,7 @@ def test_safety_uses_pooled_results_and_arm_level_events():
         {
             "study_id": ["t1", "t1", "t2", "t2", "nr", "nr"],
             "arm": ["intervention", "control"] * 3,
+            "role": ["intervention", "control"] * 3,
             "outcome": ["adverse_events"] * 6,
             "events": [3, 1, 4, 2, 9, 9],
             "total": [50, 50, 40, 40, 10, 10],
@@ -165,6 +167,26 @@ def test_safety_uses_pooled_results_and_arm_level_events():
     text = safety_summary(EFFECTS.iloc[0:0], TRIALS, SYNTHETIC_REVIEW, _pooled(1.2, 2.0), events, {"a0": "Moderate"})
     assert text.startswith("2 of 2 randomised trials reported on adverse events: pooled result: Exercise probably")
     assert "7 of 90 with exercise and 3 of 90 with control had adverse events (2 trials" in text
+
+
+def test_safety_counts_arms_by_their_role_not_their_name():
+    """Arms are named freely (arms.csv gives each its role): one trial's events in arms named
+    ``walking`` and ``rest``, nothing pooled and nothing printed, are counted, never "no trial reported"."""
+    arms = pd.DataFrame({"study_id": ["t1", "t1"], "arm": ["walking", "rest"], "role": ["intervention", "control"]})
+    events = pd.DataFrame(
+        {
+            "study_id": ["t1", "t1"],
+            "arm": ["walking", "rest"],
+            "outcome": ["adverse_events"] * 2,
+            "events": [3, 1],
+            "total": [50, 50],
+        }
+    )
+    text = safety_summary(EFFECTS.iloc[0:0], TRIALS, SYNTHETIC_REVIEW, NO_POOLED, with_arm_roles(events, arms))
+    assert text == (
+        "1 of 2 randomised trials reported on adverse events: 3 of 50 with exercise and 1 of 50 with control "
+        "had adverse events (1 trial, arm-level counts)."
+    )
 
 
 def test_safety_counts_only_randomised_trials():

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compendium.analysis.treatment import PRIMARY
+from compendium.analysis.treatment import CONTROL_ROLE, INTERVENTION_ROLE, PRIMARY
 from compendium.analysis.windows import ALL_TIMEPOINTS, NO_TIMEPOINT
 from compendium.bias.plain_language import direction, informative_statement, oriented_direction
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
@@ -176,7 +176,8 @@ def treatment_conclusion(
 ) -> dict:
     """``{"question_id", "question", "asks", "lead", "answer", "rule", "statements", "reasons", "safety"}`` from
     stage 03's tables (module docstring); the question is the review's trial question
-    (:meth:`Review.question_for_role`); ``arm_events``: the data package's ``dichotomous_outcomes``."""
+    (:meth:`Review.question_for_role`); ``arm_events``: the data package's ``dichotomous_outcomes``
+    with the ``role`` of each arm (:func:`compendium.analysis.treatment.with_arm_roles`)."""
     noun = review.intervention
     if "question" in summary_of_findings:
         summary_of_findings = summary_of_findings[summary_of_findings["question"] == "treatment"]
@@ -263,7 +264,8 @@ def safety_summary(
     """Sentences on the review's safety outcomes (``safety: true``) from the randomised trials that
     reported on them, using every kind of data: pooled results (with their GRADE certainty from
     ``certainty_of``, analysis_id -> certainty), arm-level event counts (``arm_events``, the data
-    package's ``dichotomous_outcomes``) and printed effects (``rct_effects``). Empty when the review
+    package's ``dichotomous_outcomes`` with the ``role`` of each arm,
+    :func:`compendium.analysis.treatment.with_arm_roles`) and printed effects (``rct_effects``). Empty when the review
     declares no safety outcome; "no randomised trial ... reported" only when no table has a row."""
     if not review.safety_outcomes:
         return ""
@@ -283,13 +285,13 @@ def safety_summary(
             events = arm_events[arm_events["outcome"].eq(outcome) & arm_events["study_id"].isin(randomised)]
             if not events.empty:
                 reporting |= set(events["study_id"])
-                by_arm: dict = (
-                    events.groupby("arm")[["events", "total"]].sum(min_count=1).astype(float).to_dict("index")
+                by_role: dict = (
+                    events.groupby("role")[["events", "total"]].sum(min_count=1).astype(float).to_dict("index")
                 )
                 counts = [
-                    f"{by_arm[arm]['events']:.0f} of {by_arm[arm]['total']:,.0f} with {word}"
-                    for arm, word in (("intervention", noun), ("control", comparator))
-                    if arm in by_arm and pd.notna(by_arm[arm]["events"]) and pd.notna(by_arm[arm]["total"])
+                    f"{by_role[role]['events']:.0f} of {by_role[role]['total']:,.0f} with {word}"
+                    for role, word in ((INTERVENTION_ROLE, noun), (CONTROL_ROLE, comparator))
+                    if role in by_role and pd.notna(by_role[role]["events"]) and pd.notna(by_role[role]["total"])
                 ]
                 if counts:
                     trials_n = events["study_id"].nunique()

@@ -32,7 +32,7 @@ from compendium.analysis.pooling import (
 from compendium.analysis.reviews import review_agreement, review_comparison
 from compendium.analysis.risk import risk_estimates
 from compendium.analysis.rob import RobLookup
-from compendium.analysis.treatment import EXCLUDED_COLUMNS, NOT_ESTIMABLE_FOR_RATIO, trial_effects
+from compendium.analysis.treatment import EXCLUDED_COLUMNS, NOT_ESTIMABLE_FOR_RATIO, trial_effects, with_arm_roles
 from compendium.review import Review
 from compendium.stages import StageResult, account
 
@@ -208,6 +208,7 @@ def run(
         ),
     )
     if treatment_question is not None:
+        events = inputs.tables.get("dichotomous_outcomes", pd.DataFrame())
         conclusion = treatment_conclusion(
             pooled,
             treatment.singles,
@@ -215,7 +216,7 @@ def run(
             inputs.tables["rct_effects"],
             inputs.tables["trials"],
             review,
-            arm_events=inputs.tables.get("dichotomous_outcomes"),
+            arm_events=None if events.empty else with_arm_roles(events, inputs.tables["arms"]),
         )
         sentence = assumption_sentence(assumed.tables["assumption_comparison"], review.intervention)
         if sentence:
