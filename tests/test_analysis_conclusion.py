@@ -226,3 +226,15 @@ def test_an_oriented_smd_is_turned_back_to_the_outcome_scale():
     row = _pooled(0.03, 0.36, better=True, outcome="days_off").assign(measure="SMD", estimate=0.19).iloc[0]
     assert result_statement(row, "Low", review).startswith("Education may reduce days off work (SMD 0.19")
     assert result_statement(row.copy().replace({"SMD": "MD"}), "Low", review).startswith("Education may increase")
+
+
+def test_statements_name_the_level_of_their_intervals():
+    """A 90% interval is never shown unlabelled (or as a 95% one) in the answer, the safety sentence or
+    the sensitivity sentence (issue 22: every interval label follows the level)."""
+    row = _pooled(1.2, 2.0).assign(estimate=1.5).iloc[0]
+    assert "(RR 1.50, 90% CI 1.20 to 2.00;" in result_statement(row, "Low", SYNTHETIC_REVIEW, 90)
+    assert "(RR 1.50, 95% CI 1.20 to 2.00;" in result_statement(row, "Low", SYNTHETIC_REVIEW)
+    result = treatment_conclusion(
+        _pooled(1.2, 2.0), NO_POOLED, sof("Moderate"), EFFECTS, TRIALS, SYNTHETIC_REVIEW, level=90
+    )
+    assert "90% CI 1.20 to 2.00" in result["answer"] and "90% CI 1.20 to 2.00" in result["safety"]

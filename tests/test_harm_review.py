@@ -146,7 +146,7 @@ def test_the_answer_says_lidocaine_increases_mortality(tmp_path, question, asks,
     assert re.search(r"Lidocaine (probably increases|increases|may increase) mortality", statement) or (
         "We are very uncertain whether lidocaine increases mortality" in statement
     ), statement
-    assert f"RR {pinned['estimate']:.2f}, CI {pinned['ci_low']:.2f} to {pinned['ci_high']:.2f}" in statement
+    assert f"RR {pinned['estimate']:.2f}, 95% CI {pinned['ci_low']:.2f} to {pinned['ci_high']:.2f}" in statement
     key = html[html.index('id="key-messages"') : html.index("</section>", html.index('id="key-messages"'))]
     assert "increases mortality" in key or "increase mortality" in key
     assert "no benefit is shown" not in html and "No randomised trial in the data reported" not in html

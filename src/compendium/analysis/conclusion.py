@@ -38,7 +38,9 @@ from compendium.analysis.treatment import CONTROL_ROLE, INTERVENTION_ROLE, PRIMA
 from compendium.analysis.windows import ALL_TIMEPOINTS, NO_TIMEPOINT
 from compendium.bias.plain_language import direction, informative_statement, oriented_direction
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
+from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.review import Outcome, Review
+from compendium.shared import ci_label
 from compendium.vocabulary import RATIO_MEASURES
 
 #: sides of a result: favours the intervention, the control, neither, or unclear
@@ -105,10 +107,11 @@ def outcome_direction(measure: str, ci_low: float, ci_high: float, outcome: Outc
     return direction(ci_low, ci_high, null)
 
 
-def result_statement(row: pd.Series, certainty: str, review: Review) -> str:
+def result_statement(row: pd.Series, certainty: str, review: Review, level: float = DEFAULT_CI_LEVEL) -> str:
     """A pooled result as a GRADE informative statement with its numbers and certainty, e.g.
-    ``Lidocaine probably increases mortality (RR 1.70, CI 1.15 to 2.51; 6 studies, 1,106 participants;
-    moderate certainty)``; an unrated result says "certainty not rated" and keeps the numbers only."""
+    ``Lidocaine probably increases mortality (RR 1.70, 95% CI 1.15 to 2.51; 6 studies, 1,106 participants;
+    moderate certainty)``; the interval is labelled with its ``level`` (the stage's parameter); an
+    unrated result says "certainty not rated" and keeps the numbers only."""
     intervention = review.intervention
     label = outcome_words(row, review)
     k = int(row["k"]) if pd.notna(row.get("k")) else None
@@ -121,7 +124,10 @@ def result_statement(row: pd.Series, certainty: str, review: Review) -> str:
         )
         if part
     )
-    numbers = f"{row['measure']} {_number(row['estimate'])}, CI {_number(row['ci_low'])} to {_number(row['ci_high'])}"
+    numbers = (
+        f"{row['measure']} {_number(row['estimate'])}, {ci_label(level)} {_number(row['ci_low'])} to "
+        f"{_number(row['ci_high'])}"
+    )
     if certainty not in CERTAINTY_LEVELS.values():
         return f"{label}: {numbers}{'; ' + size if size else ''}; certainty not rated"
     way = outcome_direction(
@@ -173,11 +179,13 @@ def treatment_conclusion(
     trials: pd.DataFrame,
     review: Review,
     arm_events: pd.DataFrame | None = None,
+    level: float = DEFAULT_CI_LEVEL,
 ) -> dict:
     """``{"question_id", "question", "asks", "lead", "answer", "rule", "statements", "reasons", "safety"}`` from
     stage 03's tables (module docstring); the question is the review's trial question
     (:meth:`Review.question_for_role`); ``arm_events``: the data package's ``dichotomous_outcomes``
-    with the ``role`` of each arm (:func:`compendium.analysis.treatment.with_arm_roles`)."""
+    with the ``role`` of each arm (:func:`compendium.analysis.treatment.with_arm_roles`); ``level``: the
+    confidence level of the pooled intervals, named in every statement."""
     noun = review.intervention
     if "question" in summary_of_findings:
         summary_of_findings = summary_of_findings[summary_of_findings["question"] == "treatment"]
@@ -193,7 +201,7 @@ def treatment_conclusion(
         certainty = str(certainty_of.get(row["analysis_id"], "not rated"))
         side = favours(row)
         rated.append((side, certainty))
-        ranked.append((side == NEITHER, -_level(certainty), result_statement(row, certainty, review)))
+        ranked.append((side == NEITHER, -_level(certainty), result_statement(row, certainty, review, level)))
     statements = [text for *_, text in sorted(ranked, key=lambda r: (r[0], r[1]))]
 
     singles = single_trial_results[single_trial_results["analysis_set"] == PRIMARY]
@@ -233,7 +241,7 @@ def treatment_conclusion(
         "rule": rule,
         "statements": statements,
         "reasons": reasons,
-        "safety": safety_summary(rct_effects, trials, review, pooled, arm_events, certainty_of),
+        "safety": safety_summary(rct_effects, trials, review, pooled, arm_events, certainty_of, level),
     }
 
 
@@ -260,6 +268,7 @@ def safety_summary(
     pooled: pd.DataFrame | None = None,
     arm_events: pd.DataFrame | None = None,
     certainty_of: dict[str, str] | None = None,
+    level: float = DEFAULT_CI_LEVEL,
 ) -> str:
     """Sentences on the review's safety outcomes (``safety: true``) from the randomised trials that
     reported on them, using every kind of data: pooled results (with their GRADE certainty from
@@ -280,7 +289,7 @@ def safety_summary(
             rows = primary_results(pooled)
             for _, row in rows[rows["outcome"] == outcome].iterrows():
                 certainty = (certainty_of or {}).get(row["analysis_id"], "not rated")
-                parts.append(f"pooled result: {result_statement(row, str(certainty), review)}")
+                parts.append(f"pooled result: {result_statement(row, str(certainty), review, level)}")
         if arm_events is not None and not arm_events.empty:
             events = arm_events[arm_events["outcome"].eq(outcome) & arm_events["study_id"].isin(randomised)]
             if not events.empty:
@@ -319,10 +328,11 @@ def safety_summary(
     return " ".join(sentences)
 
 
-def assumption_sentence(comparison: pd.DataFrame, intervention: str) -> str:
+def assumption_sentence(comparison: pd.DataFrame, intervention: str, level: float = DEFAULT_CI_LEVEL) -> str:
     """What the set with stated assumptions shows, in one or two sentences for the answer (empty
     when no pooled result rests on an assumption). ``comparison``: stage 03's
-    ``assumption_comparison`` table. The answer's rules use printed numbers only; this only reports."""
+    ``assumption_comparison`` table; ``level``: the confidence level of its intervals. The answer's
+    rules use printed numbers only; this only reports."""
     resting = comparison[comparison["assumption_ids"].fillna("").astype(str) != ""]
     if resting.empty:
         return ""
@@ -331,7 +341,7 @@ def assumption_sentence(comparison: pd.DataFrame, intervention: str) -> str:
         estimate = row["with_assumptions_estimate"]
         result = (
             f"{row['outcome_label']}: {row['measure']} {estimate:.3g} "
-            f"(CI {row['with_assumptions_ci_low']:.3g} to {row['with_assumptions_ci_high']:.3g}), "
+            f"({ci_label(level)} {row['with_assumptions_ci_low']:.3g} to {row['with_assumptions_ci_high']:.3g}), "
             f"k = {int(row['with_assumptions_k'])}, GRADE {str(row['with_assumptions_certainty']).lower()}"
         )
         if pd.isna(row["printed_estimate"]):

@@ -217,8 +217,9 @@ def run(
             inputs.tables["trials"],
             review,
             arm_events=None if events.empty else with_arm_roles(events, inputs.tables["arms"]),
+            level=level,
         )
-        sentence = assumption_sentence(assumed.tables["assumption_comparison"], review.intervention)
+        sentence = assumption_sentence(assumed.tables["assumption_comparison"], review.intervention, level)
         if sentence:
             conclusion["answer"] = f"{conclusion['answer']} {sentence}"
         result.record(output_dir, "conclusion", conclusion)
