@@ -124,12 +124,12 @@ def _pooled(low, high, better=False, outcome="adverse_events"):
 @pytest.mark.parametrize(
     ("asks", "low", "high", "certainty", "rule", "lead", "verb"),
     [
-        ("benefit", 1.2, 2.0, "Moderate", "T4", "No: the data point to harm, not benefit.", "probably increases"),
+        ("benefit", 1.2, 2.0, "Moderate", "T4", "The data point to harm, not benefit.", "probably increases"),
         ("harm", 1.2, 2.0, "High", "T1", "Yes.", "Exercise increases"),
         ("harm", 1.2, 2.0, "Low", "T2", "Possibly", "may increase"),
         ("harm", 1.2, 2.0, "Very low", "T3", "Not established: no harm", "very uncertain whether exercise increases"),
         ("benefit", 0.5, 0.8, "Moderate", "T1", "Probably yes.", "probably reduces"),
-        ("harm", 0.5, 0.8, "Moderate", "T4", "No: the data point to benefit, not harm.", "probably reduces"),
+        ("harm", 0.5, 0.8, "Moderate", "T4", "The data point to benefit, not harm.", "probably reduces"),
         ("effect", 0.5, 0.8, "Low", "E1", "An effect is shown:", "may reduce"),
         ("benefit", 0.8, 1.2, "Moderate", "T3", "Not established", "probably results in little or no difference"),
     ],

@@ -129,6 +129,8 @@ def build(tmp_path, question: str, asks: str, safety: bool) -> tuple[dict, str]:
 
 CASES = [
     ("Does prophylactic lidocaine reduce deaths after a heart attack?", "", False),
+    # a new user's harm question that does not declare asks (default: benefit)
+    ("Does prophylactic lidocaine increase deaths after a heart attack?", "", True),
     ("Does prophylactic lidocaine reduce deaths after a heart attack?", "", True),
     ("Does prophylactic lidocaine increase deaths after a heart attack?", "harm", False),
     ("Does prophylactic lidocaine increase deaths after a heart attack?", "harm", True),
@@ -149,6 +151,7 @@ def test_the_answer_says_lidocaine_increases_mortality(tmp_path, question, asks,
     assert f"RR {pinned['estimate']:.2f}, 95% CI {pinned['ci_low']:.2f} to {pinned['ci_high']:.2f}" in statement
     key = html[html.index('id="key-messages"') : html.index("</section>", html.index('id="key-messages"'))]
     assert "increases mortality" in key or "increase mortality" in key
+    assert "No:" not in key  # never a bare "No" after a question that asks whether mortality increases
     assert "no benefit is shown" not in html and "No randomised trial in the data reported" not in html
     if safety:
         assert conclusion["safety"].startswith("6 of 6 randomised trials reported on mortality")

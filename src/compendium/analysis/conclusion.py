@@ -12,8 +12,11 @@ at least Low certainty.
 * **T1 "Yes" / "Probably yes"**: the question asks about benefit (harm) and a result shows benefit
   (harm) with High / Moderate certainty, and none shows the opposite.
 * **T2 "Possibly"**: the same, with Low certainty only.
-* **T4 "No: the data point the other way"**: a result shows the opposite of what is asked, and
-  none what is asked (harm when benefit is asked, benefit when harm is asked).
+* **T4 "The data point the other way"**: a result shows the opposite of what is asked, and
+  none what is asked (harm when benefit is asked, benefit when harm is asked). The lead names the
+  side the data show and says no bare "No": the question's text is the reviewer's own words, and
+  "Does lidocaine increase mortality? No: ..." (``asks`` left at its default, benefit) would read
+  as a denial of the harm the data show.
 * **T5 "Mixed"**: results show benefit on some outcomes and harm on others.
 * **E1 "An effect is shown"**: the question asks about any effect, and a result's CI excludes no
   effect with at least Low certainty.
@@ -155,7 +158,7 @@ def _answer(asks: str, rated: list[tuple[str, str]], singles_favour: bool) -> tu
     if wanted and opposite:
         return "Mixed: the results show benefit on some outcomes and harm on others.", "T5"
     if opposite:
-        return f"No: the data point to {_SIDE_WORD[_OPPOSITE[asks]]}, not {asks}.", "T4"
+        return f"The data point to {_SIDE_WORD[_OPPOSITE[asks]]}, not {asks}.", "T4"
     if any(c == "High" for c in wanted):
         return "Yes.", "T1"
     if any(c in PROBABLY_YES_CERTAINTY for c in wanted):
