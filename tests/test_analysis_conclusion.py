@@ -238,3 +238,19 @@ def test_statements_name_the_level_of_their_intervals():
         _pooled(1.2, 2.0), NO_POOLED, sof("Moderate"), EFFECTS, TRIALS, SYNTHETIC_REVIEW, level=90
     )
     assert "90% CI 1.20 to 2.00" in result["answer"] and "90% CI 1.20 to 2.00" in result["safety"]
+
+
+@pytest.mark.parametrize(("label", "word"), [("Mortality", "mortality"), ("SAE count", "SAE count")])
+def test_the_safety_sentence_writes_the_label_as_running_text(label, word):
+    """A declared label inside the sentence starts in lower case unless it starts an acronym, and a
+    sentence that starts with it is capitalised without lowering the rest ('SAE count', not 'Sae count')."""
+    review = synthetic_review(
+        outcomes=[{"id": "adverse_events", "label": label, "higher_is_better": False, "safety": True}]
+    )
+    events = pd.DataFrame(
+        {"study_id": ["t1", "t1"], "role": ["intervention", "control"], "outcome": ["adverse_events"] * 2}
+    ).assign(events=[3, 1], total=[50, 50])
+    text = safety_summary(EFFECTS.iloc[0:0], TRIALS, review, arm_events=events)
+    assert text.startswith(f"1 of 2 randomised trials reported on {word}: ") and f"had {word} (1 trial" in text
+    pooled_only = safety_summary(EFFECTS.iloc[0:0], TRIALS, review, _pooled(1.2, 2.0), None, {"a0": "Low"})
+    assert pooled_only.startswith(f"{word[:1].upper()}{word[1:]}: pooled result: Exercise may increase {word} (RR")

@@ -39,7 +39,7 @@ import pandas as pd
 
 from compendium.analysis.treatment import CONTROL_ROLE, INTERVENTION_ROLE, PRIMARY
 from compendium.analysis.windows import ALL_TIMEPOINTS, NO_TIMEPOINT
-from compendium.bias.plain_language import direction, informative_statement, oriented_direction
+from compendium.bias.plain_language import direction, in_sentence, informative_statement, oriented_direction
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
 from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.review import Outcome, Review
@@ -285,7 +285,7 @@ def safety_summary(
     noun, comparator = review.intervention, review.comparator
     sentences = []
     for outcome in review.safety_outcomes:
-        what = review.outcome_label(outcome)
+        what = in_sentence(review.outcome_label(outcome))
         parts = []
         reporting: set[str] = set()
         if pooled is not None and not pooled.empty:
@@ -325,7 +325,7 @@ def safety_summary(
         lead = (
             f"{len(reporting)} of {len(randomised)} randomised trials reported on {what}"
             if reporting
-            else what.capitalize()
+            else what[:1].upper() + what[1:]
         )
         sentences.append(f"{lead}: " + "; ".join(parts) + ".")
     return " ".join(sentences)

@@ -66,6 +66,17 @@ def oriented_direction(ci_low: float, ci_high: float, null: float, higher_is_bet
     return IMPROVES if way == INCREASES else WORSENS
 
 
+def in_sentence(label: str) -> str:
+    """A declared label inside a sentence: its first letter in lower case unless it starts an acronym.
+
+    Examples
+    --------
+    >>> in_sentence("Mortality"), in_sentence("ALSFRS-R total"), in_sentence("days off work")
+    ('mortality', 'ALSFRS-R total', 'days off work')
+    """
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
 def informative_statement(intervention: str, outcome: str, way: str, certainty: str) -> str:
     """The sentence of the module table for ``way`` (:func:`direction`) and ``certainty`` (a GRADE
     level label: High, Moderate, Low, Very low), starting with a capital letter, without a full stop.
@@ -81,8 +92,7 @@ def informative_statement(intervention: str, outcome: str, way: str, certainty: 
     >>> informative_statement("BCG vaccination", "Tuberculosis", REDUCES, "Low")
     'BCG vaccination may reduce tuberculosis'
     """
-    # a declared label inside the sentence: first letter in lower case unless it starts an acronym
-    outcome = outcome if outcome[:2].isupper() else outcome[:1].lower() + outcome[1:]
+    outcome = in_sentence(outcome)
     if way not in (*_VERBS, NO_DIFFERENCE):
         raise ValueError(f"direction must be one of {', '.join([*_VERBS, NO_DIFFERENCE])}, got {way!r}")
     if way == NO_DIFFERENCE:
