@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from compendium.analysis.conclusion import favours, result_statement, safety_summary, treatment_conclusion
+from compendium.analysis.treatment import with_arm_roles
 from synthetic_review import SYNTHETIC_REVIEW, synthetic_review
 
 TRIALS = pd.DataFrame({"study_id": ["t1", "t2", "nr"], "randomised": [True, True, False]})
@@ -123,12 +124,12 @@ def _pooled(low, high, better=False, outcome="adverse_events"):
 @pytest.mark.parametrize(
     ("asks", "low", "high", "certainty", "rule", "lead", "verb"),
     [
-        ("benefit", 1.2, 2.0, "Moderate", "T4", "No: the data point to harm, not benefit.", "probably increases"),
+        ("benefit", 1.2, 2.0, "Moderate", "T4", "The data point to harm, not benefit.", "probably increases"),
         ("harm", 1.2, 2.0, "High", "T1", "Yes.", "Exercise increases"),
         ("harm", 1.2, 2.0, "Low", "T2", "Possibly", "may increase"),
         ("harm", 1.2, 2.0, "Very low", "T3", "Not established: no harm", "very uncertain whether exercise increases"),
         ("benefit", 0.5, 0.8, "Moderate", "T1", "Probably yes.", "probably reduces"),
-        ("harm", 0.5, 0.8, "Moderate", "T4", "No: the data point to benefit, not harm.", "probably reduces"),
+        ("harm", 0.5, 0.8, "Moderate", "T4", "The data point to benefit, not harm.", "probably reduces"),
         ("effect", 0.5, 0.8, "Low", "E1", "An effect is shown:", "may reduce"),
         ("benefit", 0.8, 1.2, "Moderate", "T3", "Not established", "probably results in little or no difference"),
     ],
@@ -157,6 +158,7 @@ def test_safety_uses_pooled_results_and_arm_level_events():
         {
             "study_id": ["t1", "t1", "t2", "t2", "nr", "nr"],
             "arm": ["intervention", "control"] * 3,
+            "role": ["intervention", "control"] * 3,
             "outcome": ["adverse_events"] * 6,
             "events": [3, 1, 4, 2, 9, 9],
             "total": [50, 50, 40, 40, 10, 10],
@@ -165,6 +167,26 @@ def test_safety_uses_pooled_results_and_arm_level_events():
     text = safety_summary(EFFECTS.iloc[0:0], TRIALS, SYNTHETIC_REVIEW, _pooled(1.2, 2.0), events, {"a0": "Moderate"})
     assert text.startswith("2 of 2 randomised trials reported on adverse events: pooled result: Exercise probably")
     assert "7 of 90 with exercise and 3 of 90 with control had adverse events (2 trials" in text
+
+
+def test_safety_counts_arms_by_their_role_not_their_name():
+    """Arms are named freely (arms.csv gives each its role): one trial's events in arms named
+    ``walking`` and ``rest``, nothing pooled and nothing printed, are counted, never "no trial reported"."""
+    arms = pd.DataFrame({"study_id": ["t1", "t1"], "arm": ["walking", "rest"], "role": ["intervention", "control"]})
+    events = pd.DataFrame(
+        {
+            "study_id": ["t1", "t1"],
+            "arm": ["walking", "rest"],
+            "outcome": ["adverse_events"] * 2,
+            "events": [3, 1],
+            "total": [50, 50],
+        }
+    )
+    text = safety_summary(EFFECTS.iloc[0:0], TRIALS, SYNTHETIC_REVIEW, NO_POOLED, with_arm_roles(events, arms))
+    assert text == (
+        "1 of 2 randomised trials reported on adverse events: 3 of 50 with exercise and 1 of 50 with control "
+        "had adverse events (1 trial, arm-level counts)."
+    )
 
 
 def test_safety_counts_only_randomised_trials():
@@ -204,3 +226,31 @@ def test_an_oriented_smd_is_turned_back_to_the_outcome_scale():
     row = _pooled(0.03, 0.36, better=True, outcome="days_off").assign(measure="SMD", estimate=0.19).iloc[0]
     assert result_statement(row, "Low", review).startswith("Education may reduce days off work (SMD 0.19")
     assert result_statement(row.copy().replace({"SMD": "MD"}), "Low", review).startswith("Education may increase")
+
+
+def test_statements_name_the_level_of_their_intervals():
+    """A 90% interval is never shown unlabelled (or as a 95% one) in the answer, the safety sentence or
+    the sensitivity sentence (issue 22: every interval label follows the level)."""
+    row = _pooled(1.2, 2.0).assign(estimate=1.5).iloc[0]
+    assert "(RR 1.50, 90% CI 1.20 to 2.00;" in result_statement(row, "Low", SYNTHETIC_REVIEW, 90)
+    assert "(RR 1.50, 95% CI 1.20 to 2.00;" in result_statement(row, "Low", SYNTHETIC_REVIEW)
+    result = treatment_conclusion(
+        _pooled(1.2, 2.0), NO_POOLED, sof("Moderate"), EFFECTS, TRIALS, SYNTHETIC_REVIEW, level=90
+    )
+    assert "90% CI 1.20 to 2.00" in result["answer"] and "90% CI 1.20 to 2.00" in result["safety"]
+
+
+@pytest.mark.parametrize(("label", "word"), [("Mortality", "mortality"), ("SAE count", "SAE count")])
+def test_the_safety_sentence_writes_the_label_as_running_text(label, word):
+    """A declared label inside the sentence starts in lower case unless it starts an acronym, and a
+    sentence that starts with it is capitalised without lowering the rest ('SAE count', not 'Sae count')."""
+    review = synthetic_review(
+        outcomes=[{"id": "adverse_events", "label": label, "higher_is_better": False, "safety": True}]
+    )
+    events = pd.DataFrame(
+        {"study_id": ["t1", "t1"], "role": ["intervention", "control"], "outcome": ["adverse_events"] * 2}
+    ).assign(events=[3, 1], total=[50, 50])
+    text = safety_summary(EFFECTS.iloc[0:0], TRIALS, review, arm_events=events)
+    assert text.startswith(f"1 of 2 randomised trials reported on {word}: ") and f"had {word} (1 trial" in text
+    pooled_only = safety_summary(EFFECTS.iloc[0:0], TRIALS, review, _pooled(1.2, 2.0), None, {"a0": "Low"})
+    assert pooled_only.startswith(f"{word[:1].upper()}{word[1:]}: pooled result: Exercise may increase {word} (RR")

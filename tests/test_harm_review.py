@@ -107,7 +107,7 @@ def rows() -> dict[str, list[dict]]:
     return out
 
 
-def build(tmp_path, question: str, asks: str, safety: bool) -> tuple[dict, str]:
+def build(tmp_path, question: str, asks: str, safety: bool, level: float = 95.0) -> tuple[dict, str]:
     text = REVIEW.format(
         question=question,
         asks=f", asks: {asks}" if asks else "",
@@ -121,7 +121,7 @@ def build(tmp_path, question: str, asks: str, safety: bool) -> tuple[dict, str]:
         ("03_meta_analysis", meta_analysis),
         ("05_consensus_report", consensus_report),
     ):
-        module.run(review, raw, results, results / name)
+        module.run(review, raw, results, results / name, **({"level": level} if module is meta_analysis else {}))
     conclusion = json.loads((results / "03_meta_analysis" / "tables" / "conclusion.json").read_text(encoding="utf-8"))
     html = (results / "05_consensus_report" / "publish" / "consensus_report.html").read_text(encoding="utf-8")
     return conclusion, html
@@ -129,6 +129,8 @@ def build(tmp_path, question: str, asks: str, safety: bool) -> tuple[dict, str]:
 
 CASES = [
     ("Does prophylactic lidocaine reduce deaths after a heart attack?", "", False),
+    # a new user's harm question that does not declare asks (default: benefit)
+    ("Does prophylactic lidocaine increase deaths after a heart attack?", "", True),
     ("Does prophylactic lidocaine reduce deaths after a heart attack?", "", True),
     ("Does prophylactic lidocaine increase deaths after a heart attack?", "harm", False),
     ("Does prophylactic lidocaine increase deaths after a heart attack?", "harm", True),
@@ -146,9 +148,10 @@ def test_the_answer_says_lidocaine_increases_mortality(tmp_path, question, asks,
     assert re.search(r"Lidocaine (probably increases|increases|may increase) mortality", statement) or (
         "We are very uncertain whether lidocaine increases mortality" in statement
     ), statement
-    assert f"RR {pinned['estimate']:.2f}, CI {pinned['ci_low']:.2f} to {pinned['ci_high']:.2f}" in statement
+    assert f"RR {pinned['estimate']:.2f}, 95% CI {pinned['ci_low']:.2f} to {pinned['ci_high']:.2f}" in statement
     key = html[html.index('id="key-messages"') : html.index("</section>", html.index('id="key-messages"'))]
     assert "increases mortality" in key or "increase mortality" in key
+    assert "No:" not in key  # never a bare "No" after a question that asks whether mortality increases
     assert "no benefit is shown" not in html and "No randomised trial in the data reported" not in html
     if safety:
         assert conclusion["safety"].startswith("6 of 6 randomised trials reported on mortality")
@@ -174,3 +177,13 @@ def test_the_summary_of_findings_has_the_absolute_risks(tmp_path):
     assert f"{median * 1000:,.0f} per 1,000 (median of the control groups)" in table
     assert f"{median * pinned['estimate'] * 1000:,.0f} per 1,000" in table
     assert "RR 1.70 (1.15 to 2.51)" in table and "Lidocaine probably increases mortality" in table
+
+
+def test_a_90_percent_run_labels_every_interval_90_percent(tmp_path):
+    """Issue 22: every interval label follows the level, the Summary of findings' column headings
+    included (they said "95% CI" whatever the level)."""
+    conclusion, html = build(tmp_path, CASES[0][0], "", True, level=90)
+    start = html.index('id="sof-treatment"')
+    table = html[start : html.index("</figure>", start)]
+    assert "Relative effect (90% CI)" in table and "Anticipated absolute effects (90% CI)" in table
+    assert "95% CI" not in table and "90% CI" in conclusion["answer"]

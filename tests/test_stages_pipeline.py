@@ -235,7 +235,13 @@ def test_trials_without_events_in_either_arm_are_not_estimable_for_a_ratio(tmp_p
         tmp_path / "mixed", review, dichotomous_rows(((0, 40, 0, 40), (4, 40, 10, 40), (6, 50, 12, 50)))
     )
     pooled = pd.read_csv(results / "03_meta_analysis" / "tables" / "pooled.csv")
-    assert pooled[(pooled["outcome"] == "admission") & (pooled["subgroup"] == "all")]["k"].tolist() == [2]
+    admission = pooled[(pooled["outcome"] == "admission") & (pooled["subgroup"] == "all")]
+    assert admission["k"].tolist() == [2]
+    # the pooled row itself (shown in the report) names the trial left out, not only excluded_data.csv
+    assert (
+        "left out as not estimable for a ratio (no events, or only events, in both arms" in admission["notes"].iloc[0]
+    )
+    assert "Cochrane Handbook 10.4.4.2): Synthetic d1 2015 (week 26)" in admission["notes"].iloc[0]
 
 
 def test_a_foreign_stage_01_table_is_refused_by_name(tmp_path):

@@ -244,7 +244,7 @@ def test_als_pipeline_pools_alsfrs_r_at_5_8_months_with_the_ledger_as_metafor(pi
     assert comparison.loc[ANALYSIS, "grade_assumptions"].startswith("Rated down 1 level (risk of bias): 58%")
     answer = json.loads((_tables(pipeline_results) / "conclusion.json").read_text(encoding="utf-8"))
     assert answer["rule"] == "T3"  # the answer rules use printed numbers only
-    assert "MD 4.31 (CI 1.18 to 7.44), k = 2" in answer["answer"]
+    assert "MD 4.31 (95% CI 1.18 to 7.44), k = 2" in answer["answer"]
     html = (pipeline_results / "consensus_report.html").read_text(encoding="utf-8")
     for ident in load_ledger(RAW_DIR)["assumption_id"]:
         assert f"<code>{ident}</code>" in html  # each ledger row beside the result that uses it

@@ -12,8 +12,11 @@ at least Low certainty.
 * **T1 "Yes" / "Probably yes"**: the question asks about benefit (harm) and a result shows benefit
   (harm) with High / Moderate certainty, and none shows the opposite.
 * **T2 "Possibly"**: the same, with Low certainty only.
-* **T4 "No: the data point the other way"**: a result shows the opposite of what is asked, and
-  none what is asked (harm when benefit is asked, benefit when harm is asked).
+* **T4 "The data point the other way"**: a result shows the opposite of what is asked, and
+  none what is asked (harm when benefit is asked, benefit when harm is asked). The lead names the
+  side the data show and says no bare "No": the question's text is the reviewer's own words, and
+  "Does lidocaine increase mortality? No: ..." (``asks`` left at its default, benefit) would read
+  as a denial of the harm the data show.
 * **T5 "Mixed"**: results show benefit on some outcomes and harm on others.
 * **E1 "An effect is shown"**: the question asks about any effect, and a result's CI excludes no
   effect with at least Low certainty.
@@ -34,11 +37,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compendium.analysis.treatment import PRIMARY
+from compendium.analysis.treatment import CONTROL_ROLE, INTERVENTION_ROLE, PRIMARY
 from compendium.analysis.windows import ALL_TIMEPOINTS, NO_TIMEPOINT
-from compendium.bias.plain_language import direction, informative_statement, oriented_direction
+from compendium.bias.plain_language import direction, in_sentence, informative_statement, oriented_direction
 from compendium.bias.vocabulary import CERTAINTY_LEVELS
+from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.review import Outcome, Review
+from compendium.shared import ci_label
 from compendium.vocabulary import RATIO_MEASURES
 
 #: sides of a result: favours the intervention, the control, neither, or unclear
@@ -105,10 +110,11 @@ def outcome_direction(measure: str, ci_low: float, ci_high: float, outcome: Outc
     return direction(ci_low, ci_high, null)
 
 
-def result_statement(row: pd.Series, certainty: str, review: Review) -> str:
+def result_statement(row: pd.Series, certainty: str, review: Review, level: float = DEFAULT_CI_LEVEL) -> str:
     """A pooled result as a GRADE informative statement with its numbers and certainty, e.g.
-    ``Lidocaine probably increases mortality (RR 1.70, CI 1.15 to 2.51; 6 studies, 1,106 participants;
-    moderate certainty)``; an unrated result says "certainty not rated" and keeps the numbers only."""
+    ``Lidocaine probably increases mortality (RR 1.70, 95% CI 1.15 to 2.51; 6 studies, 1,106 participants;
+    moderate certainty)``; the interval is labelled with its ``level`` (the stage's parameter); an
+    unrated result says "certainty not rated" and keeps the numbers only."""
     intervention = review.intervention
     label = outcome_words(row, review)
     k = int(row["k"]) if pd.notna(row.get("k")) else None
@@ -121,7 +127,10 @@ def result_statement(row: pd.Series, certainty: str, review: Review) -> str:
         )
         if part
     )
-    numbers = f"{row['measure']} {_number(row['estimate'])}, CI {_number(row['ci_low'])} to {_number(row['ci_high'])}"
+    numbers = (
+        f"{row['measure']} {_number(row['estimate'])}, {ci_label(level)} {_number(row['ci_low'])} to "
+        f"{_number(row['ci_high'])}"
+    )
     if certainty not in CERTAINTY_LEVELS.values():
         return f"{label}: {numbers}{'; ' + size if size else ''}; certainty not rated"
     way = outcome_direction(
@@ -149,7 +158,7 @@ def _answer(asks: str, rated: list[tuple[str, str]], singles_favour: bool) -> tu
     if wanted and opposite:
         return "Mixed: the results show benefit on some outcomes and harm on others.", "T5"
     if opposite:
-        return f"No: the data point to {_SIDE_WORD[_OPPOSITE[asks]]}, not {asks}.", "T4"
+        return f"The data point to {_SIDE_WORD[_OPPOSITE[asks]]}, not {asks}.", "T4"
     if any(c == "High" for c in wanted):
         return "Yes.", "T1"
     if any(c in PROBABLY_YES_CERTAINTY for c in wanted):
@@ -173,10 +182,13 @@ def treatment_conclusion(
     trials: pd.DataFrame,
     review: Review,
     arm_events: pd.DataFrame | None = None,
+    level: float = DEFAULT_CI_LEVEL,
 ) -> dict:
     """``{"question_id", "question", "asks", "lead", "answer", "rule", "statements", "reasons", "safety"}`` from
     stage 03's tables (module docstring); the question is the review's trial question
-    (:meth:`Review.question_for_role`); ``arm_events``: the data package's ``dichotomous_outcomes``."""
+    (:meth:`Review.question_for_role`); ``arm_events``: the data package's ``dichotomous_outcomes``
+    with the ``role`` of each arm (:func:`compendium.analysis.treatment.with_arm_roles`); ``level``: the
+    confidence level of the pooled intervals, named in every statement."""
     noun = review.intervention
     if "question" in summary_of_findings:
         summary_of_findings = summary_of_findings[summary_of_findings["question"] == "treatment"]
@@ -192,7 +204,7 @@ def treatment_conclusion(
         certainty = str(certainty_of.get(row["analysis_id"], "not rated"))
         side = favours(row)
         rated.append((side, certainty))
-        ranked.append((side == NEITHER, -_level(certainty), result_statement(row, certainty, review)))
+        ranked.append((side == NEITHER, -_level(certainty), result_statement(row, certainty, review, level)))
     statements = [text for *_, text in sorted(ranked, key=lambda r: (r[0], r[1]))]
 
     singles = single_trial_results[single_trial_results["analysis_set"] == PRIMARY]
@@ -232,7 +244,7 @@ def treatment_conclusion(
         "rule": rule,
         "statements": statements,
         "reasons": reasons,
-        "safety": safety_summary(rct_effects, trials, review, pooled, arm_events, certainty_of),
+        "safety": safety_summary(rct_effects, trials, review, pooled, arm_events, certainty_of, level),
     }
 
 
@@ -259,11 +271,13 @@ def safety_summary(
     pooled: pd.DataFrame | None = None,
     arm_events: pd.DataFrame | None = None,
     certainty_of: dict[str, str] | None = None,
+    level: float = DEFAULT_CI_LEVEL,
 ) -> str:
     """Sentences on the review's safety outcomes (``safety: true``) from the randomised trials that
     reported on them, using every kind of data: pooled results (with their GRADE certainty from
     ``certainty_of``, analysis_id -> certainty), arm-level event counts (``arm_events``, the data
-    package's ``dichotomous_outcomes``) and printed effects (``rct_effects``). Empty when the review
+    package's ``dichotomous_outcomes`` with the ``role`` of each arm,
+    :func:`compendium.analysis.treatment.with_arm_roles`) and printed effects (``rct_effects``). Empty when the review
     declares no safety outcome; "no randomised trial ... reported" only when no table has a row."""
     if not review.safety_outcomes:
         return ""
@@ -271,25 +285,25 @@ def safety_summary(
     noun, comparator = review.intervention, review.comparator
     sentences = []
     for outcome in review.safety_outcomes:
-        what = review.outcome_label(outcome)
+        what = in_sentence(review.outcome_label(outcome))
         parts = []
         reporting: set[str] = set()
         if pooled is not None and not pooled.empty:
             rows = primary_results(pooled)
             for _, row in rows[rows["outcome"] == outcome].iterrows():
                 certainty = (certainty_of or {}).get(row["analysis_id"], "not rated")
-                parts.append(f"pooled result: {result_statement(row, str(certainty), review)}")
+                parts.append(f"pooled result: {result_statement(row, str(certainty), review, level)}")
         if arm_events is not None and not arm_events.empty:
             events = arm_events[arm_events["outcome"].eq(outcome) & arm_events["study_id"].isin(randomised)]
             if not events.empty:
                 reporting |= set(events["study_id"])
-                by_arm: dict = (
-                    events.groupby("arm")[["events", "total"]].sum(min_count=1).astype(float).to_dict("index")
+                by_role: dict = (
+                    events.groupby("role")[["events", "total"]].sum(min_count=1).astype(float).to_dict("index")
                 )
                 counts = [
-                    f"{by_arm[arm]['events']:.0f} of {by_arm[arm]['total']:,.0f} with {word}"
-                    for arm, word in (("intervention", noun), ("control", comparator))
-                    if arm in by_arm and pd.notna(by_arm[arm]["events"]) and pd.notna(by_arm[arm]["total"])
+                    f"{by_role[role]['events']:.0f} of {by_role[role]['total']:,.0f} with {word}"
+                    for role, word in ((INTERVENTION_ROLE, noun), (CONTROL_ROLE, comparator))
+                    if role in by_role and pd.notna(by_role[role]["events"]) and pd.notna(by_role[role]["total"])
                 ]
                 if counts:
                     trials_n = events["study_id"].nunique()
@@ -311,16 +325,19 @@ def safety_summary(
         lead = (
             f"{len(reporting)} of {len(randomised)} randomised trials reported on {what}"
             if reporting
-            else what.capitalize()
+            else what[:1].upper() + what[1:]
         )
         sentences.append(f"{lead}: " + "; ".join(parts) + ".")
     return " ".join(sentences)
 
 
-def assumption_sentence(comparison: pd.DataFrame, intervention: str, comparator: str = "control") -> str:
+def assumption_sentence(
+    comparison: pd.DataFrame, intervention: str, comparator: str = "control", level: float = DEFAULT_CI_LEVEL
+) -> str:
     """What the set with stated assumptions shows, in one or two sentences for the answer (empty
     when no pooled result rests on an assumption). ``comparison``: stage 03's
-    ``assumption_comparison`` table; ``intervention``, ``comparator``: the review's nouns. The answer's
+    ``assumption_comparison`` table; ``intervention``, ``comparator``: the review's nouns; ``level``:
+    the confidence level of its intervals. The answer's
     rules use printed numbers only; this only reports."""
     resting = comparison[comparison["assumption_ids"].fillna("").astype(str) != ""]
     if resting.empty:
@@ -330,7 +347,7 @@ def assumption_sentence(comparison: pd.DataFrame, intervention: str, comparator:
         estimate = row["with_assumptions_estimate"]
         result = (
             f"{row['outcome_label']}: {row['measure']} {estimate:.3g} "
-            f"(CI {row['with_assumptions_ci_low']:.3g} to {row['with_assumptions_ci_high']:.3g}), "
+            f"({ci_label(level)} {row['with_assumptions_ci_low']:.3g} to {row['with_assumptions_ci_high']:.3g}), "
             f"k = {int(row['with_assumptions_k'])}, GRADE {str(row['with_assumptions_certainty']).lower()}"
         )
         if pd.isna(row["printed_estimate"]):

@@ -27,6 +27,7 @@ from compendium.analysis.treatment import (
     ARM_LEVEL,
     EXCLUDED_COLUMNS,
     NON_RANDOMISED,
+    NOT_ESTIMABLE_FOR_RATIO,
     PRIMARY,
     WITH_ACTIVE,
     WITHOUT_HIGH_ROB,
@@ -331,6 +332,28 @@ def _analysis(
     )
 
 
+def not_estimable_note(unusable: pd.DataFrame, outcome: str) -> tuple[str, ...]:
+    """The note of a ratio analysis naming the trials of its outcome left out as not estimable
+    (:func:`~compendium.analysis.treatment.not_estimable_for_ratio`: no events, or only events, in both
+    arms), so that the pooled row says so where the report shows it; ``()`` when there are none."""
+    left = unusable[
+        (unusable["outcome"] == outcome)
+        & unusable["reason"].astype(str).str.contains(NOT_ESTIMABLE_FOR_RATIO, regex=False)
+    ]
+    if left.empty:
+        return ()
+    studies = sorted(
+        {
+            f"{study} (week {float(weeks):g})" if pd.notna(weeks) else str(study)
+            for study, weeks in zip(left["study"], pd.to_numeric(left["timepoint_weeks"], errors="coerce"))
+        }
+    )
+    return (
+        f"of this outcome's trials, left out as not estimable for a ratio (no events, or only events, in both "
+        f"arms; Cochrane Handbook 10.4.4.2): {', '.join(studies)}",
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class TreatmentAnalyses:
     """Pooled analyses, their with-active-comparator variants, shown single results and exclusions."""
@@ -414,6 +437,8 @@ def build_treatment_analyses(
             continue
         if len(primary) >= MIN_POOLED_K:
             analysis = make(key, primary, analysis_set, notes)
+            if analysis.measure in RATIO_MEASURES and unusable is not None:
+                analysis = replace(analysis, notes=analysis.notes + not_estimable_note(unusable, analysis.outcome))
             analyses.append(analysis)
             if include_active_comparators and len(active):
                 with_active[analysis.analysis_id] = make(key, pd.concat([primary, active]), WITH_ACTIVE, [])

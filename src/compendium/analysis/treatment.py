@@ -516,6 +516,15 @@ def not_estimable_for_ratio(intervention: pd.Series, control: pd.Series, measure
     )
 
 
+def with_arm_roles(rows: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (a table with ``study_id`` and ``arm``, e.g. ``dichotomous_outcomes``) with the
+    ``role`` of each arm from ``arms`` (``intervention`` or ``control``; missing for an arm not listed
+    there): arms are named freely (``lidocaine``, ``placebo``), their role says which side they are."""
+    roles = arms[["study_id", "arm", "role"]].astype({"study_id": str, "arm": str})
+    rows = rows.astype({"study_id": str, "arm": str})
+    return rows.merge(roles, on=["study_id", "arm"], how="left", validate="many_to_one")
+
+
 def dichotomous_effects(inputs: StageInputs, measure: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Log RR, log OR or RD (``measure``; default the review's first ``dichotomous_measure``) of
     intervention vs control from ``dichotomous_outcomes`` (events and totals per arm), one per trial,
@@ -530,9 +539,7 @@ def dichotomous_effects(inputs: StageInputs, measure: str | None = None) -> tupl
     rows = tables.get("dichotomous_outcomes", pd.DataFrame()).copy()
     if rows.empty:
         return pd.DataFrame(columns=EFFECT_COLUMNS), pd.DataFrame(columns=EXCLUDED_COLUMNS)
-    rows["study_id"] = rows["study_id"].astype(str)
-    arms = tables["arms"][["study_id", "arm", "role"]].astype({"study_id": str, "arm": str})
-    rows = rows.astype({"arm": str}).merge(arms, on=["study_id", "arm"], how="left", validate="many_to_one")
+    rows = with_arm_roles(rows, tables["arms"])
     sets = trial_sets(inputs).set_index("study_id")
     labels = inputs.labels()
     years = dict(zip(tables["studies"]["study_id"].astype(str), tables["studies"]["year"]))

@@ -66,6 +66,21 @@ def oriented_direction(ci_low: float, ci_high: float, null: float, higher_is_bet
     return IMPROVES if way == INCREASES else WORSENS
 
 
+def in_sentence(label: str) -> str:
+    """A declared label inside a sentence: its first letter in lower case unless it starts an acronym
+    or the label is written in title case (another word capitalised, as RevMan's analysis names are).
+
+    Examples
+    --------
+    >>> in_sentence("Mortality"), in_sentence("ALSFRS-R total"), in_sentence("days off work")
+    ('mortality', 'ALSFRS-R total', 'days off work')
+    >>> in_sentence("Death after Myocardial Infarction")
+    'Death after Myocardial Infarction'
+    """
+    title_case = any(word[:1].isupper() for word in label.split()[1:])
+    return label if label[:2].isupper() or title_case else label[:1].lower() + label[1:]
+
+
 def informative_statement(intervention: str, outcome: str, way: str, certainty: str) -> str:
     """The sentence of the module table for ``way`` (:func:`direction`) and ``certainty`` (a GRADE
     level label: High, Moderate, Low, Very low), starting with a capital letter, without a full stop.
@@ -83,10 +98,7 @@ def informative_statement(intervention: str, outcome: str, way: str, certainty: 
     >>> informative_statement("aspirin", "Death after Myocardial Infarction", REDUCES, "High")
     'Aspirin reduces Death after Myocardial Infarction'
     """
-    # a declared label inside the sentence: first letter in lower case, unless it starts an acronym or
-    # the label is written in title case (another word capitalised: "Death after Myocardial Infarction")
-    title_case = any(word[:1].isupper() for word in outcome.split()[1:])
-    outcome = outcome if outcome[:2].isupper() or title_case else outcome[:1].lower() + outcome[1:]
+    outcome = in_sentence(outcome)
     if way not in (*_VERBS, NO_DIFFERENCE):
         raise ValueError(f"direction must be one of {', '.join([*_VERBS, NO_DIFFERENCE])}, got {way!r}")
     if way == NO_DIFFERENCE:

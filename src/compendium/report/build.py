@@ -21,6 +21,7 @@ from compendium.bias.vocabulary import CERTAINTY_LEVELS, ROB2, ROBINS_E, TOOL_DO
 from compendium.data.identifiers import identifier_links, is_ip_address
 from compendium.data.summary import STREAM_ORDER
 from compendium.data.validate import is_web_address
+from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.evidence import consensus
 from compendium.pipeline.scratch import final_folder
 from compendium.report import guidance as guidance_data
@@ -462,6 +463,13 @@ def asked(review: Review, question: Question) -> str:
     )
 
 
+def meta_parameters(results: ResultSet) -> dict:
+    """The parameters stage 03 ran with (its ``methods`` record), ``{}`` when it did not run."""
+    methods = results.json.get((META, "methods"))
+    parameters = methods.get("parameters", {}) if isinstance(methods, dict) else {}
+    return parameters if isinstance(parameters, dict) else {}
+
+
 def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> list[dict]:
     sof = _sof_by_question(results, [q.id for q in review.questions])
     meter_labels = consensus.conclusion_labels(review.intervention, review.condition, review.exposure)
@@ -508,6 +516,7 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                     results.table(INGEST, "dichotomous_outcomes"),
                     safety,
                     reported_outcomes(results),
+                    level=float(meta_parameters(results).get("level", DEFAULT_CI_LEVEL)),
                 ),
             }
         )
@@ -1015,7 +1024,7 @@ def _methods(results: ResultSet) -> dict:
     )
     # the settings as stage 03 ran them (its parameters), so every level and label is the run's
     meta_methods = results.json.get((META, "methods"))
-    as_run = meta_methods.get("parameters", {}) if isinstance(meta_methods, dict) else {}
+    as_run = meta_parameters(results)
     primary = MetaSettings(
         method=as_run.get("tau2_method", META_DEFAULTS.method),
         test=as_run.get("test", META_DEFAULTS.test),

@@ -23,7 +23,9 @@ import pandas as pd
 
 from compendium.analysis.conclusion import outcome_direction
 from compendium.bias.plain_language import informative_statement
+from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.review import Question, Review
+from compendium.shared import ci_label
 from compendium.vocabulary import CONDITION_RISK, RATIO_MEASURES
 
 #: outcomes per table (GRADE: no more than seven)
@@ -107,10 +109,12 @@ def sof_table(
     events: pd.DataFrame | None,
     safety: str = "",
     reported: dict[str, int] | None = None,
+    level: float = DEFAULT_CI_LEVEL,
 ) -> dict:
     """One question's Summary of findings table as plain values for the template (module docstring);
     ``reported``: outcome -> number of studies with any row on it in the data package (a declared
-    outcome without a GRADE row is "not measured" only when no study reported it)."""
+    outcome without a GRADE row is "not measured" only when no study reported it); ``level``: the
+    confidence level of stage 03's intervals, which the column headings name (``ci``)."""
     reported = reported or {}
     risk = question.id == "risk"
     intervention = review.exposure if risk else review.intervention
@@ -173,6 +177,7 @@ def sof_table(
         "footnotes": footnotes,
         "skipped": skipped,
         "per": f"{PER:,}",
+        "ci": ci_label(level),
     }
 
 

@@ -31,7 +31,12 @@ from compendium.analysis.pooling import (
 from compendium.analysis.reviews import review_agreement, review_comparison
 from compendium.analysis.risk import risk_estimates
 from compendium.analysis.rob import RobLookup
-from compendium.analysis.treatment import EXCLUDED_COLUMNS, NOT_ESTIMABLE_FOR_RATIO, dichotomous_effects
+from compendium.analysis.treatment import (
+    EXCLUDED_COLUMNS,
+    NOT_ESTIMABLE_FOR_RATIO,
+    dichotomous_effects,
+    with_arm_roles,
+)
 from compendium.analysis.trial_pipeline import PoolingSettings, run_trial_pipeline
 from compendium.review import Review
 from compendium.stages import StageResult, account
@@ -205,6 +210,7 @@ def run(
         ),
     )
     if treatment_question is not None:
+        events = inputs.tables.get("dichotomous_outcomes", pd.DataFrame())
         conclusion = treatment_conclusion(
             answered,
             treatment.singles,
@@ -212,9 +218,12 @@ def run(
             inputs.tables["rct_effects"],
             inputs.tables["trials"],
             review,
-            arm_events=inputs.tables.get("dichotomous_outcomes"),
+            arm_events=None if events.empty else with_arm_roles(events, inputs.tables["arms"]),
+            level=level,
         )
-        sentence = assumption_sentence(assumed.tables["assumption_comparison"], review.intervention, review.comparator)
+        sentence = assumption_sentence(
+            assumed.tables["assumption_comparison"], review.intervention, review.comparator, level
+        )
         if sentence:
             conclusion["answer"] = f"{conclusion['answer']} {sentence}"
         result.record(output_dir, "conclusion", conclusion)
