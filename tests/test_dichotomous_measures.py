@@ -62,7 +62,7 @@ def test_each_declared_measure_is_pooled_as_metafor_pools_it(three):
 def test_the_first_declared_measure_drives_the_answer_and_the_summary_of_findings(three):
     _, conclusion, sof, html = three
     rr = REFERENCE["rr_reml_knha"]
-    assert f"RR {rr['estimate']:.2f}, CI {rr['ci_low']:.2f} to {rr['ci_high']:.2f}" in conclusion["statements"][0]
+    assert f"RR {rr['estimate']:.2f}, 95% CI {rr['ci_low']:.2f} to {rr['ci_high']:.2f}" in conclusion["statements"][0]
     assert "OR " not in conclusion["answer"] and "RD " not in conclusion["answer"]
     assert set(sof.loc[sof["question"] == "treatment", "measure"]) == {"RR"}
     for measure in PINNED:  # every measure's pooled result is shown in the report, under its declared label
@@ -75,7 +75,7 @@ def test_a_single_measure_keeps_working_and_rd_first_answers_with_rd(tmp_path):
     pooled, conclusion, sof, html = _build(tmp_path, "[RD, RR]")
     assert sorted(pooled.index) == ["RD", "RR"]
     rd = REFERENCE["rd_reml_knha"]
-    effect = f"(RD {rd['estimate']:.2f}, CI {rd['ci_low']:.2f} to {rd['ci_high']:.2f}; 6 studies"
+    effect = f"(RD {rd['estimate']:.2f}, 95% CI {rd['ci_low']:.2f} to {rd['ci_high']:.2f}; 6 studies"
     assert effect in conclusion["statements"][0] and "increases mortality" in conclusion["statements"][0]
     assert set(sof.loc[sof["question"] == "treatment", "measure"]) == {"RD"}
     # Summary of findings: risk with lidocaine = median control-group risk + RD (per 1,000)
