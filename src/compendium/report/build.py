@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from compendium import vocabulary
+from compendium.analysis.treatment import with_arm_roles
 from compendium.bias.vocabulary import CERTAINTY_LEVELS, ROB2, ROBINS_E, TOOL_DOMAINS
 from compendium.data.identifiers import identifier_links, is_ip_address
 from compendium.data.summary import STREAM_ORDER
@@ -513,7 +514,7 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                     results.table(META, "summary_of_findings"),
                     results.table(META, "pooled"),
                     results.table(META, "study_effects"),
-                    results.table(INGEST, "dichotomous_outcomes"),
+                    _events_with_roles(results),
                     safety,
                     reported_outcomes(results),
                     level=float(meta_parameters(results).get("level", DEFAULT_CI_LEVEL)),
@@ -1222,6 +1223,15 @@ def _lead_sentence(text: str) -> tuple[str, str] | None:
         return None
     first, stop, rest = text.partition(". ")
     return (first + stop.strip(), rest) if stop else (text, "")
+
+
+def _events_with_roles(results: ResultSet) -> pd.DataFrame | None:
+    """Stage 01's arm-level events with each arm's role (arms are named freely: ``placebo``), for the
+    Summary of findings' comparator risk."""
+    events, arms = results.table(INGEST, "dichotomous_outcomes"), results.table(INGEST, "arms")
+    if events is None or events.empty or arms is None:
+        return events
+    return with_arm_roles(events, arms)
 
 
 def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, pd.DataFrame], review: Review) -> dict:

@@ -22,6 +22,7 @@ import statistics
 import pandas as pd
 
 from compendium.analysis.conclusion import outcome_direction
+from compendium.analysis.treatment import CONTROL_ROLE
 from compendium.bias.plain_language import informative_statement
 from compendium.effects import DEFAULT_CI_LEVEL
 from compendium.review import Question, Review
@@ -70,10 +71,14 @@ def footnote_texts(text: object) -> list[str]:
 
 
 def control_risk(events: pd.DataFrame | None, outcome: str, studies: list[str]) -> float | None:
-    """Median over ``studies`` of the control arms' risk (events / total) of ``outcome``; None without data."""
+    """Median over ``studies`` of the control arms' risk (events / total) of ``outcome``; None without data.
+    A control arm is one whose ``role`` is control (arms are named freely: ``placebo``); a table without
+    the ``role`` column (:func:`compendium.analysis.treatment.with_arm_roles`) knows control arms only
+    by the name ``control``."""
     if events is None or events.empty:
         return None
-    rows = events[(events["outcome"] == outcome) & (events["arm"] == "control") & events["study_id"].isin(studies)]
+    control = events["role"] == CONTROL_ROLE if "role" in events.columns else events["arm"] == CONTROL_ROLE
+    rows = events[(events["outcome"] == outcome) & control & events["study_id"].isin(studies)]
     rows = rows[pd.to_numeric(rows["total"], errors="coerce") > 0]
     if rows.empty:
         return None
