@@ -30,3 +30,14 @@ def test_control_risk_reads_the_arm_role_not_the_arm_name():
     )
     assert control_risk(events, "death", ["s1", "s2"]) is None  # no arm is named 'control' and no role is known
     assert control_risk(with_arm_roles(events, arms), "death", ["s1", "s2"]) == pytest.approx(0.3)
+
+
+def test_the_comparator_mean_of_a_mean_difference_is_the_median_of_the_control_groups():
+    """Cochrane Handbook 14.1.5: without a declared assumed value the comparator mean is the median of
+    the included studies' control-group means (here 10, 14 and a study without arm-level means)."""
+    from compendium.report.sof import control_mean
+
+    effects = pd.DataFrame({"analysis_id": ["a", "a", "a", "b"], "control_mean": [10.0, 14.0, float("nan"), 99.0]})
+    assert control_mean(effects, "a") == 12.0
+    assert control_mean(effects, "c") is None
+    assert control_mean(effects.drop(columns="control_mean"), "a") is None

@@ -99,6 +99,7 @@ STUDY_COLUMNS = [
     "secondary_source",
     "notes",
     "source_id",
+    "control_mean",
 ]
 SENSITIVITY_COLUMNS = [
     "analysis_id",
@@ -755,6 +756,10 @@ def study_table(fits: list[AnalysisFit], rob: RobLookup, level: float) -> pd.Dat
                     "secondary_source": d["secondary_source"].astype(bool),
                     "notes": d["notes"],
                     "source_id": d["source_id"],
+                    # the comparator mean of a mean difference from arm-level means (Summary of findings)
+                    "control_mean": d["m2i"].where(d["data_source"] == ARM_LEVEL)
+                    if a.measure == "MD" and "m2i" in d
+                    else np.nan,
                 }
             )
         )

@@ -11,7 +11,8 @@ Anticipated absolute effects of a risk or odds ratio (Cochrane Handbook 14.1.5):
 risk ``CR`` is the outcome's declared ``assumed_risk``, else the median control-group risk of the
 included studies (events / total of their control arms); the risk with the intervention is
 ``CR x RR`` or ``CR x OR / (1 - CR + CR x OR)``, both per 1000. A mean difference is shown as the
-difference itself beside the declared comparator mean (``assumed_risk``) when one is declared.
+difference itself beside the comparator mean: the declared ``assumed_risk``, else the median of the
+included studies' control-group means (arm-level data).
 """
 
 from __future__ import annotations
@@ -84,6 +85,17 @@ def control_risk(events: pd.DataFrame | None, outcome: str, studies: list[str]) 
         return None
     per_study = (pd.to_numeric(rows["events"]) / pd.to_numeric(rows["total"])).groupby(rows["study_id"]).mean()
     return float(statistics.median(per_study.dropna())) if per_study.notna().any() else None
+
+
+def control_mean(study_effects: pd.DataFrame | None, analysis_id: str) -> float | None:
+    """Median over the studies of a mean-difference analysis of their control groups' means (stage
+    03's ``study_effects.control_mean``, from arm-level means); None when no study has one."""
+    if study_effects is None or "control_mean" not in study_effects.columns or not analysis_id:
+        return None
+    means = pd.to_numeric(
+        study_effects.loc[study_effects["analysis_id"] == analysis_id, "control_mean"], errors="coerce"
+    ).dropna()
+    return float(statistics.median(means)) if len(means) else None
 
 
 def _num(value: float) -> str:
@@ -250,6 +262,9 @@ def _measured_row(
         else:
             if outcome and outcome.assumed_risk is not None:
                 comparator_text = f"mean {_num(outcome.assumed_risk)} {outcome.unit}".strip() + " (assumed, declared)"
+            elif measure == "MD" and (mean := control_mean(study_effects, analysis_id)) is not None:
+                unit = outcome.unit if outcome else ""
+                comparator_text = f"mean {_num(mean)} {unit}".strip() + " (median of the control groups)"
             intervention_text = f"{measure} {_num(estimate)} ({_num(low)} to {_num(high)})"
     # the risk question's analyses share one declared outcome: their own labels tell them apart
     label = review.outcome_label(code) if code and code != CONDITION_RISK else str(getattr(row, "outcome", ""))
