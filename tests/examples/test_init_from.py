@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from example_words import ALS_REVIEW_WORDS
+from thin_folder import files_with_review_words, run_review_tests
 
 from cochrane_fixtures import fixture_csv, fixture_data_package, fixture_rm5
 from compendium.cli import main
@@ -23,7 +21,7 @@ from compendium.cochrane import read_review
 from compendium.cochrane.agreement import AGREEMENT_COLUMNS, SENSITIVITY_COLUMNS, agreement_table, sensitivity_table
 from compendium.cochrane.importer import ORIGINAL_DIR, import_writer, original_file
 from compendium.pipeline import run_pipeline
-from compendium.scaffold import REVIEW_TESTS_DIR, init_compendium
+from compendium.scaffold import init_compendium
 from compendium.stages import StageResult
 from compendium.stages.meta_analysis import revman_tables
 
@@ -65,15 +63,9 @@ def test_an_imported_rm5_builds_and_reproduces_revman(tmp_path: Path, monkeypatc
     sentence = "6 of 6 analyses reproduce RevMan&#39;s stored results; 1 analysis stores no results to compare with."
     assert sentence in html
     assert 'id="table-revman-agreement"' in html and 'id="table-revman-sensitivity"' in html
-    for path in folder.rglob("*"):  # the declaration, data, executed notebooks, tables and report
-        if path.is_file() and path.suffix in (".yaml", ".csv", ".md", ".ipynb", ".html", ".json"):
-            assert not ALS_REVIEW_WORDS.search(path.read_text(encoding="utf-8")), path
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", REVIEW_TESTS_DIR],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-    )
+    # the declaration, data, executed notebooks, tables and report
+    assert files_with_review_words(folder, (".yaml", ".csv", ".md", ".ipynb", ".html", ".json")) == []
+    tests = run_review_tests(folder)
     assert tests.returncode == 0, tests.stdout
 
 

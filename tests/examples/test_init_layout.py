@@ -9,14 +9,13 @@ import errno
 import filecmp
 import hashlib
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from example_words import ALS_REVIEW_WORDS
 from test_example_gibson2002 import assert_pooled_equal_metafor
 from test_example_gibson2002 import reference as reference  # noqa: F401 - the fixture, used by name
+from thin_folder import files_with_review_words, run_review_tests
 
 import compendium.scaffold as scaffold
 import compendium.scaffold.engine as engine
@@ -89,16 +88,10 @@ def test_a_thin_folder_builds_with_the_engine_and_its_pooled_results_equal_metaf
     html = (folder / "reports" / "consensus_report.html").read_text(encoding="utf-8")
     assert f"compendium {__version__} (schema {SCHEMA_VERSION})" in html
     assert_pooled_equal_metafor(folder / "reports", reference)
-    for path in (folder / "reports").rglob("*"):  # the executed notebooks and every table
-        if path.is_file() and path.suffix in (".ipynb", ".csv", ".html", ".json"):
-            assert not ALS_REVIEW_WORDS.search(path.read_text(encoding="utf-8")), path
+    # the executed notebooks and every table
+    assert files_with_review_words(folder / "reports", (".ipynb", ".csv", ".html", ".json")) == []
     # the review's own tests: they pass, and there are few
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", REVIEW_TESTS_DIR],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-    )
+    tests = run_review_tests(folder)
     assert tests.returncode == 0, tests.stdout
     passed = int(re.search(r"(\d+) passed", tests.stdout).group(1))
     assert 0 < passed <= MAX_REVIEW_TESTS and "skipped" not in tests.stdout
