@@ -57,7 +57,19 @@ Fields (``*`` = required)
                             ``critical`` | ``important`` (critical outcomes first in Summary of findings);
                             ``assumed_risk``: the comparator risk (0-1, event outcomes) or mean of the absolute
                             effects (default: the median of the included studies' control groups); ``mid``: the
-                            minimal important difference on the pooled measure's scale (GRADE imprecision)
+                            minimal important difference on the pooled measure's scale (GRADE imprecision);
+                            ``comparison``: the id of its comparison (needed when more than one is declared);
+                            ``pooling``: ``{method, measure, model}``, the outcome's own pooling settings as
+                            RevMan 5 states them (``method`` MH | IV | Peto, ``measure`` RR | OR | RD | PETO_OR |
+                            MD | SMD, ``model`` fixed | random; random effects are DerSimonian-Laird's). Stage 03
+                            pools the outcome so unless ``tau2_method`` or ``test`` is given explicitly
+                            (:class:`Pooling`); ``compendium init --from`` writes them from the review file
+``comparisons``             list of ``{id, label, intervention: {noun}, comparator: {noun}}``: the review's
+                            comparisons (a Cochrane review has several under one question); each outcome names
+                            its comparison (``outcomes[].comparison``), and the Summary of findings has one
+                            table per comparison. Omitted: one comparison, of ``intervention`` with
+                            ``comparator`` (id :data:`SINGLE_COMPARISON`); ``label`` defaults to
+                            "<intervention> versus <comparator>"
 ``time_windows``            list of ``{label, upper_weeks}`` (inclusive upper bound; the last may omit it:
                             open); ``[]`` or omitted: no windows, every time point pooled together
 ``subgroup``                subgroup variable of the trial analyses (a ``trials`` column) or empty
@@ -122,6 +134,15 @@ DEFAULT_STAGES = (
     "05_consensus_report",
 )
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+#: the id of the one comparison of a review that declares no ``comparisons``
+SINGLE_COMPARISON = "main"
+#: RevMan 5's pooling methods, the measures each pools, and its models (``outcomes[].pooling``)
+POOLING_METHOD_MEASURES = {
+    "MH": ("RR", "OR", "RD"),
+    "Peto": ("PETO_OR",),
+    "IV": ("RR", "OR", "RD", "MD", "SMD"),
+}
+POOLING_MODELS = ("fixed", "random")
 _STAGE = re.compile(r"^[0-9]{2}_[a-z0-9_]+$")
 
 
@@ -133,6 +154,46 @@ class Question:
     asks: str = "effect"  # one of QUESTION_ASKS; parse_review fills the default from the outcomes
     population: str = ""
     setting: str = ""
+
+
+@dataclass(frozen=True)
+class Pooling:
+    """An outcome's declared pooling settings, as RevMan 5 states them for its analysis.
+
+    ``method``: ``MH`` (Mantel-Haenszel), ``IV`` (inverse variance) or ``Peto``; ``measure``: ``RR``,
+    ``OR``, ``RD``, ``PETO_OR``, ``MD`` or ``SMD``; ``model``: ``fixed`` or ``random`` (random effects:
+    DerSimonian and Laird's tau2, heterogeneity about the fixed-effect estimate of the method, z-based
+    intervals: :mod:`compendium.meta.revman`).
+    """
+
+    method: str
+    measure: str
+    model: str
+
+    @property
+    def random(self) -> bool:
+        return self.model == "random"
+
+    @property
+    def tau2_method(self) -> str | None:
+        """RevMan 5's tau2 estimator: DL for random effects, none for a fixed effect."""
+        return "DL" if self.random else None
+
+    def describe(self) -> str:
+        """'MH, OR, random effects (DerSimonian-Laird), z test'."""
+        names = {"MH": "Mantel-Haenszel", "IV": "inverse variance", "Peto": "Peto"}
+        model = "random effects (DerSimonian-Laird)" if self.random else "fixed effect"
+        return f"{names[self.method]} {self.measure.replace('PETO_OR', 'Peto OR')}, {model}, z-based interval"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One comparison of the review: its id, label and the nouns of its two sides."""
+
+    id: str
+    label: str
+    intervention: str
+    comparator: str
 
 
 @dataclass(frozen=True)
@@ -149,6 +210,8 @@ class Outcome:
     importance: str = ""  # one of OUTCOME_IMPORTANCE, or "" when not declared
     assumed_risk: float | None = None  # comparator risk (0-1) for events, comparator mean otherwise
     mid: float | None = None  # minimal important difference, on the scale of the pooled measure
+    comparison: str = SINGLE_COMPARISON  # the id of the outcome's comparison
+    pooling: Pooling | None = None  # declared pooling settings (RevMan's), None: the stage's parameters
 
 
 @dataclass(frozen=True)
@@ -251,11 +314,43 @@ class Review:
     source: str = REVIEW_FILE
     schema_version: int = 1
     engine: str = ""
+    declared_comparisons: tuple[Comparison, ...] = ()  # as declared; see :attr:`comparisons`
 
     @property
     def dichotomous_measure(self) -> str:
         """The first declared dichotomous measure: the one of the answer and the Summary of findings."""
         return self.dichotomous_measures[0]
+
+    def dichotomous_measure_for(self, outcome_id: str) -> str:
+        """The measure of an outcome's events that answers: its declared pooling's (a Peto OR is an OR)
+        when that is a dichotomous measure, else the review's first declared one."""
+        outcome = self.outcome(outcome_id)
+        pooling = outcome.pooling if outcome else None
+        if pooling is not None:
+            measure = "OR" if pooling.measure == "PETO_OR" else pooling.measure
+            if measure in DICHOTOMOUS_MEASURES:
+                return measure
+        return self.dichotomous_measure
+
+    @property
+    def comparisons(self) -> tuple[Comparison, ...]:
+        """The declared comparisons, or the review's one comparison (id :data:`SINGLE_COMPARISON`)."""
+        if self.declared_comparisons:
+            return self.declared_comparisons
+        label = f"{self.intervention} versus {self.comparator}"
+        return (Comparison(SINGLE_COMPARISON, label[:1].upper() + label[1:], self.intervention, self.comparator),)
+
+    def comparison_of(self, outcome_id: str) -> Comparison:
+        """The comparison an outcome belongs to (the first one for an id that is not a declared outcome)."""
+        outcome = self.outcome(outcome_id)
+        for comparison in self.comparisons:
+            if outcome is not None and comparison.id == outcome.comparison:
+                return comparison
+        return self.comparisons[0]
+
+    def declared_pooling(self) -> dict[str, Pooling]:
+        """Outcome id -> its declared pooling settings (only the outcomes that declare them)."""
+        return {o.id: o.pooling for o in self.outcomes if o.pooling is not None}
 
     @property
     def vs(self) -> str:
@@ -461,7 +556,10 @@ REVIEW_KEYS = (
     "schema_version",
     "engine",
     "evidence_searched",
+    "comparisons",
 )
+COMPARISON_KEYS = ("id", "label", "intervention", "comparator")
+POOLING_KEYS = ("method", "measure", "model")
 QUESTION_KEYS = ("id", "text", "streams", "asks", "population", "setting")
 OUTCOME_KEYS = (
     "id",
@@ -476,6 +574,8 @@ OUTCOME_KEYS = (
     "importance",
     "assumed_risk",
     "mid",
+    "comparison",
+    "pooling",
 )
 REPORT_KEYS = ("notice", "guidance_notice", "limitations", "guidance_topics")
 
@@ -516,7 +616,68 @@ def _outcome(c: _Checker, raw: object, field: str) -> Outcome:
         importance=c.choice(item.get("importance"), f"{field}.importance", OUTCOME_IMPORTANCE, ""),
         assumed_risk=assumed_risk,
         mid=mid,
+        comparison=c.identifier(item["comparison"], f"{field}.comparison")
+        if item.get("comparison") is not None
+        else "",
+        pooling=_pooling(c, item["pooling"], f"{field}.pooling") if item.get("pooling") is not None else None,
     )
+
+
+def _pooling(c: _Checker, raw: object, field: str) -> Pooling:
+    item = c.mapping(raw, field)
+    c.keys(item, POOLING_KEYS, field)
+    method = c.choice(item.get("method"), f"{field}.method", tuple(POOLING_METHOD_MEASURES), "")
+    if not method:
+        raise c.fail(f"{field}.method", "one of " + ", ".join(POOLING_METHOD_MEASURES), None)
+    measures = POOLING_METHOD_MEASURES[method]
+    measure = c.choice(item.get("measure"), f"{field}.measure", measures, "")
+    if not measure:
+        raise c.fail(f"{field}.measure", f"a measure {method} pools: " + ", ".join(measures), None)
+    model = c.choice(item.get("model"), f"{field}.model", POOLING_MODELS, "")
+    if not model:
+        raise c.fail(f"{field}.model", "one of " + ", ".join(POOLING_MODELS), None)
+    if method == "Peto" and model == "random":
+        raise c.fail(f"{field}.model", "fixed: RevMan pools Peto odds ratios with a fixed effect only", model)
+    return Pooling(method, measure, model)
+
+
+def _comparisons(c: _Checker, raw: object, nouns: dict[str, str]) -> tuple[Comparison, ...]:
+    comparisons = []
+    for i, entry in enumerate(c.sequence(raw, "comparisons")):
+        field = f"comparisons[{i}]"
+        item = c.mapping(entry, field)
+        c.keys(item, COMPARISON_KEYS, field)
+        sides = {}
+        for side in ("intervention", "comparator"):
+            words = c.mapping(c.given(item, side, {"noun": nouns[side]}), f"{field}.{side}")
+            c.keys(words, ("noun",), f"{field}.{side}")
+            sides[side] = c.text(words.get("noun"), f"{field}.{side}.noun")
+        label = c.text(item.get("label"), f"{field}.label", required=False) or (
+            f"{sides['intervention']} versus {sides['comparator']}"
+        )
+        comparisons.append(
+            Comparison(c.identifier(item.get("id"), f"{field}.id"), label, sides["intervention"], sides["comparator"])
+        )
+    c.unique([x.id for x in comparisons], "comparisons")
+    c.unique([x.label for x in comparisons], "comparisons", "label")
+    return tuple(comparisons)
+
+
+def _assign_comparisons(c: _Checker, outcomes: list[Outcome], comparisons: tuple[Comparison, ...]) -> list[Outcome]:
+    """Each outcome's comparison: the one it names (a declared id), the only one, or an error naming the field."""
+    ids = [x.id for x in comparisons] or [SINGLE_COMPARISON]
+    out = []
+    for i, outcome in enumerate(outcomes):
+        if not outcome.comparison:
+            if len(ids) > 1:
+                raise c.fail(f"outcomes[{i}].comparison", "the id of one of the declared comparisons", None)
+            outcome = replace(outcome, comparison=ids[0])
+        elif outcome.comparison not in ids:
+            raise c.fail(
+                f"outcomes[{i}].comparison", "one of the declared comparisons: " + ", ".join(ids), outcome.comparison
+            )
+        out.append(outcome)
+    return out
 
 
 def _exposure_categories(c: _Checker, raw: object) -> tuple[ExposureCategory, ...]:
@@ -693,6 +854,8 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
     questions = [q if q.asks else replace(q, asks=default_asks) for q in questions]
     c.unique([o.id for o in outcomes], "outcomes")
     c.unique([o.label for o in outcomes], "outcomes", "label")
+    comparisons = _comparisons(c, data.get("comparisons"), nouns)
+    outcomes = _assign_comparisons(c, outcomes, comparisons)
     declared = {o.id for o in outcomes}
     for i, outcome in enumerate(outcomes):
         for j, code in enumerate(outcome.compared_with):
@@ -772,6 +935,7 @@ def parse_review(data: object, source: str = REVIEW_FILE) -> Review:
         source=source,
         schema_version=_schema_version(c, data.get("schema_version")),
         engine=c.text(data.get("engine"), "engine", required=False),
+        declared_comparisons=comparisons,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from compendium import assumptions
 from compendium.analysis import figures, grading, pooling, risk, treatment
 from compendium.analysis.inputs import ROB_ABSENT
@@ -9,7 +11,7 @@ from compendium.analysis.windows import window_rule
 from compendium.bias import grade
 from compendium.meta.effects import DEFAULT_CI_LEVEL, SD_METHODS, SMALL_SAMPLE_N, ZERO_CELL_ADD
 from compendium.meta.settings import METHODS, MetaSettings
-from compendium.review import Review
+from compendium.review import Pooling, Review
 
 
 def methods_record(
@@ -27,11 +29,13 @@ def methods_record(
     ledger_rows: int = 0,
     left_out: list[str] | None = None,
     exclude_studies: list[str] | None = None,
+    declared: Mapping[str, Pooling] | None = None,
 ) -> dict:
     """The methods as run (parameters) and every rule, with the module that implements it.
     ``use_assumptions`` / ``ledger_rows``: the ledger switch and how many ledger rows the data has;
     ``exclude_studies`` / ``left_out``: the ids of the studies the reviewer left out, and one line
-    each saying which rows (stage 05 leaves the same studies out of what it counts)."""
+    each saying which rows (stage 05 leaves the same studies out of what it counts); ``declared``: the
+    outcomes pooled with their declared settings instead of ``method`` and ``test``."""
     settings = MetaSettings(method=method, test=test, level=level)
     noun = review.intervention
     return {
@@ -60,11 +64,14 @@ def methods_record(
             "i2": settings.i2_definition,
             "tau2_ci": settings.tau2_ci,
             "engine": "compendium.meta.rma (metafor 3.8 rma.uni, tested against metafor)",
+            # outcomes pooled with their declared settings instead (review.yaml outcomes[].pooling), unless
+            # tau2_method or test was given explicitly
+            "declared_pooling": {outcome: p.describe() for outcome, p in (declared or {}).items()},
             "ratio_measures": "pooled on the log scale; estimates, CIs and prediction intervals shown "
             "back-transformed; yi, vi and tau2 on the log scale",
             "ci_level_not_printed": f"a source CI printed without its level is taken as a {DEFAULT_CI_LEVEL:g}% CI",
             "zero_cell_correction": f"{ZERO_CELL_ADD} added to every cell of a 2x2 table with a zero cell "
-            "(escalc add=1/2, to='only0'); no binary outcome was pooled",
+            "(escalc add=1/2, to='only0'; RevMan's declared pooling: the same, also in the Mantel-Haenszel sums)",
         },
         "effect_sizes": {
             "md": f"{noun} minus {review.comparator}, escalc 'MD' (vi = sd1^2/n1 + sd2^2/n2)",

@@ -41,7 +41,17 @@ from compendium.meta import SENSITIVITY, MetaResult, rma
 from compendium.meta.diagnostics import leave_one_out
 from compendium.meta.effects import OUTCOME_TYPES, escalc
 from compendium.meta.regression import SubgroupResult, subgroup_analysis
+from compendium.meta.revman import (
+    MH_MEASURES,
+    RevManResult,
+    as_meta_result,
+    continuous_effects,
+    rma_iv,
+    rma_mh,
+    rma_peto,
+)
 from compendium.meta.settings import METHODS, MetaSettings
+from compendium.review import Pooling
 from compendium.shared import slug
 from compendium.vocabulary import CONDITION_RISK, RATIO_MEASURES
 
@@ -181,6 +191,8 @@ class Analysis:
     data: pd.DataFrame
     notes: tuple[str, ...] = ()
     events: float | None = None
+    #: the outcome's declared pooling settings, when the analysis is pooled with them (:func:`fit_analysis`)
+    pooling: Pooling | None = None
 
     @property
     def k(self) -> int:
@@ -623,11 +635,102 @@ def build_risk_analyses(
 # --- fitting --------------------------------------------------------------------------------------
 
 
-def fit_analysis(analysis: Analysis, *, method: str, test: str, level: float, subgroup: str | None) -> AnalysisFit:
+def fit_analysis(
+    analysis: Analysis,
+    *,
+    method: str,
+    test: str,
+    level: float,
+    subgroup: str | None,
+    pooling: Pooling | None = None,
+) -> AnalysisFit:
     """Fit ``analysis``; a subgroup analysis by ``subgroup`` (a column of the study rows, e.g.
-    intervention_type) when at least two subgroups have two or more studies, else a note saying why not."""
+    intervention_type) when at least two subgroups have two or more studies, else a note saying why not.
+
+    With ``pooling`` (the outcome's declared settings, RevMan's) the pooled result is RevMan's method
+    (:func:`declared_fit`) instead of ``method`` and ``test``; the subgroup analysis stays metafor's."""
+    if pooling is not None:
+        declared, res_or_reason = declared_fit(analysis, pooling, level)
+        if isinstance(res_or_reason, str):
+            analysis = replace(analysis, notes=analysis.notes + (res_or_reason,))
+        else:
+            analysis, res = declared, res_or_reason
+            return _with_subgroups(analysis, res, method=method, test=test, level=level, subgroup=subgroup)
     data = analysis.data
     res = rma("yi", "vi", data=data, slab="study", method=method, test=test, level=level, source=analysis.analysis_id)
+    return _with_subgroups(analysis, res, method=method, test=test, level=level, subgroup=subgroup)
+
+
+def declared_fit(analysis: Analysis, pooling: Pooling, level: float) -> tuple[Analysis, MetaResult | str]:
+    """``analysis`` pooled with its outcome's declared settings, as RevMan 5 pools them
+    (:mod:`compendium.meta.revman`).
+
+    Events: Mantel-Haenszel (RR, OR, RD) or Peto (an OR analysis) as declared, else inverse variance,
+    each with RevMan's zero-cell rule; arm-level means: RevMan's MD or SMD (Hedges' adjusted g, the
+    experimental group minus the control group, not re-oriented), inverse variance; trial-reported
+    effects: inverse variance. Random effects are DerSimonian-Laird's; intervals z-based. The study
+    rows' ``yi`` and ``vi`` become RevMan's, so that the forest plot and the study table show them.
+
+    Returns
+    -------
+    (analysis, result)
+        The analysis with ``pooling`` set, RevMan's study estimates and a note naming the method; or
+        ``(analysis, reason)`` when RevMan's method leaves out a study the analysis holds (the caller
+        then pools with the stage's parameters and says why).
+    """
+    data = analysis.data
+    source = str(data["data_source"].iloc[0])
+    column = partial(_numbers, data)
+    result: RevManResult
+    measure = analysis.measure
+    if source == ARM_EVENTS:
+        a, n1, c, n2 = column("m1i"), column("n1i"), column("m2i"), column("n2i")
+        if pooling.method == "MH" and measure in MH_MEASURES:
+            result = rma_mh(a, n1 - a, c, n2 - c, measure, level=level, random=pooling.random)
+        elif pooling.method == "Peto" and measure == "OR":
+            result = rma_peto(a, n1 - a, c, n2 - c, level=level)
+        else:
+            result = rma_iv(data["yi"], data["vi"], measure, level=level, random=pooling.random)
+    elif source == ARM_LEVEL:
+        measure = pooling.measure if pooling.measure in ("MD", "SMD") else measure
+        yi, vi = continuous_effects(
+            measure, column("m1i"), column("sd1i"), column("n1i"), column("m2i"), column("sd2i"), column("n2i")
+        )
+        result = rma_iv(yi, vi, measure, level=level, random=pooling.random)
+    else:
+        result = rma_iv(data["yi"], data["vi"], measure, level=level, random=pooling.random)
+    if result.k != len(data):
+        left = ", ".join(data.loc[~np.isfinite(result.yi), "study"].astype(str))
+        return analysis, (
+            f"not pooled with the declared settings ({pooling.describe()}): {left} not estimable with them; "
+            "pooled with the stage's parameters instead"
+        )
+    notes = tuple(n for n in analysis.notes if not n.startswith(("SMD (Hedges' g)", "sign reversed")))
+    if measure == "SMD":
+        notes += ("SMD as RevMan 5 computes it (Hedges' adjusted g), the experimental group minus the control group",)
+    notes += (f"pooled with the outcome's declared settings (review.yaml): {pooling.describe()}",)
+    label = analysis.label
+    if measure != analysis.measure and label.endswith(f"({analysis.measure})"):
+        label = label[: -len(analysis.measure) - 1] + f"{measure})"
+    declared = replace(
+        analysis,
+        measure=measure,
+        label=label,
+        data=data.assign(yi=result.yi, vi=result.vi, measure=measure),
+        notes=notes,
+        pooling=pooling,
+    )
+    return declared, as_meta_result(result, list(data["study"].astype(str)))
+
+
+def _numbers(data: pd.DataFrame, column: str) -> np.ndarray:
+    return pd.to_numeric(data[column]).to_numpy(dtype=float)
+
+
+def _with_subgroups(
+    analysis: Analysis, res: MetaResult, *, method: str, test: str, level: float, subgroup: str | None
+) -> AnalysisFit:
+    data = analysis.data
     if not subgroup:
         return AnalysisFit(analysis, res, None, "", None)
     if subgroup not in data.columns:
@@ -681,7 +784,7 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
         "i2": res.i2,
         "q": res.q,
         "q_pval": res.q_pval,
-        "method": res.method,
+        "method": res.method if a.pooling is None else f"{a.pooling.method} {res.method}",
         "test": res.test,
         "notes": "; ".join(notes),
         "outcome_label": a.label,
@@ -698,7 +801,7 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
 def _higher_is_better(a: Analysis) -> object:
     """Whether a higher pooled value favours the intervention: SMDs are oriented so; an MD follows its
     instrument; unknown (NaN) for risk ratios and trial-reported effects without the information."""
-    if a.measure == "SMD":
+    if a.measure == "SMD" and a.pooling is None:
         return True
     values = list(a.data["higher_is_better"].dropna().unique()) if "higher_is_better" in a.data else []
     return bool(values[0]) if len(values) == 1 else np.nan

@@ -526,7 +526,8 @@ def with_arm_roles(rows: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
 
 
 def dichotomous_effects(inputs: StageInputs, measure: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Log RR, log OR or RD (``measure``; default the review's first ``dichotomous_measure``) of
+    """Log RR, log OR or RD (``measure``; default each outcome's, :meth:`Review.dichotomous_measure_for
+    <compendium.review.Review.dichotomous_measure_for>`: its declared pooling's, else the review's first) of
     intervention vs control from ``dichotomous_outcomes`` (events and totals per arm), one per trial,
     outcome, event definition and time point; escalc's zero-cell rule (add 1/2 to the cells of a
     study with a zero cell, metafor's default) applies. A trial with no events (or only events) in
@@ -535,7 +536,6 @@ def dichotomous_effects(inputs: StageInputs, measure: str | None = None) -> tupl
     :func:`arm_level_effects`; ``yi``/``vi`` on the log scale for the ratios."""
     tables = inputs.tables
     review = inputs.review
-    measure = measure or review.dichotomous_measure
     rows = tables.get("dichotomous_outcomes", pd.DataFrame()).copy()
     if rows.empty:
         return pd.DataFrame(columns=EFFECT_COLUMNS), pd.DataFrame(columns=EXCLUDED_COLUMNS)
@@ -561,7 +561,8 @@ def dichotomous_effects(inputs: StageInputs, measure: str | None = None) -> tupl
             ]
             continue
         a, c = intervention.iloc[0], control.iloc[0]
-        reason = not_estimable_for_ratio(a, c, measure)
+        outcome_measure = measure or review.dichotomous_measure_for(str(outcome))
+        reason = not_estimable_for_ratio(a, c, outcome_measure)
         if reason:
             excluded += [
                 _excluded(inputs, row, "dichotomous_outcomes", reason, EVENTS_VALUE_TYPE) for _, row in group.iterrows()
@@ -580,7 +581,7 @@ def dichotomous_effects(inputs: StageInputs, measure: str | None = None) -> tupl
                 "higher_is_better": declared.higher_is_better
                 if declared and declared.higher_is_better is not None
                 else np.nan,
-                "measure": measure,
+                "measure": outcome_measure,
                 "n1i": float(a["total"]),
                 "n2i": float(c["total"]),
                 "participants": float(a["total"] + c["total"]),
@@ -595,9 +596,12 @@ def dichotomous_effects(inputs: StageInputs, measure: str | None = None) -> tupl
             }
         )
     effects = pd.DataFrame.from_records(records, columns=EFFECT_COLUMNS)
-    if len(effects):
-        computed = escalc(measure, effects, ai="m1i", n1i="n1i", ci="m2i", n2i="n2i", source="dichotomous_outcomes")
-        effects["yi"], effects["vi"] = computed["yi"].to_numpy(), computed["vi"].to_numpy()
+    for each, rows_of_measure in effects.groupby("measure", sort=True):
+        computed = escalc(
+            str(each), rows_of_measure, ai="m1i", n1i="n1i", ci="m2i", n2i="n2i", source="dichotomous_outcomes"
+        )
+        effects.loc[rows_of_measure.index, "yi"] = computed["yi"].to_numpy()
+        effects.loc[rows_of_measure.index, "vi"] = computed["vi"].to_numpy()
     return effects, pd.DataFrame.from_records(excluded, columns=EXCLUDED_COLUMNS)
 
 

@@ -12,8 +12,8 @@ numbers (with the risk analyses fitted beside the trials' ones); the set with st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -30,6 +30,7 @@ from compendium.analysis.pooling import (
 )
 from compendium.analysis.rob import RobLookup
 from compendium.analysis.treatment import TrialEffects, trial_effects
+from compendium.review import Pooling
 
 #: analysis_id -> (levels, reason) added to GRADE's risk-of-bias domain, from the fits and their
 #: ``pooled`` table (:func:`compendium.analysis.grading.grade_tables`, ``extra_rob``)
@@ -47,6 +48,13 @@ class PoolingSettings:
     outcomes: list[str] | None = None
     exclude_high_rob: bool = False
     include_active_comparators: bool = False
+    #: outcome id -> its declared pooling settings, used instead of ``tau2_method`` and ``test`` for the
+    #: outcome's trial analyses (empty when the stage's parameters were given explicitly)
+    declared: Mapping[str, Pooling] = field(default_factory=dict)
+
+    def pooling_for(self, analysis: Analysis) -> Pooling | None:
+        """The declared pooling settings an analysis is pooled with (None: the stage's parameters)."""
+        return self.declared.get(analysis.outcome) if analysis.question == "treatment" else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,7 +123,12 @@ def run_trial_pipeline(
     )
     fits = [
         fit_analysis(
-            a, method=settings.tau2_method, test=settings.test, level=settings.level, subgroup=settings.subgroup
+            a,
+            method=settings.tau2_method,
+            test=settings.test,
+            level=settings.level,
+            subgroup=settings.subgroup,
+            pooling=settings.pooling_for(a),
         )
         for a in [*treatment.analyses, *shown_analyses, *other_analyses]
     ]

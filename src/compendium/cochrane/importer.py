@@ -8,8 +8,10 @@ locator naming the analysis (RevMan's id and number), the study's id in the file
 
 What today's layout cannot hold is left out and listed in the returned summary, never dropped
 silently: generic inverse-variance and O-E analyses, study rows without data, studies without a
-year. Analyses become outcomes (``analysis_<comparison>_<outcome>``); comparisons become
-intervention types (``comparison_<n>``); a subgroup is kept in the row's ``outcome_measure``.
+year. Analyses become outcomes (``analysis_<comparison>_<outcome>``) with RevMan's pooling settings
+(``pooling``: method, measure, model), which stage 03 pools them with; comparisons become declared
+``comparisons`` (``comparison_<n>``, nouns from the group labels of their first analysis) and the trials'
+intervention types; a subgroup is kept in the row's ``outcome_measure``.
 
 A RevMan 5 file or data package is also kept as given under ``data/raw/cochrane/`` (:data:`ORIGINAL_DIR`):
 stage 03 re-analyses it with the file's own settings and compares with the results it stores
@@ -41,6 +43,8 @@ WRITTEN_TABLES = ("sources", "studies", "trials", "arms", "dichotomous_outcomes"
 IMPORTED_DATA_TYPES = ("dichotomous", "continuous")
 #: the folder of ``data/raw`` that keeps the imported review file (RevMan 5 file or data package) as given
 ORIGINAL_DIR = "cochrane"
+#: the nouns of the two sides of a comparison whose analysis has no group labels
+DEFAULT_SIDES = ("intervention", "control")
 #: formats that store the review's own results, so keeping the file lets stage 03 compare with them
 FORMATS_WITH_RESULTS = ("RevMan 5", "Cochrane data package")
 
@@ -340,7 +344,31 @@ def _outcome_declaration(outcome_id: str, analysis: Analysis) -> dict[str, objec
         "unit": "participants" if analysis.data_type == "dichotomous" else "",
         "higher_is_better": False,
         "surrogate": False,
+        "comparison": _comparison_id(analysis),
+        # RevMan's own settings of the analysis: stage 03 pools the outcome with them
+        "pooling": {
+            "method": analysis.pooling,
+            "measure": analysis.measure,
+            "model": "random" if analysis.random else "fixed",
+        },
     }
+
+
+def _comparison_id(analysis: Analysis) -> str:
+    return f"comparison_{analysis.comparison}"
+
+
+def _comparison_declaration(analysis: Analysis) -> dict[str, object]:
+    """A comparison of the review, named as the file names it, with the group labels of its first analysis."""
+    intervention, comparator = (label or default for label, default in zip(analysis.group_labels, DEFAULT_SIDES))
+    entry: dict[str, object] = {
+        "id": _comparison_id(analysis),
+        "intervention": {"noun": intervention},
+        "comparator": {"noun": comparator},
+    }
+    if analysis.comparison_name:
+        entry["label"] = f"{analysis.comparison}. {analysis.comparison_name}"
+    return entry
 
 
 def _copy_starter(raw: Path) -> None:
@@ -372,8 +400,8 @@ def _write_declaration(
         "description": f"Imported from the Cochrane review file {Path(review.source).name} ({review.source_format})"
         + (f", DOI {review.doi}" if review.doi else "")
         + ". Every number in data/raw comes from that file; each row's locator names its analysis and study.",
-        "intervention": {"noun": first.group_labels[0] or "intervention"},
-        "comparator": {"noun": first.group_labels[1] or "control"},
+        "intervention": {"noun": first.group_labels[0] or DEFAULT_SIDES[0]},
+        "comparator": {"noun": first.group_labels[1] or DEFAULT_SIDES[1]},
         "questions": [
             {
                 "id": "treatment",
@@ -382,9 +410,9 @@ def _write_declaration(
             }
         ],
         "intervention_types": [f"comparison_{n}" for n in comparisons],
+        "comparisons": [_comparison_declaration(a) for a in comparisons.values()],
         "outcomes": outcomes,
         "time_windows": [],
-        "subgroup": "intervention_type",
         "continuous_measure": continuous[0] if continuous and continuous[0] in ("MD", "SMD") else "auto",
         # every measure of the review's dichotomous analyses that the stages pool, in order of first use
         "dichotomous_measure": list(dict.fromkeys(m for m in dichotomous if m in DICHOTOMOUS_MEASURES)) or "RR",

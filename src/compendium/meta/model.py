@@ -206,16 +206,22 @@ class MetaResult:
     notes: tuple[str, ...] = ()
     omitted_rows: tuple[int, ...] = ()
 
+    #: the studies' weights in percent when the pooling method is not inverse variance (RevMan's
+    #: Mantel-Haenszel: :func:`compendium.meta.revman.as_meta_result`); None: the fitted model's
+    given_weights: np.ndarray | None = field(default=None, repr=False)
+
     @cached_property
     def weights(self) -> np.ndarray:
         """The studies' weights in percent (read-only)."""
+        if self.given_weights is not None:
+            return _frozen(np.array(self.given_weights, dtype=float))
         w = self.fitted.fit.w[0]
         return _frozen(100.0 * w / w.sum())
 
     @cached_property
     def q_pval(self) -> float:
-        """p-value of the test for (residual) heterogeneity."""
-        return float(self.fitted.qe_pval[0])
+        """p-value of the test for (residual) heterogeneity (1 without residual degrees of freedom)."""
+        return float(chi2_upper(self.q, self.q_df)) if self.q_df > 0 else 1.0
 
     @cached_property
     def tau2_se(self) -> float:

@@ -38,7 +38,9 @@ where metafor has the method, and against the stored results of RevMan 5 fixture
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +49,9 @@ from compendium.errors import CompendiumError
 from compendium.meta.distributions import chi2_upper, z_critical, z_pvalue
 from compendium.meta.two_by_two import table_effects
 from compendium.result_views import ResultViews
+
+if TYPE_CHECKING:
+    from compendium.meta.model import MetaResult
 
 #: RevMan's addition to every cell of a 2x2 table with a zero cell
 ZERO_CELL_ADD = 0.5
@@ -481,3 +486,66 @@ def subgroup_test(results: list[RevManResult]) -> SubgroupTest | None:
     w = 1.0 / np.array([r.se for r in usable]) ** 2
     q, df, q_pval, i2 = _heterogeneity(y, w, float(np.sum(w * y) / np.sum(w)))
     return SubgroupTest(q=q, df=df, pval=q_pval, i2=i2)
+
+
+def as_meta_result(result: RevManResult, slab: Sequence[str]) -> MetaResult:
+    """A RevMan pooled result as a :class:`~compendium.meta.model.MetaResult`, for the code that plots,
+    tabulates and rates fitted models (forest plots, GRADE, the stage-03 tables).
+
+    The pooled effect, its interval, z and p, tau2, Q, its df and p, I^2 and the study weights are
+    RevMan's (``result``); the studies are those RevMan pooled (estimable). The model underneath is
+    metafor's inverse-variance fit of the same study estimates (``FE``; ``DL`` for random effects), so
+    what is computed from the model later (the Q-profile interval of tau2, a refit leaving a study out)
+    is inverse-variance: for Mantel-Haenszel and Peto pooling an approximation, named so by the caller.
+
+    Parameters
+    ----------
+    result : RevManResult
+        From :func:`rma_mh`, :func:`rma_peto`, :func:`rma_iv` or :func:`rma_oe`, with at least one
+        estimable study.
+    slab : sequence of str
+        The study labels, one per study of ``result`` (estimable or not).
+
+    Returns
+    -------
+    MetaResult
+        ``method`` ``FE`` or ``DL`` and ``test`` ``z``, as RevMan's intervals are z-based.
+
+    Examples
+    --------
+    >>> r = rma_mh([4, 6, 3], [96, 94, 47], [9, 10, 8], [91, 90, 42], "RR")
+    >>> res = as_meta_result(r, ["A", "B", "C"])
+    >>> round(math.exp(res.estimate), 4) == round(math.exp(r.estimate), 4), res.method
+    (True, 'FE')
+    """
+    from compendium.meta.model import Coefficient, rma
+
+    keep = np.isfinite(result.yi) & np.isfinite(result.vi)
+    if result.k == 0 or not keep.any():
+        raise CompendiumError("as_meta_result: the result has no estimable study")
+    if len(slab) != result.yi.size:
+        raise CompendiumError(f"as_meta_result: expected {result.yi.size} study labels, got {len(slab)}")
+    yi, vi = result.yi[keep], result.vi[keep]
+    base = rma(
+        yi,
+        vi,
+        slab=[s for s, k in zip(slab, keep) if k],
+        method="DL" if result.model == "random" else "FE",
+        test="z",
+        level=result.level,
+    )
+    stat = result.estimate / result.se  # signed, as metafor prints it (RevMan stores |z|)
+    pooled = Coefficient("intrcpt", result.estimate, result.se, stat, result.pval, result.ci_low, result.ci_high)
+    h2 = 100.0 / (100.0 - result.i2) if result.i2 < 100.0 else math.inf
+    return replace(
+        base,
+        coefficients=(pooled,),
+        tau2=result.tau2,
+        i2=result.i2,
+        h2=h2,
+        q=result.q,
+        q_df=result.df,
+        pi_low=None,
+        pi_high=None,
+        given_weights=result.weights[keep],
+    )

@@ -553,7 +553,11 @@ POOLED_WHAT: dict[str, str] = {"treatment": "intervention trials", "risk": "obse
 
 
 def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list[str]]:
-    caption = f"Pooled results (random-effects meta-analysis), {POOLED_WHAT.get(question, question)}"
+    what = POOLED_WHAT.get(question, question)
+    methods = set() if pooled is None else set(pooled["method"].astype(str))
+    # RevMan's fixed-effect pooling ("MH FE") is declared per outcome; every other method is random effects
+    model = "random-effects meta-analysis" if not any(m.endswith("FE") for m in methods) else "meta-analysis"
+    caption = f"Pooled results ({model}; the method column names each row's), {what}"
     if pooled is None:
         return table_view(
             None, caption=caption, anchor=f"table-pooled-{question}", missing=_missing(META, "pooled")
@@ -1032,6 +1036,9 @@ def _methods(results: ResultSet) -> dict:
         level=as_run.get("level", META_DEFAULTS.level),
     )
     older = older_review_settings(primary.level)
+    model_record = meta_methods.get("model", {}) if isinstance(meta_methods, dict) else {}
+    declared = model_record.get("declared_pooling", {}) if isinstance(model_record, dict) else {}
+    declared = declared if isinstance(declared, dict) else {}
     meta = pd.DataFrame(
         [(k, str(v), str(older.to_dict()[k])) for k, v in primary.to_dict().items()],
         columns=["setting", "primary analysis", "sensitivity analysis"],
@@ -1057,7 +1064,13 @@ def _methods(results: ResultSet) -> dict:
         "weights": table_view(weights, caption="Quality weights of the consensus meter", anchor="table-weights"),
         "meta": table_view(
             meta,
-            caption=f"Meta-analysis settings as run (compendium.meta): {primary.describe()}",
+            caption=f"Meta-analysis settings as run (compendium.meta): {primary.describe()}"
+            + (
+                f"; {len(declared)} outcome(s) pooled instead with their declared settings (review.yaml "
+                "outcomes[].pooling, RevMan 5's methods): " + "; ".join(f"{k} {v}" for k, v in declared.items())
+                if declared
+                else ""
+            ),
             anchor="table-meta-defaults",
         ),
         "mr": table_view(

@@ -38,6 +38,7 @@ from compendium.analysis.treatment import (
     with_arm_roles,
 )
 from compendium.analysis.trial_pipeline import PoolingSettings, run_trial_pipeline
+from compendium.meta import DEFAULTS
 from compendium.review import Review
 from compendium.stages import StageResult, account
 
@@ -52,8 +53,8 @@ def run(
     results_dir: str | Path,
     output_dir: str | Path,
     *,
-    tau2_method: str = "REML",
-    test: str = "knha",
+    tau2_method: str | None = None,
+    test: str | None = None,
     level: float = 95.0,
     outcomes: list[str] | None = None,
     subgroup: str | None = None,
@@ -66,8 +67,28 @@ def run(
     ``exclude_studies``: study ids left out of every analysis of this stage (the notes and the methods
     say which, with the rows left out; unknown ids are refused by name);
     ``use_assumptions`` False switches the assumption ledger off (no set with stated assumptions:
-    its tables are written empty and every other output is what it is without a ledger)."""
+    its tables are written empty and every other output is what it is without a ledger).
+
+    ``tau2_method`` and ``test`` None: metafor's defaults of the stage (:data:`compendium.meta.DEFAULTS`,
+    REML and Knapp-Hartung) for outcomes without declared pooling settings, the declared settings
+    (``outcomes[].pooling``, RevMan's) for the others; either given explicitly pools every outcome with
+    the parameters."""
     result = StageResult()
+    explicit = tau2_method is not None or test is not None
+    tau2_method = tau2_method or DEFAULTS.method
+    test = test or DEFAULTS.test
+    declared = {} if explicit else review.declared_pooling()
+    if declared:
+        result.notes.append(
+            f"pooling: {len(declared)} outcome(s) with their declared settings (review.yaml outcomes[].pooling): "
+            + "; ".join(f"{outcome} {pooling.describe()}" for outcome, pooling in declared.items())
+            + "; give tau2_method or test to pool them with the stage's parameters instead"
+        )
+    elif explicit and review.declared_pooling():
+        result.notes.append(
+            f"pooling: tau2_method {tau2_method} and test {test} given explicitly; they replace the declared "
+            "settings of every outcome (review.yaml outcomes[].pooling)"
+        )
     subgroup = review.subgroup if subgroup is None else subgroup
     inputs = load_inputs(results_dir, review, raw_dir=raw_dir)
     left_out: list[str] = []
@@ -86,14 +107,16 @@ def run(
         outcomes=outcomes,
         exclude_high_rob=exclude_high_rob,
         include_active_comparators=include_active_comparators,
+        declared=declared,
     )
     risk_analyses = build_risk_analyses(
         risk, outcomes, condition=review.condition, exposure_labels=review.exposure_labels
     )
-    # the review's other dichotomous measures: pooled and shown, never in GRADE, the SoF or the answer
+    # the review's other dichotomous measures of each outcome: pooled and shown, never in GRADE, the SoF or
+    # the answer (an outcome's own measure is its declared pooling's, else the first declared measure)
     also_measures = [
         analysis
-        for measure in review.dichotomous_measures[1:]
+        for measure in review.dichotomous_measures
         for analysis in build_treatment_analyses(
             dichotomous_effects(inputs, measure)[0],
             rob,
@@ -104,6 +127,7 @@ def run(
             outcome_labels=review.outcome_labels,
             level=level,
         ).analyses
+        if review.dichotomous_measure_for(analysis.outcome) != measure
     ]
     primary = run_trial_pipeline(inputs, rob, settings, other_analyses=risk_analyses, shown_analyses=also_measures)
     trial, treatment, fits = primary.effects, primary.treatment, primary.fits
@@ -131,7 +155,7 @@ def run(
     ]
     if len(double_zero):
         result.notes.append(
-            f"{review.dichotomous_measure}: {double_zero['study_id'].nunique()} trial(s) with no events (or only "
+            f"{double_zero['study_id'].nunique()} trial(s) with no events (or only "
             "events) in both arms left out of the ratio analyses, not estimable (Cochrane Handbook 10.4.4.2): "
             + "; ".join(sorted({f"{s} ({o})" for s, o in zip(double_zero["study"], double_zero["outcome"])}))
         )
@@ -244,6 +268,7 @@ def run(
         ledger_rows=0 if inputs.ledger is None else len(inputs.ledger),
         left_out=left_out,
         exclude_studies=exclude_studies,
+        declared=declared,
     )
     methods["funnel_plots_done"] = funnel_lines
     result.record(output_dir, "methods", methods)
