@@ -59,6 +59,23 @@ def test_an_imported_rm5_builds_and_reproduces_revman(tmp_path: Path, monkeypatc
     assert "revman-forest-1-5.png" in figures and "revman-forest-1-6.png" in figures
     sensitivity = pd.read_csv(tables / "revman_sensitivity.csv")
     assert tuple(sensitivity.columns) == SENSITIVITY_COLUMNS and len(sensitivity) == 10
+    # the answer's own pooled results are RevMan's: each imported outcome is pooled with its declared settings
+    pooled = pd.read_csv(tables / "pooled.csv", keep_default_na=False)
+    declared = pooled[(pooled["declared_pooling"] != "") & (pooled["subgroup"] == "all")]
+    assert set(declared["outcome"]) == {f"analysis_1_{n}" for n in (1, 2, 3, 4, 7)}
+    whole = agreement[agreement["subgroup_number"].isna()]
+    answered = 0
+    for row in declared.itertuples():
+        revman = whole[whole["outcome"] == int(row.outcome.rsplit("_", 1)[1])].iloc[0]
+        if row.measure != revman["measure"].replace("PETO_OR", "OR"):
+            # the review's other measures of the outcome, shown beside it, keep the declared method
+            assert f" {row.measure}, " in row.declared_pooling, row
+            continue
+        answered += 1
+        for key in ("estimate", "ci_low", "ci_high", "tau2", "q", "i2"):
+            assert getattr(row, key) == pytest.approx(revman[key], rel=1e-9, abs=1e-12), (row.outcome, key)
+        assert row.test == "z" and row.method.split()[0] == revman["pooling"]
+    assert answered == 5
     html = (folder / "reports" / "consensus_report.html").read_text(encoding="utf-8")
     sentence = "6 of 6 analyses reproduce RevMan&#39;s stored results; 1 analysis stores no results to compare with."
     assert sentence in html

@@ -100,22 +100,32 @@ def outcome_words(row: pd.Series, review: Review) -> str:
     return label
 
 
-def outcome_direction(measure: str, ci_low: float, ci_high: float, outcome: Outcome | None) -> str:
+def outcome_direction(
+    measure: str, ci_low: float, ci_high: float, outcome: Outcome | None, oriented: bool = True
+) -> str:
     """What a result says happens to the outcome: an SMD is oriented so that positive values favour the
     intervention (:mod:`compendium.analysis.pooling`), so its side is turned back with the outcome's
-    declared ``higher_is_better``; other measures are on the outcome's own scale."""
+    declared ``higher_is_better``; other measures, and an SMD that is not ``oriented`` (pooled with the
+    outcome's declared settings: RevMan's, experimental minus control), are on the outcome's own scale."""
     null = 1.0 if measure in RATIO_MEASURES else 0.0
-    if measure == "SMD":
+    if measure == "SMD" and oriented:
         return oriented_direction(ci_low, ci_high, null, outcome.higher_is_better if outcome else None)
     return direction(ci_low, ci_high, null)
+
+
+def _declared(row: pd.Series) -> bool:
+    """Whether a ``pooled`` row was pooled with its outcome's declared settings (``declared_pooling``)."""
+    value = row.get("declared_pooling")
+    return isinstance(value, str) and bool(value)
 
 
 def result_statement(row: pd.Series, certainty: str, review: Review, level: float = DEFAULT_CI_LEVEL) -> str:
     """A pooled result as a GRADE informative statement with its numbers and certainty, e.g.
     ``Lidocaine probably increases mortality (RR 1.70, 95% CI 1.15 to 2.51; 6 studies, 1,106 participants;
     moderate certainty)``; the interval is labelled with its ``level`` (the stage's parameter); an
-    unrated result says "certainty not rated" and keeps the numbers only."""
-    intervention = review.intervention
+    unrated result says "certainty not rated" and keeps the numbers only. The intervention is named
+    with the noun of the outcome's comparison (:meth:`Review.comparison_of`)."""
+    intervention = review.comparison_of(str(row["outcome"])).intervention
     label = outcome_words(row, review)
     k = int(row["k"]) if pd.notna(row.get("k")) else None
     participants = row.get("participants")
@@ -134,7 +144,11 @@ def result_statement(row: pd.Series, certainty: str, review: Review, level: floa
     if certainty not in CERTAINTY_LEVELS.values():
         return f"{label}: {numbers}{'; ' + size if size else ''}; certainty not rated"
     way = outcome_direction(
-        str(row["measure"]), float(row["ci_low"]), float(row["ci_high"]), review.outcome(str(row["outcome"]))
+        str(row["measure"]),
+        float(row["ci_low"]),
+        float(row["ci_high"]),
+        review.outcome(str(row["outcome"])),
+        oriented=not _declared(row),
     )
     statement = informative_statement(intervention, label, way, certainty)
     return f"{statement} ({numbers}{'; ' + size if size else ''}; {certainty.lower()} certainty)"

@@ -90,6 +90,7 @@ POOLED_COLUMNS = [
     "higher_is_better",
     "analysis_set_label",
     "window",
+    "declared_pooling",
 ]
 STUDY_COLUMNS = [
     "analysis_id",
@@ -795,6 +796,9 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
         "higher_is_better": _higher_is_better(a),
         "analysis_set_label": set_label(a.analysis_set, intervention),
         "window": str(a.data["window"].iloc[0]) if "window" in a.data and len(a.data) else "",
+        # the outcome's declared settings the row is pooled with ("" for the stage's parameters): an SMD
+        # pooled so is RevMan's, the experimental minus the control group, not oriented to favour
+        "declared_pooling": a.pooling.describe() if a.pooling is not None else "",
     }
 
 

@@ -13,7 +13,7 @@ numbers (with the risk analyses fitted beside the trials' ones); the set with st
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -30,7 +30,7 @@ from compendium.analysis.pooling import (
 )
 from compendium.analysis.rob import RobLookup
 from compendium.analysis.treatment import TrialEffects, trial_effects
-from compendium.review import Pooling
+from compendium.review import DICHOTOMOUS_MEASURES, POOLING_METHOD_MEASURES, Pooling
 
 #: analysis_id -> (levels, reason) added to GRADE's risk-of-bias domain, from the fits and their
 #: ``pooled`` table (:func:`compendium.analysis.grading.grade_tables`, ``extra_rob``)
@@ -53,8 +53,19 @@ class PoolingSettings:
     declared: Mapping[str, Pooling] = field(default_factory=dict)
 
     def pooling_for(self, analysis: Analysis) -> Pooling | None:
-        """The declared pooling settings an analysis is pooled with (None: the stage's parameters)."""
-        return self.declared.get(analysis.outcome) if analysis.question == "treatment" else None
+        """The declared pooling settings an analysis is pooled with (None: the stage's parameters).
+
+        An analysis of the outcome's events in another of the review's measures (shown beside the
+        declared one) keeps the declared method and model when the method pools that measure, else
+        inverse variance (a Peto OR's outcome shown as RR or RD)."""
+        pooling = self.declared.get(analysis.outcome) if analysis.question == "treatment" else None
+        if pooling is None or analysis.measure not in DICHOTOMOUS_MEASURES:
+            return pooling
+        if analysis.measure == ("OR" if pooling.measure == "PETO_OR" else pooling.measure):
+            return pooling
+        if analysis.measure in POOLING_METHOD_MEASURES[pooling.method]:
+            return replace(pooling, measure=analysis.measure)
+        return replace(pooling, method="IV", measure=analysis.measure)
 
 
 @dataclass(frozen=True, eq=False)

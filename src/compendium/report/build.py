@@ -28,7 +28,7 @@ from compendium.pipeline.scratch import final_folder
 from compendium.report import guidance as guidance_data
 from compendium.report.inputs import INGEST, META, MR, RISK_OF_BIAS, Figure, ResultSet, load_results
 from compendium.report.provenance import Provenance, collect
-from compendium.report.sof import K2_NOTE, sof_table
+from compendium.report.sof import k2_note, sof_table
 from compendium.results_io import FLOAT_FORMAT, write_table
 from compendium.review import Question, Review, review_for
 from compendium.shared import study_labels
@@ -508,17 +508,22 @@ def _question_views(results: ResultSet, meter: pd.DataFrame, review: Review) -> 
                 "meter": _meter_view(meter, key, meter_labels, stream_texts(review)),
                 "certainty": certainty,
                 "sof_missing": sof[key] is None,
-                "sof_table": sof_table(
-                    question,
-                    review,
-                    results.table(META, "summary_of_findings"),
-                    results.table(META, "pooled"),
-                    results.table(META, "study_effects"),
-                    _events_with_roles(results),
-                    safety,
-                    reported_outcomes(results),
-                    level=float(meta_parameters(results).get("level", DEFAULT_CI_LEVEL)),
-                ),
+                # one table per comparison of the treatment question (one for a review of one comparison)
+                "sof_tables": [
+                    sof_table(
+                        question,
+                        review,
+                        results.table(META, "summary_of_findings"),
+                        results.table(META, "pooled"),
+                        results.table(META, "study_effects"),
+                        _events_with_roles(results),
+                        safety,
+                        reported_outcomes(results),
+                        level=float(meta_parameters(results).get("level", DEFAULT_CI_LEVEL)),
+                        comparison_of=comparison,
+                    )
+                    for comparison in (review.comparisons if key != "risk" else (None,))
+                ],
             }
         )
     return views
@@ -572,7 +577,7 @@ def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list
         prediction_interval=[bounds(r.pi_low, r.pi_high) for r in rows.itertuples()],
         # a pooled interval from two studies carries its explanation where it is shown
         notes=[
-            "; ".join(filter(None, [r.notes if isinstance(r.notes, str) else "", K2_NOTE if r.k == 2 else ""]))
+            "; ".join(filter(None, [r.notes if isinstance(r.notes, str) else "", k2_note(r.k, r.method)]))
             for r in rows.itertuples()
         ],
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from dataclasses import replace
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ from compendium.analysis.conclusion import outcome_direction
 from compendium.analysis.treatment import CONTROL_ROLE
 from compendium.bias.plain_language import informative_statement
 from compendium.effects import DEFAULT_CI_LEVEL
-from compendium.review import Question, Review
+from compendium.review import Comparison, Question, Review
 from compendium.shared import ci_label
 from compendium.vocabulary import CONDITION_RISK, RATIO_MEASURES
 
@@ -38,11 +39,18 @@ PER = 1000
 #: footnotes of stage 03's summary_of_findings start with a letter, a full stop and a capital
 _FOOTNOTE = re.compile(r"(?:^|\s)[a-z]\. (?=[A-Z])")
 _EFFECT = re.compile(r"^(\S+) (-?[\d.]+) \(\d+% CI (-?[\d.]+) to (-?[\d.]+)\)")
-#: the explanation a pooled interval from two studies carries wherever it is shown
+#: the explanation a random-effects interval pooled from two studies carries wherever it is shown
 K2_NOTE = (
     "Pooled from two studies only: the between-study variance rests on two results, so the interval "
     "is wide and uninformative."
 )
+
+
+def k2_note(k: object, method: object) -> str:
+    """:data:`K2_NOTE` for a random-effects result of two studies; "" otherwise (a fixed-effect
+    result, ``method`` ending in ``FE`` as in stage 03's ``pooled.method``, estimates no
+    between-study variance)."""
+    return K2_NOTE if k == 2 and not str(method).endswith("FE") else ""
 
 
 def risk_with(control_risk: float, ratio: float, measure: str) -> float:
@@ -127,15 +135,29 @@ def sof_table(
     safety: str = "",
     reported: dict[str, int] | None = None,
     level: float = DEFAULT_CI_LEVEL,
+    comparison_of: Comparison | None = None,
 ) -> dict:
     """One question's Summary of findings table as plain values for the template (module docstring);
     ``reported``: outcome -> number of studies with any row on it in the data package (a declared
     outcome without a GRADE row is "not measured" only when no study reported it); ``level``: the
-    confidence level of stage 03's intervals, which the column headings name (``ci``)."""
+    confidence level of stage 03's intervals, which the column headings name (``ci``);
+    ``comparison_of``: for a review of several comparisons (:attr:`Review.comparisons
+    <compendium.review.Review.comparisons>`), the table of that comparison's outcomes, named with its
+    nouns (one table per comparison, Cochrane Handbook 14.1.4); None: every outcome of the question."""
     reported = reported or {}
     risk = question.id == "risk"
-    intervention = review.exposure if risk else review.intervention
-    comparison = "the reference groups of the studies" if risk else review.comparator
+    review_comparisons = review.comparisons
+    if comparison_of is not None and not risk:
+        outcome_ids = {o.id for o in review.outcomes if o.comparison == comparison_of.id}
+        review = replace(review, outcomes=tuple(o for o in review.outcomes if o.id in outcome_ids))
+        if sof is not None and "outcome_id" in sof.columns:
+            sof = sof[sof["outcome_id"].astype(str).isin(outcome_ids)]
+    intervention = review.exposure if risk else (comparison_of.intervention if comparison_of else review.intervention)
+    comparison = (
+        "the reference groups of the studies"
+        if risk
+        else (comparison_of.comparator if comparison_of else review.comparator)
+    )
     header = {
         "population": question.population or NOT_STATED,
         "setting": question.setting or NOT_STATED,
@@ -181,13 +203,15 @@ def sof_table(
             table_rows.append(
                 _text_row(outcome.label, "", "No study in the data measured this outcome.", "not measured")
             )
+    several = comparison_of is not None and not risk and len(review_comparisons) > 1
     caption = (
         f"Summary of findings: {intervention} compared with {comparison}"
         + (f" for {question.population}" if question.population else "")
+        + (f" (comparison {comparison_of.label})" if several and comparison_of else "")
         + f" ({question.text})"
     )
     return {
-        "anchor": f"sof-{question.id}",
+        "anchor": f"sof-{question.id}-{comparison_of.id}" if several and comparison_of else f"sof-{question.id}",
         "caption": caption,
         "header": header,
         "rows": table_rows,
@@ -231,9 +255,13 @@ def _measured_row(
     estimate = low = high = None
     k = int(getattr(row, "k", 1) or 1)
     studies: list[str] = []
+    method_used = ""
+    declared = False
     if pooled is not None and analysis_id and analysis_id in set(pooled["analysis_id"]):
         fit = pooled[(pooled["analysis_id"] == analysis_id) & (pooled.get("subgroup", "all") == "all")].iloc[0]
         estimate, low, high = float(fit["estimate"]), float(fit["ci_low"]), float(fit["ci_high"])
+        method_used = str(fit.get("method", ""))
+        declared = isinstance(fit.get("declared_pooling"), str) and bool(fit.get("declared_pooling"))
         if study_effects is not None:
             studies = list(study_effects.loc[study_effects["analysis_id"] == analysis_id, "study_id"].astype(str))
     elif match:
@@ -271,14 +299,14 @@ def _measured_row(
     comment = ""
     if estimate is not None and low is not None and high is not None and certainty:
         try:
-            way = outcome_direction(measure, low, high, outcome)
+            way = outcome_direction(measure, low, high, outcome, oriented=not declared)
             comment = informative_statement(intervention, label, way, certainty) + "."
         except ValueError:
             comment = ""
     if k == 1:
         comment += " One study."
-    elif k == 2 and analysis_id:
-        comment += " " + K2_NOTE
+    elif k == 2 and analysis_id and (note := k2_note(k, method_used)):
+        comment += " " + note
     return {
         "outcome": label,
         "follow_up": _follow_up(getattr(row, "window", "")),
