@@ -76,6 +76,13 @@ def test_an_imported_rm5_builds_and_reproduces_revman(tmp_path: Path, monkeypatc
             assert getattr(row, key) == pytest.approx(revman[key], rel=1e-9, abs=1e-12), (row.outcome, key)
         assert row.test == "z" and row.method.split()[0] == revman["pooling"]
     assert answered == 5
+    # a parameter given explicitly pools every outcome with the stage's parameters instead
+    run_pipeline(only=["03"], overrides=["tau2_method=REML"], log=lambda _: None)
+    pooled = pd.read_csv(tables / "pooled.csv", keep_default_na=False)
+    assert (pooled["declared_pooling"] == "").all() and set(pooled["method"]) == {"REML"}
+    notes = json.loads((tables / "notes.json").read_text(encoding="utf-8"))
+    assert any("given explicitly; they replace the declared settings" in note for note in json.dumps(notes).split('"'))
+    run_pipeline(only=["03"], log=lambda _: None)
     html = (folder / "reports" / "consensus_report.html").read_text(encoding="utf-8")
     sentence = "6 of 6 analyses reproduce RevMan&#39;s stored results; 1 analysis stores no results to compare with."
     assert sentence in html
