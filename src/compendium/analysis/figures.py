@@ -5,6 +5,7 @@ estimate, CI and k)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -27,6 +28,8 @@ def axis_label(fit: AnalysisFit, intervention: str = "intervention", comparator:
     a = fit.analysis
     if a.log_scale:
         return f"{a.measure} (log scale; 1 = no difference from the comparison)"
+    if a.measure == "SMD" and a.pooling is not None:
+        return f"Standardised mean difference (Hedges' adjusted g, as RevMan), {intervention} minus {comparator}"
     if a.measure == "SMD":
         return f"Standardised mean difference (Hedges' g); positive favours {intervention}"
     instrument = str(a.data["outcome_measure"].iloc[0]) if "outcome_measure" in a.data else a.outcome
@@ -52,8 +55,12 @@ def forest_figures(
     output_dir: str | Path,
     intervention: str = "intervention",
     comparator: str = "control",
+    nouns: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[str]:
-    """Save a forest plot per analysis (with a risk-of-bias column when stage 02 has run); returns the names."""
+    """Save a forest plot per analysis (with a risk-of-bias column when stage 02 has run); returns the names.
+    ``nouns``: outcome id -> (intervention, comparator) of its comparison, for a review of several
+    comparisons (:meth:`compendium.review.Review.comparison_of`); other outcomes use ``intervention`` and
+    ``comparator``."""
     names = []
     for fit in fits:
         a = fit.analysis
@@ -61,7 +68,7 @@ def forest_figures(
         figure = forest_plot(
             fit.result,
             title=a.label,
-            xlabel=axis_label(fit, intervention, comparator),
+            xlabel=axis_label(fit, *(nouns or {}).get(a.outcome, (intervention, comparator))),
             log_scale=a.log_scale,
             extra=extra,
             extra_label="Risk of bias",
