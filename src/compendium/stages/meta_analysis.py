@@ -155,6 +155,7 @@ def run(
     ]
     if len(double_zero):
         result.notes.append(
+            f"{'/'.join(sorted({review.dichotomous_measure_for(str(o)) for o in double_zero['outcome']}))}: "
             f"{double_zero['study_id'].nunique()} trial(s) with no events (or only "
             "events) in both arms left out of the ratio analyses, not estimable (Cochrane Handbook 10.4.4.2): "
             + "; ".join(sorted({f"{s} ({o})" for s, o in zip(double_zero["study"], double_zero["outcome"])}))
