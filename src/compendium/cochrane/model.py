@@ -14,8 +14,8 @@ RESULT_KEYS = ("estimate", "ci_low", "ci_high", "tau2", "q", "df", "q_pval", "i2
 SUBGROUP_TEST_KEYS = ("q", "df", "pval", "i2")
 #: the quantities RevMan stores for each study of an analysis
 STUDY_KEYS = ("estimate", "ci_low", "ci_high", "weight")
-#: data types of an analysis (RevMan 5 outcome elements)
-DATA_TYPES = ("dichotomous", "continuous", "generic_iv", "oe")
+#: data types of an analysis (RevMan 5 outcome elements); "other" data are listed but never pooled
+DATA_TYPES = ("dichotomous", "continuous", "generic_iv", "oe", "other")
 
 Stored = dict[str, float | None]
 
@@ -26,7 +26,8 @@ class StudyRow:
 
     ``values`` holds what the file gives, with these names: ``events_1, total_1, events_2,
     total_2`` (dichotomous), ``mean_1, sd_1, total_1, mean_2, sd_2, total_2`` (continuous),
-    ``yi, sei`` (generic inverse variance, on the analysis scale: log for ratios), ``oe, v`` (O-E).
+    ``yi, sei`` (generic inverse variance, on the analysis scale: log for ratios), ``oe, v`` (O-E);
+    none for "other" data (text RevMan does not pool).
     """
 
     study_id: str
@@ -68,6 +69,8 @@ class Analysis:
     stored: Stored
     subgroups: tuple[Group, ...] = ()
     subgroup_test_stored: Stored | None = None
+    #: the file's choice of pooled results: all (True), or none or subtotals only (False: RevMan 5
+    #: ``TOTALS="NO"`` or ``"SUB"``, data package ``Overall estimates`` false); the engine pools anyway
     totals: bool = True
     analysis_id: str = ""
     log_scale: bool = False

@@ -47,12 +47,18 @@ ABSOLUTE_FLOOR = 1e-12
 PVALUE_ABSOLUTE = 1e-10
 #: quantities that are p-values
 PVALUE_KEYS = ("q_pval", "pval")
+#: the p-value of each heterogeneity test, by the prefix of its keys: a chi-square test on 0 df (one
+#: study, one subgroup) has none; metafor reports 1, files hold 0, 1 or nothing, so it is not compared
+TEST_PVALUES = {"": "q_pval", "subgroup_test.": "pval"}
+#: the pooling methods the engine re-computes (RevMan 5's METHOD: MH, IV, PETO)
+POOLINGS = ("MH", "IV", "Peto")
 
 ROW_NEEDS = {
     "dichotomous": ("events_1", "total_1", "events_2", "total_2"),
     "continuous": ("mean_1", "sd_1", "total_1", "mean_2", "sd_2", "total_2"),
     "generic_iv": ("yi", "sei"),
     "oe": ("oe", "v"),
+    "other": (),
 }
 
 
@@ -122,7 +128,14 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
         for row in rows
         if row not in usable
     ]
-    level, random = analysis.ci_total, analysis.random
+    level, random = analysis.ci_total, pooled_random(analysis)
+    if analysis.data_type == "other" or analysis.pooling not in POOLINGS:
+        reason = (
+            "other data: RevMan lists them without pooling"
+            if analysis.data_type == "other"
+            else f"pooling method {analysis.pooling!r} is not re-computed"
+        )
+        return None, excluded + [{"study": row.study, "reason": reason} for row in usable], reason
     if not usable:
         return None, excluded, "no study with data"
     if analysis.data_type == "dichotomous":
@@ -153,8 +166,6 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
         if analysis.pooling == "MH":
             result = rma_mh(a, b, c, d, measure, level=level, random=random)
         elif analysis.pooling == "Peto":
-            if random:
-                return None, excluded, "RevMan pools Peto odds ratios with a fixed effect only"
             result = rma_peto(a, b, c, d, level=level)
         else:
             yi, vi = binary_effects(measure, a, b, c, d)
@@ -188,6 +199,12 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
     return result, excluded, ""
 
 
+def pooled_random(analysis: Analysis) -> bool:
+    """Whether the analysis is pooled with random effects: as the file says, except Peto's odds ratio
+    of dichotomous data, which RevMan 5 pools with a fixed effect only (Deeks & Higgins 2010)."""
+    return analysis.random and not (analysis.pooling == "Peto" and analysis.data_type == "dichotomous")
+
+
 def _values(analysis: Analysis, result: RevManResult | None) -> dict[str, float | int | None]:
     if result is None:
         return dict.fromkeys(RESULT_KEYS)
@@ -218,10 +235,13 @@ def _close(key: str, computed: float | int | None, stored: float, source_format:
 
 
 def _mismatches(computed: dict[str, Any], stored: Stored, source_format: str, prefix: str = "") -> list[str]:
+    """The stored quantities ``computed`` does not reproduce (a test's p-value on 0 df is not compared:
+    :data:`TEST_PVALUES`)."""
+    skip = TEST_PVALUES.get(prefix) if computed.get("df") == 0 else None
     return [
         prefix + key
         for key, value in stored.items()
-        if value is not None and not _close(key, computed.get(key), value, source_format)
+        if value is not None and key != skip and not _close(key, computed.get(key), value, source_format)
     ]
 
 
@@ -287,7 +307,12 @@ def _record(
     stored_test: Stored | None,
 ) -> dict[str, Any]:
     values = _values(analysis, result)
-    reason = "; ".join(filter(None, [analysis.caveat, reason]))
+    notes = [analysis.caveat]
+    if analysis.random and not pooled_random(analysis):
+        notes.append("random effects not applied: RevMan pools Peto odds ratios with a fixed effect only")
+    if number is None and not analysis.totals:
+        notes.append("the file shows no pooled result for the whole analysis (subtotals only or none)")
+    reason = "; ".join(filter(None, [*notes, reason]))
     stored_out: dict[str, Any] = {key: int(v) if key == "df" and v is not None else v for key, v in stored.items()}
     if analysis.subgroups and number is None:
         stored_out["subgroup_test"] = stored_test
@@ -310,10 +335,10 @@ def _record(
         "subgroup_number": number,
         "subgroup": name,
         "data_type": analysis.data_type,
-        "pooling": analysis.pooling,
+        "pooling": analysis.pooling or None,
         "measure": analysis.measure,
-        "model": "random" if analysis.random else "fixed",
-        "tau2_method": "DL" if analysis.random else None,
+        "model": "random" if pooled_random(analysis) else "fixed",
+        "tau2_method": "DL" if pooled_random(analysis) else None,
         "k": result.k if result is not None else 0,
         **values,
     }

@@ -1,0 +1,141 @@
+"""`compendium cochrane --json` on the cases real Cochrane reviews hold (fixtures: tests/cochrane_edge_fixtures.py).
+
+Reference values: metafor 3.8 (rma.mh on RevMan's 0.5-corrected tables, rma.peto, rma.uni FE/DL, and
+rma(FE) of the subgroup estimates for the test for subgroup differences), pinned in
+tests/reference/revman/edge.json (tests/r/revman_edge_reference.R) and metafor.json
+(tests/r/revman_reference.R); both fixture files store them, so ``agrees`` says whether each is reproduced.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cochrane_edge_fixtures import EDGE, LATIN1_NAME, edge_data_package, edge_rm5
+from compendium.cli import main
+from compendium.cochrane import read_review
+from compendium.cochrane.reanalyse import reanalyse
+
+#: the keys of every analysis and subgroup record, in order (issue 20 item 3)
+KEYS = [
+    "comparison", "outcome", "name", "subgroup_number", "subgroup", "data_type", "pooling", "measure", "model",
+    "tau2_method", "k", "estimate", "ci_low", "ci_high", "tau2", "q", "df", "q_pval", "i2", "z", "pval",
+]  # fmt: skip
+RESULTS = ["estimate", "ci_low", "ci_high", "tau2", "q", "df", "q_pval", "i2", "z", "pval"]
+#: (outcome, subgroup) -> agrees: every stored result reproduced (True) or none stored (None)
+EXPECTED = {
+    (1, None): True, (1, 1): True, (1, 2): True, (1, 3): None, (1, 4): None, (2, None): True, (3, None): True,
+    (4, None): True, (4, 1): True, (4, 2): True, (4, 3): True, (5, None): True, (6, None): True, (7, None): True,
+    (8, None): None, (9, None): None, (10, None): None,
+}  # fmt: skip
+BUILDERS = {"rm5": (edge_rm5, "edge.rm5"), "package": (edge_data_package, "edge.zip")}
+
+
+@pytest.fixture(params=list(BUILDERS))
+def records(request: pytest.FixtureRequest, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[dict]:
+    build, name = BUILDERS[request.param]
+    assert main(["cochrane", str(build(tmp_path / name)), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)["analyses"]
+
+
+def _by_key(records: list[dict]) -> dict[tuple[int, int | None], dict[str, Any]]:
+    return {(r["outcome"], r["subgroup_number"]): r for r in records}
+
+
+def test_every_stored_result_is_reproduced_and_the_rest_say_why(records: list[dict]) -> None:
+    found = _by_key(records)
+    assert {key: r["agrees"] for key, r in found.items()} == EXPECTED
+    for record in records:
+        assert list(record)[: len(KEYS)] == KEYS
+        assert set(record["stored"]) >= set(RESULTS)
+        assert record["comparison"] == 1  # comparison 2 has no outcomes: no record
+        if record["agrees"] is None:
+            assert record["reason"]
+    # the test for subgroup differences: metafor's rma(FE) of the two subgroup MH estimates (edge.json)
+    test = found[(1, None)]["subgroup_test"]
+    assert set(test) == {"q", "df", "pval", "i2"} and test["df"] == 1
+    assert test["q"] == pytest.approx(EDGE["yusuf"]["mh_or"]["test"]["QE"], rel=1e-9)
+    assert found[(1, None)]["stored"]["subgroup_test"]["q"] is not None
+    # SUBGROUP_TEST="NO": computed, nothing stored to compare
+    assert found[(4, None)]["subgroup_test"]["df"] == 2 and found[(4, None)]["stored"]["subgroup_test"] is None
+    assert "subgroup_test" not in found[(4, 1)]
+
+
+def test_every_study_row_is_used_or_listed_with_its_reason(records: list[dict]) -> None:
+    found = _by_key(records)
+    overall = found[(1, None)]
+    # 21 tables and one of them twice (in two subgroups); three have no events in either arm
+    assert overall["k"] == 19 and overall["df"] == 18
+    assert sorted(e["study"] for e in overall["excluded"]) == ["BB-11", "BB-14", "BB-18"]
+    assert all("not estimable" in e["reason"] for e in overall["excluded"])
+    assert found[(1, 4)]["k"] == 0 and found[(1, 4)]["estimate"] is None
+    assert found[(1, 3)]["excluded"] == [] and found[(1, 3)]["reason"] == "no study with data"
+    giv = found[(5, None)]
+    assert giv["k"] == 1 and {e["study"] for e in giv["excluded"]} == {"BCG-2", "BCG-3"}
+    other = found[(8, None)]
+    assert other["data_type"] == "other" and other["pooling"] is None and other["estimate"] is None
+    assert [e["study"] for e in other["excluded"]] == ["BCG-1", "BCG-2"]
+    assert "without pooling" in other["reason"]
+
+
+def test_settings_as_revman_applies_them(records: list[dict]) -> None:
+    found = _by_key(records)
+    assert [found[(n, None)]["measure"] for n in range(1, 8)] == ["OR", "RR", "PETO_OR", "OR", "HR", "RR", "MD"]
+    assert (found[(2, None)]["model"], found[(2, None)]["tau2_method"]) == ("random", "DL")
+    # Peto with RANDOM="YES" left in the file: pooled with a fixed effect, and said so
+    peto = found[(3, None)]
+    assert (peto["model"], peto["tau2_method"]) == ("fixed", None) and "fixed effect only" in peto["reason"]
+    # one estimable study on random effects: df = 0, Q = 0, I2 = 0 (metafor 3.8), not I2 = 100
+    one = found[(5, None)]
+    assert (one["df"], one["q"], one["i2"], one["tau2"]) == (0, 0.0, 0.0, 0.0)
+    # Q <= df: tau2 = 0 and I2 = 0 (metafor 3.8, dat.normand1999 trials 2 and 5)
+    md = found[(7, None)]
+    assert md["q"] < md["df"] and md["tau2"] == 0.0 and md["i2"] == 0.0
+    assert "no pooled result" in found[(10, None)]["reason"]
+
+
+def test_rm5_numbers_footnotes_ids_and_latin1_names(tmp_path: Path) -> None:
+    review = read_review(edge_rm5(tmp_path / "edge.rm5"))
+    assert "STD-BB_x002d_2" in review.studies and review.studies["STD-BB_x002d_2"] == LATIN1_NAME
+    records = reanalyse(review)
+    first = records[0]
+    assert first["footnotes"] == [{"study": "BB-1", "text": "Deaths at one year"}] * 2
+    assert LATIN1_NAME in {s["study"] for s in first["studies"]}
+    # a row RevMan marks not estimable, written with "-Infinity" and "NaN": no stored study result
+    assert all(s["stored"]["estimate"] is None for s in first["studies"] if s["study"] == "BB-11")
+
+
+def test_rm5_p_on_zero_df_is_not_compared(tmp_path: Path) -> None:
+    """RevMan files hold 0, 1 or nothing as the p-value of a test on 0 df; metafor reports 1."""
+    path = edge_rm5(tmp_path / "edge.rm5")
+    text = path.read_bytes().replace(b'P_CHI2="1.0"', b'P_CHI2="0.0"')
+    path.write_bytes(text)
+    one = _by_key(reanalyse(read_review(path)))[(5, None)]
+    assert one["stored"]["q_pval"] == 0.0 and one["q_pval"] == 1.0 and one["agrees"] is True
+
+
+def test_rm5_subgroups_switched_off_keep_their_rows(tmp_path: Path) -> None:
+    path = edge_rm5(tmp_path / "edge.rm5")
+    text = path.read_bytes().replace(b'SUBGROUPS="YES" SUBGROUP_TEST="NO"', b'SUBGROUPS="NO" SUBGROUP_TEST="NO"')
+    path.write_bytes(text)
+    found = _by_key(reanalyse(read_review(path)))
+    assert (4, 1) not in found and found[(4, None)]["k"] == 13 and found[(4, None)]["agrees"] is True
+
+
+def test_rm5_without_encoding_declaration_is_read_as_latin1(tmp_path: Path) -> None:
+    path = edge_rm5(tmp_path / "edge.rm5")
+    data = path.read_bytes()
+    path.write_bytes(data.split(b"?>", 1)[1].lstrip())
+    assert read_review(path).studies["STD-BB_x002d_2"] == LATIN1_NAME
+
+
+def test_package_words_of_other_exports(tmp_path: Path) -> None:
+    review = read_review(edge_data_package(tmp_path / "edge.zip"))
+    by_number = {a.outcome: a for a in review.analyses}
+    assert [by_number[n].pooling for n in (1, 2, 3, 4, 5)] == ["MH", "IV", "Peto", "MH", "IV"]
+    assert by_number[4].swap_events and by_number[4].measure == "OR"
+    assert [g.name for g in by_number[1].subgroups] == ["Early trials", "Late trials", "No trials", "No events"]
+    assert by_number[10].totals is False and by_number[5].data_type == "generic_iv"
