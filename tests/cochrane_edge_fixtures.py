@@ -13,6 +13,8 @@ The same analyses in both formats, each a case that real Cochrane reviews hold:
 * 1.6 generic inverse variance ("Risk Ratio") whose rows give the ratio and its CI only;
 * 1.7 mean difference, random effects, with Q <= df;
 * 1.8 other data (not pooled); 1.9 an analysis without study rows; 1.10 ``TOTALS="NO"``;
+* 1.11 MH RR and 1.13 inverse-variance OR (random effects) of the zero-cell tables; 1.12 O - E and variance
+  with random effects (a heterogeneity p of about 1e-29);
 * comparison 2 without outcomes.
 
 Stored results: metafor 3.8, pinned in ``tests/reference/revman/edge.json`` (``tests/r/revman_edge_reference.R``)
@@ -186,6 +188,25 @@ def edge_analyses() -> list[dict[str, Any]]:
             "no": 10, "name": "Deaths (no totals)", "type": "dichotomous", "method": "MH", "measure": "OR",
             "totals": "NO", "rows": _dich_rows(bcg_tables, list(range(3)), "BCG"), "stored": None,
         },
+        base | {
+            "no": 11, "name": "Deaths (risk ratio, zero cells)", "type": "dichotomous", "method": "MH",
+            "measure": "RR", "rows": _dich_rows(tables, all_rows, "BB"), "stored": _stored(yus["mh_rr"], 17),
+        },
+        base | {
+            "no": 12, "name": "Tuberculosis (O - E, random effects)", "type": "oe", "method": "PETO",
+            "measure": "PETO_OR", "words": "Peto Odds Ratio", "random": True,
+            "rows": [
+                {"id": f"STD-BCG_x002d_{i + 1}", "name": f"BCG-{i + 1}", "estimable": True, "footnote": None,
+                 "values": {"O_E": o, "VAR": v}}
+                for i, (o, v) in enumerate(zip(EDGE["bcg_oe"]["oe"], EDGE["bcg_oe"]["v"]))
+            ],
+            "stored": _stored(EDGE["bcg_oe"]["fit"], 12),
+        },
+        base | {
+            "no": 13, "name": "Deaths (inverse variance OR, zero cells)", "type": "dichotomous", "method": "IV",
+            "measure": "OR", "random": True, "rows": _dich_rows(tables, all_rows, "BB"),
+            "stored": _stored(REFERENCE["yusuf"]["fits"]["iv_DL_OR"], 17),
+        },
     ]  # fmt: skip
 
 
@@ -194,6 +215,7 @@ RM5_TAGS = {
     "continuous": ("CONT_OUTCOME", "CONT_SUBGROUP", "CONT_DATA"),
     "generic_iv": ("IV_OUTCOME", "IV_SUBGROUP", "IV_DATA"),
     "other": ("OTHER_OUTCOME", "OTHER_SUBGROUP", "OTHER_DATA"),
+    "oe": ("IPD_OUTCOME", "IPD_SUBGROUP", "IPD_DATA"),
 }
 
 
@@ -268,9 +290,12 @@ def edge_rm5(path: Path) -> Path:
 
 PACKAGE_TYPES = {
     "dichotomous": "Dichotomous", "continuous": "Continuous", "generic_iv": "Contrast level", "other": "Other data",
+    "oe": "O-E and variance",
 }  # fmt: skip
 #: the same settings in the words of different exports
-PACKAGE_METHODS = {1: "Mantel-Haenszel", 2: "Inverse variance", 3: "Peto", 4: "MH", 5: "IV", 6: "Inverse variance"}
+PACKAGE_METHODS = {
+    1: "Mantel-Haenszel", 2: "Inverse variance", 3: "Peto", 4: "MH", 5: "IV", 6: "Inverse variance", 12: "EXP_O_E_VAR",
+}  # fmt: skip
 PACKAGE_MODELS = {2: "Random effect", 3: "Random effects", 5: "Random-effects", 7: "Random effect"}
 PACKAGE_MEASURE_WORDS = {
     "OR": "Odds Ratio", "RR": "Risk Ratio", "PETO_OR": "Peto Odds Ratio", "MD": "Mean Difference", "HR": "Hazard Ratio",
@@ -310,10 +335,10 @@ def _package_row(spec: dict[str, Any], group: str, row: dict[str, Any]) -> list[
         "Experimental mean": v.get("MEAN_1", ""), "Experimental SD": v.get("SD_1", ""),
         "Experimental cases": v.get("EVENTS_1", ""), "Experimental N": v.get("TOTAL_1", ""),
         "Control mean": v.get("MEAN_2", ""), "Control SD": v.get("SD_2", ""), "Control cases": v.get("EVENTS_2", ""),
-        "Control N": v.get("TOTAL_2", ""),
+        "Control N": v.get("TOTAL_2", ""), "O-E": v.get("O_E", ""), "Variance": v.get("VAR", ""),
     }  # fmt: skip
     head = [1, spec["no"], spec["name"], group, "SUBGROUP_AND_OVERALL", row["name"], 1990]
-    return head + [cells[c] for c in ROWS[7:17]] + ["", "", "", "", "", "", row["footnote"] or ""]
+    return head + [cells[c] for c in ROWS[7:19]] + ["", "", "", "", row["footnote"] or ""]
 
 
 def edge_data_package(path: Path) -> Path:
@@ -324,7 +349,8 @@ def edge_data_package(path: Path) -> Path:
         test = spec.get("test") or {}
         measure = PACKAGE_MEASURE_WORDS[spec["measure"]] + (" (Non-event)" if spec["swap"] else "")
         method = PACKAGE_METHODS.get(spec["no"], "" if spec["type"] == "other" else spec["method"])
-        model = PACKAGE_MODELS.get(spec["no"], "Fixed effect" if spec["type"] != "other" else "")
+        model = "" if spec["type"] == "other" else "Random effect" if spec["random"] else "Fixed effect"
+        model = PACKAGE_MODELS.get(spec["no"], model)
         overall.append(
             [1, spec["no"], spec["name"], "Edge cases", PACKAGE_TYPES[spec["type"]],
              "true" if spec["measure"] in ("OR", "RR", "PETO_OR", "HR") else "false", method, measure, model,

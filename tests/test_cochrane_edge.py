@@ -29,7 +29,7 @@ RESULTS = ["estimate", "ci_low", "ci_high", "tau2", "q", "df", "q_pval", "i2", "
 EXPECTED = {
     (1, None): True, (1, 1): True, (1, 2): True, (1, 3): None, (1, 4): None, (2, None): True, (3, None): True,
     (4, None): True, (4, 1): True, (4, 2): True, (4, 3): True, (5, None): True, (6, None): True, (7, None): True,
-    (8, None): None, (9, None): None, (10, None): None,
+    (8, None): None, (9, None): None, (10, None): None, (11, None): True, (12, None): True, (13, None): True,
 }  # fmt: skip
 BUILDERS = {"rm5": (edge_rm5, "edge.rm5"), "package": (edge_data_package, "edge.zip")}
 
@@ -139,3 +139,19 @@ def test_package_words_of_other_exports(tmp_path: Path) -> None:
     assert by_number[4].swap_events and by_number[4].measure == "OR"
     assert [g.name for g in by_number[1].subgroups] == ["Early trials", "Late trials", "No trials", "No events"]
     assert by_number[10].totals is False and by_number[5].data_type == "generic_iv"
+
+
+def test_rm5_ratio_entered_on_its_own_scale_is_logged(tmp_path: Path) -> None:
+    """LOG_DATA="NO" with a ratio measure: EFFECT_SIZE is the ratio, pooled as its log (as R's meta reads it)."""
+    import xml.etree.ElementTree as ET
+
+    path = edge_rm5(tmp_path / "edge.rm5")
+    tree = ET.parse(path)
+    outcome = tree.getroot().find(".//IV_OUTCOME[@NO='6']")
+    assert outcome is not None
+    outcome.set("LOG_DATA", "NO")
+    for row in outcome.iter("IV_DATA"):
+        del row.attrib["CI_START"], row.attrib["CI_END"]  # no CI to say which scale EFFECT_SIZE is on
+    tree.write(path, encoding="ISO-8859-1", xml_declaration=True)
+    record = _by_key(reanalyse(read_review(path)))[(6, None)]
+    assert record["agrees"] is True and record["k"] == 13

@@ -44,6 +44,9 @@ mh_or <- function(rows) {
 # subgroups of analysis 1.1: A = tables 1-10, B = tables 12-21 and table 1 again, D = table 11 (two zeros)
 A <- 1:10; B <- c(12:21, 1)
 mh <- list(overall = mh_or(c(A, B, 11)), A = mh_or(A), B = mh_or(B))
+# analysis 1.11: Mantel-Haenszel RR on all 21 tables (the same correction)
+keep <- !both
+mh_rr <- fit(rma.mh(ai = corr(a)[keep], bi = corr(b)[keep], ci = corr(c)[keep], di = corr(d)[keep], measure = "RR"))
 mh$test <- between(list(mh$A, mh$B))
 
 # analysis 1.2: inverse variance RR, DerSimonian-Laird, 99% CI, on the same tables
@@ -62,6 +65,12 @@ for (g in groups) swapped[[g]] <- swap(which(bcg$alloc == g), 90)
 es_bcg <- escalc("RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = bcg)
 one <- fit(rma(es_bcg$yi[1], es_bcg$vi[1], method = "DL"))
 
+# analysis 1.12: O - E and variance (Peto's, from dat.bcg's tables), DerSimonian-Laird on (O - E) / V, 1 / V
+n1 <- as.numeric(bcg$tpos + bcg$tneg); n2 <- as.numeric(bcg$cpos + bcg$cneg); n <- n1 + n2  # doubles: the products overflow integers
+oe <- bcg$tpos - n1 * (bcg$tpos + bcg$cpos) / n
+v <- n1 * n2 * (bcg$tpos + bcg$cpos) * (bcg$tneg + bcg$cneg) / (n^2 * (n - 1))
+oe_dl <- fit(rma(oe / v, 1 / v, method = "DL"))
+
 # analysis 1.7: mean difference, DerSimonian-Laird, dat.normand1999 trials 2 and 5 (Q <= df)
 norm <- dat.normand1999[c(2, 5), ]
 md <- escalc("MD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = norm)
@@ -71,7 +80,8 @@ out <- list(
   versions = list(R = R.version.string, metafor = as.character(packageVersion("metafor")),
                   metadat = as.character(packageVersion("metadat")), script = "tests/r/revman_edge_reference.R"),
   yusuf = list(input = list(ai = a, bi = b, ci = c, di = d), subgroups = list(A = A, B = B, D = I(11)),
-               mh_or = mh, iv_dl_rr_99 = iv_rr),
+               mh_or = mh, mh_rr = mh_rr, iv_dl_rr_99 = iv_rr),
+  bcg_oe = list(oe = oe, v = v, fit = oe_dl),
   bcg_swapped = list(groups = groups, alloc = as.character(bcg$alloc), fits = swapped),
   bcg_one = list(yi = num(es_bcg$yi[1]), sei = sqrt(num(es_bcg$vi[1])), fit = one),
   normand_2_5 = list(input = list(m1i = norm$m1i, sd1i = norm$sd1i, n1i = norm$n1i, m2i = norm$m2i,

@@ -48,6 +48,8 @@ class Group:
     name: str | None
     rows: tuple[StudyRow, ...]
     stored: Stored
+    #: rows of the subgroup the file keeps out of its pooling, with the reason (``{"study", "reason"}``)
+    left_out: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class Analysis:
     #: settings of the file the engine does not re-compute (said beside every result of the analysis)
     caveat: str = ""
     group_labels: tuple[str, str] = ("Experimental", "Control")
+    #: rows the file keeps out of the whole analysis's pooling, with the reason (``{"study", "reason"}``)
+    left_out: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

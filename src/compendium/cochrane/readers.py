@@ -277,16 +277,19 @@ def _rm5_analysis(
         measure = "PETO_OR"
     if data_type == "other":
         method, measure = "", measure or "OTHER"
+    # generic inverse variance: LOG_DATA="YES" says the studies' estimates were entered on the log scale;
+    # a ratio entered on its own scale ("NO") is logged here and pooled as a log (as R's meta reads it)
+    entered_log = outcome.get("LOG_DATA", "YES" if _is_ratio(measure) else "NO") == "YES"
+    log_entry = data_type == "generic_iv" and _is_ratio(measure) and not entered_log
     if data_type == "generic_iv":
-        # LOG_DATA="YES": the studies' estimates were entered on the log scale (ratios pooled as logs)
-        log_data = outcome.get("LOG_DATA", "YES" if _is_ratio(measure) else "NO") == "YES"
+        log_data = entered_log or log_entry
     else:
         log_data = data_type == "oe" or measure in LOG_MEASURES
     swap = outcome.get("SWAP_EVENTS") == "YES"
 
     def rows_of(parent: Element) -> tuple[StudyRow, ...]:
         return tuple(
-            _rm5_row(label, child, data_type, log_data, swap, studies)
+            _rm5_row(label, child, data_type, entered_log, log_entry, swap, studies)
             for child in parent
             if child.tag.endswith("_DATA")
         )
@@ -356,7 +359,13 @@ PACKAGE_STUDY_RESULTS = {"estimate": "Mean", "ci_low": "CI start", "ci_high": "C
 
 
 def _rm5_row(
-    label: str, element: Element, data_type: str, log_data: bool, swap: bool, studies: dict[str, str]
+    label: str,
+    element: Element,
+    data_type: str,
+    entered_log: bool,
+    log_entry: bool,
+    swap: bool,
+    studies: dict[str, str],
 ) -> StudyRow:
     study_id = element.get("STUDY_ID", "")
     where = f"{label}, element {element.tag} (study {study_id})"
@@ -364,8 +373,10 @@ def _rm5_row(
         key: _number(element.get(attr), lambda attr=attr: f"{where}, attribute {attr!r}")  # type: ignore[misc]  # default binds the loop value
         for key, attr in RM5_ROW_VALUES[data_type].items()
     }
-    if data_type == "generic_iv" and log_data:
+    if data_type == "generic_iv" and entered_log:
         values["yi"] = _rm5_log_estimate(element, values["yi"], where)
+    elif log_entry:
+        values["yi"] = _log_of(values["yi"], f"{where}, attribute 'EFFECT_SIZE'")
     if swap:
         _swap(values)
     footnotes = tuple(" ".join("".join(note.itertext()).split()) for note in element.iter("FOOTNOTE"))
@@ -374,6 +385,8 @@ def _rm5_row(
         key: _number(element.get(attr), lambda attr=attr: f"{where}, attribute {attr!r}") if estimable else None  # type: ignore[misc]  # default binds the loop value
         for key, attr in RM5_STUDY_RESULTS.items()
     }
+    if data_type == "generic_iv" and entered_log and stored["estimate"] is not None and values["yi"] is not None:
+        stored["estimate"] = math.exp(values["yi"])  # EFFECT_SIZE may hold the entered log: the ratio it gives
     return StudyRow(
         study_id=study_id,
         study=studies.get(study_id, study_id),
@@ -630,8 +643,10 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
     # every subgroup the file lists, also one without study rows (it has a record, with no result)
     for name in sorted(numbers, key=lambda n: numbers[n]):
         sub = next(s for s in subgroups if s.text("Subgroup") == name)
-        members = tuple(r for r, c in zip(study_rows, rows) if c.text("Subgroup") == name and "SUBGROUP" in _applies(c))
-        groups.append(Group(numbers[name], name, members, _package_stored(sub)))
+        mine = [(r, c) for r, c in zip(study_rows, rows) if c.text("Subgroup") == name]
+        members = tuple(r for r, c in mine if "SUBGROUP" in _applies(c))
+        left_out = tuple(_left_out(r, c) for r, c in mine if "SUBGROUP" not in _applies(c))
+        groups.append(Group(numbers[name], name, members, _package_stored(sub), left_out))
     subgroup_test = None
     if groups and ("Test for subgroup differences" not in cells.row or cells.flag("Test for subgroup differences")):
         subgroup_test = {key_: cells.number(column) for key_, column in PACKAGE_SUBGROUP_TEST.items()}
@@ -650,6 +665,7 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         swap_events=swap,
         # a row marked for its subgroup only is left out of the overall analysis
         rows=tuple(r for r, c in zip(study_rows, rows) if "OVERALL" in _applies(c)),
+        left_out=tuple(_left_out(r, c) for r, c in zip(study_rows, rows) if "OVERALL" not in _applies(c)),
         stored=_package_stored(cells),
         subgroups=tuple(groups),
         subgroup_test_stored=subgroup_test,
@@ -681,6 +697,10 @@ def _refuse_package(path: Path, files: dict[str, tuple[str, bytes]]) -> None:
         raise CompendiumError(
             f"{shown}: {what}; only intervention reviews with two-group comparisons can be re-analysed"
         )
+
+
+def _left_out(row: StudyRow, cells: _Cells) -> dict[str, str]:
+    return {"study": row.study, "reason": f"left out here by the file (Applicability {_applies(cells)})"}
 
 
 def _applies(cells: _Cells) -> str:

@@ -259,6 +259,7 @@ def reanalyse(review: Review) -> list[dict[str, Any]]:
         sub_records = []
         for group in analysis.subgroups:
             result, excluded, reason = pool(analysis, group.rows)
+            excluded = [*group.left_out, *excluded]
             group_results.append(result)
             record = _record(
                 review, analysis, group.number, group.name, result, excluded, reason, group.stored, None, None
@@ -266,6 +267,7 @@ def reanalyse(review: Review) -> list[dict[str, Any]]:
             studies = study_results(analysis, group.rows, result, review.source_format)
             sub_records.append(record | {"footnotes": _footnotes(group.rows), "studies": studies})
         result, excluded, reason = pool(analysis, analysis.rows)
+        excluded = [*analysis.left_out, *excluded]
         test = _test_dict(subgroup_test([r for r in group_results if r is not None])) if analysis.subgroups else None
         records.append(
             _record(
