@@ -281,10 +281,9 @@ def _rm5_analysis(
     # a ratio entered on its own scale ("NO") is logged here and pooled as a log (as R's meta reads it)
     entered_log = outcome.get("LOG_DATA", "YES" if _is_ratio(measure) else "NO") == "YES"
     log_entry = data_type == "generic_iv" and _is_ratio(measure) and not entered_log
-    if data_type == "generic_iv":
-        log_data = entered_log or log_entry
-    else:
-        log_data = data_type == "oe" or measure in LOG_MEASURES
+    log_data = (
+        (entered_log or log_entry) if data_type == "generic_iv" else (data_type == "oe" or measure in LOG_MEASURES)
+    )
     swap = outcome.get("SWAP_EVENTS") == "YES"
 
     def rows_of(parent: Element) -> tuple[StudyRow, ...]:
