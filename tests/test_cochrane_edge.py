@@ -155,3 +155,26 @@ def test_rm5_ratio_entered_on_its_own_scale_is_logged(tmp_path: Path) -> None:
     tree.write(path, encoding="ISO-8859-1", xml_declaration=True)
     record = _by_key(reanalyse(read_review(path)))[(6, None)]
     assert record["agrees"] is True and record["k"] == 13
+
+
+@pytest.mark.parametrize("totals", ["NO", "SUB"])
+def test_rm5_totals_no_or_subtotals_only(tmp_path: Path, totals: str) -> None:
+    path = edge_rm5(tmp_path / "edge.rm5")
+    path.write_bytes(path.read_bytes().replace(b'TOTALS="NO"', f'TOTALS="{totals}"'.encode()))
+    review = read_review(path)
+    assert [a.totals for a in review.analyses].count(False) == 1
+    record = _by_key(reanalyse(review))[(10, None)]
+    assert record["agrees"] is None and "no pooled result" in record["reason"] and record["k"] == 3
+
+
+def test_rm5_stored_p_of_zero_agrees_with_a_tiny_computed_p(tmp_path: Path) -> None:
+    """RevMan may write P = 0 where the p-value underflows its precision: 1e-29 (metafor 3.8) agrees with it."""
+    path = edge_rm5(tmp_path / "edge.rm5")
+    tree_text = path.read_bytes()
+    p = EDGE["bcg_oe"]["fit"]["QEp"]
+    assert p < 1e-20
+    written = repr(p).replace("e-", "E-").encode()
+    assert written in tree_text
+    path.write_bytes(tree_text.replace(written, b"0.0"))
+    record = _by_key(reanalyse(read_review(path)))[(12, None)]
+    assert record["stored"]["q_pval"] == 0.0 and record["agrees"] is True

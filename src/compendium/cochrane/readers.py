@@ -269,7 +269,8 @@ def _rm5_analysis(
         method = "PETO"  # O-E data: RevMan's "Exp[(O-E) / V]" (EXP_O_E_VAR), Peto's method
     # dichotomous and continuous outcomes carry the measure as an attribute; generic inverse-variance
     # and O-E outcomes as a child element in words ("Hazard Ratio"), or in none
-    measure = outcome.get("EFFECT_MEASURE") or _child_text(outcome, "EFFECT_MEASURE")
+    code, words = outcome.get("EFFECT_MEASURE", ""), _child_text(outcome, "EFFECT_MEASURE")
+    measure = code if code and (code != "OTHER" or not words) else words
     measure = PACKAGE_MEASURES.get(measure.lower(), measure)
     if data_type == "oe" and measure in ("", "OTHER"):
         measure = "PETO_OR"
