@@ -8,6 +8,7 @@ tests/reference/revman/edge.json (tests/r/revman_edge_reference.R) and metafor.j
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -178,3 +179,39 @@ def test_rm5_stored_p_of_zero_agrees_with_a_tiny_computed_p(tmp_path: Path) -> N
     path.write_bytes(tree_text.replace(written, b"0.0"))
     record = _by_key(reanalyse(read_review(path)))[(12, None)]
     assert record["stored"]["q_pval"] == 0.0 and record["agrees"] is True
+
+
+def test_a_group_without_participants_is_listed_as_such() -> None:
+    from compendium.cochrane.model import Analysis, StudyRow
+    from compendium.cochrane.reanalyse import pool
+
+    rows = (
+        StudyRow("a", "A", {"events_1": 0, "total_1": 0, "events_2": 3, "total_2": 10}),
+        StudyRow("b", "B", {"events_1": 2, "total_1": 10, "events_2": 3, "total_2": 10}),
+    )
+    analysis = Analysis(1, 1, "fixture", "", "dichotomous", "MH", "RR", False, 95, 95, False, rows, {})
+    result, excluded, _ = pool(analysis, rows)
+    assert result is not None and result.k == 1
+    assert excluded == [{"study": "A", "reason": "not estimable: a group without participants"}]
+
+
+def _package_folder(tmp_path: Path) -> Path:
+    """The edge data package unpacked into a folder (outer zip, then the data zip inside it)."""
+    import zipfile
+
+    outer = zipfile.ZipFile(edge_data_package(tmp_path / "edge.zip"))
+    inner = zipfile.ZipFile(io.BytesIO(outer.read(outer.namelist()[0])))
+    folder = tmp_path / "package"
+    inner.extractall(folder)
+    return folder
+
+
+def test_package_method_the_engine_does_not_know_is_reported_not_a_failure(tmp_path: Path) -> None:
+    folder = _package_folder(tmp_path)
+    settings = next(folder.rglob("*-overall-estimates-and-settings.csv"))
+    settings.write_text(settings.read_text(encoding="utf-8-sig").replace(",Mantel-Haenszel,", ",Exact,"), "utf-8")
+    found = _by_key(reanalyse(read_review(folder)))
+    first = found[(1, None)]
+    assert first["pooling"] == "Exact" and first["estimate"] is None and first["agrees"] is False
+    assert "'Exact' is not re-computed" in first["reason"]
+    assert found[(2, None)]["agrees"] is True  # the other analyses are re-analysed as before

@@ -158,7 +158,13 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
             {
                 "study": row.study,
                 "reason": "not estimable: "
-                + ("no events in either group" if a[i] == 0 and c[i] == 0 else "every participant had the event"),
+                + (
+                    "a group without participants"
+                    if n1[i] == 0 or n2[i] == 0
+                    else "no events in either group"
+                    if a[i] == 0 and c[i] == 0
+                    else "every participant had the event"
+                ),
             }
             for i, (row, ok) in enumerate(zip(usable, keep))
             if not ok
