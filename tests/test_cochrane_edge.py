@@ -215,3 +215,19 @@ def test_package_method_the_engine_does_not_know_is_reported_not_a_failure(tmp_p
     assert first["pooling"] == "Exact" and first["estimate"] is None and first["agrees"] is False
     assert "'Exact' is not re-computed" in first["reason"]
     assert found[(2, None)]["agrees"] is True  # the other analyses are re-analysed as before
+
+
+@pytest.mark.parametrize("holds", ["V", "1/V"])
+def test_rm5_oe_variance_read_whichever_var_holds(tmp_path: Path, holds: str) -> None:
+    """VAR of an O-E row is V as entered; a file holding 1 / V there is recognised from the row's SE."""
+    import xml.etree.ElementTree as ET
+
+    path = edge_rm5(tmp_path / "edge.rm5")
+    tree = ET.parse(path)
+    for row in tree.getroot().iter("IPD_DATA"):
+        v = float(row.get("VAR", "nan"))
+        row.set("SE", repr(v**-0.5))
+        if holds == "1/V":
+            row.set("VAR", repr(1 / v))
+    tree.write(path, encoding="ISO-8859-1", xml_declaration=True)
+    assert _by_key(reanalyse(read_review(path)))[(12, None)]["agrees"] is True

@@ -377,6 +377,8 @@ def _rm5_row(
         values["yi"] = _rm5_log_estimate(element, values["yi"], where)
     elif log_entry:
         values["yi"] = _log_of(values["yi"], f"{where}, attribute 'EFFECT_SIZE'")
+    if data_type == "oe":
+        values["v"] = _rm5_oe_variance(element, values["oe"], values["v"], where)
     if swap:
         _swap(values)
     footnotes = tuple(" ".join("".join(note.itertext()).split()) for note in element.iter("FOOTNOTE"))
@@ -417,6 +419,21 @@ def _rm5_log_estimate(element: Element, value: float | None, where: str) -> floa
         if abs(math.log(value) - centre) < abs(value - centre):
             return math.log(value)
     return value
+
+
+def _rm5_oe_variance(element: Element, oe: float | None, var: float | None, where: str) -> float | None:
+    """The variance V of O - E of an O-E row. ``VAR`` holds V as entered; should a file hold the variance
+    of the study's log estimate there instead (1 / V, as ``VAR`` of a dichotomous row is), the row's
+    ``SE`` (of the log estimate, 1 / sqrt(V)) or, without it, its ``EFFECT_SIZE`` (exp((O - E) / V)) says so."""
+    if var is None or var <= 0:
+        return var
+    se = _number(element.get("SE"), lambda: f"{where}, attribute 'SE'")
+    if se is not None and se > 0:
+        return 1.0 / var if abs(var / se**2 - 1) < abs(var * se**2 - 1) else var
+    ratio = _number(element.get("EFFECT_SIZE"), lambda: f"{where}, attribute 'EFFECT_SIZE'")
+    if oe is not None and ratio is not None and ratio > 0:
+        return 1.0 / var if abs(oe * var - math.log(ratio)) < abs(oe / var - math.log(ratio)) else var
+    return var
 
 
 def _log_of(value: float | None, where: str) -> float | None:
