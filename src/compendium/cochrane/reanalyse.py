@@ -318,8 +318,6 @@ def _record(
     notes = [analysis.caveat]
     if analysis.random and not pooled_random(analysis):
         notes.append("random effects not applied: RevMan pools Peto odds ratios with a fixed effect only")
-    if number is None and not analysis.totals:
-        notes.append("the file shows no pooled result for the whole analysis (subtotals only or none)")
     reason = "; ".join(filter(None, [*notes, reason]))
     stored_out: dict[str, Any] = {key: int(v) if key == "df" and v is not None else v for key, v in stored.items()}
     if analysis.subgroups and number is None:
@@ -331,7 +329,11 @@ def _record(
         mismatches += _mismatches(test or {}, stored_test, review.source_format, "subgroup_test.")
     if not present:
         agrees = None
-        reason = reason or "the file stores no results for this analysis"
+        reason = reason or (
+            "the file shows no pooled result for the whole analysis (subtotals only or none)"
+            if number is None and not analysis.totals
+            else "the file stores no results for this analysis"
+        )
     else:
         agrees = not mismatches
         if mismatches:
