@@ -231,3 +231,14 @@ def test_rm5_oe_variance_read_whichever_var_holds(tmp_path: Path, holds: str) ->
             row.set("VAR", repr(1 / v))
     tree.write(path, encoding="ISO-8859-1", xml_declaration=True)
     assert _by_key(reanalyse(read_review(path)))[(12, None)]["agrees"] is True
+
+
+def test_package_study_data_words_do_not_refuse_the_review(tmp_path: Path) -> None:
+    """Risk-of-bias headers are the authors' words: "network" there is no network meta-analysis."""
+    folder = _package_folder(tmp_path)
+    study_data = folder / "CD000000-study-data"
+    study_data.mkdir()
+    (study_data / "CD000000-risk-of-bias.csv").write_text(
+        "Study,Domain (judgement): Social network contamination\nBB-1,Low risk\n", "utf-8"
+    )
+    assert len(read_review(folder).analyses) == 13

@@ -47,7 +47,9 @@ REFUSED_TYPES = {
     "PROGNOSIS": "a prognosis review",
     "QUALITATIVE": "a qualitative evidence synthesis",
 }
-#: words in a data package's files that mark a review the engine cannot re-analyse
+#: a data package's analysis files (settings and results, study rows, subgroup results), by name ending
+PACKAGE_ANALYSIS_FILES = ("-overall-estimates-and-settings.csv", "-data-rows.csv", "-subgroup-estimates.csv")
+#: words in a data package's analysis files that mark a review the engine cannot re-analyse
 PACKAGE_REFUSALS = {"TP": "a diagnostic test accuracy review", "network": "a network meta-analysis"}
 #: RevMan's METHOD attribute -> pooling (another method is read and reported as not re-computed)
 POOLINGS = {"MH": "MH", "IV": "IV", "PETO": "Peto"}
@@ -564,9 +566,10 @@ def _package_stored(cells: _Cells) -> Stored:
 def read_data_package(path: Path) -> Review:
     """Read a Cochrane data package (zip or folder; see the module docstring)."""
     files, modified = _package_files(path)
-    overall_name, overall_data = _find(files, "-overall-estimates-and-settings.csv", path)  # type: ignore[misc]  # required=True never returns None
-    rows_name, rows_data = _find(files, "-data-rows.csv", path)  # type: ignore[misc]  # required=True never returns None
-    subgroup_file = _find(files, "-subgroup-estimates.csv", path, required=False)
+    overall_suffix, rows_suffix, subgroup_suffix = PACKAGE_ANALYSIS_FILES
+    overall_name, overall_data = _find(files, overall_suffix, path)  # type: ignore[misc]  # required=True never returns None
+    rows_name, rows_data = _find(files, rows_suffix, path)  # type: ignore[misc]  # required=True never returns None
+    subgroup_file = _find(files, subgroup_suffix, path, required=False)
     info_file = _find(files, "-study-information.csv", path, required=False)
     studies: dict[str, str] = {}
     years: dict[str, str] = {}
@@ -703,6 +706,8 @@ def _refuse_package(path: Path, files: dict[str, tuple[str, bytes]]) -> None:
                 f"{shown}: {PACKAGE_REFUSALS['TP']}; only intervention reviews with two-group comparisons "
                 "can be re-analysed"
             )
+        if "analysis-data" not in shown and not name.endswith(PACKAGE_ANALYSIS_FILES):
+            continue  # study data (risk of bias, characteristics) hold the authors' own words
         header = data.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
         cells = [cell.strip().strip('"') for cell in header.split(",")]
         if {"TP", "FP", "FN", "TN"} <= set(cells):
