@@ -242,3 +242,19 @@ def test_package_study_data_words_do_not_refuse_the_review(tmp_path: Path) -> No
         "Study,Domain (judgement): Social network contamination\nBB-1,Low risk\n", "utf-8"
     )
     assert len(read_review(folder).analyses) == 13
+
+
+def test_package_contrast_level_row_in_an_arm_level_analysis_is_listed(tmp_path: Path) -> None:
+    """A study-data analysis may hold a study's GIV mean and SE only: listed as such, not pooled."""
+    folder = _package_folder(tmp_path)
+    rows = next(folder.rglob("*-data-rows.csv"))
+    lines = rows.read_text(encoding="utf-8-sig").splitlines()
+    target = next(i for i, line in enumerate(lines) if line.startswith("1,7,") and ",LOS-1," in line)
+    cells = lines[target].split(",")
+    cells[7:9] = ["-2.5", "1.2"]  # GIV Mean, GIV SE
+    cells[9:17] = [""] * 8  # no arm-level data
+    lines[target] = ",".join(cells)
+    rows.write_text("\n".join(lines) + "\n", "utf-8")
+    record = _by_key(reanalyse(read_review(folder)))[(7, None)]
+    assert record["k"] == 1 and record["agrees"] is False
+    assert "contrast-level result" in record["excluded"][0]["reason"]

@@ -27,7 +27,8 @@ class StudyRow:
     ``values`` holds what the file gives, with these names: ``events_1, total_1, events_2,
     total_2`` (dichotomous), ``mean_1, sd_1, total_1, mean_2, sd_2, total_2`` (continuous),
     ``yi, sei`` (generic inverse variance, on the analysis scale: log for ratios), ``oe, v`` (O-E);
-    none for "other" data (text RevMan does not pool).
+    none for "other" data (text RevMan does not pool); a data package's arm-level row may also hold
+    ``contrast_yi, contrast_sei`` (its GIV mean and SE), which are listed, not pooled.
     """
 
     study_id: str

@@ -690,7 +690,7 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         subgroups=tuple(groups),
         subgroup_test_stored=subgroup_test,
         totals=cells.flag("Overall estimates") if "Overall estimates" in cells.row else True,
-        analysis_id=cells.text("ID", ""),
+        analysis_id=cells.text("ID", cells.text("Analysis ID", "")),
         log_scale=log_data,
         group_labels=(cells.text("Experimental group label", ""), cells.text("Control group label", "")),
         caveat="; ".join(caveats),
@@ -773,6 +773,10 @@ PACKAGE_ROW_VALUES = {
 
 def _package_row(cells: _Cells, data_type: str, swap: bool, log_entry: bool = False) -> StudyRow:
     values = {key: cells.number(column) for key, column in PACKAGE_ROW_VALUES[data_type].items()}
+    if data_type in ("dichotomous", "continuous") and (cells.number("GIV SE") or 0) > 0:
+        # a study-data analysis may hold a study's contrast-level result only (RevMan's "Data source
+        # eligibility"): kept, so that the row is listed with what it holds
+        values |= {"contrast_yi": cells.number("GIV Mean"), "contrast_sei": cells.number("GIV SE")}
     if log_entry:
         values["yi"] = _log_of(values["yi"], cells.where("GIV Mean"))
     if swap:

@@ -121,13 +121,7 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
     """
     needs = ROW_NEEDS[analysis.data_type]
     usable = _usable(analysis, rows)
-    excluded = [
-        {"study": row.study, "reason": f"missing {', '.join(k for k in needs if row.values.get(k) is None)}"}
-        if not _has_values(analysis, row)
-        else {"study": row.study, "reason": "not estimable (so marked in the file)"}
-        for row in rows
-        if row not in usable
-    ]
+    excluded = [{"study": row.study, "reason": _left_out_reason(analysis, row)} for row in rows if row not in usable]
     level, random = analysis.ci_total, pooled_random(analysis)
     if analysis.data_type == "other" or analysis.pooling not in POOLINGS:
         reason = (
@@ -203,6 +197,17 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
     if result.k == 0:
         return None, excluded, "no estimable study"
     return result, excluded, ""
+
+
+def _left_out_reason(analysis: Analysis, row: StudyRow) -> str:
+    """Why a row the file holds is not pooled: values missing (a study-data row may hold a contrast-level
+    result only, which the engine does not mix into arm-level data), or marked not estimable."""
+    if _has_values(analysis, row):
+        return "not estimable (so marked in the file)"
+    missing = ", ".join(k for k in ROW_NEEDS[analysis.data_type] if row.values.get(k) is None)
+    if row.values.get("contrast_yi") is not None:
+        return f"missing {missing}: the row holds a contrast-level result (GIV mean and SE) only, not re-analysed"
+    return f"missing {missing}"
 
 
 def pooled_random(analysis: Analysis) -> bool:
