@@ -131,7 +131,11 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
         )
         return None, excluded + [{"study": row.study, "reason": reason} for row in usable], reason
     if not usable:
-        return None, excluded, "no study with data"
+        return (
+            None,
+            excluded,
+            "no estimable study" if any(_has_values(analysis, r) for r in rows) else "no study with data",
+        )
     if analysis.data_type == "dichotomous":
         a, n1, c, n2 = (_column(usable, key) for key in needs)
         bad = (a < 0) | (c < 0) | (a > n1) | (c > n2)
