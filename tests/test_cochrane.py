@@ -219,6 +219,9 @@ def test_rows_for_a_subgroup_only_stay_out_of_the_overall_analysis(tmp_path: Pat
             dst.writestr(info, ("\ufeff" + data).encode("utf-8"))
     records = reanalyse(read_review(marked))
     assert records[1]["k"] == 12 and records[3]["k"] == 7  # BCG 1 (random allocation) only in its subgroup
+    assert records[1]["excluded"] == [
+        {"study": "BCG 1", "reason": "left out here by the file (Applicability SUBGROUP_ONLY)"}
+    ]
 
 
 def test_newer_data_package_columns_folder(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from compendium.cochrane.model import RESULT_KEYS, SUBGROUP_TEST_KEYS, Review
-from compendium.cochrane.reanalyse import _usable, pool, reanalyse
+from compendium.cochrane.reanalyse import _usable, pool, pooled_random, reanalyse
 
 #: the columns that say which analysis or subgroup a row is and how RevMan pooled it
 KEY_COLUMNS = ("comparison", "outcome", "name", "subgroup_number", "subgroup")
@@ -111,7 +111,8 @@ def sensitivity_table(review: Review) -> pd.DataFrame:
                 "subgroup": name,
                 "measure": analysis.measure,
                 "level": analysis.ci_total,
-                "revman_method": f"{analysis.pooling}, {'random effects (DL)' if analysis.random else 'fixed effect'}",
+                "revman_method": f"{analysis.pooling}, "
+                + ("random effects (DL)" if pooled_random(analysis) else "fixed effect"),
                 "default_method": DEFAULT_METHOD,
             }
             if result is None:
@@ -179,7 +180,7 @@ def forest_figures(review: Review, output_dir: str | Path) -> list[str]:
             [y for _, y, _ in keep],
             [v for _, _, v in keep],
             slab=[s for s, _, _ in keep],
-            method="DL" if analysis.random else "FE",
+            method="DL" if pooled_random(analysis) else "FE",
             test="z",
             level=analysis.ci_total,
         )
@@ -193,7 +194,7 @@ def forest_figures(review: Review, output_dir: str | Path) -> list[str]:
             show_pi=False,
         )
         name = f"revman-forest-{analysis.comparison}-{analysis.outcome}"
-        model = "random effects (DerSimonian-Laird)" if analysis.random else "fixed effect"
+        model = "random effects (DerSimonian-Laird)" if pooled_random(analysis) else "fixed effect"
         save_figure(
             figure,
             output_dir,

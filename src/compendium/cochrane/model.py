@@ -14,8 +14,8 @@ RESULT_KEYS = ("estimate", "ci_low", "ci_high", "tau2", "q", "df", "q_pval", "i2
 SUBGROUP_TEST_KEYS = ("q", "df", "pval", "i2")
 #: the quantities RevMan stores for each study of an analysis
 STUDY_KEYS = ("estimate", "ci_low", "ci_high", "weight")
-#: data types of an analysis (RevMan 5 outcome elements)
-DATA_TYPES = ("dichotomous", "continuous", "generic_iv", "oe")
+#: data types of an analysis (RevMan 5 outcome elements); "other" data are listed but never pooled
+DATA_TYPES = ("dichotomous", "continuous", "generic_iv", "oe", "other")
 
 Stored = dict[str, float | None]
 
@@ -26,7 +26,9 @@ class StudyRow:
 
     ``values`` holds what the file gives, with these names: ``events_1, total_1, events_2,
     total_2`` (dichotomous), ``mean_1, sd_1, total_1, mean_2, sd_2, total_2`` (continuous),
-    ``yi, sei`` (generic inverse variance, on the analysis scale: log for ratios), ``oe, v`` (O-E).
+    ``yi, sei`` (generic inverse variance, on the analysis scale: log for ratios), ``oe, v`` (O-E);
+    none for "other" data (text RevMan does not pool); a data package's arm-level row may also hold
+    ``contrast_yi, contrast_sei`` (its GIV mean and SE), which are listed, not pooled.
     """
 
     study_id: str
@@ -47,6 +49,8 @@ class Group:
     name: str | None
     rows: tuple[StudyRow, ...]
     stored: Stored
+    #: rows of the subgroup the file keeps out of its pooling, with the reason (``{"study", "reason"}``)
+    left_out: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,16 @@ class Analysis:
     stored: Stored
     subgroups: tuple[Group, ...] = ()
     subgroup_test_stored: Stored | None = None
+    #: the file's choice of pooled results: all (True), or none or subtotals only (False: RevMan 5
+    #: ``TOTALS="NO"`` or ``"SUB"``, data package ``Overall estimates`` false); the engine pools anyway
     totals: bool = True
     analysis_id: str = ""
     log_scale: bool = False
     #: settings of the file the engine does not re-compute (said beside every result of the analysis)
     caveat: str = ""
     group_labels: tuple[str, str] = ("Experimental", "Control")
+    #: rows the file keeps out of the whole analysis's pooling, with the reason (``{"study", "reason"}``)
+    left_out: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

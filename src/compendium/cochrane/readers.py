@@ -38,6 +38,7 @@ RM5_OUTCOMES = {
     "CONT_OUTCOME": "continuous",
     "IV_OUTCOME": "generic_iv",
     "IPD_OUTCOME": "oe",
+    "OTHER_OUTCOME": "other",
 }
 #: RevMan 5 review types that hold no two-group analyses to re-compute -> what they are
 REFUSED_TYPES = {
@@ -46,10 +47,15 @@ REFUSED_TYPES = {
     "PROGNOSIS": "a prognosis review",
     "QUALITATIVE": "a qualitative evidence synthesis",
 }
-#: words in a data package's files that mark a review the engine cannot re-analyse
+#: a data package's analysis files (settings and results, study rows, subgroup results), by name ending
+PACKAGE_ANALYSIS_FILES = ("-overall-estimates-and-settings.csv", "-data-rows.csv", "-subgroup-estimates.csv")
+#: words in a data package's analysis files that mark a review the engine cannot re-analyse
 PACKAGE_REFUSALS = {"TP": "a diagnostic test accuracy review", "network": "a network meta-analysis"}
-#: RevMan's METHOD attribute -> pooling
+#: RevMan's METHOD attribute -> pooling (another method is read and reported as not re-computed)
 POOLINGS = {"MH": "MH", "IV": "IV", "PETO": "Peto"}
+#: RevMan 5's TOTALS attribute: pooled results for the whole analysis and its subgroups ("SUB":
+#: subgroup totals only, "NO": none)
+RM5_ALL_TOTALS = "YES"
 #: stored result attributes of a RevMan 5 outcome or subgroup -> our keys
 RM5_RESULTS = {
     "estimate": "EFFECT_SIZE",
@@ -88,8 +94,13 @@ PACKAGE_MEASURES = {
     "standardised mean difference": "SMD",
     "peto odds ratio": "PETO_OR",
     "odds ratio (non-event)": "OR",
+    "risk ratio (non-event)": "RR",
+    "risk difference (non-event)": "RD",
+    "peto odds ratio (non-event)": "PETO_OR",
     "hazard ratio": "HR",
 }
+#: the suffix of a data package's effect-measure word for an analysis of non-events (events swapped)
+NON_EVENT = "(non-event)"
 #: data package data-type words -> data type
 PACKAGE_DATA_TYPES = {
     "dichotomous": "dichotomous",
@@ -99,6 +110,8 @@ PACKAGE_DATA_TYPES = {
     "contrast level": "generic_iv",
     "o-e": "oe",
     "individual patient data": "oe",
+    "other data": "other",
+    "other": "other",
 }
 #: columns of a one-row-per-study CSV, by data type (metafor's names)
 CSV_LAYOUTS = {
@@ -110,6 +123,12 @@ CSV_LAYOUTS = {
 CSV_DEFAULTS = {"dichotomous": ("MH", "OR"), "continuous": ("IV", "MD")}
 #: measures pooled on the log scale
 LOG_MEASURES = ("RR", "OR", "PETO_OR", "HR")
+
+
+def _is_ratio(measure: str) -> bool:
+    """A measure pooled on the log scale: RevMan's codes, or a generic inverse-variance measure named in
+    words as a ratio ("Rate Ratio", "Ratio of Means")."""
+    return measure in LOG_MEASURES or "ratio" in measure.lower()
 
 
 def read_review(path: str | Path, *, measure: str | None = None, random: bool | None = None) -> Review:
@@ -160,15 +179,35 @@ def _child_text(element: Element, tag: str) -> str:
     return " ".join("".join(child.itertext()).split()) if child is not None else ""
 
 
-def read_rm5(path: Path) -> Review:
-    """Read a RevMan 5 file (see the module docstring)."""
+def _parse_xml(path: Path) -> Element:
+    """The root element of an XML file. A file without an encoding declaration whose bytes are not UTF-8
+    is read as ISO-8859-1, RevMan 5's own encoding (files saved by other tools sometimes drop the
+    declaration)."""
+    data = path.read_bytes()
     try:
-        root = safe_xml.parse(str(path)).getroot()
+        try:
+            return safe_xml.fromstring(data)
+        except ParseError:
+            head = data[:200].split(b"?>", 1)[0] if data.startswith(b"<?xml") else b""
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                if b"encoding" not in head:
+                    text = data.decode("iso-8859-1")
+                    if head:
+                        text = text.split("?>", 1)[1]
+                    return safe_xml.fromstring(text)
+            raise
     except ParseError as error:
         line, column = error.position
         raise CompendiumError(f"{path}, line {line}, column {column + 1}: expected well-formed XML ({error})") from None
     except DefusedXmlException as error:
         raise CompendiumError(f"{path}: refused, the XML declares a DTD or entities ({error})") from None
+
+
+def read_rm5(path: Path) -> Review:
+    """Read a RevMan 5 file (see the module docstring)."""
+    root = _parse_xml(path)
     if root.tag != "COCHRANE_REVIEW":
         raise CompendiumError(f"{path}, element {root.tag}: expected a RevMan 5 review (root element COCHRANE_REVIEW)")
     kind = root.get("TYPE", "INTERVENTION")
@@ -201,10 +240,20 @@ def read_rm5(path: Path) -> Review:
     )
 
 
+def _not_computed(stored: Stored) -> Stored:
+    """RevMan writes 0 for every result it did not calculate (an analysis or subgroup without data or
+    settings it cannot pool): a zero-width CI with P = 0 (or none) cannot be a computed result."""
+    if stored["ci_low"] == stored["ci_high"] == stored["estimate"] and stored["pval"] in (0.0, None):
+        return dict.fromkeys(stored)
+    return stored
+
+
 def _rm5_stored(element: Element, where: Callable[[str], str]) -> Stored:
     if element.get("ESTIMABLE") == "NO":  # RevMan could not pool it: its result attributes mean nothing
         return dict.fromkeys(RM5_RESULTS)
-    return {key: _number(element.get(attr), lambda attr=attr: where(attr)) for key, attr in RM5_RESULTS.items()}  # type: ignore[misc]  # default binds the loop value
+    return _not_computed(
+        {key: _number(element.get(attr), lambda attr=attr: where(attr)) for key, attr in RM5_RESULTS.items()}  # type: ignore[misc]  # default binds the loop value
+    )
 
 
 def _rm5_analysis(
@@ -219,36 +268,45 @@ def _rm5_analysis(
 
     method = outcome.get("METHOD", "IV" if data_type != "oe" else "PETO")
     if data_type == "oe" and method != "IV":
-        method = "PETO"  # O-E data: RevMan's "Exp[(O-E) / V]", Peto's method
-    if method not in POOLINGS:
-        raise CompendiumError(f"{where('METHOD')}: expected one of {', '.join(POOLINGS)}, got {method!r}")
+        method = "PETO"  # O-E data: RevMan's "Exp[(O-E) / V]" (EXP_O_E_VAR), Peto's method
     # dichotomous and continuous outcomes carry the measure as an attribute; generic inverse-variance
     # and O-E outcomes as a child element in words ("Hazard Ratio"), or in none
-    measure = outcome.get("EFFECT_MEASURE") or _child_text(outcome, "EFFECT_MEASURE")
+    code, words = outcome.get("EFFECT_MEASURE", ""), _child_text(outcome, "EFFECT_MEASURE")
+    measure = code if code and (code != "OTHER" or not words) else words
     measure = PACKAGE_MEASURES.get(measure.lower(), measure)
     if data_type == "oe" and measure in ("", "OTHER"):
         measure = "PETO_OR"
-    if data_type == "generic_iv":
-        log_data = outcome.get("LOG_DATA", "YES" if measure in LOG_MEASURES else "NO") == "YES"
-    else:
-        log_data = data_type == "oe" or measure in LOG_MEASURES
+    if method == "PETO" and measure == "OR":
+        measure = "PETO_OR"
+    if data_type == "other":
+        method, measure = "", measure or "OTHER"
+    # generic inverse variance: LOG_DATA="YES" says the studies' estimates were entered on the log scale;
+    # a ratio entered on its own scale ("NO") is logged here and pooled as a log (as R's meta reads it)
+    entered_log = outcome.get("LOG_DATA", "YES" if _is_ratio(measure) else "NO") == "YES"
+    log_entry = data_type == "generic_iv" and _is_ratio(measure) and not entered_log
+    log_data = (
+        (entered_log or log_entry) if data_type == "generic_iv" else (data_type == "oe" or measure in LOG_MEASURES)
+    )
     swap = outcome.get("SWAP_EVENTS") == "YES"
 
     def rows_of(parent: Element) -> tuple[StudyRow, ...]:
         return tuple(
-            _rm5_row(label, child, data_type, log_data, swap, studies)
+            _rm5_row(label, child, data_type, entered_log, log_entry, swap, studies)
             for child in parent
             if child.tag.endswith("_DATA")
         )
 
     groups = []
-    if outcome.get("SUBGROUPS") == "YES":
-        for sub in outcome:
-            if sub.tag.endswith("_SUBGROUP"):
-                sub_no = int(_number(sub.get("NO"), lambda tag=sub.tag: f"{label}, element {tag}, attribute 'NO'") or 0)  # type: ignore[misc]  # default binds the loop value
-                stored = _rm5_stored(sub, lambda attr, s=sub_no: f"{label}, subgroup {s}, attribute {attr!r}")  # type: ignore[misc]  # default binds the loop value
-                groups.append(Group(sub_no, _child_text(sub, "NAME"), rows_of(sub), stored))
-    rows = tuple(row for group in groups for row in group.rows) if groups else rows_of(outcome)
+    for sub in outcome:
+        if sub.tag.endswith("_SUBGROUP"):
+            sub_no = int(_number(sub.get("NO"), lambda tag=sub.tag: f"{label}, element {tag}, attribute 'NO'") or 0)  # type: ignore[misc]  # default binds the loop value
+            stored = _rm5_stored(sub, lambda attr, s=sub_no: f"{label}, subgroup {s}, attribute {attr!r}")  # type: ignore[misc]  # default binds the loop value
+            groups.append(Group(sub_no, _child_text(sub, "NAME"), rows_of(sub), stored))
+    # the analysis pools every row, in its subgroups or not; subgroups switched off (SUBGROUPS="NO")
+    # that still hold rows give no subgroup results
+    rows = rows_of(outcome) + tuple(row for group in groups for row in group.rows)
+    if outcome.get("SUBGROUPS") != "YES":
+        groups = []
     subgroup_test: Stored | None = None
     if groups and outcome.get("SUBGROUP_TEST", "YES") == "YES":
         subgroup_test = {
@@ -263,7 +321,7 @@ def _rm5_analysis(
         name=_child_text(outcome, "NAME"),
         comparison_name=comparison_name,
         data_type=data_type,
-        pooling=POOLINGS[method],
+        pooling=POOLINGS.get(method, method),
         measure=measure,
         random=outcome.get("RANDOM") == "YES",
         ci_study=_number(outcome.get("CI_STUDY"), lambda: where("CI_STUDY")) or 95.0,
@@ -273,7 +331,7 @@ def _rm5_analysis(
         stored=_rm5_stored(outcome, where),
         subgroups=tuple(groups),
         subgroup_test_stored=subgroup_test,
-        totals=outcome.get("TOTALS", "YES") != "NO",
+        totals=outcome.get("TOTALS", RM5_ALL_TOTALS) == RM5_ALL_TOTALS,
         analysis_id=outcome.get("ID", f"CMP-{comparison:03d}.{number:02d}"),
         log_scale=log_data,
         group_labels=(_child_text(outcome, "GROUP_LABEL_1"), _child_text(outcome, "GROUP_LABEL_2")),
@@ -292,6 +350,7 @@ RM5_ROW_VALUES = {
     },
     "generic_iv": {"yi": "EFFECT_SIZE", "sei": "SE", "total_1": "TOTAL_1", "total_2": "TOTAL_2"},
     "oe": {"oe": "O_E", "v": "VAR", "total_1": "TOTAL_1", "total_2": "TOTAL_2"},
+    "other": {},
 }
 
 
@@ -302,7 +361,13 @@ PACKAGE_STUDY_RESULTS = {"estimate": "Mean", "ci_low": "CI start", "ci_high": "C
 
 
 def _rm5_row(
-    label: str, element: Element, data_type: str, log_data: bool, swap: bool, studies: dict[str, str]
+    label: str,
+    element: Element,
+    data_type: str,
+    entered_log: bool,
+    log_entry: bool,
+    swap: bool,
+    studies: dict[str, str],
 ) -> StudyRow:
     study_id = element.get("STUDY_ID", "")
     where = f"{label}, element {element.tag} (study {study_id})"
@@ -310,13 +375,12 @@ def _rm5_row(
         key: _number(element.get(attr), lambda attr=attr: f"{where}, attribute {attr!r}")  # type: ignore[misc]  # default binds the loop value
         for key, attr in RM5_ROW_VALUES[data_type].items()
     }
-    if data_type == "generic_iv" and log_data:
-        # EFFECT_SIZE is printed on the ratio scale; LOG_EFFECT_SIZE is its base-10 logarithm
-        log10 = _number(element.get("LOG_EFFECT_SIZE"), lambda: f"{where}, attribute 'LOG_EFFECT_SIZE'")
-        if log10 is not None:
-            values["yi"] = log10 * math.log(10.0)
-        else:
-            values["yi"] = _log_of(values["yi"], f"{where}, attribute 'EFFECT_SIZE'")
+    if data_type == "generic_iv" and entered_log:
+        values["yi"] = _rm5_log_estimate(element, values["yi"], where)
+    elif log_entry:
+        values["yi"] = _log_of(values["yi"], f"{where}, attribute 'EFFECT_SIZE'")
+    if data_type == "oe":
+        values["v"] = _rm5_oe_variance(element, values["oe"], values["v"], where)
     if swap:
         _swap(values)
     footnotes = tuple(" ".join("".join(note.itertext()).split()) for note in element.iter("FOOTNOTE"))
@@ -325,6 +389,8 @@ def _rm5_row(
         key: _number(element.get(attr), lambda attr=attr: f"{where}, attribute {attr!r}") if estimable else None  # type: ignore[misc]  # default binds the loop value
         for key, attr in RM5_STUDY_RESULTS.items()
     }
+    if data_type == "generic_iv" and entered_log and stored["estimate"] is not None and values["yi"] is not None:
+        stored["estimate"] = math.exp(values["yi"])  # EFFECT_SIZE may hold the entered log: the ratio it gives
     return StudyRow(
         study_id=study_id,
         study=studies.get(study_id, study_id),
@@ -333,6 +399,43 @@ def _rm5_row(
         footnotes=footnotes,
         stored=stored,
     )
+
+
+def _rm5_log_estimate(element: Element, value: float | None, where: str) -> float | None:
+    """The natural-log estimate of a generic inverse-variance row entered on the log scale.
+
+    ``LOG_EFFECT_SIZE`` (base-10 logarithm of the ratio) gives it when present. Otherwise
+    ``EFFECT_SIZE`` is either the entered log value (as R's meta reads it) or the ratio: the stored
+    study CI (``CI_START``, ``CI_END``, ratio scale) is symmetric about the log estimate and says
+    which; a value <= 0 can only be a log; without a CI the entered log value is taken.
+    """
+    log10 = _number(element.get("LOG_EFFECT_SIZE"), lambda: f"{where}, attribute 'LOG_EFFECT_SIZE'")
+    if log10 is not None:
+        return log10 * math.log(10.0)
+    if value is None or value <= 0:
+        return value
+    low = _number(element.get("CI_START"), lambda: f"{where}, attribute 'CI_START'")
+    high = _number(element.get("CI_END"), lambda: f"{where}, attribute 'CI_END'")
+    if low is not None and high is not None and low > 0 and high > 0:
+        centre = (math.log(low) + math.log(high)) / 2
+        if abs(math.log(value) - centre) < abs(value - centre):
+            return math.log(value)
+    return value
+
+
+def _rm5_oe_variance(element: Element, oe: float | None, var: float | None, where: str) -> float | None:
+    """The variance V of O - E of an O-E row. ``VAR`` holds V as entered; should a file hold the variance
+    of the study's log estimate there instead (1 / V, as ``VAR`` of a dichotomous row is), the row's
+    ``SE`` (of the log estimate, 1 / sqrt(V)) or, without it, its ``EFFECT_SIZE`` (exp((O - E) / V)) says so."""
+    if var is None or var <= 0:
+        return var
+    se = _number(element.get("SE"), lambda: f"{where}, attribute 'SE'")
+    if se is not None and se > 0:
+        return 1.0 / var if abs(var / se**2 - 1) < abs(var * se**2 - 1) else var
+    ratio = _number(element.get("EFFECT_SIZE"), lambda: f"{where}, attribute 'EFFECT_SIZE'")
+    if oe is not None and ratio is not None and ratio > 0:
+        return 1.0 / var if abs(oe * var - math.log(ratio)) < abs(oe / var - math.log(ratio)) else var
+    return var
 
 
 def _log_of(value: float | None, where: str) -> float | None:
@@ -457,20 +560,16 @@ class _Cells:
 
 
 def _package_stored(cells: _Cells) -> Stored:
-    stored = {key: cells.number(column) for key, column in PACKAGE_RESULTS.items()}
-    # RevMan writes 0 for every result it did not calculate (an analysis without data or settings
-    # it cannot pool): a zero-width CI with P = 0 cannot be a computed result
-    if stored["ci_low"] == stored["ci_high"] == stored["estimate"] and stored["pval"] in (0.0, None):
-        return dict.fromkeys(PACKAGE_RESULTS)
-    return stored
+    return _not_computed({key: cells.number(column) for key, column in PACKAGE_RESULTS.items()})
 
 
 def read_data_package(path: Path) -> Review:
     """Read a Cochrane data package (zip or folder; see the module docstring)."""
     files, modified = _package_files(path)
-    overall_name, overall_data = _find(files, "-overall-estimates-and-settings.csv", path)  # type: ignore[misc]  # required=True never returns None
-    rows_name, rows_data = _find(files, "-data-rows.csv", path)  # type: ignore[misc]  # required=True never returns None
-    subgroup_file = _find(files, "-subgroup-estimates.csv", path, required=False)
+    overall_suffix, rows_suffix, subgroup_suffix = PACKAGE_ANALYSIS_FILES
+    overall_name, overall_data = _find(files, overall_suffix, path)  # type: ignore[misc]  # required=True never returns None
+    rows_name, rows_data = _find(files, rows_suffix, path)  # type: ignore[misc]  # required=True never returns None
+    subgroup_file = _find(files, subgroup_suffix, path, required=False)
     info_file = _find(files, "-study-information.csv", path, required=False)
     studies: dict[str, str] = {}
     years: dict[str, str] = {}
@@ -519,17 +618,18 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         raise CompendiumError(
             f"{cells.where('Data type')}: expected one of {', '.join(PACKAGE_DATA_TYPES)}, got {kind!r}"
         )
-    method = _package_method(cells.text("Statistical method"), data_type)
-    if method is None:
-        raise CompendiumError(
-            f"{cells.where('Statistical method')}: expected MH, IV or Peto, got {cells.text('Statistical method')!r}"
-        )
+    # a method the engine does not know is kept in words and reported as not re-computed
+    method = _package_method(cells.text("Statistical method"), data_type) or cells.text("Statistical method")
     measure_word = cells.text("Effect measure").lower()
     measure = PACKAGE_MEASURES.get(measure_word, cells.text("Effect measure"))
     if method == "PETO" and measure == "OR":
         measure = "PETO_OR"
+    if data_type == "other":
+        method, measure = "", measure or "OTHER"
     model = cells.text("Analysis model").lower().replace("-", " ")
     model = "random effects" if model.startswith("random") else "fixed effect" if model.startswith("fixed") else model
+    if data_type == "other" and model == "":
+        model = "fixed effect"  # other data are not pooled: the file may name no model
     if model not in ("random effects", "fixed effect"):
         raise CompendiumError(
             f"{cells.where('Analysis model')}: expected 'Random effects' or 'Fixed effect', got {model!r}"
@@ -543,28 +643,32 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         caveats.append(f"tau^2 estimator {estimator!r} is not re-computed (DerSimonian-Laird used)")
     if model == "random effects" and ci_method and "wald" not in ci_method.lower():
         caveats.append(f"CI method {ci_method!r} is not re-computed (Wald-type used)")
-    log_data = measure in LOG_MEASURES or (data_type == "generic_iv" and cells.flag("Log-scale data"))
-    swap = cells.flag("Swap event and non-event")
+    ratio_giv = data_type == "generic_iv" and _is_ratio(measure)
+    log_data = measure in LOG_MEASURES or ratio_giv or (data_type == "generic_iv" and cells.flag("Log-scale data"))
+    # "Odds Ratio (Non-event)": an analysis of non-events, whether or not the swap column says so
+    swap = cells.flag("Swap event and non-event") or measure_word.endswith(NON_EVENT)
     label = f"analysis {key[0]}.{key[1]}"
     # generic inverse variance: "GIV Mean" is on the log scale when "Log-scale data" is true; a ratio
     # entered on its own scale is logged here (as R's meta reads it)
-    log_entry = data_type == "generic_iv" and measure in LOG_MEASURES and not cells.flag("Log-scale data")
+    log_entry = ratio_giv and not cells.flag("Log-scale data")
     study_rows = [_package_row(row, data_type, swap, log_entry) for row in rows]
     numbers = {row.text("Subgroup"): row.integer("Subgroup number") for row in subgroups}
     groups = []
-    names_in_rows = sorted({row.text("Subgroup") for row in rows} - {""}, key=lambda n: numbers.get(n, 0))
-    for name in names_in_rows:
-        if name not in numbers:
-            first = next(r for r in rows if r.text("Subgroup") == name)
+    for row in rows:
+        if row.text("Subgroup", "") and row.text("Subgroup") not in numbers:
             raise CompendiumError(
-                f"{first.where('Subgroup')}: expected a subgroup listed in *-subgroup-estimates.csv "
-                f"for {label}, got {name!r}"
+                f"{row.where('Subgroup')}: expected a subgroup listed in *-subgroup-estimates.csv "
+                f"for {label}, got {row.text('Subgroup')!r}"
             )
+    # every subgroup the file lists, also one without study rows (it has a record, with no result)
+    for name in sorted(numbers, key=lambda n: numbers[n]):
         sub = next(s for s in subgroups if s.text("Subgroup") == name)
-        members = tuple(r for r, c in zip(study_rows, rows) if c.text("Subgroup") == name and "SUBGROUP" in _applies(c))
-        groups.append(Group(numbers[name], name, members, _package_stored(sub)))
+        mine = [(r, c) for r, c in zip(study_rows, rows) if c.text("Subgroup") == name]
+        members = tuple(r for r, c in mine if "SUBGROUP" in _applies(c))
+        left_out = tuple(_left_out(r, c) for r, c in mine if "SUBGROUP" not in _applies(c))
+        groups.append(Group(numbers[name], name, members, _package_stored(sub), left_out))
     subgroup_test = None
-    if groups:
+    if groups and ("Test for subgroup differences" not in cells.row or cells.flag("Test for subgroup differences")):
         subgroup_test = {key_: cells.number(column) for key_, column in PACKAGE_SUBGROUP_TEST.items()}
     return Analysis(
         comparison=key[0],
@@ -572,7 +676,7 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         name=cells.text("Analysis name"),
         comparison_name=cells.text("Analysis group name", ""),
         data_type=data_type,
-        pooling=POOLINGS[method],
+        pooling=POOLINGS.get(method, method),
         measure=measure,
         random=model == "random effects",
         # older exports: "Study CI" and "Estimate CI"; newer: one "CI/PI level"
@@ -581,11 +685,12 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         swap_events=swap,
         # a row marked for its subgroup only is left out of the overall analysis
         rows=tuple(r for r, c in zip(study_rows, rows) if "OVERALL" in _applies(c)),
+        left_out=tuple(_left_out(r, c) for r, c in zip(study_rows, rows) if "OVERALL" not in _applies(c)),
         stored=_package_stored(cells),
         subgroups=tuple(groups),
         subgroup_test_stored=subgroup_test,
         totals=cells.flag("Overall estimates") if "Overall estimates" in cells.row else True,
-        analysis_id=cells.text("ID", ""),
+        analysis_id=cells.text("ID", cells.text("Analysis ID", "")),
         log_scale=log_data,
         group_labels=(cells.text("Experimental group label", ""), cells.text("Control group label", "")),
         caveat="; ".join(caveats),
@@ -601,6 +706,8 @@ def _refuse_package(path: Path, files: dict[str, tuple[str, bytes]]) -> None:
                 f"{shown}: {PACKAGE_REFUSALS['TP']}; only intervention reviews with two-group comparisons "
                 "can be re-analysed"
             )
+        if "analysis-data" not in shown and not name.endswith(PACKAGE_ANALYSIS_FILES):
+            continue  # study data (risk of bias, characteristics) hold the authors' own words
         header = data.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
         cells = [cell.strip().strip('"') for cell in header.split(",")]
         if {"TP", "FP", "FN", "TN"} <= set(cells):
@@ -612,6 +719,10 @@ def _refuse_package(path: Path, files: dict[str, tuple[str, bytes]]) -> None:
         raise CompendiumError(
             f"{shown}: {what}; only intervention reviews with two-group comparisons can be re-analysed"
         )
+
+
+def _left_out(row: StudyRow, cells: _Cells) -> dict[str, str]:
+    return {"study": row.study, "reason": f"left out here by the file (Applicability {_applies(cells)})"}
 
 
 def _applies(cells: _Cells) -> str:
@@ -656,11 +767,16 @@ PACKAGE_ROW_VALUES = {
     },
     "generic_iv": {"yi": "GIV Mean", "sei": "GIV SE", "total_1": "Experimental N", "total_2": "Control N"},
     "oe": {"oe": "O-E", "v": "Variance", "total_1": "Experimental N", "total_2": "Control N"},
+    "other": {},
 }
 
 
 def _package_row(cells: _Cells, data_type: str, swap: bool, log_entry: bool = False) -> StudyRow:
     values = {key: cells.number(column) for key, column in PACKAGE_ROW_VALUES[data_type].items()}
+    if data_type in ("dichotomous", "continuous") and (cells.number("GIV SE") or 0) > 0:
+        # a study-data analysis may hold a study's contrast-level result only (RevMan's "Data source
+        # eligibility"): kept, so that the row is listed with what it holds
+        values |= {"contrast_yi": cells.number("GIV Mean"), "contrast_sei": cells.number("GIV SE")}
     if log_entry:
         values["yi"] = _log_of(values["yi"], cells.where("GIV Mean"))
     if swap:

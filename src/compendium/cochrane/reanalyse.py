@@ -47,12 +47,18 @@ ABSOLUTE_FLOOR = 1e-12
 PVALUE_ABSOLUTE = 1e-10
 #: quantities that are p-values
 PVALUE_KEYS = ("q_pval", "pval")
+#: the p-value of each heterogeneity test, by the prefix of its keys: a chi-square test on 0 df (one
+#: study, one subgroup) has none; metafor reports 1, files hold 0, 1 or nothing, so it is not compared
+TEST_PVALUES = {"": "q_pval", "subgroup_test.": "pval"}
+#: the pooling methods the engine re-computes (RevMan 5's METHOD: MH, IV, PETO)
+POOLINGS = ("MH", "IV", "Peto")
 
 ROW_NEEDS = {
     "dichotomous": ("events_1", "total_1", "events_2", "total_2"),
     "continuous": ("mean_1", "sd_1", "total_1", "mean_2", "sd_2", "total_2"),
     "generic_iv": ("yi", "sei"),
     "oe": ("oe", "v"),
+    "other": (),
 }
 
 
@@ -115,16 +121,21 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
     """
     needs = ROW_NEEDS[analysis.data_type]
     usable = _usable(analysis, rows)
-    excluded = [
-        {"study": row.study, "reason": f"missing {', '.join(k for k in needs if row.values.get(k) is None)}"}
-        if not _has_values(analysis, row)
-        else {"study": row.study, "reason": "not estimable (so marked in the file)"}
-        for row in rows
-        if row not in usable
-    ]
-    level, random = analysis.ci_total, analysis.random
+    excluded = [{"study": row.study, "reason": _left_out_reason(analysis, row)} for row in rows if row not in usable]
+    level, random = analysis.ci_total, pooled_random(analysis)
+    if analysis.data_type == "other" or analysis.pooling not in POOLINGS:
+        reason = (
+            "other data: RevMan lists them without pooling"
+            if analysis.data_type == "other"
+            else f"pooling method {analysis.pooling!r} is not re-computed"
+        )
+        return None, excluded + [{"study": row.study, "reason": reason} for row in usable], reason
     if not usable:
-        return None, excluded, "no study with data"
+        return (
+            None,
+            excluded,
+            "no estimable study" if any(_has_values(analysis, r) for r in rows) else "no study with data",
+        )
     if analysis.data_type == "dichotomous":
         a, n1, c, n2 = (_column(usable, key) for key in needs)
         bad = (a < 0) | (c < 0) | (a > n1) | (c > n2)
@@ -145,7 +156,13 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
             {
                 "study": row.study,
                 "reason": "not estimable: "
-                + ("no events in either group" if a[i] == 0 and c[i] == 0 else "every participant had the event"),
+                + (
+                    "a group without participants"
+                    if n1[i] == 0 or n2[i] == 0
+                    else "no events in either group"
+                    if a[i] == 0 and c[i] == 0
+                    else "every participant had the event"
+                ),
             }
             for i, (row, ok) in enumerate(zip(usable, keep))
             if not ok
@@ -153,8 +170,6 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
         if analysis.pooling == "MH":
             result = rma_mh(a, b, c, d, measure, level=level, random=random)
         elif analysis.pooling == "Peto":
-            if random:
-                return None, excluded, "RevMan pools Peto odds ratios with a fixed effect only"
             result = rma_peto(a, b, c, d, level=level)
         else:
             yi, vi = binary_effects(measure, a, b, c, d)
@@ -188,6 +203,23 @@ def pool(analysis: Analysis, rows: tuple[StudyRow, ...]) -> tuple[RevManResult |
     return result, excluded, ""
 
 
+def _left_out_reason(analysis: Analysis, row: StudyRow) -> str:
+    """Why a row the file holds is not pooled: values missing (a study-data row may hold a contrast-level
+    result only, which the engine does not mix into arm-level data), or marked not estimable."""
+    if _has_values(analysis, row):
+        return "not estimable (so marked in the file)"
+    missing = ", ".join(k for k in ROW_NEEDS[analysis.data_type] if row.values.get(k) is None)
+    if row.values.get("contrast_yi") is not None:
+        return f"missing {missing}: the row holds a contrast-level result (GIV mean and SE) only, not re-analysed"
+    return f"missing {missing}"
+
+
+def pooled_random(analysis: Analysis) -> bool:
+    """Whether the analysis is pooled with random effects: as the file says, except Peto's odds ratio
+    of dichotomous data, which RevMan 5 pools with a fixed effect only (Deeks & Higgins 2010)."""
+    return analysis.random and not (analysis.pooling == "Peto" and analysis.data_type == "dichotomous")
+
+
 def _values(analysis: Analysis, result: RevManResult | None) -> dict[str, float | int | None]:
     if result is None:
         return dict.fromkeys(RESULT_KEYS)
@@ -218,10 +250,13 @@ def _close(key: str, computed: float | int | None, stored: float, source_format:
 
 
 def _mismatches(computed: dict[str, Any], stored: Stored, source_format: str, prefix: str = "") -> list[str]:
+    """The stored quantities ``computed`` does not reproduce (a test's p-value on 0 df is not compared:
+    :data:`TEST_PVALUES`)."""
+    skip = TEST_PVALUES.get(prefix) if computed.get("df") == 0 else None
     return [
         prefix + key
         for key, value in stored.items()
-        if value is not None and not _close(key, computed.get(key), value, source_format)
+        if value is not None and key != skip and not _close(key, computed.get(key), value, source_format)
     ]
 
 
@@ -239,6 +274,7 @@ def reanalyse(review: Review) -> list[dict[str, Any]]:
         sub_records = []
         for group in analysis.subgroups:
             result, excluded, reason = pool(analysis, group.rows)
+            excluded = [*group.left_out, *excluded]
             group_results.append(result)
             record = _record(
                 review, analysis, group.number, group.name, result, excluded, reason, group.stored, None, None
@@ -246,6 +282,7 @@ def reanalyse(review: Review) -> list[dict[str, Any]]:
             studies = study_results(analysis, group.rows, result, review.source_format)
             sub_records.append(record | {"footnotes": _footnotes(group.rows), "studies": studies})
         result, excluded, reason = pool(analysis, analysis.rows)
+        excluded = [*analysis.left_out, *excluded]
         test = _test_dict(subgroup_test([r for r in group_results if r is not None])) if analysis.subgroups else None
         records.append(
             _record(
@@ -287,7 +324,10 @@ def _record(
     stored_test: Stored | None,
 ) -> dict[str, Any]:
     values = _values(analysis, result)
-    reason = "; ".join(filter(None, [analysis.caveat, reason]))
+    notes = [analysis.caveat]
+    if analysis.random and not pooled_random(analysis):
+        notes.append("random effects not applied: RevMan pools Peto odds ratios with a fixed effect only")
+    reason = "; ".join(filter(None, [*notes, reason]))
     stored_out: dict[str, Any] = {key: int(v) if key == "df" and v is not None else v for key, v in stored.items()}
     if analysis.subgroups and number is None:
         stored_out["subgroup_test"] = stored_test
@@ -298,7 +338,11 @@ def _record(
         mismatches += _mismatches(test or {}, stored_test, review.source_format, "subgroup_test.")
     if not present:
         agrees = None
-        reason = reason or "the file stores no results for this analysis"
+        reason = reason or (
+            "the file shows no pooled result for the whole analysis (subtotals only or none)"
+            if number is None and not analysis.totals
+            else "the file stores no results for this analysis"
+        )
     else:
         agrees = not mismatches
         if mismatches:
@@ -310,10 +354,10 @@ def _record(
         "subgroup_number": number,
         "subgroup": name,
         "data_type": analysis.data_type,
-        "pooling": analysis.pooling,
+        "pooling": analysis.pooling or None,
         "measure": analysis.measure,
-        "model": "random" if analysis.random else "fixed",
-        "tau2_method": "DL" if analysis.random else None,
+        "model": "random" if pooled_random(analysis) else "fixed",
+        "tau2_method": "DL" if pooled_random(analysis) else None,
         "k": result.k if result is not None else 0,
         **values,
     }

@@ -44,6 +44,8 @@ def text_report(review: Review, records: list[dict[str, Any]]) -> str:
         lines.append(head)
         settings = (
             f"{r['measure']}, {r['pooling']}, {r['model']}{' (DL)' if r['tau2_method'] else ''}, {r['level']:g}% CI"
+            if r["pooling"]
+            else f"{r['data_type']} data"
         )
         if r["estimate"] is None:
             lines.append(f"  {settings}: not estimable ({r['reason']})")

@@ -143,11 +143,16 @@ def i_squared(q: float, df: int) -> float:
 
 
 def _heterogeneity(yi: Array, wi: Array, centre: float) -> tuple[float, int, float, float]:
-    """Cochran's Q about ``centre`` with weights ``wi``; returns ``q, df, q_pval, i2``."""
-    q = float(np.sum(wi * (yi - centre) ** 2))
+    """Cochran's Q about ``centre`` with weights ``wi``; returns ``q, df, q_pval, i2``.
+
+    One estimate (df = 0) is its own centre: Q = 0 exactly, p = 1 and I^2 = 0 as metafor reports them
+    (computed, the rounding of the centre would leave a Q of about 1e-32 and so an I^2 of 100%).
+    """
     df = yi.size - 1
-    q_pval = float(chi2_upper(q, df)) if df > 0 else 1.0  # one study: no heterogeneity to test (metafor: 1)
-    return q, df, q_pval, i_squared(q, df)
+    if df <= 0:
+        return 0.0, 0, 1.0, 0.0
+    q = float(np.sum(wi * (yi - centre) ** 2))
+    return q, df, float(chi2_upper(q, df)), i_squared(q, df)
 
 
 def _dersimonian_laird(q: float, df: int, wi: Array) -> float:
