@@ -32,7 +32,7 @@ import yaml
 from compendium.cochrane.model import Analysis, Review, StudyRow
 from compendium.cochrane.readers import read_review
 from compendium.errors import CompendiumError
-from compendium.review import DICHOTOMOUS_MEASURES
+from compendium.review import DICHOTOMOUS_MEASURES, POOLING_METHOD_MEASURES
 from compendium.shared import slug
 
 #: the source id of the review itself in sources.csv
@@ -137,6 +137,11 @@ def write_review(
             continue
         outcome_id = f"analysis_{analysis.comparison}_{analysis.outcome}"
         outcomes.append(_outcome_declaration(outcome_id, analysis))
+        if "pooling" not in outcomes[-1]:
+            summary.skipped.append(
+                f"{label} ({analysis.name}): pooling settings {analysis.pooling} {analysis.measure} cannot be "
+                "declared; stage 03 pools it with its own parameters (REML, Knapp-Hartung)"
+            )
         comparisons.setdefault(analysis.comparison, analysis)
         groups = analysis.subgroups or ()
         members = [(g.name, row) for g in groups for row in g.rows] if groups else [(None, r) for r in analysis.rows]
@@ -345,13 +350,18 @@ def _outcome_declaration(outcome_id: str, analysis: Analysis) -> dict[str, objec
         "higher_is_better": False,
         "surrogate": False,
         "comparison": _comparison_id(analysis),
-        # RevMan's own settings of the analysis: stage 03 pools the outcome with them
-        "pooling": {
-            "method": analysis.pooling,
-            "measure": analysis.measure,
-            "model": "random" if analysis.random else "fixed",
-        },
-    }
+    } | ({"pooling": pooling} if (pooling := pooling_declaration(analysis)) else {})
+
+
+def pooling_declaration(analysis: Analysis) -> dict[str, str] | None:
+    """RevMan's own settings of an analysis as ``outcomes[].pooling`` (stage 03 pools the outcome with
+    them), or None when the declaration cannot state them (a method or measure RevMan 5 does not pool
+    that way): the outcome is then pooled with the stage's parameters. Peto is a fixed effect only."""
+    measures = POOLING_METHOD_MEASURES.get(analysis.pooling or "")
+    if not measures or analysis.measure not in measures:
+        return None
+    random = analysis.random and analysis.pooling != "Peto"
+    return {"method": analysis.pooling, "measure": analysis.measure, "model": "random" if random else "fixed"}
 
 
 def _comparison_id(analysis: Analysis) -> str:

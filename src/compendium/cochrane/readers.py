@@ -692,7 +692,11 @@ def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], s
         totals=cells.flag("Overall estimates") if "Overall estimates" in cells.row else True,
         analysis_id=cells.text("ID", cells.text("Analysis ID", "")),
         log_scale=log_data,
-        group_labels=(cells.text("Experimental group label", ""), cells.text("Control group label", "")),
+        # the group labels, else the interventions the analysis names (RevMan Web fills one or the other)
+        group_labels=(
+            cells.text("Experimental group label", "") or cells.text("Experimental intervention", ""),
+            cells.text("Control group label", "") or cells.text("Control intervention", ""),
+        ),
         caveat="; ".join(caveats),
     )
 
