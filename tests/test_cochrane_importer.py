@@ -81,3 +81,38 @@ def test_imported_csv_needs_address_and_year_and_validates(tmp_path: Path, capsy
     studies = _rows(target / "data" / "raw" / "studies.csv")
     assert [(r["label"], r["year"]) for r in studies][:2] == [("MRC-1", "1974"), ("CDP", "1976")]
     assert len(_rows(target / "data" / "raw" / "dichotomous_outcomes.csv")) == 2 * len(FLEISS_ASPIRIN)
+
+
+def test_comparisons_and_revmans_pooling_are_declared(tmp_path: Path) -> None:
+    """Each comparison of the file is declared with its nouns, each imported analysis belongs to its
+    comparison and carries RevMan's pooling settings, which stage 03 pools it with."""
+    target = tmp_path / "review"
+    write_review(fixture_rm5(tmp_path / "fixture.rm5"), target)
+    review = load_review(target / "review.yaml")
+    assert [c.id for c in review.comparisons] == ["comparison_1"]
+    assert review.comparisons[0].label == "1. Fixture comparison"
+    assert {o.comparison for o in review.outcomes} == {"comparison_1"}
+    pooling = review.declared_pooling()
+    assert set(pooling) == {o.id for o in review.outcomes}
+    assert (pooling["analysis_1_1"].method, pooling["analysis_1_1"].measure) == ("MH", "OR")
+    assert review.subgroup is None  # RevMan's subgroups are the file's, re-analysed from the kept file
+
+
+@pytest.mark.parametrize(
+    ("method", "measure", "random", "expected"),
+    [
+        ("MH", "RR", True, {"method": "MH", "measure": "RR", "model": "random"}),
+        ("Peto", "PETO_OR", True, {"method": "Peto", "measure": "PETO_OR", "model": "fixed"}),
+        ("IV", "MD", False, {"method": "IV", "measure": "MD", "model": "fixed"}),
+        ("MH", "MD", False, None),  # not a pooling RevMan offers: left to the stage's parameters
+        ("", "RR", False, None),  # a method the reader does not know
+    ],
+)
+def test_pooling_declaration(tmp_path: Path, method: str, measure: str, random: bool, expected: dict | None) -> None:
+    from dataclasses import replace
+
+    from compendium.cochrane import read_review
+    from compendium.cochrane.importer import pooling_declaration
+
+    analysis = read_review(fixture_csv(tmp_path / "aspirin.csv"), measure="RR").analyses[0]
+    assert pooling_declaration(replace(analysis, pooling=method, measure=measure, random=random)) == expected

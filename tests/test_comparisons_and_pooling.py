@@ -4,9 +4,9 @@ its declared settings (RevMan 5's methods, :func:`compendium.analysis.pooling.de
 of findings table per comparison.
 
 Data: small SYNTHETIC declarations and tables made here (test fixtures, not evidence); the 2x2 tables of
-the pooling tests are the first four trials of the BCG data set (Colditz et al. 1994, as in R's metadat
-``dat.bcg``), pooled against :mod:`compendium.meta.revman`, which is pinned to metafor 3.8 in
-``tests/test_revman_methods.py``.
+the pooling tests are the first four trials of the BCG data set (Colditz et al. 1994, R's metadat
+``dat.bcg``, as pinned in ``tests/reference/revman/metafor.json``), pooled against
+:mod:`compendium.meta.revman`, which is pinned to metafor 3.8 in ``tests/test_revman_methods.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cochrane_fixtures import REFERENCE
 from compendium.analysis.pooling import Analysis, declared_fit, fit_analysis
 from compendium.analysis.treatment import ARM_EVENTS, ARM_LEVEL
 from compendium.errors import CompendiumError
@@ -144,8 +145,8 @@ def test_bad_comparisons_and_pooling_name_the_field(change: dict, field: str, ex
 
 # --- stage 03: pooling with the declared settings ------------------------------------------------------
 
-#: the first four BCG trials (tpos, tneg, cpos, cneg): Aronson 1948, Ferguson & Simes 1949, Rosenthal 1960, Hart & Sutherland 1977
-BCG = [(4, 119, 11, 128), (6, 300, 29, 274), (3, 228, 11, 209), (62, 13536, 248, 12619)]
+#: the first four BCG trials of dat.bcg (metafor 3.8's input, pinned in tests/reference/revman/metafor.json)
+BCG = list(zip(*(REFERENCE["bcg"]["input"][cell][:4] for cell in ("ai", "bi", "ci", "di"))))
 
 
 def events_analysis(measure: str = "RR") -> Analysis:
