@@ -21,6 +21,7 @@ import csv
 import datetime
 import io
 import math
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,8 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
-from compendium.cochrane.model import Analysis, Group, Review, Stored, StudyRow
+from compendium.bias.rob1 import judgement_code
+from compendium.cochrane.model import RM5_ROB1_RESULTS, Analysis, Group, Review, RiskOfBiasEntry, Stored, StudyRow
 from compendium.errors import CompendiumError, cell_problem
 
 #: RevMan 5 outcome elements -> data type
@@ -198,7 +200,53 @@ def read_rm5(path: Path) -> Review:
         study_years=years,
         revman_version=root.get("REVMAN_SUB_VERSION", root.get("REVMAN_VERSION", "")),
         modified=root.get("MODIFIED", ""),
+        risk_of_bias=_rm5_risk_of_bias(path, root, studies),
     )
+
+
+def _paragraphs(element: Element | None) -> str:
+    """The text of an element whose paragraphs (``<P>``) are joined by a space, whitespace collapsed."""
+    if element is None:
+        return ""
+    parts = [" ".join("".join(p.itertext()).split()) for p in element.iter("P")] or ["".join(element.itertext())]
+    return " ".join(" ".join(parts).split())
+
+
+def _rm5_risk_of_bias(path: Path, root: Element, studies: dict[str, str]) -> tuple[RiskOfBiasEntry, ...]:
+    """The RoB 1 judgements of ``QUALITY_ITEMS``: one entry per ``QUALITY_ITEM_DATA_ENTRY`` (study, and
+    for an item of LEVEL GROUP the group of outcomes its ``GROUP_ID`` names in the item's
+    ``QUALITY_ITEM_DATA_ENTRY_GROUP`` elements; an id the item does not name is kept as the id)."""
+    entries = []
+    for item in root.iterfind("QUALITY_ITEMS/QUALITY_ITEM"):
+        domain = _child_text(item, "NAME")
+        label = f"element QUALITY_ITEM {item.get('NO', item.get('ID', '?'))} ({domain or 'no NAME'})"
+        if not domain:
+            raise CompendiumError(f"{path}, {label}: expected a NAME (the risk-of-bias domain)")
+        groups = {g.get("ID", ""): _child_text(g, "NAME") for g in item.iter("QUALITY_ITEM_DATA_ENTRY_GROUP")}
+        for entry in item.iterfind("QUALITY_ITEM_DATA/QUALITY_ITEM_DATA_ENTRY"):
+            study_id, result = entry.get("STUDY_ID", ""), entry.get("RESULT", "")
+            where = f"{label}, QUALITY_ITEM_DATA_ENTRY (study {study_id or '?'})"
+            if not study_id:
+                raise CompendiumError(f"{path}, {where}: expected a STUDY_ID attribute")
+            if result not in RM5_ROB1_RESULTS:
+                raise CompendiumError(
+                    f"{path}, {where}, attribute 'RESULT': expected one of {', '.join(RM5_ROB1_RESULTS)}, "
+                    f"got {result!r}"
+                )
+            group_id = entry.get("GROUP_ID", "")
+            group = (groups.get(group_id) or group_id) if item.get("LEVEL") == "GROUP" or group_id else ""
+            entries.append(
+                RiskOfBiasEntry(
+                    study_id=study_id,
+                    study=studies.get(study_id, study_id),
+                    domain=domain,
+                    judgement=result,
+                    support=_paragraphs(entry.find("DESCRIPTION")),
+                    group=group,
+                    locator=where,
+                )
+            )
+    return tuple(entries)
 
 
 def _rm5_stored(element: Element, where: Callable[[str], str]) -> Stored:
@@ -500,6 +548,7 @@ def read_data_package(path: Path) -> Review:
             if study.text("Study year", ""):
                 years.setdefault(study.text("Study"), study.text("Study year"))
     stem = path.name.removesuffix(".zip")
+    rob_file = _find(files, "-risk-of-bias.csv", path, required=False)
     return Review(
         title=stem,
         doi="",
@@ -509,7 +558,48 @@ def read_data_package(path: Path) -> Review:
         studies=studies,
         study_years=years,
         modified=modified,
+        risk_of_bias=_package_risk_of_bias(*rob_file) if rob_file else (),
     )
+
+
+#: a column of a data package's ``*-risk-of-bias.csv``: ``Domain (judgement): <name>`` or ``Domain (support): <name>``
+PACKAGE_ROB_COLUMN = re.compile(r"^Domain \((judgement|support)\):\s*(.+)$")
+
+
+def _package_risk_of_bias(name: str, data: bytes) -> tuple[RiskOfBiasEntry, ...]:
+    """The RoB 1 judgements of a data package's ``*-risk-of-bias.csv`` (column ``Study``, then pairs
+    ``Domain (judgement): <domain>`` and ``Domain (support): <domain>``): one entry per non-empty
+    judgement cell; a judgement that is not RoB 1's words is refused by file, line and column."""
+    rows = _csv_rows(name, data)
+    if not rows:
+        return ()
+    domains = []
+    for column in rows[0][1]:
+        match = PACKAGE_ROB_COLUMN.match(column.strip())
+        if match and match.group(1) == "judgement":
+            domains.append((column, match.group(2).strip()))
+    supports = {
+        m.group(2).strip(): c
+        for c in rows[0][1]
+        if (m := PACKAGE_ROB_COLUMN.match(c.strip())) and m.group(1) == "support"
+    }
+    entries = []
+    for line, row in rows:
+        cells = _Cells(name, line, row)
+        study = cells.text("Study")
+        for column, domain in domains:
+            given = cells.text(column)
+            if not given:
+                continue  # no judgement recorded for this study and domain
+            if judgement_code(given) is None:
+                raise CompendiumError(
+                    f"{cells.where(column)}: expected a Cochrane RoB 1 judgement (Low risk, High risk, Unclear "
+                    f"risk or Not applicable), got {given!r}"
+                )
+            support = " ".join(cells.text(supports[domain]).split()) if domain in supports else ""
+            where = f"{Path(name.split('!')[-1]).name}, line {line}, column {column!r}"
+            entries.append(RiskOfBiasEntry(study, study, domain, given, support, locator=where))
+    return tuple(entries)
 
 
 def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], subgroups: list[_Cells]) -> Analysis:
