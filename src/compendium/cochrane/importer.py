@@ -10,6 +10,8 @@ What today's layout cannot hold is left out and listed in the returned summary, 
 silently: generic inverse-variance and O-E analyses, study rows without data, studies without a
 year. Analyses become outcomes (``analysis_<comparison>_<outcome>``); comparisons become
 intervention types (``comparison_<n>``); a subgroup is kept in the row's ``outcome_measure``.
+The file's Cochrane RoB 1 judgements are stored as given in ``rob1_judgements`` (:func:`write_rob1_judgements`;
+no table when the file has none).
 
 A RevMan 5 file or data package is also kept as given under ``data/raw/cochrane/`` (:data:`ORIGINAL_DIR`):
 stage 03 re-analyses it with the file's own settings and compares with the results it stores

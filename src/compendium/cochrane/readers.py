@@ -12,6 +12,12 @@
   or ``yi, sei`` (generic inverse variance, which needs a measure); optional ``study``,
   ``year`` and ``subgroup`` columns.
 
+Both Cochrane formats also give the review authors' Cochrane RoB 1 judgements, read as given
+(:class:`compendium.cochrane.model.RiskOfBiasEntry`, never converted to RoB 2): a RevMan 5 file's
+``QUALITY_ITEMS`` (``RESULT`` YES, NO or UNKNOWN, printed by RevMan as Low, High or Unclear risk; items of
+LEVEL GROUP per group of outcomes) and a data package's ``*-risk-of-bias.csv`` (``Study``, then
+``Domain (judgement): <name>`` and ``Domain (support): <name>`` for each domain).
+
 Every problem names the file and the line, element or column where it was found.
 """
 
