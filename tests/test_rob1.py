@@ -244,3 +244,18 @@ def test_grade_rates_down_a_trial_at_high_rob1_risk_as_rob2_high_would() -> None
     assert unclear.final == 1  # unclear counts as not low, like RoB 2's "Some concerns"
     shares = grade.rob_weight_shares(["Low risk", "Unclear risk", "High risk", "Low"], list(np.ones(4)))
     assert shares == {"share_not_low_rob": 0.5, "share_high_rob": 0.25}
+
+
+def test_consensus_weight_of_a_trial_judged_with_rob1_only() -> None:
+    """SYNTHETIC studies: a RoB 1 summary weighs like the RoB 2 judgement of the same severity; RoB 2 wins."""
+    from compendium.evidence.consensus import study_weights
+
+    studies = pd.DataFrame({"study_id": ["a", "b", "c"], "stream": ["rct"] * 3})
+    rob2 = pd.DataFrame({"study_id": ["c"], "overall": ["Low"]})
+    summary = pd.DataFrame({"study_id": ["a", "b", "c"], "overall": ["high", "", "unclear"]})
+    weights = study_weights(studies, rob2, None, summary).set_index("study_id")
+    assert weights[["rob_tool", "rob_overall", "weight"]].values.tolist() == [
+        ["RoB 1", "High risk", 0.25],
+        ["Not assessed", "Not assessed", 0.5],  # every key domain not applicable: no summary
+        ["RoB 2", "Low", 1.0],
+    ]
