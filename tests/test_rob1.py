@@ -149,6 +149,15 @@ def test_importer_stores_the_judgements_as_given_and_the_package_validates(tmp_p
     assert "valid" in capsys.readouterr().out
 
 
+def test_validate_refuses_a_judgement_that_is_not_what_the_file_says(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "review"
+    write_review(rob1_rm5(tmp_path / "fixture.rm5"), target)
+    path = target / "data" / "raw" / "rob1_judgements.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",,low,YES,", ",,high,YES,", 1), encoding="utf-8")
+    assert main(["validate", str(target / "data" / "raw")]) == 2
+    assert "rob1_judgements.csv, row 1 (line 2), column 'judgement'" in capsys.readouterr().err
+
+
 def test_importer_of_a_data_package_and_of_a_review_without_judgements(tmp_path: Path) -> None:
     target = tmp_path / "package"
     write_review(rob1_data_package(tmp_path / "package.zip"), target, url="https://example.org/fixture")
