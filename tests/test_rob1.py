@@ -10,6 +10,7 @@ key domains; unclear: unclear risk for one or more key domains, none high).
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -84,10 +85,17 @@ def test_rm5_items_are_read_as_given_with_groups(tmp_path: Path) -> None:
     ]
 
 
-def test_a_malformed_rm5_judgement_names_file_and_element(tmp_path: Path) -> None:
+def test_a_malformed_rm5_judgement_is_left_out_named_by_file_and_element(tmp_path: Path) -> None:
     path = rob1_rm5(tmp_path / "bad.rm5", result="PROBABLY")
-    with pytest.raises(CompendiumError, match=r"bad\.rm5, element QUALITY_ITEM 1 .*STD-MRC-1.*'RESULT'.*'PROBABLY'"):
-        read_review(path)
+    review = read_review(path)  # the risk of bias never stops a re-analysis
+    assert len(review.risk_of_bias) == 9 and len(review.analyses) == 7
+    (problem,) = review.risk_of_bias_problems
+    assert problem == (
+        f"{path}, element QUALITY_ITEM 1 ({SEQUENCE}), QUALITY_ITEM_DATA_ENTRY (study STD-MRC-1), attribute 'RESULT': "
+        "expected one of YES, NO, UNKNOWN, got 'PROBABLY'; the entry is left out"
+    )
+    summary = write_review(path, tmp_path / "review")
+    assert f"risk of bias: {problem}" in summary.skipped and summary.rows["rob1_judgements"] == 9
 
 
 def test_data_package_risk_of_bias_file_is_read_as_given(tmp_path: Path) -> None:
@@ -104,10 +112,12 @@ def test_data_package_risk_of_bias_file_is_read_as_given(tmp_path: Path) -> None
     assert entries[4].locator == f"fixture-risk-of-bias.csv, line 4, column 'Domain (judgement): {SEQUENCE}'"
 
 
-def test_a_rob2_word_in_a_data_package_is_refused_by_line_and_column(tmp_path: Path) -> None:
+def test_a_rob2_word_in_a_data_package_is_left_out_named_by_line_and_column(tmp_path: Path) -> None:
     path = rob1_data_package(tmp_path / "package.zip", rows=[["MRC-1", "Some concerns", "", "Low risk", ""]])
-    with pytest.raises(CompendiumError, match=r"fixture-risk-of-bias\.csv, row 1 \(line 2\), column .*'Some concerns'"):
-        read_review(path)
+    review = read_review(path)
+    assert [(e.domain, e.judgement) for e in review.risk_of_bias] == [(CONCEALMENT, "Low risk")]
+    (problem,) = review.risk_of_bias_problems
+    assert re.search(r"fixture-risk-of-bias\.csv, row 1 \(line 2\), column .*'Some concerns'; left out$", problem)
 
 
 # --------------------------------------------------------------------------- importer

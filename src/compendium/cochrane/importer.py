@@ -204,7 +204,8 @@ def write_rob1_judgements(
     review: Review, ids: dict[str, str], written: set[str], raw: Path, summary: ImportSummary
 ) -> None:
     """``raw/rob1_judgements.csv`` from the file's Cochrane RoB 1 judgements, as given (none: no file). A
-    judgement of a study the data package does not hold (``written``: its study ids) is left out and listed."""
+    judgement of a study the data package does not hold (``written``: its study ids) and a malformed entry
+    of the file are left out and listed."""
     from compendium.bias.rob1 import judgement_code
     from compendium.schemas import descriptor_path
     from compendium.yaml_io import read_yaml
@@ -231,6 +232,7 @@ def write_rob1_judgements(
         )
     for study in dict.fromkeys(left_out):
         summary.skipped.append(f"risk of bias of study {study}: the study has no row in studies.csv")
+    summary.skipped += [f"risk of bias: {problem}" for problem in review.risk_of_bias_problems]
     if not rows:
         return
     resource = next(r for r in read_yaml(descriptor_path())["resources"] if r["name"] == "rob1_judgements")

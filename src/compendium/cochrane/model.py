@@ -121,3 +121,6 @@ class Review:
     modified: str = ""
     #: the file's Cochrane RoB 1 judgements, as given
     risk_of_bias: tuple[RiskOfBiasEntry, ...] = ()
+    #: malformed risk-of-bias entries of the file, left out of ``risk_of_bias``: one message each, naming the
+    #: file and the element or line (they never stop a re-analysis; the importer lists them)
+    risk_of_bias_problems: tuple[str, ...] = ()
