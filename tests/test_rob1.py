@@ -278,3 +278,15 @@ def test_consensus_weight_of_a_trial_judged_with_rob1_only() -> None:
         ["Not assessed", "Not assessed", 0.5],  # every key domain not applicable: no summary
         ["RoB 2", "Low", 1.0],
     ]
+
+
+def test_stage_02_without_rob1_judgements_writes_the_table_empty_and_says_when_key_domains_go_unused(
+    tmp_path: Path,
+) -> None:
+    from compendium.stages import StageResult
+    from compendium.stages.risk_of_bias import ROB1_COLUMNS, _rob1
+
+    result = StageResult()
+    _rob1(None, pd.DataFrame(columns=["study_id", "label"]), result, tmp_path, [SEQUENCE])
+    assert list(result.tables["rob1_summary"].columns) == ROB1_COLUMNS and result.tables["rob1_summary"].empty
+    assert result.notes == ["RoB 1: rob1_key_domains is set but the review has no RoB 1 judgements; not used"]

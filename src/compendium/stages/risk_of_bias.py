@@ -68,6 +68,8 @@ def _rob1(
     if judgements is None or judgements.empty:
         result.table(output_dir, "rob1_summary", pd.DataFrame(columns=ROB1_COLUMNS))
         result.accounting.append(account(STAGE, "rob1_judgements", 0, 0, 0))
+        if key_domains:
+            result.notes.append("RoB 1: rob1_key_domains is set but the review has no RoB 1 judgements; not used")
         return
     judgements = judgements.fillna({"group": ""})
     summary = rob1.summarise(judgements, key_domains or None)
