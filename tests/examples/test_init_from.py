@@ -1,8 +1,11 @@
 """`compendium init DIR --from FILE` (issue 20, item 4): a Cochrane review file becomes a thin review folder
 that builds, whose stage 03 re-analyses the kept file (`tables/revman_agreement.csv`,
-`tables/revman_sensitivity.csv`) and whose report speaks only of that review.
+`tables/revman_sensitivity.csv`) and whose report speaks only of that review; the file's Cochrane RoB 1
+judgements are stored as given (`data/raw/rob1_judgements.csv`), summarised per study by stage 02
+(`tables/rob1_summary.csv`) and used by stage 03's GRADE and forest plots in RoB 1's words.
 
-Fixtures: tests/cochrane_fixtures.py (labelled test data, not evidence). One folder is built here.
+Fixtures: tests/cochrane_fixtures.py and tests/rob1_fixtures.py (labelled test data, not evidence). Two
+folders are built here.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from compendium.cochrane import read_review
 from compendium.cochrane.agreement import AGREEMENT_COLUMNS, SENSITIVITY_COLUMNS, agreement_table, sensitivity_table
 from compendium.cochrane.importer import ORIGINAL_DIR, import_writer, original_file
 from compendium.pipeline import run_pipeline
+from compendium.review import review_for
 from compendium.scaffold import init_compendium
-from compendium.stages import StageResult
+from compendium.stages import StageResult, risk_of_bias
 from compendium.stages.meta_analysis import revman_tables
+from rob1_fixtures import BLINDING, CONCEALMENT, SEQUENCE, rob1_rm5
 
 
 @pytest.fixture(autouse=True)
@@ -164,3 +169,44 @@ def test_sensitivity_with_todays_defaults_equals_metafor(tmp_path: Path) -> None
     assert row["k"] == expected["k"] and row["revman_method"] == "MH, fixed effect"
     for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "pval"):
         assert row[key] == pytest.approx(expected[key], rel=1e-6), key
+
+
+def test_rob1_of_an_imported_rm5_reaches_stage_02_grade_and_the_report(tmp_path: Path, monkeypatch) -> None:
+    source = rob1_rm5(tmp_path / "fixture.rm5")
+    folder = init_compendium(tmp_path / "review", write_review=import_writer(source), log=lambda _: None)
+    raw = folder / "data" / "raw"
+    assert len(pd.read_csv(raw / "rob1_judgements.csv")) == 10
+    monkeypatch.chdir(folder)
+    run_pipeline(log=lambda _: None)
+    reports = folder / "reports"
+
+    summary = pd.read_csv(reports / "02_risk_of_bias" / "tables" / "rob1_summary.csv", keep_default_na=False)
+    assert list(summary.columns) == ["study_id", "study", "overall", "notes", SEQUENCE, CONCEALMENT, BLINDING]
+    assert dict(zip(summary["study_id"], summary["overall"])) == {"mrc_1": "high", "cdp": "unclear", "mrc_2": "high"}
+    notes = json.loads((reports / "02_risk_of_bias" / "tables" / "notes.json").read_text(encoding="utf-8"))["notes"]
+    assert any(n.startswith("RoB 1 key domains (default: every domain the review judged): " + SEQUENCE) for n in notes)
+    assert any("combined as the worst group's judgement" in n for n in notes)
+
+    effects = pd.read_csv(reports / "03_meta_analysis" / "tables" / "study_effects.csv", keep_default_na=False)
+    deaths = effects[effects["analysis_id"] == "treatment-analysis_1_1-or-events-all_time_points"].set_index("study_id")
+    assert deaths.loc[["mrc_1", "cdp", "mrc_2", "gasp"], "rob_overall"].tolist() == [
+        "High risk",
+        "Unclear risk",
+        "High risk",
+        "Not assessed",
+    ]
+    assert not set(effects["rob_overall"]) & {"Low", "Some concerns", "High"}  # never RoB 2's words
+    domains = pd.read_csv(reports / "03_meta_analysis" / "tables" / "grade_domains.csv", keep_default_na=False)
+    rob = domains[(domains["domain"] == "risk_of_bias") & domains["outcome"].str.startswith("Deaths, ")]
+    assert "3 of 7 studies judged with Cochrane RoB 1 as given in the review file" in rob["explanation"].iloc[0]
+
+    html = (reports / "consensus_report.html").read_text(encoding="utf-8")
+    assert 'id="table-rob1"' in html and "Unclear risk" in html
+    assert "the summary of the Cochrane RoB 1 judgements the review file gives" in html
+    assert files_with_review_words(folder, (".yaml", ".csv", ".md", ".ipynb", ".html", ".json")) == []
+
+    # the key domains are a parameter of stage 02: without sequence generation, MRC 2 is at low risk
+    stage = risk_of_bias.run(review_for(raw), raw, reports, tmp_path / "out", rob1_key_domains=[CONCEALMENT, BLINDING])
+    keyed = stage.tables["rob1_summary"].set_index("study_id")["overall"].to_dict()
+    assert keyed == {"mrc_1": "high", "cdp": "unclear", "mrc_2": "low"}
+    assert f"RoB 1 key domains (parameter rob1_key_domains): {CONCEALMENT}; {BLINDING}" in stage.notes

@@ -2,7 +2,9 @@
 single-trial result, then the Summary-of-Findings and domain tables.
 
 Inputs come from the results (k, participants, estimate, CI, prediction interval, I2) and from
-stage 02 (weight shares at high / not-low risk of bias, :func:`compendium.bias.grade.rob_weight_shares`).
+stage 02 (weight shares at high / not-low risk of bias, :func:`compendium.bias.grade.rob_weight_shares`;
+RoB 2, or for a trial without it the Cochrane RoB 1 summary an imported review file gives, said so in the
+domain's explanation).
 When stage 02 has not run, the risk-of-bias domain is marked "not assessed" (never a judgement we
 did not make). Stated indirectness rules (ours; GRADE 8, Guyatt GH et al. J Clin Epidemiol
 2011;64:1303-1310), one level each, at most two:
@@ -29,7 +31,7 @@ import pandas as pd
 
 from compendium.analysis.inputs import ROB_ABSENT, ROB_ABSENT_REASON
 from compendium.analysis.pooling import AnalysisFit
-from compendium.analysis.rob import NOT_ASSESSED, RobLookup
+from compendium.analysis.rob import NOT_ASSESSED, ROB1_SHOWN, RobLookup
 from compendium.analysis.treatment import PRIMARY
 from compendium.bias.grade import (
     PUBLICATION_BIAS_MIN_K,
@@ -78,12 +80,16 @@ def _shares(judgements: list[str | None], weights: np.ndarray) -> tuple[dict[str
     if any(j is None for j in judgements):
         return {"share_not_low_rob": 0.0, "share_high_rob": 0.0}, ROB_ABSENT
     missing = sum(j == NOT_ASSESSED for j in judgements)
-    note = (
-        f"{missing} of {len(judgements)} studies without a stage-02 judgement, counted as not low risk"
-        if missing
-        else ""
-    )
-    return rob_weight_shares([str(j) for j in judgements], list(weights)), note
+    rob1 = sum(j in ROB1_SHOWN for j in judgements)
+    notes = []
+    if missing:
+        notes.append(f"{missing} of {len(judgements)} studies without a stage-02 judgement, counted as not low risk")
+    if rob1:
+        notes.append(
+            f"{rob1} of {len(judgements)} studies judged with Cochrane RoB 1 as given in the review file (the "
+            "study's summary across key domains: high risk counted as high, unclear risk as not low)"
+        )
+    return rob_weight_shares([str(j) for j in judgements], list(weights)), "; ".join(notes)
 
 
 def _mark(result: GradeResult, rob_note: str, absent: bool) -> GradeResult:

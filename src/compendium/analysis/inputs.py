@@ -37,7 +37,8 @@ LEFT_OUT_NOTE = "left out by the reviewer (exclude_studies)"
 
 @dataclass(frozen=True)
 class StageInputs:
-    """The tables stage 03 works from; ``rob2`` / ``observational_rob`` are None when stage 02 has not run,
+    """The tables stage 03 works from; ``rob2`` / ``observational_rob`` / ``rob1`` (the summaries of the Cochrane
+    RoB 1 judgements an imported review file gives) are None when stage 02 has not run,
     ``ledger`` / ``rejected`` (the assumption ledger and the assumptions considered and rejected) when
     the data package has no such resource."""
 
@@ -47,6 +48,7 @@ class StageInputs:
     review: Review
     ledger: pd.DataFrame | None = None
     rejected: pd.DataFrame | None = None
+    rob1: pd.DataFrame | None = None
 
     @property
     def rob_available(self) -> bool:
@@ -87,7 +89,8 @@ def _check_columns(
             )
 
 
-def _optional(results_dir: str | Path, stage: str, name: str) -> pd.DataFrame | None:
+def read_optional(results_dir: str | Path, stage: str, name: str) -> pd.DataFrame | None:
+    """A stage's table, or None when that stage did not write it."""
     path = Path(results_dir) / stage / "tables" / f"{name}.csv"
     return read_table(results_dir, stage, name) if path.exists() else None
 
@@ -99,15 +102,16 @@ def load_inputs(results_dir: str | Path, review: Review, *, raw_dir: str | Path 
     stage-01 table must have the columns its resource declares in the data package there (a table
     from elsewhere is refused by name, not met as a missing column deep in the analysis)."""
     tables = {name: read_table(results_dir, INGEST, name) for name in TABLES}
-    ledger, rejected = (_optional(results_dir, INGEST, name) for name in OPTIONAL_TABLES)
+    ledger, rejected = (read_optional(results_dir, INGEST, name) for name in OPTIONAL_TABLES)
     if raw_dir is not None:
         _check_columns(
             results_dir, raw_dir, review, {**tables, "assumptions": ledger, "assumptions_rejected": rejected}
         )
     return StageInputs(
         tables=tables,
-        rob2=_optional(results_dir, RISK_OF_BIAS, "rob2_judgements"),
-        observational_rob=_optional(results_dir, RISK_OF_BIAS, "observational_rob"),
+        rob2=read_optional(results_dir, RISK_OF_BIAS, "rob2_judgements"),
+        observational_rob=read_optional(results_dir, RISK_OF_BIAS, "observational_rob"),
+        rob1=read_optional(results_dir, RISK_OF_BIAS, "rob1_summary"),
         review=review,
         ledger=ledger,
         rejected=rejected,

@@ -163,6 +163,15 @@ def observational_judgements(assessments: pd.DataFrame, studies: pd.DataFrame) -
     return frame
 
 
+def rob1_summary(summary: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+    """The ``rob1_summary`` table: :func:`compendium.bias.rob1.summarise`'s table with the study label
+    after ``study_id`` (``study_id, study, overall, notes``, then one column per RoB 1 domain)."""
+    labels = study_labels(studies)
+    frame = summary.copy()
+    frame.insert(1, "study", [_label(labels, s) for s in frame["study_id"]])
+    return frame
+
+
 def describe_judgements(frame: pd.DataFrame, *, tool: str = ROB2) -> str:
     """Plain-language summary of a robvis table for alt text: studies per overall judgement (named)
     and, per domain, how many studies have each judgement."""

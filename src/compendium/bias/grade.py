@@ -61,9 +61,8 @@ from compendium.bias.vocabulary import (
     CERTAINTY_SYMBOLS,
     CONCERN_LEVELS,
     DOMAIN_NOT_ASSESSED,
-    HIGH,
-    LOW,
-    VERY_HIGH,
+    HIGH_RISK,
+    LOW_RISK,
 )
 from compendium.errors import CompendiumError
 from compendium.result_views import ResultViews
@@ -257,14 +256,15 @@ def _footnote(d: DomainRating) -> str:
 
 def rob_weight_shares(judgements: Sequence[str], weights: Sequence[float]) -> dict[str, float]:
     """Fractions of total weight from results not at Low risk and at High/Very high risk
-    (overall RoB 2 or ROBINS-E judgements; "No information" counts as not Low)."""
+    (overall RoB 2 or ROBINS-E judgements, or a Cochrane RoB 1 summary in its words: "Low risk" is low,
+    "High risk" high, "Unclear risk" not low like "Some concerns"; "No information" counts as not Low)."""
     if len(judgements) != len(weights) or not judgements:
         raise CompendiumError("risk-of-bias shares: judgements and weights must be non-empty and of equal length")
     total = float(sum(weights))
     if total <= 0:
         raise CompendiumError("risk-of-bias shares: weights sum to zero")
-    not_low = sum(w for j, w in zip(judgements, weights) if j != LOW)
-    high = sum(w for j, w in zip(judgements, weights) if j in (HIGH, VERY_HIGH))
+    not_low = sum(w for j, w in zip(judgements, weights) if j not in LOW_RISK)
+    high = sum(w for j, w in zip(judgements, weights) if j in HIGH_RISK)
     return {"share_not_low_rob": not_low / total, "share_high_rob": high / total}
 
 
@@ -286,7 +286,7 @@ def rule_risk_of_bias(g: GradeInput) -> tuple[int, str]:
         )
     if g.share_not_low_rob > RISK_OF_BIAS_SERIOUS_SHARE:
         return 1, (
-            f"{_pct(g.share_not_low_rob)} of the weight from results with some concerns or high risk of bias "
+            f"{_pct(g.share_not_low_rob)} of the weight from results not at low risk of bias "
             f"(rule: more than {_pct(RISK_OF_BIAS_SERIOUS_SHARE)})."
         )
     return 0, ""

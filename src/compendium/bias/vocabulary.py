@@ -53,6 +53,26 @@ ROBINS_E_JUDGEMENTS: tuple[str, ...] = (LOW, SOME_CONCERNS, HIGH, VERY_HIGH)
 #: severity rank used to pick the worst domain (No information is not ranked)
 SEVERITY: dict[str, int] = {LOW: 0, SOME_CONCERNS: 1, HIGH: 2, VERY_HIGH: 3}
 
+# --- Cochrane RoB 1 (Higgins JPT, Altman DG, Sterne JAC. Chapter 8: Assessing risk of bias in included
+# studies. Cochrane Handbook for Systematic Reviews of Interventions 5.1.0, 2011) -------------------
+#: the tool's own judgements, as stored in ``rob1_judgements.csv`` and ``rob1_summary.csv``
+ROB1_LOW = "low"
+ROB1_UNCLEAR = "unclear"
+ROB1_HIGH = "high"
+ROB1_NOT_APPLICABLE = "not applicable"
+#: RoB 1 judgements, least to most severe ("not applicable" is no judgement of risk)
+ROB1_JUDGEMENTS: tuple[str, ...] = (ROB1_LOW, ROB1_UNCLEAR, ROB1_HIGH)
+#: how a RoB 1 table prints each judgement (Handbook 5.1, Table 8.5.d; RevMan 5's risk-of-bias tables)
+ROB1_LABELS: dict[str, str] = {
+    ROB1_LOW: "Low risk",
+    ROB1_UNCLEAR: "Unclear risk",
+    ROB1_HIGH: "High risk",
+    ROB1_NOT_APPLICABLE: "Not applicable",
+}
+#: overall judgements at low risk, and at high risk, whichever tool reached them (GRADE's shares)
+LOW_RISK: tuple[str, ...] = (LOW, ROB1_LABELS[ROB1_LOW])
+HIGH_RISK: tuple[str, ...] = (HIGH, VERY_HIGH, ROB1_LABELS[ROB1_HIGH])
+
 # --- tools and their domains ---------------------------------------------------------------------
 ROB2 = "ROB2"
 ROBINS_E = "ROBINS-E"

@@ -12,6 +12,8 @@ year. Analyses become outcomes (``analysis_<comparison>_<outcome>``) with RevMan
 (``pooling``: method, measure, model), which stage 03 pools them with; comparisons become declared
 ``comparisons`` (``comparison_<n>``, nouns from the group labels of their first analysis) and the trials'
 intervention types; a subgroup is kept in the row's ``outcome_measure``.
+The file's Cochrane RoB 1 judgements are stored as given in ``rob1_judgements`` (:func:`write_rob1_judgements`;
+no table when the file has none).
 
 A RevMan 5 file or data package is also kept as given under ``data/raw/cochrane/`` (:data:`ORIGINAL_DIR`):
 stage 03 re-analyses it with the file's own settings and compares with the results it stores
@@ -200,10 +202,53 @@ def write_review(
     for name in WRITTEN_TABLES:
         _write_table(raw / f"{name}.csv", tables[name])
         summary.rows[name] = len(tables[name])
+    write_rob1_judgements(review, ids, {str(r["study_id"]) for r in tables["studies"]}, raw, summary)
     _write_declaration(target / "review.yaml", review, outcomes, comparisons)
     summary.studies = len(tables["studies"])
     summary.outcomes = len(outcomes)
     return summary
+
+
+def write_rob1_judgements(
+    review: Review, ids: dict[str, str], written: set[str], raw: Path, summary: ImportSummary
+) -> None:
+    """``raw/rob1_judgements.csv`` from the file's Cochrane RoB 1 judgements, as given (none: no file). A
+    judgement of a study the data package does not hold (``written``: its study ids) and a malformed entry
+    of the file are left out and listed."""
+    from compendium.bias.rob1 import judgement_code
+    from compendium.schemas import descriptor_path
+    from compendium.yaml_io import read_yaml
+
+    rows: list[dict[str, object]] = []
+    left_out = []
+    where = Path(review.source).name
+    for entry in review.risk_of_bias:
+        study_id = ids.get(entry.study_id)
+        if study_id not in written:
+            left_out.append(entry.study)
+            continue
+        rows.append(
+            {
+                "study_id": study_id,
+                "domain": entry.domain,
+                "group": entry.group,
+                "judgement": judgement_code(entry.shown),
+                "judgement_as_given": entry.judgement,
+                "support": entry.support,
+                "source_id": REVIEW_SOURCE_ID,
+                "locator": f"{where}: {entry.locator}",
+            }
+        )
+    for study in dict.fromkeys(left_out):
+        summary.skipped.append(f"risk of bias of study {study}: the study has no row in studies.csv")
+    summary.skipped += [f"risk of bias: {problem}" for problem in review.risk_of_bias_problems]
+    if not rows:
+        return
+    resource = next(r for r in read_yaml(descriptor_path())["resources"] if r["name"] == "rob1_judgements")
+    path = raw / resource["path"]
+    path.write_text(",".join(f["name"] for f in resource["schema"]["fields"]) + "\n", encoding="utf-8")
+    _write_table(path, rows)
+    summary.rows["rob1_judgements"] = len(rows)
 
 
 def _keep_original(source: Path, raw: Path, review: Review) -> str | None:

@@ -84,6 +84,35 @@ class Analysis:
     left_out: tuple[dict[str, str], ...] = ()
 
 
+#: RevMan 5's RESULT codes of a risk-of-bias item -> the words its risk-of-bias tables print (Cochrane
+#: Handbook 5.1, chapter 8, Table 8.5.d: "Yes" means low risk of bias); shown, never stored in their place
+RM5_ROB1_RESULTS = {"YES": "Low risk", "NO": "High risk", "UNKNOWN": "Unclear risk"}
+
+
+@dataclass(frozen=True)
+class RiskOfBiasEntry:
+    """One Cochrane RoB 1 judgement of a review file, as given (never converted to RoB 2).
+
+    ``judgement`` is the file's own: RevMan 5's code (``YES``, ``NO``, ``UNKNOWN``) or a data
+    package's words ("Low risk", "Not applicable"); :attr:`shown` is how RevMan prints it.
+    """
+
+    study_id: str
+    study: str
+    domain: str
+    judgement: str
+    support: str = ""
+    #: for a domain judged per group of outcomes, the group's name as the file gives it (empty: study level)
+    group: str = ""
+    #: where in the file (without the file's name): RevMan 5's element, a data package's file, line and column
+    locator: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The judgement in the words of RevMan's risk-of-bias tables."""
+        return RM5_ROB1_RESULTS.get(self.judgement, self.judgement)
+
+
 @dataclass(frozen=True)
 class Review:
     """A review's title, DOI, studies (id -> name) and analyses; ``source_format`` says how it was stored."""
@@ -98,3 +127,8 @@ class Review:
     revman_version: str = ""
     #: when the file was last modified, as it says (RevMan 5: MODIFIED; data package: the zip entry's date)
     modified: str = ""
+    #: the file's Cochrane RoB 1 judgements, as given
+    risk_of_bias: tuple[RiskOfBiasEntry, ...] = ()
+    #: malformed risk-of-bias entries of the file, left out of ``risk_of_bias``: one message each, naming the
+    #: file and the element or line (they never stop a re-analysis; the importer lists them)
+    risk_of_bias_problems: tuple[str, ...] = ()

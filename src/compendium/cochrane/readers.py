@@ -12,6 +12,13 @@
   or ``yi, sei`` (generic inverse variance, which needs a measure); optional ``study``,
   ``year`` and ``subgroup`` columns.
 
+Both Cochrane formats also give the review authors' Cochrane RoB 1 judgements, read as given
+(:class:`compendium.cochrane.model.RiskOfBiasEntry`, never converted to RoB 2): a RevMan 5 file's
+``QUALITY_ITEMS`` (``RESULT`` YES, NO or UNKNOWN, printed by RevMan as Low, High or Unclear risk; items of
+LEVEL GROUP per group of outcomes) and a data package's ``*-risk-of-bias.csv`` (``Study``, then
+``Domain (judgement): <name>`` and ``Domain (support): <name>`` for each domain). A malformed judgement
+is left out and named (``Review.risk_of_bias_problems``): the risk of bias never stops a re-analysis.
+
 Every problem names the file and the line, element or column where it was found.
 """
 
@@ -21,6 +28,7 @@ import csv
 import datetime
 import io
 import math
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +37,8 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
-from compendium.cochrane.model import Analysis, Group, Review, Stored, StudyRow
+from compendium.bias.rob1 import judgement_code
+from compendium.cochrane.model import RM5_ROB1_RESULTS, Analysis, Group, Review, RiskOfBiasEntry, Stored, StudyRow
 from compendium.errors import CompendiumError, cell_problem
 
 #: RevMan 5 outcome elements -> data type
@@ -227,6 +236,7 @@ def read_rm5(path: Path) -> Review:
         for outcome in comparison:
             if outcome.tag in RM5_OUTCOMES:
                 analyses.append(_rm5_analysis(path, number, _child_text(comparison, "NAME"), outcome, studies))
+    risk_of_bias, rob_problems = _rm5_risk_of_bias(path, root, studies)
     return Review(
         title=_child_text(root, "COVER_SHEET/TITLE"),
         doi=root.get("DOI", ""),
@@ -237,6 +247,8 @@ def read_rm5(path: Path) -> Review:
         study_years=years,
         revman_version=root.get("REVMAN_SUB_VERSION", root.get("REVMAN_VERSION", "")),
         modified=root.get("MODIFIED", ""),
+        risk_of_bias=risk_of_bias,
+        risk_of_bias_problems=rob_problems,
     )
 
 
@@ -246,6 +258,57 @@ def _not_computed(stored: Stored) -> Stored:
     if stored["ci_low"] == stored["ci_high"] == stored["estimate"] and stored["pval"] in (0.0, None):
         return dict.fromkeys(stored)
     return stored
+
+
+def _paragraphs(element: Element | None) -> str:
+    """The text of an element whose paragraphs (``<P>``) are joined by a space, whitespace collapsed."""
+    if element is None:
+        return ""
+    parts = [" ".join("".join(p.itertext()).split()) for p in element.iter("P")] or ["".join(element.itertext())]
+    return " ".join(" ".join(parts).split())
+
+
+def _rm5_risk_of_bias(
+    path: Path, root: Element, studies: dict[str, str]
+) -> tuple[tuple[RiskOfBiasEntry, ...], tuple[str, ...]]:
+    """The RoB 1 judgements of ``QUALITY_ITEMS``: one entry per ``QUALITY_ITEM_DATA_ENTRY`` (study, and
+    for an item of LEVEL GROUP the group of outcomes its ``GROUP_ID`` names in the item's
+    ``QUALITY_ITEM_DATA_ENTRY_GROUP`` elements; an id the item does not name is kept as the id), and the
+    malformed entries left out, each named by file and element (they never stop the re-analysis)."""
+    entries, problems = [], []
+    for item in root.iterfind("QUALITY_ITEMS/QUALITY_ITEM"):
+        domain = _child_text(item, "NAME")
+        label = f"element QUALITY_ITEM {item.get('NO', item.get('ID', '?'))} ({domain or 'no NAME'})"
+        if not domain:
+            problems.append(f"{path}, {label}: expected a NAME (the risk-of-bias domain); the item is left out")
+            continue
+        groups = {g.get("ID", ""): _child_text(g, "NAME") for g in item.iter("QUALITY_ITEM_DATA_ENTRY_GROUP")}
+        for entry in item.iterfind("QUALITY_ITEM_DATA/QUALITY_ITEM_DATA_ENTRY"):
+            study_id, result = entry.get("STUDY_ID", ""), entry.get("RESULT", "")
+            where = f"{label}, QUALITY_ITEM_DATA_ENTRY (study {study_id or '?'})"
+            if not study_id:
+                problems.append(f"{path}, {where}: expected a STUDY_ID attribute; the entry is left out")
+                continue
+            if result not in RM5_ROB1_RESULTS:
+                problems.append(
+                    f"{path}, {where}, attribute 'RESULT': expected one of {', '.join(RM5_ROB1_RESULTS)}, "
+                    f"got {result!r}; the entry is left out"
+                )
+                continue
+            group_id = entry.get("GROUP_ID", "")
+            group = (groups.get(group_id) or group_id) if item.get("LEVEL") == "GROUP" or group_id else ""
+            entries.append(
+                RiskOfBiasEntry(
+                    study_id=study_id,
+                    study=studies.get(study_id, study_id),
+                    domain=domain,
+                    judgement=result,
+                    support=_paragraphs(entry.find("DESCRIPTION")),
+                    group=group,
+                    locator=where,
+                )
+            )
+    return tuple(entries), tuple(problems)
 
 
 def _rm5_stored(element: Element, where: Callable[[str], str]) -> Stored:
@@ -599,6 +662,8 @@ def read_data_package(path: Path) -> Review:
             if study.text("Study year", ""):
                 years.setdefault(study.text("Study"), study.text("Study year"))
     stem = path.name.removesuffix(".zip")
+    rob_file = _find(files, "-risk-of-bias.csv", path, required=False)
+    risk_of_bias, rob_problems = _package_risk_of_bias(*rob_file) if rob_file else ((), ())
     return Review(
         title=stem,
         doi="",
@@ -608,7 +673,49 @@ def read_data_package(path: Path) -> Review:
         studies=studies,
         study_years=years,
         modified=modified,
+        risk_of_bias=risk_of_bias,
+        risk_of_bias_problems=rob_problems,
     )
+
+
+#: a column of a data package's ``*-risk-of-bias.csv``: ``Domain (judgement): <name>`` or ``Domain (support): <name>``
+PACKAGE_ROB_COLUMN = re.compile(r"^Domain \((judgement|support)\):\s*(.+)$")
+
+
+def _package_risk_of_bias(name: str, data: bytes) -> tuple[tuple[RiskOfBiasEntry, ...], tuple[str, ...]]:
+    """The RoB 1 judgements of a data package's ``*-risk-of-bias.csv`` (column ``Study``, then pairs
+    ``Domain (judgement): <domain>`` and ``Domain (support): <domain>``): one entry per non-empty
+    judgement cell, and the problems, each named by file, line and column: a judgement that is not RoB 1's
+    words (e.g. RoB 2's "Some concerns") is left out, an unreadable file gives no entries."""
+    try:
+        rows = _csv_rows(name, data)
+        if rows and "Study" not in rows[0][1]:
+            raise CompendiumError(f"{name}: expected a column 'Study'; found {', '.join(rows[0][1])}")
+    except CompendiumError as error:
+        return (), (f"{error}; the file's risk-of-bias judgements are left out",)
+    if not rows:
+        return (), ()
+    header = [(column, PACKAGE_ROB_COLUMN.match(column.strip())) for column in rows[0][1]]
+    domains = [(column, m.group(2).strip()) for column, m in header if m and m.group(1) == "judgement"]
+    supports = {m.group(2).strip(): column for column, m in header if m and m.group(1) == "support"}
+    entries, problems = [], []
+    for line, row in rows:
+        cells = _Cells(name, line, row)
+        study = cells.text("Study")
+        for column, domain in domains:
+            given = cells.text(column)
+            if not given:
+                continue  # no judgement recorded for this study and domain
+            if judgement_code(given) is None:
+                problems.append(
+                    f"{cells.where(column)}: expected a Cochrane RoB 1 judgement (Low risk, High risk, Unclear "
+                    f"risk or Not applicable), got {given!r}; left out"
+                )
+                continue
+            support = " ".join(cells.text(supports[domain]).split()) if domain in supports else ""
+            where = f"{Path(name.split('!')[-1]).name}, line {line}, column {column!r}"
+            entries.append(RiskOfBiasEntry(study, study, domain, given, support, locator=where))
+    return tuple(entries), tuple(problems)
 
 
 def _package_analysis(cells: _Cells, key: tuple[int, int], rows: list[_Cells], subgroups: list[_Cells]) -> Analysis:

@@ -10,7 +10,9 @@ Quality weights (our operationalisation, stated in the report's methods):
 * a study with a RoB 2 assessment (stage 02 ``rob2_judgements``) or a ROBINS-E style assessment
   (stage 02 ``observational_rob``) gets the weight of its overall judgement:
   Low 1, Some concerns 0.5, High 0.25, Very high 0.125, No information 0.25 (missing information
-  is not rewarded);
+  is not rewarded); a trial without RoB 2 but with a Cochrane RoB 1 summary of an imported review
+  file (stage 02 ``rob1_summary``) gets the weight of the summary in the same steps: Low risk 1,
+  Unclear risk 0.5, High risk 0.25;
 * when a study has several assessed results (outcomes), the lowest weight counts (its most
   serious concern);
 * a study not assessed (Mendelian randomization, mouse studies, reviews, or any study stage 02
@@ -27,7 +29,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compendium.bias.vocabulary import HIGH, LOW, NO_INFORMATION, NOT_ASSESSED, SOME_CONCERNS, VERY_HIGH
+from compendium.bias.vocabulary import (
+    HIGH,
+    LOW,
+    NO_INFORMATION,
+    NOT_ASSESSED,
+    ROB1_HIGH,
+    ROB1_LABELS,
+    ROB1_LOW,
+    ROB1_UNCLEAR,
+    SOME_CONCERNS,
+    VERY_HIGH,
+)
 from compendium.data.summary import STREAM_ORDER
 from compendium.errors import CompendiumError
 from compendium.vocabulary import PRECLINICAL
@@ -39,6 +52,9 @@ QUALITY_WEIGHTS: dict[str, float] = {
     HIGH: 0.25,
     VERY_HIGH: 0.125,
     NO_INFORMATION: 0.25,
+    ROB1_LABELS[ROB1_LOW]: 1.0,
+    ROB1_LABELS[ROB1_UNCLEAR]: 0.5,
+    ROB1_LABELS[ROB1_HIGH]: 0.25,
 }
 #: weight of a study that no risk-of-bias tool assessed: unknown risk, weighed as "Some concerns"
 NOT_ASSESSED_WEIGHT = QUALITY_WEIGHTS[SOME_CONCERNS]
@@ -90,15 +106,25 @@ def study_weights(
     studies: pd.DataFrame,
     rob2: pd.DataFrame | None = None,
     observational_rob: pd.DataFrame | None = None,
+    rob1: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Quality weight of every study (columns ``study_id, stream, rob_tool, rob_overall, weight``).
 
-    ``rob2`` and ``observational_rob`` are stage 02's tables (``study_id`` and ``overall``
-    columns); either may be ``None`` when stage 02 has not produced it. A study found in both
-    keeps its RoB 2 judgement (it is the tool for randomised comparisons).
+    ``rob2``, ``observational_rob`` and ``rob1`` (the summaries of Cochrane RoB 1 judgements, ``overall``
+    low, unclear or high; shown as "Low risk", "Unclear risk", "High risk") are stage 02's tables
+    (``study_id`` and ``overall`` columns); any may be ``None`` when stage 02 has not produced it. A
+    study found in several keeps its RoB 2 judgement (the tool for randomised comparisons), then RoB 1.
     """
     assessed: dict[str, tuple[str, str, float]] = {}
-    for tool, table, name in (("ROBINS-E", observational_rob, "observational_rob"), ("RoB 2", rob2, "rob2_judgements")):
+    if rob1 is not None:
+        _require_columns(rob1, ["study_id", "overall"], "rob1_summary")
+        judged = rob1[rob1["overall"].fillna("").astype(str) != ""]
+        rob1 = judged.assign(overall=judged["overall"].map(lambda j: ROB1_LABELS.get(str(j), j)))
+    for tool, table, name in (
+        ("ROBINS-E", observational_rob, "observational_rob"),
+        ("RoB 1", rob1, "rob1_summary"),
+        ("RoB 2", rob2, "rob2_judgements"),
+    ):
         if table is None:
             continue
         _require_columns(table, ["study_id", "overall"], name)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from compendium import vocabulary
 from compendium.analysis.treatment import with_arm_roles
-from compendium.bias.vocabulary import CERTAINTY_LEVELS, ROB2, ROBINS_E, TOOL_DOMAINS
+from compendium.bias.vocabulary import CERTAINTY_LEVELS, ROB1_LABELS, ROB2, ROBINS_E, TOOL_DOMAINS
 from compendium.data.identifiers import identifier_links, is_ip_address
 from compendium.data.summary import STREAM_ORDER
 from compendium.data.validate import is_web_address
@@ -54,7 +54,10 @@ def report_tables(results: ResultSet) -> dict[str, pd.DataFrame]:
     out in stage 03 or 04 (``exclude_studies``, :func:`left_out_studies`) are not counted here either."""
     studies = results.required(INGEST, "studies")
     weights = consensus.study_weights(
-        studies, results.table(RISK_OF_BIAS, "rob2_judgements"), results.table(RISK_OF_BIAS, "observational_rob")
+        studies,
+        results.table(RISK_OF_BIAS, "rob2_judgements"),
+        results.table(RISK_OF_BIAS, "observational_rob"),
+        results.table(RISK_OF_BIAS, "rob1_summary"),
     )
     left_out = {study for ids in left_out_studies(results).values() for study in ids}
     conclusions = results.required(INGEST, "conclusions")
@@ -1191,6 +1194,23 @@ def _provenance_trail(results: ResultSet, question: str) -> list[dict]:
     return trail
 
 
+def _rob1_view(summary: pd.DataFrame | None) -> dict | None:
+    """The Cochrane RoB 1 judgements an imported review file gave (stage 02's ``rob1_summary``), in RoB 1's
+    words; None when there are none (the section then shows no RoB 1 table)."""
+    if summary is None or summary.empty:
+        return None
+    shown = summary.drop(columns=["study_id"]).copy()
+    for column in shown.columns.drop(["study", "notes"], errors="ignore"):
+        shown[column] = shown[column].fillna("").map(lambda j: ROB1_LABELS.get(str(j), str(j)))
+    return table_view(
+        shown,
+        caption="Cochrane RoB 1 judgements as given in the review file, per study and domain, with each study's "
+        "summary across key domains (Cochrane Handbook 5.1, Table 8.7.a); never converted to RoB 2",
+        anchor="table-rob1",
+        labels={"overall": "summary (key domains)"},
+    )
+
+
 def _has_rows(table: pd.DataFrame | None) -> bool:
     return table is not None and not table.empty
 
@@ -1323,6 +1343,7 @@ def build_context(results: ResultSet, provenance: Provenance, tables: dict[str, 
                 missing=_missing(RISK_OF_BIAS, "rob2_judgements"),
                 labels=domain_labels(ROB2),
             ),
+            "rob1": _rob1_view(results.table(RISK_OF_BIAS, "rob1_summary")),
             "observational": table_view(
                 obs_rob,
                 ["study", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "overall"],

@@ -56,6 +56,7 @@ EXPECTED_TABLES: dict[str, tuple[str, ...]] = {
 #: list are data-package resources a review may not have; RevMan's results only an imported review has
 OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {
     INGEST: ("assumptions", "assumptions_rejected", "dichotomous_outcomes", "continuous_outcomes"),
+    RISK_OF_BIAS: ("rob1_summary",),
     META: ("revman_agreement", "revman_sensitivity"),
 }
 EXPECTED_JSON: dict[str, tuple[str, ...]] = {META: ("methods", "conclusion"), MR: ("conclusion",)}

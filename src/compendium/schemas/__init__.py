@@ -18,8 +18,9 @@ from pathlib import Path
 
 from compendium.paths import PACKAGE_DIR
 
-#: the version of the data-package and declaration schemas this engine reads and writes
-SCHEMA_VERSION = 2
+#: the version of the data-package and declaration schemas this engine reads and writes (3: the optional
+#: table rob1_judgements; a folder of version 2 has none, which means no RoB 1 judgements)
+SCHEMA_VERSION = 3
 #: the version of a review folder whose review.yaml has no ``schema_version`` (made by compendium 0.1.0)
 FIRST_SCHEMA_VERSION = 1
 DESCRIPTOR_NAME = "datapackage.yaml"

@@ -1,7 +1,9 @@
 """Stage 02, risk of bias: RoB 2 for the randomised trial results (proposed and final judgements,
-overrides, NI counts, robvis table and figures for one result per trial) and the ROBINS-E domains
-of the observational studies. With no answers in the data the stage writes its tables empty and
-says so; later stages then report risk of bias as not assessed for those studies."""
+overrides, NI counts, robvis table and figures for one result per trial), the ROBINS-E domains
+of the observational studies, and the Cochrane RoB 1 judgements a review file gave (an imported
+review's ``rob1_judgements``), summarised per study across key domains in RoB 1's own words. With no
+answers in the data the stage writes its tables empty and says so; later stages then report risk of
+bias as not assessed for those studies."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from compendium.analysis import risk_of_bias_tables as rob_tables
-from compendium.bias import observational, rob2
+from compendium.analysis.inputs import read_optional
+from compendium.bias import observational, rob1, rob2
 from compendium.bias.vocabulary import ROBINS_E, TOOL_DOMAINS
 from compendium.plots.rob import summary_plot, traffic_light_plot
 from compendium.results_io import read_table, save_figure
@@ -24,6 +27,8 @@ JUDGEMENT_COLUMNS = ["study_id", "study", "outcome", "d1", "d2", "d3", "d4", "d5
 NI_COLUMNS = ["study_id", "study", "outcome", "n_asked", "n_ni", "pct_ni", "ni_d1", "ni_d2", "ni_d3", "ni_d4", "ni_d5"]
 OBSERVATIONAL_COLUMNS = ["study_id", "study", *observational.DOMAINS, "overall"]
 WEIGHT_COLUMNS = ["study_id", "n_randomised", "weight", "weight_source"]
+#: the first columns of rob1_summary (one column per RoB 1 domain follows)
+ROB1_COLUMNS = ["study_id", "study", *rob1.SUMMARY_COLUMNS[1:]]
 
 
 def _robvis_columns(tool: str) -> list[str]:
@@ -31,9 +36,16 @@ def _robvis_columns(tool: str) -> list[str]:
 
 
 def run(
-    review: Review, raw_dir: str | Path, results_dir: str | Path, output_dir: str | Path, *, palette: str = "cochrane"
+    review: Review,
+    raw_dir: str | Path,
+    results_dir: str | Path,
+    output_dir: str | Path,
+    *,
+    palette: str = "cochrane",
+    rob1_key_domains: list[str] | None = None,
 ) -> StageResult:
-    """Stage 02 (module docstring); ``palette`` colours the observational figure."""
+    """Stage 02 (module docstring); ``palette`` colours the observational figure; ``rob1_key_domains``: the
+    RoB 1 domains a study's summary counts, named as in ``rob1_judgements`` (None or empty: every domain judged)."""
     result = StageResult()
     read = {
         name: read_table(results_dir, INGEST, name)
@@ -41,7 +53,46 @@ def run(
     }
     _rob2(review, read, result, output_dir)
     _observational(read, result, output_dir, palette)
+    _rob1(read_optional(results_dir, INGEST, "rob1_judgements"), read["studies"], result, output_dir, rob1_key_domains)
     return result.finish(output_dir)
+
+
+def _rob1(
+    judgements: pd.DataFrame | None,
+    studies: pd.DataFrame,
+    result: StageResult,
+    output_dir: str | Path,
+    key_domains: list[str] | None,
+) -> None:
+    """``rob1_summary``: the Cochrane RoB 1 judgements as given, one row per study, with its summary."""
+    if judgements is None or judgements.empty:
+        result.table(output_dir, "rob1_summary", pd.DataFrame(columns=ROB1_COLUMNS))
+        result.accounting.append(account(STAGE, "rob1_judgements", 0, 0, 0))
+        if key_domains:
+            result.notes.append("RoB 1: rob1_key_domains is set but the review has no RoB 1 judgements; not used")
+        return
+    judgements = judgements.fillna({"group": ""})
+    summary = rob1.summarise(judgements, key_domains or None)
+    result.table(output_dir, "rob1_summary", rob_tables.rob1_summary(summary, studies))
+    result.accounting.append(account(STAGE, "rob1_judgements", len(judgements), len(judgements), 0))
+    keys = key_domains or list(dict.fromkeys(judgements["domain"].astype(str)))
+    result.notes.append(
+        f"RoB 1: the Cochrane RoB 1 judgements of the review file, as given (never converted to RoB 2), for "
+        f"{len(summary)} studies; each study's summary across key domains by the Cochrane Handbook 5.1 rule "
+        "(Table 8.7.a: low if every key domain is at low risk, high if one or more is at high risk, unclear "
+        "otherwise; not applicable left out; a key domain without a judgement counts as unclear)"
+    )
+    result.notes.append(
+        "RoB 1 key domains ("
+        + ("parameter rob1_key_domains" if key_domains else "default: every domain the review judged")
+        + "): "
+        + "; ".join(keys)
+    )
+    if (judgements["group"].astype(str) != "").any():
+        result.notes.append(
+            "RoB 1: domains judged per group of outcomes are combined as the worst group's judgement for the "
+            "study (the file's groups are not matched to the analyses)"
+        )
 
 
 def _rob2(review: Review, read: dict[str, pd.DataFrame], result: StageResult, output_dir: str | Path) -> None:
