@@ -116,3 +116,35 @@ def test_pooling_declaration(tmp_path: Path, method: str, measure: str, random: 
 
     analysis = read_review(fixture_csv(tmp_path / "aspirin.csv"), measure="RR").analyses[0]
     assert pooling_declaration(replace(analysis, pooling=method, measure=measure, random=random)) == expected
+
+
+def test_a_review_of_two_comparisons(tmp_path: Path) -> None:
+    """The same analyses under a second comparison (a FIXTURE made from the fixture file): each comparison is
+    declared with its own nouns, a name used in both gets RevMan's analysis number, and the question names
+    the review."""
+    import copy
+    import xml.etree.ElementTree as ET
+
+    path = fixture_rm5(tmp_path / "fixture.rm5")
+    tree = ET.parse(path)
+    data = tree.getroot().find("ANALYSES_AND_DATA")
+    assert data is not None
+    second = copy.deepcopy(data.find("COMPARISON"))
+    assert second is not None
+    second.set("NO", "2")
+    name = second.find("NAME")
+    assert name is not None
+    name.text = "Second comparison"
+    first_outcome = second.find("DICH_OUTCOME")
+    assert first_outcome is not None
+    ET.SubElement(first_outcome, "GROUP_LABEL_1").text = "Heparin"
+    data.append(second)
+    tree.write(path, encoding="ISO-8859-1", xml_declaration=True)
+    target = tmp_path / "review"
+    write_review(path, target)
+    review = load_review(target / "review.yaml")
+    assert [c.label for c in review.comparisons] == ["1. Fixture comparison", "2. Second comparison"]
+    assert review.comparison_of("analysis_2_1").intervention == "Heparin"
+    labels = {o.id: o.label for o in review.outcomes}
+    assert labels["analysis_1_1"].endswith("(analysis 1.1)") and labels["analysis_2_1"].endswith("(analysis 2.1)")
+    assert review.questions[0].text.endswith(": what are the effects of the interventions compared?")

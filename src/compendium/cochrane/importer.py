@@ -203,7 +203,7 @@ def write_review(
         _write_table(raw / f"{name}.csv", tables[name])
         summary.rows[name] = len(tables[name])
     write_rob1_judgements(review, ids, {str(r["study_id"]) for r in tables["studies"]}, raw, summary)
-    _write_declaration(target / "review.yaml", review, outcomes, comparisons)
+    _write_declaration(target / "review.yaml", review, _distinct_labels(outcomes), comparisons)
     summary.studies = len(tables["studies"])
     summary.outcomes = len(outcomes)
     return summary
@@ -409,6 +409,26 @@ def pooling_declaration(analysis: Analysis) -> dict[str, str] | None:
     return {"method": analysis.pooling, "measure": analysis.measure, "model": "random" if random else "fixed"}
 
 
+def _distinct_labels(outcomes: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Outcome declarations whose labels are unique: an analysis name the review uses more than once (the
+    same outcome in several comparisons) gets RevMan's analysis number, "Pain at 3 days (analysis 2.1)".
+
+    >>> _distinct_labels([{"id": "analysis_1_1", "label": "Pain"}, {"id": "analysis_2_1", "label": "Pain"}])
+    [{'id': 'analysis_1_1', 'label': 'Pain (analysis 1.1)'}, {'id': 'analysis_2_1', 'label': 'Pain (analysis 2.1)'}]
+    """
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[str(outcome["label"])] = counts.get(str(outcome["label"]), 0) + 1
+    out = []
+    for outcome in outcomes:
+        label = str(outcome["label"])
+        if counts[label] > 1:
+            number = str(outcome["id"]).removeprefix("analysis_").replace("_", ".")
+            outcome = outcome | {"label": f"{label} (analysis {number})"}
+        out.append(outcome)
+    return out
+
+
 def _comparison_id(analysis: Analysis) -> str:
     return f"comparison_{analysis.comparison}"
 
@@ -450,8 +470,9 @@ def _write_declaration(
     # the first imported analysis of each data type sets the review's measure for that type
     dichotomous = [a.measure for a in review.analyses if a.data_type == "dichotomous"]
     continuous = [a.measure for a in review.analyses if a.data_type == "continuous"]
+    declaration_title = review.title or Path(review.source).stem
     declaration = {
-        "title": review.title or Path(review.source).stem,
+        "title": declaration_title,
         "description": f"Imported from the Cochrane review file {Path(review.source).name} ({review.source_format})"
         + (f", DOI {review.doi}" if review.doi else "")
         + ". Every number in data/raw comes from that file; each row's locator names its analysis and study.",
@@ -460,7 +481,9 @@ def _write_declaration(
         "questions": [
             {
                 "id": "treatment",
-                "text": f"What are the effects of {first.group_labels[0] or 'the intervention'}?",
+                "text": f"What are the effects of {first.group_labels[0] or 'the intervention'}?"
+                if len(comparisons) == 1
+                else f"{declaration_title}: what are the effects of the interventions compared?",
                 "streams": ["rct"],
             }
         ],

@@ -461,10 +461,11 @@ def asked(review: Review, question: Question) -> str:
     if question.id == "risk":
         return f"Whether {review.exposure} changes the risk of {review.condition}."
     population = f" in {question.population}" if question.population else ""
-    return (
-        f"The {ASKS_WORDS.get(question.asks, 'effects')} of {review.intervention} compared with "
-        f"{review.comparator}{population}."
-    )
+    what = ASKS_WORDS.get(question.asks, "effects")
+    if len(review.comparisons) > 1:
+        compared = "; ".join(f"{c.intervention} compared with {c.comparator}" for c in review.comparisons)
+        return f"The {what}{population}, in {len(review.comparisons)} comparisons: {compared}."
+    return f"The {what} of {review.intervention} compared with {review.comparator}{population}."
 
 
 def meta_parameters(results: ResultSet) -> dict:
