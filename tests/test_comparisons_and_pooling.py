@@ -285,3 +285,19 @@ def test_one_summary_of_findings_table_per_comparison() -> None:
         sof_table(single.questions[0], single, None, None, None, None, comparison_of=single.comparisons[0])["anchor"]
         == "sof-treatment"
     )
+
+
+def test_what_is_asked_names_each_comparison() -> None:
+    from compendium.report.build import asked
+
+    comparisons = [
+        {"id": "c1", "intervention": {"noun": "antibiotics"}},
+        {"id": "c2", "intervention": {"noun": "steroids"}, "comparator": {"noun": "usual care"}},
+    ]
+    outcomes = [{"id": "death", "label": "Death", "comparison": "c1"}]
+    review = parse_review(declaration(comparisons=comparisons, outcomes=outcomes))
+    assert asked(review, review.questions[0]) == (
+        "The effects, in 2 comparisons: antibiotics compared with placebo; steroids compared with usual care."
+    )
+    single = parse_review(declaration())
+    assert asked(single, single.questions[0]) == "The benefits of drug compared with placebo."
