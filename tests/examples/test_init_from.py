@@ -210,3 +210,33 @@ def test_rob1_of_an_imported_rm5_reaches_stage_02_grade_and_the_report(tmp_path:
     keyed = stage.tables["rob1_summary"].set_index("study_id")["overall"].to_dict()
     assert keyed == {"mrc_1": "high", "cdp": "unclear", "mrc_2": "low"}
     assert f"RoB 1 key domains (parameter rob1_key_domains): {CONCEALMENT}; {BLINDING}" in stage.notes
+
+
+def test_subtotals_only_become_one_outcome_per_subgroup(tmp_path: Path, monkeypatch) -> None:
+    """An analysis whose file shows subtotals only (TOTALS="SUB": its subgroups are not to be combined) becomes one
+    outcome per subgroup, so that stage 03 pools what RevMan pools: each subgroup's main result equals RevMan's
+    stored subtotal (the fixture's analysis 1.2, BCG trials by allocation, set to TOTALS="SUB" here)."""
+    import xml.etree.ElementTree as ET
+
+    source = fixture_rm5(tmp_path / "fixture.rm5")
+    tree = ET.parse(source)
+    analysis = next(o for o in tree.getroot().iter("DICH_OUTCOME") if o.get("NO") == "2")
+    analysis.set("TOTALS", "SUB")
+    tree.write(source, encoding="ISO-8859-1", xml_declaration=True)
+    folder = init_compendium(tmp_path / "review", write_review=import_writer(source), log=lambda _: None)
+    monkeypatch.chdir(folder)
+    run_pipeline(only=["01", "03"], log=lambda _: None)
+    tables = folder / "reports" / "03_meta_analysis" / "tables"
+    agreement = pd.read_csv(tables / "revman_agreement.csv")
+    subtotals = agreement[(agreement["outcome"] == 2) & agreement["subgroup_number"].notna()]
+    assert len(subtotals) == 3 and subtotals["agrees"].astype(bool).all()
+    pooled = pd.read_csv(tables / "pooled.csv", keep_default_na=False)
+    pooled = pooled[(pooled["declared_pooling"] != "") & (pooled["subgroup"] == "all") & (pooled["measure"] == "OR")]
+    for row in subtotals.itertuples():
+        mine = pooled[pooled["outcome"] == f"analysis_1_2_{int(row.subgroup_number)}"]
+        if row.k < 2:  # one study: shown, not pooled, by stage 03's rule
+            assert mine.empty
+            continue
+        assert mine["estimate"].iloc[0] == pytest.approx(row.estimate, rel=1e-9)
+        assert mine["q"].iloc[0] == pytest.approx(row.q, rel=1e-9, abs=1e-12)
+    assert not (pooled["outcome"] == "analysis_1_2").any()

@@ -137,36 +137,35 @@ def write_review(
                 f"{label} ({analysis.name}): {analysis.data_type} data have no table in today's layout"
             )
             continue
-        outcome_id = f"analysis_{analysis.comparison}_{analysis.outcome}"
-        outcomes.append(_outcome_declaration(outcome_id, analysis))
-        if "pooling" not in outcomes[-1]:
-            summary.skipped.append(
-                f"{label} ({analysis.name}): pooling settings {analysis.pooling} {analysis.measure} cannot be "
-                "declared; stage 03 pools it with its own parameters (REML, Knapp-Hartung)"
-            )
         comparisons.setdefault(analysis.comparison, analysis)
-        groups = analysis.subgroups or ()
-        members = [(g.name, row) for g in groups for row in g.rows] if groups else [(None, r) for r in analysis.rows]
-        for subgroup, row in members:
-            study_id = ids.get(row.study_id)
-            if study_id is None:
-                continue
-            locator = (
-                f"{where}: analysis {analysis.comparison}.{analysis.outcome}"
-                + (f" ({analysis.analysis_id})" if analysis.analysis_id else "")
-                + (f", subgroup {subgroup}" if subgroup else "")
-                + f", study {row.study_id}"
-            )
-            measure_text = analysis.name + (f" (subgroup: {subgroup})" if subgroup else "")
-            written = _outcome_rows(analysis, outcome_id, measure_text, study_id, row, locator)
-            if not written:
+        for outcome_id, outcome_label, members in _outcome_units(analysis, summary):
+            outcomes.append(_outcome_declaration(outcome_id, analysis, outcome_label))
+            if "pooling" not in outcomes[-1]:
                 summary.skipped.append(
-                    f"{label}, study {row.study}: no usable data in the file (a count, mean, SD or group size "
-                    "missing, an SD of 0 or a group under 2)"
+                    f"{label} ({analysis.name}): pooling settings {analysis.pooling} {analysis.measure} cannot be "
+                    "declared; stage 03 pools it with its own parameters (REML, Knapp-Hartung)"
                 )
-                continue
-            used.setdefault(study_id, (row, analysis))
-            tables["dichotomous_outcomes" if analysis.data_type == "dichotomous" else "continuous_outcomes"] += written
+            for subgroup, row in members:
+                study_id = ids.get(row.study_id)
+                if study_id is None:
+                    continue
+                locator = (
+                    f"{where}: analysis {analysis.comparison}.{analysis.outcome}"
+                    + (f" ({analysis.analysis_id})" if analysis.analysis_id else "")
+                    + (f", subgroup {subgroup}" if subgroup else "")
+                    + f", study {row.study_id}"
+                )
+                measure_text = analysis.name + (f" (subgroup: {subgroup})" if subgroup else "")
+                written = _outcome_rows(analysis, outcome_id, measure_text, study_id, row, locator)
+                if not written:
+                    summary.skipped.append(
+                        f"{label}, study {row.study}: no usable data in the file (a count, mean, SD or group size "
+                        "missing, an SD of 0 or a group under 2)"
+                    )
+                    continue
+                used.setdefault(study_id, (row, analysis))
+                table = "dichotomous_outcomes" if analysis.data_type == "dichotomous" else "continuous_outcomes"
+                tables[table] += written
     for study_key, study_id in ids.items():
         if study_id not in used:
             continue
@@ -387,10 +386,42 @@ def _outcome_rows(
     return rows
 
 
-def _outcome_declaration(outcome_id: str, analysis: Analysis) -> dict[str, object]:
+Member = tuple[str | None, StudyRow]
+
+
+def _outcome_units(analysis: Analysis, summary: ImportSummary) -> list[tuple[str, str, list[Member]]]:
+    """The outcomes an analysis becomes: ``(id, label, [(subgroup name, study row), ...])``.
+
+    One outcome (``analysis_<comparison>_<number>``) holding every subgroup's rows, as RevMan pools them
+    into its total; but when the file shows subtotals only (``TOTALS="SUB"``: the subgroups are not to be
+    combined) one outcome per subgroup with rows (``analysis_<comparison>_<number>_<subgroup>``), so that
+    stage 03 pools what RevMan pools. An analysis without any total is pooled all the same, as the summary says.
+    """
+    base = f"analysis_{analysis.comparison}_{analysis.outcome}"
+    name = analysis.name or base
+    if analysis.totals or not analysis.subgroups:
+        if not analysis.totals:
+            summary.skipped.append(
+                f"analysis {analysis.comparison}.{analysis.outcome} ({analysis.name}): the file shows no pooled "
+                "result for it; stage 03 pools it all the same (see revman_agreement)"
+            )
+        members = [(g.name, r) for g in analysis.subgroups for r in g.rows] or [(None, r) for r in analysis.rows]
+        return [(base, name, members)]
+    return [
+        (
+            f"{base}_{group.number if group.number is not None else i + 1}",
+            f"{name}: {group.name}",
+            [(group.name, r) for r in group.rows],
+        )
+        for i, group in enumerate(analysis.subgroups)
+        if group.rows
+    ]
+
+
+def _outcome_declaration(outcome_id: str, analysis: Analysis, label: str) -> dict[str, object]:
     return {
         "id": outcome_id,
-        "label": analysis.name or outcome_id,
+        "label": label,
         "unit": "participants" if analysis.data_type == "dichotomous" else "",
         "higher_is_better": False,
         "surrogate": False,
