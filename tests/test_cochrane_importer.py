@@ -116,6 +116,8 @@ def test_pooling_declaration(tmp_path: Path, method: str, measure: str, random: 
 
     analysis = read_review(fixture_csv(tmp_path / "aspirin.csv"), measure="RR").analyses[0]
     assert pooling_declaration(replace(analysis, pooling=method, measure=measure, random=random)) == expected
+    # swapped events: RevMan pools the non-events, the data package keeps the events as given
+    assert pooling_declaration(replace(analysis, pooling=method, measure=measure, swap_events=True)) is None
 
 
 def test_a_review_of_two_comparisons(tmp_path: Path) -> None:

@@ -201,7 +201,7 @@ def test_peto_as_declared_and_the_fit_carries_it() -> None:
     )
     assert math.exp(fit.result.estimate) == pytest.approx(math.exp(expected.estimate), rel=1e-12)
     assert fit.analysis.measure == "OR" and fit.analysis.notes[-1].endswith(
-        "Peto Peto OR, fixed effect, z-based interval"
+        "Peto odds ratio, fixed effect, z-based interval"
     )
 
 

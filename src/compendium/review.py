@@ -183,7 +183,8 @@ class Pooling:
         """'MH, OR, random effects (DerSimonian-Laird), z test'."""
         names = {"MH": "Mantel-Haenszel", "IV": "inverse variance", "Peto": "Peto"}
         model = "random effects (DerSimonian-Laird)" if self.random else "fixed effect"
-        return f"{names[self.method]} {self.measure.replace('PETO_OR', 'Peto OR')}, {model}, z-based interval"
+        measure = "odds ratio" if self.measure == "PETO_OR" else self.measure
+        return f"{names[self.method]} {measure}, {model}, z-based interval"
 
 
 @dataclass(frozen=True)

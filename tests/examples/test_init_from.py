@@ -240,3 +240,36 @@ def test_subtotals_only_become_one_outcome_per_subgroup(tmp_path: Path, monkeypa
         assert mine["estimate"].iloc[0] == pytest.approx(row.estimate, rel=1e-9)
         assert mine["q"].iloc[0] == pytest.approx(row.q, rel=1e-9, abs=1e-12)
     assert not (pooled["outcome"] == "analysis_1_2").any()
+
+
+def test_the_edge_case_review_answers_with_revmans_results(tmp_path: Path, monkeypatch) -> None:
+    """The edge-case fixture (tests/cochrane_edge_fixtures.py: zero cells, double zeros, a study in two subgroups,
+    90% and 99% intervals, Peto, swapped events, random effects on Q <= df): every imported outcome pooled
+    with its declared settings at the file's own level reproduces RevMan's stored total."""
+    from cochrane_edge_fixtures import edge_rm5
+
+    folder = init_compendium(
+        tmp_path / "review",
+        write_review=import_writer(edge_rm5(tmp_path / "edge.rm5"), url="https://example.org/edge.rm5", year=2020),
+        log=lambda _: None,
+    )
+    monkeypatch.chdir(folder)
+    run_pipeline(only=["01", "03"], log=lambda _: None)
+    tables = folder / "reports" / "03_meta_analysis" / "tables"
+    agreement = pd.read_csv(tables / "revman_agreement.csv")
+    whole = agreement[agreement["subgroup_number"].isna() & agreement["stored_estimate"].notna()]
+    pooled = pd.read_csv(tables / "pooled.csv", keep_default_na=False)
+    pooled = pooled[(pooled["declared_pooling"] != "") & (pooled["subgroup"] == "all")]
+    checked = 0
+    for row in whole.itertuples():
+        mine = pooled[
+            (pooled["outcome"] == f"analysis_{row.comparison}_{row.outcome}")
+            & (pooled["measure"] == str(row.measure).replace("PETO_OR", "OR"))
+        ]
+        if mine.empty or row.level != 95:  # not imported (GIV, O-E), one study, or another confidence level
+            continue
+        checked += 1
+        assert mine["estimate"].iloc[0] == pytest.approx(row.estimate, rel=1e-9), row.outcome
+        assert (mine["ci_low"].iloc[0], mine["ci_high"].iloc[0]) == pytest.approx((row.ci_low, row.ci_high), rel=1e-9)
+        assert mine["q"].iloc[0] == pytest.approx(row.q, rel=1e-9, abs=1e-12)
+    assert checked >= 3

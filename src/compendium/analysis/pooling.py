@@ -12,7 +12,7 @@ log scale.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -391,6 +391,7 @@ def build_treatment_analyses(
     outcome_labels: Mapping[str, str] | None = None,
     continuous_measure: str = "auto",
     level: float = 95.0,
+    repeated_studies: Collection[str] = (),
 ) -> TreatmentAnalyses:
     """Group trial effects by :func:`~compendium.analysis.treatment.comparability_key` and decide
     what is pooled: the primary set when it has at least two trials; with
@@ -400,7 +401,11 @@ def build_treatment_analyses(
     lets the notes of shown results name the trials whose data could not be used; shown results get
     ``level`` percent intervals, like the pooled ones. ``intervention`` and ``comparator`` are the
     review's nouns and ``outcome_labels`` its declared outcome labels (:attr:`Review.outcome_labels
-    <compendium.review.Review.outcome_labels>`), used in the analyses' labels and notes."""
+    <compendium.review.Review.outcome_labels>`), used in the analyses' labels and notes.
+    ``repeated_studies``: outcomes whose rows of one study under different ``outcome_measure`` texts are
+    separate results that are all pooled, as RevMan pools a study split across the subgroups of one
+    analysis (the outcomes pooled with declared RevMan settings); elsewhere a second instrument of a
+    trial in one analysis is left out with the reason."""
     if exclude_high_rob and not rob.available:
         raise CompendiumError(
             "exclude_high_rob=True needs stage 02's rob2_judgements; run stage 02 first "
@@ -428,7 +433,7 @@ def build_treatment_analyses(
             raise TypeError(f"analysis key must be a tuple, got {group_key!r}")
         key: tuple[str, ...] = group_key
         rows = rows.sort_values(["study_id", "outcome_measure"], kind="mergesort")
-        duplicate = rows.duplicated("study_id")
+        duplicate = rows.duplicated(["study_id", "outcome_measure"] if key[0] in repeated_studies else "study_id")
         for _, row in rows[duplicate].iterrows():
             excluded.append(_exclusion(row, "another instrument of the same trial is used in this analysis"))
         rows = rows[~duplicate]

@@ -131,6 +131,7 @@ def run_trial_pipeline(
         outcome_labels=review.outcome_labels,
         continuous_measure=review.continuous_measure,
         level=settings.level,
+        repeated_studies=tuple(settings.declared),
     )
     fits = [
         fit_analysis(

@@ -141,9 +141,14 @@ def write_review(
         for outcome_id, outcome_label, members in _outcome_units(analysis, summary):
             outcomes.append(_outcome_declaration(outcome_id, analysis, outcome_label))
             if "pooling" not in outcomes[-1]:
+                why = (
+                    "RevMan pools its non-events (swapped events), the data package holds the events as given"
+                    if analysis.swap_events
+                    else f"pooling settings {analysis.pooling} {analysis.measure} cannot be declared"
+                )
                 summary.skipped.append(
-                    f"{label} ({analysis.name}): pooling settings {analysis.pooling} {analysis.measure} cannot be "
-                    "declared; stage 03 pools it with its own parameters (REML, Knapp-Hartung)"
+                    f"{label} ({analysis.name}): {why}; stage 03 pools it with its own parameters (REML, "
+                    "Knapp-Hartung), RevMan's own result is in revman_agreement"
                 )
             for subgroup, row in members:
                 study_id = ids.get(row.study_id)
@@ -432,9 +437,10 @@ def _outcome_declaration(outcome_id: str, analysis: Analysis, label: str) -> dic
 def pooling_declaration(analysis: Analysis) -> dict[str, str] | None:
     """RevMan's own settings of an analysis as ``outcomes[].pooling`` (stage 03 pools the outcome with
     them), or None when the declaration cannot state them (a method or measure RevMan 5 does not pool
-    that way): the outcome is then pooled with the stage's parameters. Peto is a fixed effect only."""
+    that way, or an analysis of swapped events: RevMan pools the non-events, while the data package keeps
+    the events as given): the outcome is then pooled with the stage's parameters. Peto is a fixed effect only."""
     measures = POOLING_METHOD_MEASURES.get(analysis.pooling or "")
-    if not measures or analysis.measure not in measures:
+    if not measures or analysis.measure not in measures or analysis.swap_events:
         return None
     random = analysis.random and analysis.pooling != "Peto"
     return {"method": analysis.pooling, "measure": analysis.measure, "model": "random" if random else "fixed"}

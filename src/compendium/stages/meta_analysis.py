@@ -126,6 +126,7 @@ def run(
             comparator=review.comparator,
             outcome_labels=review.outcome_labels,
             level=level,
+            repeated_studies=tuple(declared),
         ).analyses
         if review.dichotomous_measure_for(analysis.outcome) != measure
     ]
