@@ -53,13 +53,16 @@ FORMATS_WITH_RESULTS = ("RevMan 5", "Cochrane data package")
 
 @dataclass
 class ImportSummary:
-    """What :func:`write_review` wrote and what it left out (with reasons)."""
+    """What :func:`write_review` wrote, what it left out (with reasons) and what it imported differently
+    from the file's own analysis (``notes``)."""
 
     target: Path
     studies: int = 0
     outcomes: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    #: what was imported differently from the file's own analysis (said, not left out)
+    notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return self.describe(f"wrote {self.target}")
@@ -69,6 +72,7 @@ class ImportSummary:
         written = ", ".join(f"{name} {n}" for name, n in self.rows.items())
         lines = [f"{head}: {self.studies} studies, {self.outcomes} outcomes ({written} rows)"]
         lines += [f"  left out: {item}" for item in self.skipped]
+        lines += [f"  note: {item}" for item in self.notes]
         return "\n".join(lines)
 
 
@@ -146,7 +150,7 @@ def write_review(
                     if analysis.swap_events
                     else f"pooling settings {analysis.pooling} {analysis.measure} cannot be declared"
                 )
-                summary.skipped.append(
+                summary.notes.append(
                     f"{label} ({analysis.name}): {why}; stage 03 pools it with its own parameters (REML, "
                     "Knapp-Hartung), RevMan's own result is in revman_agreement"
                 )
@@ -406,7 +410,7 @@ def _outcome_units(analysis: Analysis, summary: ImportSummary) -> list[tuple[str
     name = analysis.name or base
     if analysis.totals or not analysis.subgroups:
         if not analysis.totals:
-            summary.skipped.append(
+            summary.notes.append(
                 f"analysis {analysis.comparison}.{analysis.outcome} ({analysis.name}): the file shows no pooled "
                 "result for it; stage 03 pools it all the same (see revman_agreement)"
             )
