@@ -281,6 +281,23 @@ def test_cli_module_imports_no_heavy_packages() -> None:
     assert out.strip() == "[]"
 
 
+def test_every_command_help_starts_without_heavy_packages() -> None:
+    """Issue 12's start-up budget: building the parser of every command (``compendium --help``, which imports
+    each command's module, the Cochrane readers among them) loads none of pandas, scipy or numpy."""
+    import subprocess
+    import sys
+
+    code = (
+        "import contextlib, io, sys\n"
+        "from compendium.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['--help'])\n"
+        "print(sorted(m for m in ('pandas', 'scipy', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_commands_run_blas_single_threaded_unless_the_user_chose() -> None:
     """Issue 12: the command sets one BLAS thread (inherited by notebook kernels) before numpy loads,
     and leaves a value the user set alone."""

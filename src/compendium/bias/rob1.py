@@ -22,8 +22,7 @@ Tested in ``tests/test_rob1.py``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from compendium.bias.vocabulary import (
     ROB1_HIGH,
@@ -33,6 +32,9 @@ from compendium.bias.vocabulary import (
     ROB1_UNCLEAR,
 )
 from compendium.errors import CompendiumError
+
+if TYPE_CHECKING:  # pandas is imported where a table is summarised: the readers (and the CLI) start without it
+    import pandas as pd
 
 #: words of review files (RevMan's tables, data packages) -> the tool's judgement
 _WORDS: dict[str, str] = {
@@ -96,6 +98,8 @@ def summarise(judgements: pd.DataFrame, key_domains: Sequence[str] | None = None
         ``overall`` by :func:`study_summary`; ``notes`` says which domains were judged per group (the
         worst counts), which key domains have no judgement, and when no key domain was judged.
     """
+    import pandas as pd
+
     missing = [c for c in ("study_id", "domain", "group", "judgement") if c not in judgements.columns]
     if missing:
         raise CompendiumError(
