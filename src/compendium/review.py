@@ -175,6 +175,11 @@ class Pooling:
         return self.model == "random"
 
     @property
+    def events_measure(self) -> str:
+        """The measure of the outcome's events the pooling answers in (a Peto odds ratio is an ``OR``)."""
+        return "OR" if self.measure == "PETO_OR" else self.measure
+
+    @property
     def tau2_method(self) -> str | None:
         """RevMan 5's tau2 estimator: DL for random effects, none for a fixed effect."""
         return "DL" if self.random else None
@@ -327,10 +332,8 @@ class Review:
         when that is a dichotomous measure, else the review's first declared one."""
         outcome = self.outcome(outcome_id)
         pooling = outcome.pooling if outcome else None
-        if pooling is not None:
-            measure = "OR" if pooling.measure == "PETO_OR" else pooling.measure
-            if measure in DICHOTOMOUS_MEASURES:
-                return measure
+        if pooling is not None and pooling.events_measure in DICHOTOMOUS_MEASURES:
+            return pooling.events_measure
         return self.dichotomous_measure
 
     @property

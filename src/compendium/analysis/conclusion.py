@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from compendium.analysis.pooling import pooled_with_declared_settings
 from compendium.analysis.treatment import CONTROL_ROLE, INTERVENTION_ROLE, PRIMARY
 from compendium.analysis.windows import ALL_TIMEPOINTS, NO_TIMEPOINT
 from compendium.bias.plain_language import direction, in_sentence, informative_statement, oriented_direction
@@ -113,12 +114,6 @@ def outcome_direction(
     return direction(ci_low, ci_high, null)
 
 
-def _declared(row: pd.Series) -> bool:
-    """Whether a ``pooled`` row was pooled with its outcome's declared settings (``declared_pooling``)."""
-    value = row.get("declared_pooling")
-    return isinstance(value, str) and bool(value)
-
-
 def result_statement(row: pd.Series, certainty: str, review: Review, level: float = DEFAULT_CI_LEVEL) -> str:
     """A pooled result as a GRADE informative statement with its numbers and certainty, e.g.
     ``Lidocaine probably increases mortality (RR 1.70, 95% CI 1.15 to 2.51; 6 studies, 1,106 participants;
@@ -148,7 +143,7 @@ def result_statement(row: pd.Series, certainty: str, review: Review, level: floa
         float(row["ci_low"]),
         float(row["ci_high"]),
         review.outcome(str(row["outcome"])),
-        oriented=not _declared(row),
+        oriented=not pooled_with_declared_settings(row),
     )
     statement = informative_statement(intervention, label, way, certainty)
     return f"{statement} ({numbers}{'; ' + size if size else ''}; {certainty.lower()} certainty)"

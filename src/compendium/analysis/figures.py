@@ -17,6 +17,7 @@ from compendium.bias.grade import PUBLICATION_BIAS_MIN_K
 from compendium.plots.forest import forest_plot
 from compendium.plots.funnel import funnel_plot
 from compendium.results_io import save_figure
+from compendium.review import Comparison
 
 #: funnel plots are drawn from this many studies (as the GRADE publication-bias rule)
 FUNNEL_MIN_K = PUBLICATION_BIAS_MIN_K
@@ -55,20 +56,22 @@ def forest_figures(
     output_dir: str | Path,
     intervention: str = "intervention",
     comparator: str = "control",
-    nouns: Mapping[str, tuple[str, str]] | None = None,
+    comparisons: Mapping[str, Comparison] | None = None,
 ) -> list[str]:
     """Save a forest plot per analysis (with a risk-of-bias column when stage 02 has run); returns the names.
-    ``nouns``: outcome id -> (intervention, comparator) of its comparison, for a review of several
-    comparisons (:meth:`compendium.review.Review.comparison_of`); other outcomes use ``intervention`` and
+    ``comparisons``: outcome id -> its comparison, whose nouns label the axis (a review of several
+    comparisons, :meth:`compendium.review.Review.comparison_of`); other outcomes use ``intervention`` and
     ``comparator``."""
     names = []
     for fit in fits:
         a = fit.analysis
         extra = [j or "" for j in rob.column(a.data, a.question)] if rob.available else None
+        comparison = (comparisons or {}).get(a.outcome)
+        sides = (comparison.intervention, comparison.comparator) if comparison else (intervention, comparator)
         figure = forest_plot(
             fit.result,
             title=a.label,
-            xlabel=axis_label(fit, *(nouns or {}).get(a.outcome, (intervention, comparator))),
+            xlabel=axis_label(fit, *sides),
             log_scale=a.log_scale,
             extra=extra,
             extra_label="Risk of bias",

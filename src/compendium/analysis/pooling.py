@@ -59,6 +59,9 @@ from compendium.vocabulary import CONDITION_RISK, RATIO_MEASURES
 MIN_POOLED_K = 2
 MIN_SUBGROUP_K = 2
 MIN_LEAVE_ONE_OUT_K = 3
+#: the starts of the notes of an SMD oriented by the stage (positive favours the intervention)
+SMD_NOTE = "SMD (Hedges' g)"
+SIGN_NOTE = "sign reversed for instruments where lower is better"
 
 POOLED_COLUMNS = [
     "analysis_id",
@@ -243,11 +246,11 @@ def _smd_rows(rows: pd.DataFrame, intervention: str) -> tuple[pd.DataFrame, list
     out["vi"] = smd["vi"].to_numpy()
     out["measure"] = "SMD"
     notes = [
-        "SMD (Hedges' g) because the trials use different instruments; "
+        f"{SMD_NOTE} because the trials use different instruments; "
         f"oriented so that positive values favour {intervention}"
     ]
     if flip.any():
-        notes.append("sign reversed for instruments where lower is better: " + ", ".join(rows.loc[flip, "study"]))
+        notes.append(f"{SIGN_NOTE}: " + ", ".join(rows.loc[flip, "study"]))
     return out, notes
 
 
@@ -301,7 +304,7 @@ def _analysis(
             smd_notes
             if continuous_measure == "auto"
             else [
-                f"SMD (Hedges' g) as the review declares (continuous_measure: SMD); "
+                f"{SMD_NOTE} as the review declares (continuous_measure: SMD); "
                 f"oriented so that positive values favour {intervention}"
             ]
         )
@@ -711,7 +714,8 @@ def declared_fit(analysis: Analysis, pooling: Pooling, level: float) -> tuple[An
             f"not pooled with the declared settings ({pooling.describe()}): {left} not estimable with them; "
             "pooled with the stage's parameters instead"
         )
-    notes = tuple(n for n in analysis.notes if not n.startswith(("SMD (Hedges' g)", "sign reversed")))
+    # the stage's orientation of an SMD does not apply to RevMan's
+    notes = tuple(n for n in analysis.notes if not n.startswith((SMD_NOTE, SIGN_NOTE)))
     if measure == "SMD":
         notes += ("SMD as RevMan 5 computes it (Hedges' adjusted g), the experimental group minus the control group",)
     notes += (f"pooled with the outcome's declared settings (review.yaml): {pooling.describe()}",)
@@ -805,6 +809,18 @@ def _result_row(fit: AnalysisFit, res: MetaResult, subgroup: str, k_data: pd.Dat
         # pooled so is RevMan's, the experimental minus the control group, not oriented to favour
         "declared_pooling": a.pooling.describe() if a.pooling is not None else "",
     }
+
+
+def pooled_with_declared_settings(row: Mapping[str, object] | pd.Series) -> bool:
+    """Whether a ``pooled`` row was pooled with its outcome's declared settings (its ``declared_pooling``)."""
+    value = row.get("declared_pooling")
+    return isinstance(value, str) and bool(value)
+
+
+def fixed_effect(method: object) -> bool:
+    """Whether a ``pooled`` row's ``method`` is a fixed (equal) effect: metafor's ``FE``, or a declared
+    pooling's fixed effect (``MH FE``, ``Peto FE``, ``IV FE``: :func:`_result_row`)."""
+    return str(method).endswith("FE")
 
 
 def _higher_is_better(a: Analysis) -> object:

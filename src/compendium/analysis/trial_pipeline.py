@@ -61,7 +61,7 @@ class PoolingSettings:
         pooling = self.declared.get(analysis.outcome) if analysis.question == "treatment" else None
         if pooling is None or analysis.measure not in DICHOTOMOUS_MEASURES:
             return pooling
-        if analysis.measure == ("OR" if pooling.measure == "PETO_OR" else pooling.measure):
+        if analysis.measure == pooling.events_measure:
             return pooling
         if analysis.measure in POOLING_METHOD_MEASURES[pooling.method]:
             return replace(pooling, measure=analysis.measure)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -457,9 +458,7 @@ def _distinct_labels(outcomes: list[dict[str, object]]) -> list[dict[str, object
     >>> _distinct_labels([{"id": "analysis_1_1", "label": "Pain"}, {"id": "analysis_2_1", "label": "Pain"}])
     [{'id': 'analysis_1_1', 'label': 'Pain (analysis 1.1)'}, {'id': 'analysis_2_1', 'label': 'Pain (analysis 2.1)'}]
     """
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[str(outcome["label"])] = counts.get(str(outcome["label"]), 0) + 1
+    counts = Counter(str(outcome["label"]) for outcome in outcomes)
     out = []
     for outcome in outcomes:
         label = str(outcome["label"])

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from compendium import vocabulary
+from compendium.analysis.pooling import fixed_effect
 from compendium.analysis.treatment import with_arm_roles
 from compendium.bias.vocabulary import CERTAINTY_LEVELS, ROB1_LABELS, ROB2, ROBINS_E, TOOL_DOMAINS
 from compendium.data.identifiers import identifier_links, is_ip_address
@@ -565,7 +566,7 @@ def _pooled_view(pooled: pd.DataFrame | None, question: str) -> tuple[dict, list
     what = POOLED_WHAT.get(question, question)
     methods = set() if pooled is None else set(pooled["method"].astype(str))
     # RevMan's fixed-effect pooling ("MH FE") is declared per outcome; every other method is random effects
-    model = "random-effects meta-analysis" if not any(m.endswith("FE") for m in methods) else "meta-analysis"
+    model = "meta-analysis" if any(fixed_effect(m) for m in methods) else "random-effects meta-analysis"
     caption = f"Pooled results ({model}; the method column names each row's), {what}"
     if pooled is None:
         return table_view(

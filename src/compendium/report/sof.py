@@ -24,6 +24,7 @@ from dataclasses import replace
 import pandas as pd
 
 from compendium.analysis.conclusion import outcome_direction
+from compendium.analysis.pooling import fixed_effect, pooled_with_declared_settings
 from compendium.analysis.treatment import CONTROL_ROLE
 from compendium.bias.plain_language import informative_statement
 from compendium.effects import DEFAULT_CI_LEVEL
@@ -50,7 +51,7 @@ def k2_note(k: object, method: object) -> str:
     """:data:`K2_NOTE` for a random-effects result of two studies; "" otherwise (a fixed-effect
     result, ``method`` ending in ``FE`` as in stage 03's ``pooled.method``, estimates no
     between-study variance)."""
-    return K2_NOTE if k == 2 and not str(method).endswith("FE") else ""
+    return K2_NOTE if k == 2 and not fixed_effect(method) else ""
 
 
 def risk_with(control_risk: float, ratio: float, measure: str) -> float:
@@ -261,7 +262,7 @@ def _measured_row(
         fit = pooled[(pooled["analysis_id"] == analysis_id) & (pooled.get("subgroup", "all") == "all")].iloc[0]
         estimate, low, high = float(fit["estimate"]), float(fit["ci_low"]), float(fit["ci_high"])
         method_used = str(fit.get("method", ""))
-        declared = isinstance(fit.get("declared_pooling"), str) and bool(fit.get("declared_pooling"))
+        declared = pooled_with_declared_settings(fit)
         if study_effects is not None:
             studies = list(study_effects.loc[study_effects["analysis_id"] == analysis_id, "study_id"].astype(str))
     elif match:

@@ -204,10 +204,8 @@ def run(
             include_active_comparators=include_active_comparators,
         ),
     )
-    nouns = {
-        o.id: (review.comparison_of(o.id).intervention, review.comparison_of(o.id).comparator) for o in review.outcomes
-    }
-    result.figures += forest_figures(fits, rob, output_dir, review.intervention, review.comparator, nouns)
+    comparisons = {o.id: review.comparison_of(o.id) for o in review.outcomes}
+    result.figures += forest_figures(fits, rob, output_dir, review.intervention, review.comparator, comparisons)
     funnel_lines = funnel_figures(fits, output_dir, review.intervention, review.comparator)
     comparison = review_comparison(inputs, pooled, treatment.singles, risk, excluded, level)
     result.table(output_dir, "review_comparison", comparison)
