@@ -77,6 +77,13 @@ def test_init_writes_a_thin_folder_of_the_example_only(tmp_path: Path, example: 
     assert "continuous_outcomes" in (target / "data" / "README.md").read_text(encoding="utf-8")
     assert [p.name for p in (target / REVIEW_TESTS_DIR).glob("*.py")] == ["test_review_data.py"]
     assert not (target / "src").exists() and not (target / "notebooks").exists()
+    # its own tests pass as written: declared outcomes without data (all of an empty review's) are listed
+    review_tests = (target / REVIEW_TESTS_DIR / "test_review_data.py").read_text(encoding="utf-8")
+    for outcome in review.outcomes:
+        listed = f'"{outcome.id}": "{scaffold.NOT_MEASURED_AT_INIT}"' in review_tests
+        assert listed == (example == "empty"), outcome.id
+    tests = run_review_tests(target)
+    assert tests.returncode == 0, tests.stdout
 
 
 def test_a_thin_folder_builds_with_the_engine_and_its_pooled_results_equal_metafor(

@@ -8,7 +8,26 @@ from collections.abc import Collection
 import pandas as pd
 
 from compendium.shared import study_labels
-from compendium.vocabulary import STREAM_ORDER
+from compendium.vocabulary import CONDITION_RISK, STREAM_ORDER
+
+#: the tables whose rows are estimates of the risk question's outcome (they have no outcome column)
+RISK_TABLES = ("observational", "mr_estimates")
+
+
+def measured_outcomes(tables: dict[str, pd.DataFrame]) -> set[str]:
+    """The outcome ids with data: named in any table's ``outcome`` column, and
+    :data:`~compendium.vocabulary.CONDITION_RISK` when a risk table (:data:`RISK_TABLES`) has rows.
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({"outcome": ["death", None]})
+    >>> sorted(measured_outcomes({"dichotomous_outcomes": events, "observational": pd.DataFrame()}))
+    ['death']
+    """
+    measured = {str(o) for t in tables.values() if "outcome" in t.columns for o in t["outcome"].dropna()}
+    if any(len(tables[name]) for name in RISK_TABLES if name in tables):
+        measured.add(CONDITION_RISK)
+    return measured
 
 
 def stream_counts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

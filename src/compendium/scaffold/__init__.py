@@ -15,13 +15,18 @@ disk, a kill) never leaves a half-written review; a re-run removes what a killed
 
 from __future__ import annotations
 
+import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compendium import __version__
 from compendium.errors import CompendiumError
 from compendium.paths import PACKAGE_DIR, engine_file
+
+if TYPE_CHECKING:
+    from compendium.review import Review
 
 #: the starter review when no example is named: no studies yet
 EMPTY_EXAMPLE = "empty"
@@ -124,22 +129,46 @@ def _write_folder(folder: Path, writer: ReviewWriter, log: Callable[[str], None]
     review = load_review(folder / "review.yaml")
     write_pins(folder / "review.yaml")
     thin_data(folder / "data" / "raw", review)
-    write_template(folder)
+    write_template(folder, not_measured=_not_measured(folder / "data" / "raw", review))
     shutil.copy2(shipped_file("params.yaml"), folder / "params.yaml")
     write_environment(folder, log)
     _write_readme(folder)
 
 
-def write_template(folder: Path) -> None:
+#: the line of the review tests' template that lists the outcomes without data (filled by :func:`write_template`)
+NOT_MEASURED_LINE = "NOT_MEASURED: dict[str, str] = {}\n"
+#: why an outcome is listed as not measured by ``compendium init`` (the author replaces it, or adds data)
+NOT_MEASURED_AT_INIT = "no study in the data package when compendium init wrote this folder"
+
+
+def write_template(folder: Path, not_measured: Collection[str] = ()) -> None:
     """The engine's files of a review folder (``Makefile``, ``.ci/run``, ``.gitignore``, ``pytest.ini``) and,
-    when the folder has no review tests yet, the template of ``tests/review/``."""
+    when the folder has no review tests yet, the template of ``tests/review/``, whose ``NOT_MEASURED`` lists
+    ``not_measured`` (the declared outcomes without data, so that a new folder's tests pass)."""
     for name, relative in TEMPLATE_FILES.items():
         destination = folder / relative
         if relative.startswith(REVIEW_TESTS_DIR) and any(destination.parent.glob("*.py")):
             continue  # the review's own tests
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(TEMPLATE_DIR / name, destination)
+        if not_measured and relative.startswith(REVIEW_TESTS_DIR):
+            text = destination.read_text(encoding="utf-8")
+            if NOT_MEASURED_LINE in text:
+                entries = "".join(
+                    f"    {json.dumps(code)}: {json.dumps(NOT_MEASURED_AT_INIT)},\n" for code in not_measured
+                )
+                text = text.replace(NOT_MEASURED_LINE, "NOT_MEASURED: dict[str, str] = {\n" + entries + "}\n")
+                destination.write_text(text, encoding="utf-8")
     (folder / ".ci" / "run").chmod(0o755)
+
+
+def _not_measured(raw: Path, review: Review) -> list[str]:
+    """The declared outcomes without data in the new folder's data package, in declared order."""
+    from compendium.data.load import load_tables
+    from compendium.data.summary import measured_outcomes
+
+    measured = measured_outcomes(load_tables(raw, validate=False))
+    return [o.id for o in review.outcomes if o.id not in measured]
 
 
 def shipped_file(name: str) -> Path:

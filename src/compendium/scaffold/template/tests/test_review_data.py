@@ -14,17 +14,15 @@ import pytest
 
 from compendium.data.load import load_tables
 from compendium.data.plausibility import out_of_range, outcome_ranges
+from compendium.data.summary import measured_outcomes
 from compendium.data.validate import validate_package
 from compendium.review import load_review
-from compendium.vocabulary import CONDITION_RISK
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw"
 REVIEW = load_review(ROOT / "review.yaml")
 #: outcome id -> why no study of this review has data on it
 NOT_MEASURED: dict[str, str] = {}
-#: the tables whose rows are estimates of the risk question's outcome (they have no outcome column)
-RISK_TABLES = ("observational", "mr_estimates")
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +39,7 @@ def test_the_data_package_is_valid() -> None:
 def test_every_declared_outcome_has_data_or_is_listed_as_not_measured(
     tables: dict[str, pd.DataFrame], outcome: str
 ) -> None:
-    measured = any(outcome in set(t["outcome"].dropna()) for t in tables.values() if "outcome" in t.columns)
-    measured |= outcome == CONDITION_RISK and any(len(tables[name]) for name in RISK_TABLES)
+    measured = outcome in measured_outcomes(tables)
     assert measured != (outcome in NOT_MEASURED), (
         f"{outcome}: listed in NOT_MEASURED but has data" if measured else f"{outcome}: no data; add it to NOT_MEASURED"
     )
