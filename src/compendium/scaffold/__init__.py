@@ -129,7 +129,7 @@ def _write_folder(folder: Path, writer: ReviewWriter, log: Callable[[str], None]
     review = load_review(folder / "review.yaml")
     write_pins(folder / "review.yaml")
     thin_data(folder / "data" / "raw", review)
-    write_template(folder, not_measured=_not_measured(folder / "data" / "raw", review))
+    write_template(folder, not_measured=not_measured_outcomes(folder / "data" / "raw", review))
     shutil.copy2(shipped_file("params.yaml"), folder / "params.yaml")
     write_environment(folder, log)
     _write_readme(folder)
@@ -162,7 +162,7 @@ def write_template(folder: Path, not_measured: Collection[str] = ()) -> None:
     (folder / ".ci" / "run").chmod(0o755)
 
 
-def _not_measured(raw: Path, review: Review) -> list[str]:
+def not_measured_outcomes(raw: Path, review: Review) -> list[str]:
     """The declared outcomes without data in the new folder's data package, in declared order."""
     from compendium.data.load import load_tables
     from compendium.data.summary import measured_outcomes

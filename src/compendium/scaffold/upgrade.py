@@ -106,7 +106,7 @@ def thin_data(raw_dir: Path, review: Review) -> list[str]:
 
 def upgrade_folder(folder: str | Path, log: Callable[[str], None] = print) -> Path:
     """Move the review folder ``folder`` to the running engine (see the module docstring)."""
-    from compendium.scaffold import REVIEW_TESTS_DIR, write_template
+    from compendium.scaffold import REVIEW_TESTS_DIR, not_measured_outcomes, write_template
     from compendium.scaffold.engine import write_environment
 
     folder = Path(folder).expanduser().resolve()
@@ -136,7 +136,7 @@ def upgrade_folder(folder: str | Path, log: Callable[[str], None] = print) -> Pa
             changes.append(
                 "removed the engine copied by compendium 0.1.0 (src/, notebooks/, its tests); kept tests/review/"
             )
-        write_template(staging)
+        write_template(staging, not_measured=not_measured_outcomes(staging / "data" / "raw", review))
         write_environment(staging, log)
         write_pins(staging / "review.yaml")
         backup = folder.parent / f".{folder.name}.compendium-before-upgrade"
